@@ -1,0 +1,114 @@
+"""Every error Rampart raises, in one tree.
+
+    RampartError
+    ├── BundleError             a policy bundle cannot be loaded (file, line, key)
+    │   └── BundleValidationError   several problems at once, each a BundleIssue
+    ├── PolicyError             Cedar policies could not be parsed or evaluated
+    ├── DetectorError           a detector is unknown, misconfigured or failed
+    ├── InputError              content or a request that cannot be checked (size, encoding)
+    ├── EvidenceError           the evidence log cannot be written or read
+    │   └── ChainBrokenError        verification found a tampered record
+    ├── SessionStoreError       session labels cannot be read or written
+    ├── ApprovalError           an approval cannot be created or decided
+    │   └── ApprovalPending         a call waits for a human; carries the approval id
+    ├── AuthenticationError     unknown or invalid credentials
+    ├── ConfigError             environment or settings are invalid
+    └── UpstreamError           the model provider failed
+        └── UpstreamTimeout
+
+A block is a result (a `Decision`), never an exception: these are for things that went wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RampartError(Exception):
+    """Base class of every error raised by Rampart."""
+
+
+@dataclass(frozen=True, slots=True)
+class BundleIssue:
+    """One problem in a policy bundle, located well enough to fix it from the message alone."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}{key}: {self.message}"
+
+
+class BundleError(RampartError):
+    """A policy bundle cannot be loaded."""
+
+
+class BundleValidationError(BundleError):
+    """A bundle has one or more problems; `issues` lists every one of them."""
+
+    def __init__(self, issues: list[BundleIssue]) -> None:
+        self.issues = list(issues)
+        lines = "\n".join(f"  {issue}" for issue in self.issues)
+        super().__init__(f"invalid policy bundle ({len(self.issues)} problem(s)):\n{lines}")
+
+
+class PolicyError(RampartError):
+    """Cedar policies could not be parsed, validated or evaluated."""
+
+
+class DetectorError(RampartError):
+    """A detector is unknown, misconfigured, or failed while running."""
+
+
+class InputError(RampartError):
+    """Content or a request that cannot be checked: too large, not text, malformed."""
+
+
+class EvidenceError(RampartError):
+    """The evidence log cannot be written or read."""
+
+
+class ChainBrokenError(EvidenceError):
+    """Verification found a record whose hash or link does not match."""
+
+    def __init__(self, seq: int, record_id: str, problem: str) -> None:
+        self.seq = seq
+        self.record_id = record_id
+        self.problem = problem
+        super().__init__(f"evidence record #{seq} ({record_id}): {problem}")
+
+
+class SessionStoreError(RampartError):
+    """Session labels cannot be read or written."""
+
+
+class ApprovalError(RampartError):
+    """An approval cannot be created, found or decided."""
+
+
+class ApprovalPending(ApprovalError):  # noqa: N818 - it is a state the caller handles, not a failure
+    """A call needs a human decision first; `approval_id` names the pending approval."""
+
+    def __init__(self, approval_id: str, message: str = "") -> None:
+        self.approval_id = approval_id
+        super().__init__(message or f"approval {approval_id} is pending")
+
+
+class AuthenticationError(RampartError):
+    """Unknown, expired or invalid credentials."""
+
+
+class ConfigError(RampartError):
+    """Environment or settings are invalid."""
+
+
+class UpstreamError(RampartError):
+    """The model provider failed or answered something unusable."""
+
+
+class UpstreamTimeout(UpstreamError):  # noqa: N818 - mirrors httpx naming
+    """The model provider did not answer in time."""
