@@ -1,0 +1,27 @@
+"""The `rampart` command line. Each area registers its commands from its own module."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="rampart",
+    help="Rampart: executable AI security design.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    # Explicit registration, one line per area: no package scanning.
+    from rampart.cli import core
+
+    core.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app()
