@@ -13,6 +13,7 @@
     │   └── ApprovalPending         a call waits for a human; carries the approval id
     ├── AuthenticationError     unknown or invalid credentials
     ├── ConfigError             environment or settings are invalid
+    ├── ReviewError             `rampart review` cannot run (threat model, baseline, git, back end)
     └── UpstreamError           the model provider failed
         └── UpstreamTimeout
 
@@ -104,6 +105,10 @@ class AuthenticationError(RampartError):
 
 class ConfigError(RampartError):
     """Environment or settings are invalid."""
+
+
+class ReviewError(RampartError):
+    """`rampart review` cannot run: a bad threat model or baseline, git or a back end failed."""
 
 
 class UpstreamError(RampartError):
