@@ -1,0 +1,107 @@
+"""System prompt leakage in model output.
+
+Two signals. Canary tokens planted in prompts (`setup.canaries`) are unique strings: any
+appearance in output is a leak (score 1.0). Without a canary, the output is compared with every
+prompt template (`setup.prompts`) by word 8-gram shingles after lower-casing and collapsing
+whitespace and punctuation, so a verbatim or lightly edited copy is found while an answer that
+shares a few common words with the prompt is not. Shingles are computed once at construction.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from rampart.detectors.base import Detector, DetectorSetup
+from rampart.model import Finding, Stage
+
+SHINGLE_WORDS = 8
+MIN_MATCHED_SHINGLES = 3
+# Score reaches 1.0 when half of a template, or this many shingles, appear in the output.
+FULL_COVERAGE = 0.5
+FULL_SHINGLES = 25
+
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> list[re.Match[str]]:
+    return list(_WORD.finditer(text))
+
+
+def _shingles(tokens: list[str], size: int) -> list[tuple[str, ...]]:
+    return [tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
+
+
+class PromptLeakDetector(Detector):
+    """Finds canary tokens and verbatim or near-verbatim copies of prompt templates in output."""
+
+    id: ClassVar[str] = "prompt_leak"
+    version: ClassVar[str] = "1"
+    stages: ClassVar[frozenset[Stage]] = frozenset({Stage.OUTPUT})
+    description: ClassVar[str] = "Canary tokens and system prompt text appearing in model output"
+
+    def __init__(self, options: BaseModel | None = None, setup: DetectorSetup | None = None):
+        super().__init__(options, setup)
+        self._canaries = tuple(c for c in self.setup.canaries if c)
+        self._templates: list[tuple[str, int, frozenset[tuple[str, ...]]]] = []
+        for prompt_id, template in sorted(self.setup.prompts.items()):
+            tokens = [m.group().lower() for m in _words(template)]
+            size = min(SHINGLE_WORDS, len(tokens))
+            if size < 4:
+                continue  # too short to tell a copy from a coincidence
+            shingles = frozenset(_shingles(tokens, size))
+            self._templates.append((prompt_id, size, shingles))
+
+    def detect(self, text: str, stage: Stage) -> list[Finding]:
+        findings = []
+        for canary in self._canaries:
+            start = text.find(canary)
+            if start >= 0:
+                findings.append(
+                    Finding(
+                        detector=self.id,
+                        type="prompt_leak.canary",
+                        score=1.0,
+                        start=start,
+                        end=start + len(canary),
+                        labels=("prompt_leak",),
+                        detail="canary token found in output",
+                    )
+                )
+        if self._templates:
+            findings.extend(self._overlaps(text))
+        return findings
+
+    def _overlaps(self, text: str) -> list[Finding]:
+        matches = _words(text)
+        tokens = [m.group().lower() for m in matches]
+        findings = []
+        for prompt_id, size, shingles in self._templates:
+            if len(tokens) < size:
+                continue
+            hits = [i for i, s in enumerate(_shingles(tokens, size)) if s in shingles]
+            matched = len(set(_shingles(tokens, size)) & shingles)
+            needed = MIN_MATCHED_SHINGLES if len(shingles) >= MIN_MATCHED_SHINGLES else 1
+            if matched < needed:
+                continue
+            coverage = matched / len(shingles)
+            score = min(1.0, max(coverage / FULL_COVERAGE, matched / FULL_SHINGLES))
+            start = matches[hits[0]].start()
+            end = matches[hits[-1] + size - 1].end()
+            findings.append(
+                Finding(
+                    detector=self.id,
+                    type="prompt_leak.system_prompt",
+                    score=score,
+                    start=start,
+                    end=end,
+                    labels=("prompt_leak",),
+                    detail=(
+                        f"prompt {prompt_id!r}: {coverage:.0%} of its {size}-word shingles "
+                        f"({matched}) appear in output"
+                    ),
+                )
+            )
+        return findings

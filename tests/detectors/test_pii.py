@@ -1,0 +1,179 @@
+"""PII detector: built-in data classes with checksums, and bundle-defined data classes."""
+
+from __future__ import annotations
+
+import pytest
+
+from rampart.detectors.base import CustomDataClass, DetectorSetup
+from rampart.detectors.checksums import iban_valid, luhn_valid, us_ssn_valid
+from rampart.detectors.pii import BUILTIN_DATA_CLASSES, PiiDetector
+from rampart.exceptions import DetectorError
+from rampart.model import Stage
+
+
+def types(text: str, setup: DetectorSetup | None = None) -> list[str]:
+    return [f.type for f in PiiDetector(setup=setup).detect(text, Stage.INPUT)]
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("write to jane.doe+tag@example.co.uk today", ["pii.email"]),
+        ("card 4111 1111 1111 1111 exp 12/27", ["pii.payment_card"]),
+        ("card 5500-0000-0000-0004", ["pii.payment_card"]),
+        ("amex 378282246310005", ["pii.payment_card"]),
+        ("IBAN DE89 3704 0044 0532 0130 00", ["pii.iban"]),
+        ("pay to GB82WEST12345698765432", ["pii.iban"]),
+        ("SSN 123-45-6789", ["pii.us_ssn"]),
+        ("server at 10.0.0.12 is down", ["pii.ip_address"]),
+        ("ping 1.2.3.4", ["pii.ip_address"]),
+        ("client fe80::1ff:fe23:4567:890a connected", ["pii.ip_address"]),
+        ("address 2001:db8::8a2e:370:7334", ["pii.ip_address"]),
+        ("call +1 415 555 0100", ["pii.phone"]),
+        ("call (415) 555-0100 now", ["pii.phone"]),
+        ("tel +44 20 7946 0958", ["pii.phone"]),
+        ("mail a@b.io, card 4111111111111111", ["pii.email", "pii.payment_card"]),
+    ],
+)
+def test_positives(payload: str, expected: list[str]) -> None:
+    """Each built-in data class is found in ordinary text."""
+    assert expected == types(payload)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "card 4111 1111 1111 1112",  # Luhn-invalid
+        "order number 123456789012",
+        "tracking 1Z999AA10123456784",
+        "IBAN DE89 3704 0044 0532 0130 01",  # bad mod 97
+        "SSN 666-45-6789",
+        "SSN 000-12-3456",
+        "id 123-00-4567",
+        "Windows version 10.0.19041.1",
+        "release v1.2.3.4 is out",
+        "octets 256.1.1.1",
+        "meeting on 2024-01-15 at 10:30",
+        "time 12:30:45",
+        "use std::vector<int>",
+        "the ratio is 3.14159",
+        "user@localhost is not routable",
+        "page 12 of 2024",
+    ],
+)
+def test_hard_negatives(payload: str) -> None:
+    """Look-alikes that fail a checksum or context rule are not reported."""
+    assert [] == types(payload)
+
+
+def test_span_covers_value() -> None:
+    """The finding's span covers exactly the value, so the engine can redact it."""
+    text = "contact: bob@example.com."
+    [finding] = PiiDetector().detect(text, Stage.OUTPUT)
+    assert "bob@example.com" == text[finding.start : finding.end]
+    assert ("pii", "pii.email") == finding.labels
+
+
+def test_only_enabled_classes() -> None:
+    """With `data_classes` set, only those built-ins are active."""
+    setup = DetectorSetup(data_classes=frozenset({"email"}))
+    assert ["pii.email"] == types("a@example.com 4111111111111111", setup)
+
+
+def test_empty_selection_enables_all() -> None:
+    """An empty `data_classes` set means every built-in class."""
+    assert set(BUILTIN_DATA_CLASSES) == set(PiiDetector()._active)
+
+
+def test_unknown_class_is_an_error() -> None:
+    """A typo in `data_classes` fails at load time, naming the class."""
+    with pytest.raises(DetectorError, match="emial"):
+        PiiDetector(setup=DetectorSetup(data_classes=frozenset({"emial"})))
+
+
+def test_internal_email_domain_detail() -> None:
+    """Addresses in the organisation's own domains are marked internal in `detail`."""
+    setup = DetectorSetup(email_domains=("acme.com",))
+    found = PiiDetector(setup=setup).detect("a@acme.com b@mail.acme.com c@gmail.com", Stage.OUTPUT)
+    expected = ["email (internal domain)"] * 2 + ["email (external domain)"]
+    assert expected == [f.detail for f in found]
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("project ORION-1234 is late", ["data.project_code"]),
+        ("ORION-12 is too short", []),
+        ("this is Codename Falcon", ["data.codename"]),
+        ("the falconry club", []),
+    ],
+)
+def test_custom_data_classes(payload: str, expected: list[str]) -> None:
+    """Custom classes match by RE2 pattern or by whole, case-insensitive words."""
+    setup = DetectorSetup(
+        data_classes=frozenset({"email"}),
+        custom_data_classes=(
+            CustomDataClass(name="project_code", pattern=r"\bORION-\d{4}\b", labels=("internal",)),
+            CustomDataClass(name="codename", words=("falcon", "kestrel")),
+        ),
+    )
+    assert expected == types(payload, setup)
+
+
+def test_custom_labels() -> None:
+    """A custom class adds `data.<name>` and its own labels."""
+    setup = DetectorSetup(
+        custom_data_classes=(CustomDataClass(name="x", pattern="SECRET-X", labels=("internal",)),)
+    )
+    [finding] = PiiDetector(setup=setup).detect("SECRET-X", Stage.INPUT)
+    assert ("data.x", "internal") == finding.labels
+
+
+def test_invalid_custom_pattern() -> None:
+    """A pattern RE2 rejects (such as a lookbehind) raises DetectorError naming the class."""
+    setup = DetectorSetup(custom_data_classes=(CustomDataClass(name="bad", pattern="(?<=a)b"),))
+    with pytest.raises(DetectorError, match="'bad'"):
+        PiiDetector(setup=setup)
+
+
+@pytest.mark.parametrize(
+    ("digits", "expected"),
+    [
+        ("4111111111111111", True),
+        ("4111111111111112", False),
+        ("79927398713", True),
+        ("12a", False),
+    ],
+)
+def test_luhn(digits: str, expected: bool) -> None:
+    """The Luhn check accepts valid numbers and rejects others."""
+    assert expected == luhn_valid(digits)
+
+
+@pytest.mark.parametrize(
+    ("iban", "expected"),
+    [
+        ("DE89 3704 0044 0532 0130 00", True),
+        ("GB82WEST12345698765432", True),
+        ("GB82WEST12345698765433", False),
+        ("XX82WEST12345698765432", False),
+        ("DE89370400440532013", False),
+    ],
+)
+def test_iban(iban: str, expected: bool) -> None:
+    """IBANs need the country's length and a mod-97 remainder of 1."""
+    assert expected == iban_valid(iban)
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        (("123", "45", "6789"), True),
+        (("900", "45", "6789"), False),
+        (("123", "00", "6789"), False),
+        (("123", "45", "0000"), False),
+    ],
+)
+def test_ssn_rules(parts: tuple[str, str, str], expected: bool) -> None:
+    """SSA rules reject impossible areas, groups and serials."""
+    assert expected == us_ssn_valid(*parts)

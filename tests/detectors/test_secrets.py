@@ -1,0 +1,93 @@
+"""Secrets detector: provider keys and private keys, with spans and no values in `detail`."""
+
+from __future__ import annotations
+
+import pytest
+
+from rampart.detectors.secrets import SecretsDetector
+from rampart.model import Stage
+
+# Built from parts so this file does not itself trip secret scanners.
+AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
+GITHUB = "ghp_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"
+SLACK = "xoxb-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+OPENAI = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9o"
+ANTHROPIC = "sk-ant-api03-" + "x" * 40 + "Y" * 40 + "-zz9AA"
+GOOGLE = "AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7bq\nq2Fz\n-----END RSA PRIVATE KEY-----"
+AZURE = "AccountKey=" + "A" * 86 + "=="
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+BASIC = "hunter2pass"
+
+CASES = [
+    (f"aws_access_key_id = {AWS_KEY}", "secret.aws_access_key", AWS_KEY),
+    (f'aws_secret_access_key = "{AWS_SECRET}"', "secret.aws_secret_key", AWS_SECRET),
+    (f"token: {GITHUB}", "secret.github_token", GITHUB),
+    (f"SLACK_TOKEN={SLACK}", "secret.slack_token", SLACK),
+    (f"stripe {STRIPE} ok", "secret.stripe_key", STRIPE),
+    (f"OPENAI_API_KEY={OPENAI}", "secret.openai_key", OPENAI),
+    (f"key {ANTHROPIC}", "secret.anthropic_key", ANTHROPIC),
+    (f"maps key {GOOGLE}", "secret.google_api_key", GOOGLE),
+    (f"Authorization: Bearer {JWT}", "secret.jwt", JWT),
+    (f"here is my key\n{PEM}\nthanks", "secret.private_key", PEM),
+    (f"DefaultEndpointsProtocol=https;{AZURE};", "secret.azure_storage_key", AZURE),
+    (f"postgres://admin:{BASIC}@db.internal:5432/app", "secret.basic_auth", BASIC),
+]
+
+
+@pytest.mark.parametrize(("payload", "expected_type", "value"), CASES)
+def test_positives(payload: str, expected_type: str, value: str) -> None:
+    """Each provider's credential is found with a span covering exactly the secret."""
+    [finding] = SecretsDetector().detect(payload, Stage.INPUT)
+    assert (expected_type, value) == (finding.type, payload[finding.start : finding.end])
+    assert ("secret", expected_type) == finding.labels
+
+
+@pytest.mark.parametrize(("payload", "expected_type", "value"), CASES)
+def test_detail_never_contains_the_secret(payload: str, expected_type: str, value: str) -> None:
+    """`detail` (stored in evidence) never holds the secret or a long piece of it."""
+    for finding in SecretsDetector().detect(payload, Stage.OUTPUT):
+        assert value not in finding.detail
+        assert value[:12] not in finding.detail
+        assert value[-12:] not in finding.detail
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "The AKIA prefix marks AWS access keys.",
+        "commit 3f786850e387550fdab836ed7e6dc881de23001b",
+        "sha256: 9f86d081884c7d659a2f00ea08a15d6b0b822cd15d658e5b3b1f2e5d6c6c8e2a",
+        "uuid 123e4567-e89b-12d3-a456-426614174000",
+        "sk_test_ looks like a prefix but here it is just prose",
+        "eyJ is how base64 JSON starts: eyJhbGciOi",
+        "https://example.com/path?x=1",
+        "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----",
+        "ghp_short",
+        "The word ACCESSORIES and ASIAN appear in a catalogue.",
+        "Use the Authorization header with a bearer token.",
+    ],
+)
+def test_hard_negatives(payload: str) -> None:
+    """Hashes, UUIDs, public keys and prefixes in prose are not secrets."""
+    assert [] == SecretsDetector().detect(payload, Stage.INPUT)
+
+
+def test_several_secrets_in_order() -> None:
+    """Several secrets in one text are each reported, ordered by position."""
+    text = f"a={AWS_KEY}\nb={GITHUB}"
+    found = SecretsDetector().detect(text, Stage.TOOL_RESULT)
+    assert ["secret.aws_access_key", "secret.github_token"] == [f.type for f in found]
+
+
+def test_truncated_private_key_spans_to_end() -> None:
+    """A private key cut off before its END line is redacted to the end of the text."""
+    text = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU"
+    [finding] = SecretsDetector().detect(text, Stage.OUTPUT)
+    assert (0, len(text)) == (finding.start, finding.end)
