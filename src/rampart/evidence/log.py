@@ -1,0 +1,210 @@
+"""The append-only, hash-chained evidence log.
+
+Each record's hash covers its content, its sequence number and the previous record's hash; a
+one-row head table holds the last (seq, hash) and is locked by every append (BEGIN IMMEDIATE on
+SQLite, SELECT ... FOR UPDATE on PostgreSQL), so the chain stays linear across processes and
+replicas, and `verify` notices any edit, deletion (tail included) or reordering.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from rampart.evidence.chain import GENESIS_HASH, canonical_json, link_hash
+from rampart.exceptions import ChainBrokenError, EvidenceError
+from rampart.storage.database import Database
+from rampart.storage.tables import evidence, evidence_head
+
+RECORD_SCHEMA_VERSION = 1
+_VERIFY_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    seq: int
+    id: str
+    record: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    records: int
+    head_hash: str
+
+
+class EvidenceLog:
+    """Append records; read them back; verify the chain."""
+
+    def __init__(self, database: Database):
+        self.db = database
+        self._ensure_head()
+
+    def _ensure_head(self) -> None:
+        try:
+            with self.db.engine.begin() as conn:
+                if conn.execute(select(evidence_head.c.id)).first() is None:
+                    conn.execute(insert(evidence_head).values(id=1, seq=0, hash=GENESIS_HASH))
+        except IntegrityError:
+            pass  # another process created it first
+        except SQLAlchemyError as exc:
+            raise EvidenceError(f"cannot open evidence log at {self.db.display_url}: {_brief(exc)}") from exc
+
+    def append(self, record: dict[str, Any]) -> StoredRecord:
+        """Append one record (a dict with at least `id`); return it with its seq and hash."""
+        return self.append_many([record])[0]
+
+    def append_many(self, records: Sequence[dict[str, Any]]) -> list[StoredRecord]:
+        """Append records in one transaction: all of them are written, or none."""
+        for record in records:
+            _check(record)
+        try:
+            with self.db.engine.begin() as conn:
+                seq, prev = self._lock_head(conn)
+                rows, stored = [], []
+                for record in records:
+                    seq += 1
+                    body = {**record, "seq": seq}
+                    canonical = canonical_json(body)
+                    digest = link_hash(prev, canonical)
+                    rows.append(_row(seq, body, canonical, prev, digest))
+                    stored.append(StoredRecord(seq, str(record["id"]), body, digest))
+                    prev = digest
+                conn.execute(insert(evidence), rows)
+                conn.execute(update(evidence_head).where(evidence_head.c.id == 1).values(seq=seq, hash=prev))
+            return stored
+        except SQLAlchemyError as exc:
+            raise EvidenceError(f"cannot append evidence to {self.db.display_url}: {_brief(exc)}") from exc
+
+    def _lock_head(self, conn: Connection) -> tuple[int, str]:
+        query = select(evidence_head.c.seq, evidence_head.c.hash).where(evidence_head.c.id == 1)
+        if not self.db.is_sqlite:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise EvidenceError("evidence chain head is missing: the log was tampered with")
+        return int(row.seq), str(row.hash)
+
+    def get(self, record_id: str) -> StoredRecord | None:
+        """The record with this id (or a unique id prefix of at least 8 characters)."""
+        try:
+            with self.db.engine.connect() as conn:
+                if len(record_id) < 36 and len(record_id) >= 8:
+                    found = conn.execute(
+                        select(evidence).where(evidence.c.id.startswith(record_id, autoescape=True)).limit(2)
+                    ).all()
+                    row = found[0] if len(found) == 1 else None
+                else:
+                    row = conn.execute(select(evidence).where(evidence.c.id == record_id)).first()
+        except SQLAlchemyError as exc:
+            raise EvidenceError(f"cannot read evidence: {_brief(exc)}") from exc
+        if row is None:
+            return None
+        return StoredRecord(int(row.seq), str(row.id), json.loads(row.record), str(row.hash))
+
+    def iter_records(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[StoredRecord]:
+        """Records in chain order, starting after `after_seq`."""
+        yielded = 0
+        while limit is None or yielded < limit:
+            batch = self._batch(after_seq, _VERIFY_BATCH)
+            if not batch:
+                return
+            for row in batch:
+                yield StoredRecord(int(row.seq), str(row.id), json.loads(row.record), str(row.hash))
+                yielded += 1
+                after_seq = int(row.seq)
+                if limit is not None and yielded >= limit:
+                    return
+
+    def tail(self, n: int) -> list[StoredRecord]:
+        """The last `n` records, newest first."""
+        try:
+            with self.db.engine.connect() as conn:
+                rows = conn.execute(select(evidence).order_by(evidence.c.seq.desc()).limit(n)).all()
+        except SQLAlchemyError as exc:
+            raise EvidenceError(f"cannot read evidence: {_brief(exc)}") from exc
+        return [StoredRecord(int(r.seq), str(r.id), json.loads(r.record), str(r.hash)) for r in rows]
+
+    def _batch(self, after_seq: int, size: int) -> list[Any]:
+        try:
+            with self.db.engine.connect() as conn:
+                query = select(evidence).where(evidence.c.seq > after_seq).order_by(evidence.c.seq).limit(size)
+                return list(conn.execute(query).all())
+        except SQLAlchemyError as exc:
+            raise EvidenceError(f"cannot read evidence: {_brief(exc)}") from exc
+
+    def verify(self) -> VerifyReport:
+        """Walk the whole chain; raise `ChainBrokenError` naming the first bad record."""
+        prev = GENESIS_HASH
+        expected_seq = 1
+        count = 0
+        after = 0
+        while True:
+            batch = self._batch(after, _VERIFY_BATCH)
+            if not batch:
+                break
+            for row in batch:
+                seq, rid = int(row.seq), str(row.id)
+                if seq != expected_seq:
+                    raise ChainBrokenError(expected_seq, rid, f"record #{expected_seq} is missing (next is #{seq})")
+                if row.prev_hash != prev:
+                    raise ChainBrokenError(seq, rid, "link to the previous record is broken (deleted or reordered)")
+                try:
+                    body = json.loads(row.record)
+                except ValueError:
+                    raise ChainBrokenError(seq, rid, "content is not valid JSON") from None
+                if body.get("seq") != seq or body.get("id") != rid:
+                    raise ChainBrokenError(seq, rid, "indexed columns do not match the record")
+                if link_hash(prev, canonical_json(body)) != row.hash:
+                    raise ChainBrokenError(seq, rid, "content does not match its hash (edited)")
+                prev, expected_seq, after, count = str(row.hash), seq + 1, seq, count + 1
+        head = self._head()
+        if head is not None and (head[0] != count or head[1] != prev):
+            raise ChainBrokenError(
+                count, "-", f"log ends at #{count} but its head says #{head[0]}: records were removed from the end"
+            )
+        if head is None and count:
+            raise ChainBrokenError(count, "-", "chain head is missing")
+        return VerifyReport(records=count, head_hash=prev)
+
+    def _head(self) -> tuple[int, str] | None:
+        try:
+            with self.db.engine.connect() as conn:
+                row = conn.execute(select(evidence_head.c.seq, evidence_head.c.hash)).first()
+        except SQLAlchemyError as exc:
+            raise EvidenceError(f"cannot read evidence head: {_brief(exc)}") from exc
+        return None if row is None else (int(row.seq), str(row.hash))
+
+
+def _check(record: dict[str, Any]) -> None:
+    for key in ("id", "created_at", "kind"):
+        if not record.get(key):
+            raise EvidenceError(f"evidence record lacks {key!r}")
+
+
+def _row(seq: int, body: dict[str, Any], canonical: str, prev: str, digest: str) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "id": str(body["id"]),
+        "created_at": str(body["created_at"]),
+        "kind": str(body["kind"]),
+        "principal": str(body.get("principal", ""))[:256],
+        "session": str(body.get("session", ""))[:256],
+        "stage": str(body.get("stage", "")),
+        "action": str(body.get("action", "")),
+        "bundle_version": str(body.get("bundle", {}).get("version", "")),
+        "record": canonical,
+        "prev_hash": prev,
+        "hash": digest,
+    }
+
+
+def _brief(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", exc) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

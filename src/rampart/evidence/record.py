@@ -1,0 +1,94 @@
+"""What one decision leaves behind: the evidence record, built from event, decision and bundle.
+
+Content is kept as the bundle's `evidence.content` says: `none` (a hash only), `redacted` (PII,
+secrets and custom data classes replaced; the default) or `full`. Secret values are removed even
+under `full`: the secret never reaches evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from rampart.bundle.loader import Bundle
+from rampart.bundle.schema import ContentPolicy
+from rampart.model import Decision, Event, Finding
+from rampart.redaction import is_secret, is_sensitive, redact
+
+RECORD_SCHEMA_VERSION = 1
+KIND_DECISION = "decision"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def keep_content(text: str, findings: tuple[Finding, ...], policy: ContentPolicy) -> dict[str, Any]:
+    """The stored form of `text` under `policy`, plus a hash of the original."""
+    stored: dict[str, Any] = {"policy": policy, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    if policy == "redacted":
+        stored["text"] = redact(text, findings, is_sensitive)
+    elif policy == "full":
+        stored["text"] = redact(text, findings, is_secret)
+    return stored
+
+
+def decision_record(
+    event: Event,
+    decision: Decision,
+    bundle: Bundle,
+    *,
+    scanned_text: str,
+    scores: dict[str, float],
+    session_labels: tuple[str, ...],
+    arg_labels: dict[str, list[str]],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The evidence record for one decision (`seq` and hashes are added by the log)."""
+    policy = bundle.config.evidence.content
+    record: dict[str, Any] = {
+        "schema": RECORD_SCHEMA_VERSION,
+        "kind": KIND_DECISION,
+        "id": decision.id,
+        "created_at": utc_now(),
+        "principal": str(event.principal),
+        "session": event.session,
+        "stage": event.stage.value,
+        "action": decision.action.value,
+        "bundle": {"name": bundle.name, "version": bundle.version},
+        "model": event.model,
+        "prompt": (
+            {"id": event.prompt, "version": bundle.prompt_versions.get(event.prompt)}
+            if event.prompt
+            else None
+        ),
+        "source": event.source,
+        "detectors": [
+            {"id": c.detector.id, "version": c.detector.version, "score": round(scores.get(c.detector.id, 0.0), 4)}
+            for c in _unique_detectors(bundle)
+            if c.detector.id in scores
+        ],
+        "findings": [f.to_dict() for f in decision.findings],
+        "reasons": [r.to_dict() for r in decision.reasons],
+        "labels": list(decision.labels),
+        "session_labels_before": list(session_labels),
+        "latency_ms": {k: round(v, 4) for k, v in decision.latency_ms.items()},
+        "content": keep_content(scanned_text, decision.findings, policy),
+        "metadata": dict(event.metadata),
+    }
+    if event.tool_call is not None:
+        record["tool"] = {"name": event.tool_call.name, "arg_labels": arg_labels}
+    if extra:
+        record.update(extra)
+    return record
+
+
+def _unique_detectors(bundle: Bundle) -> list[Any]:
+    seen: set[str] = set()
+    out = []
+    for control in bundle.controls:
+        if control.detector.id not in seen:
+            seen.add(control.detector.id)
+            out.append(control)
+    return out

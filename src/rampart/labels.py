@@ -1,0 +1,83 @@
+"""The labels an event carries: where its content came from, how far it is trusted, and what the
+tool arguments of a call are (internal or external addresses, values from untrusted content)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from rampart.bundle.schema import BundleConfig
+from rampart.model import Event, Stage, Trust
+
+UNTRUSTED = "untrusted"
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@([A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+)")
+_URL = re.compile(r"https?://[^\s\"'<>]{1,2048}", re.IGNORECASE)
+MAX_ARG_CHARS = 65_536
+
+
+def origin_labels(event: Event, config: BundleConfig) -> tuple[set[str], Trust]:
+    """Origin and trust labels for content entering the session at this event."""
+    if event.stage is Stage.INPUT:
+        return {"user"}, Trust.TRUSTED
+    if event.stage is Stage.RETRIEVAL:
+        name = event.source or "unknown"
+        source = config.sources.get(name)
+        trust = source.trust if source is not None else Trust.UNTRUSTED
+        labels = {f"retrieval:{name}", trust.value}
+        if trust is Trust.UNTRUSTED:
+            labels.add(f"{UNTRUSTED}:{name}")
+        return labels, trust
+    if event.stage is Stage.TOOL_RESULT:
+        name = event.tool_call.name if event.tool_call else event.source or "unknown"
+        tool = config.tools.get(name)
+        trust = tool.results if tool is not None else Trust.UNTRUSTED
+        labels = {f"tool:{name}", trust.value}
+        if trust is Trust.UNTRUSTED:
+            labels.add(f"{UNTRUSTED}:tool:{name}")
+        return labels, trust
+    if event.stage is Stage.OUTPUT:
+        return {"model"}, Trust.TRUSTED
+    return set(), Trust.TRUSTED
+
+
+def flat_args(arguments: Mapping[str, Any]) -> dict[str, str]:
+    """Each argument as text (nested values as compact JSON), bounded in size."""
+    out = {}
+    for name, value in arguments.items():
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+        out[str(name)] = text[:MAX_ARG_CHARS]
+    return out
+
+
+def classify_args(args: Mapping[str, str], config: BundleConfig) -> dict[str, set[str]]:
+    """Address labels per argument: `email.internal` / `email.external`, `url.allowed` /
+    `url.external`, judged against the organisation's domains and the egress allowlist."""
+    domains = config.organization.email_domains
+    hosts = config.egress.allowed_hosts
+    out: dict[str, set[str]] = {}
+    for name, text in args.items():
+        labels: set[str] = set()
+        for match in _EMAIL.finditer(text):
+            internal = host_matches(match.group(1).lower(), domains, subdomains=True)
+            labels.add("email.internal" if internal else "email.external")
+        for match in _URL.finditer(text):
+            host = (urlsplit(match.group(0)).hostname or "").lower()
+            labels.add("url.allowed" if host_matches(host, hosts) else "url.external")
+        if labels:
+            out[name] = labels
+    return out
+
+
+def host_matches(host: str, patterns: tuple[str, ...], *, subdomains: bool = False) -> bool:
+    """Whether `host` is one of `patterns` (`*.example.com` covers subdomains)."""
+    for pattern in patterns:
+        pattern = pattern.lower()
+        if pattern.startswith("*."):
+            if host.endswith(pattern[1:]):
+                return True
+        elif host == pattern or (subdomains and host.endswith("." + pattern)):
+            return True
+    return False

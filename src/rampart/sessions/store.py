@@ -1,0 +1,89 @@
+"""Where session labels and taint fingerprints live.
+
+Labels only ever grow within a session. `MemorySessionStore` is the embedded default;
+`SqlSessionStore` keeps them in the evidence database so separate processes (two `rampart check`
+calls, several gateway replicas) share a session.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+from rampart.sessions.fingerprint import PAIR_MATCH_RATIO, value_fingerprints
+
+DEFAULT_MAX_SESSIONS = 100_000
+
+
+class SessionStore(Protocol):
+    """Labels and taint fingerprints per session."""
+
+    def labels(self, session: str) -> frozenset[str]:
+        """Every label the session holds."""
+        ...
+
+    def add(self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None) -> None:
+        """Add labels, and fingerprints of untrusted content (hash -> its labels, `|`-joined)."""
+        ...
+
+    def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
+        """For each named value, the labels of the untrusted content it appears in."""
+        ...
+
+
+def match_taint(values: Mapping[str, str], lookup: Mapping[int, str]) -> dict[str, frozenset[str]]:
+    """Shared matching rule: a value carries the labels of the content its fingerprints hit."""
+    out: dict[str, frozenset[str]] = {}
+    for name, value in values.items():
+        wanted, single = value_fingerprints(value)
+        hits = [lookup[h] for h in wanted if h in lookup]
+        if not wanted or not hits:
+            continue
+        if (single and len(hits) == len(wanted)) or (
+            not single and len(hits) / len(wanted) >= PAIR_MATCH_RATIO
+        ):
+            out[name] = frozenset(label for joined in hits for label in joined.split("|"))
+    return out
+
+
+class MemorySessionStore:
+    """In-process session state, bounded: the least recently used sessions are dropped first."""
+
+    def __init__(self, max_sessions: int = DEFAULT_MAX_SESSIONS):
+        self._max = max_sessions
+        self._labels: OrderedDict[str, set[str]] = OrderedDict()
+        self._taint: dict[str, dict[int, str]] = {}
+        self._lock = threading.Lock()
+
+    def labels(self, session: str) -> frozenset[str]:
+        with self._lock:
+            found = self._labels.get(session)
+            if found is None:
+                return frozenset()
+            self._labels.move_to_end(session)
+            return frozenset(found)
+
+    def add(self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None) -> None:
+        with self._lock:
+            self._labels.setdefault(session, set()).update(labels)
+            self._labels.move_to_end(session)
+            if taint:
+                known = self._taint.setdefault(session, {})
+                for h, joined in taint.items():
+                    known[h] = _merge(known.get(h), joined)
+            while len(self._labels) > self._max:
+                old, _ = self._labels.popitem(last=False)
+                self._taint.pop(old, None)
+
+    def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
+        with self._lock:
+            known = dict(self._taint.get(session, {}))
+        return match_taint(values, known)
+
+
+def _merge(old: str | None, new: str) -> str:
+    if old is None or old == new:
+        return new
+    return "|".join(sorted(set(old.split("|")) | set(new.split("|"))))

@@ -1,0 +1,91 @@
+"""Connecting to the database: URL resolution, SQLite pragmas, schema creation, error mapping."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from rampart.exceptions import ConfigError, EvidenceError
+from rampart.storage.tables import metadata
+
+DEFAULT_DB_PATH = Path(".rampart") / "rampart.db"
+SQLITE_BUSY_TIMEOUT_S = 5.0
+
+
+def default_database_url() -> str:
+    """`RAMPART_DATABASE_URL` if set, else SQLite at `.rampart/rampart.db` under the cwd."""
+    return os.environ.get("RAMPART_DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+class Database:
+    """A SQLAlchemy engine for SQLite or PostgreSQL, with Rampart's tables created."""
+
+    def __init__(self, url: str | None = None, *, create: bool = True):
+        raw = url or default_database_url()
+        try:
+            parsed = make_url(raw)
+        except ArgumentError as exc:
+            raise ConfigError(f"invalid database URL {_safe(raw)!r}: {exc}") from exc
+        self.url = _normalise(parsed)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.engine = self._connect()
+        if create:
+            try:
+                metadata.create_all(self.engine)
+            except SQLAlchemyError as exc:
+                raise EvidenceError(f"cannot open database {self.display_url}: {_first_line(exc)}") from exc
+
+    @property
+    def display_url(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    def _connect(self) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        database = self.url.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            self.url,
+            poolclass=StaticPool if database in (None, "", ":memory:") else None,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+        )
+        # Own the transaction: BEGIN IMMEDIATE takes the write lock up front, so two writers
+        # never both read the same chain head.
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    cursor.close()
+
+
+def _normalise(url: URL) -> URL:
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _safe(raw: str) -> str:
+    try:
+        return make_url(raw).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable>"
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
