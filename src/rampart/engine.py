@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rampart.authz.authorizer import Authorizer
+from rampart.authz.values import typed_args
 from rampart.bundle.controls import BuiltControl
 from rampart.bundle.loader import Bundle
 from rampart.detectors.base import Detector
@@ -200,15 +201,16 @@ class Engine:
         arg_labels: dict[str, set[str]],
         trust: Trust,
     ) -> dict[str, Any]:
-        from rampart.authz.values import cedar_record
-
-        args = dict(event.tool_call.arguments) if event.tool_call is not None else {}
+        args: dict[str, Any] = {}
+        if event.tool_call is not None:
+            tool = self.bundle.config.tools.get(event.tool_call.name)
+            args = typed_args(event.tool_call.arguments, tool.args if tool else {})
         return {
             "stage": event.stage.value,
             "labels": sorted(labels),
             "findings": sorted({f.type for f in scan.triggered}),
             "scores": {k: round(v * SCORE_SCALE) for k, v in scan.scores.items()},
-            "args": cedar_record(args),
+            "args": args,
             "arg_labels": sorted(f"{name}:{label}" for name, ls in arg_labels.items() for label in ls),
             "trust": trust.value,
             "source": event.source or "",

@@ -9,6 +9,7 @@
     ├── EvidenceError           the evidence log cannot be written or read
     │   └── ChainBrokenError        verification found a tampered record
     ├── SessionStoreError       session labels cannot be read or written
+    ├── ToolBlocked             `@guard.tool` refused a call or its result; carries the decision
     ├── ApprovalError           an approval cannot be created or decided
     │   └── ApprovalPending         a call waits for a human; carries the approval id
     ├── AuthenticationError     unknown or invalid credentials
@@ -85,6 +86,14 @@ class ChainBrokenError(EvidenceError):
 
 class SessionStoreError(RampartError):
     """Session labels cannot be read or written."""
+
+
+class ToolBlocked(RampartError):  # noqa: N818 - names the outcome, like ApprovalPending
+    """A guarded tool call (or its result) was blocked; `decision` says why."""
+
+    def __init__(self, message: str, decision: object):
+        self.decision = decision
+        super().__init__(message)
 
 
 class ApprovalError(RampartError):

@@ -26,17 +26,17 @@ def origin_labels(event: Event, config: BundleConfig) -> tuple[set[str], Trust]:
         name = event.source or "unknown"
         source = config.sources.get(name)
         trust = source.trust if source is not None else Trust.UNTRUSTED
-        labels = {f"retrieval:{name}", trust.value}
+        labels = {f"retrieval:{name}"}
         if trust is Trust.UNTRUSTED:
-            labels.add(f"{UNTRUSTED}:{name}")
+            labels |= {UNTRUSTED, f"{UNTRUSTED}:{name}"}
         return labels, trust
     if event.stage is Stage.TOOL_RESULT:
         name = event.tool_call.name if event.tool_call else event.source or "unknown"
         tool = config.tools.get(name)
         trust = tool.results if tool is not None else Trust.UNTRUSTED
-        labels = {f"tool:{name}", trust.value}
+        labels = {f"tool:{name}"}
         if trust is Trust.UNTRUSTED:
-            labels.add(f"{UNTRUSTED}:tool:{name}")
+            labels |= {UNTRUSTED, f"{UNTRUSTED}:tool:{name}"}
         return labels, trust
     if event.stage is Stage.OUTPUT:
         return {"model"}, Trust.TRUSTED

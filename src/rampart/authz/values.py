@@ -44,6 +44,18 @@ def to_cedar(value: Any, depth: int = 0) -> Any:
     return SKIP
 
 
+def typed_args(arguments: Mapping[str, Any], types: Mapping[str, str]) -> dict[str, Any]:
+    """Tool arguments for Cedar, following the types the bundle declares: a `number` argument
+    is always a `decimal` (so `100` and `99.5` compare alike), an `integer` a Long. A value of the
+    wrong type is passed as it is and makes a policy that compares it fail (closed)."""
+    out = cedar_record(arguments)
+    for name, kind in types.items():
+        raw = arguments.get(name)
+        if kind == "number" and isinstance(raw, int | float) and not isinstance(raw, bool):
+            out[name] = _decimal(float(raw))
+    return out
+
+
 def cedar_record(mapping: Mapping[Any, Any], depth: int = 0) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, raw in mapping.items():
@@ -58,6 +70,12 @@ def _float(value: float) -> Any:
         return repr(value)
     if value.is_integer() and _I64_MIN <= value <= _I64_MAX:
         return int(value)
+    return _decimal(value)
+
+
+def _decimal(value: float) -> Any:
+    if not math.isfinite(value):
+        return repr(value)
     exact = Decimal(repr(value)).quantize(_FOUR_PLACES)
     if abs(exact) > _DECIMAL_MAX:
         return repr(value)

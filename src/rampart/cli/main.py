@@ -15,9 +15,12 @@ app = typer.Typer(
 
 def _register() -> None:
     # Explicit registration, one line per area: no package scanning.
-    from rampart.cli import core
+    from rampart.cli import audit, bundle, check, evaluate
 
-    core.register(app)
+    bundle.register(app)
+    check.register(app)
+    evaluate.register(app)
+    audit.register(app)
 
 
 _register()

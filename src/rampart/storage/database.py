@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -11,6 +10,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from rampart.exceptions import ConfigError, EvidenceError
+from rampart.settings import Settings
 from rampart.storage.tables import metadata
 
 DEFAULT_DB_PATH = Path(".rampart") / "rampart.db"
@@ -19,7 +19,7 @@ SQLITE_BUSY_TIMEOUT_S = 5.0
 
 def default_database_url() -> str:
     """`RAMPART_DATABASE_URL` if set, else SQLite at `.rampart/rampart.db` under the cwd."""
-    return os.environ.get("RAMPART_DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
+    return Settings.from_env().database_url or f"sqlite:///{DEFAULT_DB_PATH}"
 
 
 class Database:

@@ -1,0 +1,178 @@
+"""`rampart.Guard`: the engine in process, for Python apps and agent frameworks. No server.
+
+    guard = Guard("policies/", principal="agent:support-bot")
+    with guard.session("conversation-42"):
+        decision = guard.check_input(user_text)
+        if not decision.allowed: ...
+
+        @guard.tool
+        def refund(order_id: str, amount: float) -> str: ...
+
+Every method has an async twin (`acheck_input`, ...) that runs the check off the event loop;
+library code never calls `asyncio.run`, so it is safe inside FastAPI, MCP servers and notebooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar, cast, overload
+
+from rampart.bundle.loader import Bundle, load_bundle
+from rampart.engine import Engine
+from rampart.evidence.log import EvidenceLog
+from rampart.exceptions import ApprovalPending, ToolBlocked
+from rampart.model import Action, Decision, Event, Principal, Stage, ToolCall
+from rampart.sessions.store import SessionStore
+from rampart.storage.database import Database
+
+P = ParamSpec("P")
+R = TypeVar("R")
+DEFAULT_SESSION = "default"
+
+
+class Guard:
+    """Checks content and tool calls against a policy bundle, recording evidence."""
+
+    def __init__(
+        self,
+        bundle: str | Path | Bundle,
+        *,
+        principal: str | Principal = "app:default",
+        database_url: str | None = None,
+        record_evidence: bool = True,
+        sessions: SessionStore | None = None,
+    ):
+        loaded = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
+        evidence = EvidenceLog(Database(database_url)) if record_evidence else None
+        self.engine = Engine(loaded, evidence=evidence, sessions=sessions)
+        self.principal = principal if isinstance(principal, Principal) else Principal.parse(principal)
+        self._session: contextvars.ContextVar[str] = contextvars.ContextVar(
+            f"rampart_session_{id(self)}", default=DEFAULT_SESSION
+        )
+
+    @contextlib.contextmanager
+    def session(self, session_id: str) -> Iterator[None]:
+        """Run the enclosed checks (and guarded tools) in session `session_id`."""
+        token = self._session.set(session_id)
+        try:
+            yield
+        finally:
+            self._session.reset(token)
+
+    def _event(self, stage: Stage, session: str | None, principal: str | None, **fields: Any) -> Event:
+        who = Principal.parse(principal) if principal else self.principal
+        return Event(stage=stage, principal=who, session=session or self._session.get(), **fields)
+
+    def check(self, event: Event) -> Decision:
+        return self.engine.evaluate(event)
+
+    async def acheck(self, event: Event) -> Decision:
+        return await asyncio.to_thread(self.engine.evaluate, event)
+
+    # The five stages, sync then async.
+    def check_input(self, text: str, *, session: str | None = None, principal: str | None = None,
+                    model: str | None = None, prompt: str | None = None) -> Decision:
+        return self.check(self._event(Stage.INPUT, session, principal, text=text, model=model, prompt=prompt))
+
+    def check_retrieval(self, text: str, *, source: str, session: str | None = None,
+                        principal: str | None = None) -> Decision:
+        return self.check(self._event(Stage.RETRIEVAL, session, principal, text=text, source=source))
+
+    def check_tool_call(self, name: str, arguments: Mapping[str, Any], *, session: str | None = None,
+                        principal: str | None = None) -> Decision:
+        call = ToolCall(name, dict(arguments))
+        return self.check(self._event(Stage.TOOL_CALL, session, principal, tool_call=call))
+
+    def check_tool_result(self, name: str, text: str, *, session: str | None = None,
+                          principal: str | None = None) -> Decision:
+        call = ToolCall(name, {})
+        return self.check(self._event(Stage.TOOL_RESULT, session, principal, text=text, tool_call=call))
+
+    def check_output(self, text: str, *, session: str | None = None, principal: str | None = None,
+                     model: str | None = None, prompt: str | None = None) -> Decision:
+        return self.check(self._event(Stage.OUTPUT, session, principal, text=text, model=model, prompt=prompt))
+
+    async def acheck_input(self, text: str, **kwargs: Any) -> Decision:
+        return await asyncio.to_thread(functools.partial(self.check_input, text, **kwargs))
+
+    async def acheck_retrieval(self, text: str, *, source: str, **kwargs: Any) -> Decision:
+        return await asyncio.to_thread(functools.partial(self.check_retrieval, text, source=source, **kwargs))
+
+    async def acheck_tool_call(self, name: str, arguments: Mapping[str, Any], **kwargs: Any) -> Decision:
+        return await asyncio.to_thread(functools.partial(self.check_tool_call, name, arguments, **kwargs))
+
+    async def acheck_tool_result(self, name: str, text: str, **kwargs: Any) -> Decision:
+        return await asyncio.to_thread(functools.partial(self.check_tool_result, name, text, **kwargs))
+
+    async def acheck_output(self, text: str, **kwargs: Any) -> Decision:
+        return await asyncio.to_thread(functools.partial(self.check_output, text, **kwargs))
+
+    @overload
+    def tool(self, func: Callable[P, R], /) -> Callable[P, R]: ...
+    @overload
+    def tool(self, *, name: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+    def tool(self, func: Callable[P, R] | None = None, /, *, name: str | None = None) -> Any:
+        """Authorize every call of the decorated function before it runs.
+
+        A blocked call raises `ToolBlocked`; one that needs approval raises `ApprovalPending`.
+        A string result is checked as a `tool_result`: blocked results raise `ToolBlocked`,
+        redacted ones are returned redacted. Works on sync and async functions.
+        """
+
+        def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+            tool_name = name or fn.__name__
+            signature = inspect.signature(fn)
+
+            def authorize(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+                bound = signature.bind(*args, **kwargs)
+                bound.apply_defaults()
+                session = self._session.get()
+                _raise_unless_allowed(self.check_tool_call(tool_name, bound.arguments, session=session), tool_name)
+                return session
+
+            def screen(result: Any, session: str) -> Any:
+                if not isinstance(result, str):
+                    return result
+                decision = self.check_tool_result(tool_name, result, session=session)
+                if decision.action is Action.BLOCK:
+                    raise ToolBlocked(f"result of tool {tool_name!r} blocked: {_why(decision)}", decision)
+                return decision.redacted_text if decision.action is Action.REDACT else result
+
+            if inspect.iscoroutinefunction(fn):
+                async_fn = cast(Callable[..., Awaitable[Any]], fn)
+
+                @functools.wraps(fn)
+                async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                    session = await asyncio.to_thread(authorize, args, kwargs)
+                    result = await async_fn(*args, **kwargs)
+                    return await asyncio.to_thread(screen, result, session)
+
+                return cast(Callable[P, R], async_wrapper)
+
+            @functools.wraps(fn)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                session = authorize(args, kwargs)
+                return screen(fn(*args, **kwargs), session)
+
+            return cast(Callable[P, R], wrapper)
+
+        return decorate(func) if func is not None else decorate
+
+
+def _raise_unless_allowed(decision: Decision, tool_name: str) -> None:
+    if decision.action is Action.BLOCK:
+        raise ToolBlocked(f"call to tool {tool_name!r} blocked: {_why(decision)}", decision)
+    if decision.action is Action.REQUIRE_APPROVAL:
+        raise ApprovalPending(decision.id, f"call to tool {tool_name!r} needs approval: {_why(decision)}")
+
+
+def _why(decision: Decision) -> str:
+    enforced = [r for r in decision.reasons if r.enforced and r.action is decision.action]
+    return "; ".join(f"{r.policy_id or r.control}: {r.message}" for r in enforced) or decision.action.value

@@ -1,0 +1,24 @@
+"""The environment, read in one typed place. Every variable has the `RAMPART_` prefix."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """`RAMPART_DATABASE_URL`: evidence, sessions and approvals database (default SQLite file).
+    `RAMPART_REDIS_URL`: shared session state and rate limits for gateway replicas."""
+
+    database_url: str | None = None
+    redis_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            database_url=env.get("RAMPART_DATABASE_URL") or None,
+            redis_url=env.get("RAMPART_REDIS_URL") or None,
+        )
