@@ -1,0 +1,62 @@
+"""Taint labels: where a value came from and which sink kinds it has been made safe for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PARAM = "param:"
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """One origin of a value. `origin` is a source description or `param:<index>`."""
+
+    origin: str
+    line: int
+    cleared: frozenset[str] = frozenset()
+
+    @property
+    def param(self) -> int | None:
+        return int(self.origin[len(PARAM) :]) if self.origin.startswith(PARAM) else None
+
+    def clear(self, kinds: frozenset[str]) -> Label:
+        if kinds <= self.cleared:
+            return self
+        return Label(self.origin, self.line, self.cleared | kinds)
+
+
+Taint = frozenset[Label]
+CLEAN: Taint = frozenset()
+
+
+def clear(taint: Taint, kinds: frozenset[str]) -> Taint:
+    """The same origins, now safe for `kinds` too."""
+    return frozenset(label.clear(kinds) for label in taint) if taint and kinds else taint
+
+
+def dangerous(taint: Taint, kind: str) -> list[Label]:
+    found = [label for label in taint if kind not in label.cleared]
+    return sorted(found, key=lambda label: (label.line, label.origin))
+
+
+@dataclass(frozen=True, slots=True)
+class SinkHit:
+    """A parameter of a function reaches a sink, possibly through further calls."""
+
+    kind: str
+    path: str
+    line: int
+    callee: str
+    snippet: str
+    cleared: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a function does with its parameters: which reach its return value, which a sink."""
+
+    returns: Taint = CLEAN
+    sinks: tuple[tuple[int, SinkHit], ...] = ()
+
+    def hits(self, index: int) -> list[SinkHit]:
+        return [hit for i, hit in self.sinks if i == index]
