@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -25,7 +27,10 @@ def default_database_url() -> str:
 class Database:
     """A SQLAlchemy engine for SQLite or PostgreSQL, with Rampart's tables created."""
 
-    def __init__(self, url: str | None = None, *, create: bool = True):
+    def __init__(
+        self, url: str | None = None, *, create: bool = True, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S
+    ):
+        self.busy_timeout_s = busy_timeout_s
         raw = url or default_database_url()
         try:
             parsed = make_url(raw)
@@ -53,11 +58,11 @@ class Database:
         engine = create_engine(
             self.url,
             poolclass=StaticPool if database in (None, "", ":memory:") else None,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            connect_args={"timeout": self.busy_timeout_s, "check_same_thread": False},
         )
         # Own the transaction: BEGIN IMMEDIATE takes the write lock up front, so two writers
         # never both read the same chain head.
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", _sqlite_on_connect(self.busy_timeout_s))
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
 
@@ -65,13 +70,16 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-    cursor.close()
+def _sqlite_on_connect(busy_timeout_s: float) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN IMMEDIATE ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cursor.close()
+
+    return on_connect
 
 
 def _normalise(url: URL) -> URL:

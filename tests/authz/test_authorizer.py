@@ -1,0 +1,107 @@
+"""Cedar authorization: obligations, monitor mode, and never an allow from an error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rampart.authz.authorizer import Authorizer
+from rampart.bundle.cedar_source import parse_statement, split_statements
+from rampart.bundle.schema import BundleConfig
+from rampart.model import Action, Mode, Principal
+
+AGENT = Principal("agent", "bot")
+CONFIG = BundleConfig.model_validate(
+    {"name": "t", "tools": {"refund": {"side_effects": True}, "search": {}}}
+)
+BASE = """
+@id("allow-all") permit (principal, action, resource);
+"""
+
+
+def _authorizer(text: str) -> Authorizer:
+    statements = [parse_statement("p.cedar", line, s) for line, s in split_statements(text, "p.cedar")]
+    return Authorizer(statements, CONFIG)
+
+
+def _decide(text: str, context: dict[str, Any], tool: str = "refund") -> tuple[Action, list[tuple[str | None, Action, Mode]]]:
+    result = _authorizer(text).authorize(AGENT, "tool.call", ("Tool", tool), context)
+    return result.action, [(r.policy_id, r.action, r.mode) for r in result.reasons]
+
+
+def test_permit_allows() -> None:
+    """A matching permit and no forbid allows."""
+    assert (Action.ALLOW, []) == _decide(BASE, {})
+
+
+def test_default_deny() -> None:
+    """No matching permit blocks."""
+    action, reasons = _decide('@id("p") permit (principal, action == Action::"llm.request", resource);', {})
+    assert Action.BLOCK == action
+    assert [(None, Action.BLOCK, Mode.ENFORCE)] == reasons
+
+
+def test_forbid_blocks() -> None:
+    """A matching forbid blocks and is named."""
+    text = BASE + '@id("no-refund") forbid (principal, action, resource == Tool::"refund");'
+    assert (Action.BLOCK, [("no-refund", Action.BLOCK, Mode.ENFORCE)]) == _decide(text, {})
+
+
+def test_erroring_forbid_fails_closed() -> None:
+    """A forbid that errors (missing attribute) blocks instead of being skipped into an allow."""
+    text = BASE + '@id("limit") forbid (principal, action, resource) when { context.args.amount > 100 };'
+    action, reasons = _decide(text, {"args": {}})
+    assert Action.BLOCK == action
+    assert [("limit", Action.BLOCK, Mode.ENFORCE)] == reasons
+
+
+def test_erroring_forbid_on_type_mismatch_fails_closed() -> None:
+    """A string where a number is compared makes the forbid error, and that blocks."""
+    text = BASE + '@id("limit") forbid (principal, action, resource) when { context.amount > 100 };'
+    assert Action.BLOCK == _decide(text, {"amount": "1000000"})[0]
+
+
+def test_erroring_permit_does_not_allow() -> None:
+    """A permit that errors simply does not grant access."""
+    text = '@id("p") permit (principal, action, resource) when { context.missing == 1 };'
+    assert Action.BLOCK == _decide(text, {})[0]
+
+
+def test_obligation_turns_forbid_into_approval() -> None:
+    """A forbid with @obligation("require_approval") holds instead of blocking."""
+    text = BASE + '@id("hold") @obligation("require_approval") forbid (principal, action, resource == Tool::"refund");'
+    assert (Action.REQUIRE_APPROVAL, [("hold", Action.REQUIRE_APPROVAL, Mode.ENFORCE)]) == _decide(text, {})
+
+
+def test_obligation_without_permit_still_blocks() -> None:
+    """An obligation never grants what no permit allows."""
+    text = '@id("hold") @obligation("require_approval") forbid (principal, action, resource);'
+    assert Action.BLOCK == _decide(text, {})[0]
+
+
+def test_hard_forbid_beats_obligation() -> None:
+    """A plain forbid wins over an approval obligation on the same request."""
+    text = BASE + (
+        '@id("hold") @obligation("require_approval") forbid (principal, action, resource);\n'
+        '@id("never") forbid (principal, action, resource == Tool::"refund");'
+    )
+    assert Action.BLOCK == _decide(text, {})[0]
+
+
+def test_monitor_forbid_changes_nothing() -> None:
+    """A @mode("monitor") forbid is recorded as would-block and the request is allowed."""
+    text = BASE + '@id("trial") @mode("monitor") forbid (principal, action, resource);'
+    assert (Action.ALLOW, [("trial", Action.BLOCK, Mode.MONITOR)]) == _decide(text, {})
+
+
+def test_unrepresentable_context_fails_closed() -> None:
+    """A context Cedar cannot even parse (a float) never becomes an allow."""
+    assert Action.BLOCK == _decide(BASE, {"x": 1.5})[0]
+
+
+@pytest.mark.parametrize(("tool", "expected"), [("refund", Action.BLOCK), ("search", Action.ALLOW), ("ghost", Action.ALLOW)])
+def test_entity_attributes_come_from_the_bundle(tool: str, expected: Action) -> None:
+    """Tool entities carry `side_effects` from rampart.yaml; an undeclared tool has none."""
+    text = BASE + '@id("fx") forbid (principal, action, resource) when { resource has side_effects && resource.side_effects };'
+    assert expected == _decide(text, {}, tool=tool)[0]
