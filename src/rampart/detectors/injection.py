@@ -1,0 +1,128 @@
+"""Prompt injection and jailbreaks, direct (from the user) and planted in documents and tool results.
+
+The stage matters: "What is the capital of Brazil?" is a fine question from the user and an
+injection when it sits inside an e-mail the assistant was asked to summarise. The model is a
+logistic regression over hashed character and word n-grams plus heuristic pattern features
+(`injection_patterns`), with one weight vector shared by all stages and one per stage group
+(the user's input; data: retrieval and tool results), trained by `training/train_injection.py`
+on the project dataset and generated attacks. See models/INJECTION_MODEL_CARD.md.
+
+Long texts are scored in overlapping windows and the most suspicious window wins, so an
+injection buried in 8 KB of ordinary text still stands out; the finding spans that window.
+Features are computed once per text and windows are scored from prefix sums, so the cost is
+linear in the text and there is no per-window Python loop over the feature space.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from io import BytesIO
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel
+
+from rampart.detectors import injection_features as F
+from rampart.detectors.base import Detector, DetectorSetup
+from rampart.detectors.injection_patterns import HEURISTICS
+from rampart.exceptions import DetectorError
+from rampart.model import Finding, Stage
+
+MODEL_RESOURCE = "injection.npz"
+DATA_STAGES = frozenset({Stage.RETRIEVAL, Stage.TOOL_RESULT})
+_PERSONA_SLOT = F.HEURISTIC_BASE + [name for name, _ in HEURISTICS].index("persona")
+
+
+def score_features(
+    feats: F.Features, weights: npt.NDArray[np.float32], bias: float, window: int, stride: int
+) -> tuple[float, int, int]:
+    """The highest window logit of a featurised text, and that window's bounds."""
+    n = feats.length
+    if len(feats.index) == 0:
+        return bias, 0, n
+    contrib = weights[feats.index]
+    sums = np.concatenate(([0.0], np.cumsum(np.bincount(feats.position, contrib, n + 1)[:n])))
+    counts = np.concatenate(([0], np.cumsum(np.bincount(feats.position, minlength=n + 1)[:n])))
+    bounds = np.array(F.windows(n, window, stride), dtype=np.int64)
+    a, b = bounds[:, 0], bounds[:, 1]
+    total = counts[b] - counts[a]
+    logits = bias + (sums[b] - sums[a]) / np.sqrt(np.maximum(total, 1))
+    best = int(np.argmax(logits))
+    return float(logits[best]), int(a[best]), int(b[best])
+
+
+class InjectionDetector(Detector):
+    """Scores text for prompt injection with a calibrated, stage-aware model."""
+
+    id: ClassVar[str] = "injection"
+    version: ClassVar[str] = "1"
+    stages: ClassVar[frozenset[Stage]] = frozenset(
+        {Stage.INPUT, Stage.RETRIEVAL, Stage.TOOL_RESULT}
+    )
+    description: ClassVar[str] = (
+        "Prompt injection and jailbreaks, direct and planted in documents and tool results"
+    )
+    # Chosen on a tuning slice of the training split (see the model card), not on validation.
+    DEFAULT_THRESHOLD: ClassVar[float] = 0.8
+    # Scores below this are not reported at all, to keep evidence small.
+    REPORT_FLOOR: ClassVar[float] = 0.05
+
+    def __init__(self, options: BaseModel | None = None, setup: DetectorSetup | None = None):
+        super().__init__(options, setup)
+        try:
+            raw = files("rampart.detectors.models").joinpath(MODEL_RESOURCE).read_bytes()
+            with np.load(BytesIO(raw)) as model:
+                shared = model["w_shared"].astype(np.float32)
+                self._weights = {
+                    0: shared + model["w_input"].astype(np.float32),
+                    1: shared + model["w_data"].astype(np.float32),
+                }
+                self._bias = [float(x) for x in model["bias"]]
+                self._platt = (float(model["platt"][0]), float(model["platt"][1]))
+                self._window, self._stride = (int(x) for x in model["window"])
+                bits = int(model["bits"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise DetectorError(f"injection: cannot load model {MODEL_RESOURCE}: {exc}") from exc
+        if bits != F.BITS:
+            raise DetectorError(f"injection: model has 2^{bits} features, code expects 2^{F.BITS}")
+
+    def _logit(self, text: str, stage: Stage) -> tuple[float, int, int, F.Features]:
+        group = 1 if stage in DATA_STAGES else 0
+        feats = F.featurise(text)
+        z, a, b = score_features(
+            feats, self._weights[group], self._bias[group], self._window, self._stride
+        )
+        return z, a, b, feats
+
+    def score(self, text: str, stage: Stage) -> float:
+        """The calibrated probability that `text` at `stage` is an injection."""
+        z = self._logit(text, stage)[0]
+        a, b = self._platt
+        return float(1.0 / (1.0 + np.exp(-(a * z + b))))
+
+    def detect(self, text: str, stage: Stage) -> list[Finding]:
+        if not text.strip():
+            return []
+        z, start, end, feats = self._logit(text, stage)
+        a, b = self._platt
+        score = float(1.0 / (1.0 + np.exp(-(a * z + b))))
+        if score < self.REPORT_FLOOR:
+            return []
+        if feats.length != len(text) or (start == 0 and end >= len(text)):
+            start, end = 0, 0  # whole text (normalisation changed offsets, or one window)
+        in_window = (feats.position >= start) & (feats.position < (end or feats.length))
+        persona = bool(np.any(feats.index[in_window] == _PERSONA_SLOT))
+        kind = "jailbreak" if stage is Stage.INPUT and persona else "injection"
+        where = f"chars {start}-{end}" if end else "whole text"
+        return [
+            Finding(
+                detector=self.id,
+                type=kind,
+                score=score,
+                start=start,
+                end=end,
+                labels=(),
+                detail=f"{kind} model score {score:.2f} at stage {stage.value} ({where})",
+            )
+        ]
