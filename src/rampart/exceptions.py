@@ -6,6 +6,7 @@
     ├── PolicyError             Cedar policies could not be parsed or evaluated
     ├── DetectorError           a detector is unknown, misconfigured or failed
     ├── InputError              content or a request that cannot be checked (size, encoding)
+    │   └── RequestTooLarge         a gateway request over the configured size limit
     ├── EvidenceError           the evidence log cannot be written or read
     │   └── ChainBrokenError        verification found a tampered record
     ├── SessionStoreError       session labels cannot be read or written
@@ -13,10 +14,13 @@
     ├── ApprovalError           an approval cannot be created or decided
     │   └── ApprovalPending         a call waits for a human; carries the approval id
     ├── AuthenticationError     unknown or invalid credentials
+    ├── AccessDenied            a known principal may not use this model or route
+    ├── RateLimited             a principal exceeded its requests or tokens per minute
     ├── ConfigError             environment or settings are invalid
     ├── ReviewError             `rampart review` cannot run (threat model, baseline, git, back end)
     └── UpstreamError           the model provider failed
-        └── UpstreamTimeout
+        ├── UpstreamTimeout
+        └── UpstreamRejected        the provider refused the request (a 4xx status)
 
 A block is a result (a `Decision`), never an exception: these are for things that went wrong.
 """
@@ -112,6 +116,22 @@ class AuthenticationError(RampartError):
     """Unknown, expired or invalid credentials."""
 
 
+class AccessDenied(RampartError):  # noqa: N818 - names the outcome, like ToolBlocked
+    """A known principal may not use this model or route."""
+
+
+class RateLimited(RampartError):  # noqa: N818 - names the outcome
+    """A principal exceeded its rate limit; `retry_after_s` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
+class RequestTooLarge(InputError):  # noqa: N818 - names the outcome
+    """A gateway request is over the configured size limit."""
+
+
 class ConfigError(RampartError):
     """Environment or settings are invalid."""
 
@@ -126,3 +146,11 @@ class UpstreamError(RampartError):
 
 class UpstreamTimeout(UpstreamError):  # noqa: N818 - mirrors httpx naming
     """The model provider did not answer in time."""
+
+
+class UpstreamRejected(UpstreamError):  # noqa: N818 - names the outcome
+    """The model provider refused the request with a 4xx `status`."""
+
+    def __init__(self, message: str, status: int) -> None:
+        self.status = status
+        super().__init__(message)

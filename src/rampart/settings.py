@@ -22,3 +22,12 @@ class Settings:
             database_url=env.get("RAMPART_DATABASE_URL") or None,
             redis_url=env.get("RAMPART_REDIS_URL") or None,
         )
+
+
+def secret_from_env(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The value of the variable a config names for a secret (an upstream API key, say).
+
+    The one exception to the `RAMPART_` prefix: the bundle chooses the name (`api_key_env`).
+    """
+    env = os.environ if env is None else env
+    return env.get(name) or None

@@ -42,6 +42,9 @@ def check_references(
             if pattern != "*" and not (sep and kind in PRINCIPAL_KINDS and ident):
                 message = f"principal pattern {pattern!r} must be *, KIND:* or KIND:ID"
                 issues.append(located.issue(("models", model_id, "principals", p), message))
+        if model.upstream is not None and model.upstream not in config.gateway.upstreams:
+            message = f"unknown upstream {model.upstream!r} (declare it under `gateway.upstreams`)"
+            issues.append(located.issue(("models", model_id, "upstream"), message))
     for policy in policies:
         obligation = policy.annotations.get("obligation")
         if obligation is not None and obligation not in KNOWN_OBLIGATIONS:

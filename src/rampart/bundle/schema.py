@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rampart.bundle.gateway import GatewayConfig
 from rampart.model import Action, Mode, Stage, Trust
 
 SCHEMA_VERSION = 1
@@ -193,7 +194,7 @@ class BundleConfig(_Model):
     evidence: EvidenceConfig = EvidenceConfig()
     limits: Limits = Limits()
     cedar_schema: str = "schema.cedarschema"
-    gateway: dict[str, Any] = Field(default_factory=dict)
+    gateway: GatewayConfig = GatewayConfig()
 
     @field_validator("version")
     @classmethod

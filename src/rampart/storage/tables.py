@@ -61,3 +61,16 @@ session_taint = Table(
     Column("fingerprint", BigInteger, primary_key=True, autoincrement=False),
     Column("labels", Text, nullable=False),
 )
+
+# Gateway API keys: only a SHA-256 of each key is kept; `prefix` lets a person recognise one.
+api_keys = Table(
+    "rampart_api_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("principal", String(256), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked", Integer, nullable=False, default=0),
+)
