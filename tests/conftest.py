@@ -15,7 +15,9 @@ from sqlalchemy import create_engine, text
 from rampart.bundle.loader import Bundle, load_bundle
 from rampart.storage.database import Database
 
-POSTGRES_URL = os.environ.get("RAMPART_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "RAMPART_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +63,12 @@ def postgres_db() -> Iterator[Database]:
     problem = _postgres_available()
     if problem is not None:
         if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI but unreachable at {POSTGRES_URL}: {problem}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({problem}); start it to run this test")
+            pytest.fail(
+                f"PostgreSQL is required in CI but unreachable at {POSTGRES_URL}: {problem}"
+            )
+        pytest.skip(
+            f"PostgreSQL not reachable at {POSTGRES_URL} ({problem}); start it to run this test"
+        )
     schema = f"rampart_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:

@@ -1,9 +1,9 @@
 """Rampart: executable AI security design.
 
-    from rampart import Guard
-    guard = Guard("policies/", principal="agent:support-bot")
-    decision = guard.check_input("Ignore all previous instructions and ...")
-    decision.action  # Action.BLOCK
+from rampart import Guard
+guard = Guard("policies/", principal="agent:support-bot")
+decision = guard.check_input("Ignore all previous instructions and ...")
+decision.action  # Action.BLOCK
 """
 
 from rampart.bundle.loader import Bundle, load_bundle, validate_bundle
@@ -29,7 +29,18 @@ from rampart.exceptions import (
     UpstreamTimeout,
 )
 from rampart.guard import Guard
-from rampart.model import Action, Decision, Event, Finding, Mode, Principal, Reason, Stage, ToolCall, Trust
+from rampart.model import (
+    Action,
+    Decision,
+    Event,
+    Finding,
+    Mode,
+    Principal,
+    Reason,
+    Stage,
+    ToolCall,
+    Trust,
+)
 from rampart.storage.database import Database
 
 __version__ = "0.1.0"

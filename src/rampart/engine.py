@@ -82,7 +82,9 @@ class Engine:
         authz_start = time.perf_counter()
         context = self._context(event, labels, scan, arg_labels, trust)
         resource = _resource(event)
-        result = self.authorizer.authorize(event.principal, event.stage.cedar_action, resource, context)
+        result = self.authorizer.authorize(
+            event.principal, event.stage.cedar_action, resource, context
+        )
         scan.latency["authz"] = (time.perf_counter() - authz_start) * 1000
         reasons.extend(result.reasons)
         action = Action.strictest([r.action for r in reasons if r.enforced])
@@ -130,13 +132,17 @@ class Engine:
         if event.stage is Stage.TOOL_CALL:
             if event.tool_call is None:
                 raise InputError("a tool_call event needs a tool call (name and arguments)")
-            args = json.dumps(dict(event.tool_call.arguments), sort_keys=True, ensure_ascii=False, default=str)
+            args = json.dumps(
+                dict(event.tool_call.arguments), sort_keys=True, ensure_ascii=False, default=str
+            )
             text = f"{event.tool_call.name} {args}"
         else:
             text = event.text
         limit = self.bundle.config.limits.max_text_chars
         if len(text) > limit:
-            raise InputError(f"content of {len(text)} characters exceeds the bundle's limit of {limit}")
+            raise InputError(
+                f"content of {len(text)} characters exceeds the bundle's limit of {limit}"
+            )
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
@@ -161,7 +167,9 @@ class Engine:
             if isinstance(found, Exception):
                 action = Action.ALLOW if cfg.fail_open else Action.BLOCK
                 how = "failing open" if cfg.fail_open else "failing closed"
-                reasons.append(Reason(control.id, action, cfg.mode, f"detector failed, {how}: {found}"))
+                reasons.append(
+                    Reason(control.id, action, cfg.mode, f"detector failed, {how}: {found}")
+                )
                 continue
             hits = [f for f in found if f.score >= cfg.threshold]
             if not hits:
@@ -211,7 +219,9 @@ class Engine:
             "findings": sorted({f.type for f in scan.triggered}),
             "scores": {k: round(v * SCORE_SCALE) for k, v in scan.scores.items()},
             "args": args,
-            "arg_labels": sorted(f"{name}:{label}" for name, ls in arg_labels.items() for label in ls),
+            "arg_labels": sorted(
+                f"{name}:{label}" for name, ls in arg_labels.items() for label in ls
+            ),
             "trust": trust.value,
             "source": event.source or "",
         }
@@ -233,7 +243,9 @@ class Engine:
         return redact(text, targets), Action.REDACT, None
 
 
-def _run(detector: Detector, text: str, stage: Stage, latency: dict[str, float]) -> list[Finding] | Exception:
+def _run(
+    detector: Detector, text: str, stage: Stage, latency: dict[str, float]
+) -> list[Finding] | Exception:
     start = time.perf_counter()
     try:
         return detector.detect(text, stage)

@@ -92,7 +92,7 @@ class SessionStoreError(RampartError):
     """Session labels cannot be read or written."""
 
 
-class ToolBlocked(RampartError):  # noqa: N818 - names the outcome, like ApprovalPending
+class ToolBlocked(RampartError):
     """A guarded tool call (or its result) was blocked; `decision` says why."""
 
     def __init__(self, message: str, decision: object):
@@ -104,7 +104,7 @@ class ApprovalError(RampartError):
     """An approval cannot be created, found or decided."""
 
 
-class ApprovalPending(ApprovalError):  # noqa: N818 - it is a state the caller handles, not a failure
+class ApprovalPending(ApprovalError):
     """A call needs a human decision first; `approval_id` names the pending approval."""
 
     def __init__(self, approval_id: str, message: str = "") -> None:
@@ -116,11 +116,11 @@ class AuthenticationError(RampartError):
     """Unknown, expired or invalid credentials."""
 
 
-class AccessDenied(RampartError):  # noqa: N818 - names the outcome, like ToolBlocked
+class AccessDenied(RampartError):
     """A known principal may not use this model or route."""
 
 
-class RateLimited(RampartError):  # noqa: N818 - names the outcome
+class RateLimited(RampartError):
     """A principal exceeded its rate limit; `retry_after_s` says when to try again."""
 
     def __init__(self, message: str, retry_after_s: int) -> None:
@@ -128,7 +128,7 @@ class RateLimited(RampartError):  # noqa: N818 - names the outcome
         super().__init__(message)
 
 
-class RequestTooLarge(InputError):  # noqa: N818 - names the outcome
+class RequestTooLarge(InputError):
     """A gateway request is over the configured size limit."""
 
 
@@ -144,11 +144,11 @@ class UpstreamError(RampartError):
     """The model provider failed or answered something unusable."""
 
 
-class UpstreamTimeout(UpstreamError):  # noqa: N818 - mirrors httpx naming
+class UpstreamTimeout(UpstreamError):
     """The model provider did not answer in time."""
 
 
-class UpstreamRejected(UpstreamError):  # noqa: N818 - names the outcome
+class UpstreamRejected(UpstreamError):
     """The model provider refused the request with a 4xx `status`."""
 
     def __init__(self, message: str, status: int) -> None:

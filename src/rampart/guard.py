@@ -51,7 +51,9 @@ class Guard:
         loaded = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
         evidence = EvidenceLog(Database(database_url)) if record_evidence else None
         self.engine = Engine(loaded, evidence=evidence, sessions=sessions)
-        self.principal = principal if isinstance(principal, Principal) else Principal.parse(principal)
+        self.principal = (
+            principal if isinstance(principal, Principal) else Principal.parse(principal)
+        )
         self._session: contextvars.ContextVar[str] = contextvars.ContextVar(
             f"rampart_session_{id(self)}", default=DEFAULT_SESSION
         )
@@ -65,7 +67,9 @@ class Guard:
         finally:
             self._session.reset(token)
 
-    def _event(self, stage: Stage, session: str | None, principal: str | None, **fields: Any) -> Event:
+    def _event(
+        self, stage: Stage, session: str | None, principal: str | None, **fields: Any
+    ) -> Event:
         who = Principal.parse(principal) if principal else self.principal
         return Event(stage=stage, principal=who, session=session or self._session.get(), **fields)
 
@@ -76,39 +80,77 @@ class Guard:
         return await asyncio.to_thread(self.engine.evaluate, event)
 
     # The five stages, sync then async.
-    def check_input(self, text: str, *, session: str | None = None, principal: str | None = None,
-                    model: str | None = None, prompt: str | None = None) -> Decision:
-        return self.check(self._event(Stage.INPUT, session, principal, text=text, model=model, prompt=prompt))
+    def check_input(
+        self,
+        text: str,
+        *,
+        session: str | None = None,
+        principal: str | None = None,
+        model: str | None = None,
+        prompt: str | None = None,
+    ) -> Decision:
+        return self.check(
+            self._event(Stage.INPUT, session, principal, text=text, model=model, prompt=prompt)
+        )
 
-    def check_retrieval(self, text: str, *, source: str, session: str | None = None,
-                        principal: str | None = None) -> Decision:
-        return self.check(self._event(Stage.RETRIEVAL, session, principal, text=text, source=source))
+    def check_retrieval(
+        self, text: str, *, source: str, session: str | None = None, principal: str | None = None
+    ) -> Decision:
+        return self.check(
+            self._event(Stage.RETRIEVAL, session, principal, text=text, source=source)
+        )
 
-    def check_tool_call(self, name: str, arguments: Mapping[str, Any], *, session: str | None = None,
-                        principal: str | None = None) -> Decision:
+    def check_tool_call(
+        self,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        session: str | None = None,
+        principal: str | None = None,
+    ) -> Decision:
         call = ToolCall(name, dict(arguments))
         return self.check(self._event(Stage.TOOL_CALL, session, principal, tool_call=call))
 
-    def check_tool_result(self, name: str, text: str, *, session: str | None = None,
-                          principal: str | None = None) -> Decision:
+    def check_tool_result(
+        self, name: str, text: str, *, session: str | None = None, principal: str | None = None
+    ) -> Decision:
         call = ToolCall(name, {})
-        return self.check(self._event(Stage.TOOL_RESULT, session, principal, text=text, tool_call=call))
+        return self.check(
+            self._event(Stage.TOOL_RESULT, session, principal, text=text, tool_call=call)
+        )
 
-    def check_output(self, text: str, *, session: str | None = None, principal: str | None = None,
-                     model: str | None = None, prompt: str | None = None) -> Decision:
-        return self.check(self._event(Stage.OUTPUT, session, principal, text=text, model=model, prompt=prompt))
+    def check_output(
+        self,
+        text: str,
+        *,
+        session: str | None = None,
+        principal: str | None = None,
+        model: str | None = None,
+        prompt: str | None = None,
+    ) -> Decision:
+        return self.check(
+            self._event(Stage.OUTPUT, session, principal, text=text, model=model, prompt=prompt)
+        )
 
     async def acheck_input(self, text: str, **kwargs: Any) -> Decision:
         return await asyncio.to_thread(functools.partial(self.check_input, text, **kwargs))
 
     async def acheck_retrieval(self, text: str, *, source: str, **kwargs: Any) -> Decision:
-        return await asyncio.to_thread(functools.partial(self.check_retrieval, text, source=source, **kwargs))
+        return await asyncio.to_thread(
+            functools.partial(self.check_retrieval, text, source=source, **kwargs)
+        )
 
-    async def acheck_tool_call(self, name: str, arguments: Mapping[str, Any], **kwargs: Any) -> Decision:
-        return await asyncio.to_thread(functools.partial(self.check_tool_call, name, arguments, **kwargs))
+    async def acheck_tool_call(
+        self, name: str, arguments: Mapping[str, Any], **kwargs: Any
+    ) -> Decision:
+        return await asyncio.to_thread(
+            functools.partial(self.check_tool_call, name, arguments, **kwargs)
+        )
 
     async def acheck_tool_result(self, name: str, text: str, **kwargs: Any) -> Decision:
-        return await asyncio.to_thread(functools.partial(self.check_tool_result, name, text, **kwargs))
+        return await asyncio.to_thread(
+            functools.partial(self.check_tool_result, name, text, **kwargs)
+        )
 
     async def acheck_output(self, text: str, **kwargs: Any) -> Decision:
         return await asyncio.to_thread(functools.partial(self.check_output, text, **kwargs))
@@ -116,7 +158,9 @@ class Guard:
     @overload
     def tool(self, func: Callable[P, R], /) -> Callable[P, R]: ...
     @overload
-    def tool(self, *, name: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+    def tool(
+        self, func: None = None, /, *, name: str | None = None
+    ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
     def tool(self, func: Callable[P, R] | None = None, /, *, name: str | None = None) -> Any:
         """Authorize every call of the decorated function before it runs.
@@ -134,7 +178,9 @@ class Guard:
                 bound = signature.bind(*args, **kwargs)
                 bound.apply_defaults()
                 session = self._session.get()
-                _raise_unless_allowed(self.check_tool_call(tool_name, bound.arguments, session=session), tool_name)
+                _raise_unless_allowed(
+                    self.check_tool_call(tool_name, bound.arguments, session=session), tool_name
+                )
                 return session
 
             def screen(result: Any, session: str) -> Any:
@@ -142,7 +188,9 @@ class Guard:
                     return result
                 decision = self.check_tool_result(tool_name, result, session=session)
                 if decision.action is Action.BLOCK:
-                    raise ToolBlocked(f"result of tool {tool_name!r} blocked: {_why(decision)}", decision)
+                    raise ToolBlocked(
+                        f"result of tool {tool_name!r} blocked: {_why(decision)}", decision
+                    )
                 return decision.redacted_text if decision.action is Action.REDACT else result
 
             if inspect.iscoroutinefunction(fn):
@@ -170,9 +218,14 @@ def _raise_unless_allowed(decision: Decision, tool_name: str) -> None:
     if decision.action is Action.BLOCK:
         raise ToolBlocked(f"call to tool {tool_name!r} blocked: {_why(decision)}", decision)
     if decision.action is Action.REQUIRE_APPROVAL:
-        raise ApprovalPending(decision.id, f"call to tool {tool_name!r} needs approval: {_why(decision)}")
+        raise ApprovalPending(
+            decision.id, f"call to tool {tool_name!r} needs approval: {_why(decision)}"
+        )
 
 
 def _why(decision: Decision) -> str:
     enforced = [r for r in decision.reasons if r.enforced and r.action is decision.action]
-    return "; ".join(f"{r.policy_id or r.control}: {r.message}" for r in enforced) or decision.action.value
+    return (
+        "; ".join(f"{r.policy_id or r.control}: {r.message}" for r in enforced)
+        or decision.action.value
+    )

@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterable
 from rampart.model import Finding
 
 
-def redact(text: str, findings: Iterable[Finding], keep: Callable[[Finding], bool] | None = None) -> str:
+def redact(
+    text: str, findings: Iterable[Finding], keep: Callable[[Finding], bool] | None = None
+) -> str:
     """`text` with every span of the chosen findings replaced; overlapping spans merge."""
     spans = sorted(
         (f.start, f.end, f.type)

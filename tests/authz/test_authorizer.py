@@ -21,11 +21,15 @@ BASE = """
 
 
 def _authorizer(text: str) -> Authorizer:
-    statements = [parse_statement("p.cedar", line, s) for line, s in split_statements(text, "p.cedar")]
+    statements = [
+        parse_statement("p.cedar", line, s) for line, s in split_statements(text, "p.cedar")
+    ]
     return Authorizer(statements, CONFIG)
 
 
-def _decide(text: str, context: dict[str, Any], tool: str = "refund") -> tuple[Action, list[tuple[str | None, Action, Mode]]]:
+def _decide(
+    text: str, context: dict[str, Any], tool: str = "refund"
+) -> tuple[Action, list[tuple[str | None, Action, Mode]]]:
     result = _authorizer(text).authorize(AGENT, "tool.call", ("Tool", tool), context)
     return result.action, [(r.policy_id, r.action, r.mode) for r in result.reasons]
 
@@ -37,7 +41,9 @@ def test_permit_allows() -> None:
 
 def test_default_deny() -> None:
     """No matching permit blocks."""
-    action, reasons = _decide('@id("p") permit (principal, action == Action::"llm.request", resource);', {})
+    action, reasons = _decide(
+        '@id("p") permit (principal, action == Action::"llm.request", resource);', {}
+    )
     assert Action.BLOCK == action
     assert [(None, Action.BLOCK, Mode.ENFORCE)] == reasons
 
@@ -50,7 +56,10 @@ def test_forbid_blocks() -> None:
 
 def test_erroring_forbid_fails_closed() -> None:
     """A forbid that errors (missing attribute) blocks instead of being skipped into an allow."""
-    text = BASE + '@id("limit") forbid (principal, action, resource) when { context.args.amount > 100 };'
+    text = (
+        BASE
+        + '@id("limit") forbid (principal, action, resource) when { context.args.amount > 100 };'
+    )
     action, reasons = _decide(text, {"args": {}})
     assert Action.BLOCK == action
     assert [("limit", Action.BLOCK, Mode.ENFORCE)] == reasons
@@ -70,8 +79,13 @@ def test_erroring_permit_does_not_allow() -> None:
 
 def test_obligation_turns_forbid_into_approval() -> None:
     """A forbid with @obligation("require_approval") holds instead of blocking."""
-    text = BASE + '@id("hold") @obligation("require_approval") forbid (principal, action, resource == Tool::"refund");'
-    assert (Action.REQUIRE_APPROVAL, [("hold", Action.REQUIRE_APPROVAL, Mode.ENFORCE)]) == _decide(text, {})
+    text = (
+        BASE
+        + '@id("hold") @obligation("require_approval") forbid (principal, action, resource == Tool::"refund");'
+    )
+    assert (Action.REQUIRE_APPROVAL, [("hold", Action.REQUIRE_APPROVAL, Mode.ENFORCE)]) == _decide(
+        text, {}
+    )
 
 
 def test_obligation_without_permit_still_blocks() -> None:
@@ -100,8 +114,14 @@ def test_unrepresentable_context_fails_closed() -> None:
     assert Action.BLOCK == _decide(BASE, {"x": 1.5})[0]
 
 
-@pytest.mark.parametrize(("tool", "expected"), [("refund", Action.BLOCK), ("search", Action.ALLOW), ("ghost", Action.ALLOW)])
+@pytest.mark.parametrize(
+    ("tool", "expected"),
+    [("refund", Action.BLOCK), ("search", Action.ALLOW), ("ghost", Action.ALLOW)],
+)
 def test_entity_attributes_come_from_the_bundle(tool: str, expected: Action) -> None:
     """Tool entities carry `side_effects` from rampart.yaml; an undeclared tool has none."""
-    text = BASE + '@id("fx") forbid (principal, action, resource) when { resource has side_effects && resource.side_effects };'
+    text = (
+        BASE
+        + '@id("fx") forbid (principal, action, resource) when { resource has side_effects && resource.side_effects };'
+    )
     assert expected == _decide(text, {}, tool=tool)[0]

@@ -51,7 +51,10 @@ def test_bad_threshold_type_is_located(bundle_copy: Path) -> None:
     _edit(config, "    threshold: 0.3", "    threshold: high")
     issues = validate_bundle(bundle_copy)
     assert 1 == len(issues)
-    assert (_line_of(config, "threshold: high"), "controls.1.threshold") == (issues[0].line, issues[0].key)
+    assert (_line_of(config, "threshold: high"), "controls.1.threshold") == (
+        issues[0].line,
+        issues[0].key,
+    )
     assert "'high'" in issues[0].message
 
 
@@ -75,9 +78,15 @@ def test_yaml_syntax_error_has_a_line(bundle_copy: Path) -> None:
 def test_cedar_syntax_error_names_the_policy_line(bundle_copy: Path) -> None:
     """A Cedar syntax error points at the policy that holds it."""
     policies = bundle_copy / "policies.cedar"
-    _edit(policies, 'permit (principal, action == Action::"output.deliver", resource);', "permit (principal, action ==, resource);")
+    _edit(
+        policies,
+        'permit (principal, action == Action::"output.deliver", resource);',
+        "permit (principal, action ==, resource);",
+    )
     issues = validate_bundle(bundle_copy)
-    assert [("policies.cedar", _line_of(policies, "action ==, resource"))] == [(i.file, i.line) for i in issues]
+    assert [("policies.cedar", _line_of(policies, '@id("allow-output")'))] == [
+        (i.file, i.line) for i in issues
+    ]
     assert issues[0].message.startswith("Cedar syntax")
 
 
@@ -96,12 +105,16 @@ def test_every_problem_is_reported_at_once(bundle_copy: Path) -> None:
     config = bundle_copy / "rampart.yaml"
     _edit(config, "tools: [refund]", "tools: [refunds]")
     _edit(config, "  builtin: [email,", "  builtin: [emails,")
-    _edit(config, "stages: [output, tool_call]", "stages: [output, tool_call, retrieval]")
+    _edit(
+        config,
+        "  - detector: prompt_leak\n    stages: [output]",
+        "  - detector: prompt_leak\n    stages: [output, retrieval]",
+    )
     messages = sorted(i.message for i in validate_bundle(bundle_copy))
     assert 3 == len(messages)
     assert any("unknown tool 'refunds'" in m for m in messages)
     assert any("unknown built-in data class 'emails'" in m for m in messages)
-    assert any("does not run at stage" in m or "retrieval" in m for m in messages)
+    assert any("'prompt_leak' does not run at stage 'retrieval'" in m for m in messages)
 
 
 def test_missing_prompt_file_is_reported(bundle_copy: Path) -> None:
@@ -122,7 +135,7 @@ def test_bad_custom_pattern_is_reported(bundle_copy: Path) -> None:
 def test_unknown_obligation_is_reported(bundle_copy: Path) -> None:
     """An annotation value Rampart does not know is not silently ignored."""
     policies = bundle_copy / "policies.cedar"
-    _edit(policies, '@obligation("require_approval")', '@obligation("ask_nicely")')
+    _edit(policies, '@obligation("require_approval")\nforbid', '@obligation("ask_nicely")\nforbid')
     issues = validate_bundle(bundle_copy)
     assert ["@obligation"] == [i.key for i in issues]
 
@@ -142,4 +155,6 @@ def test_missing_directory() -> None:
 
 def test_issue_renders_file_line_key() -> None:
     """An issue prints as file:line [key]: message."""
-    assert "rampart.yaml:3 [controls.0]: bad" == str(BundleIssue("rampart.yaml", 3, "controls.0", "bad"))
+    assert "rampart.yaml:3 [controls.0]: bad" == str(
+        BundleIssue("rampart.yaml", 3, "controls.0", "bad")
+    )

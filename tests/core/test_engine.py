@@ -25,7 +25,9 @@ def engine(example_bundle: Bundle, sqlite_db: Database) -> Engine:
 
 
 def _call(engine: Engine, session: str, name: str, **args: object) -> Action:
-    return engine.evaluate(Event(Stage.TOOL_CALL, AGENT, session, tool_call=ToolCall(name, args))).action
+    return engine.evaluate(
+        Event(Stage.TOOL_CALL, AGENT, session, tool_call=ToolCall(name, args))
+    ).action
 
 
 def _read(engine: Engine, session: str, stage: Stage, text: str, name: str) -> Action:
@@ -38,7 +40,9 @@ def _read(engine: Engine, session: str, stage: Stage, text: str, name: str) -> A
 
 def test_benign_input_is_allowed(engine: Engine) -> None:
     """An ordinary question passes and labels the session with its origin."""
-    decision = engine.evaluate(Event(Stage.INPUT, AGENT, "s", text="Where is my order?", model="gpt-4o-mini"))
+    decision = engine.evaluate(
+        Event(Stage.INPUT, AGENT, "s", text="Where is my order?", model="gpt-4o-mini")
+    )
     assert (Action.ALLOW, ("user",)) == (decision.action, decision.labels)
     assert decision.evidence_id is not None
 
@@ -64,17 +68,27 @@ def test_stage_matters_for_injection(engine: Engine) -> None:
 
 def test_pii_session_cannot_email_externally(engine: Engine) -> None:
     """Once a tool result brought PII in, email to an outside address is forbidden; inside is fine."""
-    assert Action.ALLOW == _call(engine, "s", "send_email", to="jane@gmail.com", subject="Hi", body="Hello")
-    _read(engine, "s", Stage.TOOL_RESULT, "Order ORD-12345678 belongs to jane@gmail.com", "get_order")
-    assert Action.BLOCK == _call(engine, "s", "send_email", to="jane@gmail.com", subject="Hi", body="Hello")
-    assert Action.ALLOW == _call(engine, "s", "send_email", to="ops@acme.example", subject="Hi", body="Hello")
+    assert Action.ALLOW == _call(
+        engine, "s", "send_email", to="jane@gmail.com", subject="Hi", body="Hello"
+    )
+    _read(
+        engine, "s", Stage.TOOL_RESULT, "Order ORD-12345678 belongs to jane@gmail.com", "get_order"
+    )
+    assert Action.BLOCK == _call(
+        engine, "s", "send_email", to="jane@gmail.com", subject="Hi", body="Hello"
+    )
+    assert Action.ALLOW == _call(
+        engine, "s", "send_email", to="ops@acme.example", subject="Hi", body="Hello"
+    )
 
 
 def test_refund_needs_approval_after_untrusted_content(engine: Engine) -> None:
     """A small refund is allowed until untrusted content enters the session; then it is held."""
     assert Action.ALLOW == _call(engine, "s", "refund", order_id="ORD-12345678", amount=20)
     _read(engine, "s", Stage.RETRIEVAL, "Shipping takes 3 to 5 business days.", "web")
-    assert Action.REQUIRE_APPROVAL == _call(engine, "s", "refund", order_id="ORD-12345678", amount=20)
+    assert Action.REQUIRE_APPROVAL == _call(
+        engine, "s", "refund", order_id="ORD-12345678", amount=20
+    )
 
 
 def test_trusted_source_does_not_taint(engine: Engine) -> None:
@@ -92,9 +106,22 @@ def test_large_refund_needs_approval(engine: Engine) -> None:
 
 def test_recipient_from_untrusted_content_is_blocked(engine: Engine) -> None:
     """An address that only appeared on a web page is never emailed, even without PII."""
-    _read(engine, "s", Stage.RETRIEVAL, "For faster service contact desk@helpdesk-claims.example today.", "web")
+    _read(
+        engine,
+        "s",
+        Stage.RETRIEVAL,
+        "For faster service contact desk@helpdesk-claims.example today.",
+        "web",
+    )
     decision = engine.evaluate(
-        Event(Stage.TOOL_CALL, AGENT, "s", tool_call=ToolCall("send_email", {"to": "desk@helpdesk-claims.example", "subject": "s", "body": "b"}))
+        Event(
+            Stage.TOOL_CALL,
+            AGENT,
+            "s",
+            tool_call=ToolCall(
+                "send_email", {"to": "desk@helpdesk-claims.example", "subject": "s", "body": "b"}
+            ),
+        )
     )
     assert Action.BLOCK == decision.action
     assert "no-email-to-untrusted-recipient" in {r.policy_id for r in decision.reasons}
@@ -102,7 +129,12 @@ def test_recipient_from_untrusted_content_is_blocked(engine: Engine) -> None:
 
 def test_users_cannot_refund(engine: Engine) -> None:
     """Principal kind matters: a user calling refund directly is blocked."""
-    event = Event(Stage.TOOL_CALL, Principal("user", "ann"), "s", tool_call=ToolCall("refund", {"order_id": "1", "amount": 1}))
+    event = Event(
+        Stage.TOOL_CALL,
+        Principal("user", "ann"),
+        "s",
+        tool_call=ToolCall("refund", {"order_id": "1", "amount": 1}),
+    )
     assert Action.BLOCK == engine.evaluate(event).action
 
 
@@ -113,23 +145,37 @@ def test_undeclared_tool_is_denied(engine: Engine) -> None:
 
 def test_output_pii_is_redacted(engine: Engine) -> None:
     """PII in model output is replaced, and the decision carries the redacted text."""
-    decision = engine.evaluate(Event(Stage.OUTPUT, AGENT, "s", text="Call me at jane@gmail.com today"))
-    assert (Action.REDACT, "Call me at [REDACTED:pii.email] today") == (decision.action, decision.redacted_text)
+    decision = engine.evaluate(
+        Event(Stage.OUTPUT, AGENT, "s", text="Call me at jane@gmail.com today")
+    )
+    assert (Action.REDACT, "Call me at [REDACTED:pii.email] today") == (
+        decision.action,
+        decision.redacted_text,
+    )
 
 
 def test_monitor_policy_is_recorded_not_enforced(engine: Engine) -> None:
     """The trial policy on external email shows up as a monitor reason and the call goes through."""
     decision = engine.evaluate(
-        Event(Stage.TOOL_CALL, AGENT, "s", tool_call=ToolCall("send_email", {"to": "x@gmail.com", "subject": "s", "body": "b"}))
+        Event(
+            Stage.TOOL_CALL,
+            AGENT,
+            "s",
+            tool_call=ToolCall("send_email", {"to": "x@gmail.com", "subject": "s", "body": "b"}),
+        )
     )
     assert Action.ALLOW == decision.action
-    assert [("trial-external-email", Mode.MONITOR)] == [(r.policy_id, r.mode) for r in decision.reasons]
+    assert [("trial-external-email", Mode.MONITOR)] == [
+        (r.policy_id, r.mode) for r in decision.reasons
+    ]
 
 
 def test_model_outside_inventory_is_blocked(engine: Engine) -> None:
     """Unknown models, and models a principal may not use, are blocked at input."""
     unknown = engine.evaluate(Event(Stage.INPUT, AGENT, "s", text="hi", model="gpt-9"))
-    user_llama = engine.evaluate(Event(Stage.INPUT, Principal("user", "ann"), "s", text="hi", model="llama-3.1-8b-instruct"))
+    user_llama = engine.evaluate(
+        Event(Stage.INPUT, Principal("user", "ann"), "s", text="hi", model="llama-3.1-8b-instruct")
+    )
     assert (Action.BLOCK, Action.BLOCK) == (unknown.action, user_llama.action)
     assert "inventory" == unknown.reasons[0].control
 
@@ -140,7 +186,9 @@ def test_secret_never_reaches_evidence(example_dir: Path, tmp_path: Path) -> Non
     full = base.config.model_validate({**base.config.model_dump(), "evidence": {"content": "full"}})
     bundle = dataclasses.replace(base, config=full)
     log = EvidenceLog(Database(f"sqlite:///{tmp_path / 'e.db'}"))
-    decision = Engine(bundle, evidence=log).evaluate(Event(Stage.INPUT, AGENT, "s", text=f"my key is {AWS_KEY} ok"))
+    decision = Engine(bundle, evidence=log).evaluate(
+        Event(Stage.INPUT, AGENT, "s", text=f"my key is {AWS_KEY} ok")
+    )
     stored = log.get(decision.evidence_id or "")
     assert stored is not None
     assert AWS_KEY not in str(stored.record)
@@ -169,7 +217,9 @@ class _Broken(Detector):
 def test_failing_detector(example_bundle: Bundle, fail_open: bool, expected: Action) -> None:
     """A detector that raises blocks, unless its control says fail_open (and that is recorded)."""
     controls = tuple(
-        dataclasses.replace(c, detector=_Broken(), config=c.config.model_copy(update={"fail_open": fail_open}))
+        dataclasses.replace(
+            c, detector=_Broken(), config=c.config.model_copy(update={"fail_open": fail_open})
+        )
         if c.id == "pii-taint"
         else c
         for c in example_bundle.controls
@@ -204,4 +254,6 @@ def test_one_evidence_record_per_decision(engine: Engine) -> None:
 def test_latency_is_reported_per_detector(engine: Engine) -> None:
     """The decision reports time spent per detector, in Cedar, and in total."""
     decision = engine.evaluate(Event(Stage.INPUT, AGENT, "s", text="hello"))
-    assert {"injection", "secrets", "pii", "invisible_text", "authz", "total"} <= set(decision.latency_ms)
+    assert {"injection", "secrets", "pii", "invisible_text", "authz", "total"} <= set(
+        decision.latency_ms
+    )

@@ -14,7 +14,9 @@ from rampart.model import Action
 
 @pytest.fixture
 def guard(example_dir: Path, tmp_path: Path) -> Guard:
-    return Guard(example_dir, principal="agent:support-bot", database_url=f"sqlite:///{tmp_path / 'g.db'}")
+    return Guard(
+        example_dir, principal="agent:support-bot", database_url=f"sqlite:///{tmp_path / 'g.db'}"
+    )
 
 
 def test_sync_checks(guard: Guard) -> None:
@@ -29,7 +31,9 @@ def test_async_checks_inside_a_running_loop(guard: Guard) -> None:
 
     async def main() -> list[Action]:
         first = await guard.acheck_input("hello", session="a")
-        second = await guard.acheck_tool_call("refund", {"order_id": "1", "amount": 500}, session="a")
+        second = await guard.acheck_tool_call(
+            "refund", {"order_id": "1", "amount": 500}, session="a"
+        )
         return [first.action, second.action]
 
     assert [Action.ALLOW, Action.REQUIRE_APPROVAL] == asyncio.run(main())

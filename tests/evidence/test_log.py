@@ -52,7 +52,11 @@ def test_edited_record_is_named(any_db: Database) -> None:
     """Changing a record's content breaks verification at exactly that record."""
     log = _filled(any_db)
     with any_db.engine.begin() as conn:
-        conn.execute(text("UPDATE rampart_evidence SET record = replace(record, '\"allow\"', '\"block\"') WHERE seq = 3"))
+        conn.execute(
+            text(
+                "UPDATE rampart_evidence SET record = replace(record, '\"allow\"', '\"block\"') WHERE seq = 3"
+            )
+        )
     with pytest.raises(ChainBrokenError) as info:
         log.verify()
     assert (3, "content does not match its hash (edited)") == (info.value.seq, info.value.problem)
@@ -81,11 +85,24 @@ def test_reordered_records_are_detected(any_db: Database) -> None:
     """Swapping two records' content and hashes breaks the links."""
     log = _filled(any_db)
     with any_db.engine.begin() as conn:
-        rows = {r.seq: r for r in conn.execute(text("SELECT seq, id, record, hash, prev_hash FROM rampart_evidence"))}
+        rows = {
+            r.seq: r
+            for r in conn.execute(
+                text("SELECT seq, id, record, hash, prev_hash FROM rampart_evidence")
+            )
+        }
         for a, b in ((2, 3), (3, 2)):
             conn.execute(
-                text("UPDATE rampart_evidence SET id = :id, record = :record, hash = :hash, prev_hash = :prev WHERE seq = :seq"),
-                {"id": f"tmp-{a}", "record": rows[b].record, "hash": rows[b].hash, "prev": rows[b].prev_hash, "seq": a},
+                text(
+                    "UPDATE rampart_evidence SET id = :id, record = :record, hash = :hash, prev_hash = :prev WHERE seq = :seq"
+                ),
+                {
+                    "id": f"tmp-{a}",
+                    "record": rows[b].record,
+                    "hash": rows[b].hash,
+                    "prev": rows[b].prev_hash,
+                    "seq": a,
+                },
             )
     with pytest.raises(ChainBrokenError) as info:
         log.verify()

@@ -9,7 +9,9 @@ from rampart.sessions.sql import SqlSessionStore
 from rampart.sessions.store import MemorySessionStore, SessionStore
 from rampart.storage.database import Database
 
-PAGE = "To claim your refund, write to Claims Desk <claims@evil.example> quoting order ORD-55512345."
+PAGE = (
+    "To claim your refund, write to Claims Desk <claims@evil.example> quoting order ORD-55512345."
+)
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])

@@ -52,9 +52,14 @@ class _CompiledSet:
 
     def statement(self, cedar_id: str) -> PolicyStatement | None:
         index = cedar_id[6:] if cedar_id.startswith("policy") else ""
-        return self.statements[int(index)] if index.isdigit() and int(index) < len(self.statements) else None
+        return (
+            self.statements[int(index)]
+            if index.isdigit() and int(index) < len(self.statements)
+            else None
+        )
 
     def evaluate(self, request: dict[str, Any], entities: cedarpy.Entities) -> cedarpy.AuthzResult:
+        assert self.policy_set is not None, "an empty set is never evaluated"
         return cedarpy.is_authorized(request, self.policy_set, entities)
 
 
@@ -105,7 +110,9 @@ class Authorizer:
             return reasons
         forbids = [s for s in matched if s.effect == "forbid"]
         if not forbids:
-            reasons.append(_reason(Action.BLOCK, Mode.ENFORCE, "no permit policy matched: default deny"))
+            reasons.append(
+                _reason(Action.BLOCK, Mode.ENFORCE, "no permit policy matched: default deny")
+            )
             return reasons
         hard = [s for s in forbids if _obligation(s) is None]
         for statement in hard:
@@ -115,7 +122,9 @@ class Authorizer:
                 self._permits.evaluate(request, self._entities).decision == cedarpy.Decision.Allow
             )
             if not permitted:
-                reasons.append(_reason(Action.BLOCK, Mode.ENFORCE, "no permit policy matched: default deny"))
+                reasons.append(
+                    _reason(Action.BLOCK, Mode.ENFORCE, "no permit policy matched: default deny")
+                )
             reasons.extend(_obligation_reason(s, Mode.ENFORCE) for s in forbids)
         return reasons
 
@@ -127,7 +136,9 @@ class Authorizer:
             if statement is not None and statement.effect == "forbid":
                 obligation = _obligation(statement)
                 action = _OBLIGATION_ACTIONS[obligation] if obligation else Action.BLOCK
-                reasons.append(_reason(action, Mode.MONITOR, "would be forbidden by policy", statement))
+                reasons.append(
+                    _reason(action, Mode.MONITOR, "would be forbidden by policy", statement)
+                )
         return reasons
 
     def _errors(self, compiled: _CompiledSet, errors: list[str], mode: Mode) -> list[Reason]:
@@ -141,8 +152,17 @@ class Authorizer:
                 continue
             message = error
             if statement is not None:
-                message = error.replace(f"`policy{compiled.statements.index(statement)}`", f"`{statement.policy_id}`")
-            reasons.append(_reason(Action.BLOCK, mode, f"policy failed to evaluate, failing closed: {message}", statement))
+                message = error.replace(
+                    f"`policy{compiled.statements.index(statement)}`", f"`{statement.policy_id}`"
+                )
+            reasons.append(
+                _reason(
+                    Action.BLOCK,
+                    mode,
+                    f"policy failed to evaluate, failing closed: {message}",
+                    statement,
+                )
+            )
         return reasons
 
 
@@ -150,13 +170,23 @@ def bundle_entities(config: BundleConfig) -> list[dict[str, Any]]:
     """The entities a bundle declares: its models, retrieval sources and tools."""
     entities: list[dict[str, Any]] = []
     for model_id, model in config.models.items():
-        attrs = {"provider": model.provider}
-        entities.append({"uid": {"type": "Model", "id": model_id}, "attrs": attrs, "parents": []})
+        entities.append(
+            {
+                "uid": {"type": "Model", "id": model_id},
+                "attrs": {"provider": model.provider},
+                "parents": [],
+            }
+        )
     for name, source in config.sources.items():
-        attrs = {"trust": source.trust.value}
-        entities.append({"uid": {"type": "Source", "id": name}, "attrs": attrs, "parents": []})
+        entities.append(
+            {
+                "uid": {"type": "Source", "id": name},
+                "attrs": {"trust": source.trust.value},
+                "parents": [],
+            }
+        )
     for name, tool in config.tools.items():
-        attrs = {"side_effects": tool.side_effects, "results": tool.results.value}
+        attrs: dict[str, Any] = {"side_effects": tool.side_effects, "results": tool.results.value}
         entities.append({"uid": {"type": "Tool", "id": name}, "attrs": attrs, "parents": []})
     return entities
 
@@ -167,10 +197,14 @@ def _obligation(statement: PolicyStatement) -> str | None:
 
 def _obligation_reason(statement: PolicyStatement, mode: Mode) -> Reason:
     obligation = _obligation(statement) or ""
-    return _reason(_OBLIGATION_ACTIONS[obligation], mode, f"policy obligation: {obligation}", statement)
+    return _reason(
+        _OBLIGATION_ACTIONS[obligation], mode, f"policy obligation: {obligation}", statement
+    )
 
 
-def _reason(action: Action, mode: Mode, message: str, statement: PolicyStatement | None = None) -> Reason:
+def _reason(
+    action: Action, mode: Mode, message: str, statement: PolicyStatement | None = None
+) -> Reason:
     return Reason(
         control=CONTROL,
         action=action,

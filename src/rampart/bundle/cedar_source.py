@@ -68,5 +68,7 @@ def parse_statement(file: str, line: int, text: str) -> PolicyStatement:
     if len(policies) != 1 or parsed.get("templates"):
         raise ValueError("expected exactly one static policy (templates are not supported)")
     policy = policies[0]
-    annotations = {str(k): "" if v is None else str(v) for k, v in policy.get("annotations", {}).items()}
+    annotations = {
+        str(k): "" if v is None else str(v) for k, v in policy.get("annotations", {}).items()
+    }
     return PolicyStatement(file, line, text, policy["effect"], annotations)

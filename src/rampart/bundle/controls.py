@@ -45,7 +45,9 @@ def build_controls(
         where = ("controls", index)
         if control.control_id in seen_ids:
             first = seen_ids[control.control_id]
-            message = f"duplicate control id {control.control_id!r} (also controls.{first}); set `id`"
+            message = (
+                f"duplicate control id {control.control_id!r} (also controls.{first}); set `id`"
+            )
             issues.append(located.issue((*where, "id"), message))
             continue
         seen_ids[control.control_id] = index

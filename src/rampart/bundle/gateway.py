@@ -102,5 +102,7 @@ class GatewayConfig(_Model):
     def _default_exists(self) -> GatewayConfig:
         if self.default_upstream is not None and self.default_upstream not in self.upstreams:
             known = ", ".join(sorted(self.upstreams)) or "none"
-            raise ValueError(f"default_upstream {self.default_upstream!r} is not an upstream (known: {known})")
+            raise ValueError(
+                f"default_upstream {self.default_upstream!r} is not an upstream (known: {known})"
+            )
         return self

@@ -22,6 +22,7 @@ from rampart.bundle.references import check_references
 from rampart.bundle.schema import BundleConfig
 from rampart.bundle.yamlmap import LocatedYaml, load_located
 from rampart.detectors.base import CustomDataClass, DetectorSetup
+from rampart.detectors.pii import BUILTIN_DATA_CLASSES
 from rampart.detectors.registry import DetectorRegistry, default_registry
 from rampart.exceptions import BundleIssue, BundleValidationError
 
@@ -57,7 +58,9 @@ def load_bundle(path: str | Path, registry: DetectorRegistry | None = None) -> B
     return bundle
 
 
-def validate_bundle(path: str | Path, registry: DetectorRegistry | None = None) -> list[BundleIssue]:
+def validate_bundle(
+    path: str | Path, registry: DetectorRegistry | None = None
+) -> list[BundleIssue]:
     """Every problem in the bundle at `path` (empty when it is valid)."""
     return _load(Path(path), registry or default_registry())[1]
 
@@ -85,7 +88,9 @@ def _bundle_files(root: Path) -> list[Path]:
 def _read_text(file: Path, label: str, issues: list[BundleIssue]) -> str | None:
     try:
         if file.stat().st_size > MAX_FILE_BYTES:
-            issues.append(BundleIssue(label, None, "", f"file is larger than {MAX_FILE_BYTES} bytes"))
+            issues.append(
+                BundleIssue(label, None, "", f"file is larger than {MAX_FILE_BYTES} bytes")
+            )
             return None
         return file.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -204,7 +209,8 @@ def _detector_setup(root: Path, config: BundleConfig, prompts: dict[str, str]) -
     return DetectorSetup(
         email_domains=config.organization.email_domains,
         allowed_hosts=config.egress.allowed_hosts,
-        data_classes=frozenset(config.data_classes.builtin),
+        # Unknown names are reported by check_references, at their own line.
+        data_classes=frozenset(config.data_classes.builtin) & frozenset(BUILTIN_DATA_CLASSES),
         custom_data_classes=custom,
         prompts=dict(prompts),
         canaries=canaries,
@@ -233,7 +239,12 @@ def _load_policies(root: Path, issues: list[BundleIssue]) -> list[PolicyStatemen
         if first is not policy:
             where = f"{first.file}:{first.line}"
             issues.append(
-                BundleIssue(policy.file, policy.line, "@id", f"duplicate policy id {policy.policy_id!r} (also at {where})")
+                BundleIssue(
+                    policy.file,
+                    policy.line,
+                    "@id",
+                    f"duplicate policy id {policy.policy_id!r} (also at {where})",
+                )
             )
     return policies
 
@@ -252,10 +263,18 @@ def _validate_cedar(
     for error in result.errors:
         policy_key = str(getattr(error, "policy_id", ""))
         message = str(getattr(error, "error", error))
-        index = int(policy_key[6:]) if policy_key.startswith("policy") and policy_key[6:].isdigit() else None
+        index = (
+            int(policy_key[6:])
+            if policy_key.startswith("policy") and policy_key[6:].isdigit()
+            else None
+        )
         if index is not None and index < len(policies):
             p = policies[index]
             message = message.replace(f"`{policy_key}`", f"`{p.policy_id}`")
-            issues.append(BundleIssue(p.file, p.line, p.policy_id, f"Cedar schema validation: {message}"))
+            issues.append(
+                BundleIssue(p.file, p.line, p.policy_id, f"Cedar schema validation: {message}")
+            )
         else:
-            issues.append(BundleIssue(schema_file, None, policy_key, f"Cedar schema validation: {message}"))
+            issues.append(
+                BundleIssue(schema_file, None, policy_key, f"Cedar schema validation: {message}")
+            )

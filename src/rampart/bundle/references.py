@@ -5,6 +5,7 @@ from __future__ import annotations
 from rampart.bundle.cedar_source import PolicyStatement
 from rampart.bundle.schema import BundleConfig
 from rampart.bundle.yamlmap import LocatedYaml
+from rampart.detectors.pii import BUILTIN_DATA_CLASSES
 from rampart.exceptions import BundleIssue
 from rampart.model import PRINCIPAL_KINDS
 
@@ -19,8 +20,6 @@ def check_references(
     issues: list[BundleIssue],
 ) -> None:
     """Append an issue for every dangling or malformed cross-reference."""
-    from rampart.detectors.pii import BUILTIN_DATA_CLASSES
-
     for i, name in enumerate(config.data_classes.builtin):
         if name not in BUILTIN_DATA_CLASSES:
             known = ", ".join(sorted(BUILTIN_DATA_CLASSES))
@@ -32,9 +31,9 @@ def check_references(
             if tool not in config.tools:
                 message = f"unknown tool {tool!r} (declare it under `tools`)"
                 issues.append(located.issue(("approvals", "rules", r, "tools", t), message))
-        for p, policy in enumerate(rule.policies):
-            if policy not in policy_ids:
-                message = f"no Cedar policy has @id({policy!r})"
+        for p, wanted in enumerate(rule.policies):
+            if wanted not in policy_ids:
+                message = f"no Cedar policy has @id({wanted!r})"
                 issues.append(located.issue(("approvals", "rules", r, "policies", p), message))
     for model_id, model in config.models.items():
         for p, pattern in enumerate(model.principals):

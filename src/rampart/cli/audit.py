@@ -31,11 +31,15 @@ def verify(db: DbOption = None, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json({"ok": True, "records": report.records, "head": report.head_hash})
     else:
-        console.print(f"[green]✓[/] evidence chain intact: {report.records} records, head {report.head_hash[:16]}")
+        console.print(
+            f"[green]✓[/] evidence chain intact: {report.records} records, head {report.head_hash[:16]}"
+        )
 
 
 def trace(
-    record_id: Annotated[str, typer.Argument(help="Evidence id (or a unique prefix of 8+ characters).")],
+    record_id: Annotated[
+        str, typer.Argument(help="Evidence id (or a unique prefix of 8+ characters).")
+    ],
     db: DbOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -56,7 +60,10 @@ def trace(
 def _show_trace(record: dict[str, Any], digest: str) -> None:
     prompt = record.get("prompt") or {}
     rows = [
-        ("decision", f"{record.get('action')} at {record.get('stage')}  ({record.get('created_at')})"),
+        (
+            "decision",
+            f"{record.get('action')} at {record.get('stage')}  ({record.get('created_at')})",
+        ),
         ("evidence", f"{record.get('id')}  #{record.get('seq')}  hash {digest[:16]}"),
         ("principal", record.get("principal")),
         ("session", record.get("session")),
@@ -70,20 +77,31 @@ def _show_trace(record: dict[str, Any], digest: str) -> None:
     for key, value in rows:
         console.print(f"[bold]{key:>14}[/]  {value}", soft_wrap=True)
     for det in record.get("detectors", []):
-        console.print(f"[bold]{'detector':>14}[/]  {det['id']} v{det['version']} score {det['score']}")
+        console.print(
+            f"[bold]{'detector':>14}[/]  {det['id']} v{det['version']} score {det['score']}"
+        )
     for finding in record.get("findings", []):
-        console.print(f"[bold]{'finding':>14}[/]  {finding['type']} {finding['score']} ({finding['detector']})")
+        console.print(
+            f"[bold]{'finding':>14}[/]  {finding['type']} {finding['score']} ({finding['detector']})"
+        )
     for reason in record.get("reasons", []):
         policy = f" policy {reason['policy_id']}" if reason.get("policy_id") else ""
         line = f"{reason['action']} ({reason['mode']}) by {reason['control']}{policy}: {reason['message']}"
         console.print(f"[bold]{'reason':>14}[/]  {line}", soft_wrap=True)
     tool = record.get("tool")
     if tool:
-        labels = "; ".join(f"{k}: {', '.join(v)}" for k, v in tool.get("arg_labels", {}).items()) or "-"
-        console.print(f"[bold]{'tool':>14}[/]  {tool['name']}  argument labels: {labels}", soft_wrap=True)
+        labels = (
+            "; ".join(f"{k}: {', '.join(v)}" for k, v in tool.get("arg_labels", {}).items()) or "-"
+        )
+        console.print(
+            f"[bold]{'tool':>14}[/]  {tool['name']}  argument labels: {labels}", soft_wrap=True
+        )
     content = record.get("content", {})
     if "text" in content:
-        console.print(f"[bold]{'content':>14}[/]  ({content['policy']}) {content['text'][:500]}", soft_wrap=True)
+        console.print(
+            f"[bold]{'content':>14}[/]  ({content['policy']}) {content['text'][:500]}",
+            soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -19,13 +19,17 @@ console = Console(highlight=False)
 
 def init(
     directory: Annotated[Path, typer.Argument(help="Where to create the example bundle.")],
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty directory.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a non-empty directory.")
+    ] = False,
 ) -> None:
     """Scaffold a commented example bundle for a customer-support agent."""
     if directory.exists() and any(directory.iterdir()) and not force:
         fail(f"{directory} is not empty (use --force to write into it)")
     with as_file(files("rampart.bundle").joinpath("example")) as source:
-        shutil.copytree(source, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            source, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+        )
     console.print(f"Created an example bundle in {directory}. Next: rampart validate {directory}")
 
 

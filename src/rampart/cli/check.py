@@ -28,10 +28,18 @@ def check(
     session: Annotated[str, typer.Option("--session", help="Session id; labels persist.")] = "cli",
     source: Annotated[str | None, typer.Option("--source", help="Retrieval source name.")] = None,
     text: Annotated[str | None, typer.Option("--text", help="The content to check.")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Read the content from a file.")] = None,
-    tool: Annotated[str | None, typer.Option("--tool", help="Tool name (tool_call/tool_result).")] = None,
-    args: Annotated[str | None, typer.Option("--args", help="Tool arguments as a JSON object.")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Model id, for the inventory.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Read the content from a file.")
+    ] = None,
+    tool: Annotated[
+        str | None, typer.Option("--tool", help="Tool name (tool_call/tool_result).")
+    ] = None,
+    args: Annotated[
+        str | None, typer.Option("--args", help="Tool arguments as a JSON object.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Model id, for the inventory.")
+    ] = None,
     as_json: JsonFlag = False,
     db: DbOption = None,
 ) -> None:
@@ -97,16 +105,23 @@ def _read(file: Path | None) -> str:
 
 def _show(decision: Decision) -> None:
     colour = {"allow": "green", "redact": "yellow", "require_approval": "magenta", "block": "red"}
-    console.print(f"[bold {colour[decision.action.value]}]{decision.action.value}[/]  evidence {decision.evidence_id}")
+    console.print(
+        f"[bold {colour[decision.action.value]}]{decision.action.value}[/]  evidence {decision.evidence_id}"
+    )
     for reason in decision.reasons:
         mode = " (monitor)" if not reason.enforced else ""
         policy = f" [{reason.policy_id}]" if reason.policy_id else ""
-        console.print(f"  {reason.action.value}{mode} by {reason.control}{policy}: {reason.message}", soft_wrap=True)
+        console.print(
+            f"  {reason.action.value}{mode} by {reason.control}{policy}: {reason.message}",
+            soft_wrap=True,
+        )
     for finding in decision.findings:
         console.print(f"  finding {finding.type} score {finding.score:.2f} ({finding.detector})")
     if decision.redacted_text is not None:
         console.print(f"  redacted: {decision.redacted_text}", soft_wrap=True)
-    console.print(f"  labels: {', '.join(decision.labels) or '-'}  bundle {decision.bundle_version}")
+    console.print(
+        f"  labels: {', '.join(decision.labels) or '-'}  bundle {decision.bundle_version}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,9 @@ from rampart.exceptions import BundleValidationError, RampartError
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (default: RAMPART_DATABASE_URL or .rampart/rampart.db)."),
+    typer.Option(
+        "--db", help="Database URL (default: RAMPART_DATABASE_URL or .rampart/rampart.db)."
+    ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
@@ -21,7 +23,9 @@ err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    err_console.print(
+        f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 

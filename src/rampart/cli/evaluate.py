@@ -20,7 +20,9 @@ console = Console(highlight=False)
 
 def eval_command(
     directory: Annotated[Path, typer.Argument(help="The bundle directory.")],
-    dataset: Annotated[Path, typer.Option("--dataset", help="JSONL rows {text, label, stage, source}.")],
+    dataset: Annotated[
+        Path, typer.Option("--dataset", help="JSONL rows {text, label, stage, source}.")
+    ],
     as_json: JsonFlag = False,
 ) -> None:
     """Run a labelled dataset through the bundle; a row is flagged when the action is not allow."""
@@ -47,7 +49,9 @@ def _table(result: EvalResult) -> None:
         table.add_column(column, justify="left" if column == "source" else "right")
     for tally in sorted(result.by_source.values(), key=lambda t: (t.source, t.label)):
         rate = tally.flagged / tally.n if tally.n else 0.0
-        table.add_row(tally.source, str(tally.label), str(tally.n), str(tally.flagged), f"{rate:.3f}")
+        table.add_row(
+            tally.source, str(tally.label), str(tally.n), str(tally.flagged), f"{rate:.3f}"
+        )
     console.print(table)
 
 

@@ -106,7 +106,9 @@ def evaluate_rows(
     result = EvalResult()
     for index, row in enumerate(rows):
         flagged = engine.evaluate(_event(row, index)).action is not Action.ALLOW
-        tally = result.by_source.setdefault((row.source, row.label), SourceTally(row.source, row.label))
+        tally = result.by_source.setdefault(
+            (row.source, row.label), SourceTally(row.source, row.label)
+        )
         tally.n += 1
         tally.flagged += flagged
         if row.label:

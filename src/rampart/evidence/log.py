@@ -54,7 +54,9 @@ class EvidenceLog:
         except IntegrityError:
             pass  # another process created it first
         except SQLAlchemyError as exc:
-            raise EvidenceError(f"cannot open evidence log at {self.db.display_url}: {_brief(exc)}") from exc
+            raise EvidenceError(
+                f"cannot open evidence log at {self.db.display_url}: {_brief(exc)}"
+            ) from exc
 
     def append(self, record: dict[str, Any]) -> StoredRecord:
         """Append one record (a dict with at least `id`); return it with its seq and hash."""
@@ -77,10 +79,14 @@ class EvidenceLog:
                     stored.append(StoredRecord(seq, str(record["id"]), body, digest))
                     prev = digest
                 conn.execute(insert(evidence), rows)
-                conn.execute(update(evidence_head).where(evidence_head.c.id == 1).values(seq=seq, hash=prev))
+                conn.execute(
+                    update(evidence_head).where(evidence_head.c.id == 1).values(seq=seq, hash=prev)
+                )
             return stored
         except SQLAlchemyError as exc:
-            raise EvidenceError(f"cannot append evidence to {self.db.display_url}: {_brief(exc)}") from exc
+            raise EvidenceError(
+                f"cannot append evidence to {self.db.display_url}: {_brief(exc)}"
+            ) from exc
 
     def _lock_head(self, conn: Connection) -> tuple[int, str]:
         query = select(evidence_head.c.seq, evidence_head.c.hash).where(evidence_head.c.id == 1)
@@ -97,7 +103,9 @@ class EvidenceLog:
             with self.db.engine.connect() as conn:
                 if len(record_id) < 36 and len(record_id) >= 8:
                     found = conn.execute(
-                        select(evidence).where(evidence.c.id.startswith(record_id, autoescape=True)).limit(2)
+                        select(evidence)
+                        .where(evidence.c.id.startswith(record_id, autoescape=True))
+                        .limit(2)
                     ).all()
                     row = found[0] if len(found) == 1 else None
                 else:
@@ -108,7 +116,9 @@ class EvidenceLog:
             return None
         return StoredRecord(int(row.seq), str(row.id), json.loads(row.record), str(row.hash))
 
-    def iter_records(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[StoredRecord]:
+    def iter_records(
+        self, *, after_seq: int = 0, limit: int | None = None
+    ) -> Iterator[StoredRecord]:
         """Records in chain order, starting after `after_seq`."""
         yielded = 0
         while limit is None or yielded < limit:
@@ -129,12 +139,19 @@ class EvidenceLog:
                 rows = conn.execute(select(evidence).order_by(evidence.c.seq.desc()).limit(n)).all()
         except SQLAlchemyError as exc:
             raise EvidenceError(f"cannot read evidence: {_brief(exc)}") from exc
-        return [StoredRecord(int(r.seq), str(r.id), json.loads(r.record), str(r.hash)) for r in rows]
+        return [
+            StoredRecord(int(r.seq), str(r.id), json.loads(r.record), str(r.hash)) for r in rows
+        ]
 
     def _batch(self, after_seq: int, size: int) -> list[Any]:
         try:
             with self.db.engine.connect() as conn:
-                query = select(evidence).where(evidence.c.seq > after_seq).order_by(evidence.c.seq).limit(size)
+                query = (
+                    select(evidence)
+                    .where(evidence.c.seq > after_seq)
+                    .order_by(evidence.c.seq)
+                    .limit(size)
+                )
                 return list(conn.execute(query).all())
         except SQLAlchemyError as exc:
             raise EvidenceError(f"cannot read evidence: {_brief(exc)}") from exc
@@ -152,9 +169,13 @@ class EvidenceLog:
             for row in batch:
                 seq, rid = int(row.seq), str(row.id)
                 if seq != expected_seq:
-                    raise ChainBrokenError(expected_seq, rid, f"record #{expected_seq} is missing (next is #{seq})")
+                    raise ChainBrokenError(
+                        expected_seq, rid, f"record #{expected_seq} is missing (next is #{seq})"
+                    )
                 if row.prev_hash != prev:
-                    raise ChainBrokenError(seq, rid, "link to the previous record is broken (deleted or reordered)")
+                    raise ChainBrokenError(
+                        seq, rid, "link to the previous record is broken (deleted or reordered)"
+                    )
                 try:
                     body = json.loads(row.record)
                 except ValueError:
@@ -167,7 +188,9 @@ class EvidenceLog:
         head = self._head()
         if head is not None and (head[0] != count or head[1] != prev):
             raise ChainBrokenError(
-                count, "-", f"log ends at #{count} but its head says #{head[0]}: records were removed from the end"
+                count,
+                "-",
+                f"log ends at #{count} but its head says #{head[0]}: records were removed from the end",
             )
         if head is None and count:
             raise ChainBrokenError(count, "-", "chain head is missing")

@@ -65,7 +65,11 @@ def decision_record(
         ),
         "source": event.source,
         "detectors": [
-            {"id": c.detector.id, "version": c.detector.version, "score": round(scores.get(c.detector.id, 0.0), 4)}
+            {
+                "id": c.detector.id,
+                "version": c.detector.version,
+                "score": round(scores.get(c.detector.id, 0.0), 4),
+            }
             for c in _unique_detectors(bundle)
             if c.detector.id in scores
         ],

@@ -9,6 +9,7 @@ without keeping the page.
 from __future__ import annotations
 
 import hashlib
+from itertools import pairwise
 
 MIN_TOKEN_CHARS = 3
 MAX_FINGERPRINTS = 20_000
@@ -27,14 +28,16 @@ def tokens(text: str) -> list[str]:
 
 def _hash(piece: str) -> int:
     # Signed 64-bit so it fits a BIGINT column.
-    return int.from_bytes(hashlib.blake2b(piece.encode(), digest_size=8).digest(), "big", signed=True)
+    return int.from_bytes(
+        hashlib.blake2b(piece.encode(), digest_size=8).digest(), "big", signed=True
+    )
 
 
 def fingerprints(text: str) -> set[int]:
     """Hashes of the text's tokens (of at least MIN_TOKEN_CHARS) and consecutive token pairs."""
     toks = tokens(text)
     out = {_hash(t) for t in toks if len(t) >= MIN_TOKEN_CHARS}
-    out.update(_hash(f"{a} {b}") for a, b in zip(toks, toks[1:], strict=False))
+    out.update(_hash(f"{a} {b}") for a, b in pairwise(toks))
     if len(out) > MAX_FINGERPRINTS:
         out = set(sorted(out)[:MAX_FINGERPRINTS])
     return out
@@ -45,4 +48,4 @@ def value_fingerprints(value: str) -> tuple[list[int], bool]:
     toks = tokens(value)
     if len(toks) == 1:
         return ([_hash(toks[0])] if len(toks[0]) >= MIN_TOKEN_CHARS else []), True
-    return [_hash(f"{a} {b}") for a, b in zip(toks, toks[1:], strict=False)], False
+    return [_hash(f"{a} {b}") for a, b in pairwise(toks)], False

@@ -28,14 +28,20 @@ class SqlSessionStore:
     def labels(self, session: str) -> frozenset[str]:
         try:
             with self.db.engine.connect() as conn:
-                rows = conn.execute(select(session_labels.c.label).where(session_labels.c.session == session))
+                rows = conn.execute(
+                    select(session_labels.c.label).where(session_labels.c.session == session)
+                )
                 return frozenset(str(r[0]) for r in rows)
         except SQLAlchemyError as exc:
             raise SessionStoreError(f"cannot read labels of session {session!r}: {exc}") from exc
 
-    def add(self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None) -> None:
+    def add(
+        self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None
+    ) -> None:
         label_rows = [{"session": session, "label": label} for label in sorted(set(labels))]
-        taint_rows = [{"session": session, "fingerprint": h, "labels": j} for h, j in (taint or {}).items()]
+        taint_rows = [
+            {"session": session, "fingerprint": h, "labels": j} for h, j in (taint or {}).items()
+        ]
         try:
             with self.db.engine.begin() as conn:
                 if label_rows:
@@ -53,7 +59,8 @@ class SqlSessionStore:
         try:
             with self.db.engine.connect() as conn:
                 query = select(session_taint.c.fingerprint, session_taint.c.labels).where(
-                    session_taint.c.session == session, session_taint.c.fingerprint.in_(sorted(wanted))
+                    session_taint.c.session == session,
+                    session_taint.c.fingerprint.in_(sorted(wanted)),
                 )
                 lookup = {int(r[0]): str(r[1]) for r in conn.execute(query)}
         except SQLAlchemyError as exc:

@@ -24,7 +24,9 @@ class SessionStore(Protocol):
         """Every label the session holds."""
         ...
 
-    def add(self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None) -> None:
+    def add(
+        self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None
+    ) -> None:
         """Add labels, and fingerprints of untrusted content (hash -> its labels, `|`-joined)."""
         ...
 
@@ -65,7 +67,9 @@ class MemorySessionStore:
             self._labels.move_to_end(session)
             return frozenset(found)
 
-    def add(self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None) -> None:
+    def add(
+        self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None
+    ) -> None:
         with self._lock:
             self._labels.setdefault(session, set()).update(labels)
             self._labels.move_to_end(session)

@@ -28,7 +28,11 @@ class Database:
     """A SQLAlchemy engine for SQLite or PostgreSQL, with Rampart's tables created."""
 
     def __init__(
-        self, url: str | None = None, *, create: bool = True, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S
+        self,
+        url: str | None = None,
+        *,
+        create: bool = True,
+        busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S,
     ):
         self.busy_timeout_s = busy_timeout_s
         raw = url or default_database_url()
@@ -43,7 +47,9 @@ class Database:
             try:
                 metadata.create_all(self.engine)
             except SQLAlchemyError as exc:
-                raise EvidenceError(f"cannot open database {self.display_url}: {_first_line(exc)}") from exc
+                raise EvidenceError(
+                    f"cannot open database {self.display_url}: {_first_line(exc)}"
+                ) from exc
 
     @property
     def display_url(self) -> str:
