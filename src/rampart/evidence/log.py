@@ -8,12 +8,13 @@ replicas, and `verify` notices any edit, deletion (tail included) or reordering.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from rampart.evidence.chain import GENESIS_HASH, canonical_json, link_hash
@@ -44,6 +45,16 @@ class EvidenceLog:
 
     def __init__(self, database: Database):
         self.db = database
+        mark = "?" if database.is_sqlite else "%s"
+        columns = ", ".join(_COLUMNS)
+        self._sql_insert = (
+            f"INSERT INTO {evidence.name} ({columns}) VALUES ({', '.join([mark] * len(_COLUMNS))})"  # noqa: S608 - constant names, bound values
+        )
+        lock = "" if database.is_sqlite else " FOR UPDATE"
+        self._sql_head = f"SELECT seq, hash FROM {evidence_head.name} WHERE id = 1{lock}"  # noqa: S608
+        self._sql_update_head = (
+            f"UPDATE {evidence_head.name} SET seq = {mark}, hash = {mark} WHERE id = 1"  # noqa: S608
+        )
         self._ensure_head()
 
     def _ensure_head(self) -> None:
@@ -67,35 +78,66 @@ class EvidenceLog:
         for record in records:
             _check(record)
         try:
-            with self.db.engine.begin() as conn:
-                seq, prev = self._lock_head(conn)
-                rows, stored = [], []
-                for record in records:
-                    seq += 1
-                    body = {**record, "seq": seq}
-                    canonical = canonical_json(body)
-                    digest = link_hash(prev, canonical)
-                    rows.append(_row(seq, body, canonical, prev, digest))
-                    stored.append(StoredRecord(seq, str(record["id"]), body, digest))
-                    prev = digest
-                conn.execute(insert(evidence), rows)
-                conn.execute(
-                    update(evidence_head).where(evidence_head.c.id == 1).values(seq=seq, hash=prev)
-                )
-            return stored
+            raw = self.db.engine.raw_connection()
         except SQLAlchemyError as exc:
             raise EvidenceError(
                 f"cannot append evidence to {self.db.display_url}: {_brief(exc)}"
             ) from exc
+        try:
+            cursor = raw.cursor()
+            try:
+                if self.db.is_sqlite:
+                    cursor.execute("BEGIN IMMEDIATE")
+                stored = self._write(cursor, records)
+            finally:
+                cursor.close()
+            raw.commit()
+            return stored
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                raw.rollback()
+            if isinstance(exc, EvidenceError):
+                raise
+            raise EvidenceError(
+                f"cannot append evidence to {self.db.display_url}: {_brief(exc)}"
+            ) from exc
+        finally:
+            raw.close()
 
-    def _lock_head(self, conn: Connection) -> tuple[int, str]:
-        query = select(evidence_head.c.seq, evidence_head.c.hash).where(evidence_head.c.id == 1)
-        if not self.db.is_sqlite:
-            query = query.with_for_update()
-        row = conn.execute(query).first()
+    def append_in(self, conn: Connection, records: Sequence[dict[str, Any]]) -> list[StoredRecord]:
+        """Append inside the caller's transaction, so a state change and its record commit
+        together (approvals use it). SQLAlchemy errors propagate to the caller."""
+        for record in records:
+            _check(record)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            return self._write(cursor, records)
+        finally:
+            cursor.close()
+
+    def _write(self, cursor: Any, records: Sequence[dict[str, Any]]) -> list[StoredRecord]:
+        # Straight to the driver: this is the one write on the hot path, and SQLAlchemy's
+        # statement building costs more than SQLite's insert itself.
+        seq, prev = self._lock_head(cursor)
+        rows, stored = [], []
+        for record in records:
+            seq += 1
+            body = {**record, "seq": seq}
+            canonical = canonical_json(body)
+            digest = link_hash(prev, canonical)
+            rows.append(_row(seq, body, canonical, prev, digest))
+            stored.append(StoredRecord(seq, str(record["id"]), body, digest))
+            prev = digest
+        cursor.executemany(self._sql_insert, rows)
+        cursor.execute(self._sql_update_head, (seq, prev))
+        return stored
+
+    def _lock_head(self, cursor: Any) -> tuple[int, str]:
+        cursor.execute(self._sql_head)
+        row = cursor.fetchone()
         if row is None:
             raise EvidenceError("evidence chain head is missing: the log was tampered with")
-        return int(row.seq), str(row.hash)
+        return int(row[0]), str(row[1])
 
     def get(self, record_id: str) -> StoredRecord | None:
         """The record with this id (or a unique id prefix of at least 8 characters)."""
@@ -211,21 +253,37 @@ def _check(record: dict[str, Any]) -> None:
             raise EvidenceError(f"evidence record lacks {key!r}")
 
 
-def _row(seq: int, body: dict[str, Any], canonical: str, prev: str, digest: str) -> dict[str, Any]:
-    return {
-        "seq": seq,
-        "id": str(body["id"]),
-        "created_at": str(body["created_at"]),
-        "kind": str(body["kind"]),
-        "principal": str(body.get("principal", ""))[:256],
-        "session": str(body.get("session", ""))[:256],
-        "stage": str(body.get("stage", "")),
-        "action": str(body.get("action", "")),
-        "bundle_version": str(body.get("bundle", {}).get("version", "")),
-        "record": canonical,
-        "prev_hash": prev,
-        "hash": digest,
-    }
+_COLUMNS = (
+    "seq",
+    "id",
+    "created_at",
+    "kind",
+    "principal",
+    "session",
+    "stage",
+    "action",
+    "bundle_version",
+    "record",
+    "prev_hash",
+    "hash",
+)
+
+
+def _row(seq: int, body: dict[str, Any], canonical: str, prev: str, digest: str) -> tuple[Any, ...]:
+    return (
+        seq,
+        str(body["id"]),
+        str(body["created_at"]),
+        str(body["kind"]),
+        str(body.get("principal", ""))[:256],
+        str(body.get("session", ""))[:256],
+        str(body.get("stage", "")),
+        str(body.get("action", "")),
+        str((body.get("bundle") or {}).get("version", "")),
+        canonical,
+        prev,
+        digest,
+    )
 
 
 def _brief(exc: BaseException) -> str:
