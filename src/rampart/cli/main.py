@@ -21,6 +21,9 @@ def _register() -> None:
     check.register(app)
     evaluate.register(app)
     audit.register(app)
+    from rampart.cli import gateway
+
+    gateway.register(app)
     from rampart.cli import review
 
     review.register(app)

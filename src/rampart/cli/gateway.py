@@ -1,0 +1,94 @@
+"""`rampart serve`, `rampart mock-model` and `rampart keys create`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rampart.cli.common import DbOption, fail, report_error
+from rampart.exceptions import InputError, RampartError
+from rampart.model import Principal
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_MOCK_PORT = 8081
+DRAIN_TIMEOUT_S = 30
+
+keys_app = typer.Typer(help="Rampart API keys for the gateway.", no_args_is_help=True)
+
+
+def serve(
+    directory: Annotated[Path, typer.Argument(help="The policy bundle directory.")],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
+    upstream: Annotated[
+        str | None,
+        typer.Option(
+            help="An OpenAI-compatible base URL for every model (e.g. http://127.0.0.1:8000/v1)."
+        ),
+    ] = None,
+    upstream_key_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the --upstream API key.")
+    ] = None,
+    mock: Annotated[
+        bool, typer.Option("--mock", help="Answer every model with the built-in mock model.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Run the gateway: OpenAI- and Anthropic-compatible, enforcing the bundle on every call."""
+    import uvicorn
+
+    from rampart.gateway import GatewayOptions, create_app
+
+    if upstream and mock:
+        fail("give --upstream URL or --mock, not both")
+    try:
+        app = create_app(GatewayOptions(directory, db, upstream, upstream_key_env, mock))
+    except RampartError as exc:
+        report_error(exc)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", timeout_graceful_shutdown=DRAIN_TIMEOUT_S
+    )
+
+
+def mock_model(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_MOCK_PORT,
+) -> None:
+    """Run the deterministic mock model alone (OpenAI-compatible and Anthropic Messages)."""
+    import uvicorn
+
+    from rampart.gateway.mock_model import create_mock_app
+
+    uvicorn.run(create_mock_app(), host=host, port=port, log_level="warning")
+
+
+@keys_app.command("create")
+def create_key(
+    principal: Annotated[str, typer.Option(help="Who the key acts as: KIND:ID, e.g. app:web.")],
+    name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Create an API key and print it once; only its hash is stored."""
+    from rampart.gateway.auth import create_api_key
+    from rampart.storage.database import Database
+
+    try:
+        who = Principal.parse(principal)
+        key = create_api_key(Database(db), who, name=name)
+    except InputError as exc:
+        fail(str(exc))
+    except RampartError as exc:
+        report_error(exc)
+    typer.echo(key)
+    typer.echo(f"API key for {who} created. It is shown only once: store it now.", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command("mock-model")(mock_model)
+    app.add_typer(keys_app, name="keys")

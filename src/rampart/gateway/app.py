@@ -1,0 +1,79 @@
+"""The gateway as an ASGI app: routes, health, OpenAPI, and a lifespan that drains on shutdown.
+
+app = create_app(GatewayOptions(bundle="policies/", mock=True))
+uvicorn.run(app, port=8080)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from rampart.gateway.anthropic_routes import messages
+from rampart.gateway.gateway import Gateway, GatewayOptions
+from rampart.gateway.guard_routes import guard
+from rampart.gateway.openai_routes import chat_completions, list_models
+from rampart.gateway.openapi import openapi_schema
+
+
+async def healthz(request: Request) -> Response:
+    """The process is up."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready to take traffic: not draining, and the database (and Redis, if used) answer."""
+    gw: Gateway = request.app.state.gateway
+    if gw.draining:
+        return JSONResponse({"status": "draining"}, 503)
+    try:
+        await asyncio.to_thread(_ping_db, gw)
+        if gw.redis is not None:
+            await gw.redis.ping()
+    except Exception as exc:
+        return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
+    return JSONResponse(
+        {"status": "ready", "bundle": {"name": gw.bundle.name, "version": gw.bundle.version}}
+    )
+
+
+def _ping_db(gw: Gateway) -> None:
+    with gw.db.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(openapi_schema())
+
+
+def create_app(options: GatewayOptions | Gateway) -> Starlette:
+    """An app serving one gateway; on shutdown it drains in-flight streams and flushes evidence."""
+    gw = options if isinstance(options, Gateway) else Gateway(options)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await gw.drain()
+        await gw.aclose()
+
+    app = Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/v1/messages", messages, methods=["POST"]),
+            Route("/v1/models", list_models, methods=["GET"]),
+            Route("/v1/guard/{stage}", guard, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.gateway = gw
+    return app

@@ -1,0 +1,159 @@
+"""Talking to model providers: OpenAI-compatible servers and Anthropic, streaming or not.
+
+Every failure becomes a typed error here, at the boundary: a timeout `UpstreamTimeout`, a
+refused request (4xx) `UpstreamRejected`, anything else (5xx, a dropped connection, a body that
+is not a completion) `UpstreamError`. The API key goes into a header and nowhere else: error
+messages carry the status and the provider's message, never the request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from typing import Any, Protocol
+
+import httpx
+
+from rampart.bundle.gateway import UpstreamConfig
+from rampart.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
+from rampart.gateway import anthropic_format, openai_format
+from rampart.gateway.chat import ChatRequest, ChatResult, StreamEnd, StreamEvent
+from rampart.gateway.sse import iter_sse
+
+MAX_ERROR_CHARS = 300
+
+
+class Upstream(Protocol):
+    """A model provider, spoken to in the gateway's shapes."""
+
+    name: str
+
+    async def complete(self, request: ChatRequest) -> ChatResult: ...
+
+    def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+        """Events ending with exactly one `StreamEnd`, or an `UpstreamError` raised."""
+        ...
+
+
+class HttpUpstream:
+    """An upstream over HTTP; `client` may carry a test or in-process transport."""
+
+    def __init__(
+        self, name: str, config: UpstreamConfig, client: httpx.AsyncClient, api_key: str | None
+    ):
+        self.name = name
+        self.kind = config.kind
+        self._client = client
+        self._base = config.base_url.rstrip("/")
+        self._timeout = httpx.Timeout(config.total_timeout_s, connect=config.connect_timeout_s,
+                                      read=config.read_timeout_s)  # fmt: skip
+        self._headers = _auth_headers(config.kind, api_key)
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"HttpUpstream({self.name!r}, {self.kind}, {self._base!r})"
+
+    def _url(self) -> str:
+        return (
+            f"{self._base}/chat/completions"
+            if self.kind == "openai"
+            else f"{self._base}/v1/messages"
+        )
+
+    def _body(self, request: ChatRequest) -> dict[str, Any]:
+        if self.kind == "openai":
+            return openai_format.build_request(request)
+        return anthropic_format.build_request(request)
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        try:
+            response = await self._client.post(self._url(), json=self._body(request), headers=self._headers,
+                                               timeout=self._timeout)  # fmt: skip
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(
+                f"upstream {self.name!r} timed out ({type(exc).__name__})"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"upstream {self.name!r} failed: {type(exc).__name__}") from None
+        if response.status_code >= 400:
+            raise _status_error(self.name, response.status_code, response.text)
+        try:
+            body = response.json()
+            if self.kind == "openai":
+                return openai_format.parse_response(body)
+            return anthropic_format.parse_response(body)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise UpstreamError(
+                f"upstream {self.name!r} answered something that is not a completion: {exc}"
+            ) from None
+
+    async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+        ended = False
+        try:
+            async with self._client.stream("POST", self._url(), json=self._body(request), headers=self._headers,
+                                           timeout=self._timeout) as response:  # fmt: skip
+                if response.status_code >= 400:
+                    text = (await response.aread()).decode(errors="replace")
+                    raise _status_error(self.name, response.status_code, text)
+                parser = anthropic_format.ChunkParser()
+                async for event, data in iter_sse(response.aiter_lines()):
+                    if data.strip() == "[DONE]":
+                        break
+                    for item in self._parse(parser, event, data):
+                        if isinstance(item, StreamEnd):
+                            if ended:  # a usage-only chunk after the finish: keep the usage
+                                continue
+                            ended = True
+                        yield item
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(
+                f"upstream {self.name!r} timed out mid-stream ({type(exc).__name__})"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise UpstreamError(
+                f"upstream {self.name!r} stream broke: {type(exc).__name__}"
+            ) from None
+        if not ended:
+            raise UpstreamError(f"upstream {self.name!r} closed the stream before it finished")
+
+    def _parse(
+        self, parser: anthropic_format.ChunkParser, event: str | None, data: str
+    ) -> list[StreamEvent]:
+        try:
+            body = json.loads(data)
+            if self.kind == "openai":
+                return openai_format.parse_chunk(body)
+            return parser.parse(event, body)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise UpstreamError(
+                f"upstream {self.name!r} sent a malformed stream event: {exc}"
+            ) from None
+
+
+def _auth_headers(kind: str, api_key: str | None) -> dict[str, str]:
+    if kind == "anthropic":
+        headers = {"anthropic-version": anthropic_format.API_VERSION}
+        if api_key:
+            headers["x-api-key"] = api_key
+        return headers
+    return {"authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def _status_error(name: str, status: int, text: str) -> UpstreamError:
+    detail = _provider_message(text)
+    if 400 <= status < 500:
+        return UpstreamRejected(
+            f"upstream {name!r} refused the request ({status}): {detail}", status
+        )
+    return UpstreamError(f"upstream {name!r} failed ({status}): {detail}")
+
+
+def _provider_message(text: str) -> str:
+    try:
+        body = json.loads(text)
+        error = body.get("error") if isinstance(body, dict) else None
+        message = error.get("message") if isinstance(error, dict) else error
+        if isinstance(message, str):
+            return message[:MAX_ERROR_CHARS]
+    except ValueError:
+        pass
+    return text[:MAX_ERROR_CHARS].strip() or "no detail"
