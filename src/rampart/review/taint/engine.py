@@ -112,7 +112,7 @@ class Analyzer(Expressions):
             for case in _find(node, "case_clause"):
                 body = case.child_by_field_name("consequence")
                 if body is not None:
-                    self._branch([partial(self.block, body)], include_fallthrough=True)
+                    self._branch([partial(self.block, body), _stay])
             return False
         if t in {"function_definition", "class_definition", "decorated_definition"}:
             return False  # analysed on their own
@@ -126,17 +126,18 @@ class Analyzer(Expressions):
     def _if(self, node: Node) -> bool:
         condition = node.child_by_field_name("condition")
         self.expr(condition)
-        checked = _validated(self.m, condition)
-        negated = condition is not None and condition.type == "not_operator"
-        branches: list[Callable[[], bool]] = []
+        when_true, when_false = _guards(self.m, condition)
         consequence = node.child_by_field_name("consequence")
 
         def then() -> bool:
-            if not negated:
-                self._clear_names(checked)
+            self._clear_names(when_true)
             return self.block(consequence) if consequence is not None else False
 
-        branches.append(then)
+        def otherwise(body: Node | None) -> bool:
+            self._clear_names(when_false)
+            return self.block(body) if body is not None else False
+
+        branches: list[Callable[[], bool]] = [then]
         has_else = False
         for alt in node.children_by_field_name("alternative"):
             body = alt.child_by_field_name("consequence") or alt.child_by_field_name("body")
@@ -144,16 +145,15 @@ class Analyzer(Expressions):
                 self.expr(alt.child_by_field_name("condition"))
             else:
                 has_else = True
-            if body is not None:
-                branches.append(partial(self.block, body))
-        leaves = self._branch(branches, include_fallthrough=not has_else)
-        if checked and consequence is not None and _always_leaves(consequence):
-            self._clear_names(checked)
-        return leaves
+            branches.append(partial(otherwise, body))
+        if not has_else:
+            branches.append(partial(otherwise, None))
+        return self._branch(branches)
 
-    def _branch(self, branches: list[Callable[[], bool]], include_fallthrough: bool) -> bool:
+    def _branch(self, branches: list[Callable[[], bool]]) -> bool:
+        """Run each branch from the same state; merge the states of those that fall through."""
         before = dict(self.env)
-        states: list[Env] = [before] if include_fallthrough else []
+        states: list[Env] = []
         for run in branches:
             self.env = dict(before)
             if not run():
@@ -178,7 +178,7 @@ class Analyzer(Expressions):
         body = node.child_by_field_name("body")
         if body is not None:
             # Twice, so values assigned late in the body reach uses early in the next turn.
-            self._branch([lambda: self.block(body), lambda: self.block(body)], True)
+            self._branch([lambda: self.block(body), lambda: self.block(body), _stay])
         return False
 
     def _with_item(self, item: Node) -> None:
@@ -216,24 +216,40 @@ def _framework_param(name: str, annotation: str, default: str) -> bool:
     return base in spec.SAFE_PARAM_TYPES or base in {"Request", "Session", "AsyncSession"}
 
 
-def _validated(m: Module, condition: Node | None) -> set[str]:
-    """Names an `if` condition validates (allow-list membership, startswith, fullmatch...)."""
-    names: set[str] = set()
-    if condition is None:
-        return names
-    stack = [condition]
-    while stack:
-        node = stack.pop()
-        if node.type == "call":
-            name = call_name(m, node)
-            if name.split(".")[-1] in spec.VALIDATOR_CALLS:
-                names.update(_mentioned(m, node))
-        elif node.type == "comparison_operator" and any(
-            m.text(op) in {"in", "not in", "==", "!="} for op in node.children if not op.is_named
-        ):
-            names.update(_mentioned(m, node))
-        stack.extend(node.named_children)
-    return names
+def _stay() -> bool:
+    return False
+
+
+def _guards(m: Module, node: Node | None) -> tuple[set[str], set[str]]:
+    """Names a condition validates when it is true, and when it is false.
+
+    `x in ALLOWED`, `x == "a"`, `p.startswith(base)`, `re.fullmatch(...)` validate when true;
+    `x not in ALLOWED`, `netloc != ""` when false; `not`, `and`, `or` combine them.
+    """
+    if node is None:
+        return set(), set()
+    t = node.type
+    if t == "parenthesized_expression" and node.named_children:
+        return _guards(m, node.named_children[0])
+    if t == "not_operator":
+        when_true, when_false = _guards(m, node.child_by_field_name("argument"))
+        return when_false, when_true
+    if t == "boolean_operator":
+        lt, lf = _guards(m, node.child_by_field_name("left"))
+        rt, rf = _guards(m, node.child_by_field_name("right"))
+        op = m.text(node.child_by_field_name("operator"))
+        return (lt | rt, set()) if op == "and" else (set(), lf | rf)
+    if t == "comparison_operator":
+        ops = {m.text(c) for c in node.children if not c.is_named}
+        names = _mentioned(m, node)
+        if ops & {"in", "=="}:
+            return names, set()
+        if ops & {"not in", "!="}:
+            return set(), names
+        return set(), set()
+    if t == "call" and call_name(m, node).split(".")[-1] in spec.VALIDATOR_CALLS:
+        return _mentioned(m, node), set()
+    return set(), set()
 
 
 def _mentioned(m: Module, node: Node) -> set[str]:
@@ -246,18 +262,6 @@ def _mentioned(m: Module, node: Node) -> set[str]:
             found.add(dotted(m, current).split(".")[0])
         stack.extend(current.named_children)
     return found
-
-
-def _always_leaves(block: Node) -> bool:
-    children = block.named_children
-    if not children:
-        return False
-    last = children[-1]
-    if last.type in _TERMINATORS:
-        return True
-    return last.type == "expression_statement" and "abort" in (
-        last.text.decode(errors="replace") if last.text else ""
-    )
 
 
 def _find(node: Node, kind: str) -> list[Node]:

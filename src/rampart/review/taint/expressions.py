@@ -201,7 +201,11 @@ class Expressions:
         django_view = bool(self.func.params) and self.func.params[0].name == "request"
         if not ((route is not None and route.framework == "flask") or django_view):
             return
-        if value.type not in {"string", "binary_operator", "call"} or "<" not in self.m.text(value):
+        text = self.m.text(value)
+        built = value.type in {"string", "binary_operator"} or (
+            value.type == "call" and ".format(" in text
+        )
+        if not built or "<" not in text:
             return
         labels = dangerous(taint, "xss")
         if labels:

@@ -1,0 +1,10 @@
+# expect:
+import subprocess
+
+
+def export(table):
+    return run_dump(table)
+
+
+def run_dump(name):
+    return subprocess.run(["pg_dump", "-t", name], capture_output=True).stdout

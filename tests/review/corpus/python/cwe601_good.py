@@ -1,0 +1,14 @@
+# expect:
+from urllib.parse import urlparse
+
+from flask import Flask, redirect, request
+
+app = Flask(__name__)
+
+
+@app.route("/login/done")
+def done():
+    target = request.args.get("next", "/")
+    if urlparse(target).netloc != "":
+        target = "/"
+    return redirect(target)

@@ -1,0 +1,8 @@
+# expect:
+import shlex
+import subprocess
+
+
+def list_directory(dir_path: str) -> str:
+    """Return `ls -l` output for a user-supplied directory."""
+    return subprocess.check_output(f"ls -l {shlex.quote(dir_path)}", shell=True, text=True)

@@ -1,0 +1,16 @@
+# expect: 306
+from flask import Flask
+from flask_login import login_required
+
+app = Flask(__name__)
+
+
+@app.route("/settings")
+@login_required
+def settings():
+    return "settings"
+
+
+@app.route("/billing")
+def billing():
+    return "billing"
