@@ -25,13 +25,17 @@ from pydantic import BaseModel
 
 from rampart.detectors import injection_features as F
 from rampart.detectors.base import Detector, DetectorSetup
-from rampart.detectors.injection_patterns import HEURISTICS
+from rampart.detectors.injection_patterns import HEURISTICS, STRONG_SLOTS
 from rampart.exceptions import DetectorError
 from rampart.model import Finding, Stage
 
 MODEL_RESOURCE = "injection.npz"
 DATA_STAGES = frozenset({Stage.RETRIEVAL, Stage.TOOL_RESULT})
 _PERSONA_SLOT = F.HEURISTIC_BASE + [name for name, _ in HEURISTICS].index("persona")
+_STRONG_INDICES = np.array(sorted(F.HEURISTIC_BASE + slot for slot in STRONG_SLOTS), dtype=np.int64)
+# A strong pattern ("ignore previous instructions", chat-template tags, ...) is rare in benign
+# text whatever surrounds it, while the n-gram model dilutes it in a long benign window.
+STRONG_PATTERN_SCORE = 0.9
 
 
 def score_features(
@@ -95,18 +99,27 @@ class InjectionDetector(Detector):
         )
         return z, a, b, feats
 
+    def _probability(self, z: float, feats: F.Features) -> float:
+        a, b = self._platt
+        p = float(1.0 / (1.0 + np.exp(-(a * z + b))))
+        if (
+            p < STRONG_PATTERN_SCORE
+            and feats.heuristics
+            and np.isin(feats.index[-feats.heuristics :], _STRONG_INDICES).any()
+        ):
+            return STRONG_PATTERN_SCORE
+        return p
+
     def score(self, text: str, stage: Stage) -> float:
         """The calibrated probability that `text` at `stage` is an injection."""
-        z = self._logit(text, stage)[0]
-        a, b = self._platt
-        return float(1.0 / (1.0 + np.exp(-(a * z + b))))
+        z, _, _, feats = self._logit(text, stage)
+        return self._probability(z, feats)
 
     def detect(self, text: str, stage: Stage) -> list[Finding]:
         if not text.strip():
             return []
         z, start, end, feats = self._logit(text, stage)
-        a, b = self._platt
-        score = float(1.0 / (1.0 + np.exp(-(a * z + b))))
+        score = self._probability(z, feats)
         if score < self.REPORT_FLOOR:
             return []
         if feats.length != len(text) or (start == 0 and end >= len(text)):

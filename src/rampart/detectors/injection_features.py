@@ -72,6 +72,7 @@ class Features:
     index: npt.NDArray[np.int64]
     position: npt.NDArray[np.int64]
     length: int
+    heuristics: int = 0  # how many of the trailing features are heuristic matches
 
 
 def _finish(h: npt.NDArray[np.uint64], salt: np.uint64) -> npt.NDArray[np.int64]:
@@ -117,13 +118,14 @@ def featurise(text: str) -> Features:
                 pairs = words[:-1] * _MIX + words[1:]
                 indices.append(_finish(pairs, _SALTS[2]))
                 positions.append(starts[:-1].astype(np.int64))
-    for slot, start in match_heuristics(norm):
-        indices.append(np.array([HEURISTIC_BASE + slot], dtype=np.int64))
-        positions.append(np.array([start], dtype=np.int64))
+    matches = match_heuristics(norm)
+    if matches:
+        indices.append(np.array([HEURISTIC_BASE + slot for slot, _ in matches], dtype=np.int64))
+        positions.append(np.array([start for _, start in matches], dtype=np.int64))
     if not indices:
         empty = np.zeros(0, dtype=np.int64)
         return Features(empty, empty, n)
-    return Features(np.concatenate(indices), np.concatenate(positions), n)
+    return Features(np.concatenate(indices), np.concatenate(positions), n, len(matches))
 
 
 def windows(length: int, size: int, stride: int) -> list[tuple[int, int]]:

@@ -16,7 +16,7 @@ import re2
 
 _INSTRUCTIONS = (
     r"(?:instructions?|prompts?|rules|directions?|directives?|guidelines|commands?|context|"
-    r"constraints|restrictions|programming|messages?|orders|policies|text|tasks?)"
+    r"constraints|restrictions|programming|orders|policies|tasks?)"
 )
 
 HEURISTICS: tuple[tuple[str, Any], ...] = tuple(
@@ -104,6 +104,14 @@ HEURISTICS: tuple[tuple[str, Any], ...] = tuple(
         ),
     )
 )
+
+
+# Patterns precise enough to stand on their own (see the model card for their precision on the
+# training data): a match raises the score to at least `injection.STRONG_PATTERN_SCORE`.
+STRONG = frozenset(
+    {"ignore_previous", "new_instructions", "role_tag", "prompt_leak_request", "foreign_ignore"}
+)
+STRONG_SLOTS = frozenset(i for i, (name, _) in enumerate(HEURISTICS) if name in STRONG)
 
 
 def match_heuristics(norm: str) -> list[tuple[int, int]]:

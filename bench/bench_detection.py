@@ -1,0 +1,148 @@
+"""Detection benchmark: injection quality on the held-out split, and latency of every detector.
+
+    .venv/bin/python bench/bench_detection.py [--data PATH] [--runs N]
+
+Quality: loads the injection dataset, applies `rampart.evals.splits.split_rows` (the same split
+the training script holds out), runs `InjectionDetector` at its shipped threshold on the
+validation rows and prints TPR per attack kind, FPR per benign kind, overall figures and AUC.
+
+Latency: p50/p99 of `detect` for each built-in detector (and all of them in sequence) on a
+200-character input and an 8 KB input, after warm-up, with the garbage collector paused so a
+collection does not land in one sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from rampart.detectors.base import CustomDataClass, Detector, DetectorSetup
+from rampart.detectors.exfiltration import ExfiltrationDetector
+from rampart.detectors.injection import InjectionDetector
+from rampart.detectors.invisible_text import InvisibleTextDetector
+from rampart.detectors.output_schema import OutputSchemaDetector
+from rampart.detectors.pii import PiiDetector
+from rampart.detectors.prompt_leak import PromptLeakDetector
+from rampart.detectors.secrets import SecretsDetector
+from rampart.evals.splits import split_rows
+from rampart.model import Stage
+
+DEFAULT_DATA = "/work/shared/datasets/injection_train.jsonl"
+
+SAMPLE = (
+    "Hi Sam, thanks for the update on the Lisbon offsite. I booked the venue for the 14th and "
+    "sent the agenda to the team. Could you confirm the catering budget and whether we need a "
+    "projector? The client call moved to 3pm on Thursday; details are in the shared calendar. "
+    "Reach me at sam.jones@example.com or +44 20 7946 0958 if anything changes. "
+    "See the [agenda](https://docs.example.com/agenda) and the ![map](https://maps.example.com/m.png). "
+)
+
+
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    order = np.argsort(scores, kind="mergesort")
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    pos = labels == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def quality(path: Path) -> None:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    _, val = split_rows(rows, val_fraction=0.2)
+    detector = InjectionDetector()
+    threshold = InjectionDetector.DEFAULT_THRESHOLD
+    scores = np.array([detector.score(r["text"], Stage(r["stage"])) for r in val])
+    labels = np.array([r["label"] for r in val])
+    print(f"Injection detector on the validation split ({len(val)} of {len(rows)} rows)")
+    print(f"threshold {threshold:.2f}  AUC {auc(scores, labels):.4f}")
+    by_kind: dict[tuple[int, str, str], list[int]] = defaultdict(list)
+    for i, r in enumerate(val):
+        by_kind[(r["label"], r["kind"], r["stage"])].append(i)
+    for (label, kind, stage), ids in sorted(by_kind.items(), key=lambda kv: (-kv[0][0], kv[0][1])):
+        rate = float(np.mean(scores[ids] >= threshold))
+        print(f"  {'TPR' if label else 'FPR'} {rate:6.1%}  n={len(ids):4d}  {kind} ({stage})")
+    tpr = float(np.mean(scores[labels == 1] >= threshold))
+    fpr = float(np.mean(scores[labels == 0] >= threshold))
+    print(f"  overall TPR {tpr:.1%}  FPR {fpr:.1%}\n")
+
+
+def detectors() -> list[tuple[Detector, Stage]]:
+    setup = DetectorSetup(
+        allowed_hosts=("*.example.com",),
+        custom_data_classes=(CustomDataClass(name="project", pattern=r"\bPRJ-\d{4}\b"),),
+        prompts={"support": "You are the support assistant for Acme. " * 10},
+        canaries=("rmp-canary-0001",),
+    )
+    schema = OutputSchemaDetector.parse_options({"schema": {"type": "object"}})
+    return [
+        (InjectionDetector(setup=setup), Stage.RETRIEVAL),
+        (SecretsDetector(setup=setup), Stage.OUTPUT),
+        (PiiDetector(setup=setup), Stage.OUTPUT),
+        (InvisibleTextDetector(setup=setup), Stage.OUTPUT),
+        (ExfiltrationDetector(setup=setup), Stage.OUTPUT),
+        (PromptLeakDetector(setup=setup), Stage.OUTPUT),
+        (OutputSchemaDetector(schema, setup), Stage.OUTPUT),
+    ]
+
+
+def percentiles(fn: object, text: str, runs: int) -> tuple[float, float]:
+    assert callable(fn)
+    for _ in range(min(50, runs)):
+        fn(text)
+    samples = np.empty(runs)
+    gc.disable()
+    try:
+        for i in range(runs):
+            start = time.perf_counter()
+            fn(text)
+            samples[i] = time.perf_counter() - start
+    finally:
+        gc.enable()
+    return float(np.percentile(samples, 50) * 1e3), float(np.percentile(samples, 99) * 1e3)
+
+
+def latency(runs: int) -> None:
+    inputs = {"200 chars": SAMPLE[:200], "8 KB": (SAMPLE * 30)[:8192]}
+    dets = detectors()
+    print(f"Latency, ms ({runs} runs each, p50 / p99)")
+    print(f"  {'detector':16s}" + "".join(f"{name:>22s}" for name in inputs))
+    for det, stage in dets:
+        cells = []
+        for text in inputs.values():
+            p50, p99 = percentiles(lambda t, d=det, s=stage: d.detect(t, s), text, runs)
+            cells.append(f"{p50:9.3f} / {p99:7.3f}")
+        print(f"  {det.id:16s}" + "".join(f"{c:>22s}" for c in cells))
+
+    def run_all(text: str) -> None:
+        for det, stage in dets:
+            det.detect(text, stage)
+
+    cells = []
+    for text in inputs.values():
+        p50, p99 = percentiles(run_all, text, runs)
+        cells.append(f"{p50:9.3f} / {p99:7.3f}")
+    print(f"  {'ALL':16s}" + "".join(f"{c:>22s}" for c in cells))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(DEFAULT_DATA))
+    parser.add_argument("--runs", type=int, default=2000)
+    args = parser.parse_args(argv)
+    if args.data.exists():
+        quality(args.data)
+    else:
+        print(f"dataset {args.data} not found: skipping quality figures", file=sys.stderr)
+    latency(args.runs)
+
+
+if __name__ == "__main__":
+    main()
