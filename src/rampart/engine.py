@@ -111,6 +111,7 @@ class Engine:
             labels=tuple(sorted(labels)),
             latency_ms=scan.latency,
             redacted_text=redacted,
+            scores=dict(scan.scores),
         )
         if self.evidence is None:
             return decision

@@ -18,6 +18,8 @@
     ├── RateLimited             a principal exceeded its requests or tokens per minute
     ├── ConfigError             environment or settings are invalid
     ├── ReviewError             `rampart review` cannot run (threat model, baseline, git, back end)
+    ├── EvalError               an evaluation suite, scenario or gate is malformed (file, line)
+    ├── PolicyVersionError      an unknown bundle version, or nothing to roll back to
     └── UpstreamError           the model provider failed
         ├── UpstreamTimeout
         └── UpstreamRejected        the provider refused the request (a 4xx status)
@@ -138,6 +140,14 @@ class ConfigError(RampartError):
 
 class ReviewError(RampartError):
     """`rampart review` cannot run: a bad threat model or baseline, git or a back end failed."""
+
+
+class EvalError(RampartError):
+    """An evaluation suite, scenario file or `--fail-under` gate is malformed or cannot run."""
+
+
+class PolicyVersionError(RampartError):
+    """A bundle version is unknown, or there is no earlier version to roll back to."""
 
 
 class UpstreamError(RampartError):

@@ -190,6 +190,8 @@ class Decision:
     `action` is what the enforcement point must do; `reasons` include monitor-mode controls that
     would have acted (they do not change `action`). `redacted_text` is set when `action` is
     `redact`. `latency_ms` maps each detector id (and `authz`, `total`) to milliseconds.
+    `scores` maps each detector id that ran to its highest score in [0, 1], over threshold or not
+    (evaluations compute ROC curves from it).
     """
 
     id: str
@@ -201,6 +203,7 @@ class Decision:
     latency_ms: Mapping[str, float]
     redacted_text: str | None = None
     evidence_id: str | None = None
+    scores: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def allowed(self) -> bool:

@@ -2,18 +2,20 @@
 
 Content is kept as the bundle's `evidence.content` says: `none` (a hash only), `redacted` (PII,
 secrets and custom data classes replaced; the default) or `full`. Secret values are removed even
-under `full`: the secret never reaches evidence.
+under `full`: the secret never reaches evidence. A tool call's arguments are kept under the same
+policy (`tool.arguments`, absent under `none`) so `rampart replay` can re-run the call.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from rampart.bundle.loader import Bundle
 from rampart.bundle.schema import ContentPolicy
-from rampart.model import Decision, Event, Finding
+from rampart.model import Decision, Event, Finding, Stage
 from rampart.redaction import is_secret, is_sensitive, redact
 
 RECORD_SCHEMA_VERSION = 1
@@ -83,9 +85,26 @@ def decision_record(
     }
     if event.tool_call is not None:
         record["tool"] = {"name": event.tool_call.name, "arg_labels": arg_labels}
+        if event.stage is Stage.TOOL_CALL:
+            kept = _kept_arguments(event.tool_call.name, record["content"].get("text"))
+            if kept is not None:
+                record["tool"]["arguments"] = kept
     if extra:
         record.update(extra)
     return record
+
+
+def _kept_arguments(name: str, kept_text: str | None) -> dict[str, Any] | None:
+    """The arguments as evidence keeps them: decoded from the kept (redacted) text the detectors
+    saw, `NAME {json}`, so they are redacted exactly like the content."""
+    prefix = f"{name} "
+    if kept_text is None or not kept_text.startswith(prefix):
+        return None
+    try:
+        decoded = json.loads(kept_text[len(prefix) :])
+    except ValueError:
+        return None  # a redaction crossed a JSON boundary: keep nothing rather than guess
+    return decoded if isinstance(decoded, dict) else None
 
 
 def _unique_detectors(bundle: Bundle) -> list[Any]:
