@@ -12,7 +12,10 @@
     ├── SessionStoreError       session labels cannot be read or written
     ├── ToolBlocked             `@guard.tool` refused a call or its result; carries the decision
     ├── ApprovalError           an approval cannot be created or decided
-    │   └── ApprovalPending         a call waits for a human; carries the approval id
+    │   ├── ApprovalPending         a call waits for a human; carries the approval id
+    │   ├── ApprovalDenied          a human refused the call
+    │   ├── ApprovalExpired         nobody decided (or used the approval) in time
+    │   └── ApprovalForbidden       this approver may not decide (own request, missing role)
     ├── AuthenticationError     unknown or invalid credentials
     ├── AccessDenied            a known principal may not use this model or route
     ├── RateLimited             a principal exceeded its requests or tokens per minute
@@ -112,6 +115,26 @@ class ApprovalPending(ApprovalError):
     def __init__(self, approval_id: str, message: str = "") -> None:
         self.approval_id = approval_id
         super().__init__(message or f"approval {approval_id} is pending")
+
+
+class ApprovalDenied(ApprovalError):
+    """A human denied the call that approval `approval_id` held."""
+
+    def __init__(self, approval_id: str, message: str = "") -> None:
+        self.approval_id = approval_id
+        super().__init__(message or f"approval {approval_id} was denied")
+
+
+class ApprovalExpired(ApprovalError):
+    """Approval `approval_id` was not decided, or not used, before it expired."""
+
+    def __init__(self, approval_id: str, message: str = "") -> None:
+        self.approval_id = approval_id
+        super().__init__(message or f"approval {approval_id} has expired")
+
+
+class ApprovalForbidden(ApprovalError):
+    """The approver may not decide this request: it is their own, or they lack the role."""
 
 
 class AuthenticationError(RampartError):

@@ -8,6 +8,9 @@
         @guard.tool
         def refund(order_id: str, amount: float) -> str: ...
 
+        @guard.tool(wait_for_approval=300)      # block until a human decides, at most 5 min
+        def send_email(to: str, subject: str, body: str) -> str: ...
+
 Every method has an async twin (`acheck_input`, ...) that runs the check off the event loop;
 library code never calls `asyncio.run`, so it is safe inside FastAPI, MCP servers and notebooks.
 """
@@ -23,6 +26,8 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast, overload
 
+from rampart.approvals.model import HeldAction
+from rampart.approvals.service import ApprovalService
 from rampart.bundle.loader import Bundle, load_bundle
 from rampart.engine import Engine
 from rampart.evidence.log import EvidenceLog
@@ -51,6 +56,10 @@ class Guard:
         loaded = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
         evidence = EvidenceLog(Database(database_url)) if record_evidence else None
         self.engine = Engine(loaded, evidence=evidence, sessions=sessions)
+        # Approvals live beside the evidence; without a database a held call can only be refused.
+        self.approvals: ApprovalService | None = (
+            ApprovalService.open(loaded, evidence.db) if evidence is not None else None
+        )
         self.principal = (
             principal if isinstance(principal, Principal) else Principal.parse(principal)
         )
@@ -159,13 +168,29 @@ class Guard:
     def tool(self, func: Callable[P, R], /) -> Callable[P, R]: ...
     @overload
     def tool(
-        self, func: None = None, /, *, name: str | None = None
+        self,
+        func: None = None,
+        /,
+        *,
+        name: str | None = None,
+        wait_for_approval: float | None = None,
     ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
-    def tool(self, func: Callable[P, R] | None = None, /, *, name: str | None = None) -> Any:
+    def tool(
+        self,
+        func: Callable[P, R] | None = None,
+        /,
+        *,
+        name: str | None = None,
+        wait_for_approval: float | None = None,
+    ) -> Any:
         """Authorize every call of the decorated function before it runs.
 
-        A blocked call raises `ToolBlocked`; one that needs approval raises `ApprovalPending`.
+        A blocked call raises `ToolBlocked`. A call that needs approval creates a pending
+        approval bound to this exact call; then, by default, raises `ApprovalPending` carrying
+        its id: once a human approves, calling again with the same arguments runs it, once.
+        With `wait_for_approval=SECONDS` the call blocks until decided: it runs if approved,
+        raises `ApprovalDenied` or `ApprovalExpired`, or `ApprovalPending` on timeout.
         A string result is checked as a `tool_result`: blocked results raise `ToolBlocked`,
         redacted ones are returned redacted. Works on sync and async functions.
         """
@@ -174,14 +199,12 @@ class Guard:
             tool_name = name or fn.__name__
             signature = inspect.signature(fn)
 
-            def authorize(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+            def authorize(
+                args: tuple[Any, ...], kwargs: dict[str, Any], session: str
+            ) -> tuple[HeldAction, str] | None:
                 bound = signature.bind(*args, **kwargs)
                 bound.apply_defaults()
-                session = self._session.get()
-                _raise_unless_allowed(
-                    self.check_tool_call(tool_name, bound.arguments, session=session), tool_name
-                )
-                return session
+                return self._authorize_call(tool_name, bound.arguments, session, wait_for_approval)
 
             def screen(result: Any, session: str) -> Any:
                 if not isinstance(result, str):
@@ -198,7 +221,12 @@ class Guard:
 
                 @functools.wraps(fn)
                 async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                    session = await asyncio.to_thread(authorize, args, kwargs)
+                    session = self._session.get()
+                    held = await asyncio.to_thread(authorize, args, kwargs, session)
+                    if held is not None and self.approvals is not None:
+                        assert wait_for_approval is not None
+                        await self.approvals.await_decision(held[1], wait_for_approval)
+                        await asyncio.to_thread(self.approvals.release, held[1], held[0])
                     result = await async_fn(*args, **kwargs)
                     return await asyncio.to_thread(screen, result, session)
 
@@ -206,21 +234,42 @@ class Guard:
 
             @functools.wraps(fn)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
-                session = authorize(args, kwargs)
+                session = self._session.get()
+                held = authorize(args, kwargs, session)
+                if held is not None and self.approvals is not None:
+                    assert wait_for_approval is not None
+                    self.approvals.wait(held[1], wait_for_approval)
+                    self.approvals.release(held[1], held[0])
                 return screen(fn(*args, **kwargs), session)
 
             return cast(Callable[P, R], wrapper)
 
         return decorate(func) if func is not None else decorate
 
+    def _authorize_call(
+        self, tool_name: str, arguments: Mapping[str, Any], session: str, wait: float | None
+    ) -> tuple[HeldAction, str] | None:
+        """None when the call may run now; (held action, approval id) when it must wait.
 
-def _raise_unless_allowed(decision: Decision, tool_name: str) -> None:
-    if decision.action is Action.BLOCK:
-        raise ToolBlocked(f"call to tool {tool_name!r} blocked: {_why(decision)}", decision)
-    if decision.action is Action.REQUIRE_APPROVAL:
-        raise ApprovalPending(
-            decision.id, f"call to tool {tool_name!r} needs approval: {_why(decision)}"
-        )
+        An approval already given for this exact call is used here, once.
+        """
+        call = ToolCall(tool_name, dict(arguments))
+        event = self._event(Stage.TOOL_CALL, session, None, tool_call=call)
+        decision = self.check(event)
+        if decision.action is Action.BLOCK:
+            raise ToolBlocked(f"call to tool {tool_name!r} blocked: {_why(decision)}", decision)
+        if decision.action is not Action.REQUIRE_APPROVAL:
+            return None
+        message = f"call to tool {tool_name!r} needs approval: {_why(decision)}"
+        if self.approvals is None:
+            raise ApprovalPending(decision.id, message)
+        held = self.approvals.held_action(event, decision)
+        if self.approvals.release(None, held) is not None:
+            return None
+        approval = self.approvals.hold(held)
+        if wait is None:
+            raise ApprovalPending(approval.id, f"{message} (approval {approval.id})")
+        return held, approval.id
 
 
 def _why(decision: Decision) -> str:

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rampart.bundle.approvals import WebhookConfig, check_approvers
+from rampart.bundle.dashboard import DashboardConfig
 from rampart.bundle.gateway import GatewayConfig
 from rampart.model import Action, Mode, Stage, Trust
 
@@ -161,7 +163,16 @@ class ApprovalRule(_Model):
 
 
 class Approvals(_Model):
+    """Rules (what needs whom), approvers (`KIND:ID` -> roles) and an optional webhook."""
+
     rules: tuple[ApprovalRule, ...] = ()
+    approvers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    webhook: WebhookConfig | None = None
+
+    @field_validator("approvers")
+    @classmethod
+    def _approvers(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        return check_approvers(value)
 
 
 class EvidenceConfig(_Model):
@@ -195,6 +206,7 @@ class BundleConfig(_Model):
     limits: Limits = Limits()
     cedar_schema: str = "schema.cedarschema"
     gateway: GatewayConfig = GatewayConfig()
+    dashboard: DashboardConfig = DashboardConfig()
 
     @field_validator("version")
     @classmethod

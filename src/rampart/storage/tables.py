@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -73,4 +74,58 @@ api_keys = Table(
     Column("name", String(256), nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("revoked", Integer, nullable=False, default=0),
+)
+
+# Approvals: one row per held action. `action_hash` binds it to principal, session, tool and
+# canonical arguments; `status` moves pending -> approved | denied | expired, approved -> used
+# | expired, only through conditional UPDATEs, so two replicas can never both use one approval.
+# Times are UNIX seconds (`*_at`), compared in SQL.
+approvals = Table(
+    "rampart_approvals",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("action_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("principal", String(256), nullable=False),
+    Column("session", String(256), nullable=False),
+    Column("tool", String(256), nullable=False),
+    Column("arguments", Text, nullable=False),
+    Column("decision_id", String(36), nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("bundle_version", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("ttl_s", Float, nullable=False),
+    Column("decided_by", String(256), nullable=True),
+    Column("decided_at", Float, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("used_at", Float, nullable=True),
+    Column("used_by", String(36), nullable=True),
+)
+Index("ix_rampart_approvals_hash", approvals.c.action_hash, approvals.c.status)
+Index("ix_rampart_approvals_status", approvals.c.status, approvals.c.created_at)
+
+# Policy lifecycle: every bundle version ever activated, with a snapshot of its files so it can be
+# re-activated later, and the activation history (who, when, from which version). The active
+# version is the newest activation; `rollback` appends an activation of the previous one.
+policy_versions = Table(
+    "rampart_policy_versions",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("snapshot", Text, nullable=False),
+)
+
+policy_activations = Table(
+    "rampart_policy_activations",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("version", String(64), nullable=False),
+    Column("previous", String(64), nullable=True),
+    Column("activated_by", String(256), nullable=False),
+    Column("activated_at", String(32), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("note", Text, nullable=False, default=""),
 )
