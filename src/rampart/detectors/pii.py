@@ -30,19 +30,21 @@ BUILTIN_DATA_CLASSES: tuple[str, ...] = (
     "phone",
 )
 
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
+# Candidates are found with RE2 (linear time, and several times faster than `re` here); RE2
+# has no lookaround, so what must not touch a match is checked by `_clear` on each candidate.
+_EMAIL = re2.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
 )
-_CARD = re.compile(r"(?<![\d.-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_CARD = re2.compile(r"\d(?:[ -]?\d){12,18}")
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|35|6011|65|64[4-9]|62)")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
-_SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
-_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
-_PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
-    r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[ .-]\d{3}[ .-]\d{4})(?![\w])"
+_IBAN = re2.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+_SSN = re2.compile(r"(\d{3})-(\d{2})-(\d{4})")
+_IPV4 = re2.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
+_IPV6 = re2.compile(r"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}")
+_PHONE = re2.compile(
+    r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
+    r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[ .-]\d{3}[ .-]\d{4}"
 )
 _VERSION_CONTEXT = re.compile(r"(?:version|ver\.?|v|build|release|rev|firmware)\s*$", re.I)
 
@@ -56,7 +58,22 @@ _SCORES = {
 }
 
 
-def _valid_card(text: str, match: re.Match[str]) -> bool:
+def _clear(text: str, match: Any, before: str, after: str) -> bool:
+    """Whether the characters around a match are not word characters nor any of the given ones."""
+    prev = text[match.start() - 1 : match.start()]
+    nxt = text[match.end() : match.end() + 1]
+    if prev and (prev.isalnum() or prev == "_" or prev in before):
+        return False
+    return not (nxt and (nxt.isalnum() or nxt == "_" or nxt in after))
+
+
+def _valid_email(text: str, match: Any) -> bool:
+    return _clear(text, match, ".%+-", "-")
+
+
+def _valid_card(text: str, match: Any) -> bool:
+    if not _clear(text, match, ".-", "-"):
+        return False
     raw = match.group()
     digits = raw.replace(" ", "").replace("-", "")
     if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits):
@@ -67,15 +84,24 @@ def _valid_card(text: str, match: re.Match[str]) -> bool:
     return luhn_valid(digits)
 
 
-def _valid_iban(text: str, match: re.Match[str]) -> bool:
+def _valid_iban(text: str, match: Any) -> bool:
     return iban_valid(match.group())
 
 
-def _valid_ssn(text: str, match: re.Match[str]) -> bool:
+def _valid_ssn(text: str, match: Any) -> bool:
+    if not _clear(text, match, "-", "-"):
+        return False
     return us_ssn_valid(match.group(1), match.group(2), match.group(3))
 
 
-def _valid_ipv4(text: str, match: re.Match[str]) -> bool:
+def _valid_ipv4(text: str, match: Any) -> bool:
+    if not _clear(text, match, ".", ""):
+        return False
+    if (
+        text[match.end() : match.end() + 1] == "."
+        and text[match.end() + 1 : match.end() + 2].isdigit()
+    ):
+        return False
     parts = match.group().split(".")
     if any(len(p) > 1 and p.startswith("0") for p in parts):
         return False
@@ -84,7 +110,9 @@ def _valid_ipv4(text: str, match: re.Match[str]) -> bool:
     return not _VERSION_CONTEXT.search(text, max(0, match.start() - 12), match.start())
 
 
-def _valid_ipv6(text: str, match: re.Match[str]) -> bool:
+def _valid_ipv6(text: str, match: Any) -> bool:
+    if not _clear(text, match, ":", ":"):
+        return False
     candidate = match.group()
     groups = [g for g in candidate.split(":") if g]
     if len(groups) < 3:
@@ -96,7 +124,9 @@ def _valid_ipv6(text: str, match: re.Match[str]) -> bool:
     return True
 
 
-def _valid_phone(text: str, match: re.Match[str]) -> bool:
+def _valid_phone(text: str, match: Any) -> bool:
+    if not _clear(text, match, "+", ""):
+        return False
     raw = match.group()
     digits = sum(ch.isdigit() for ch in raw)
     if not 10 <= digits <= 15:
@@ -110,13 +140,13 @@ def _looks_like_date(raw: str) -> bool:
     return bool(re.fullmatch(r"\d{4}[-./]\d{2}[-./]\d{2,4}", raw))
 
 
-_Validator = Callable[[str, "re.Match[str]"], bool]
+_Validator = Callable[[str, Any], bool]
 
-_BUILTINS: dict[str, tuple[tuple[re.Pattern[str], _Validator], ...]] = {
+_BUILTINS: dict[str, tuple[tuple[Any, _Validator], ...]] = {
     "payment_card": ((_CARD, _valid_card),),
     "iban": ((_IBAN, _valid_iban),),
     "us_ssn": ((_SSN, _valid_ssn),),
-    "email": ((_EMAIL, lambda text, m: True),),
+    "email": ((_EMAIL, _valid_email),),
     "ip_address": ((_IPV4, _valid_ipv4), (_IPV6, _valid_ipv6)),
     "phone": ((_PHONE, _valid_phone),),
 }
@@ -201,7 +231,7 @@ class PiiDetector(Detector):
         findings.sort(key=lambda f: (f.start, f.end))
         return findings
 
-    def _finding(self, name: str, match: re.Match[str]) -> Finding:
+    def _finding(self, name: str, match: Any) -> Finding:
         detail = name
         if name == "email" and self._internal_domains:
             domain = match.group().rpartition("@")[2].lower()

@@ -78,11 +78,16 @@ class PromptLeakDetector(Detector):
         matches = _words(text)
         tokens = [m.group().lower() for m in matches]
         findings = []
+        by_size: dict[int, list[tuple[str, ...]]] = {}
         for prompt_id, size, shingles in self._templates:
             if len(tokens) < size:
                 continue
-            hits = [i for i, s in enumerate(_shingles(tokens, size)) if s in shingles]
-            matched = len(set(_shingles(tokens, size)) & shingles)
+            if size not in by_size:
+                by_size[size] = _shingles(tokens, size)
+            hits = [i for i, s in enumerate(by_size[size]) if s in shingles]
+            if not hits:
+                continue
+            matched = len({by_size[size][i] for i in hits})
             needed = MIN_MATCHED_SHINGLES if len(shingles) >= MIN_MATCHED_SHINGLES else 1
             if matched < needed:
                 continue
