@@ -1,0 +1,72 @@
+"""Pattern checks (crypto, web configuration, credentials), parsing and infrastructure rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from rampart.review import review_sources
+
+
+def rules(name: str, source: str) -> set[str]:
+    return {f.rule for f in review_sources({name: source.encode()}).findings}
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import hashlib\nh = hashlib.md5(b'x')\n", {"crypto.weak-hash"}),
+        ("import hashlib\nh = hashlib.md5(b'x', usedforsecurity=False)\n", set()),
+        ("import random\nsession_token = random.getrandbits(64)\n", {"crypto.weak-random"}),
+        ("import random\nsongs = random.sample(x, 3)\n", set()),
+        ("import requests\nrequests.get('https://a', verify=False)\n", {"tls.verify-disabled"}),
+        ("resp.set_cookie('s', v, secure=True, httponly=True)\n", set()),
+        ("resp.set_cookie('s', v, httponly=True)\n", {"cookie.insecure"}),
+        ("app.run(debug=True)\n", {"debug.enabled"}),
+        ("DEBUG = True\n", {"debug.enabled"}),
+        ("from flask_cors import CORS\nCORS(app)\n", {"cors.wildcard"}),
+        ("from flask_cors import CORS\nCORS(app, origins=['https://a.b'])\n", set()),
+        ("api_key = 'AKfoo83jd9s'\n", {"secrets.hard-coded"}),
+        ("password_field = 'password'\n", set()),
+        ("token = os.environ['TOKEN']\n", set()),
+        ("import yaml\nyaml.load(s)\n", {"deserialize.yaml-load"}),
+        ("import yaml\nyaml.load(s, Loader=yaml.SafeLoader)\n", set()),
+    ],
+)
+def test_python_checks(source: str, expected: set[str]) -> None:
+    """Each check fires on its insecure pattern and stays quiet on the secure counterpart."""
+    assert expected == rules("mod.py", source)
+
+
+def test_newest_syntax_parses_on_any_interpreter() -> None:
+    """PEP 701 f-strings and PEP 695 type parameters parse without problems on Python 3.11."""
+    source = 'def f[T](x: T) -> T:\n    return x\ntype A = list[int]\ns = f"{d["k"]}"\n'
+    report = review_sources({"new.py": source.encode()})
+    assert [] == report.problems
+
+
+def test_unparseable_file_is_reported_not_skipped() -> None:
+    """A syntax error becomes a Problem naming the file and line, and analysis still runs."""
+    source = "import os\ndef f(:\n    pass\nos.system(input())\n"
+    report = review_sources({"broken.py": source.encode()})
+    assert ["broken.py"] == [p.path for p in report.problems]
+    assert 0 < report.problems[0].line
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("Dockerfile", "FROM python:3.12-slim\nUSER app\n", set()),
+        ("Dockerfile", "FROM python\nRUN curl -s https://x | sh\n",
+         {"docker.unpinned-base", "docker.pipe-to-shell", "docker.root-user"}),
+        ("main.tf", 'resource "aws_db_instance" "d" {\n  publicly_accessible = true\n}\n',
+         {"tf.public-database"}),
+        ("main.tf", 'resource "aws_db_instance" "d" {\n  publicly_accessible = false\n}\n', set()),
+        ("pod.yaml", "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n"
+         "    image: app:1.2\n    securityContext:\n      privileged: true\n", {"k8s.privileged"}),
+        ("pod.yaml", "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n"
+         "    image: app:1.2\n", set()),
+    ],
+)  # fmt: skip
+def test_infrastructure_rules(name: str, text: str, expected: set[str]) -> None:
+    """Dockerfile, Terraform and Kubernetes rules flag the insecure variant only."""
+    assert expected == rules(name, text)

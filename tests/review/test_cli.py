@@ -1,0 +1,65 @@
+"""`rampart review` on the command line: formats, exit codes, stdin, threat model, --diff."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rampart.cli.main import app
+
+BAD = "import os\nfrom flask import request\nos.system(request.args['x'])\n"
+
+
+def invoke(*args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["review", *args], input=stdin)
+    return result.exit_code, result.stdout
+
+
+@pytest.mark.parametrize(("fail_on", "expected"), [("critical", 1), ("high", 1), (None, 0)])
+def test_fail_on_sets_exit_code(tmp_path: Path, fail_on: str | None, expected: int) -> None:
+    """--fail-on exits 1 when a finding is at least that severe; without it, 0."""
+    (tmp_path / "a.py").write_text(BAD)
+    args = [str(tmp_path), "--no-default-backends"]
+    code, _ = invoke(*args, *(["--fail-on", fail_on] if fail_on else []))
+    assert expected == code
+
+
+def test_stdin_snippet_to_sarif_file(tmp_path: Path) -> None:
+    """`-` reads a snippet from stdin; -o writes the SARIF report to a file."""
+    out = tmp_path / "r.sarif"
+    code, _ = invoke("-", "--format", "sarif", "-o", str(out), "--no-default-backends", stdin=BAD)
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    assert (0, ["taint.command-injection"]) == (code, [r["ruleId"] for r in results])
+
+
+def test_bad_threat_model_is_a_clear_error(tmp_path: Path) -> None:
+    """A threat model with a wrong key exits 2 and names the file and the key at fault."""
+    model = tmp_path / "tm.yaml"
+    model.write_text("requirements:\n  - id: U\n    type: upload\n    max_mb: -1\n")
+    (tmp_path / "a.py").write_text("x = 1\n")
+    result = CliRunner().invoke(
+        app, ["review", str(tmp_path / "a.py"), "--threat-model", str(model)]
+    )
+    assert 2 == result.exit_code
+    assert "requirements.0.upload.max_mb" in result.output
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_diff_reports_only_new_lines(tmp_path: Path) -> None:
+    """--diff HEAD keeps the finding on the line added since the commit, not the old one."""
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "a.py").write_text("import hashlib\nhashlib.md5(b'a')\n")
+    git("add", "a.py")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init")
+    (tmp_path / "a.py").write_text("import hashlib\nhashlib.md5(b'a')\nhashlib.sha1(b'b')\n")
+    code, out = invoke(str(tmp_path), "--diff", "HEAD", "--format", "json", "--no-default-backends")
+    assert (0, [3]) == (code, [f["line"] for f in json.loads(out)["findings"]])

@@ -1,0 +1,111 @@
+"""Taint tracking: sources to sinks within and across functions and modules, with sanitizers."""
+
+from __future__ import annotations
+
+import pytest
+
+from rampart.review import review_sources
+
+FLASK = "from flask import Flask, request\nimport os, subprocess, sqlite3\napp = Flask(__name__)\n"
+
+
+def cwes(sources: dict[str, str]) -> set[int]:
+    report = review_sources({k: v.encode() for k, v in sources.items()})
+    return {f.cwe for f in report.findings if f.rule.startswith("taint.")}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("os.system('x ' + request.args['a'])", {78}),
+        ("subprocess.run(request.form['c'], shell=True)", {78}),
+        ("subprocess.run(['ls', request.form['c']])", set()),
+        ("subprocess.run(['ls', shlex.quote(request.form['c'])], shell=True)", set()),
+        ("sqlite3.connect('d').execute(f\"select {request.args['q']}\")", {89}),
+        ("sqlite3.connect('d').execute('select ?', (request.args['q'],))", set()),
+        ("eval(request.args['e'])", {94}),
+        ("eval(int(request.args['e']))", set()),
+        ("open(os.path.join('/d', request.args['f']))", {22}),
+        ("open(os.path.join('/d', os.path.basename(request.args['f'])))", set()),
+        ("open(os.environ['HOME'])", set()),
+        ("os.system(os.environ['CMD'])", {78}),
+    ],
+)
+def test_flask_flows(body: str, expected: set[int]) -> None:
+    """A request value reaching a sink is a finding; sanitized or parameterized values are not."""
+    source = FLASK + "import shlex\n@app.route('/r')\ndef r():\n    " + body + "\n    return 'ok'\n"
+    assert expected == cwes({"app.py": source})
+
+
+def test_interprocedural_flow_through_helper_and_return_value() -> None:
+    """Taint passes through a helper's return value and into a sink inside another helper."""
+    source = FLASK + (
+        "def build(x):\n    return 'ls ' + x\n"
+        "def run(cmd):\n    os.system(cmd)\n"
+        "@app.route('/r')\ndef r():\n    run(build(request.args['a']))\n    return ''\n"
+    )
+    assert {78} == cwes({"app.py": source})
+
+
+def test_cross_module_flow_is_reported_at_the_sink() -> None:
+    """A route in one module passing request data to a sink in another module is found there."""
+    views = (
+        FLASK
+        + "from pkg.db import find\n@app.route('/r')\ndef r():\n    return find(request.args['q'])\n"
+    )
+    db = "def find(name):\n    return CURSOR.execute('select ' + name)\n"
+    report = review_sources({"pkg/views.py": views.encode(), "pkg/db.py": db.encode()})
+    expected = [("pkg/db.py", 89)]
+    assert expected == [(f.path, f.cwe) for f in report.findings if f.rule.startswith("taint.")]
+
+
+@pytest.mark.parametrize(
+    ("guard", "expected"),
+    [
+        ("if name not in ALLOWED:\n        return ''\n", set()),
+        ("if not name.isalnum():\n        return ''\n", set()),
+        ("if name in ALLOWED:\n        pass\n", {78}),
+        ("", {78}),
+    ],
+)
+def test_validators_in_conditions(guard: str, expected: set[int]) -> None:
+    """An allow-list or validator check that returns on failure clears the value after it."""
+    source = FLASK + (
+        "ALLOWED = {'a'}\n@app.route('/r')\ndef r():\n    name = request.args['n']\n    "
+        + guard
+        + "    os.system('run ' + name)\n    return ''\n"
+    )
+    assert expected == cwes({"app.py": source})
+
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [("str", {22}), ("int", set())],
+)
+def test_fastapi_parameters_are_sources_unless_typed_safe(
+    annotation: str, expected: set[int]
+) -> None:
+    """FastAPI handler parameters are untrusted; int-typed ones are validated by the framework."""
+    source = (
+        "from fastapi import FastAPI\napp = FastAPI()\n"
+        f"@app.get('/f/{{name}}')\ndef f(name: {annotation}):\n    return open(f'/d/{{name}}').read()\n"
+    )
+    assert expected == cwes({"api.py": source})
+
+
+def test_llm_output_is_a_source() -> None:
+    """Text from an LLM completion reaching `exec` is code injection (prompt injection path)."""
+    source = (
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        "def go():\n    r = client.chat.completions.create(model='m', messages=[])\n"
+        "    exec(r.choices[0].message.content)\n"
+    )
+    assert {94} == cwes({"agent.py": source})
+
+
+def test_entry_point_parameters_are_untrusted_with_lower_confidence() -> None:
+    """A function nothing calls is an entry point: its parameters reaching a sink are reported."""
+    source = "import os\ndef clean(path):\n    os.system('rm -rf ' + path)\n"
+    report = review_sources({"snippet.py": source.encode()})
+    expected = [("taint.command-injection", 0.6)]
+    assert expected == [(f.rule, f.confidence) for f in report.findings]
