@@ -24,6 +24,9 @@ def _register() -> None:
     from rampart.cli import gateway
 
     gateway.register(app)
+    from rampart.cli import policy
+
+    policy.register(app)
     from rampart.cli import review
 
     review.register(app)
