@@ -111,3 +111,14 @@ def stream_finish(route: str, body: str) -> str | None:
         elif data.get("type") == "message_delta":
             return str(data["delta"]["stop_reason"])
     return None
+
+
+def monitor_injection(path: Path) -> Path:
+    """Put the injection controls in monitor mode, for tests about something else."""
+    config_file = path / "rampart.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    for control in config["controls"]:
+        if control["detector"] == "injection":
+            control["mode"] = "monitor"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .helpers import AGENT, anthropic, chat, tune_bundle
+from .helpers import AGENT, anthropic, chat, monitor_injection, tune_bundle
 
 pytestmark = pytest.mark.asyncio
 
@@ -121,9 +122,9 @@ async def test_models_list_is_filtered_per_principal(serve: Any) -> None:
     assert ["gpt-4o-mini"] == [m["id"] for m in user["data"]]
 
 
-async def test_session_header_carries_labels_across_requests(serve: Any) -> None:
+async def test_session_header_carries_labels_across_requests(serve: Any, bundle_copy: Path) -> None:
     """Untrusted content read in one request makes a refund need approval in the next one of the session."""
-    s = await serve()
+    s = await serve(bundle=monitor_injection(bundle_copy))
     web = {"role": "user", "content": "Refund policy: 30 days.", "rampart_source": "web"}
     first = {"model": "gpt-4o-mini", "messages": [web, {"role": "user", "content": "Summarise"}]}
     await s.client.post(

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from rampart.gateway.anthropic_routes import messages
+from rampart.gateway.approvals import approval_api
 from rampart.gateway.gateway import Gateway, GatewayOptions
 from rampart.gateway.guard_routes import guard
 from rampart.gateway.openai_routes import chat_completions, list_models
@@ -72,6 +73,7 @@ def create_app(options: GatewayOptions | Gateway) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
+            *approval_api(gw),
         ],
         lifespan=lifespan,
     )

@@ -18,13 +18,15 @@ import httpx
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
+from rampart.approvals.service import ApprovalService
 from rampart.bundle.gateway import UpstreamConfig
 from rampart.bundle.loader import Bundle, load_bundle
 from rampart.engine import Engine
 from rampart.exceptions import AccessDenied, ConfigError, UpstreamError
+from rampart.gateway.approvals import ApprovalHolds
 from rampart.gateway.auth import Authenticator, load_jwks
 from rampart.gateway.context import BufferedEvidence, RequestContext, collecting, stop_collecting
-from rampart.gateway.holds import HoldQueue, PendingHolds
+from rampart.gateway.holds import HoldQueue
 from rampart.gateway.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from rampart.gateway.upstream import HttpUpstream, Upstream
 from rampart.gateway.writer import EvidenceWriter
@@ -83,7 +85,8 @@ class Gateway:
         jwt_config = self.config.auth.jwt
         jwks = load_jwks(jwt_config, bundle.path) if jwt_config else None
         self.auth = Authenticator(self.db, jwt_config, jwks)
-        self.holds: HoldQueue = options.holds or PendingHolds()
+        self.approvals = ApprovalService.open(bundle, self.db)
+        self.holds: HoldQueue = options.holds or ApprovalHolds(self.approvals)
         self.client = httpx.AsyncClient(
             transport=options.transport,
             limits=httpx.Limits(
@@ -114,9 +117,15 @@ class Gateway:
             config = UpstreamConfig(base_url=options.upstream_url)
             self._override = HttpUpstream("cli", config, self.client, key)
             return
+        models = self.bundle.config.models.values()
+        used = {m.upstream or self.config.default_upstream for m in models} | {
+            self.config.default_upstream
+        }
         for name, config in self.config.upstreams.items():
             key = None
-            if config.api_key_env:
+            if (
+                config.api_key_env and name in used
+            ):  # a key only an unused upstream needs may be absent
                 key = secret_from_env(config.api_key_env)
                 if key is None:
                     raise ConfigError(
@@ -205,4 +214,5 @@ class Gateway:
             await self._mock_client.aclose()
         if self.redis is not None:
             await self.redis.aclose()
+        self.approvals.close()
         self.db.dispose()

@@ -1,0 +1,74 @@
+"""The approvals workflow behind the gateway's hold seam (`HoldQueue`).
+
+A held tool call becomes a pending approval bound to its action hash; resending the request
+with `X-Rampart-Approval: ID` releases the same call once the approval is granted. Approvals
+live in the gateway's database, so with PostgreSQL an approval given through any replica (or
+the CLI, or the dashboard) releases a call held by another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from rampart.approvals.api import approval_routes
+from rampart.approvals.model import HeldAction
+from rampart.approvals.service import ApprovalService, held_from
+from rampart.exceptions import ApprovalError
+from rampart.gateway.holds import HeldCall, Hold
+from rampart.model import Principal
+
+if TYPE_CHECKING:
+    from rampart.gateway.gateway import Gateway
+
+MAX_REMEMBERED = 1000
+
+
+class ApprovalHolds:
+    """A `HoldQueue` that holds calls as approvals and releases each approved call once."""
+
+    def __init__(self, service: ApprovalService):
+        self.service = service
+        # Why a resumed call was not released, keyed by action hash, for the next hold message.
+        self._refusals: OrderedDict[str, str] = OrderedDict()
+
+    async def hold(self, call: HeldCall) -> Hold:
+        action = _action(call)
+        approval = await asyncio.to_thread(self.service.hold, action)
+        roles = " or ".join(approval.roles)
+        message = f"the call to {call.tool} needs approval by {roles}; it is held as {approval.id}"
+        refused = self._refusals.pop(action.action_hash, None)
+        if refused:
+            message = f"{refused}; {message}"
+        return Hold(approval.id, "pending", message)
+
+    async def release(self, hold_id: str, call: HeldCall) -> bool:
+        action = _action(call)
+        try:
+            await asyncio.to_thread(self.service.release, hold_id, action)
+        except ApprovalError as exc:
+            self._refusals[action.action_hash] = str(exc)
+            while len(self._refusals) > MAX_REMEMBERED:
+                self._refusals.popitem(last=False)
+            return False
+        return True
+
+
+def _action(call: HeldCall) -> HeldAction:
+    return held_from(call.decision, str(call.principal), call.session, call.tool, call.arguments)
+
+
+def approval_api(gw: Gateway) -> list[Route]:
+    """The approvals API routes, authenticating approvers as gateway callers are."""
+
+    async def authenticate(request: Request) -> Principal:
+        token = gw.auth.credential(
+            request.headers.get("authorization"), request.headers.get("x-api-key")
+        )
+        return await asyncio.to_thread(gw.auth.authenticate, token)
+
+    return approval_routes(gw.approvals, authenticate)
