@@ -1,36 +1,47 @@
-"""detect-secrets over every reviewed text file; the secret itself is never stored."""
+"""Secrets in every reviewed text file, with Rampart's own `secrets` detector.
+
+The detector is built on detect-secrets' high-signal plugins with a cheap prefilter, so the review
+sees the same secret types the run-time controls do, at a fraction of detect-secrets' own file
+scanning cost. The secret value itself is never stored: findings carry the type and the line.
+"""
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 
-from rampart.review.files import SourceFile
+from rampart.detectors.secrets import SecretsDetector
+from rampart.model import Stage
+from rampart.review.files import MAX_BYTES, SourceFile
 from rampart.review.findings import Finding, Problem, Severity
 
 
 def detect_secrets_backend(
     root: Path, files: list[SourceFile]
 ) -> tuple[list[Finding], list[Problem]]:
-    from detect_secrets.core.secrets_collection import SecretsCollection
-    from detect_secrets.settings import default_settings
-
-    collection = SecretsCollection()
-    by_path = {str(f.path): f.relpath for f in files}
-    with default_settings():
-        for f in files:
-            collection.scan_file(str(f.path))
+    detector = SecretsDetector()
     findings: list[Finding] = []
-    for filename, secret in collection:
-        rel = by_path.get(filename, filename)
-        findings.append(
-            Finding(
-                "secrets.detected",
-                798,
-                Severity.HIGH,
-                rel,
-                int(secret.line_number or 1),
-                f"{secret.type} (detect-secrets)",
-                tool="detect-secrets",
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            raw = f.path.read_bytes()[:MAX_BYTES]
+        except OSError as exc:
+            problems.append(Problem(f.relpath, f"cannot read for secrets: {exc.strerror}"))
+            continue
+        text = raw.decode("utf-8", errors="replace")
+        line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        for hit in detector.detect(text, Stage.INPUT):
+            line = bisect.bisect_right(line_starts, hit.start)
+            kind = hit.type.removeprefix("secret.")
+            findings.append(
+                Finding(
+                    "secrets.detected",
+                    798,
+                    Severity.HIGH,
+                    f.relpath,
+                    line,
+                    f"{kind} (secrets detector)",
+                    tool="rampart-secrets",
+                )
             )
-        )
-    return findings, []
+    return findings, problems
