@@ -12,6 +12,7 @@
     ├── SessionStoreError       session labels cannot be read or written
     ├── ToolBlocked             `@guard.tool` refused a call or its result; carries the decision
     ├── ApprovalError           an approval cannot be created or decided
+    │   ├── ApprovalNotFound        no approval has this id
     │   ├── ApprovalPending         a call waits for a human; carries the approval id
     │   ├── ApprovalDenied          a human refused the call
     │   ├── ApprovalExpired         nobody decided (or used the approval) in time
@@ -107,6 +108,10 @@ class ToolBlocked(RampartError):
 
 class ApprovalError(RampartError):
     """An approval cannot be created, found or decided."""
+
+
+class ApprovalNotFound(ApprovalError):
+    """No approval has this id (or the prefix given is not unique)."""
 
 
 class ApprovalPending(ApprovalError):

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from rampart.approvals.model import Approval, HeldAction, Status
 from rampart.approvals.rules import covering_rules, missing_rules, roles_of
 from rampart.approvals.store import ApprovalStore
 from rampart.approvals.webhook import WebhookNotifier
 from rampart.bundle.loader import Bundle
-from rampart.exceptions import ApprovalDenied, ApprovalError, ApprovalExpired, ApprovalPending
+from rampart.exceptions import (
+    ApprovalDenied,
+    ApprovalError,
+    ApprovalExpired,
+    ApprovalNotFound,
+    ApprovalPending,
+)
 from rampart.model import Action, Decision, Event
 from rampart.storage.database import Database
 
@@ -62,26 +69,8 @@ class ApprovalService:
         """The action a `require_approval` decision on a tool call holds."""
         if event.tool_call is None:
             raise ApprovalError("only tool calls can be held for approval")
-        policies = tuple(
-            r.policy_id or r.control
-            for r in decision.reasons
-            if r.enforced and r.action is Action.REQUIRE_APPROVAL
-        )
-        reasons = tuple(
-            f"{r.policy_id or r.control}: {r.message}"
-            for r in decision.reasons
-            if r.enforced and r.action is Action.REQUIRE_APPROVAL
-        )
-        return HeldAction(
-            principal=str(event.principal),
-            session=event.session,
-            tool=event.tool_call.name,
-            arguments=dict(event.tool_call.arguments),
-            decision_id=decision.evidence_id or decision.id,
-            policies=policies,
-            reasons=reasons,
-            bundle_version=decision.bundle_version,
-        )
+        call = event.tool_call
+        return held_from(decision, str(event.principal), event.session, call.name, call.arguments)
 
     def hold(self, action: HeldAction) -> Approval:
         """The pending approval for `action` (an open one for the same call is reused)."""
@@ -168,8 +157,25 @@ class ApprovalService:
     def _current(self, approval_id: str) -> Approval:
         approval = self.get(approval_id)
         if approval is None:
-            raise ApprovalError(f"no approval {approval_id!r}")
+            raise ApprovalNotFound(f"no approval {approval_id!r}")
         return approval
+
+
+def held_from(
+    decision: Decision, principal: str, session: str, tool: str, arguments: Mapping[str, Any]
+) -> HeldAction:
+    """The held action for a decision on a tool call, naming the policies that asked."""
+    held = [r for r in decision.reasons if r.enforced and r.action is Action.REQUIRE_APPROVAL]
+    return HeldAction(
+        principal=principal,
+        session=session,
+        tool=tool,
+        arguments=dict(arguments),
+        decision_id=decision.evidence_id or decision.id,
+        policies=tuple(r.policy_id or r.control for r in held),
+        reasons=tuple(f"{r.policy_id or r.control}: {r.message}" for r in held),
+        bundle_version=decision.bundle_version,
+    )
 
 
 def _decided(approval: Approval) -> Approval:

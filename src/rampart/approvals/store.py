@@ -28,6 +28,7 @@ from rampart.exceptions import (
     ApprovalError,
     ApprovalExpired,
     ApprovalForbidden,
+    ApprovalNotFound,
     ApprovalPending,
 )
 from rampart.storage.database import Database
@@ -271,7 +272,7 @@ class ApprovalStore:
     def _require(self, conn: Connection, approval_id: str) -> Approval:
         found = self._find(conn, approval_id)
         if found is None:
-            raise ApprovalError(f"no approval {approval_id!r}")
+            raise ApprovalNotFound(f"no approval {approval_id!r}")
         return found
 
     @contextlib.contextmanager

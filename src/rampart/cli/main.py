@@ -30,6 +30,10 @@ def _register() -> None:
     from rampart.cli import review
 
     review.register(app)
+    from rampart.cli import approvals, dashboard
+
+    approvals.register(app)
+    dashboard.register(app)
 
 
 _register()

@@ -9,6 +9,7 @@ the CLI, or the dashboard) releases a call held by another.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from rampart.gateway.gateway import Gateway
 
 MAX_REMEMBERED = 1000
+ONE_OFF_SESSION = "request-"  # `handler.session_of` without a session header
 
 
 class ApprovalHolds:
@@ -49,13 +51,30 @@ class ApprovalHolds:
     async def release(self, hold_id: str, call: HeldCall) -> bool:
         action = _action(call)
         try:
-            await asyncio.to_thread(self.service.release, hold_id, action)
+            await asyncio.to_thread(self._release, hold_id, action)
         except ApprovalError as exc:
             self._refusals[action.action_hash] = str(exc)
             while len(self._refusals) > MAX_REMEMBERED:
                 self._refusals.popitem(last=False)
             return False
         return True
+
+    def _release(self, hold_id: str, action: HeldAction) -> None:
+        # Without X-Rampart-Session every request is a session of its own, so the resent request
+        # cannot share the held one's: the approval then binds principal, tool and arguments, and
+        # the resent request stands in for the held one (which carried no other session state).
+        approval = self.service.get(hold_id)
+        if (
+            approval is not None
+            and _one_off(approval.session, approval.principal)
+            and _one_off(action.session, action.principal)
+        ):
+            action = dataclasses.replace(action, session=approval.session)
+        self.service.release(hold_id, action)
+
+
+def _one_off(session: str, principal: str) -> bool:
+    return session.startswith(f"{principal}/{ONE_OFF_SESSION}")
 
 
 def _action(call: HeldCall) -> HeldAction:
