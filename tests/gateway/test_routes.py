@@ -239,3 +239,20 @@ async def test_each_request_leaves_one_request_record_linking_its_decisions(serv
         [d["id"] for d in decisions if d["request_id"] == r["id"]] for r in requests
     ]
     assert AGENT == requests[0]["principal"]
+
+
+async def test_guard_api_huge_number_is_not_a_server_error(serve: Any) -> None:
+    """A tool argument too large for a Cedar decimal is decided on, not a 500 (found by schemathesis)."""
+    s = await serve()
+    body = {"tool": {"name": "refund", "arguments": {"order_id": "ORD-12345678", "amount": 1e300}}}
+    r = await s.client.post("/v1/guard/tool_call", json=body, headers=s.headers())
+    assert 200 == r.status_code
+
+
+async def test_lone_surrogates_are_400_and_recorded(serve: Any) -> None:
+    """JSON escapes that smuggle lone surrogates are refused with 400, and the request is recorded."""
+    s = await serve()
+    r = await s.client.post(
+        "/v1/guard/input", content=b'{"text": "x", "model": "\\ud9dc"}', headers=s.headers()
+    )
+    assert (400, 1) == (r.status_code, len(s.requests()))

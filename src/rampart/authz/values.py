@@ -15,6 +15,7 @@ from typing import Any
 
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 _DECIMAL_MAX = Decimal("922337203685477.5807")
+_DECIMAL_MAX_FLOAT = float(_DECIMAL_MAX)
 _MAX_DEPTH = 8
 _FOUR_PLACES = Decimal("0.0001")
 
@@ -74,7 +75,7 @@ def _float(value: float) -> Any:
 
 
 def _decimal(value: float) -> Any:
-    if not math.isfinite(value):
+    if not math.isfinite(value) or abs(value) > _DECIMAL_MAX_FLOAT:  # quantize would overflow
         return repr(value)
     exact = Decimal(repr(value)).quantize(_FOUR_PLACES)
     if abs(exact) > _DECIMAL_MAX:

@@ -55,14 +55,21 @@ async def openapi(request: Request) -> Response:
 
 
 def create_app(options: GatewayOptions | Gateway) -> Starlette:
-    """An app serving one gateway; on shutdown it drains in-flight streams and flushes evidence."""
+    """An app serving one gateway; on shutdown it drains in-flight streams and flushes evidence.
+
+    Given options, the app owns the gateway and closes it on shutdown; given a `Gateway`, the
+    caller owns it (and closes it).
+    """
+    owned = not isinstance(options, Gateway)
     gw = options if isinstance(options, Gateway) else Gateway(options)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        gw.draining = False
         yield
         await gw.drain()
-        await gw.aclose()
+        if owned:
+            await gw.aclose()
 
     app = Starlette(
         routes=[

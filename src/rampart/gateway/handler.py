@@ -60,9 +60,16 @@ async def read_json(request: Request, limit: int) -> Any:
             raise RequestTooLarge(f"request body exceeds the limit of {limit} bytes")
         chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks))
+        body = json.loads(b"".join(chunks))
     except ValueError as exc:
         raise InputError(f"request body is not valid JSON: {exc}") from None
+    try:  # JSON escapes can smuggle lone surrogates, which no evidence record can store
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"request body holds invalid Unicode (a lone surrogate at {exc.start})"
+        ) from None
+    return body
 
 
 def estimate_tokens(req: ChatRequest) -> int:

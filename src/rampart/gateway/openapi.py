@@ -213,6 +213,19 @@ def openapi_schema() -> dict[str, Any]:
                 }
             },
             "/healthz": {"get": {"security": [], "responses": _responses({"type": "object"})}},
-            "/readyz": {"get": {"security": [], "responses": _responses({"type": "object"}, 503)}},
+            "/readyz": {
+                "get": {
+                    "security": [],
+                    "responses": {
+                        **_responses({"type": "object"}),
+                        "503": {
+                            "description": "Draining or a dependency is down",
+                            "content": {
+                                _JSON: {"schema": {"type": "object", "required": ["status"]}}
+                            },
+                        },
+                    },
+                }
+            },
         },
     }
