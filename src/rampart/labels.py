@@ -19,28 +19,30 @@ MAX_ARG_CHARS = 65_536
 
 
 def origin_labels(event: Event, config: BundleConfig) -> tuple[set[str], Trust]:
-    """Origin and trust labels for content entering the session at this event."""
+    """Origin and trust labels for content entering the session at this event.
+
+    Retrieved documents take their source's trust and tool results their tool's; anything the
+    bundle does not declare is untrusted.
+    """
     if event.stage is Stage.INPUT:
         return {"user"}, Trust.TRUSTED
+    if event.stage is Stage.OUTPUT:
+        return {"model"}, Trust.TRUSTED
     if event.stage is Stage.RETRIEVAL:
         name = event.source or "unknown"
         source = config.sources.get(name)
-        trust = source.trust if source is not None else Trust.UNTRUSTED
-        labels = {f"retrieval:{name}"}
-        if trust is Trust.UNTRUSTED:
-            labels |= {UNTRUSTED, f"{UNTRUSTED}:{name}"}
-        return labels, trust
-    if event.stage is Stage.TOOL_RESULT:
+        origin, trust = name, source.trust if source is not None else Trust.UNTRUSTED
+        label = f"retrieval:{name}"
+    elif event.stage is Stage.TOOL_RESULT:
         name = event.tool_call.name if event.tool_call else event.source or "unknown"
         tool = config.tools.get(name)
-        trust = tool.results if tool is not None else Trust.UNTRUSTED
-        labels = {f"tool:{name}"}
-        if trust is Trust.UNTRUSTED:
-            labels |= {UNTRUSTED, f"{UNTRUSTED}:tool:{name}"}
-        return labels, trust
-    if event.stage is Stage.OUTPUT:
-        return {"model"}, Trust.TRUSTED
-    return set(), Trust.TRUSTED
+        origin, trust = f"tool:{name}", tool.results if tool is not None else Trust.UNTRUSTED
+        label = origin
+    else:
+        return set(), Trust.TRUSTED
+    if trust is Trust.UNTRUSTED:
+        return {label, UNTRUSTED, f"{UNTRUSTED}:{origin}"}, trust
+    return {label}, trust
 
 
 def flat_args(arguments: Mapping[str, Any]) -> dict[str, str]:
