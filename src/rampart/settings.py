@@ -10,10 +10,14 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Settings:
     """`RAMPART_DATABASE_URL`: evidence, sessions and approvals database (default SQLite file).
-    `RAMPART_REDIS_URL`: shared session state and rate limits for gateway replicas."""
+    `RAMPART_REDIS_URL`: shared session state and rate limits for gateway replicas.
+    `RAMPART_DASHBOARD_TOKEN`: an admin token that opens the dashboard (docs/dashboard.md).
+    `RAMPART_DASHBOARD_SECRET`: signs dashboard sessions; set the same one on every replica."""
 
     database_url: str | None = None
     redis_url: str | None = None
+    dashboard_token: str | None = None
+    dashboard_secret: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -21,6 +25,8 @@ class Settings:
         return cls(
             database_url=env.get("RAMPART_DATABASE_URL") or None,
             redis_url=env.get("RAMPART_REDIS_URL") or None,
+            dashboard_token=env.get("RAMPART_DASHBOARD_TOKEN") or None,
+            dashboard_secret=env.get("RAMPART_DASHBOARD_SECRET") or None,
         )
 
 

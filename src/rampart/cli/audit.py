@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from rampart.cli.common import DbOption, JsonFlag, fail, print_json, report_error
 from rampart.evidence.log import EvidenceLog
+from rampart.evidence.trace import trace_rows
 from rampart.exceptions import ChainBrokenError, RampartError
 from rampart.storage.database import Database
 
@@ -58,50 +60,8 @@ def trace(
 
 
 def _show_trace(record: dict[str, Any], digest: str) -> None:
-    prompt = record.get("prompt") or {}
-    rows = [
-        (
-            "decision",
-            f"{record.get('action')} at {record.get('stage')}  ({record.get('created_at')})",
-        ),
-        ("evidence", f"{record.get('id')}  #{record.get('seq')}  hash {digest[:16]}"),
-        ("principal", record.get("principal")),
-        ("session", record.get("session")),
-        ("model", record.get("model") or "-"),
-        ("prompt", f"{prompt.get('id')} @ {prompt.get('version')}" if prompt else "-"),
-        ("bundle", f"{record['bundle']['name']} @ {record['bundle']['version']}"),
-        ("source", record.get("source") or (record.get("tool") or {}).get("name") or "-"),
-        ("labels before", ", ".join(record.get("session_labels_before", [])) or "-"),
-        ("labels after", ", ".join(record.get("labels", [])) or "-"),
-    ]
-    for key, value in rows:
-        console.print(f"[bold]{key:>14}[/]  {value}", soft_wrap=True)
-    for det in record.get("detectors", []):
-        console.print(
-            f"[bold]{'detector':>14}[/]  {det['id']} v{det['version']} score {det['score']}"
-        )
-    for finding in record.get("findings", []):
-        console.print(
-            f"[bold]{'finding':>14}[/]  {finding['type']} {finding['score']} ({finding['detector']})"
-        )
-    for reason in record.get("reasons", []):
-        policy = f" policy {reason['policy_id']}" if reason.get("policy_id") else ""
-        line = f"{reason['action']} ({reason['mode']}) by {reason['control']}{policy}: {reason['message']}"
-        console.print(f"[bold]{'reason':>14}[/]  {line}", soft_wrap=True)
-    tool = record.get("tool")
-    if tool:
-        labels = (
-            "; ".join(f"{k}: {', '.join(v)}" for k, v in tool.get("arg_labels", {}).items()) or "-"
-        )
-        console.print(
-            f"[bold]{'tool':>14}[/]  {tool['name']}  argument labels: {labels}", soft_wrap=True
-        )
-    content = record.get("content", {})
-    if "text" in content:
-        console.print(
-            f"[bold]{'content':>14}[/]  ({content['policy']}) {content['text'][:500]}",
-            soft_wrap=True,
-        )
+    for key, value in trace_rows(record, digest):
+        console.print(f"[bold]{key:>14}[/]  {escape(value)}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,8 +14,9 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
+from rampart.dashboard import create_dashboard
 from rampart.gateway.anthropic_routes import messages
 from rampart.gateway.approvals import approval_api
 from rampart.gateway.gateway import Gateway, GatewayOptions
@@ -81,6 +82,7 @@ def create_app(options: GatewayOptions | Gateway) -> Starlette:
             Route("/readyz", readyz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
             *approval_api(gw),
+            Mount("/ui", app=create_dashboard(gw.bundle, gw.db, gw.approvals)),
         ],
         lifespan=lifespan,
     )
