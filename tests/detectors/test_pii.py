@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from rampart.detectors.base import CustomDataClass, DetectorSetup
@@ -177,3 +179,45 @@ def test_iban(iban: str, expected: bool) -> None:
 def test_ssn_rules(parts: tuple[str, str, str], expected: bool) -> None:
     """SSA rules reject impossible areas, groups and serials."""
     assert expected == us_ssn_valid(*parts)
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("Grüße — schreib an jane.x@example.de", "jane.x@example.de"),
+        ("电话 +44 20 7946 0958，谢谢", "+44 20 7946 0958"),
+        ("Karte — 4111 1111 1111 1111 — gültig", "4111 1111 1111 1111"),
+        ("ÄÖÜ 10.0.0.12 ÄÖÜ", "10.0.0.12"),
+    ],
+)
+def test_spans_in_non_ascii_text(payload: str, expected: str) -> None:
+    """Spans are character offsets in text that is not ASCII (scanned as str, not bytes)."""
+    [finding] = PiiDetector().detect(payload, Stage.OUTPUT)
+    assert expected == payload[finding.start : finding.end]
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("call 415-555-0100", ["pii.phone"]),  # exactly the 10 digits a phone needs
+        ("SSN 123-45-6789", ["pii.us_ssn"]),  # exactly 9 digits
+        ("ping 1.2.3.4", ["pii.ip_address"]),  # exactly 4 digits
+        ("amex 378282246310005", ["pii.payment_card"]),  # 15 digits
+        ("x@y.io", ["pii.email"]),  # the only '@'
+        ("no digits and no at sign here", []),
+    ],
+)
+def test_prefilters_keep_minimal_values(payload: str, expected: list[str]) -> None:
+    """A value with just the digits or characters a class needs passes its cheap prefilter."""
+    assert expected == types(payload)
+
+
+def test_many_candidates_disjoint_and_sorted() -> None:
+    """Digit-heavy text: findings never overlap, are sorted, and earlier classes win."""
+    text = "; ".join(["4111 1111 1111 1111", "+1 415 555 0100", "123-45-6789", "10.0.0.1"] * 50)
+    found = PiiDetector().detect(text, Stage.OUTPUT)
+    spans = [(f.start, f.end) for f in found]
+    assert sorted(spans) == spans
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))
+    expected = ["pii.payment_card", "pii.phone", "pii.us_ssn", "pii.ip_address"] * 50
+    assert expected == [f.type for f in found]

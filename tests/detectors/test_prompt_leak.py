@@ -73,3 +73,17 @@ def test_detail_has_no_prompt_text() -> None:
     [finding] = PromptLeakDetector(setup=SETUP).detect(SYSTEM, Stage.OUTPUT)
     assert "support" in finding.detail
     assert "Acme" not in finding.detail
+
+
+def test_output_shorter_than_a_shingle() -> None:
+    """Output with fewer words than a shingle is never a copy (and is not mis-sliced)."""
+    assert [] == found("You are Ava, the support")
+
+
+def test_non_ascii_copy() -> None:
+    """A copy of a template with non-ASCII letters is found and spanned in the original text."""
+    prompt = "Ünïcode İstanbul: réponds toujours en français et cite la base de connaissances."
+    setup = DetectorSetup(prompts={"fr": prompt})
+    text = "Voilà — " + prompt
+    [finding] = PromptLeakDetector(setup=setup).detect(text, Stage.OUTPUT)
+    assert text.index("Ünïcode") == finding.start

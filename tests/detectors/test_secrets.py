@@ -91,3 +91,15 @@ def test_truncated_private_key_spans_to_end() -> None:
     text = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU"
     [finding] = SecretsDetector().detect(text, Stage.OUTPUT)
     assert (0, len(text)) == (finding.start, finding.end)
+
+
+def test_gate_keeps_unicode_digits() -> None:
+    """The RE2 gate widens `\\d` to Unicode digits, so what detect-secrets matches is still found."""
+    token = "١٢٣٤٥٦٧٨٩:AAH" + "b" * 32
+    [finding] = SecretsDetector().detect(f"bot {token} end", Stage.OUTPUT)
+    assert "secret.telegram_token" == finding.type
+
+
+def test_weak_hint_without_secret() -> None:
+    """Text full of dots and colons (weak hints) holds no secret."""
+    assert [] == SecretsDetector().detect("a.b: c.d: 12:30 v1.2.3 " * 400, Stage.OUTPUT)

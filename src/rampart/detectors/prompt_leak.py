@@ -4,7 +4,9 @@ Two signals. Canary tokens planted in prompts (`setup.canaries`) are unique stri
 appearance in output is a leak (score 1.0). Without a canary, the output is compared with every
 prompt template (`setup.prompts`) by word 8-gram shingles after lower-casing and collapsing
 whitespace and punctuation, so a verbatim or lightly edited copy is found while an answer that
-shares a few common words with the prompt is not. Shingles are computed once at construction.
+shares a few common words with the prompt is not. Shingles are computed once at construction;
+output is tokenised once, and a shingle is only built where a template's shingle could start
+(its first word is one of that template's first words), so most positions cost a set lookup.
 """
 
 from __future__ import annotations
@@ -45,14 +47,15 @@ class PromptLeakDetector(Detector):
     def __init__(self, options: BaseModel | None = None, setup: DetectorSetup | None = None):
         super().__init__(options, setup)
         self._canaries = tuple(c for c in self.setup.canaries if c)
-        self._templates: list[tuple[str, int, frozenset[tuple[str, ...]]]] = []
+        self._templates: list[tuple[str, int, frozenset[tuple[str, ...]], frozenset[str]]] = []
         for prompt_id, template in sorted(self.setup.prompts.items()):
             tokens = [m.group().lower() for m in _words(template)]
             size = min(SHINGLE_WORDS, len(tokens))
             if size < 4:
                 continue  # too short to tell a copy from a coincidence
             shingles = frozenset(_shingles(tokens, size))
-            self._templates.append((prompt_id, size, shingles))
+            firsts = frozenset(shingle[0] for shingle in shingles)
+            self._templates.append((prompt_id, size, shingles, firsts))
 
     def detect(self, text: str, stage: Stage) -> list[Finding]:
         findings = []
@@ -75,24 +78,31 @@ class PromptLeakDetector(Detector):
         return findings
 
     def _overlaps(self, text: str) -> list[Finding]:
-        matches = _words(text)
-        tokens = [m.group().lower() for m in matches]
+        if text.isascii():  # lower-casing keeps every word and its length
+            tokens = _WORD.findall(text.lower())
+        else:
+            tokens = [m.group().lower() for m in _words(text)]
+        matches: list[re.Match[str]] | None = None
         findings = []
-        by_size: dict[int, list[tuple[str, ...]]] = {}
-        for prompt_id, size, shingles in self._templates:
-            if len(tokens) < size:
+        for prompt_id, size, shingles, firsts in self._templates:
+            last = len(tokens) - size + 1
+            if last <= 0:
                 continue
-            if size not in by_size:
-                by_size[size] = _shingles(tokens, size)
-            hits = [i for i, s in enumerate(by_size[size]) if s in shingles]
+            hits = [
+                i
+                for i, token in enumerate(tokens[:last])
+                if token in firsts and tuple(tokens[i : i + size]) in shingles
+            ]
             if not hits:
                 continue
-            matched = len({by_size[size][i] for i in hits})
+            matched = len({tuple(tokens[i : i + size]) for i in hits})
             needed = MIN_MATCHED_SHINGLES if len(shingles) >= MIN_MATCHED_SHINGLES else 1
             if matched < needed:
                 continue
             coverage = matched / len(shingles)
             score = min(1.0, max(coverage / FULL_COVERAGE, matched / FULL_SHINGLES))
+            if matches is None:
+                matches = _words(text)
             start = matches[hits[0]].start()
             end = matches[hits[-1] + size - 1].end()
             findings.append(
