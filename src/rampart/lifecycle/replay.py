@@ -8,10 +8,13 @@ What redaction costs replay (the bundle's `evidence.content`):
 - `full`: events replay as they happened (secret values were never kept, so a secrets control
   sees `[REDACTED:secret...]` markers instead).
 - `redacted` (default): PII, secrets and custom data classes are replaced by `[REDACTED:type]`
-  markers, so detectors cannot find them again. Such records are marked `lossy`, and the labels
-  the original decision recorded are carried into the replayed session, so taint policies ("no
-  external email once the session holds PII") still see them. A change on a lossy record that
-  involves a data-class control is suspect: check it before trusting it.
+  markers. Replay puts a stand-in value of the same class back (a reserved-domain e-mail address,
+  a test card number, a documentation IP address...), so the built-in PII detectors fire again
+  as they did; an e-mail stand-in is always external, and secrets and custom data classes have
+  no stand-in. Such records are marked `lossy`, and the labels the original decision recorded are
+  carried into the replayed session, so taint policies ("no external email once the session
+  holds PII") still see them. A change on a lossy record that involves a data-class control is
+  suspect: check it before trusting it.
 - `none`: only hashes are kept; text events cannot be replayed and are counted as skipped. Tool
   calls have no stored arguments either and are skipped too.
 
@@ -21,6 +24,7 @@ candidate decided differently earlier in a session.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +40,21 @@ from rampart.model import Action, Decision, Event, Principal, Stage, ToolCall
 from rampart.sessions.store import MemorySessionStore
 
 REDACTION_MARK = "[REDACTED:"
+_MARKER = re.compile(r"\[REDACTED:([a-z0-9_.\-]+)\]")
+# Values each built-in data class detector recognises, from reserved or documentation ranges.
+STAND_INS = {
+    "pii.email": "replayed.person@example.com",
+    "pii.phone": "+1 202 555 0143",
+    "pii.payment_card": "4111 1111 1111 1111",
+    "pii.iban": "GB82 WEST 1234 5698 7654 32",
+    "pii.us_ssn": "123-45-6789",
+    "pii.ip_address": "192.0.2.44",
+}
+
+
+def restore_stand_ins(text: str) -> str:
+    """Redaction markers replaced by stand-in values of their class (unknown classes stay)."""
+    return _MARKER.sub(lambda m: STAND_INS.get(m.group(1), m.group(0)), text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +183,7 @@ def rebuild_event(record: dict[str, Any]) -> tuple[Event | None, str]:
     else:
         if "text" not in content:
             return None, "content not kept (evidence.content: none)"
-        text = str(content["text"])
+        text = restore_stand_ins(str(content["text"]))
         if tool.get("name"):
             call = ToolCall(str(tool["name"]), {})
     prompt = record.get("prompt") or {}

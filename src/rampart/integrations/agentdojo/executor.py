@@ -1,0 +1,140 @@
+"""A pipeline element replacing AgentDojo's `ToolsExecutor`, with Rampart deciding each step.
+
+For each tool call in the assistant's last message:
+
+1. `tool_call` event: Rampart authorizes the call. `block` returns an error to the model;
+   `require_approval` returns an error too unless approvals are granted (`grant_approvals`, for
+   counting how many approvals a task would need); `allow`/`redact` run the tool.
+2. `tool_result` event: the formatted result is scanned. `block` withholds it (the model sees a
+   notice instead), `redact` passes the redacted text.
+
+Without an engine it behaves like AgentDojo's own executor (the "no defense" baseline). All runs
+of one task share one Rampart session, so labels from earlier results shape later decisions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from ast import literal_eval
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentdojo.agent_pipeline.base_pipeline_element import BasePipelineElement
+from agentdojo.agent_pipeline.tool_execution import is_string_list, tool_result_to_str
+from agentdojo.functions_runtime import EmptyEnv, Env, FunctionsRuntime
+from agentdojo.types import ChatMessage, ChatToolResultMessage, text_content_block_from_string
+
+from rampart.engine import Engine
+from rampart.model import Action, Event, Principal, Stage, ToolCall
+
+AGENT = Principal("agent", "agentdojo")
+SESSION_KEY = "rampart_session"
+BLOCKED_PREFIX = "Rampart blocked this call"
+HELD_PREFIX = "Rampart held this call for human approval, which was not granted"
+WITHHELD_PREFIX = "Rampart withheld this tool result"
+
+
+@dataclass(slots=True)
+class RunStats:
+    """What Rampart did during one task run."""
+
+    calls: int = 0
+    blocked: int = 0
+    held: int = 0
+    withheld: int = 0
+    redacted: int = 0
+    held_tools: list[str] = field(default_factory=list)
+
+
+class RampartToolsExecutor(BasePipelineElement):  # type: ignore[misc]  # untyped base
+    """Runs tool calls through Rampart; `stats` describes the current run (reset per task)."""
+
+    def __init__(self, engine: Engine | None, *, grant_approvals: bool = False) -> None:
+        self.engine = engine
+        self.grant_approvals = grant_approvals
+        self.stats = RunStats()
+
+    def reset(self) -> None:
+        self.stats = RunStats()
+
+    def query(
+        self,
+        query: str,
+        runtime: FunctionsRuntime,
+        env: Env = EmptyEnv(),  # noqa: B008 - AgentDojo's own signature
+        messages: Sequence[ChatMessage] = (),
+        extra_args: dict[str, Any] = {},  # noqa: B006 - AgentDojo's own signature
+    ) -> tuple[str, FunctionsRuntime, Env, Sequence[ChatMessage], dict[str, Any]]:
+        if not messages or messages[-1]["role"] != "assistant":
+            return query, runtime, env, messages, extra_args
+        calls = messages[-1].get("tool_calls") or []
+        if not calls:
+            return query, runtime, env, messages, extra_args
+        extra_args = dict(extra_args)
+        session = extra_args.setdefault(SESSION_KEY, f"agentdojo-{uuid.uuid4().hex[:12]}")
+        names = {tool.name for tool in runtime.functions.values()}
+        results: list[ChatMessage] = []
+        for call in calls:
+            if call.function not in names:
+                results.append(_result(call, "", f"Invalid tool {call.function} provided."))
+                continue
+            for key, value in call.args.items():
+                if isinstance(value, str) and is_string_list(value):
+                    call.args[key] = literal_eval(value)
+            self.stats.calls += 1
+            refusal = self._authorize(session, call.function, dict(call.args))
+            if refusal is not None:
+                results.append(_result(call, "", refusal))
+                continue
+            output, error = runtime.run_function(env, call.function, call.args)
+            text = tool_result_to_str(output)
+            text, withheld = self._scan(session, call.function, dict(call.args), text)
+            results.append(_result(call, text, withheld or error))
+        return query, runtime, env, [*messages, *results], extra_args
+
+    def _authorize(self, session: str, tool: str, args: dict[str, Any]) -> str | None:
+        if self.engine is None:
+            return None
+        event = Event(Stage.TOOL_CALL, AGENT, session, tool_call=ToolCall(tool, args))
+        decision = self.engine.evaluate(event)
+        why = "; ".join(
+            f"{r.policy_id or r.control}: {r.message}"
+            for r in decision.reasons
+            if r.enforced and r.action is not Action.ALLOW
+        )
+        if decision.action is Action.BLOCK:
+            self.stats.blocked += 1
+            return f"{BLOCKED_PREFIX} ({why})."
+        if decision.action is Action.REQUIRE_APPROVAL:
+            self.stats.held += 1
+            self.stats.held_tools.append(tool)
+            if not self.grant_approvals:
+                return f"{HELD_PREFIX} ({why})."
+        return None
+
+    def _scan(
+        self, session: str, tool: str, args: dict[str, Any], text: str
+    ) -> tuple[str, str | None]:
+        if self.engine is None:
+            return text, None
+        event = Event(Stage.TOOL_RESULT, AGENT, session, text=text, tool_call=ToolCall(tool, args))
+        decision = self.engine.evaluate(event)
+        if decision.action is Action.BLOCK:
+            self.stats.withheld += 1
+            why = "; ".join(r.control for r in decision.reasons if r.enforced)
+            return "", f"{WITHHELD_PREFIX} ({why})."
+        if decision.action is Action.REDACT and decision.redacted_text is not None:
+            self.stats.redacted += 1
+            return decision.redacted_text, None
+        return text, None
+
+
+def _result(call: Any, text: str, error: str | None) -> ChatMessage:
+    return ChatToolResultMessage(
+        role="tool",
+        content=[text_content_block_from_string(text)],
+        tool_call_id=call.id,
+        tool_call=call,
+        error=error,
+    )
