@@ -92,9 +92,13 @@ def live(bundle_copy: Path, tmp_path: Path) -> Iterator[Live]:
     thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's headless Chromium; skipped with a reason outside CI, required in CI."""
+    """Debian's headless Chromium; skipped with a reason outside CI, required in CI.
+
+    Module-scoped: Playwright's sync API runs an event loop on this thread while it lives, and
+    later tests that call `asyncio.run` must not find one.
+    """
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         reason = (
             "Chromium is not installed: `apt-get install -y chromium` (CI installs it in .ci/run)"
