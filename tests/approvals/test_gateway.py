@@ -115,6 +115,23 @@ async def test_api_refuses_self_approval_wrong_role_and_strangers(
     assert [approval_id] == [a["id"] for a in listed.json()["approvals"]]
 
 
+async def test_callers_without_a_role_see_only_their_own_requests(
+    replicas: Any, tmp_path: Path
+) -> None:
+    """An API key with no approver role lists and shows only the approvals it asked for."""
+    (gw,) = replicas(f"sqlite:///{tmp_path / 'one.db'}", 1)
+    approval_id = (await gw.call()).headers["x-rampart-approval-id"]
+    gw.keys["app:web"] = create_api_key(gw.gw.db, Principal.parse("app:web"))
+    mine = await gw.client.get("/v1/approvals", headers=gw.auth("agent:support-bot"))
+    theirs = await gw.client.get("/v1/approvals", headers=gw.auth("app:web"))
+    shown = await gw.client.get(f"/v1/approvals/{approval_id}", headers=gw.auth("app:web"))
+    assert ([approval_id], [], 404) == (
+        [a["id"] for a in mine.json()["approvals"]],
+        theirs.json()["approvals"],
+        shown.status_code,
+    )
+
+
 async def test_denied_call_is_not_released(replicas: Any, tmp_path: Path) -> None:
     """A denied approval never releases the call; the client is told why."""
     (gw,) = replicas(f"sqlite:///{tmp_path / 'one.db'}", 1)

@@ -6,7 +6,8 @@
     POST /v1/approvals/{id}/deny             body {"reason": "..."} (optional)
 
 Callers authenticate as the gateway's callers do (a Rampart API key or a JWT); the principal
-that authenticates is the approver, and its roles come from `approvals.approvers`. Errors use
+that authenticates is the approver, and its roles come from `approvals.approvers`. A caller with
+no role sees only its own requests. Errors use
 the OpenAI error shape: 401 unknown credentials, 403 not allowed to decide (own request,
 missing role), 404 unknown id, 409 already decided or used, 410 expired.
 """
@@ -44,7 +45,7 @@ def approval_routes(service: ApprovalService, authenticate: Authenticate) -> lis
 
     async def list_approvals(request: Request) -> Response:
         try:
-            await authenticate(request)
+            who = str(await authenticate(request))
             raw = request.query_params.get("status")
             status = Status(raw) if raw else None
             limit = min(int(request.query_params.get("limit", "100")), MAX_LIST)
@@ -53,15 +54,17 @@ def approval_routes(service: ApprovalService, authenticate: Authenticate) -> lis
         except AuthenticationError as exc:
             return _error(401, "authentication_error", str(exc))
         found = await asyncio.to_thread(service.list, status=status, limit=limit)
+        if not service.roles_of(who):  # not an approver: only the caller's own requests
+            found = [a for a in found if a.principal == who]
         return JSONResponse({"approvals": [a.to_dict() for a in found]})
 
     async def show(request: Request) -> Response:
         try:
-            await authenticate(request)
+            who = str(await authenticate(request))
         except AuthenticationError as exc:
             return _error(401, "authentication_error", str(exc))
         found = await asyncio.to_thread(service.get, request.path_params["approval_id"])
-        if found is None:
+        if found is None or (found.principal != who and not service.roles_of(who)):
             return _error(404, "not_found_error", "no such approval")
         return JSONResponse(found.to_dict())
 
