@@ -41,6 +41,17 @@ def test_public_api() -> None:
         "__version__",
         "load_bundle",
         "validate_bundle",
+        "AccessDenied",
+        "ApprovalDenied",
+        "ApprovalExpired",
+        "ApprovalForbidden",
+        "ApprovalNotFound",
+        "EvalError",
+        "PolicyVersionError",
+        "RateLimited",
+        "RequestTooLarge",
+        "ReviewError",
+        "UpstreamRejected",
     }
     assert expected == set(rampart.__all__)
     assert all(hasattr(rampart, name) for name in rampart.__all__)
