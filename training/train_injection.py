@@ -6,12 +6,17 @@ Data: /work/shared/datasets/injection_train.jsonl (or RAMPART_INJECTION_DATA), s
 `rampart.evals.splits.split_rows` (validation = 20%, grouped by BIPIA document). The training
 part is split again by the same stable hash (another salt) into a fitting set and a tuning
 slice; generated attacks and look-alikes (training/generate_attacks.py, carriers taken from the
-fitting set only) are added to the fitting set. Calibration (Platt scaling) and the shipped
-threshold are chosen on the tuning slice. The validation split is only scored, at the end.
+fitting set only) and generated benign data texts of every length with short hard positives
+(training/generate_benign.py, seed SEED) are added to the fitting set. Calibration (Platt
+scaling) and the shipped threshold are chosen on the tuning slice, which also holds a generated
+part (generate_benign, another seed, same templates). The validation split is only scored, at
+the end, as is a generated held-out set (generate_benign with held-out templates and fillers and
+a third seed) that measures generalisation to phrasings the model never saw.
 
 Model: logistic regression on hashed features (rampart.detectors.injection_features) with
 stage-crossed weights: w_shared + w_input for stage input, w_shared + w_data for documents and
-tool results. Texts are scored in windows of WINDOW characters; a text's score is its most
+tool results; a window-length bucket feature (crossed with the stage group the same way) gives
+each length its own prior. Texts are scored in windows of WINDOW characters; a text's score is its most
 suspicious window. Training uses the same windows, labelled positive only where they hold the
 inserted attack. Everything is seeded: two runs write the same file.
 """
@@ -31,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "training"))
 
+import generate_benign  # noqa: E402
 from generate_attacks import generate  # noqa: E402
 
 from rampart.detectors import injection_features as F  # noqa: E402
@@ -39,6 +45,8 @@ from rampart.evals.splits import group_keys, split_rows, stable_fraction  # noqa
 DATA = Path(os.environ.get("RAMPART_INJECTION_DATA", "/work/shared/datasets/injection_train.jsonl"))
 OUT = ROOT / "src/rampart/detectors/models/injection.npz"
 SEED = 20240607
+TUNE_SEED = SEED + 1
+HELD_OUT_SEED = 424242
 WINDOW = 512
 STRIDE = 256
 TUNE_FRACTION = 0.15
@@ -85,8 +93,8 @@ def attach_spans(rows: list[Row]) -> None:
             row["span"] = insertion_span(row["text"].strip(), clean.strip())
 
 
-def windows_of(row: Row) -> list[tuple[np.ndarray, np.ndarray, int]]:
-    """(feature indices, counts, label) for each window of a row; ambiguous windows dropped."""
+def windows_of(row: Row) -> list[tuple[np.ndarray, np.ndarray, int, int]]:
+    """(feature indices, counts, label, length) per window of a row; ambiguous windows dropped."""
     text = row["text"].strip() if row.get("span") else row["text"]
     feats = F.featurise(text)
     out = []
@@ -104,7 +112,7 @@ def windows_of(row: Row) -> list[tuple[np.ndarray, np.ndarray, int]]:
                 continue
         mask = (feats.position >= a) & (feats.position < b)
         idx, counts = np.unique(feats.index[mask], return_counts=True)
-        out.append((idx, counts.astype(np.float32), label))
+        out.append((idx, counts.astype(np.float32), label, b - a))
     return out
 
 
@@ -118,27 +126,32 @@ class Matrix:
         labels: list[int] = []
         groups: list[int] = []
         owners: list[int] = []
+        made: list[bool] = []
         seen: set[tuple[int, int, bytes]] = set()
         for r_i, row in enumerate(rows):
             g = stage_group(row["stage"])
-            for idx, counts, label in windows_of(row):
+            for idx, counts, label, length in windows_of(row):
                 key = (g, label, idx.tobytes())
                 if key in seen and not row.get("keep_duplicates"):
                     continue
                 seen.add(key)
-                val = counts / np.sqrt(counts.sum())
+                # n-gram counts are scaled by 1/sqrt(total); the length bucket counts once.
+                val = np.append(counts / np.sqrt(counts.sum()), np.float32(1.0))
+                idx = np.append(idx, F.length_slots(np.array([length]))[0])
                 indices.append(np.concatenate([idx, idx + F.DIM * (1 + g)]))
                 values.append(np.concatenate([val, val]))
                 indptr.append(indptr[-1] + 2 * len(idx))
                 labels.append(label)
                 groups.append(g)
                 owners.append(r_i)
+                made.append(str(row.get("source", "")).startswith("generated"))
         self.indptr = np.array(indptr, dtype=np.int64)
         self.indices = np.concatenate(indices).astype(np.int64)
         self.values = np.concatenate(values).astype(np.float32)
         self.y = np.array(labels, dtype=np.float32)
         self.g = np.array(groups, dtype=np.int64)
         self.owner = np.array(owners, dtype=np.int64)
+        self.generated = np.array(made, dtype=bool)
 
     def __len__(self) -> int:
         return len(self.y)
@@ -159,13 +172,20 @@ class Matrix:
 def train(m: Matrix, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     w = np.zeros(3 * F.DIM, dtype=np.float64)
     bias = np.zeros(2, dtype=np.float64)
-    # Balance each stage group's classes so input attacks are not drowned by documents.
+    # Balance each stage group's classes so input attacks are not drowned by documents, and
+    # within each, the dataset's rows and the generated ones: thousands of templated texts
+    # should teach what the dataset lacks, not outvote its real documents.
     sample_w = np.ones(len(m))
-    for g in (0, 1):
-        for label in (0, 1):
-            sel = (m.g == g) & (m.y == label)
-            if sel.any():
-                sample_w[sel] = len(m) / (4 * sel.sum())
+    cells = [
+        (m.g == g) & (m.y == label) & (m.generated == made)
+        for g in (0, 1)
+        for label in (0, 1)
+        for made in (False, True)
+    ]
+    used = sum(bool(cell.any()) for cell in cells)
+    for cell in cells:
+        if cell.any():
+            sample_w[cell] = len(m) / (used * cell.sum())
     mw, vw = np.zeros_like(w), np.zeros_like(w)
     mb, vb = np.zeros_like(bias), np.zeros_like(bias)
     step = 0
@@ -264,7 +284,12 @@ def main() -> None:
         if stable_fraction(k, "tune") < TUNE_FRACTION
     ]
     carriers = sorted({r["text"] for r in fit if r["label"] == 0 and r["stage"] != "input"})
-    generated = generate(SEED, carriers)
+    # The dataset's BIPIA instructions (fitting part only) are planted in short generated data.
+    tasks = sorted(
+        {r["text"] for r in fit if r["stage"] == "input" and str(r["source"]).startswith("BIPIA")}
+    )
+    generated = generate(SEED, carriers) + generate_benign.generate(SEED, tasks)
+    tune = tune + generate_benign.generate(TUNE_SEED, tasks, benign=800, attacks=300)
     print(
         f"fit={len(fit)} tune={len(tune)} val={len(val_rows)} generated={len(generated)}",
         file=sys.stderr,
@@ -280,15 +305,19 @@ def main() -> None:
     y_tune = np.array([r["label"] for r in tune], dtype=np.float64)
     a, b = platt(z_tune, y_tune)
     p_tune = 1 / (1 + np.exp(-(a * z_tune + b)))
-    # Threshold: the lowest that keeps false positives on the tuning slice at TARGET_FPR, on a
-    # 0.05 grid, and never below 0.5 (a calibrated "more likely than not").
-    threshold = 0.5
+    # Threshold: the lowest that keeps false positives at TARGET_FPR on the tuning slice, on a
+    # 0.05 grid, and never below 0.5 (a calibrated "more likely than not"). The dataset's rows
+    # and the generated ones are held to it separately, so thousands of easy generated texts
+    # cannot hide false positives on the dataset's documents.
+    generated_tune = np.array([r.get("source") == "generated" for r in tune])
+    threshold = 0.95
     for t in np.arange(0.5, 0.96, 0.05):
-        if np.mean(p_tune[y_tune == 0] >= t) <= TARGET_FPR:
+        fprs = [
+            np.mean(p_tune[(y_tune == 0) & (generated_tune == part)] >= t) for part in (False, True)
+        ]
+        if max(fprs) <= TARGET_FPR:
             threshold = float(round(t, 2))
             break
-    else:
-        threshold = 0.95
     report("tuning slice (from the training split)", tune, p_tune, threshold)
 
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -311,6 +340,15 @@ def main() -> None:
     detector = InjectionDetector()
     p_val = np.array([detector.score(r["text"], Stage(r["stage"])) for r in val_rows])
     report("validation split (held out)", val_rows, p_val, threshold)
+
+    held = generate_benign.generate(HELD_OUT_SEED, held_out=True, benign=2000, attacks=1000)
+    p_held = np.array([detector.score(r["text"], Stage(r["stage"])) for r in held])
+    report("generated, held-out templates and fillers", held, p_held, threshold)
+    for row in held:
+        size = len(str(row["text"]))
+        row["kind"] = "benign" if row["label"] == 0 else "attack"
+        row["kind"] += " <48" if size < 48 else " <200" if size < 200 else " >=200"
+    report("generated held-out, by length", held, p_held, threshold)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,11 @@ The stage matters: "What is the capital of Brazil?" is a fine question from the 
 injection when it sits inside an e-mail the assistant was asked to summarise. The model is a
 logistic regression over hashed character and word n-grams plus heuristic pattern features
 (`injection_patterns`), with one weight vector shared by all stages and one per stage group
-(the user's input; data: retrieval and tool results), trained by `training/train_injection.py`
-on the project dataset and generated attacks. See models/INJECTION_MODEL_CARD.md.
+(the user's input; data: retrieval and tool results), and a prior per window-length bucket
+crossed with the stage group the same way, trained by `training/train_injection.py` on the
+project dataset, generated attacks and generated benign data of every length (so a short KB
+sentence or order record in a tool result is not read as an attack for being short). See
+models/INJECTION_MODEL_CARD.md.
 
 Long texts are scored in overlapping windows and the most suspicious window wins, so an
 injection buried in 8 KB of ordinary text still stands out; the finding spans that window.
@@ -44,14 +47,15 @@ def score_features(
     """The highest window logit of a featurised text, and that window's bounds."""
     n = feats.length
     if len(feats.index) == 0:
-        return bias, 0, n
+        return bias + float(weights[F.length_slots(np.array([n]))[0]]), 0, n
     contrib = weights[feats.index]
     sums = np.concatenate(([0.0], np.cumsum(np.bincount(feats.position, contrib, n + 1)[:n])))
     counts = np.concatenate(([0], np.cumsum(np.bincount(feats.position, minlength=n + 1)[:n])))
     bounds = np.array(F.windows(n, window, stride), dtype=np.int64)
     a, b = bounds[:, 0], bounds[:, 1]
     total = counts[b] - counts[a]
-    logits = bias + (sums[b] - sums[a]) / np.sqrt(np.maximum(total, 1))
+    prior = weights[F.length_slots(b - a)]
+    logits = bias + prior + (sums[b] - sums[a]) / np.sqrt(np.maximum(total, 1))
     best = int(np.argmax(logits))
     return float(logits[best]), int(a[best]), int(b[best])
 
@@ -60,7 +64,7 @@ class InjectionDetector(Detector):
     """Scores text for prompt injection with a calibrated, stage-aware model."""
 
     id: ClassVar[str] = "injection"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     stages: ClassVar[frozenset[Stage]] = frozenset(
         {Stage.INPUT, Stage.RETRIEVAL, Stage.TOOL_RESULT}
     )
@@ -68,7 +72,7 @@ class InjectionDetector(Detector):
         "Prompt injection and jailbreaks, direct and planted in documents and tool results"
     )
     # Chosen on a tuning slice of the training split (see the model card), not on validation.
-    DEFAULT_THRESHOLD: ClassVar[float] = 0.8
+    DEFAULT_THRESHOLD: ClassVar[float] = 0.85
     # Scores below this are not reported at all, to keep evidence small.
     REPORT_FLOOR: ClassVar[float] = 0.05
 

@@ -5,7 +5,9 @@ then turned into positioned feature indices in a 2^18 space:
 
 - character 3-, 4- and 5-grams of the normalised text;
 - word unigrams and bigrams of the text with leetspeak folded (`1gn0r3` reads as `ignore`);
-- one feature per heuristic pattern match (see `injection_patterns`).
+- one feature per heuristic pattern match (see `injection_patterns`);
+- one length-bucket feature per scored window (`length_slots`), so the model has an explicit,
+  stage-crossed prior per length and need not read "short" into the n-gram weights.
 
 Everything is vectorised with numpy: n-gram hashes are polynomial rolling hashes over the
 UTF-32 code points (fixed constants, so the same on every machine, unlike Python's `hash()`), and
@@ -56,6 +58,16 @@ def _inverse(a: int) -> int:
 _POW = _powers(_P, MAX_SEGMENT + 1)
 _INV_POW = _powers(np.uint64(_inverse(int(_P))), MAX_SEGMENT + 1)
 HEURISTIC_BASE = DIM - len(HEURISTICS)  # the last indices are reserved for heuristics
+# Upper bounds (exclusive) of the window-length buckets, in characters; one more bucket above.
+LENGTH_EDGES = (24, 48, 96, 192, 384)
+LENGTH_BASE = HEURISTIC_BASE - len(LENGTH_EDGES) - 1  # then for length buckets
+RESERVED = DIM - LENGTH_BASE
+
+
+def length_slots(lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The feature index of each window length's bucket."""
+    edges = np.array(LENGTH_EDGES, dtype=np.int64)
+    return LENGTH_BASE + np.searchsorted(edges, lengths, side="right").astype(np.int64)
 
 
 def normalise(text: str) -> str:
@@ -79,8 +91,8 @@ def _finish(h: npt.NDArray[np.uint64], salt: np.uint64) -> npt.NDArray[np.int64]
     with np.errstate(over="ignore"):
         mixed = (h ^ salt) * _MIX
     idx = (mixed >> _SHIFT).astype(np.int64)
-    # Keep hashed features off the slots reserved for heuristics.
-    return np.where(idx >= HEURISTIC_BASE, idx - len(HEURISTICS), idx)
+    # Keep hashed features off the slots reserved for length buckets and heuristics.
+    return np.where(idx >= LENGTH_BASE, idx - RESERVED, idx)
 
 
 def featurise(text: str) -> Features:
@@ -93,14 +105,16 @@ def featurise(text: str) -> Features:
     indices: list[npt.NDArray[np.int64]] = []
     positions: list[npt.NDArray[np.int64]] = []
     with np.errstate(over="ignore"):
-        for size in CHAR_NGRAMS:
+        # Rolling: the hash of an (n+1)-gram extends the n-gram's, so each size costs one pass.
+        h = codes
+        every = np.arange(n, dtype=np.int64)
+        for size in range(2, max(CHAR_NGRAMS) + 1):
             if n < size:
-                continue
-            h = codes[: n - size + 1].copy()
-            for k in range(1, size):
-                h = h * _P + codes[k : n - size + 1 + k]
-            indices.append(_finish(h, _SALTS[size]))
-            positions.append(np.arange(n - size + 1, dtype=np.int64))
+                break
+            h = h[: n - size + 1] * _P + codes[size - 1 :]
+            if size in CHAR_NGRAMS:
+                indices.append(_finish(h, _SALTS[size]))
+                positions.append(every[: n - size + 1])
         leet = norm.translate(_LEET)
         lcodes = np.frombuffer(leet.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         word = (

@@ -6,6 +6,8 @@ a lot inside a retrieved web page). They generalise where n-grams do not: gaps o
 between "ignore" and "instructions", tags of any chat template, requests aimed at "your reply".
 
 Compiled with RE2: linear time, and about ten times faster than `re` on these alternations.
+An RE2 set of all patterns first says, in one pass, which of them match at all; only those are
+run for their positions (most text matches none or one).
 """
 
 from __future__ import annotations
@@ -114,10 +116,25 @@ STRONG = frozenset(
 STRONG_SLOTS = frozenset(i for i, (name, _) in enumerate(HEURISTICS) if name in STRONG)
 
 
+def _any_of() -> Any:
+    patterns = re2.Set.SearchSet()
+    for _, pattern in HEURISTICS:
+        patterns.Add(pattern.pattern)
+    patterns.Compile()
+    return patterns
+
+
+_ANY_OF = _any_of()
+
+
 def match_heuristics(norm: str) -> list[tuple[int, int]]:
     """(heuristic slot, start position) for every match in normalised text."""
+    data = norm.encode("utf-8", "surrogatepass")
+    slots = _ANY_OF.Match(data)
+    if not slots:
+        return []
     found = []
-    for slot, (_, pattern) in enumerate(HEURISTICS):
-        for m in pattern.finditer(norm):
+    for slot in sorted(slots):
+        for m in HEURISTICS[slot][1].finditer(norm):
             found.append((slot, m.start()))
     return found
