@@ -264,3 +264,15 @@ async def test_in_process_mock_and_standalone_mock_agree(serve: Any) -> None:
         "/v1/chat/completions", json=chat("SAY hello", stream=True), headers=s.headers()
     )
     assert "hello" == streamed_text("openai", r.text)
+
+
+async def test_drain_waits_for_in_flight_requests_and_flushes_them(serve: Any) -> None:
+    """Shutdown drains: it returns only after in-flight requests finished and their evidence is written."""
+    s = await serve()
+    ctx = s.gw.begin("openai.chat")
+    draining = asyncio.create_task(s.gw.drain(timeout=30))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    waited = not draining.done()
+    await s.gw.finish(ctx)
+    assert (True, True, 1) == (waited, await draining, len(s.requests()))

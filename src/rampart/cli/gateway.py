@@ -37,6 +37,9 @@ def serve(
         bool, typer.Option("--mock", help="Answer every model with the built-in mock model.")
     ] = False,
     db: DbOption = None,
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn log level (info logs each request).")
+    ] = "info",
 ) -> None:
     """Run the gateway: OpenAI- and Anthropic-compatible, enforcing the bundle on every call."""
     import uvicorn
@@ -49,9 +52,10 @@ def serve(
         app = create_app(GatewayOptions(directory, db, upstream, upstream_key_env, mock))
     except RampartError as exc:
         report_error(exc)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call is noise
     uvicorn.run(
-        app, host=host, port=port, log_level="info", timeout_graceful_shutdown=DRAIN_TIMEOUT_S
+        app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=DRAIN_TIMEOUT_S
     )
 
 

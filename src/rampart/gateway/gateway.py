@@ -40,6 +40,7 @@ log = logging.getLogger("rampart.gateway")
 T = TypeVar("T")
 MOCK_BASE_URL = "http://mock-model.rampart/v1"
 MAX_CONNECTIONS = 512
+CLIENT_SHARDS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +88,15 @@ class Gateway:
         self.auth = Authenticator(self.db, jwt_config, jwks)
         self.approvals = ApprovalService.open(bundle, self.db)
         self.holds: HoldQueue = options.holds or ApprovalHolds(self.approvals)
-        self.client = httpx.AsyncClient(
-            transport=options.transport,
-            limits=httpx.Limits(
-                max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
-            ),
-        )
+        shards = 1 if options.transport is not None else CLIENT_SHARDS
+        per_shard = MAX_CONNECTIONS // shards
+        self.clients = [
+            httpx.AsyncClient(
+                transport=options.transport,
+                limits=httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard),
+            )
+            for _ in range(shards)
+        ]
         self._override: Upstream | None = None
         self._upstreams: dict[str, Upstream] = {}
         self._setup_upstreams(options)
@@ -115,7 +119,7 @@ class Gateway:
         if options.upstream_url:
             key = secret_from_env(options.upstream_key_env) if options.upstream_key_env else None
             config = UpstreamConfig(base_url=options.upstream_url)
-            self._override = HttpUpstream("cli", config, self.client, key)
+            self._override = HttpUpstream("cli", config, self.clients, key)
             return
         models = self.bundle.config.models.values()
         used = {m.upstream or self.config.default_upstream for m in models} | {
@@ -131,7 +135,7 @@ class Gateway:
                     raise ConfigError(
                         f"gateway.upstreams.{name}.api_key_env: environment variable {config.api_key_env} is not set"
                     )
-            self._upstreams[name] = HttpUpstream(name, config, self.client, key)
+            self._upstreams[name] = HttpUpstream(name, config, self.clients, key)
 
     def upstream_for(self, model: str) -> Upstream:
         if self._override is not None:
@@ -209,7 +213,8 @@ class Gateway:
         return drained
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        for client in self.clients:
+            await client.aclose()
         if self._mock_client is not None:
             await self._mock_client.aclose()
         if self.redis is not None:

@@ -8,8 +8,9 @@ messages carry the status and the provider's message, never the request.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Protocol
 
 import httpx
@@ -39,11 +40,19 @@ class HttpUpstream:
     """An upstream over HTTP; `client` may carry a test or in-process transport."""
 
     def __init__(
-        self, name: str, config: UpstreamConfig, client: httpx.AsyncClient, api_key: str | None
+        self,
+        name: str,
+        config: UpstreamConfig,
+        client: httpx.AsyncClient | Sequence[httpx.AsyncClient],
+        api_key: str | None,
     ):
         self.name = name
         self.kind = config.kind
-        self._client = client
+        # Several small pools rather than one big one: httpcore scans its whole pool for every
+        # request, which dominates at high concurrency.
+        self._clients = itertools.cycle(
+            [client] if isinstance(client, httpx.AsyncClient) else list(client)
+        )
         self._base = config.base_url.rstrip("/")
         self._timeout = httpx.Timeout(config.total_timeout_s, connect=config.connect_timeout_s,
                                       read=config.read_timeout_s)  # fmt: skip
@@ -66,7 +75,7 @@ class HttpUpstream:
 
     async def complete(self, request: ChatRequest) -> ChatResult:
         try:
-            response = await self._client.post(self._url(), json=self._body(request), headers=self._headers,
+            response = await next(self._clients).post(self._url(), json=self._body(request), headers=self._headers,
                                                timeout=self._timeout)  # fmt: skip
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
@@ -89,7 +98,7 @@ class HttpUpstream:
     async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         ended = False
         try:
-            async with self._client.stream("POST", self._url(), json=self._body(request), headers=self._headers,
+            async with next(self._clients).stream("POST", self._url(), json=self._body(request), headers=self._headers,
                                            timeout=self._timeout) as response:  # fmt: skip
                 if response.status_code >= 400:
                     text = (await response.aread()).decode(errors="replace")

@@ -1,0 +1,310 @@
+"""Gateway overhead and throughput, side by side, on loopback.
+
+    .venv/bin/python bench/bench_gateway.py [--quick] [--no-litellm]
+
+Starts three servers as subprocesses: the standalone mock model, `rampart serve` in front of it
+(example bundle, default detectors on, SQLite evidence, rate limits off), and LiteLLM's proxy in
+front of the same mock (installed into bench/.venv-litellm on first run, never into the project).
+Then, from one asyncio client in this process:
+
+- non-streaming latency p50/p99 at concurrency 1 and 64: mock direct vs through Rampart
+  (the difference is Rampart's added latency);
+- streaming time to first token: direct vs Rampart (Rampart holds back a window of output until
+  it is scanned, so on a short answer the first token arrives with the last);
+- throughput (requests/s at concurrency 64): Rampart (guards on) vs LiteLLM (no guards).
+
+All servers and the client share this machine's cores; figures are for comparison, not absolutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+LITELLM_VENV = ROOT / "bench" / ".venv-litellm"
+HOST = "127.0.0.1"
+MODEL = "gpt-4o-mini"
+PROMPT = "Hello, could you tell me the status of my order? It was placed last week."
+LONG_ANSWER = "SAY " + "Your order left our warehouse and is on its way to you now. " * 25
+START_TIMEOUT_S = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = START_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not become ready in {timeout:.0f}s")
+
+
+def ensure_litellm() -> Path | None:
+    """The LiteLLM proxy binary in its own venv (created on first run)."""
+    binary = LITELLM_VENV / "bin" / "litellm"
+    if binary.exists():
+        return binary
+    print("installing litellm[proxy] into bench/.venv-litellm (once) ...", flush=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(LITELLM_VENV)], check=True)
+        subprocess.run(
+            [str(LITELLM_VENV / "bin" / "pip"), "install", "-q", "litellm[proxy]"], check=True
+        )
+    except subprocess.CalledProcessError as exc:
+        print(f"could not install litellm: {exc}; skipping the LiteLLM comparison")
+        return None
+    return binary
+
+
+def bench_bundle(tmp: Path) -> Path:
+    """The example bundle with rate limits off (the benchmark is one principal at full speed)."""
+    from rampart.cli.bundle import init
+
+    target = tmp / "bundle"
+    init(target, force=False)  # prints one line
+    config = yaml.safe_load((target / "rampart.yaml").read_text())
+    config.setdefault("gateway", {})["rate_limits"] = {
+        "default": {"requests_per_minute": 0, "tokens_per_minute": 0}
+    }
+    (target / "rampart.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return target
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run_load(
+    concurrency: int, total: int, one: Callable[[int], Awaitable[float]]
+) -> tuple[list[float], float]:
+    """`total` calls of `one` with `concurrency` in flight; latencies (ms) and wall seconds."""
+    latencies: list[float] = []
+    remaining = total
+
+    async def worker(index: int) -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            latencies.append(await one(index))
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    return latencies, time.perf_counter() - start
+
+
+class Conn:
+    """A minimal keep-alive HTTP/1.1 client: the load generator must cost far less than what
+    it measures (httpx's pool dominates at concurrency 64 on two cores)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader, self.writer = reader, writer
+        self.base = ""
+
+    @classmethod
+    async def open(cls, base: str) -> Conn:
+        conn = cls(*await cls._connect(base))
+        conn.base = base
+        return conn
+
+    @staticmethod
+    async def _connect(base: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        hostport = base.split("//", 1)[1].split("/", 1)[0]
+        host, port = hostport.split(":")
+        return await asyncio.open_connection(host, int(port))
+
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], *, first_token: bool = False
+    ) -> float:
+        """Send; return ms to the whole response (or to the first content chunk)."""
+        path = "/" + url.split("//", 1)[1].split("/", 1)[1]
+        extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        head = f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n{extra}Content-Length: {len(body)}\r\n\r\n"
+        start = time.perf_counter()
+        self.writer.write(head.encode() + body)
+        status = await self.reader.readline()
+        if not status:  # the server closed an idle keep-alive connection: reconnect once
+            self.reader, self.writer = await self._connect(self.base)
+            start = time.perf_counter()
+            self.writer.write(head.encode() + body)
+            status = await self.reader.readline()
+        if b" 200 " not in status:
+            raise RuntimeError(f"{url}: {status!r}")
+        length, chunked = None, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "transfer-encoding" and "chunked" in value:
+                chunked = True
+        first = None
+        if not chunked:
+            await self.reader.readexactly(length or 0)
+        else:
+            while size := int((await self.reader.readline()).strip(), 16):
+                data = await self.reader.readexactly(size + 2)
+                if first is None and b'"content":"' in data and b'"content":""' not in data:
+                    first = (time.perf_counter() - start) * 1000
+            await self.reader.readline()
+        total = (time.perf_counter() - start) * 1000
+        return first if first_token and first is not None else total
+
+
+def caller(
+    conns: list[Conn],
+    url: str,
+    headers: dict[str, str],
+    body: dict[str, object],
+    first_token: bool = False,
+) -> Callable[[int], Awaitable[float]]:
+    payload = json.dumps(body).encode()
+
+    async def one(worker: int) -> float:
+        return await conns[worker].post(url, payload, headers, first_token=first_token)
+
+    return one
+
+
+def row(name: str, *cells: str) -> str:
+    return f"{name:<44}" + "".join(f"{c:>14}" for c in cells)
+
+
+async def measure(
+    targets: dict[str, tuple[str, dict[str, str]]], quick: bool
+) -> dict[str, dict[str, float]]:
+    n1, n64, ntt = (100, 600, 40) if quick else (500, 4000, 200)
+    results: dict[str, dict[str, float]] = {name: {} for name in targets}
+    for name, (base, headers) in targets.items():
+        print(f"measuring {name} ...", flush=True)
+        url = f"{base}/chat/completions"
+        conns = [await Conn.open(base) for _ in range(64)]
+        plain = {"model": MODEL, "messages": [{"role": "user", "content": PROMPT}]}
+        await run_load(64, 256, caller(conns, url, headers, plain))  # warm up
+        lat1, _ = await run_load(1, n1, caller(conns, url, headers, plain))
+        lat64, wall64 = await run_load(64, n64, caller(conns, url, headers, plain))
+        results[name].update(p50_1=pct(lat1, 0.5), p99_1=pct(lat1, 0.99), p50_64=pct(lat64, 0.5),
+                             p99_64=pct(lat64, 0.99), rps=n64 / wall64)  # fmt: skip
+        if name != "litellm":
+            for key, content in (("ttft_short", PROMPT), ("ttft_long", LONG_ANSWER)):
+                body = {
+                    "model": MODEL,
+                    "stream": True,
+                    "messages": [{"role": "user", "content": content}],
+                }
+                ttft, _ = await run_load(
+                    1, ntt, caller(conns, url, headers, body, first_token=True)
+                )
+                results[name][key] = statistics.median(ttft)
+        for conn in conns:
+            conn.writer.close()
+    return results
+
+
+def report(results: dict[str, dict[str, float]]) -> None:
+    names = list(results)
+    print()
+    print(row("", *names))
+    for key, label in [("p50_1", "non-streaming p50, concurrency 1 (ms)"), ("p99_1", "non-streaming p99, concurrency 1 (ms)"),
+                       ("p50_64", "non-streaming p50, concurrency 64 (ms)"), ("p99_64", "non-streaming p99, concurrency 64 (ms)"),
+                       ("ttft_short", "stream TTFT p50, 72-char answer (ms)"), ("ttft_long", "stream TTFT p50, 1.5k-char answer (ms)"),
+                       ("rps", "throughput at concurrency 64 (req/s)")]:  # fmt: skip
+        print(row(label, *(f"{results[n][key]:.2f}" if key in results[n] else "-" for n in names)))
+    direct, guarded = results["mock direct"], results["rampart"]
+    print()
+    print("Rampart added latency (rampart - mock direct):")
+    for c in ("1", "64"):
+        print(f"  concurrency {c:>2}: p50 +{guarded[f'p50_{c}'] - direct[f'p50_{c}']:.2f} ms, "
+              f"p99 +{guarded[f'p99_{c}'] - direct[f'p99_{c}']:.2f} ms")  # fmt: skip
+    print(f"  stream TTFT: short +{guarded['ttft_short'] - direct['ttft_short']:.2f} ms, "
+          f"long +{guarded['ttft_long'] - direct['ttft_long']:.2f} ms")  # fmt: skip
+    if "litellm" in results:
+        ratio = guarded["rps"] / results["litellm"]["rps"]
+        print(f"Throughput, Rampart (guards on) / LiteLLM proxy (no guards): {ratio:.2f}x")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
+    parser.add_argument("--no-litellm", action="store_true", help="skip the LiteLLM comparison")
+    args = parser.parse_args()
+    procs: list[subprocess.Popen[bytes]] = []
+    tmp = Path(tempfile.mkdtemp(prefix="rampart-bench-"))
+    try:
+        mock_port, gw_port = free_port(), free_port()
+        rampart = str(VENV_BIN / "rampart")
+        procs.append(subprocess.Popen([rampart, "mock-model", "--port", str(mock_port)]))
+        wait_ready(f"http://{HOST}:{mock_port}/healthz", procs[-1])
+        db = f"sqlite:///{tmp / 'bench.db'}"
+        key = subprocess.run([rampart, "keys", "create", "--principal", "agent:bench", "--db", db],
+                             check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+        procs.append(subprocess.Popen([rampart, "serve", str(bench_bundle(tmp)), "--port", str(gw_port), "--db", db,
+                                       "--upstream", f"http://{HOST}:{mock_port}/v1", "--log-level", "warning"]))  # fmt: skip
+        wait_ready(f"http://{HOST}:{gw_port}/readyz", procs[-1])
+        targets = {
+            "mock direct": (f"http://{HOST}:{mock_port}/v1", {}),
+            "rampart": (f"http://{HOST}:{gw_port}/v1", {"authorization": f"Bearer {key}"}),
+        }
+        binary = None if args.no_litellm else ensure_litellm()
+        if binary is not None:
+            lite_port = free_port()
+            config = {"model_list": [{"model_name": MODEL, "litellm_params": {
+                "model": f"openai/{MODEL}", "api_base": f"http://{HOST}:{mock_port}/v1", "api_key": "unused"}}],
+                "litellm_settings": {"telemetry": False}}  # fmt: skip
+            (tmp / "litellm.yaml").write_text(yaml.safe_dump(config))
+            master = "sk-bench-" + os.urandom(16).hex()  # both proxies authenticate every request
+            env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR",
+                   "LITELLM_MASTER_KEY": master}  # fmt: skip
+            procs.append(subprocess.Popen([str(binary), "--config", str(tmp / "litellm.yaml"), "--host", HOST,
+                                           "--port", str(lite_port), "--num_workers", "1"], env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+            wait_ready(f"http://{HOST}:{lite_port}/health/liveliness", procs[-1])
+            targets["litellm"] = (
+                f"http://{HOST}:{lite_port}/v1",
+                {"authorization": f"Bearer {master}"},
+            )
+        print(
+            f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, servers: {', '.join(targets)}"
+        )
+        report(asyncio.run(measure(targets, args.quick)))
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Identity: API keys stored hashed, JWTs verified against a local JWKS, `rampart keys create`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from rampart.cli.main import app as cli
+from rampart.gateway.auth import hash_key
+from rampart.storage.database import Database
+from rampart.storage.tables import api_keys
+
+from .helpers import chat, tune_bundle
+
+
+def _keypair(kid: str) -> tuple[Any, dict[str, Any]]:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+    return private, {**public, "kid": kid, "alg": "RS256", "use": "sig"}
+
+
+def _token(private: Any, kid: str, **claims: Any) -> str:
+    body = {
+        "iss": "https://login.acme.example/",
+        "aud": "rampart",
+        "exp": int(time.time()) + 300,
+        **claims,
+    }
+    return jwt.encode(body, private, algorithm="RS256", headers={"kid": kid})
+
+
+@pytest.fixture
+def jwt_bundle(bundle_copy: Path) -> tuple[Path, Any]:
+    private, public = _keypair("k1")
+    (bundle_copy / "jwks.json").write_text(json.dumps({"keys": [public]}))
+    auth = {
+        "jwt": {
+            "issuer": "https://login.acme.example/",
+            "audience": "rampart",
+            "jwks_file": "jwks.json",
+        }
+    }
+    return tune_bundle(bundle_copy, auth=auth), private
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("claims", "kid", "status"),
+    [
+        ({"sub": "ann"}, "k1", 200),
+        ({"sub": "agent:support-bot"}, "k1", 200),
+        ({"sub": "ann", "aud": "someone-else"}, "k1", 401),
+        ({"sub": "ann", "iss": "https://evil.example/"}, "k1", 401),
+        ({"sub": "ann", "exp": 1}, "k1", 401),
+        ({"sub": "ann"}, "unknown-kid", 401),
+        ({}, "k1", 401),
+    ],
+    ids=[
+        "user-id",
+        "kind-id",
+        "wrong-audience",
+        "wrong-issuer",
+        "expired",
+        "unknown-key",
+        "no-principal",
+    ],
+)
+async def test_jwt_bearer_tokens(
+    serve: Any, jwt_bundle: tuple[Path, Any], claims: dict[str, Any], kid: str, status: int
+) -> None:
+    """A token signed by a JWKS key with the right issuer and audience is accepted; others are 401."""
+    bundle, private = jwt_bundle
+    s = await serve(bundle=bundle)
+    headers = {"authorization": f"Bearer {_token(private, kid, **claims)}"}
+    r = await s.client.post("/v1/chat/completions", json=chat("hello"), headers=headers)
+    assert status == r.status_code
+
+
+@pytest.mark.asyncio
+async def test_jwt_principal_is_used_in_decisions(serve: Any, jwt_bundle: tuple[Path, Any]) -> None:
+    """The token's `sub` becomes the principal of every decision (here `user:ann`)."""
+    bundle, private = jwt_bundle
+    s = await serve(bundle=bundle)
+    headers = {"authorization": f"Bearer {_token(private, 'k1', sub='ann')}"}
+    await s.client.post("/v1/chat/completions", json=chat("hello"), headers=headers)
+    assert {"user:ann"} == {r["principal"] for r in s.records()}
+
+
+def test_keys_create_prints_once_and_stores_only_a_hash(tmp_path: Path) -> None:
+    """`rampart keys create` prints a key; the database holds its hash and principal, never the key."""
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    result = CliRunner().invoke(cli, ["keys", "create", "--principal", "app:web", "--db", url])
+    key = result.stdout.strip().splitlines()[0]
+    db = Database(url)
+    with db.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(api_keys))]
+    db.dispose()
+    assert (0, 1, hash_key(key), "app:web") == (
+        result.exit_code,
+        len(rows),
+        rows[0]["key_hash"],
+        rows[0]["principal"],
+    )
+    assert key not in json.dumps(rows)
+
+
+def test_keys_create_rejects_a_bad_principal(tmp_path: Path) -> None:
+    """A principal that is not KIND:ID is refused with exit code 1."""
+    result = CliRunner().invoke(
+        cli, ["keys", "create", "--principal", "nobody", "--db", f"sqlite:///{tmp_path / 'k.db'}"]
+    )
+    assert 1 == result.exit_code
