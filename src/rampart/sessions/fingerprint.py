@@ -9,6 +9,7 @@ without keeping the page.
 from __future__ import annotations
 
 import hashlib
+import re
 from itertools import pairwise
 
 MIN_TOKEN_CHARS = 3
@@ -17,9 +18,14 @@ PAIR_MATCH_RATIO = 0.8
 _STRIP = ".,;:!?\"'()[]{}<>*`"
 
 
+# Quotes, brackets and separators split tokens too, so a value glued to its neighbours
+# ('x@evil.example'.The, ["x@evil.example"]) is still the token it is.
+_SEPARATORS = re.compile(r"[\s\"'`()\[\]{}<>,;|]+")
+
+
 def tokens(text: str) -> list[str]:
     out = []
-    for raw in text.casefold().split():
+    for raw in _SEPARATORS.split(text.casefold()):
         token = raw.strip(_STRIP)
         if token:
             out.append(token)

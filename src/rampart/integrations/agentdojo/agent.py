@@ -35,6 +35,7 @@ PIPELINE_NAME = "rampart-scripted-agent-gpt-4o-2024-05-13"
 STATE_KEY = "rampart_scripted"
 GIVE_UP = "I could not complete the task: a required step was refused or withheld."
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_REMOVED = re.compile(r"Removed call (call_\d+):")
 MATCH_CHARS = 80
 
 
@@ -113,7 +114,14 @@ class ScriptedAgent(BasePipelineElement):  # type: ignore[misc]  # untyped base
         return query, runtime, env, [*messages, message], extra_args
 
     def _observe(self, state: _State, messages: Sequence[ChatMessage], env: Env) -> None:
-        for message in messages[state.seen :]:
+        for message in messages[max(state.seen - 1, 0) :]:
+            if message["role"] == "assistant":
+                # Rampart removes refused calls from our message and notes their ids
+                note = get_text_content_as_str(message.get("content") or [])
+                for call_id in _REMOVED.findall(note):
+                    if call_id not in state.injected_calls:
+                        state.gave_up = True
+                continue
             if message["role"] != "tool":
                 continue
             error = message.get("error") or ""

@@ -2,9 +2,11 @@
 
 For each tool call in the assistant's last message:
 
-1. `tool_call` event: Rampart authorizes the call. `block` returns an error to the model;
-   `require_approval` returns an error too unless approvals are granted (`grant_approvals`, for
-   counting how many approvals a task would need); `allow`/`redact` run the tool.
+1. `tool_call` event: Rampart authorizes the call. A refused call (`block`, or
+   `require_approval` unless approvals are granted with `grant_approvals`, for counting how many
+   a task would need) is removed from the assistant's message and replaced by a note in its text,
+   as the gateway does: the call never happened, so AgentDojo's trace-based checks do not count
+   it. `allow`/`redact` run the tool.
 2. `tool_result` event: the formatted result is scanned. `block` withholds it (the model sees a
    notice instead), `redact` passes the redacted text.
 
@@ -23,7 +25,12 @@ from typing import Any
 from agentdojo.agent_pipeline.base_pipeline_element import BasePipelineElement
 from agentdojo.agent_pipeline.tool_execution import is_string_list, tool_result_to_str
 from agentdojo.functions_runtime import EmptyEnv, Env, FunctionsRuntime
-from agentdojo.types import ChatMessage, ChatToolResultMessage, text_content_block_from_string
+from agentdojo.types import (
+    ChatMessage,
+    ChatToolResultMessage,
+    get_text_content_as_str,
+    text_content_block_from_string,
+)
 
 from rampart.engine import Engine
 from rampart.model import Action, Event, Principal, Stage, ToolCall
@@ -75,6 +82,8 @@ class RampartToolsExecutor(BasePipelineElement):  # type: ignore[misc]  # untype
         session = extra_args.setdefault(SESSION_KEY, f"agentdojo-{uuid.uuid4().hex[:12]}")
         names = {tool.name for tool in runtime.functions.values()}
         results: list[ChatMessage] = []
+        kept: list[Any] = []
+        notes: list[str] = []
         for call in calls:
             if call.function not in names:
                 results.append(_result(call, "", f"Invalid tool {call.function} provided."))
@@ -85,13 +94,23 @@ class RampartToolsExecutor(BasePipelineElement):  # type: ignore[misc]  # untype
             self.stats.calls += 1
             refusal = self._authorize(session, call.function, dict(call.args))
             if refusal is not None:
-                results.append(_result(call, "", refusal))
+                notes.append(f"[{refusal} Removed call {call.id}: {call.function}]")
                 continue
+            kept.append(call)
             output, error = runtime.run_function(env, call.function, call.args)
             text = tool_result_to_str(output)
             text, withheld = self._scan(session, call.function, dict(call.args), text)
             results.append(_result(call, text, withheld or error))
-        return query, runtime, env, [*messages, *results], extra_args
+        head = list(messages)
+        if notes:
+            assistant = dict(head[-1])
+            text = get_text_content_as_str(assistant.get("content") or [])
+            assistant["content"] = [
+                text_content_block_from_string("\n".join([text, *notes]).strip())
+            ]
+            assistant["tool_calls"] = kept
+            head[-1] = assistant
+        return query, runtime, env, [*head, *results], extra_args
 
     def _authorize(self, session: str, tool: str, args: dict[str, Any]) -> str | None:
         if self.engine is None:
