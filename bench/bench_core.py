@@ -14,7 +14,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.resources import as_file, files
 from pathlib import Path
 
@@ -25,10 +25,31 @@ from rampart.evidence.record import utc_now
 from rampart.model import Event, Principal, Stage
 from rampart.storage.database import Database
 
-WORDS = (
-    "order refund shipping parcel invoice customer account password delivery return policy "
-    "please thanks help question status tracking number weekend address change email phone"
-).split()
+WORDS = [
+    "order",
+    "refund",
+    "shipping",
+    "parcel",
+    "invoice",
+    "customer",
+    "account",
+    "password",
+    "delivery",
+    "return",
+    "policy",
+    "please",
+    "thanks",
+    "help",
+    "question",
+    "status",
+    "tracking",
+    "number",
+    "weekend",
+    "address",
+    "change",
+    "email",
+    "phone",
+]
 AGENT = Principal("agent", "bench")
 
 
@@ -73,7 +94,9 @@ def main() -> None:
     with as_file(files("rampart.bundle").joinpath("example")) as path:
         bundle = load_bundle(Path(path))
     engine = Engine(bundle, evidence=None)
-    print(f"bundle {bundle.name}@{bundle.version}: {len(bundle.controls)} controls, {len(bundle.policies)} policies")
+    print(
+        f"bundle {bundle.name}@{bundle.version}: {len(bundle.controls)} controls, {len(bundle.policies)} policies"
+    )
     print("\n-- engine decision latency (no evidence I/O), all default detectors of the stage --")
     for stage, chars, goal in (
         (Stage.INPUT, 200, "p99 < 1 ms"),
@@ -83,11 +106,18 @@ def main() -> None:
         (Stage.OUTPUT, 8192, "p99 < 5 ms"),
     ):
         texts = [text_of(chars, rng) for _ in range(64)]
-        i = iter(range(10**9))
+        counter = iter(range(10**9))
         source = "web" if stage is Stage.RETRIEVAL else None
 
-        def call(stage: Stage = stage, texts: list[str] = texts, source: str | None = source) -> object:
-            return engine.evaluate(Event(stage, AGENT, "bench", text=texts[next(i) % 64], source=source))
+        def call(
+            stage: Stage = stage,
+            texts: list[str] = texts,
+            source: str | None = source,
+            counter: Iterator[int] = counter,
+        ) -> object:
+            return engine.evaluate(
+                Event(stage, AGENT, "bench", text=texts[next(counter) % 64], source=source)
+            )
 
         row(f"{stage.value} {chars} chars", timed(call, args.n), goal)
 
@@ -96,18 +126,35 @@ def main() -> None:
     for control in bundle.controls:
         if Stage.INPUT in control.config.stages and control.id == control.detector.id:
             det = control.detector
-            row(f"detector {det.id}", timed(lambda det=det: det.detect(text, Stage.INPUT), 1000), "-")
+            row(
+                f"detector {det.id}",
+                timed(lambda det=det: det.detect(text, Stage.INPUT), 1000),
+                "-",
+            )
 
     print("\n-- Cedar authorization --")
-    ctx = {"stage": "tool_call", "labels": ["user", "pii", "untrusted"], "findings": [], "scores": {},
-           "args": {"to": "a@b.example", "subject": "s", "body": "b"}, "arg_labels": ["to:email.external"],
-           "trust": "trusted", "source": ""}
+    ctx = {
+        "stage": "tool_call",
+        "labels": ["user", "pii", "untrusted"],
+        "findings": [],
+        "scores": {},
+        "args": {"to": "a@b.example", "subject": "s", "body": "b"},
+        "arg_labels": ["to:email.external"],
+        "trust": "trusted",
+        "source": "",
+    }
     authz = engine.authorizer
-    row("tool.call send_email (forbid + monitor sets)",
-        timed(lambda: authz.authorize(AGENT, "tool.call", ("Tool", "send_email"), ctx), args.n), "p99 < 0.2 ms")
+    row(
+        "tool.call send_email (forbid + monitor sets)",
+        timed(lambda: authz.authorize(AGENT, "tool.call", ("Tool", "send_email"), ctx), args.n),
+        "p99 < 0.2 ms",
+    )
     ctx2 = {**ctx, "labels": ["user"], "arg_labels": []}
-    row("tool.call search_kb (allow)",
-        timed(lambda: authz.authorize(AGENT, "tool.call", ("Tool", "search_kb"), ctx2), args.n), "p99 < 0.2 ms")
+    row(
+        "tool.call search_kb (allow)",
+        timed(lambda: authz.authorize(AGENT, "tool.call", ("Tool", "search_kb"), ctx2), args.n),
+        "p99 < 0.2 ms",
+    )
 
     print("\n-- evidence appends (one transaction per record), chain verified after --")
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,15 +171,24 @@ def main() -> None:
             log = EvidenceLog(db)
             start_count = log.verify().records
             n = 5000 if name == "sqlite" else 2000
-            record = {"kind": "decision", "principal": "agent:bench", "session": "s", "stage": "input",
-                      "action": "allow", "bundle": {"version": bundle.version}, "content": {"policy": "none"}}
+            record = {
+                "kind": "decision",
+                "principal": "agent:bench",
+                "session": "s",
+                "stage": "input",
+                "action": "allow",
+                "bundle": {"version": bundle.version},
+                "content": {"policy": "none"},
+            }
             start = time.perf_counter()
             for _ in range(n):
                 log.append({**record, "id": str(uuid.uuid4()), "created_at": utc_now()})
             elapsed = time.perf_counter() - start
             verified = log.verify().records - start_count
-            print(f"{name:<12} {n / elapsed:9.0f} appends/s ({n} records, chain intact: {verified == n}){schema_note}"
-                  f"   goal sqlite >= 5,000/s")
+            print(
+                f"{name:<12} {n / elapsed:9.0f} appends/s ({n} records, chain intact: {verified == n}){schema_note}"
+                f"   goal sqlite >= 5,000/s"
+            )
             db.dispose()
 
 
