@@ -62,6 +62,10 @@ def test_detail_never_contains_the_secret(payload: str, expected_type: str, valu
     "payload",
     [
         "The AKIA prefix marks AWS access keys.",
+        "mssql+aioodbc://<username>:<password>@<dsnname>",
+        'create_engine("mssql+pyodbc://u:p@dsn")',
+        "postgresql://app:${DB_PASSWORD}@db/app",
+        "https://user:changeme@example.org/",
         "commit 3f786850e387550fdab836ed7e6dc881de23001b",
         "sha256: 9f86d081884c7d659a2f00ea08a15d6b0b822cd15d658e5b3b1f2e5d6c6c8e2a",
         "uuid 123e4567-e89b-12d3-a456-426614174000",

@@ -94,6 +94,17 @@ def _plugin(cls: type, *indexes: int) -> tuple[re.Pattern[str], ...]:
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+=*\.eyJ[A-Za-z0-9_-]+=*\.[A-Za-z0-9_-]*=*")
 
 
+_PLACEHOLDER_WORDS = ("password", "passwd", "secret", "changeme", "example", "xxx", "***", "...")
+
+
+def _real_password(value: str) -> bool:
+    """A URL password that is not a documentation placeholder (`<password>`, `${PASS}`, `p`)."""
+    if len(value) < 4 or value[0] in "<{[$%*" or value.endswith((">", "}", "]")):
+        return False
+    lowered = value.lower()
+    return not any(word in lowered for word in _PLACEHOLDER_WORDS)
+
+
 def _jwt_valid(token: str) -> bool:
     return len(token) >= 32 and bool(JwtTokenDetector.is_formally_valid(token))
 
@@ -104,7 +115,14 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule("secret.aws_secret_key", ("aws",), _plugin(AWSKeyDetector, 1), score=0.9, group=1),
     _Rule("secret.azure_storage_key", ("accountkey=",), _plugin(AzureStorageKeyDetector)),
-    _Rule("secret.basic_auth", ("://",), _plugin(BasicAuthDetector), score=0.8, group=1),
+    _Rule(
+        "secret.basic_auth",
+        ("://",),
+        _plugin(BasicAuthDetector),
+        score=0.8,
+        group=1,
+        check=_real_password,
+    ),
     _Rule(
         "secret.discord_token", (".",), _plugin(DiscordBotTokenDetector), score=0.8, boundary=True
     ),
