@@ -188,7 +188,7 @@ class SecretsDetector(Detector):
     """Finds credentials and private keys, with spans for redaction and no values in `detail`."""
 
     id: ClassVar[str] = "secrets"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     stages: ClassVar[frozenset[Stage]] = frozenset(Stage)
     description: ClassVar[str] = "Credentials, API tokens and private keys (detect-secrets rules)"
 
