@@ -119,7 +119,8 @@ class Gateway:
         if options.upstream_url:
             key = secret_from_env(options.upstream_key_env) if options.upstream_key_env else None
             config = UpstreamConfig(base_url=options.upstream_url)
-            self._override = HttpUpstream("cli", config, self.clients, key)
+            lean = options.transport is None
+            self._override = HttpUpstream("cli", config, self.clients, key, lean=lean)
             return
         models = self.bundle.config.models.values()
         used = {m.upstream or self.config.default_upstream for m in models} | {
@@ -135,7 +136,9 @@ class Gateway:
                     raise ConfigError(
                         f"gateway.upstreams.{name}.api_key_env: environment variable {config.api_key_env} is not set"
                     )
-            self._upstreams[name] = HttpUpstream(name, config, self.clients, key)
+            self._upstreams[name] = HttpUpstream(
+                name, config, self.clients, key, lean=options.transport is None
+            )
 
     def upstream_for(self, model: str) -> Upstream:
         if self._override is not None:
@@ -213,11 +216,15 @@ class Gateway:
         return drained
 
     async def aclose(self) -> None:
+        for upstream in [*self._upstreams.values(), self._override]:
+            if isinstance(upstream, HttpUpstream):
+                await upstream.aclose()
         for client in self.clients:
             await client.aclose()
         if self._mock_client is not None:
             await self._mock_client.aclose()
         if self.redis is not None:
             await self.redis.aclose()
+        self.writer.close()
         self.approvals.close()
         self.db.dispose()

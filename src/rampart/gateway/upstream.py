@@ -19,6 +19,7 @@ from rampart.bundle.gateway import UpstreamConfig
 from rampart.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
 from rampart.gateway import anthropic_format, openai_format
 from rampart.gateway.chat import ChatRequest, ChatResult, StreamEnd, StreamEvent
+from rampart.gateway.http11 import Http11Client, HttpFailure, HttpTimeout, usable_for
 from rampart.gateway.sse import iter_sse
 
 MAX_ERROR_CHARS = 300
@@ -37,7 +38,12 @@ class Upstream(Protocol):
 
 
 class HttpUpstream:
-    """An upstream over HTTP; `client` may carry a test or in-process transport."""
+    """An upstream over HTTP; `client` may carry a test or in-process transport.
+
+    With `lean=True` and a plain-HTTP base URL without a proxy, non-streaming calls go through
+    `Http11Client` (one socket write per call, no pool bookkeeping); streams and everything
+    else go through httpx.
+    """
 
     def __init__(
         self,
@@ -45,6 +51,8 @@ class HttpUpstream:
         config: UpstreamConfig,
         client: httpx.AsyncClient | Sequence[httpx.AsyncClient],
         api_key: str | None,
+        *,
+        lean: bool = False,
     ):
         self.name = name
         self.kind = config.kind
@@ -57,6 +65,15 @@ class HttpUpstream:
         self._timeout = httpx.Timeout(config.total_timeout_s, connect=config.connect_timeout_s,
                                       read=config.read_timeout_s)  # fmt: skip
         self._headers = _auth_headers(config.kind, api_key)
+        self._lean: Http11Client | None = None
+        if lean and usable_for(self._url()):
+            self._lean = Http11Client(self._base, connect=config.connect_timeout_s,
+                                      read=config.read_timeout_s, total=config.total_timeout_s)  # fmt: skip
+            self._lean_path = "/" + self._url().split("//", 1)[1].split("/", 1)[1]
+
+    async def aclose(self) -> None:
+        if self._lean is not None:
+            await self._lean.aclose()
 
     def __repr__(self) -> str:  # never shows the key
         return f"HttpUpstream({self.name!r}, {self.kind}, {self._base!r})"
@@ -74,6 +91,8 @@ class HttpUpstream:
         return anthropic_format.build_request(request)
 
     async def complete(self, request: ChatRequest) -> ChatResult:
+        if self._lean is not None:
+            return await self._complete_lean(self._lean, request)
         try:
             response = await next(self._clients).post(self._url(), json=self._body(request), headers=self._headers,
                                                timeout=self._timeout)  # fmt: skip
@@ -85,8 +104,26 @@ class HttpUpstream:
             raise UpstreamError(f"upstream {self.name!r} failed: {type(exc).__name__}") from None
         if response.status_code >= 400:
             raise _status_error(self.name, response.status_code, response.text)
+        return self._parse_body(response.content)
+
+    async def _complete_lean(self, client: Http11Client, request: ChatRequest) -> ChatResult:
+        payload = json.dumps(
+            self._body(request), ensure_ascii=False, separators=(",", ":")
+        ).encode()
         try:
-            body = response.json()
+            response = await client.post(self._lean_path, payload, self._headers)
+        except HttpTimeout as exc:
+            raise UpstreamTimeout(f"upstream {self.name!r} timed out ({exc})") from None
+        except HttpFailure as exc:
+            raise UpstreamError(f"upstream {self.name!r} failed: {exc}") from None
+        if response.status >= 400:
+            text = response.body.decode(errors="replace")
+            raise _status_error(self.name, response.status, text)
+        return self._parse_body(response.body)
+
+    def _parse_body(self, content: bytes) -> ChatResult:
+        try:
+            body = json.loads(content)
             if self.kind == "openai":
                 return openai_format.parse_response(body)
             return anthropic_format.parse_response(body)

@@ -1,0 +1,110 @@
+"""The evidence writer: group commit on one thread, failures reach every waiter."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import anyio
+import pytest
+
+from rampart.evidence.log import EvidenceLog, StoredRecord
+from rampart.evidence.record import utc_now
+from rampart.exceptions import EvidenceError
+from rampart.gateway.writer import EvidenceWriter
+from rampart.storage.database import Database
+
+pytestmark = pytest.mark.asyncio
+
+
+class CountingLog(EvidenceLog):
+    """An evidence log that counts transactions and can be made slow or failing."""
+
+    def __init__(self, db: Database):
+        super().__init__(db)
+        self.batches: list[int] = []
+        self.threads: set[str] = set()
+        self.gate = threading.Event()
+        self.gate.set()
+        self.fail = False
+
+    def append_many(self, records: Sequence[dict[str, Any]]) -> list[StoredRecord]:
+        self.gate.wait()
+        self.threads.add(threading.current_thread().name)
+        self.batches.append(len(records))
+        if self.fail:
+            raise EvidenceError("disk full")
+        return super().append_many(records)
+
+
+def record(n: int) -> dict[str, Any]:
+    return {"id": f"r{n}", "kind": "test", "created_at": utc_now()}
+
+
+async def test_concurrent_requests_share_transactions_in_order() -> None:
+    """Requests that arrive while a commit runs are committed together, each request's records
+    contiguous, on the one writer thread."""
+    log = CountingLog(Database("sqlite://"))
+    writer = EvidenceWriter(log)
+    log.gate.clear()  # hold the first commit so the rest queue up behind it
+    first = asyncio.create_task(writer.write([record(0)]))
+    await asyncio.sleep(0.05)
+    rest = [
+        asyncio.create_task(writer.write([record(2 * i + 1), record(2 * i + 2)])) for i in range(20)
+    ]
+    await asyncio.sleep(0.05)
+    log.gate.set()
+    await asyncio.gather(first, *rest)
+    writer.close()
+    assert [1, 40] == log.batches
+    assert {"rampart-evidence-writer"} == log.threads
+    assert [f"r{n}" for n in range(41)] == [r.id for r in log.iter_records()]
+    assert 41 == log.verify().records
+
+
+async def test_a_failed_commit_fails_every_request_in_the_batch() -> None:
+    """No evidence, no answer: each waiter of a failed batch gets the error."""
+    log = CountingLog(Database("sqlite://"))
+    log.fail = True
+    writer = EvidenceWriter(log)
+    results = await asyncio.gather(
+        *(writer.write([record(i)]) for i in range(5)), return_exceptions=True
+    )
+    writer.close()
+    assert all(isinstance(r, EvidenceError) for r in results)
+    assert [] == list(log.iter_records())
+
+
+async def test_a_cancelled_request_still_waits_for_its_records() -> None:
+    """A request cancelled (client gone) still waits until its records are committed."""
+    log = CountingLog(Database("sqlite://"))
+    writer = EvidenceWriter(log)
+    log.gate.clear()
+
+    async def request() -> None:
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            await writer.write([record(1)])
+
+    task = asyncio.create_task(request())
+    await asyncio.sleep(0.05)
+    assert not task.done()
+    log.gate.set()
+    await task
+    await writer.idle()
+    writer.close()
+    assert ["r1"] == [r.id for r in log.iter_records()]
+
+
+async def test_close_writes_what_was_handed_over_then_stops() -> None:
+    """`idle` waits for outstanding writes; `close` stops the thread; a later write restarts it."""
+    log = CountingLog(Database("sqlite://"))
+    writer = EvidenceWriter(log)
+    await asyncio.gather(*(writer.write([record(i)]) for i in range(3)))
+    await writer.idle()
+    writer.close()
+    await writer.write([record(3)])
+    writer.close()
+    assert 4 == len(list(log.iter_records()))
