@@ -32,6 +32,7 @@ from rampart.sessions.fingerprint import fingerprints
 from rampart.sessions.store import MemorySessionStore, SessionStore
 
 SCORE_SCALE = 1000  # Cedar has no floats: scores reach policies as integers in [0, 1000]
+DETECTOR_FAILED = "detector failed"  # how a reason for a failed detector begins
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,7 @@ class Engine:
                 action = Action.ALLOW if cfg.fail_open else Action.BLOCK
                 how = "failing open" if cfg.fail_open else "failing closed"
                 reasons.append(
-                    Reason(control.id, action, cfg.mode, f"detector failed, {how}: {found}")
+                    Reason(control.id, action, cfg.mode, f"{DETECTOR_FAILED}, {how}: {found}")
                 )
                 continue
             hits = [f for f in found if f.score >= cfg.threshold]

@@ -61,6 +61,7 @@ class RequestContext:
     started: float = field(default_factory=time.perf_counter)
     principal: Principal | None = None
     session: str = ""
+    linked: bool = False  # the session was named (X-Rampart-Session): history may be covered
     model: str | None = None
     upstream: str | None = None
     stream: bool = False
@@ -71,6 +72,8 @@ class RequestContext:
     notices: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
+    covered: list[dict[str, Any]] = field(default_factory=list)  # messages earlier decisions cover
+    marks: dict[str, str] = field(default_factory=dict)  # to remember once committed (history)
     finished: bool = False
 
     def fail(self, status: int, outcome: str, exc: BaseException) -> None:
@@ -97,6 +100,7 @@ class RequestContext:
             "outcome": self.outcome,
             "error": self.error,
             "decisions": [d.id for d in self.decisions],
+            "covered": self.covered,
             "notices": self.notices,
             "delivered": self.delivered,
             "latency_ms": {"total": round((time.perf_counter() - self.started) * 1000, 4)},

@@ -22,7 +22,7 @@ from rampart.approvals.service import ApprovalService
 from rampart.bundle.gateway import UpstreamConfig
 from rampart.bundle.loader import Bundle, load_bundle
 from rampart.engine import Engine
-from rampart.exceptions import AccessDenied, ConfigError, UpstreamError
+from rampart.exceptions import AccessDenied, ConfigError, RampartError, UpstreamError
 from rampart.gateway.approvals import ApprovalHolds
 from rampart.gateway.auth import Authenticator, load_jwks
 from rampart.gateway.context import BufferedEvidence, RequestContext, collecting, stop_collecting
@@ -32,7 +32,7 @@ from rampart.gateway.upstream import HttpUpstream, Upstream
 from rampart.gateway.writer import EvidenceWriter
 from rampart.model import Decision, Event, Principal
 from rampart.sessions.redis import RedisSessionStore
-from rampart.sessions.store import MemorySessionStore, SessionStore
+from rampart.sessions.store import CheckMarks, MemorySessionStore, SessionStore
 from rampart.settings import Settings, secret_from_env
 from rampart.storage.database import Database
 
@@ -80,6 +80,7 @@ class Gateway:
             sessions = MemorySessionStore()
             self.limiter = MemoryRateLimiter()
         self.sessions = sessions
+        self.marks: CheckMarks | None = sessions if isinstance(sessions, CheckMarks) else None
         self._offload = not isinstance(sessions, MemorySessionStore)
         self.engine = Engine(bundle, evidence=self.evidence, sessions=sessions)
         self.probe_engine = Engine(bundle, evidence=None, sessions=sessions)  # stream windows
@@ -197,10 +198,21 @@ class Gateway:
         ctx.finished = True
         try:
             await self.writer.write([*ctx.records, ctx.request_record(self.bundle)])
+            if ctx.marks and self.marks is not None:
+                await self._remember(ctx)
         finally:
             self.inflight -= 1
             if self.inflight == 0:
                 self._idle.set()
+
+    async def _remember(self, ctx: RequestContext) -> None:
+        """Mark the messages this request checked (its evidence is committed): see `history`."""
+        marks, store = ctx.marks, self.marks
+        assert store is not None
+        try:
+            await self.run(lambda: store.mark_checked(ctx.session, marks))
+        except RampartError as exc:  # an optimisation: without marks, history is checked again
+            log.warning("could not remember checked messages of request %s: %s", ctx.id, exc)
 
     async def drain(self, timeout: float | None = None) -> bool:
         """Stop taking requests, wait for in-flight ones (streams included), flush evidence."""

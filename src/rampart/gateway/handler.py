@@ -141,7 +141,9 @@ async def _serve(
 ) -> Response:  # fmt: skip
     principal = await authenticate(gw, request)
     ctx.principal = principal
-    ctx.session = session_of(principal, request.headers.get(SESSION_HEADER), ctx.id)
+    session_header = request.headers.get(SESSION_HEADER)
+    ctx.session = session_of(principal, session_header, ctx.id)
+    ctx.linked = session_header is not None
     limits = gw.config.limits
     req = parse(await read_json(request, limits.max_request_bytes))
     if len(req.messages) > limits.max_messages:

@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from rampart.gateway import history
 from rampart.gateway.chat import (
     ChatMessage,
     ChatRequest,
@@ -78,16 +79,45 @@ def _message_event(call: Call, req: ChatRequest, m: ChatMessage) -> Event | None
 
 
 async def check_input(gw: Gateway, call: Call, req: ChatRequest) -> ChatRequest | Decision:
-    """The request to forward (redacted where needed), or the decision that blocks it."""
+    """The request to forward (redacted where needed), or the decision that blocks it.
+
+    In a named session, messages an earlier request already had allowed under the same labels
+    are not checked again (`rampart.gateway.history`); the request record lists them as covered.
+    """
+    ctx = call.ctx
+    events = [_message_event(call, req, m) for m in req.messages]
+    store = gw.marks if ctx.linked else None
+    labels: frozenset[str] = frozenset()
+    found: dict[str, str] = {}
+    keys: list[str | None] = [None] * len(events)
+    if store is not None:
+        labels = await gw.run(lambda: gw.sessions.labels(ctx.session))
+        version = gw.bundle.version
+        keys = [None if e is None else history.mark_key(version, labels, e) for e in events]
+        wanted = [k for k in keys if k is not None]
+        found = await gw.run(lambda: store.checked(ctx.session, wanted))
+    current = labels
     messages, rewritten = [], False
-    for m in req.messages:
-        event = _message_event(call, req, m)
+    for i, (m, event) in enumerate(zip(req.messages, events, strict=True)):
         if event is None:
             messages.append(m)
             continue
-        decision = await gw.evaluate(call.ctx, event)
+        key = keys[i]
+        if key is not None and current == labels and key in found:  # labels unchanged so far
+            ctx.covered.append({"message": i, "decision": found[key]})
+            messages.append(m)
+            continue
+        decision = await gw.evaluate(ctx, event)
         if decision.action in STOPPING:
             return decision
+        if store is not None:
+            # Keyed by the labels the decision saw (the session's, plus what this message adds):
+            # a later request finds it while the session holds exactly those labels.
+            current = frozenset(decision.labels)
+            if history.reusable(decision):
+                ctx.marks[history.mark_key(gw.bundle.version, current, event)] = str(
+                    decision.evidence_id
+                )
         if decision.action is Action.REDACT and decision.redacted_text is not None:
             m, rewritten = replace(m, text=decision.redacted_text, raw=None), True
         messages.append(m)

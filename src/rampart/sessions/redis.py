@@ -1,14 +1,15 @@
 """Session labels and taint in Redis, shared by every gateway replica (`RAMPART_REDIS_URL`).
 
-Per session: a set `rampart:session:{id}:labels` and a hash `rampart:session:{id}:taint`
+Per session: a set `rampart:session:{id}:labels`, a hash `rampart:session:{id}:taint`
 (fingerprint -> `|`-joined labels; the first labels recorded for a fingerprint stay, as in the
-SQL store). Both expire `ttl_s` after the session was last written: labels never disappear while
-a session is in use.
+SQL store) and a hash `rampart:session:{id}:checked` (content already checked -> evidence id;
+see `rampart.gateway.history`). They expire `ttl_s` after the session was last written: labels
+never disappear while a session is in use, and marks never outlive labels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -31,6 +32,39 @@ class RedisSessionStore:
 
     def _keys(self, session: str) -> tuple[str, str]:
         return f"{self._prefix}{session}:labels", f"{self._prefix}{session}:taint"
+
+    def checked(self, session: str, keys: Sequence[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        try:
+            found = self._redis.hmget(f"{self._prefix}{session}:checked", list(keys))
+        except RedisError as exc:
+            raise SessionStoreError(
+                f"cannot read checked content of session {session!r} from Redis: {exc}"
+            ) from exc
+        return {
+            k: (v.decode() if isinstance(v, bytes) else str(v))
+            for k, v in zip(keys, found, strict=True)
+            if v is not None
+        }
+
+    def mark_checked(self, session: str, marks: Mapping[str, str]) -> None:
+        if not marks:
+            return
+        labels_key, taint_key = self._keys(session)
+        marks_key = f"{self._prefix}{session}:checked"
+        try:
+            with self._redis.pipeline(transaction=True) as pipe:
+                for key, evidence_id in marks.items():
+                    pipe.hset(marks_key, key, evidence_id)
+                # the marks must not outlive the labels their decisions added
+                for key in (marks_key, labels_key, taint_key):
+                    pipe.expire(key, self._ttl)
+                pipe.execute()
+        except RedisError as exc:
+            raise SessionStoreError(
+                f"cannot write checked content of session {session!r} to Redis: {exc}"
+            ) from exc
 
     def labels(self, session: str) -> frozenset[str]:
         try:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from typing import Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 from rampart.sessions.fingerprint import PAIR_MATCH_RATIO, value_fingerprints
 
 DEFAULT_MAX_SESSIONS = 100_000
+MAX_MARKS_PER_SESSION = 4096
 
 
 class SessionStore(Protocol):
@@ -32,6 +33,24 @@ class SessionStore(Protocol):
 
     def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
         """For each named value, the labels of the untrusted content it appears in."""
+        ...
+
+
+@runtime_checkable
+class CheckMarks(Protocol):
+    """Which content a session has already had checked, and by which decision.
+
+    Marks live and expire with the session's labels, so a mark never outlives the labels its
+    decision added: whoever skips a check because of a mark still finds those labels in place.
+    Keys are opaque (`rampart.gateway.history` builds them); values are evidence ids.
+    """
+
+    def checked(self, session: str, keys: Sequence[str]) -> dict[str, str]:
+        """The keys among `keys` that are marked, each with its decision's evidence id."""
+        ...
+
+    def mark_checked(self, session: str, marks: Mapping[str, str]) -> None:
+        """Mark keys as checked by these decisions (evidence ids)."""
         ...
 
 
@@ -57,6 +76,7 @@ class MemorySessionStore:
         self._max = max_sessions
         self._labels: OrderedDict[str, set[str]] = OrderedDict()
         self._taint: dict[str, dict[int, str]] = {}
+        self._marks: dict[str, OrderedDict[str, str]] = {}
         self._lock = threading.Lock()
 
     def labels(self, session: str) -> frozenset[str]:
@@ -80,6 +100,28 @@ class MemorySessionStore:
             while len(self._labels) > self._max:
                 old, _ = self._labels.popitem(last=False)
                 self._taint.pop(old, None)
+                self._marks.pop(old, None)
+
+    def checked(self, session: str, keys: Sequence[str]) -> dict[str, str]:
+        with self._lock:
+            marks = self._marks.get(session)
+            if not marks:
+                return {}
+            return {k: marks[k] for k in keys if k in marks}
+
+    def mark_checked(self, session: str, marks: Mapping[str, str]) -> None:
+        with self._lock:
+            if session not in self._labels:  # evicted (or never seen): marks go with labels
+                self._labels[session] = set()
+            self._labels.move_to_end(session)
+            known = self._marks.setdefault(session, OrderedDict())
+            known.update(marks)
+            while len(known) > MAX_MARKS_PER_SESSION:
+                known.popitem(last=False)
+            while len(self._labels) > self._max:
+                old, _ = self._labels.popitem(last=False)
+                self._taint.pop(old, None)
+                self._marks.pop(old, None)
 
     def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
         with self._lock:
