@@ -16,6 +16,9 @@ from rampart.model import Event, Principal, Stage, ToolCall
 
 EVAL_PRINCIPAL = Principal("user", "eval")
 EVAL_AGENT = Principal("agent", "eval")
+# Tool results in the attack library come from this tool: the example bundle declares it, so the
+# case measures the detectors, not Cedar's default deny of an undeclared tool.
+EVAL_TOOL = "search_kb"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,15 @@ class Case:
 
 
 def text_case(
-    case_id: str, suite: str, kind: str, label: int, stage: Stage, text: str, source: str = ""
+    case_id: str,
+    suite: str,
+    kind: str,
+    label: int,
+    stage: Stage,
+    text: str,
+    source: str = "",
+    tool: str | None = None,
 ) -> Case:
-    """A one-step case: text at a stage (a retrieval comes from the untrusted `eval` source)."""
-    return Case(case_id, suite, kind, label, (Step(stage, text),), source=source)
+    """A one-step case: text at a stage (a retrieval comes from the untrusted `eval` source; a
+    tool result from `tool`)."""
+    return Case(case_id, suite, kind, label, (Step(stage, text, tool=tool),), source=source)

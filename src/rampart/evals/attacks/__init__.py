@@ -21,7 +21,7 @@ from itertools import cycle
 from rampart.evals.attacks import encodings as enc
 from rampart.evals.attacks import phrasings as ph
 from rampart.evals.attacks.sequences import SUITE, exfiltration_cases, tool_misuse_cases
-from rampart.evals.cases import Case, text_case
+from rampart.evals.cases import EVAL_TOOL, Case, text_case
 from rampart.model import Stage
 
 BUILTIN_NAME = "builtin:attacks"
@@ -71,15 +71,25 @@ def _indirect() -> list[Case]:
     for i, template in enumerate(ph.INDIRECT):
         for j, goal in enumerate(ph.GOALS):
             text = next(carriers).format(payload=template.format(goal=goal))
+            stage = next(stages)
+            tool = EVAL_TOOL if stage is Stage.TOOL_RESULT else None
             out.append(
-                text_case(f"indirect-{i}-{j}", SUITE, "injection.indirect", 1, next(stages), text)
+                text_case(
+                    f"indirect-{i}-{j}", SUITE, "injection.indirect", 1, stage, text, tool=tool
+                )
             )
     benign = [c.format(payload="") for c in ph.CARRIERS] + list(ph.BENIGN_DOCUMENTS)
     for i, text in enumerate(benign):
         for stage in (Stage.RETRIEVAL, Stage.TOOL_RESULT):
             out.append(
                 text_case(
-                    f"indirect-benign-{i}-{stage}", SUITE, "injection.indirect", 0, stage, text
+                    f"indirect-benign-{i}-{stage}",
+                    SUITE,
+                    "injection.indirect",
+                    0,
+                    stage,
+                    text,
+                    tool=EVAL_TOOL if stage is Stage.TOOL_RESULT else None,
                 )
             )
     return out
