@@ -125,3 +125,43 @@ def test_entity_attributes_come_from_the_bundle(tool: str, expected: Action) -> 
         + '@id("fx") forbid (principal, action, resource) when { resource has side_effects && resource.side_effects };'
     )
     assert expected == _decide(text, {}, tool=tool)[0]
+
+
+def test_monitor_forbid_alone_never_allows() -> None:
+    """A monitor forbid (compiled as a permit internally) does not turn a default deny into an allow."""
+    text = '@id("p") permit (principal, action == Action::"llm.request", resource);\n@id("trial") @mode("monitor") forbid (principal, action, resource);'
+    action, reasons = _decide(text, {})
+    assert Action.BLOCK == action
+    assert {("trial", Action.BLOCK, Mode.MONITOR), (None, Action.BLOCK, Mode.ENFORCE)} == set(
+        reasons
+    )
+
+
+def test_monitor_matches_are_recorded_on_the_deny_path() -> None:
+    """When a hard forbid blocks, a matching monitor rule is still reported."""
+    text = BASE + (
+        '@id("never") forbid (principal, action, resource == Tool::"refund");\n'
+        '@id("trial") @mode("monitor") @obligation("require_approval") forbid (principal, action, resource);'
+    )
+    action, reasons = _decide(text, {})
+    assert Action.BLOCK == action
+    assert [
+        ("never", Action.BLOCK, Mode.ENFORCE),
+        ("trial", Action.REQUIRE_APPROVAL, Mode.MONITOR),
+    ] == reasons
+
+
+def test_monitor_permit_changes_nothing() -> None:
+    """A @mode("monitor") permit does not allow what no enforced permit allows."""
+    text = '@id("trial") @mode("monitor") permit (principal, action, resource);'
+    assert Action.BLOCK == _decide(text, {})[0]
+
+
+def test_erroring_monitor_forbid_is_recorded_not_enforced() -> None:
+    """A monitor rule that errors is a monitor-mode reason; the request is still allowed."""
+    text = (
+        BASE
+        + '@id("trial") @mode("monitor") forbid (principal, action, resource) when { context.nope == 1 };'
+    )
+    action, reasons = _decide(text, {})
+    assert (Action.ALLOW, [("trial", Action.BLOCK, Mode.MONITOR)]) == (action, reasons)

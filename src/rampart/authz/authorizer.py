@@ -1,16 +1,19 @@
 """Cedar authorization, compiled once per bundle version and fail-closed.
 
-Policies are split into three pre-parsed sets:
+Policies are compiled into three pre-parsed sets:
 
-- `enforced`: every policy not annotated `@mode("monitor")`, evaluated for the verdict;
+- `combined`: every enforced policy, plus each `@mode("monitor")` forbid turned into a *permit*.
+  On the common path (an allow) one Cedar call then says both which real permits matched and
+  which monitor rules would have forbidden the request; a monitor permit alone never allows.
 - `permits`: the enforced permits alone, consulted only when every matching forbid carries an
   obligation (`@obligation("require_approval")` or `"redact"`): the obligation applies only if some
   permit would otherwise allow the request;
-- `monitor`: the `@mode("monitor")` policies, whose matches are recorded and change nothing.
+- `monitor`: the monitor forbids as written, consulted only on a deny (where Cedar names the
+  deciding forbids, not the permits), so monitor matches are recorded on every path.
 
 Cedar skips a policy that errors during evaluation. A skipped forbid would silently become an
 allow, so an enforced forbid that errors blocks the request, and so does a request Cedar could not
-even build (`NoDecision`).
+even build (`NoDecision`). A monitor rule that errors is recorded as a monitor-mode block.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from rampart.model import Action, Mode, Principal, Reason
 
 CONTROL = "cedar"
 _OBLIGATION_ACTIONS = {"require_approval": Action.REQUIRE_APPROVAL, "redact": Action.REDACT}
+_DEFAULT_DENY = "no permit policy matched: default deny"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,39 +43,78 @@ class AuthzResult:
     reasons: tuple[Reason, ...]
 
 
-class _CompiledSet:
-    """A pre-parsed policy set plus the statement behind each of Cedar's `policyN` ids."""
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    statement: PolicyStatement
+    mode: Mode
+    effect: str  # as written; a monitor forbid is compiled as a permit in `combined`
 
-    def __init__(self, statements: Sequence[PolicyStatement]):
-        self.statements = list(statements)
-        text = "\n".join(s.text for s in self.statements)
+
+class _CompiledSet:
+    """A pre-parsed policy set whose Cedar ids (`p0`, `p1`, ...) map back to statements."""
+
+    def __init__(self, entries: Sequence[_Entry], *, flip_monitor_forbids: bool = False):
+        self.entries = {f"p{i}": entry for i, entry in enumerate(entries)}
+        policies: dict[str, Any] = {}
+        for key, entry in self.entries.items():
+            parsed = json.loads(cedarpy.policies_to_json_str(entry.statement.text))
+            policy = next(iter(parsed["staticPolicies"].values()))
+            if flip_monitor_forbids and entry.mode is Mode.MONITOR:
+                policy["effect"] = "permit"
+            policies[key] = policy
+        document = {"staticPolicies": policies, "templates": {}, "templateLinks": []}
         try:
-            self.policy_set = cedarpy.PolicySet.from_str(text) if self.statements else None
+            self.policy_set = (
+                cedarpy.PolicySet.from_json_str(json.dumps(document)) if policies else None
+            )
         except ValueError as exc:
             raise PolicyError(f"Cedar policies failed to compile: {exc}") from exc
-
-    def statement(self, cedar_id: str) -> PolicyStatement | None:
-        index = cedar_id[6:] if cedar_id.startswith("policy") else ""
-        return (
-            self.statements[int(index)]
-            if index.isdigit() and int(index) < len(self.statements)
-            else None
-        )
 
     def evaluate(self, request: dict[str, Any], entities: cedarpy.Entities) -> cedarpy.AuthzResult:
         assert self.policy_set is not None, "an empty set is never evaluated"
         return cedarpy.is_authorized(request, self.policy_set, entities)
+
+    def matched(self, result: cedarpy.AuthzResult) -> list[_Entry]:
+        return [self.entries[k] for k in result.diagnostics.reasons if k in self.entries]
+
+    def failures(self, result: cedarpy.AuthzResult) -> list[Reason]:
+        """An erroring forbid blocks (fail closed, or would in monitor mode); an erroring permit
+        just does not allow."""
+        reasons = []
+        for error in result.diagnostics.errors:
+            key = next((k for k in self.entries if f"`{k}`" in error), None)
+            entry = self.entries.get(key) if key else None
+            if entry is not None and entry.effect == "permit":
+                continue
+            message = (
+                error
+                if entry is None
+                else error.replace(f"`{key}`", f"`{entry.statement.policy_id}`")
+            )
+            mode = entry.mode if entry is not None else Mode.ENFORCE
+            text = f"policy failed to evaluate, failing closed: {message}"
+            reasons.append(_reason(Action.BLOCK, mode, text, entry.statement if entry else None))
+        return reasons
 
 
 class Authorizer:
     """Authorizes (principal, action, resource, context) against a bundle's Cedar policies."""
 
     def __init__(self, policies: Sequence[PolicyStatement], config: BundleConfig):
-        enforced = [p for p in policies if p.annotations.get("mode") != Mode.MONITOR.value]
-        monitored = [p for p in policies if p.annotations.get("mode") == Mode.MONITOR.value]
-        self._enforced = _CompiledSet(enforced)
-        self._permits = _CompiledSet([p for p in enforced if p.effect == "permit"])
-        self._monitor = _CompiledSet(monitored)
+        enforced = [
+            _Entry(p, Mode.ENFORCE, p.effect)
+            for p in policies
+            if p.annotations.get("mode") != Mode.MONITOR.value
+        ]
+        # A monitor permit could only ever "would allow", which changes nothing: left out.
+        monitor = [
+            _Entry(p, Mode.MONITOR, p.effect)
+            for p in policies
+            if p.annotations.get("mode") == Mode.MONITOR.value and p.effect == "forbid"
+        ]
+        self._combined = _CompiledSet(enforced + monitor, flip_monitor_forbids=True)
+        self._permits = _CompiledSet([e for e in enforced if e.effect == "permit"])
+        self._monitor = _CompiledSet(monitor)
         try:
             self._entities = cedarpy.Entities.from_json_str(json.dumps(bundle_entities(config)))
         except ValueError as exc:
@@ -90,80 +133,59 @@ class Authorizer:
             "resource": {"type": resource[0], "id": resource[1]},
             "context": dict(context),
         }
-        reasons = self._enforce(request)
-        if self._monitor.policy_set is not None:
-            reasons.extend(self._watch(request))
+        reasons = self._decide(request)
         enforced = [r.action for r in reasons if r.enforced]
         return AuthzResult(Action.strictest(enforced), tuple(reasons))
 
-    def _enforce(self, request: dict[str, Any]) -> list[Reason]:
-        if self._enforced.policy_set is None:
-            return [_reason(Action.BLOCK, Mode.ENFORCE, "no enforced Cedar policies: default deny")]
-        result = self._enforced.evaluate(request, self._entities)
-        reasons = self._errors(self._enforced, result.diagnostics.errors, Mode.ENFORCE)
+    def _decide(self, request: dict[str, Any]) -> list[Reason]:
+        if self._combined.policy_set is None:
+            return [_reason(Action.BLOCK, Mode.ENFORCE, "no Cedar policies: default deny")]
+        result = self._combined.evaluate(request, self._entities)
+        reasons = self._combined.failures(result)
         if result.decision == cedarpy.Decision.NoDecision:
             return reasons or [_reason(Action.BLOCK, Mode.ENFORCE, "Cedar could not decide")]
-        determining = [self._enforced.statement(pid) for pid in result.diagnostics.reasons]
-        matched = [s for s in determining if s is not None]
+        matched = self._combined.matched(result)
         if result.decision == cedarpy.Decision.Allow:
-            reasons.extend(_obligation_reason(s, Mode.ENFORCE) for s in matched if _obligation(s))
+            permits = [e.statement for e in matched if e.mode is Mode.ENFORCE]
+            reasons.extend(_would_forbid(e.statement) for e in matched if e.mode is Mode.MONITOR)
+            if not permits:
+                reasons.append(_reason(Action.BLOCK, Mode.ENFORCE, _DEFAULT_DENY))
+            reasons.extend(_obligation_reason(s, Mode.ENFORCE) for s in permits if _obligation(s))
             return reasons
-        forbids = [s for s in matched if s.effect == "forbid"]
+        forbids = [e.statement for e in matched if e.effect == "forbid"]
         if not forbids:
-            reasons.append(
-                _reason(Action.BLOCK, Mode.ENFORCE, "no permit policy matched: default deny")
-            )
+            # Cedar names no deciding policy: nothing was satisfied, monitor rules included.
+            reasons.append(_reason(Action.BLOCK, Mode.ENFORCE, _DEFAULT_DENY))
             return reasons
         hard = [s for s in forbids if _obligation(s) is None]
-        for statement in hard:
-            reasons.append(_reason(Action.BLOCK, Mode.ENFORCE, "forbidden by policy", statement))
+        reasons.extend(_reason(Action.BLOCK, Mode.ENFORCE, "forbidden by policy", s) for s in hard)
         if not hard:
-            permitted = self._permits.policy_set is not None and (
-                self._permits.evaluate(request, self._entities).decision == cedarpy.Decision.Allow
-            )
-            if not permitted:
-                reasons.append(
-                    _reason(Action.BLOCK, Mode.ENFORCE, "no permit policy matched: default deny")
-                )
+            if not self._permitted(request):
+                reasons.append(_reason(Action.BLOCK, Mode.ENFORCE, _DEFAULT_DENY))
             reasons.extend(_obligation_reason(s, Mode.ENFORCE) for s in forbids)
+        reasons.extend(self._watch(request))
         return reasons
+
+    def _permitted(self, request: dict[str, Any]) -> bool:
+        if self._permits.policy_set is None:
+            return False
+        return bool(
+            self._permits.evaluate(request, self._entities).decision == cedarpy.Decision.Allow
+        )
 
     def _watch(self, request: dict[str, Any]) -> list[Reason]:
+        """Monitor matches on the deny path, where the combined call could not show them.
+        Errors were already recorded from the combined call."""
+        if self._monitor.policy_set is None:
+            return []
         result = self._monitor.evaluate(request, self._entities)
-        reasons = self._errors(self._monitor, result.diagnostics.errors, Mode.MONITOR)
-        for pid in result.diagnostics.reasons:
-            statement = self._monitor.statement(pid)
-            if statement is not None and statement.effect == "forbid":
-                obligation = _obligation(statement)
-                action = _OBLIGATION_ACTIONS[obligation] if obligation else Action.BLOCK
-                reasons.append(
-                    _reason(action, Mode.MONITOR, "would be forbidden by policy", statement)
-                )
-        return reasons
+        return [_would_forbid(e.statement) for e in self._monitor.matched(result)]
 
-    def _errors(self, compiled: _CompiledSet, errors: list[str], mode: Mode) -> list[Reason]:
-        """An erroring forbid blocks (fail closed); an erroring permit just does not allow."""
-        reasons = []
-        for error in errors:
-            statement = next(
-                (s for i, s in enumerate(compiled.statements) if f"`policy{i}`" in error), None
-            )
-            if statement is not None and statement.effect == "permit":
-                continue
-            message = error
-            if statement is not None:
-                message = error.replace(
-                    f"`policy{compiled.statements.index(statement)}`", f"`{statement.policy_id}`"
-                )
-            reasons.append(
-                _reason(
-                    Action.BLOCK,
-                    mode,
-                    f"policy failed to evaluate, failing closed: {message}",
-                    statement,
-                )
-            )
-        return reasons
+
+def _would_forbid(statement: PolicyStatement) -> Reason:
+    obligation = _obligation(statement)
+    action = _OBLIGATION_ACTIONS[obligation] if obligation else Action.BLOCK
+    return _reason(action, Mode.MONITOR, "would be forbidden by policy", statement)
 
 
 def bundle_entities(config: BundleConfig) -> list[dict[str, Any]]:
