@@ -23,7 +23,7 @@ from rampart.gateway.chat import (
     ToolCallOut,
     Usage,
 )
-from rampart.gateway.openai_format import SOURCE_KEY
+from rampart.gateway.openai_format import SOURCE_KEY, content_text
 from rampart.gateway.sse import encode
 
 API_VERSION = "2023-06-01"
@@ -60,7 +60,7 @@ def parse_request(body: Any) -> ChatRequest:
     messages: list[ChatMessage] = []
     system = body.get("system")
     if system is not None:
-        messages.append(ChatMessage("system", _blocks_text(system, "system"), raw=None))
+        messages.append(ChatMessage("system", content_text(system, "system"), raw=None))
     names: dict[str, str] = {}
     for i, raw in enumerate(raw_messages):
         messages.extend(_message(i, raw, names))
@@ -82,22 +82,6 @@ def parse_request(body: Any) -> ChatRequest:
     return ChatRequest(model, tuple(messages), stream, fn_tools, choice, params, "anthropic", body)
 
 
-def _blocks_text(content: Any, where: str) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        out = []
-        for k, block in enumerate(content):
-            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-                raise InputError(f"{where}[{k}] must be an object with a `type`")
-            if block["type"] == "text":
-                if not isinstance(block.get("text"), str):
-                    raise InputError(f"{where}[{k}].text must be a string")
-                out.append(block["text"])
-        return "\n".join(out)
-    raise InputError(f"{where} must be a string or an array of content blocks")
-
-
 def _message(i: int, raw: Any, names: dict[str, str]) -> list[ChatMessage]:
     where = f"messages[{i}]"
     if not isinstance(raw, dict) or raw.get("role") not in ("user", "assistant"):
@@ -116,7 +100,7 @@ def _message(i: int, raw: Any, names: dict[str, str]) -> list[ChatMessage]:
             raise InputError(f"{at} must be an object with a `type`")
         kind = block["type"]
         if kind == "text":
-            texts.append(_blocks_text([block], at))
+            texts.append(content_text([block], at))
         elif kind == "tool_use":
             if not isinstance(block.get("id"), str) or not isinstance(block.get("name"), str):
                 raise InputError(f"{at} needs string `id` and `name`")
@@ -128,7 +112,7 @@ def _message(i: int, raw: Any, names: dict[str, str]) -> list[ChatMessage]:
             use_id = block.get("tool_use_id")
             if not isinstance(use_id, str):
                 raise InputError(f"{at}.tool_use_id must be a string")
-            text = _blocks_text(block.get("content", ""), f"{at}.content")
+            text = content_text(block.get("content", ""), f"{at}.content")
             out.append(ChatMessage("tool", text, tool_call_id=use_id, tool_name=names.get(use_id)))
         elif kind == "document":
             source = block.get("source") or {}
@@ -136,7 +120,7 @@ def _message(i: int, raw: Any, names: dict[str, str]) -> list[ChatMessage]:
             text = (
                 data
                 if isinstance(data, str)
-                else _blocks_text(source.get("content", ""), f"{at}.source")
+                else content_text(source.get("content", ""), f"{at}.source")
             )
             name = block.get(SOURCE_KEY) if isinstance(block.get(SOURCE_KEY), str) else None
             out.append(ChatMessage("user", text, source=name or "unknown"))

@@ -99,7 +99,8 @@ def _message(i: int, raw: Any, names: dict[str, str]) -> ChatMessage:
 
 
 def content_text(content: Any, where: str) -> str:
-    """The text of a message content: a string, or the text parts of an array of parts."""
+    """The text of a message content: a string, or the text parts of an array of parts
+    (OpenAI content parts and Anthropic content blocks share this shape)."""
     if content is None:
         return ""
     if isinstance(content, str):
