@@ -22,7 +22,6 @@ from rampart.exceptions import ChainBrokenError, EvidenceError
 from rampart.storage.database import Database
 from rampart.storage.tables import evidence, evidence_head
 
-RECORD_SCHEMA_VERSION = 1
 _VERIFY_BATCH = 2000
 
 
