@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rampart.authz.authorizer import Authorizer
@@ -121,7 +121,6 @@ class Engine:
             decision,
             self.bundle,
             scanned_text=text,
-            scores=scan.scores,
             session_labels=tuple(sorted(before)),
             arg_labels={k: sorted(v) for k, v in arg_labels.items()},
             extra=record_extra,
@@ -267,6 +266,4 @@ def _resource(event: Event) -> tuple[str, str]:
 
 
 def _with_evidence(decision: Decision, evidence_id: str) -> Decision:
-    from dataclasses import replace
-
     return replace(decision, id=evidence_id, evidence_id=evidence_id)

@@ -42,7 +42,6 @@ def decision_record(
     bundle: Bundle,
     *,
     scanned_text: str,
-    scores: dict[str, float],
     session_labels: tuple[str, ...],
     arg_labels: dict[str, list[str]],
     extra: dict[str, Any] | None = None,
@@ -70,10 +69,10 @@ def decision_record(
             {
                 "id": c.detector.id,
                 "version": c.detector.version,
-                "score": round(scores.get(c.detector.id, 0.0), 4),
+                "score": round(decision.scores.get(c.detector.id, 0.0), 4),
             }
             for c in _unique_detectors(bundle)
-            if c.detector.id in scores
+            if c.detector.id in decision.scores
         ],
         "findings": [f.to_dict() for f in decision.findings],
         "reasons": [r.to_dict() for r in decision.reasons],
