@@ -10,14 +10,42 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 import pytest
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import create_engine, text
 
 from rampart.bundle.loader import Bundle, load_bundle
+from rampart.sessions.redis import RedisSessionStore
 from rampart.storage.database import Database
 
 POSTGRES_URL = os.environ.get(
     "RAMPART_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+REDIS_URL = os.environ.get("RAMPART_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis server's URL. Skips when Redis is absent outside CI; inside CI a missing
+    Redis is a failure."""
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required in CI but unreachable at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL} ({exc}); start it to run this test")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_session_store(redis_url: str) -> Iterator[RedisSessionStore]:
+    """A session store on the real Redis, under a fresh key prefix deleted afterwards."""
+    client = Redis.from_url(redis_url)
+    prefix = f"rampart-test:{uuid.uuid4().hex}:"
+    yield RedisSessionStore(client, prefix=prefix, ttl_s=60)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    client.close()
 
 
 @pytest.fixture(scope="session")

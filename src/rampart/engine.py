@@ -25,14 +25,24 @@ from rampart.detectors.base import Detector
 from rampart.evidence.log import EvidenceLog
 from rampart.evidence.record import decision_record
 from rampart.exceptions import InputError
-from rampart.labels import classify_args, flat_args, origin_labels
+from rampart.labels import (
+    UNTRUSTED,
+    UNTRUSTED_LINK,
+    arg_pieces,
+    classify_args,
+    flat_args,
+    origin_labels,
+    record_labels,
+)
 from rampart.model import Action, Decision, Event, Finding, Mode, Reason, Stage, Trust
 from rampart.redaction import is_sensitive, redact
-from rampart.sessions.fingerprint import fingerprints
-from rampart.sessions.store import MemorySessionStore, SessionStore
+from rampart.sessions.fingerprint import Kind, fingerprints
+from rampart.sessions.records import split_result
+from rampart.sessions.store import USER, MemorySessionStore, SessionStore
 
 SCORE_SCALE = 1000  # Cedar has no floats: scores reach policies as integers in [0, 1000]
 DETECTOR_FAILED = "detector failed"  # how a reason for a failed detector begins
+USER_ROLES = frozenset({"user", "system", "developer"})  # input roles whose values are the user's
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +105,7 @@ class Engine:
             if extra_reason is not None:
                 reasons.append(extra_reason)
         if action is not Action.BLOCK:
-            taint = None
-            if trust is Trust.UNTRUSTED and event.stage in (Stage.RETRIEVAL, Stage.TOOL_RESULT):
-                joined = "|".join(sorted(origin))
-                taint = dict.fromkeys(fingerprints(text), joined)
-            self.sessions.add(event.session, added, taint)
+            self.sessions.add(event.session, added, self._taint(event, text, origin, trust))
         else:
             labels = before
         scan.latency["total"] = (time.perf_counter() - started) * 1000
@@ -182,12 +188,42 @@ class Engine:
             reasons.append(Reason(control.id, cfg.action, cfg.mode, message))
         return _Scan(triggered, reasons, scores, latency)
 
+    def _taint(
+        self, event: Event, text: str, origin: set[str], trust: Trust
+    ) -> dict[int, str] | None:
+        """Fingerprints of what this event brings into the session, for argument taint."""
+        if event.stage is Stage.INPUT:
+            # Only what a person wrote names values for the user: an assistant turn replayed in
+            # the history may repeat untrusted text, and must not launder it. No tools, no need.
+            role = event.metadata.get("role", "user")
+            if role not in USER_ROLES or not self.bundle.config.tools:
+                return None
+            return dict.fromkeys(fingerprints(text, Kind.USER), USER)
+        if trust is not Trust.UNTRUSTED or event.stage not in (Stage.RETRIEVAL, Stage.TOOL_RESULT):
+            return None
+        tool = self.bundle.config.tools.get(event.tool_call.name) if event.tool_call else None
+        if tool is None or not tool.record_fields or event.stage is not Stage.TOOL_RESULT:
+            return dict.fromkeys(fingerprints(text), "|".join(sorted(origin)))
+        split = split_result(text, tool.record_fields)
+        taint = dict.fromkeys(
+            {h for value in split.records for h in fingerprints(value, Kind.RECORD)},
+            "|".join(sorted(record_labels(origin))),
+        )
+        taint.update(dict.fromkeys(fingerprints("\n".join(split.text)), "|".join(sorted(origin))))
+        return taint
+
     def _arg_labels(self, event: Event) -> dict[str, set[str]]:
         assert event.tool_call is not None
         args = flat_args(event.tool_call.arguments)
         out = classify_args(args, self.bundle.config)
-        for name, labels in self.sessions.taint_of(event.session, args).items():
-            out.setdefault(name, set()).update(labels)
+        pieces = arg_pieces(event.tool_call.arguments)
+        found = self.sessions.taint_of(event.session, {k: p.value for k, p in pieces.items()})
+        for key, labels in found.items():
+            piece = pieces[key]
+            if not piece.link:
+                out.setdefault(piece.arg, set()).update(labels)
+            elif UNTRUSTED in labels:
+                out.setdefault(piece.arg, set()).add(UNTRUSTED_LINK)
         return out
 
     def _inventory(self, event: Event) -> list[Reason]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,9 +14,45 @@ from rampart.bundle.schema import BundleConfig
 from rampart.model import Event, Stage, Trust
 
 UNTRUSTED = "untrusted"
+RECORD = "record"
+UNTRUSTED_LINK = (
+    "untrusted-link"  # an argument's text carries a link or address from untrusted text
+)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@([A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+)")
 _URL = re.compile(r"https?://[^\s\"'<>]{1,2048}", re.IGNORECASE)
 MAX_ARG_CHARS = 65_536
+MAX_PIECES_PER_ARG = 256
+# A link or address written inside a longer text: scheme, www., an @ or a path makes it one; a
+# bare name.ext only when ext is not a common file extension (report.docx is a file name).
+_LINKISH = re.compile(
+    r"(?:[a-z0-9._%+\-]{1,64}@|https?://|www\.)?(?:[a-z0-9\-]{1,63}\.){1,8}[a-z]{2,24}"
+    r"(?:/[^\s\"'<>]{0,512})?",
+    re.IGNORECASE,
+)
+_FILE_EXTENSIONS = frozenset(
+    [
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+        "pdf",
+        "txt",
+        "csv",
+        "md",
+        "json",
+        "yaml",
+        "yml",
+        "xml",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "zip",
+        "py",
+    ]
+)
 
 
 def origin_labels(event: Event, config: BundleConfig) -> tuple[set[str], Trust]:
@@ -45,13 +82,57 @@ def origin_labels(event: Event, config: BundleConfig) -> tuple[set[str], Trust]:
     return {label}, trust
 
 
+def record_labels(origin: set[str]) -> set[str]:
+    """The labels of an identifier field of untrusted content: `record` in place of `untrusted`."""
+    return {
+        RECORD + label[len(UNTRUSTED) :] if label.startswith(UNTRUSTED) else label
+        for label in origin
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A value argument taint is matched on, and the argument it belongs to."""
+
+    arg: str
+    value: str
+    link: bool = False
+
+
+def arg_pieces(arguments: Mapping[str, Any]) -> dict[str, Piece]:
+    """Each argument whole; each item of a list argument on its own (a recipient list is as
+    tainted as its worst address); each link or address written inside a longer text."""
+    out: dict[str, Piece] = {}
+    for name, value in arguments.items():
+        name = str(name)
+        out[name] = Piece(name, _text(value))
+        if isinstance(value, list | tuple):
+            for i, item in enumerate(value[:MAX_PIECES_PER_ARG]):
+                out[f"{name}\x00{i}"] = Piece(name, _text(item))
+        elif isinstance(value, str) and len(value.split(None, 1)) > 1:
+            for i, match in enumerate(_LINKISH.finditer(value[:MAX_ARG_CHARS])):
+                if i >= MAX_PIECES_PER_ARG:
+                    break
+                link = match.group(0)
+                if _is_link(link):
+                    out[f"{name}\x00link{i}"] = Piece(name, link, link=True)
+    return out
+
+
+def _is_link(text: str) -> bool:
+    if "@" in text or "/" in text or text.lower().startswith("www."):
+        return True
+    return text.rsplit(".", 1)[-1].lower() not in _FILE_EXTENSIONS
+
+
+def _text(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text[:MAX_ARG_CHARS]
+
+
 def flat_args(arguments: Mapping[str, Any]) -> dict[str, str]:
     """Each argument as text (nested values as compact JSON), bounded in size."""
-    out = {}
-    for name, value in arguments.items():
-        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-        out[str(name)] = text[:MAX_ARG_CHARS]
-    return out
+    return {str(name): _text(value) for name, value in arguments.items()}
 
 
 def classify_args(args: Mapping[str, str], config: BundleConfig) -> dict[str, set[str]]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
-from redis.exceptions import RedisError
 
 from rampart.bundle.gateway import RateLimit
 from rampart.exceptions import RateLimited, SessionStoreError
@@ -18,35 +16,19 @@ from rampart.gateway.ratelimit import RedisRateLimiter
 from rampart.sessions.fingerprint import fingerprints
 from rampart.sessions.redis import RedisSessionStore
 
-REDIS_URL = os.environ.get("RAMPART_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 pytestmark = pytest.mark.redis
 
 
-def _require_redis() -> None:
-    try:
-        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is required in CI but unreachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis not reachable at {REDIS_URL} ({exc}); start it to run this test")
-
-
 @pytest.fixture
-def store() -> Iterator[RedisSessionStore]:
-    _require_redis()
-    client = Redis.from_url(REDIS_URL)
-    prefix = f"rampart-test:{uuid.uuid4().hex}:"
-    yield RedisSessionStore(client, prefix=prefix, ttl_s=60)
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
-    client.close()
+def store(redis_session_store: RedisSessionStore) -> RedisSessionStore:
+    return redis_session_store
 
 
-def test_labels_accumulate_and_are_shared(store: RedisSessionStore) -> None:
+def test_labels_accumulate_and_are_shared(store: RedisSessionStore, redis_url: str) -> None:
     """Labels added in two writes are all there, for any client of the same Redis."""
     store.add("s1", {"user"})
     store.add("s1", {"untrusted", "untrusted:web"})
-    other = RedisSessionStore(Redis.from_url(REDIS_URL), prefix=store._prefix)
+    other = RedisSessionStore(Redis.from_url(redis_url), prefix=store._prefix)
     assert frozenset({"user", "untrusted", "untrusted:web"}) == other.labels("s1")
     assert frozenset() == other.labels("s2")
 
@@ -77,9 +59,8 @@ def test_unreachable_redis_is_a_session_store_error() -> None:
 
 
 @pytest_asyncio.fixture
-async def limiter() -> AsyncIterator[RedisRateLimiter]:
-    _require_redis()
-    client = AsyncRedis.from_url(REDIS_URL)
+async def limiter(redis_url: str) -> AsyncIterator[RedisRateLimiter]:
+    client = AsyncRedis.from_url(redis_url)
     yield RedisRateLimiter(client)
     await client.aclose()
 

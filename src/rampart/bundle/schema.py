@@ -92,6 +92,10 @@ class Tool(_Model):
     args: dict[str, ArgType] = Field(default_factory=dict)
     side_effects: bool = False
     results: Trust = Trust.TRUSTED
+    # Fields of this tool's structured (JSON or YAML) results that hold identifiers the system
+    # sets (a sender, an account, a file id; "[]" for the items of a plain list). A one-token
+    # value there is labelled `record` instead of `untrusted`; all other text stays untrusted.
+    record_fields: tuple[str, ...] = ()
 
 
 class ModelEntry(_Model):

@@ -1,21 +1,34 @@
 """Content fingerprints for argument-level taint.
 
-Untrusted content is remembered as hashes of its tokens and token pairs, never as text. A tool
-argument "appears in" that content when its single token, or nearly all of its token pairs, are
-among those hashes: enough to say the recipient address or the amount came from a web page,
-without keeping the page.
+Content is remembered as hashes of its tokens and token pairs, never as text. A tool argument
+"appears in" that content when its single token, or nearly all of its token pairs, are among
+those hashes: enough to say the recipient address or the amount came from a web page, without
+keeping the page.
+
+Hashes come in three kinds, salted apart so one store holds all three without collisions:
+
+- `TEXT`: free text of untrusted content (a web page, an e-mail body, a review);
+- `RECORD`: a value of an identifier field of a structured untrusted result that the bundle
+  declares (`record_fields`: a sender, an account number, a channel, a file id), one token;
+- `USER`: what the user wrote. A value the user named is the user's, wherever else it appears.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from enum import StrEnum
 from itertools import pairwise
 
-MIN_TOKEN_CHARS = 3
 MAX_FINGERPRINTS = 20_000
 PAIR_MATCH_RATIO = 0.8
 _STRIP = ".,;:!?\"'()[]{}<>*`"
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    RECORD = "record"
+    USER = "user"
 
 
 # Quotes, brackets and separators split tokens too, so a value glued to its neighbours
@@ -32,26 +45,39 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def _hash(piece: str) -> int:
-    # Signed 64-bit so it fits a BIGINT column.
+def _hash(piece: str, kind: Kind) -> int:
+    # Signed 64-bit so it fits a BIGINT column. TEXT is unsalted (what earlier versions stored).
+    salted = piece if kind is Kind.TEXT else f"{kind.value}\x00{piece}"
     return int.from_bytes(
-        hashlib.blake2b(piece.encode(), digest_size=8).digest(), "big", signed=True
+        hashlib.blake2b(salted.encode(), digest_size=8).digest(), "big", signed=True
     )
 
 
-def fingerprints(text: str) -> set[int]:
-    """Hashes of the text's tokens (of at least MIN_TOKEN_CHARS) and consecutive token pairs."""
+def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
+    """Hashes of the text's tokens and consecutive token pairs (a record: its one token).
+
+    Every token counts, however short: a file id `13` or an account `7` is a destination too.
+    """
     toks = tokens(text)
-    out = {_hash(t) for t in toks if len(t) >= MIN_TOKEN_CHARS}
-    out.update(_hash(f"{a} {b}") for a, b in pairwise(toks))
+    if kind is Kind.RECORD:
+        return {_hash(toks[0], kind)} if len(toks) == 1 else set()
+    out = {_hash(t, kind) for t in toks}
+    out.update(_hash(f"{a} {b}", kind) for a, b in pairwise(toks))
     if len(out) > MAX_FINGERPRINTS:
         out = set(sorted(out)[:MAX_FINGERPRINTS])
     return out
 
 
-def value_fingerprints(value: str) -> tuple[list[int], bool]:
-    """The hashes a value must match, and whether it is a single token."""
+def value_fingerprints(value: str, kind: Kind = Kind.TEXT) -> tuple[list[int], bool]:
+    """The hashes of `kind` a value must match, and whether it is a single token."""
     toks = tokens(value)
     if len(toks) == 1:
-        return ([_hash(toks[0])] if len(toks[0]) >= MIN_TOKEN_CHARS else []), True
-    return [_hash(f"{a} {b}") for a, b in pairwise(toks)], False
+        return [_hash(toks[0], kind)], True
+    if kind is Kind.RECORD:
+        return [], False
+    return [_hash(f"{a} {b}", kind) for a, b in pairwise(toks)], False
+
+
+def all_value_fingerprints(value: str) -> set[int]:
+    """Every hash, of any kind, that matching `value` may need to look up."""
+    return {h for kind in Kind for h in value_fingerprints(value, kind)[0]}

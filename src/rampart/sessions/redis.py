@@ -15,7 +15,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from rampart.exceptions import SessionStoreError
-from rampart.sessions.fingerprint import value_fingerprints
+from rampart.sessions.fingerprint import all_value_fingerprints
 from rampart.sessions.store import match_taint
 
 DEFAULT_TTL_S = 7 * 24 * 3600
@@ -98,7 +98,7 @@ class RedisSessionStore:
             ) from exc
 
     def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
-        wanted = sorted({h for v in values.values() for h in value_fingerprints(v)[0]})
+        wanted = sorted({h for v in values.values() for h in all_value_fingerprints(v)})
         if not wanted:
             return {}
         try:

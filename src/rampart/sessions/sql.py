@@ -10,7 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from rampart.exceptions import SessionStoreError
-from rampart.sessions.fingerprint import value_fingerprints
+from rampart.sessions.fingerprint import all_value_fingerprints
 from rampart.sessions.store import match_taint
 from rampart.storage.database import Database
 from rampart.storage.tables import session_labels, session_taint
@@ -53,7 +53,7 @@ class SqlSessionStore:
             raise SessionStoreError(f"cannot write labels of session {session!r}: {exc}") from exc
 
     def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
-        wanted = {h for v in values.values() for h in value_fingerprints(v)[0]}
+        wanted = {h for v in values.values() for h in all_value_fingerprints(v)}
         if not wanted:
             return {}
         try:

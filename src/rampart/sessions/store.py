@@ -12,10 +12,12 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from rampart.sessions.fingerprint import PAIR_MATCH_RATIO, value_fingerprints
+from rampart.sessions.fingerprint import PAIR_MATCH_RATIO, Kind, tokens, value_fingerprints
 
 DEFAULT_MAX_SESSIONS = 100_000
 MAX_MARKS_PER_SESSION = 4096
+USER = "user"  # the one label of a value the user named
+MIN_NAMED_DIGITS = 4  # shorter numbers in the user's text do not name a value
 
 
 class SessionStore(Protocol):
@@ -55,18 +57,44 @@ class CheckMarks(Protocol):
 
 
 def match_taint(values: Mapping[str, str], lookup: Mapping[int, str]) -> dict[str, frozenset[str]]:
-    """Shared matching rule: a value carries the labels of the content its fingerprints hit."""
+    """Shared matching rule: a value carries the labels of the content it appears in.
+
+    A value appears in content of one kind when its single token, or at least PAIR_MATCH_RATIO
+    of its token pairs, are among that kind's hashes. A value the user named carries `user` and
+    nothing else; otherwise it carries the labels of the untrusted text and of the records it
+    appears in.
+    """
     out: dict[str, frozenset[str]] = {}
     for name, value in values.items():
-        wanted, single = value_fingerprints(value)
-        hits = [lookup[h] for h in wanted if h in lookup]
-        if not wanted or not hits:
+        if not _incidental(value) and _covered(value, Kind.USER, lookup):
+            out[name] = frozenset({USER})
             continue
-        if (single and len(hits) == len(wanted)) or (
-            not single and len(hits) / len(wanted) >= PAIR_MATCH_RATIO
-        ):
-            out[name] = frozenset(label for joined in hits for label in joined.split("|"))
+        found: set[str] = set()
+        for kind in (Kind.TEXT, Kind.RECORD):
+            for joined in _covered(value, kind, lookup):
+                found.update(joined.split("|"))
+        if found:
+            out[name] = frozenset(found)
     return out
+
+
+def _incidental(value: str) -> bool:
+    """A short number (`13` of "June 13") is in the user's text by chance, not as a name."""
+    toks = tokens(value)
+    return len(toks) == 1 and toks[0].isdigit() and len(toks[0]) < MIN_NAMED_DIGITS
+
+
+def _covered(value: str, kind: Kind, lookup: Mapping[int, str]) -> list[str]:
+    """The stored label sets of the `kind` hashes that cover `value`; empty if they do not."""
+    wanted, single = value_fingerprints(value, kind)
+    hits = [lookup[h] for h in wanted if h in lookup]
+    if not wanted or not hits:
+        return []
+    if (single and len(hits) == len(wanted)) or (
+        not single and len(hits) / len(wanted) >= PAIR_MATCH_RATIO
+    ):
+        return hits
+    return []
 
 
 class MemorySessionStore:

@@ -36,7 +36,8 @@ from rampart.sessions.store import MemorySessionStore
 BENCHMARK_VERSION = "v1.2"
 ATTACKS = ("important_instructions", "tool_knowledge", "ignore_previous", "direct")
 DEFENSES = ("none", "detectors", "bundle")
-MAX_ITERS = 15
+MAX_ITERS = 15  # AgentDojo's own limit, for a real model (which makes independent calls at once)
+SCRIPTED_MAX_ITERS = 40  # the scripted agent makes one call per turn; travel user_task_19 needs 18
 Progress = Callable[[int, int], None]
 
 
@@ -112,7 +113,10 @@ class _Harness:
                 SystemMessage(load_system_message(None)),
                 InitQuery(),
                 self.agent,
-                ToolsExecutionLoop([self.executor, self.agent], max_iters=MAX_ITERS),
+                ToolsExecutionLoop(
+                    [self.executor, self.agent],
+                    max_iters=MAX_ITERS if self.scripted is None else SCRIPTED_MAX_ITERS,
+                ),
             ]
         )
         pipeline.name = self.name

@@ -11,7 +11,9 @@ For each tool call in the assistant's last message:
    notice instead), `redact` passes the redacted text.
 
 Without an engine it behaves like AgentDojo's own executor (the "no defense" baseline). All runs
-of one task share one Rampart session, so labels from earlier results shape later decisions.
+of one task share one Rampart session, so labels from earlier results shape later decisions; the
+user's request enters that session first (an `input` event), as it does through the gateway, so
+values the user named are known as the user's.
 """
 
 from __future__ import annotations
@@ -79,7 +81,10 @@ class RampartToolsExecutor(BasePipelineElement):  # type: ignore[misc]  # untype
         if not calls:
             return query, runtime, env, messages, extra_args
         extra_args = dict(extra_args)
-        session = extra_args.setdefault(SESSION_KEY, f"agentdojo-{uuid.uuid4().hex[:12]}")
+        session = extra_args.get(SESSION_KEY)
+        if session is None:
+            session = extra_args[SESSION_KEY] = f"agentdojo-{uuid.uuid4().hex[:12]}"
+            self._start(session, query)
         names = {tool.name for tool in runtime.functions.values()}
         results: list[ChatMessage] = []
         kept: list[Any] = []
@@ -111,6 +116,11 @@ class RampartToolsExecutor(BasePipelineElement):  # type: ignore[misc]  # untype
             assistant["tool_calls"] = kept
             head[-1] = assistant
         return query, runtime, env, [*head, *results], extra_args
+
+    def _start(self, session: str, query: str) -> None:
+        """The user's request enters the session: what the user named is the user's."""
+        if self.engine is not None and query:
+            self.engine.evaluate(Event(Stage.INPUT, AGENT, session, text=query))
 
     def _authorize(self, session: str, tool: str, args: dict[str, Any]) -> str | None:
         if self.engine is None:
