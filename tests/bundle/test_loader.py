@@ -58,6 +58,15 @@ def test_bad_threshold_type_is_located(bundle_copy: Path) -> None:
     assert "'high'" in issues[0].message
 
 
+def test_record_fields_on_trusted_results_are_refused(bundle_copy: Path) -> None:
+    """Record fields lower taint on untrusted results; on trusted ones they are a mistake."""
+    config = bundle_copy / "rampart.yaml"
+    _edit(config, "    results: trusted\n", "    results: trusted\n    record_fields: [id]\n")
+    issues = validate_bundle(bundle_copy)
+    assert 1 == len(issues) and issues[0].key.startswith("tools.search_kb")
+    assert "only apply to tools whose `results: untrusted`" in issues[0].message
+
+
 def test_unknown_key_is_reported(bundle_copy: Path) -> None:
     """A misspelt section is an error, not silently ignored."""
     config = bundle_copy / "rampart.yaml"

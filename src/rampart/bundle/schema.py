@@ -97,6 +97,12 @@ class Tool(_Model):
     # value there is labelled `record` instead of `untrusted`; all other text stays untrusted.
     record_fields: tuple[str, ...] = ()
 
+    @model_validator(mode="after")
+    def _records_need_untrusted_results(self) -> Tool:
+        if self.record_fields and self.results is not Trust.UNTRUSTED:
+            raise ValueError("`record_fields` only apply to tools whose `results: untrusted`")
+        return self
+
 
 class ModelEntry(_Model):
     """An approved model (the inventory). `principals` limits who may use it (`KIND:ID`,
