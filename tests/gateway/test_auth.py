@@ -14,7 +14,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from rampart.cli.main import app as cli
-from rampart.gateway.auth import hash_key
+from rampart.exceptions import AuthenticationError
+from rampart.gateway.auth import Authenticator, hash_key
+from rampart.model import Principal
 from rampart.storage.database import Database
 from rampart.storage.tables import api_keys
 
@@ -118,3 +120,38 @@ def test_keys_create_rejects_a_bad_principal(tmp_path: Path) -> None:
         cli, ["keys", "create", "--principal", "nobody", "--db", f"sqlite:///{tmp_path / 'k.db'}"]
     )
     assert 1 == result.exit_code
+
+
+def test_keys_list_and_revoke(tmp_path: Path) -> None:
+    """`keys list` names keys by prefix (never the key); `keys revoke PREFIX` makes the key
+    unknown to every new lookup, and `list --all` still shows it, revoked."""
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    runner = CliRunner()
+    keep = runner.invoke(cli, ["keys", "create", "--principal", "app:web", "--db", url])
+    drop = runner.invoke(cli, ["keys", "create", "--principal", "app:batch", "--db", url])
+    keep_key, drop_key = (r.stdout.strip().splitlines()[0] for r in (keep, drop))
+    listed = runner.invoke(cli, ["keys", "list", "--db", url])
+    assert 0 == listed.exit_code and drop_key[:10] in listed.stdout
+    assert drop_key not in listed.stdout and keep_key not in listed.stdout
+
+    revoked = runner.invoke(cli, ["keys", "revoke", drop_key[:10], "--db", url])
+    assert 0 == revoked.exit_code, revoked.output
+    db = Database(url)
+    auth = Authenticator(db)
+    assert Principal.parse("app:web") == auth.authenticate(keep_key)
+    with pytest.raises(AuthenticationError):
+        auth.authenticate(drop_key)
+    active = runner.invoke(cli, ["keys", "list", "--db", url]).stdout
+    everything = runner.invoke(cli, ["keys", "list", "--all", "--db", url]).stdout
+    db.dispose()
+    assert (drop_key[:10] not in active, "revoked" in everything) == (True, True)
+
+
+def test_keys_revoke_unknown_is_refused(tmp_path: Path) -> None:
+    """Revoking a key that does not exist says so with exit code 1 and changes nothing."""
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    runner = CliRunner()
+    runner.invoke(cli, ["keys", "create", "--principal", "app:web", "--db", url])
+    result = runner.invoke(cli, ["keys", "revoke", "rk_nothere", "--db", url])
+    assert 1 == result.exit_code and "no API key" in result.output
+    assert "active" in runner.invoke(cli, ["keys", "list", "--db", url]).stdout

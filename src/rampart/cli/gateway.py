@@ -1,4 +1,4 @@
-"""`rampart serve`, `rampart mock-model` and `rampart keys create`."""
+"""`rampart serve`, `rampart mock-model` and `rampart keys create|list|revoke`."""
 
 from __future__ import annotations
 
@@ -90,6 +90,48 @@ def create_key(
         report_error(exc)
     typer.echo(key)
     typer.echo(f"API key for {who} created. It is shown only once: store it now.", err=True)
+
+
+@keys_app.command("list")
+def list_keys(
+    all_keys: Annotated[bool, typer.Option("--all", help="Include revoked keys.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List API keys by id and prefix (the keys themselves are never stored)."""
+    from rampart.gateway.keys import list_api_keys
+    from rampart.storage.database import Database
+
+    try:
+        keys = list_api_keys(Database(db), include_revoked=all_keys)
+    except RampartError as exc:
+        report_error(exc)
+    for k in keys:
+        state = "revoked" if k.revoked else "active"
+        typer.echo(f"{k.id}  {k.prefix}  {k.principal}  {state}  {k.created_at}  {k.name}")
+    if not keys:
+        typer.echo("no API keys", err=True)
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    key: Annotated[str, typer.Argument(help="The key's id or prefix, as `keys list` shows.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke an API key; running gateways refuse it within 30 seconds."""
+    from rampart.gateway.auth import CACHE_TTL_S
+    from rampart.gateway.keys import revoke_api_key
+    from rampart.storage.database import Database
+
+    try:
+        info = revoke_api_key(Database(db), key)
+    except InputError as exc:
+        fail(str(exc))
+    except RampartError as exc:
+        report_error(exc)
+    typer.echo(
+        f"revoked {info.prefix} ({info.principal}); running gateways refuse it within "
+        f"{CACHE_TTL_S:.0f} s"
+    )
 
 
 def register(app: typer.Typer) -> None:
