@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from rampart.bundle.gateway import JwtConfig
 from rampart.cli.main import app as cli
 from rampart.exceptions import AuthenticationError
-from rampart.gateway.auth import Authenticator, hash_key
+from rampart.gateway import auth as auth_module
+from rampart.gateway.auth import Authenticator, hash_key, load_jwks
 from rampart.model import Principal
 from rampart.storage.database import Database
 from rampart.storage.tables import api_keys
@@ -155,3 +158,38 @@ def test_keys_revoke_unknown_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["keys", "revoke", "rk_nothere", "--db", url])
     assert 1 == result.exit_code and "no API key" in result.output
     assert "active" in runner.invoke(cli, ["keys", "list", "--db", url]).stdout
+
+
+def test_jwks_file_is_reloaded_when_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rotating the signing key takes a file write, not a restart; a broken rewrite keeps the
+    last good keys (and a key removed from the file stops working)."""
+    monkeypatch.setattr(auth_module, "JWKS_CHECK_S", 0.0)
+    old_private, old_public = _keypair("k1")
+    new_private, new_public = _keypair("k2")
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps({"keys": [old_public]}))
+    config = JwtConfig(
+        issuer="https://login.acme.example/", audience="rampart", jwks_file=str(path)
+    )
+    db = Database(f"sqlite:///{tmp_path / 'k.db'}")
+    auth = Authenticator(db, config, load_jwks(config, tmp_path))
+    old_token, new_token = (
+        _token(old_private, "k1", sub="ann"),
+        _token(new_private, "k2", sub="ann"),
+    )
+    assert Principal("user", "ann") == auth.authenticate(old_token)
+    with pytest.raises(AuthenticationError):
+        auth.authenticate(new_token)
+
+    path.write_text(json.dumps({"keys": [new_public]}))
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))  # a distinct mtime
+    assert Principal("user", "ann") == auth.authenticate(new_token)
+    with pytest.raises(AuthenticationError):
+        auth.authenticate(old_token)
+
+    path.write_text("{not a jwks")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 2_000_000_000))
+    assert Principal("user", "ann") == auth.authenticate(new_token)
+    db.dispose()

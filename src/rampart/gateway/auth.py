@@ -11,6 +11,7 @@ the principal comes from one of its claims. Anything else is an `AuthenticationE
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 import uuid
@@ -28,8 +29,11 @@ from rampart.model import Principal
 from rampart.storage.database import Database
 from rampart.storage.tables import api_keys
 
+log = logging.getLogger(__name__)
+
 KEY_PREFIX = "rk_"
 CACHE_TTL_S = 30.0
+JWKS_CHECK_S = 5.0  # how often the JWKS file is checked for a change
 MAX_CACHE = 10_000
 
 
@@ -52,20 +56,56 @@ def create_api_key(db: Database, principal: Principal, *, name: str = "") -> str
     return key
 
 
-def load_jwks(config: JwtConfig, bundle_dir: Path) -> jwt.PyJWKSet:
+def load_jwks(config: JwtConfig, bundle_dir: Path) -> JwksFile:
     path = Path(config.jwks_file)
-    path = path if path.is_absolute() else bundle_dir / path
-    try:
-        return jwt.PyJWKSet.from_json(path.read_text())
-    except (OSError, jwt.PyJWTError, ValueError) as exc:
-        raise ConfigError(f"gateway.auth.jwt.jwks_file {path}: cannot load a JWKS ({exc})") from exc
+    return JwksFile(path if path.is_absolute() else bundle_dir / path)
+
+
+class JwksFile:
+    """The JWKS file, reloaded when it changes (checked at most every `JWKS_CHECK_S`), so keys
+    can be rotated without a restart. A file that fails to load at start is a `ConfigError`;
+    one that breaks later leaves the last good key set in use and says so in the log."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._mtime = self._stat()
+        self._keys = self._read()
+        self._checked = time.monotonic()
+
+    def current(self) -> jwt.PyJWKSet:
+        now = time.monotonic()
+        if now - self._checked >= JWKS_CHECK_S:
+            self._checked = now
+            mtime = self._stat()
+            if mtime != self._mtime:
+                self._mtime = mtime
+                try:
+                    self._keys = self._read()
+                    log.info("reloaded the JWKS from %s", self.path)
+                except ConfigError as exc:
+                    log.warning("%s; keeping the keys loaded before", exc)
+        return self._keys
+
+    def _stat(self) -> int | None:
+        try:
+            return self.path.stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def _read(self) -> jwt.PyJWKSet:
+        try:
+            return jwt.PyJWKSet.from_json(self.path.read_text())
+        except (OSError, jwt.PyJWTError, ValueError) as exc:
+            raise ConfigError(
+                f"gateway.auth.jwt.jwks_file {self.path}: cannot load a JWKS ({exc})"
+            ) from exc
 
 
 class Authenticator:
     """Maps a bearer credential to a principal. Key lookups are cached briefly."""
 
     def __init__(
-        self, db: Database, jwt_config: JwtConfig | None = None, jwks: jwt.PyJWKSet | None = None
+        self, db: Database, jwt_config: JwtConfig | None = None, jwks: JwksFile | None = None
     ):
         self._db = db
         self._jwt = jwt_config
@@ -143,7 +183,7 @@ class Authenticator:
 
     def _signing_key(self, kid: str | None) -> Any:
         assert self._jwks is not None
-        keys = self._jwks.keys
+        keys = self._jwks.current().keys
         if kid is not None:
             for k in keys:
                 if k.key_id == kid:
