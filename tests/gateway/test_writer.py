@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -29,14 +30,18 @@ class CountingLog(EvidenceLog):
         self.gate = threading.Event()
         self.gate.set()
         self.fail = False
+        self.connections: set[int] = set()
 
-    def append_many(self, records: Sequence[dict[str, Any]]) -> list[StoredRecord]:
+    def append_many(
+        self, records: Sequence[dict[str, Any]], *, connection: Any | None = None
+    ) -> list[StoredRecord]:
         self.gate.wait()
         self.threads.add(threading.current_thread().name)
         self.batches.append(len(records))
         if self.fail:
             raise EvidenceError("disk full")
-        return super().append_many(records)
+        self.connections.add(id(connection))
+        return super().append_many(records, connection=connection)
 
 
 def record(n: int) -> dict[str, Any]:
@@ -108,3 +113,48 @@ async def test_close_writes_what_was_handed_over_then_stops() -> None:
     await writer.write([record(3)])
     writer.close()
     assert 4 == len(list(log.iter_records()))
+
+
+def wal_frames(db: Database) -> tuple[int, int]:
+    """(frames in the WAL, frames of it already copied into the database file)."""
+    conn = db.dedicated_connection()
+    try:
+        cursor = conn.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        _, frames, done = cursor.fetchone()
+        return int(frames), int(done)
+    finally:
+        conn.close()
+
+
+async def test_sqlite_commits_reuse_one_connection_and_leave_checkpoints_to_their_thread(
+    tmp_path: Path,
+) -> None:
+    """On SQLite on disk, every batch commits on the writer's own connection, whose commits never
+    checkpoint the WAL (so no request waits for one); the checkpointer copies it on close."""
+    db = Database(f"sqlite:///{tmp_path / 'e.db'}")
+    log = CountingLog(db)
+    writer = EvidenceWriter(log)
+    for i in range(5):
+        await writer.write([record(i)])
+    assert 1 == len(log.connections) and id(None) not in log.connections
+    assert writer._conn is not None  # the thread's connection, kept between batches
+    cursor = writer._conn.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint")
+    assert (0,) == cursor.fetchone()
+    cursor.close()
+    writer.close()
+    frames, done = wal_frames(db)
+    assert frames == done
+    assert 5 == log.verify().records
+
+
+async def test_a_dedicated_connection_does_not_change_the_pools_connections(tmp_path: Path) -> None:
+    """Turning automatic checkpoints off on a dedicated connection leaves pooled ones as they
+    were: other writers of the database still checkpoint as SQLite does by default."""
+    db = Database(f"sqlite:///{tmp_path / 'e.db'}")
+    dedicated = db.dedicated_connection(autocheckpoint=False)
+    dedicated.close()
+    for _ in range(3):
+        with db.engine.connect() as conn:
+            assert 1000 == conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()

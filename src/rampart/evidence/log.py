@@ -72,16 +72,31 @@ class EvidenceLog:
         """Append one record (a dict with at least `id`); return it with its seq and hash."""
         return self.append_many([record])[0]
 
-    def append_many(self, records: Sequence[dict[str, Any]]) -> list[StoredRecord]:
-        """Append records in one transaction: all of them are written, or none."""
+    def append_many(
+        self, records: Sequence[dict[str, Any]], *, connection: Any | None = None
+    ) -> list[StoredRecord]:
+        """Append records in one transaction: all of them are written, or none.
+
+        `connection` is a DBAPI connection the caller keeps open across calls (the gateway's
+        evidence writer: `Database.dedicated_connection`); by default one is taken from the pool
+        and returned.
+        """
         for record in records:
             _check(record)
+        if connection is not None:
+            return self._commit(connection, records)
         try:
             raw = self.db.engine.raw_connection()
         except SQLAlchemyError as exc:
             raise EvidenceError(
                 f"cannot append evidence to {self.db.display_url}: {_brief(exc)}"
             ) from exc
+        try:
+            return self._commit(raw, records)
+        finally:
+            raw.close()
+
+    def _commit(self, raw: Any, records: Sequence[dict[str, Any]]) -> list[StoredRecord]:
         try:
             cursor = raw.cursor()
             try:
@@ -100,8 +115,6 @@ class EvidenceLog:
             raise EvidenceError(
                 f"cannot append evidence to {self.db.display_url}: {_brief(exc)}"
             ) from exc
-        finally:
-            raw.close()
 
     def append_in(self, conn: Connection, records: Sequence[dict[str, Any]]) -> list[StoredRecord]:
         """Append inside the caller's transaction, so a state change and its record commit

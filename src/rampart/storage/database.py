@@ -72,6 +72,29 @@ class Database:
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
 
+    @property
+    def is_sqlite_file(self) -> bool:
+        """SQLite on disk (in WAL mode), as opposed to an in-memory database."""
+        return self.is_sqlite and self.url.database not in (None, "", ":memory:")
+
+    def dedicated_connection(self, *, autocheckpoint: bool = True) -> Any:
+        """A DBAPI connection of its own, outside the pool, for one long-lived user (the
+        gateway's evidence writer) that would otherwise check one out for every transaction.
+        The caller closes it. With `autocheckpoint=False` (SQLite), its commits never run a WAL
+        checkpoint: a `WalCheckpointer` does that off the commit path."""
+        try:
+            fairy = self.engine.raw_connection()
+        except SQLAlchemyError as exc:
+            raise EvidenceError(
+                f"cannot connect to {self.display_url}: {_first_line(exc)}"
+            ) from exc
+        fairy.detach()  # closed by its user, never handed back to the pool
+        if self.is_sqlite and not autocheckpoint:
+            cursor = fairy.cursor()
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+            cursor.close()
+        return fairy
+
     def dispose(self) -> None:
         self.engine.dispose()
 
