@@ -67,11 +67,15 @@ class Engine:
         *,
         evidence: EvidenceLog | None = None,
         sessions: SessionStore | None = None,
+        authorizer: Authorizer | None = None,
     ):
         self.bundle = bundle
         self.evidence = evidence
         self.sessions: SessionStore = sessions if sessions is not None else MemorySessionStore()
-        self.authorizer = Authorizer(bundle.policies, bundle.config)
+        # Callers may pass one built for this bundle (the gateway's caches results).
+        self.authorizer = (
+            authorizer if authorizer is not None else Authorizer(bundle.policies, bundle.config)
+        )
         self._controls: dict[Stage, list[BuiltControl]] = {
             stage: [c for c in bundle.controls if c.applies_to(stage)] for stage in Stage
         }
