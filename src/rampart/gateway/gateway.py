@@ -25,6 +25,7 @@ from rampart.engine import Engine
 from rampart.exceptions import AccessDenied, ConfigError, RampartError, UpstreamError
 from rampart.gateway.approvals import ApprovalHolds
 from rampart.gateway.auth import Authenticator, load_jwks
+from rampart.gateway.authz_cache import CachedAuthorizer
 from rampart.gateway.context import BufferedEvidence, RequestContext, collecting, stop_collecting
 from rampart.gateway.holds import HoldQueue
 from rampart.gateway.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -82,8 +83,13 @@ class Gateway:
         self.sessions = sessions
         self.marks: CheckMarks | None = sessions if isinstance(sessions, CheckMarks) else None
         self._offload = not isinstance(sessions, MemorySessionStore)
-        self.engine = Engine(bundle, evidence=self.evidence, sessions=sessions)
-        self.probe_engine = Engine(bundle, evidence=None, sessions=sessions)  # stream windows
+        authorizer = CachedAuthorizer(bundle.policies, bundle.config)
+        self.engine = Engine(
+            bundle, evidence=self.evidence, sessions=sessions, authorizer=authorizer
+        )
+        self.probe_engine = Engine(  # stream windows
+            bundle, evidence=None, sessions=sessions, authorizer=authorizer
+        )
         jwt_config = self.config.auth.jwt
         jwks = load_jwks(jwt_config, bundle.path) if jwt_config else None
         self.auth = Authenticator(self.db, jwt_config, jwks)
