@@ -59,17 +59,27 @@ async def read_json(request: Request, limit: int) -> Any:
         if size > limit:
             raise RequestTooLarge(f"request body exceeds the limit of {limit} bytes")
         chunks.append(chunk)
+    raw = b"".join(chunks)
     try:
-        body = json.loads(b"".join(chunks))
+        body = json.loads(raw)
     except ValueError as exc:
         raise InputError(f"request body is not valid JSON: {exc}") from None
-    try:  # JSON escapes can smuggle lone surrogates, which no evidence record can store
+    if not may_hold_surrogates(raw):
+        return body
+    try:  # lone surrogates cannot be stored in any evidence record
         json.dumps(body, ensure_ascii=False).encode()
     except UnicodeEncodeError as exc:
         raise InputError(
             f"request body holds invalid Unicode (a lone surrogate at {exc.start})"
         ) from None
     return body
+
+
+def may_hold_surrogates(raw: bytes) -> bool:
+    """Whether `json.loads(raw)` can produce a lone surrogate: only from a `\\u` escape, from
+    UTF-8 bytes that begin with 0xED (which `json.loads` decodes with `surrogatepass`), or from
+    text in UTF-16 or UTF-32. Other bodies skip the check (it costs a second encoding)."""
+    return b"\\u" in raw or b"\xed" in raw or json.detect_encoding(raw) != "utf-8"
 
 
 def estimate_tokens(req: ChatRequest) -> int:
