@@ -41,6 +41,12 @@ _CONFUSABLE_PAIRS = (
 )
 _CONFUSABLES = str.maketrans({pair[0]: pair[1] for pair in _CONFUSABLE_PAIRS.split()})
 _LEET = str.maketrans("0134578@$|!", "oieastbasii")
+# Word characters of the leet-folded text: a-z, 0-9 and every code point from 192 up (the last
+# entry stands for all of those: lookups clip to it).
+_WORD_CHAR = np.zeros(193, dtype=bool)
+_WORD_CHAR[ord("a") : ord("z") + 1] = True
+_WORD_CHAR[ord("0") : ord("9") + 1] = True
+_WORD_CHAR[192] = True
 
 
 def _powers(base: np.uint64, count: int) -> npt.NDArray[np.uint64]:
@@ -89,7 +95,13 @@ class Features:
 
 def _finish(h: npt.NDArray[np.uint64], salt: np.uint64) -> npt.NDArray[np.int64]:
     with np.errstate(over="ignore"):
-        mixed = (h ^ salt) * _MIX
+        return _index(h ^ salt)
+
+
+def _index(salted: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+    """Feature indices of salted hashes (elementwise, so one call may cover every n-gram size)."""
+    with np.errstate(over="ignore"):
+        mixed = salted * _MIX
     idx = (mixed >> _SHIFT).astype(np.int64)
     # Keep hashed features off the slots reserved for length buckets and heuristics.
     return np.where(idx >= LENGTH_BASE, idx - RESERVED, idx)
@@ -101,8 +113,11 @@ def featurise(text: str) -> Features:
     if len(norm) > MAX_SEGMENT:
         norm = norm[:MAX_SEGMENT]
     n = len(norm)
-    codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    indices: list[npt.NDArray[np.int64]] = []
+    raw = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
+    codes = raw.astype(np.uint64)
+    # Salted hashes of every hashed feature, mixed into indices in one pass at the end (the mix
+    # is elementwise, so this is the same as mixing each n-gram size on its own, only cheaper).
+    salted: list[npt.NDArray[np.uint64]] = []
     positions: list[npt.NDArray[np.int64]] = []
     with np.errstate(over="ignore"):
         # Rolling: the hash of an (n+1)-gram extends the n-gram's, so each size costs one pass.
@@ -113,25 +128,25 @@ def featurise(text: str) -> Features:
                 break
             h = h[: n - size + 1] * _P + codes[size - 1 :]
             if size in CHAR_NGRAMS:
-                indices.append(_finish(h, _SALTS[size]))
+                salted.append(h ^ _SALTS[size])
                 positions.append(every[: n - size + 1])
         leet = norm.translate(_LEET)
-        lcodes = np.frombuffer(leet.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        word = (
-            ((lcodes >= 97) & (lcodes <= 122)) | ((lcodes >= 48) & (lcodes <= 57)) | (lcodes >= 192)
-        )
+        lraw = raw if leet == norm else np.frombuffer(leet.encode("utf-32-le"), dtype=np.uint32)
+        word = np.take(_WORD_CHAR, lraw, mode="clip")
         if word.any():
+            lcodes = codes if lraw is raw else lraw.astype(np.uint64)
             edges = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
             starts = np.flatnonzero(edges == 1)
             ends = np.flatnonzero(edges == -1)
             prefix = np.concatenate(([np.uint64(0)], np.cumsum(lcodes * _POW[:n], dtype=np.uint64)))
             words = (prefix[ends] - prefix[starts]) * _INV_POW[starts]
-            indices.append(_finish(words, _SALTS[1]))
+            salted.append(words ^ _SALTS[1])
             positions.append(starts.astype(np.int64))
             if len(words) > 1:
                 pairs = words[:-1] * _MIX + words[1:]
-                indices.append(_finish(pairs, _SALTS[2]))
+                salted.append(pairs ^ _SALTS[2])
                 positions.append(starts[:-1].astype(np.int64))
+    indices = [_index(np.concatenate(salted))] if salted else []
     matches = match_heuristics(norm)
     if matches:
         indices.append(np.array([HEURISTIC_BASE + slot for slot, _ in matches], dtype=np.int64))
