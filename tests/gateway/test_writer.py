@@ -127,26 +127,67 @@ def wal_frames(db: Database) -> tuple[int, int]:
         conn.close()
 
 
-async def test_sqlite_commits_reuse_one_connection_and_leave_checkpoints_to_their_thread(
-    tmp_path: Path,
-) -> None:
-    """On SQLite on disk, every batch commits on the writer's own connection, whose commits never
-    checkpoint the WAL (so no request waits for one); the checkpointer copies it on close."""
+def pragma(conn: Any, name: str) -> int:
+    cursor = conn.cursor()
+    try:
+        cursor.execute(f"PRAGMA {name}")
+        return int(cursor.fetchone()[0])
+    finally:
+        cursor.close()
+
+
+async def test_a_lone_request_commits_on_the_event_loop(tmp_path: Path) -> None:
+    """On SQLite on disk, a request with nothing else in flight is committed before `write`
+    returns, on the caller's thread and connection (no hand-over); that connection never waits
+    for SQLite's lock nor checkpoints; the checkpointer copies the WAL on close."""
     db = Database(f"sqlite:///{tmp_path / 'e.db'}")
     log = CountingLog(db)
     writer = EvidenceWriter(log)
     for i in range(5):
         await writer.write([record(i)])
-    assert 1 == len(log.connections) and id(None) not in log.connections
-    assert writer._conn is not None  # the thread's connection, kept between batches
-    cursor = writer._conn.cursor()
-    cursor.execute("PRAGMA wal_autocheckpoint")
-    assert (0,) == cursor.fetchone()
-    cursor.close()
+        assert [f"r{n}" for n in range(i + 1)] == [r.id for r in log.iter_records()]
+    assert writer._thread is None
+    assert {threading.current_thread().name} == log.threads and 1 == len(log.connections)
+    assert (0, 0) == (pragma(writer._inline, "wal_autocheckpoint"), pragma(writer._inline, "busy_timeout"))  # fmt: skip
     writer.close()
     frames, done = wal_frames(db)
     assert frames == done
     assert 5 == log.verify().records
+
+
+async def test_a_locked_database_sends_requests_to_the_thread(tmp_path: Path) -> None:
+    """While another connection holds SQLite's write lock, the event loop is never blocked: the
+    lone request goes to the writer thread (which waits for the lock), requests arriving
+    meanwhile queue behind it, and all commit, in order, once the lock is released."""
+    db = Database(f"sqlite:///{tmp_path / 'e.db'}")
+    log = CountingLog(db)
+    writer = EvidenceWriter(log)
+    await writer.write([record(0)])  # inline
+    holder = db.dedicated_connection()
+    holder.cursor().execute("BEGIN IMMEDIATE")
+    first = asyncio.create_task(writer.write([record(1)]))
+    await asyncio.sleep(0.05)  # the loop runs while the lock is held
+    rest = [asyncio.create_task(writer.write([record(n)])) for n in (2, 3)]
+    await asyncio.sleep(0.05)
+    assert not first.done() and not any(t.done() for t in rest)
+    holder.rollback()
+    holder.close()
+    await asyncio.gather(first, *rest)
+    assert "rampart-evidence-writer" in log.threads
+    writer.close()
+    assert ["r0", "r1", "r2", "r3"] == [r.id for r in log.iter_records()]
+    assert 4 == log.verify().records
+
+
+async def test_a_failed_inline_commit_fails_the_request(tmp_path: Path) -> None:
+    """No evidence, no answer on the inline path too: the error reaches the request."""
+    log = CountingLog(Database(f"sqlite:///{tmp_path / 'e.db'}"))
+    log.fail = True
+    writer = EvidenceWriter(log)
+    with pytest.raises(EvidenceError):
+        await writer.write([record(0)])
+    writer.close()
+    assert [] == list(log.iter_records())
 
 
 async def test_a_dedicated_connection_does_not_change_the_pools_connections(tmp_path: Path) -> None:

@@ -77,11 +77,14 @@ class Database:
         """SQLite on disk (in WAL mode), as opposed to an in-memory database."""
         return self.is_sqlite and self.url.database not in (None, "", ":memory:")
 
-    def dedicated_connection(self, *, autocheckpoint: bool = True) -> Any:
+    def dedicated_connection(
+        self, *, autocheckpoint: bool = True, busy_timeout_s: float | None = None
+    ) -> Any:
         """A DBAPI connection of its own, outside the pool, for one long-lived user (the
         gateway's evidence writer) that would otherwise check one out for every transaction.
         The caller closes it. With `autocheckpoint=False` (SQLite), its commits never run a WAL
-        checkpoint: a `WalCheckpointer` does that off the commit path."""
+        checkpoint: a `WalCheckpointer` does that off the commit path. `busy_timeout_s`
+        (SQLite) replaces how long it waits for another connection's lock; 0 fails at once."""
         try:
             fairy = self.engine.raw_connection()
         except SQLAlchemyError as exc:
@@ -89,9 +92,12 @@ class Database:
                 f"cannot connect to {self.display_url}: {_first_line(exc)}"
             ) from exc
         fairy.detach()  # closed by its user, never handed back to the pool
-        if self.is_sqlite and not autocheckpoint:
+        if self.is_sqlite and (not autocheckpoint or busy_timeout_s is not None):
             cursor = fairy.cursor()
-            cursor.execute("PRAGMA wal_autocheckpoint=0")
+            if not autocheckpoint:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
+            if busy_timeout_s is not None:
+                cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
             cursor.close()
         return fairy
 
