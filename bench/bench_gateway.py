@@ -11,7 +11,9 @@ Then, from one asyncio client in this process:
   (the difference is Rampart's added latency);
 - streaming time to first token: direct vs Rampart (Rampart holds back a window of output until
   it is scanned, so on a short answer the first token arrives with the last);
-- throughput (requests/s at concurrency 64): Rampart (guards on) vs LiteLLM (no guards).
+- throughput (requests/s at concurrency 64): Rampart (guards on) vs LiteLLM (no guards);
+- CPU time per request of each server process at concurrency 1 and 64 (Linux: from /proc), the
+  figure to compare changes by when other work shares the machine and wall-clock is noisy.
 
 All servers and the client share this machine's cores; figures are for comparison, not absolutes.
 """
@@ -94,6 +96,16 @@ def bench_bundle(tmp: Path) -> Path:
     }
     (target / "rampart.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return target
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of process `pid` so far (Linux), or None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -196,20 +208,27 @@ def row(name: str, *cells: str) -> str:
 
 
 async def measure(
-    targets: dict[str, tuple[str, dict[str, str]]], quick: bool
+    targets: dict[str, tuple[str, dict[str, str], int | None]], quick: bool
 ) -> dict[str, dict[str, float]]:
     n1, n64, ntt = (100, 600, 40) if quick else (500, 4000, 200)
     results: dict[str, dict[str, float]] = {name: {} for name in targets}
-    for name, (base, headers) in targets.items():
+    for name, (base, headers, pid) in targets.items():
         print(f"measuring {name} ...", flush=True)
         url = f"{base}/chat/completions"
         conns = [await Conn.open(base) for _ in range(64)]
         plain = {"model": MODEL, "messages": [{"role": "user", "content": PROMPT}]}
         await run_load(64, 256, caller(conns, url, headers, plain))  # warm up
+        cpu0 = cpu_seconds(pid)
         lat1, _ = await run_load(1, n1, caller(conns, url, headers, plain))
+        cpu1 = cpu_seconds(pid)
         lat64, wall64 = await run_load(64, n64, caller(conns, url, headers, plain))
+        cpu64 = cpu_seconds(pid)
         results[name].update(p50_1=pct(lat1, 0.5), p99_1=pct(lat1, 0.99), p50_64=pct(lat64, 0.5),
                              p99_64=pct(lat64, 0.99), rps=n64 / wall64)  # fmt: skip
+        if cpu0 is not None and cpu1 is not None and cpu64 is not None:
+            results[name].update(
+                cpu_1=(cpu1 - cpu0) / n1 * 1000, cpu_64=(cpu64 - cpu1) / n64 * 1000
+            )
         if name != "litellm":
             for key, content in (("ttft_short", PROMPT), ("ttft_long", LONG_ANSWER)):
                 body = {
@@ -233,7 +252,9 @@ def report(results: dict[str, dict[str, float]]) -> None:
     for key, label in [("p50_1", "non-streaming p50, concurrency 1 (ms)"), ("p99_1", "non-streaming p99, concurrency 1 (ms)"),
                        ("p50_64", "non-streaming p50, concurrency 64 (ms)"), ("p99_64", "non-streaming p99, concurrency 64 (ms)"),
                        ("ttft_short", "stream TTFT p50, 72-char answer (ms)"), ("ttft_long", "stream TTFT p50, 1.5k-char answer (ms)"),
-                       ("rps", "throughput at concurrency 64 (req/s)")]:  # fmt: skip
+                       ("rps", "throughput at concurrency 64 (req/s)"),
+                       ("cpu_1", "server CPU per request, concurrency 1 (ms)"),
+                       ("cpu_64", "server CPU per request, concurrency 64 (ms)")]:  # fmt: skip
         print(row(label, *(f"{results[n][key]:.2f}" if key in results[n] else "-" for n in names)))
     direct, guarded = results["mock direct"], results["rampart"]
     print()
@@ -268,10 +289,10 @@ def main() -> int:
         procs.append(subprocess.Popen([rampart, "serve", str(bench_bundle(tmp)), "--port", str(gw_port), "--db", db,
                                        "--upstream", f"http://{HOST}:{mock_port}/v1", "--log-level", "warning"]))  # fmt: skip
         wait_ready(f"http://{HOST}:{gw_port}/readyz", procs[-1])
-        targets = {
-            "mock direct": (f"http://{HOST}:{mock_port}/v1", {}),
-            "rampart": (f"http://{HOST}:{gw_port}/v1", {"authorization": f"Bearer {key}"}),
-        }
+        targets: dict[str, tuple[str, dict[str, str], int | None]] = {
+            "mock direct": (f"http://{HOST}:{mock_port}/v1", {}, procs[0].pid),
+            "rampart": (f"http://{HOST}:{gw_port}/v1", {"authorization": f"Bearer {key}"}, procs[1].pid),
+        }  # fmt: skip
         binary = None if args.no_litellm else ensure_litellm()
         if binary is not None:
             lite_port = free_port()
@@ -289,6 +310,7 @@ def main() -> int:
             targets["litellm"] = (
                 f"http://{HOST}:{lite_port}/v1",
                 {"authorization": f"Bearer {master}"},
+                procs[-1].pid,
             )
         print(
             f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, servers: {', '.join(targets)}"
