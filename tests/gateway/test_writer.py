@@ -199,3 +199,29 @@ async def test_a_dedicated_connection_does_not_change_the_pools_connections(tmp_
     for _ in range(3):
         with db.engine.connect() as conn:
             assert 1000 == conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+
+
+async def test_event_loops_in_several_threads_share_one_writer(tmp_path: Path) -> None:
+    """Loops in other threads writing at once (each may commit inline) lose nothing and keep
+    the chain linear."""
+    db = Database(f"sqlite:///{tmp_path / 'e.db'}")
+    log = EvidenceLog(db)
+    writer = EvidenceWriter(log)
+
+    def loop_thread(base: int) -> None:
+        async def main() -> None:
+            for i in range(50):
+                await writer.write([record(base + i)])
+
+        asyncio.run(main())
+
+    threads = [threading.Thread(target=loop_thread, args=(k * 1000,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writer.close()
+    assert 200 == log.verify().records
+    assert {f"r{k * 1000 + i}" for k in range(4) for i in range(50)} == {
+        r.id for r in log.iter_records()
+    }

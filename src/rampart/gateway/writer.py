@@ -55,11 +55,16 @@ class EvidenceWriter:
         self._checkpointer = WalCheckpointer(db) if self._dedicated else None
         self._conn: Any = None  # the writer thread's own connection (SQLite on disk)
         self._inline: Any = None  # the event loop's, for lone requests (never waits for a lock)
+        self._inline_lock = threading.Lock()
 
     async def write(self, records: list[dict[str, Any]]) -> None:
         """Append `records` (in order, together); return once they are committed."""
-        if self._dedicated and not self._outstanding and self._commit_inline(records):
-            return
+        if self._dedicated and not self._outstanding and self._inline_lock.acquire(blocking=False):
+            try:  # the lock: another event loop's thread may be committing inline right now
+                if self._commit_inline(records):
+                    return
+            finally:
+                self._inline_lock.release()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         self._ensure_thread()
