@@ -30,7 +30,6 @@ from rampart.labels import (
     UNTRUSTED_LINK,
     arg_pieces,
     classify_args,
-    flat_args,
     origin_labels,
     record_labels,
 )
@@ -218,9 +217,9 @@ class Engine:
 
     def _arg_labels(self, event: Event) -> dict[str, set[str]]:
         assert event.tool_call is not None
-        args = flat_args(event.tool_call.arguments)
-        out = classify_args(args, self.bundle.config)
         pieces = arg_pieces(event.tool_call.arguments)
+        whole = {key: p.value for key, p in pieces.items() if key == p.arg}
+        out = classify_args(whole, self.bundle.config)
         found = self.sessions.taint_of(event.session, {k: p.value for k, p in pieces.items()})
         for key, labels in found.items():
             piece = pieces[key]

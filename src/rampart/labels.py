@@ -80,8 +80,9 @@ class Piece:
 
 
 def arg_pieces(arguments: Mapping[str, Any]) -> dict[str, Piece]:
-    """Each argument whole; each item of a list argument on its own (a recipient list is as
-    tainted as its worst address); each link or address written inside a longer text."""
+    """Each argument whole (keyed by its name; nested values as compact JSON, bounded in size);
+    each item of a list argument on its own (a recipient list is as tainted as its worst
+    address); each link or address written inside a longer text."""
     out: dict[str, Piece] = {}
     for name, value in arguments.items():
         name = str(name)
@@ -108,11 +109,6 @@ def _is_link(text: str) -> bool:
 def _text(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text[:MAX_ARG_CHARS]
-
-
-def flat_args(arguments: Mapping[str, Any]) -> dict[str, str]:
-    """Each argument as text (nested values as compact JSON), bounded in size."""
-    return {str(name): _text(value) for name, value in arguments.items()}
 
 
 def classify_args(args: Mapping[str, str], config: BundleConfig) -> dict[str, set[str]]:
