@@ -7,7 +7,8 @@ running gateway honours it within `auth.CACHE_TTL_S` seconds (keys are cached th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,12 +28,15 @@ class KeyInfo:
     revoked: bool
 
 
+_COLUMNS = (
+    api_keys.c.id, api_keys.c.prefix, api_keys.c.principal, api_keys.c.name,
+    api_keys.c.created_at, api_keys.c.revoked,
+)  # fmt: skip
+
+
 def list_api_keys(db: Database, *, include_revoked: bool = False) -> list[KeyInfo]:
     """Every key (never the key itself: only its prefix), oldest first."""
-    query = select(
-        api_keys.c.id, api_keys.c.prefix, api_keys.c.principal, api_keys.c.name,
-        api_keys.c.created_at, api_keys.c.revoked,
-    ).order_by(api_keys.c.created_at, api_keys.c.id)  # fmt: skip
+    query = select(*_COLUMNS).order_by(api_keys.c.created_at, api_keys.c.id)
     if not include_revoked:
         query = query.where(api_keys.c.revoked == 0)
     try:
@@ -40,7 +44,7 @@ def list_api_keys(db: Database, *, include_revoked: bool = False) -> list[KeyInf
             rows = conn.execute(query).all()
     except SQLAlchemyError as exc:
         raise EvidenceError(f"cannot read API keys from {db.display_url}: {exc}") from exc
-    return [KeyInfo(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+    return [_info(r) for r in rows]
 
 
 def revoke_api_key(db: Database, id_or_prefix: str) -> KeyInfo:
@@ -51,11 +55,15 @@ def revoke_api_key(db: Database, id_or_prefix: str) -> KeyInfo:
     match = or_(api_keys.c.id == wanted, api_keys.c.prefix == wanted)
     try:
         with db.engine.begin() as conn:
-            ids = [str(r[0]) for r in conn.execute(select(api_keys.c.id).where(match))]
-            if len(ids) != 1:
-                problem = "no API key" if not ids else f"{len(ids)} API keys"
+            rows = conn.execute(select(*_COLUMNS).where(match)).all()
+            if len(rows) != 1:
+                problem = "no API key" if not rows else f"{len(rows)} API keys"
                 raise InputError(f"{problem} with id or prefix {wanted!r}; see `rampart keys list`")
-            conn.execute(update(api_keys).where(api_keys.c.id == ids[0]).values(revoked=1))
+            conn.execute(update(api_keys).where(api_keys.c.id == rows[0][0]).values(revoked=1))
     except SQLAlchemyError as exc:
         raise EvidenceError(f"cannot revoke the API key in {db.display_url}: {exc}") from exc
-    return next(k for k in list_api_keys(db, include_revoked=True) if k.id == ids[0])
+    return replace(_info(rows[0]), revoked=True)
+
+
+def _info(row: Any) -> KeyInfo:
+    return KeyInfo(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
