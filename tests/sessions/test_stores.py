@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rampart.lifecycle.shadow import OverlaySessionStore
 from rampart.sessions.fingerprint import Kind, fingerprints
 from rampart.sessions.sql import SqlSessionStore
 from rampart.sessions.store import USER, MemorySessionStore, SessionStore
@@ -116,3 +117,22 @@ def test_kinds_do_not_collide() -> None:
     """The same token hashes differently as text, record and user content."""
     text, record, user = (fingerprints("bob@corp.example", kind) for kind in Kind)
     assert 3 == len(text | record | user) and len(text) == 1
+
+
+def test_shadow_overlay_keeps_user_precedence() -> None:
+    """A shadow candidate reading the live session through its overlay sees the same provenance:
+    the user's value stays the user's; other labels from both stores add up."""
+    base, overlay = MemorySessionStore(), MemorySessionStore()
+    base.add("s", ["user"], dict.fromkeys(fingerprints("mail ann@shop.example", Kind.USER), USER))
+    base.add(
+        "s", ["untrusted"], dict.fromkeys(fingerprints("carl@evil.example"), "untrusted|tool:a")
+    )
+    page = "ann@shop.example carl@evil.example"
+    overlay.add("s", ["untrusted"], dict.fromkeys(fingerprints(page), "untrusted|tool:b"))
+    found = OverlaySessionStore(base, overlay).taint_of(
+        "s", {"to": "ann@shop.example", "cc": "carl@evil.example"}
+    )
+    assert {
+        "to": frozenset({"user"}),
+        "cc": frozenset({"untrusted", "tool:a", "tool:b"}),
+    } == found

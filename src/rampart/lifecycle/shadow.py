@@ -19,7 +19,7 @@ from rampart.evidence.log import EvidenceLog
 from rampart.evidence.record import utc_now
 from rampart.lifecycle.active import BundleSource
 from rampart.model import Decision, Event
-from rampart.sessions.store import USER, MemorySessionStore, SessionStore
+from rampart.sessions.store import MemorySessionStore, SessionStore, merge_taint
 
 KIND_SHADOW = "shadow_decision"
 
@@ -42,10 +42,7 @@ class OverlaySessionStore:
     def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
         out = dict(self.base.taint_of(session, values))
         for name, labels in self.overlay.taint_of(session, values).items():
-            if USER in labels or USER in out.get(name, ()):
-                out[name] = frozenset({USER})  # a value the user named is the user's
-            else:
-                out[name] = out.get(name, frozenset()) | labels
+            out[name] = merge_taint(out.get(name, frozenset()), labels)
         return out
 
 

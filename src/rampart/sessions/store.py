@@ -78,6 +78,11 @@ def match_taint(values: Mapping[str, str], lookup: Mapping[int, str]) -> dict[st
     return out
 
 
+def merge_taint(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
+    """One value's labels from two stores, by the same rule: the user's if either says so."""
+    return frozenset({USER}) if USER in a or USER in b else a | b
+
+
 def _incidental(value: str) -> bool:
     """A short number (`13` of "June 13") is in the user's text by chance, not as a name."""
     toks = tokens(value)
