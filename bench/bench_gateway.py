@@ -42,7 +42,21 @@ VENV_BIN = Path(sys.executable).parent
 LITELLM_VENV = ROOT / "bench" / ".venv-litellm"
 HOST = "127.0.0.1"
 MODEL = "gpt-4o-mini"
-PROMPT = "Hello, could you tell me the status of my order? It was placed last week."
+# Requests cycle through distinct prompts, as real traffic does: detector scores differ from one
+# request to the next, so no cache keyed by content or score can flatter the figures.
+TOPICS = [
+    "could you tell me the status of my order? It was placed last week.",
+    "I was charged twice for the same parcel, can you check what happened?",
+    "my tracking number stopped updating three days ago, is it lost?",
+    "how do I change the delivery address on an order that has not shipped yet?",
+    "the invoice I got has the wrong company name on it, can you fix it?",
+    "can I return a jacket that I bought in the weekend sale?",
+    "what is your refund policy for items that arrived damaged?",
+    "I forgot my password and the reset email never arrives.",
+]
+NAMES = ["Hello", "Hi there", "Good morning", "Hey", "Hi team", "Dear support", "Hello again", "Hi"]
+PROMPTS = [f"{name}, {topic} (ref {7 * i + 3})" for i, (name, topic) in
+           enumerate((n, t) for n in NAMES for t in TOPICS)]  # fmt: skip
 LONG_ANSWER = "SAY " + "Your order left our warehouse and is on its way to you now. " * 25
 START_TIMEOUT_S = 120.0
 
@@ -192,12 +206,17 @@ def caller(
     conns: list[Conn],
     url: str,
     headers: dict[str, str],
-    body: dict[str, object],
+    bodies: list[dict[str, object]],
     first_token: bool = False,
 ) -> Callable[[int], Awaitable[float]]:
-    payload = json.dumps(body).encode()
+    """Each call sends the next of `bodies`, round robin."""
+    payloads = [json.dumps(body).encode() for body in bodies]
+    sent = 0
 
     async def one(worker: int) -> float:
+        nonlocal sent
+        payload = payloads[sent % len(payloads)]
+        sent += 1
         return await conns[worker].post(url, payload, headers, first_token=first_token)
 
     return one
@@ -216,7 +235,7 @@ async def measure(
         print(f"measuring {name} ...", flush=True)
         url = f"{base}/chat/completions"
         conns = [await Conn.open(base) for _ in range(64)]
-        plain = {"model": MODEL, "messages": [{"role": "user", "content": PROMPT}]}
+        plain = [{"model": MODEL, "messages": [{"role": "user", "content": p}]} for p in PROMPTS]
         await run_load(64, 256, caller(conns, url, headers, plain))  # warm up
         cpu0 = cpu_seconds(pid)
         lat1, _ = await run_load(1, n1, caller(conns, url, headers, plain))
@@ -230,14 +249,13 @@ async def measure(
                 cpu_1=(cpu1 - cpu0) / n1 * 1000, cpu_64=(cpu64 - cpu1) / n64 * 1000
             )
         if name != "litellm":
-            for key, content in (("ttft_short", PROMPT), ("ttft_long", LONG_ANSWER)):
-                body = {
-                    "model": MODEL,
-                    "stream": True,
-                    "messages": [{"role": "user", "content": content}],
-                }
+            for key, contents in (("ttft_short", PROMPTS), ("ttft_long", [LONG_ANSWER])):
+                bodies: list[dict[str, object]] = [
+                    {"model": MODEL, "stream": True, "messages": [{"role": "user", "content": c}]}
+                    for c in contents
+                ]
                 ttft, _ = await run_load(
-                    1, ntt, caller(conns, url, headers, body, first_token=True)
+                    1, ntt, caller(conns, url, headers, bodies, first_token=True)
                 )
                 results[name][key] = statistics.median(ttft)
         for conn in conns:
@@ -251,7 +269,7 @@ def report(results: dict[str, dict[str, float]]) -> None:
     print(row("", *names))
     for key, label in [("p50_1", "non-streaming p50, concurrency 1 (ms)"), ("p99_1", "non-streaming p99, concurrency 1 (ms)"),
                        ("p50_64", "non-streaming p50, concurrency 64 (ms)"), ("p99_64", "non-streaming p99, concurrency 64 (ms)"),
-                       ("ttft_short", "stream TTFT p50, 72-char answer (ms)"), ("ttft_long", "stream TTFT p50, 1.5k-char answer (ms)"),
+                       ("ttft_short", "stream TTFT p50, ~80-char answer (ms)"), ("ttft_long", "stream TTFT p50, 1.5k-char answer (ms)"),
                        ("rps", "throughput at concurrency 64 (req/s)"),
                        ("cpu_1", "server CPU per request, concurrency 1 (ms)"),
                        ("cpu_64", "server CPU per request, concurrency 64 (ms)")]:  # fmt: skip
