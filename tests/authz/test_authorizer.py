@@ -109,9 +109,28 @@ def test_monitor_forbid_changes_nothing() -> None:
     assert (Action.ALLOW, [("trial", Action.BLOCK, Mode.MONITOR)]) == _decide(text, {})
 
 
+READS_X = BASE + '@id("x-big") forbid (principal, action, resource) when { context.x > 100 };'
+WHOLE = BASE + '@id("exact") forbid (principal, action, resource) when { context == {"x": 1} };'
+
+
 def test_unrepresentable_context_fails_closed() -> None:
-    """A context Cedar cannot even parse (a float) never becomes an allow."""
-    assert Action.BLOCK == _decide(BASE, {"x": 1.5})[0]
+    """A context Cedar cannot even parse (a float) never becomes an allow: when a policy reads
+    that attribute, or reads the context whole."""
+    assert Action.BLOCK == _decide(READS_X, {"x": 1.5})[0]
+    assert Action.BLOCK == _decide(WHOLE, {"x": 1.5})[0]
+    assert Action.BLOCK == _decide(BASE + "@id(\"h\") forbid (principal, action, resource) "
+                                   'when { context has x };', {"x": 1.5})[0]  # fmt: skip
+
+
+def test_attributes_no_policy_reads_are_not_sent() -> None:
+    """Cedar sees only what the policies can read, so an unread attribute changes nothing, not
+    even by failing to parse; what is read decides as before."""
+    assert Action.ALLOW == _decide(READS_X, {"x": 5, "unread": 1.5})[0]
+    assert Action.BLOCK == _decide(READS_X, {"x": 500, "unread": 1.5})[0]
+    assert Action.BLOCK == _decide(READS_X, {"unread": 1})[0]  # x missing: the forbid errors
+    assert Action.ALLOW == _decide(WHOLE, {"x": 2})[0]
+    assert Action.BLOCK == _decide(WHOLE, {"x": 1})[0]
+    assert Action.ALLOW == _decide(WHOLE, {"x": 1, "y": 2})[0]  # whole context: nothing cut
 
 
 @pytest.mark.parametrize(

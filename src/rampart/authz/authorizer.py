@@ -25,6 +25,7 @@ from typing import Any
 
 import cedarpy
 
+from rampart.authz.context_use import context_attributes
 from rampart.bundle.cedar_source import PolicyStatement
 from rampart.bundle.schema import BundleConfig
 from rampart.exceptions import PolicyError
@@ -55,7 +56,8 @@ class _CompiledSet:
 
     def __init__(self, entries: Sequence[_Entry], *, flip_monitor_forbids: bool = False):
         self.entries = {f"p{i}": entry for i, entry in enumerate(entries)}
-        policies: dict[str, Any] = {}
+        self.policies: dict[str, Any] = {}  # Cedar JSON, by Cedar id
+        policies = self.policies
         for key, entry in self.entries.items():
             parsed = json.loads(cedarpy.policies_to_json_str(entry.statement.text))
             policy = next(iter(parsed["staticPolicies"].values()))
@@ -115,6 +117,8 @@ class Authorizer:
         self._combined = _CompiledSet(enforced + monitor, flip_monitor_forbids=True)
         self._permits = _CompiledSet([e for e in enforced if e.effect == "permit"])
         self._monitor = _CompiledSet(monitor)
+        # Every compiled policy is in `combined` (monitor forbids flipped, which reads nothing).
+        self._reads = context_attributes(self._combined.policies.values())
         try:
             self._entities = cedarpy.Entities.from_json_str(json.dumps(bundle_entities(config)))
         except ValueError as exc:
@@ -131,11 +135,18 @@ class Authorizer:
             "principal": {"type": principal.cedar_type, "id": principal.id},
             "action": {"type": "Action", "id": action},
             "resource": {"type": resource[0], "id": resource[1]},
-            "context": dict(context),
+            "context": self.visible(context),
         }
         reasons = self._decide(request)
         enforced = [r.action for r in reasons if r.enforced]
         return AuthzResult(Action.strictest(enforced), tuple(reasons))
+
+    def visible(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        """The part of `context` the policies can read (see `context_use`): Cedar's answer to
+        it is the same as to the whole context."""
+        if self._reads is None:
+            return dict(context)
+        return {key: value for key, value in context.items() if key in self._reads}
 
     def _decide(self, request: dict[str, Any]) -> list[Reason]:
         if self._combined.policy_set is None:

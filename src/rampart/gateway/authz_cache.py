@@ -2,10 +2,11 @@
 
 Cedar is deterministic: a decision depends only on the request (principal, action, resource,
 context) and on the policies and entities, which an `Authorizer` fixes when it is built. The
-cache key is the request exactly as Cedar receives it (the JSON `cedarpy` sends), so a hit is
-the answer Cedar would give again, reasons and errors included. Contexts are small and
-repetitive in practice (stage, session labels, finding types, detector scores in thousandths,
-tool arguments), so most decisions of a busy gateway hit. Bounded: the oldest entry goes first.
+cache key is the request exactly as Cedar receives it (the JSON `cedarpy` sends: the context cut
+down to the attributes the policies read), so a hit is the answer Cedar would give again,
+reasons and errors included. What policies read is small and repetitive in practice (session
+labels, finding types, tool arguments), so most decisions of a busy gateway hit; a bundle whose
+policies read detector scores varies with them. Bounded: the oldest entry goes first.
 """
 
 from __future__ import annotations
@@ -44,17 +45,18 @@ class CachedAuthorizer(Authorizer):
         resource: tuple[str, str],
         context: Mapping[str, Any],
     ) -> AuthzResult:
+        visible = self.visible(context)
         try:
             key = json.dumps(
-                [principal.cedar_type, principal.id, action, resource, context],
+                [principal.cedar_type, principal.id, action, resource, visible],
                 separators=(",", ":"),
             )
         except (TypeError, ValueError):  # not JSON as it stands: let Cedar's wrapper judge
-            return super().authorize(principal, action, resource, context)
+            return super().authorize(principal, action, resource, visible)
         found = self._answers.get(key)
         if found is not None:
             return found
-        result = super().authorize(principal, action, resource, context)
+        result = super().authorize(principal, action, resource, visible)
         with self._lock:
             while len(self._answers) >= self._max:
                 del self._answers[next(iter(self._answers))]

@@ -1,0 +1,66 @@
+"""Which context attributes policies read: the projection must never hide what a policy sees."""
+
+from __future__ import annotations
+
+import json
+
+import cedarpy
+import pytest
+
+from rampart.authz.context_use import context_attributes
+
+
+def _reads(text: str) -> frozenset[str] | None:
+    document = json.loads(cedarpy.policies_to_json_str(text))
+    return context_attributes(document["staticPolicies"].values())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("permit (principal, action, resource);", frozenset()),
+        (
+            'permit (principal, action, resource) when { context.labels.contains("pii") };',
+            frozenset({"labels"}),
+        ),
+        (
+            "forbid (principal, action, resource) when { context has args.amount && "
+            "context.args.amount > 5 };",
+            frozenset({"args"}),
+        ),
+        (
+            'permit (principal, action, resource) when { context["arg labels"] == [] } '
+            'unless { context.stage == "input" };',
+            frozenset({"arg labels", "stage"}),
+        ),
+        (
+            "permit (principal, action, resource) when { principal.level > 2 };",
+            frozenset(),
+        ),
+    ],
+)
+def test_attribute_uses_are_collected(text: str, expected: frozenset[str]) -> None:
+    assert expected == _reads(text)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        'context == {"x": 1}',
+        'context like "x"',
+        "[context].contains(context)",
+        "{a: context}.a has x",
+        "if true then context.x == 1 else context == {}",
+    ],
+)
+def test_whole_context_uses_cut_nothing(condition: str) -> None:
+    """Any use of `context` other than reading one named attribute reads all of it."""
+    assert _reads(f"permit (principal, action, resource) when {{ {condition} }};") is None
+
+
+def test_one_whole_use_among_many_policies_cuts_nothing() -> None:
+    text = (
+        "permit (principal, action, resource) when { context.labels == [] };\n"
+        "forbid (principal, action, resource) when { context == {} };"
+    )
+    assert _reads(text) is None
