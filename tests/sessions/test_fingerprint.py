@@ -4,6 +4,7 @@ are a format, pinned here against hashlib directly."""
 from __future__ import annotations
 
 import hashlib
+from itertools import pairwise
 
 from rampart.sessions.fingerprint import Kind, fingerprints, tokens, value_fingerprints
 
@@ -17,7 +18,7 @@ def test_text_fingerprints_are_unsalted_tokens_and_pairs() -> None:
     text = "Send it to X@Evil.example, please"
     toks = ["send", "it", "to", "x@evil.example", "please"]
     assert toks == tokens(text)
-    pairs = [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+    pairs = [f"{a} {b}" for a, b in pairwise(toks)]
     assert {_expected(p, "") for p in toks + pairs} == fingerprints(text)
 
 
