@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from rampart.authz.authorizer import Authorizer
@@ -25,6 +24,7 @@ from rampart.detectors.base import Detector
 from rampart.evidence.log import EvidenceLog
 from rampart.evidence.record import decision_record
 from rampart.exceptions import InputError
+from rampart.ids import new_id
 from rampart.labels import (
     UNTRUSTED,
     UNTRUSTED_LINK,
@@ -112,8 +112,9 @@ class Engine:
         else:
             labels = before
         scan.latency["total"] = (time.perf_counter() - started) * 1000
+        decision_id = new_id()
         decision = Decision(
-            id=str(uuid.uuid4()),
+            id=decision_id,
             action=action,
             reasons=tuple(reasons),
             findings=tuple(scan.triggered),
@@ -122,6 +123,8 @@ class Engine:
             latency_ms=scan.latency,
             redacted_text=redacted,
             scores=dict(scan.scores),
+            # Its record carries the decision's id: once appended, that is the evidence id.
+            evidence_id=None if self.evidence is None else decision_id,
         )
         if self.evidence is None:
             return decision
@@ -134,8 +137,8 @@ class Engine:
             arg_labels={k: sorted(v) for k, v in arg_labels.items()},
             extra=record_extra,
         )
-        stored = self.evidence.append(record)
-        return _with_evidence(decision, stored.id)
+        self.evidence.append(record)  # raises if it cannot be written: no decision without it
+        return decision
 
     def _subject(self, event: Event) -> str:
         """The text detectors see; a tool call is seen as its name and canonical arguments."""
@@ -302,7 +305,3 @@ def _resource(event: Event) -> tuple[str, str]:
     if event.stage is Stage.RETRIEVAL:
         return "Source", event.source or "unknown"
     return "Model", event.model or "unspecified"
-
-
-def _with_evidence(decision: Decision, evidence_id: str) -> Decision:
-    return replace(decision, id=evidence_id, evidence_id=evidence_id)

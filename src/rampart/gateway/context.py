@@ -13,13 +13,13 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from rampart.bundle.loader import Bundle
 from rampart.evidence.log import EvidenceLog, StoredRecord
 from rampart.evidence.record import RECORD_SCHEMA_VERSION, utc_now
+from rampart.ids import new_id
 from rampart.model import Action, Decision, Principal
 
 KIND_REQUEST = "gateway_request"
@@ -57,7 +57,7 @@ class RequestContext:
     """What the gateway knows about one request as it goes."""
 
     route: str
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = field(default_factory=new_id)
     started: float = field(default_factory=time.perf_counter)
     principal: Principal | None = None
     session: str = ""
