@@ -45,6 +45,7 @@ def serve(
     import uvicorn
 
     from rampart.gateway import GatewayOptions, create_app
+    from rampart.gateway.server import CorkedHttpToolsProtocol
 
     if upstream and mock:
         fail("give --upstream URL or --mock, not both")
@@ -55,8 +56,9 @@ def serve(
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call is noise
     uvicorn.run(
-        app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=DRAIN_TIMEOUT_S
-    )
+        app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
+        http=CorkedHttpToolsProtocol,
+    )  # fmt: skip
 
 
 def mock_model(
