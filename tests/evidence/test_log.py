@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import sqlite3
 import threading
 import uuid
@@ -9,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, select, text, update
 
 from rampart.evidence.log import EvidenceLog
 from rampart.evidence.record import utc_now
 from rampart.exceptions import ChainBrokenError, EvidenceError
 from rampart.storage.database import Database
+from rampart.storage.tables import evidence, evidence_head
 
 
 def _record(n: int) -> dict[str, Any]:
@@ -162,4 +166,154 @@ def test_locked_database_is_a_clear_error(tmp_path: Path) -> None:
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+    assert 0 == log.verify().records
+
+
+def _append_as_before_orjson(db: Database, record: dict[str, Any]) -> None:
+    """Append the way the log did with the standard library's encoder (`1e-05`, `NaN`)."""
+    with db.engine.begin() as conn:
+        seq, prev = conn.execute(select(evidence_head.c.seq, evidence_head.c.hash)).one()
+        body = {**record, "seq": seq + 1}
+        stored = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        digest = hashlib.sha256(f"{prev}\n{stored}".encode()).hexdigest()
+        columns = ("id", "created_at", "kind", "principal", "session", "stage", "action")
+        conn.execute(
+            insert(evidence).values(
+                seq=seq + 1, bundle_version="", record=stored, prev_hash=prev, hash=digest,
+                **{c: body[c] for c in columns},
+            )
+        )  # fmt: skip
+        conn.execute(update(evidence_head).values(seq=seq + 1, hash=digest))
+
+
+def _mixed(db: Database) -> EvidenceLog:
+    """Six records: #1-2 and #5-6 written with orjson, #3-4 as before it."""
+    log = _filled(db, 2)
+    _append_as_before_orjson(db, {**_record(3), "score": 1e-05, "text": "café ✓ 注文"})
+    _append_as_before_orjson(db, {**_record(4), "score": math.nan, "latency": 2.5e-05})
+    log.append_many([{**_record(5), "score": 1e-05, "text": "café ✓ 注文"}, _record(6)])
+    return log
+
+
+def _stored(db: Database) -> dict[int, str]:
+    with db.engine.connect() as conn:
+        return {int(r.seq): str(r.record) for r in conn.execute(select(evidence))}
+
+
+def test_records_from_both_encoders_verify(any_db: Database) -> None:
+    """A chain holding records written before orjson (tiny floats as `1e-05`, `NaN`, non-ASCII)
+    and after it verifies whole."""
+    log = _mixed(any_db)
+    stored = _stored(any_db)
+    fragments = [
+        (3, '"score":1e-05'), (3, "café ✓ 注文"), (4, '"score":NaN'),
+        (5, '"score":0.00001'), (5, "café ✓ 注文"),
+    ]  # fmt: skip
+    assert fragments == [(seq, part) for seq, part in fragments if part in stored[seq]]
+    assert 6 == log.verify().records
+
+
+@pytest.mark.parametrize(
+    ("seq", "old", "new"),
+    [
+        (3, "café", "cafe"),  # one character of a record written before orjson
+        (5, "café", "cafe"),  # one character of a record written with orjson
+        (3, "1e-05", "0.00001"),  # the same value, as orjson would write it
+        (5, "0.00001", "1e-05"),  # the same value, as the old encoder would write it
+        (4, "NaN", "null"),
+        (6, '"kind":', '"kind": '),  # a space: the same JSON, other text
+    ],
+)
+def test_any_change_to_the_stored_text_is_an_edit(
+    any_db: Database, seq: int, old: str, new: str
+) -> None:
+    """The stored text is what is hashed: any change to it, even one that parses to the same
+    values, breaks verification at that record."""
+    log = _mixed(any_db)
+    with any_db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE rampart_evidence SET record = replace(record, :old, :new) WHERE seq = :seq"
+            ),
+            {"old": old, "new": new, "seq": seq},
+        )
+    with pytest.raises(ChainBrokenError) as info:
+        log.verify()
+    assert (seq, "content does not match its hash (edited)") == (info.value.seq, info.value.problem)
+
+
+def test_mixed_chain_deletion_in_the_middle_is_detected(any_db: Database) -> None:
+    """Deleting a record written before orjson, between newer ones, names it."""
+    log = _mixed(any_db)
+    with any_db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM rampart_evidence WHERE seq = 4"))
+    with pytest.raises(ChainBrokenError) as info:
+        log.verify()
+    assert (4, "record #4 is missing (next is #5)") == (info.value.seq, info.value.problem)
+
+
+def test_mixed_chain_deleted_tail_is_detected(any_db: Database) -> None:
+    """Deleting the newest record of a mixed chain is caught by the head."""
+    log = _mixed(any_db)
+    with any_db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM rampart_evidence WHERE seq = 6"))
+    with pytest.raises(ChainBrokenError, match="log ends at #5 but its head says #6"):
+        log.verify()
+
+
+def test_mixed_chain_reordering_is_detected(any_db: Database) -> None:
+    """Swapping a record written before orjson with one written after breaks the link."""
+    log = _mixed(any_db)
+    with any_db.engine.begin() as conn:
+        rows = {
+            r.seq: r
+            for r in conn.execute(text("SELECT seq, record, hash, prev_hash FROM rampart_evidence"))
+        }
+        for a, b in ((3, 5), (5, 3)):
+            conn.execute(
+                text(
+                    "UPDATE rampart_evidence SET id = :id, record = :record, hash = :hash, "
+                    "prev_hash = :prev WHERE seq = :seq"
+                ),
+                {"id": f"tmp-{a}", "record": rows[b].record, "hash": rows[b].hash,
+                 "prev": rows[b].prev_hash, "seq": a},
+            )  # fmt: skip
+    with pytest.raises(ChainBrokenError) as info:
+        log.verify()
+    assert 3 == info.value.seq
+
+
+def test_a_record_that_is_not_an_object_is_named(sqlite_db: Database) -> None:
+    """Stored text that is JSON but not an object is a broken record, not a crash."""
+    log = _filled(sqlite_db, 3)
+    with sqlite_db.engine.begin() as conn:
+        conn.execute(text("UPDATE rampart_evidence SET record = '[2]' WHERE seq = 2"))
+    with pytest.raises(ChainBrokenError) as info:
+        log.verify()
+    assert (2, "indexed columns do not match the record") == (info.value.seq, info.value.problem)
+
+
+def test_non_finite_numbers_are_stored_as_null(sqlite_db: Database) -> None:
+    """NaN and infinities are written as JSON null (orjson's form) and the chain verifies."""
+    log = EvidenceLog(sqlite_db)
+    stored = log.append({**_record(1), "scores": [math.nan, math.inf, -math.inf, 0.5]})
+    assert [None, None, None, 0.5] == log.get(stored.id).record["scores"]  # type: ignore[union-attr]
+    assert 1 == log.verify().records
+
+
+def test_huge_integers_are_stored_exactly(sqlite_db: Database) -> None:
+    """An integer orjson refuses is written by the standard library, read back exactly and
+    verifies."""
+    log = EvidenceLog(sqlite_db)
+    stored = log.append({**_record(1), "big": 2**70, "tiny": 1e-05})
+    assert '"big":1180591620717411303424' in _stored(sqlite_db)[1]
+    assert 2**70 == log.get(stored.id).record["big"]  # type: ignore[union-attr]
+    assert 1 == log.verify().records
+
+
+def test_a_record_that_is_not_json_is_refused(sqlite_db: Database) -> None:
+    """A record neither encoder can write raises EvidenceError and writes nothing."""
+    log = EvidenceLog(sqlite_db)
+    with pytest.raises(EvidenceError, match="is not JSON"):
+        log.append({**_record(1), "when": object()})
     assert 0 == log.verify().records

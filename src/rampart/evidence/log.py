@@ -1,9 +1,10 @@
 """The append-only, hash-chained evidence log.
 
-Each record's hash covers its content, its sequence number and the previous record's hash; a
-one-row head table holds the last (seq, hash) and is locked by every append (BEGIN IMMEDIATE on
-SQLite, SELECT ... FOR UPDATE on PostgreSQL), so the chain stays linear across processes and
-replicas, and `verify` notices any edit, deletion (tail included) or reordering.
+Each record's hash covers its stored canonical text (its sequence number included) and the
+previous record's hash (see `chain`); a one-row head table holds the last (seq, hash) and is
+locked by every append (BEGIN IMMEDIATE on SQLite, SELECT ... FOR UPDATE on PostgreSQL), so the
+chain stays linear across processes and replicas, and `verify` notices any edit, deletion (tail
+included) or reordering.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from rampart.evidence.chain import GENESIS_HASH, canonical_json, link_hash
+from rampart.evidence.chain import GENESIS_HASH, canonical_bytes, link_hash
 from rampart.exceptions import ChainBrokenError, EvidenceError
 from rampart.storage.database import Database
 from rampart.storage.tables import evidence, evidence_head
@@ -135,9 +137,9 @@ class EvidenceLog:
         for record in records:
             seq += 1
             body = {**record, "seq": seq}
-            canonical = canonical_json(body)
+            canonical = canonical_bytes(body)
             digest = link_hash(prev, canonical)
-            rows.append(_row(seq, body, canonical, prev, digest))
+            rows.append(_row(seq, body, canonical.decode(), prev, digest))
             stored.append(StoredRecord(seq, str(record["id"]), body, digest))
             prev = digest
         cursor.executemany(self._sql_insert, rows)
@@ -231,12 +233,14 @@ class EvidenceLog:
                         seq, rid, "link to the previous record is broken (deleted or reordered)"
                     )
                 try:
-                    body = json.loads(row.record)
+                    body = _loads(row.record)
                 except ValueError:
                     raise ChainBrokenError(seq, rid, "content is not valid JSON") from None
-                if body.get("seq") != seq or body.get("id") != rid:
+                if not isinstance(body, dict) or body.get("seq") != seq or body.get("id") != rid:
                     raise ChainBrokenError(seq, rid, "indexed columns do not match the record")
-                if link_hash(prev, canonical_json(body)) != row.hash:
+                # The stored text itself is hashed, never a re-serialisation of `body`: records
+                # written by any encoder verify, and any change to the text changes its hash.
+                if link_hash(prev, row.record) != row.hash:
                     raise ChainBrokenError(seq, rid, "content does not match its hash (edited)")
                 prev, expected_seq, after, count = str(row.hash), seq + 1, seq, count + 1
         head = self._head()
@@ -257,6 +261,15 @@ class EvidenceLog:
         except SQLAlchemyError as exc:
             raise EvidenceError(f"cannot read evidence head: {_brief(exc)}") from exc
         return None if row is None else (int(row.seq), str(row.hash))
+
+
+def _loads(text: str) -> Any:
+    """orjson first (the fast path), then the standard library for what only it reads: the
+    `NaN` and `Infinity` tokens that records written before orjson may hold."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _check(record: dict[str, Any]) -> None:
