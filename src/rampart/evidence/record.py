@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,16 +24,17 @@ KIND_DECISION = "decision"
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    """Now, in UTC, to the microsecond: `2025-01-31T12:00:00.000000+00:00`."""
+    return datetime.now(UTC).isoformat("T", "microseconds")  # positional: keywords cost here
 
 
 def keep_content(text: str, findings: tuple[Finding, ...], policy: ContentPolicy) -> dict[str, Any]:
     """The stored form of `text` under `policy`, plus a hash of the original."""
     stored: dict[str, Any] = {"policy": policy, "sha256": hashlib.sha256(text.encode()).hexdigest()}
     if policy == "redacted":
-        stored["text"] = redact(text, findings, is_sensitive)
+        stored["text"] = redact(text, findings, is_sensitive) if findings else text
     elif policy == "full":
-        stored["text"] = redact(text, findings, is_secret)
+        stored["text"] = redact(text, findings, is_secret) if findings else text
     return stored
 
 
@@ -65,15 +67,7 @@ def decision_record(
             else None
         ),
         "source": event.source,
-        "detectors": [
-            {
-                "id": c.detector.id,
-                "version": c.detector.version,
-                "score": round(decision.scores.get(c.detector.id, 0.0), 4),
-            }
-            for c in _unique_detectors(bundle)
-            if c.detector.id in decision.scores
-        ],
+        "detectors": _detector_scores(bundle, decision.scores),
         "findings": [f.to_dict() for f in decision.findings],
         "reasons": [r.to_dict() for r in decision.reasons],
         "labels": list(decision.labels),
@@ -106,11 +100,18 @@ def _kept_arguments(name: str, kept_text: str | None) -> dict[str, Any] | None:
     return decoded if isinstance(decoded, dict) else None
 
 
-def _unique_detectors(bundle: Bundle) -> list[Any]:
+def _detector_scores(bundle: Bundle, scores: Mapping[str, float]) -> list[dict[str, Any]]:
+    """Each detector that ran, once, in bundle order (the first control using it names the
+    version), with its score to 4 places."""
+    out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    out = []
     for control in bundle.controls:
-        if control.detector.id not in seen:
-            seen.add(control.detector.id)
-            out.append(control)
+        detector = control.detector
+        did = detector.id
+        if did in scores and did not in seen:
+            seen.add(did)
+            score = scores[did]
+            # round() is the costly part and most detectors score 0: skip it there (same value).
+            rounded = score if score == 0 else round(score, 4)
+            out.append({"id": did, "version": detector.version, "score": rounded})
     return out
