@@ -66,6 +66,26 @@ def test_edited_record_is_named(any_db: Database) -> None:
     assert (3, "content does not match its hash (edited)") == (info.value.seq, info.value.problem)
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("principal", "user:someone-else"), ("action", "block"), ("session", "other"),
+     ("stage", "output"), ("kind", "request"), ("created_at", "2020-01-01T00:00:00+00:00"),
+     ("bundle_version", "v0")],
+)  # fmt: skip
+def test_an_edited_column_is_named(any_db: Database, column: str, value: str) -> None:
+    """The columns the dashboard filters on are copies of the record: editing one (to hide a
+    record from a filter) is caught even though the record and its hash are untouched."""
+    log = _filled(any_db)
+    with any_db.engine.begin() as conn:
+        conn.execute(update(evidence).where(evidence.c.seq == 4).values({column: value}))
+    with pytest.raises(ChainBrokenError) as info:
+        log.verify()
+    assert (4, "indexed columns do not match the record") == (
+        info.value.seq,
+        info.value.problem,
+    )
+
+
 def test_deleted_record_is_detected(any_db: Database) -> None:
     """Deleting a record in the middle names the first missing one."""
     log = _filled(any_db)

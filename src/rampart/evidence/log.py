@@ -236,12 +236,14 @@ class EvidenceLog:
                     body = _loads(row.record)
                 except ValueError:
                     raise ChainBrokenError(seq, rid, "content is not valid JSON") from None
-                if not isinstance(body, dict) or body.get("seq") != seq or body.get("id") != rid:
+                if not isinstance(body, dict) or body.get("seq") != seq:
                     raise ChainBrokenError(seq, rid, "indexed columns do not match the record")
                 # The stored text itself is hashed, never a re-serialisation of `body`: records
                 # written by any encoder verify, and any change to the text changes its hash.
                 if link_hash(prev, row.record) != row.hash:
                     raise ChainBrokenError(seq, rid, "content does not match its hash (edited)")
+                if not _matches(row, body):
+                    raise ChainBrokenError(seq, rid, "indexed columns do not match the record")
                 prev, expected_seq, after, count = str(row.hash), seq + 1, seq, count + 1
         head = self._head()
         if head is not None and (head[0] != count or head[1] != prev):
@@ -295,8 +297,23 @@ _COLUMNS = (
 
 
 def _row(seq: int, body: dict[str, Any], canonical: str, prev: str, digest: str) -> tuple[Any, ...]:
+    return (seq, *_indexed(body), canonical, prev, digest)
+
+
+def _matches(row: Any, body: dict[str, Any]) -> bool:
+    """Whether the row's copied columns are what its record says (an edited `principal` or
+    `action` column would hide a record from the dashboard's filters)."""
+    try:
+        expected = _indexed(body)
+    except (KeyError, AttributeError):  # a record without its required fields
+        return False
+    return tuple(str(getattr(row, name)) for name in _COLUMNS[1:9]) == expected
+
+
+def _indexed(body: dict[str, Any]) -> tuple[str, ...]:
+    """The columns copied out of a record for lookups and filters (the dashboard's), in
+    `_COLUMNS` order after `seq`."""
     return (
-        seq,
         str(body["id"]),
         str(body["created_at"]),
         str(body["kind"]),
@@ -305,9 +322,6 @@ def _row(seq: int, body: dict[str, Any], canonical: str, prev: str, digest: str)
         str(body.get("stage", "")),
         str(body.get("action", "")),
         str((body.get("bundle") or {}).get("version", "")),
-        canonical,
-        prev,
-        digest,
     )
 
 
