@@ -43,6 +43,18 @@ async def test_ordinary_unicode_bodies_are_accepted(serve: Any) -> None:
     assert 200 == r.status_code
 
 
+@pytest.mark.asyncio
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+async def test_non_json_numbers_are_400(serve: Any, token: str) -> None:
+    """Python's json accepts NaN and Infinity; JSON does not, and neither does the gateway."""
+    s = await serve()
+    body = f'{{"text": "x", "metadata": {{"score": {token}}}}}'.encode()
+    r = await s.client.post("/v1/guard/input", content=body, headers=s.headers())
+    assert 400 == r.status_code
+    assert f"{token} is not a JSON number" in r.text
+    assert 1 == len(s.requests())
+
+
 ANY_CHAR = st.characters(blacklist_categories=())
 SURROGATE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
 

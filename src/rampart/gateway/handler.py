@@ -61,7 +61,7 @@ async def read_json(request: Request, limit: int) -> Any:
         chunks.append(chunk)
     raw = b"".join(chunks)
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_not_json)
     except ValueError as exc:
         raise InputError(f"request body is not valid JSON: {exc}") from None
     if not may_hold_surrogates(raw):
@@ -73,6 +73,11 @@ async def read_json(request: Request, limit: int) -> Any:
             f"request body holds invalid Unicode (a lone surrogate at {exc.start})"
         ) from None
     return body
+
+
+def _not_json(token: str) -> Any:
+    """`NaN`, `Infinity` and `-Infinity` are Python's extensions, not JSON."""
+    raise ValueError(f"{token} is not a JSON number")
 
 
 def may_hold_surrogates(raw: bytes) -> bool:
