@@ -4,6 +4,8 @@ table): the reference below is the definition, written plainly, one feature fami
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -70,9 +72,51 @@ def test_features_match_their_definition(text: str) -> None:
     assert reference(text) == (feats.index.tolist(), feats.position.tolist())
 
 
+# Up to F._PRODUCT_MAX characters the n-grams are hashed by one matrix product, above it by
+# rolling: both sides of the edge, ASCII and not.
+EDGE = F._PRODUCT_MAX
+LONG_TEXTS = [("a1 b2. " * 200)[:EDGE], ("a1 b2. " * 200)[: EDGE + 1], "Ünï çödé, ok " * 80,
+              "Hello, could you tell me the status of my order? " * 30]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", LONG_TEXTS)
+def test_long_features_match_their_definition(text: str) -> None:
+    """The same on texts either side of the length where the n-gram hashing changes method."""
+    feats = F.featurise(text)
+    assert reference(text) == (feats.index.tolist(), feats.position.tolist())
+
+
+@pytest.mark.parametrize("text", TEXTS + LONG_TEXTS)
+def test_features_without_positions(text: str) -> None:
+    """Without positions, the features are the same, in the same order, and `position` is None."""
+    feats = F.featurise(text)
+    bare = F.featurise_normalised(F.model_text(text), positions=False)
+    expected = (feats.index.tolist(), None, feats.length, feats.heuristics)
+    assert expected == (bare.index.tolist(), bare.position, bare.length, bare.heuristics)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=300))
 def test_features_match_their_definition_on_any_text(text: str) -> None:
     """The same on arbitrary text, whatever its characters."""
     feats = F.featurise(text)
     assert reference(text) == (feats.index.tolist(), feats.position.tolist())
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=EDGE - 40, max_size=EDGE + 40))
+def test_features_match_their_definition_around_the_edge(text: str) -> None:
+    """The same on arbitrary text around the length where the n-gram hashing changes method."""
+    feats = F.featurise(text)
+    assert reference(text) == (feats.index.tolist(), feats.position.tolist())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hello", "ÀÉÎ ñ", "ＩＧＮＯＲＥ", "İstanbul", "ﬁne", "e\u0301", "аве Ѕ", "MiXeD 1gn0r3"],
+)
+def test_normalise_ascii_shortcut(text: str) -> None:
+    """Normalisation is NFKC, lower case, look-alikes folded (ASCII text skips the steps that
+    cannot change it)."""
+    expected = unicodedata.normalize("NFKC", text).lower().translate(F._CONFUSABLES)
+    assert expected == F.normalise(text)

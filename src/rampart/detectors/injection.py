@@ -13,11 +13,14 @@ models/INJECTION_MODEL_CARD.md.
 Long texts are scored in overlapping windows and the most suspicious window wins, so an
 injection buried in 8 KB of ordinary text still stands out; the finding spans that window.
 Features are computed once per text and windows are scored from prefix sums, so the cost is
-linear in the text and there is no per-window Python loop over the feature space.
+linear in the text and there is no per-window Python loop over the feature space. A text that
+fits in one window (most chat messages) is the window: its features need no positions and its
+logit is one sum (`score_whole`), which is most of the detector's cost on the hot path.
 """
 
 from __future__ import annotations
 
+import math
 from importlib.resources import files
 from io import BytesIO
 from typing import ClassVar
@@ -35,7 +38,7 @@ from rampart.model import Finding, Stage
 MODEL_RESOURCE = "injection.npz"
 DATA_STAGES = frozenset({Stage.RETRIEVAL, Stage.TOOL_RESULT})
 _PERSONA_SLOT = F.HEURISTIC_BASE + [name for name, _ in HEURISTICS].index("persona")
-_STRONG_INDICES = np.array(sorted(F.HEURISTIC_BASE + slot for slot in STRONG_SLOTS), dtype=np.int64)
+_STRONG_INDICES = frozenset(F.HEURISTIC_BASE + slot for slot in STRONG_SLOTS)
 # A strong pattern ("ignore previous instructions", chat-template tags, ...) is rare in benign
 # text whatever surrounds it, while the n-gram model dilutes it in a long benign window.
 STRONG_PATTERN_SCORE = 0.9
@@ -46,6 +49,8 @@ def score_features(
 ) -> tuple[float, int, int]:
     """The highest window logit of a featurised text, and that window's bounds."""
     n = feats.length
+    if feats.position is None:
+        raise ValueError("score_features needs features with positions")
     if len(feats.index) == 0:
         return bias + float(weights[F.length_slots(np.array([n]))[0]]), 0, n
     contrib = weights[feats.index]
@@ -58,6 +63,27 @@ def score_features(
     logits = bias + prior + (sums[b] - sums[a]) / np.sqrt(np.maximum(total, 1))
     best = int(np.argmax(logits))
     return float(logits[best]), int(a[best]), int(b[best])
+
+
+def score_whole(feats: F.Features, weights: npt.NDArray[np.float32], bias: float) -> float:
+    """The logit of a text scored as one window (it fits in one), positions or not.
+
+    What `score_features` gives for such a text without its prefix sums: the window is the whole
+    text, so its sum is every feature's weight (each feature starts inside the text). The sum is
+    taken in another order, so the two agree to the last bits of a float64, not bit for bit.
+    """
+    slot = F.length_slot(feats.length)
+    if len(feats.index) == 0:
+        return bias + float(weights[slot])
+    # As score_features adds them: in float32 (a Python float takes the weights' type there).
+    prior = float(np.float32(bias) + weights[slot])
+    total = float(np.add.reduce(weights.take(feats.index), dtype=np.float64))
+    return prior + total / math.sqrt(len(feats.index))
+
+
+def _heuristic_indices(feats: F.Features) -> list[int]:
+    """The feature indices of the heuristic matches (they come last)."""
+    return feats.index[len(feats.index) - feats.heuristics :].tolist() if feats.heuristics else []
 
 
 class InjectionDetector(Detector):
@@ -97,20 +123,19 @@ class InjectionDetector(Detector):
 
     def _logit(self, text: str, stage: Stage) -> tuple[float, int, int, F.Features]:
         group = 1 if stage in DATA_STAGES else 0
-        feats = F.featurise(text)
-        z, a, b = score_features(
-            feats, self._weights[group], self._bias[group], self._window, self._stride
-        )
+        weights, bias = self._weights[group], self._bias[group]
+        norm = F.model_text(text)
+        if len(norm) <= self._window:  # one window: no positions, no prefix sums
+            feats = F.featurise_normalised(norm, positions=False)
+            return score_whole(feats, weights, bias), 0, feats.length, feats
+        feats = F.featurise_normalised(norm)
+        z, a, b = score_features(feats, weights, bias, self._window, self._stride)
         return z, a, b, feats
 
     def _probability(self, z: float, feats: F.Features) -> float:
         a, b = self._platt
         p = float(1.0 / (1.0 + np.exp(-(a * z + b))))
-        if (
-            p < STRONG_PATTERN_SCORE
-            and feats.heuristics
-            and np.isin(feats.index[-feats.heuristics :], _STRONG_INDICES).any()
-        ):
+        if p < STRONG_PATTERN_SCORE and not _STRONG_INDICES.isdisjoint(_heuristic_indices(feats)):
             return STRONG_PATTERN_SCORE
         return p
 
@@ -128,8 +153,12 @@ class InjectionDetector(Detector):
             return []
         if feats.length != len(text) or (start == 0 and end >= len(text)):
             start, end = 0, 0  # whole text (normalisation changed offsets, or one window)
-        in_window = (feats.position >= start) & (feats.position < (end or feats.length))
-        persona = bool(np.any(feats.index[in_window] == _PERSONA_SLOT))
+        if feats.position is None:  # one window: every feature is in it
+            # Only a heuristic match has a heuristic's index (hashed features are kept off them).
+            persona = _PERSONA_SLOT in _heuristic_indices(feats)
+        else:
+            in_window = (feats.position >= start) & (feats.position < (end or feats.length))
+            persona = bool(np.any(feats.index[in_window] == _PERSONA_SLOT))
         kind = "jailbreak" if stage is Stage.INPUT and persona else "injection"
         where = f"chars {start}-{end}" if end else "whole text"
         return [
