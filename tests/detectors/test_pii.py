@@ -221,3 +221,31 @@ def test_many_candidates_disjoint_and_sorted() -> None:
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))
     expected = ["pii.payment_card", "pii.phone", "pii.us_ssn", "pii.ip_address"] * 50
     assert expected == [f.type for f in found]
+
+
+CUSTOM = DetectorSetup(
+    data_classes=frozenset({"email"}),
+    custom_data_classes=(
+        CustomDataClass(name="project", pattern=r"\bORION-\d{4}\b"),
+        CustomDataClass(name="codename", words=("falcon", "müller", "ſtar")),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("ORION-1234", [("data.project", "ORION-1234")]),
+        ("see ORION-1234.", [("data.project", "ORION-1234")]),
+        ("für ORION-1234 🚀 Falcon", [("data.project", "ORION-1234"), ("data.codename", "Falcon")]),
+        ("Herr MÜLLER and falcon", [("data.codename", "MÜLLER"), ("data.codename", "falcon")]),
+        ("a STAR, ascii", [("data.codename", "STAR")]),
+        ("a STAR, not ascii: ü", [("data.codename", "STAR")]),
+        ("ORION-12345 and xORION-1234", []),
+    ],
+)
+def test_custom_classes_ascii_and_not(payload: str, expected: list[tuple[str, str]]) -> None:
+    """Custom classes find the same spans whether the text is ASCII (scanned as bytes) or not,
+    case folding included (RE2 folds `ſ` with `s`, so the word `ſtar` finds `STAR` in both)."""
+    found = PiiDetector(setup=CUSTOM).detect(payload, Stage.OUTPUT)
+    assert expected == [(f.type, payload[f.start : f.end]) for f in found]

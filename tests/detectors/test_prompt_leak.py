@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rampart.detectors.base import DetectorSetup
-from rampart.detectors.prompt_leak import PromptLeakDetector
+from rampart.detectors.prompt_leak import PromptLeakDetector, _tokens
 from rampart.model import Stage
 
 SYSTEM = (
@@ -87,3 +91,31 @@ def test_non_ascii_copy() -> None:
     text = "Voilà — " + prompt
     [finding] = PromptLeakDetector(setup=setup).detect(text, Stage.OUTPUT)
     assert text.index("Ünïcode") == finding.start
+
+
+def words_by_regex(text: str) -> list[str]:
+    return [m.group().lower() for m in re.finditer(r"\w+", text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "Hello, WORLD! snake_case x1 2y __init__",
+        "tab\tnew\nline\rvt\x0bff\x0cfs\x1cgs\x1drs\x1eus\x1f.end",
+        "punctuation;;only--here...",
+        "ÀÉÎ non-ASCII: ñandú İstanbul Σ ΑΣ'Α ſ",
+    ],
+)
+def test_tokens_are_the_regex_words(text: str) -> None:
+    """Output is split into exactly the lower-cased `\\w+` words, control characters that
+    `str.split` treats as spaces included (ASCII text takes a byte translation instead)."""
+    assert words_by_regex(text) == _tokens(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=200))
+def test_tokens_are_the_regex_words_on_any_ascii(text: str) -> None:
+    """The same on arbitrary ASCII text."""
+    assert words_by_regex(text) == _tokens(text)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from rampart.detectors.secrets import SecretsDetector
+from rampart.detectors.secrets import SecretsDetector, _Rule
 from rampart.model import Stage
 
 # Built from parts so this file does not itself trip secret scanners.
@@ -107,3 +109,51 @@ def test_gate_keeps_unicode_digits() -> None:
 def test_weak_hint_without_secret() -> None:
     """Text full of dots and colons (weak hints) holds no secret."""
     assert [] == SecretsDetector().detect("a.b: c.d: 12:30 v1.2.3 " * 400, Stage.OUTPUT)
+
+
+TWILIO_AC = "AC" + "a1" * 16
+TWILIO_SK = "SK" + "0f" * 16
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (AWS_KEY + " is the key", [("secret.aws_access_key", AWS_KEY)]),
+        ("the key is " + AWS_KEY, [("secret.aws_access_key", AWS_KEY)]),
+        (f"clé «{GITHUB}» 🔑", [("secret.github_token", GITHUB)]),
+        (f"ключ:{GOOGLE}", [("secret.google_api_key", GOOGLE)]),
+        (f"SLACK={SLACK.upper()[:4]}{SLACK[4:]}", [("secret.slack_token", "XOXB" + SLACK[4:])]),
+        (f"sid {TWILIO_AC}", [("secret.twilio_key", TWILIO_AC)]),
+        (f"{TWILIO_SK}", [("secret.twilio_key", TWILIO_SK)]),
+        ("sid " + TWILIO_AC.lower(), []),
+        ("sid Ac" + TWILIO_AC[2:], []),
+        ("sid x" + TWILIO_AC, []),
+        ("placed an order with ACME, asked for the tasks", []),
+        ("it ends in AC", []),
+        ("A\u0301KIA" + AWS_KEY[4:], []),
+        ("\ud800 a lone surrogate and no hint", []),
+    ],
+)
+def test_hint_prefilter_edges(payload: str, expected: list[tuple[str, str]]) -> None:
+    """The hint set finds hints at either end of the text, next to non-ASCII characters and in
+    any case; a case-sensitive prefix (Twilio's `AC`, `SK`) is checked as written, so its
+    hint in lower case ("placed", "asked") no longer runs the patterns, and finds nothing less."""
+    found = SecretsDetector().detect(payload, Stage.OUTPUT)
+    assert expected == [(f.type, payload[f.start : f.end]) for f in found]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        re.compile(r"AC[a-z0-9]{32}", re.IGNORECASE),
+        re.compile(r"(?:AC|XY)[a-z0-9]{32}"),
+        re.compile(r"AC[a-z0-9]{32}|XY[a-z0-9]{32}"),
+        re.compile(r"AC?[a-z0-9]{32}"),
+    ],
+    ids=["ignorecase", "other prefix", "alternation", "optional prefix"],
+)
+def test_cased_hints_must_begin_every_pattern(pattern: re.Pattern[str]) -> None:
+    """A rule whose cased prefixes might not begin a match (a case-insensitive pattern, or one
+    that starts otherwise, say after an upgrade of detect-secrets) is refused at import."""
+    with pytest.raises(ValueError, match="does not begin with"):
+        _Rule("secret.x", ("ac",), (pattern,), cased=("AC",))

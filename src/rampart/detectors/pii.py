@@ -166,9 +166,6 @@ class _Candidates:
         self.min_digits = min_digits
         self.needs = needs
 
-    def possible(self, data: bytes, digits: int) -> bool:
-        return digits >= self.min_digits and (not self.needs or self.needs in data)
-
     def spans(self, text: str, data: bytes) -> Iterator[tuple[int, int]]:
         if len(data) == len(text):  # ASCII: byte offsets are character offsets
             return (m.span() for m in self._bytes.finditer(data))
@@ -210,7 +207,8 @@ class _Taken:
 
 
 class _CustomMatcher:
-    """One bundle-defined data class, compiled once with RE2."""
+    """One bundle-defined data class, compiled once with RE2 (also for bytes, like
+    `_Candidates`: ASCII text is scanned as bytes, whose offsets need no converting)."""
 
     def __init__(self, data_class: CustomDataClass):
         self.name = data_class.name
@@ -225,12 +223,17 @@ class _CustomMatcher:
             raise DetectorError(f"data class {data_class.name!r} needs a pattern or words")
         try:
             self.regex: Any = re2.compile(source)
+            self._bytes: Any = re2.compile(source.encode())
         except re2.error as exc:
             raise DetectorError(
                 f"data class {data_class.name!r}: invalid RE2 pattern {source!r}: {exc}"
             ) from exc
 
-    def findings(self, text: str, detector_id: str) -> list[Finding]:
+    def findings(self, text: str, detector_id: str, data: bytes | None = None) -> list[Finding]:
+        """Matches in `text`; `data` is its UTF-8, if already encoded."""
+        if data is None:
+            data = text.encode("utf-8", "surrogatepass")
+        ascii_text = len(data) == len(text)  # byte offsets are character offsets
         return [
             Finding(
                 detector=detector_id,
@@ -241,7 +244,7 @@ class _CustomMatcher:
                 labels=self.labels,
                 detail=f"data class {self.name}",
             )
-            for m in self.regex.finditer(text)
+            for m in (self._bytes.finditer(data) if ascii_text else self.regex.finditer(text))
             if m.end() > m.start()
         ]
 
@@ -267,6 +270,7 @@ class PiiDetector(Detector):
             known = ", ".join(BUILTIN_DATA_CLASSES)
             raise DetectorError(f"unknown data class(es) {', '.join(unknown)} (known: {known})")
         self._active = tuple(name for name in BUILTIN_DATA_CLASSES if name in enabled)
+        self._scans = tuple((name, c) for name in self._active for c in _BUILTINS[name])
         self._internal_domains = tuple(d.lower() for d in self.setup.email_domains)
         self._custom = tuple(_CustomMatcher(c) for c in self.setup.custom_data_classes)
 
@@ -275,17 +279,19 @@ class PiiDetector(Detector):
         data = text.encode("utf-8", "surrogatepass")
         digits = len(data) - len(data.translate(None, _DIGITS))
         taken = _Taken()
-        for name in self._active:
-            for candidates in _BUILTINS[name]:
-                if not candidates.possible(data, digits):
+        for name, candidates in self._scans:
+            # What any match needs (see _Candidates), checked inline: every class, every text.
+            if digits < candidates.min_digits or (
+                candidates.needs and candidates.needs not in data
+            ):
+                continue
+            for start, end in candidates.spans(text, data):
+                if taken.overlaps(start, end) or not candidates.valid(text, start, end):
                     continue
-                for start, end in candidates.spans(text, data):
-                    if taken.overlaps(start, end) or not candidates.valid(text, start, end):
-                        continue
-                    taken.add(start, end)
-                    findings.append(self._finding(name, text, start, end))
+                taken.add(start, end)
+                findings.append(self._finding(name, text, start, end))
         for matcher in self._custom:
-            findings.extend(matcher.findings(text, self.id))
+            findings.extend(matcher.findings(text, self.id, data))
         findings.sort(key=lambda f: (f.start, f.end))
         return findings
 

@@ -5,8 +5,9 @@ appearance in output is a leak (score 1.0). Without a canary, the output is comp
 prompt template (`setup.prompts`) by word 8-gram shingles after lower-casing and collapsing
 whitespace and punctuation, so a verbatim or lightly edited copy is found while an answer that
 shares a few common words with the prompt is not. Shingles are computed once at construction;
-output is tokenised once, and a shingle is only built where a template's shingle could start
-(its first word is one of that template's first words), so most positions cost a set lookup.
+output is tokenised once (ASCII text by one byte translation, not a regex match per word), and a
+shingle is only built where a template's shingle could start (its first word is one of that
+template's first words), so most positions cost a set lookup.
 """
 
 from __future__ import annotations
@@ -26,10 +27,23 @@ FULL_COVERAGE = 0.5
 FULL_SHINGLES = 25
 
 _WORD = re.compile(r"\w+")
+# For ASCII text, where `\w` is [A-Za-z0-9_]: upper case to lower, every other non-word byte to a
+# space, so `split` gives the lower-cased words of `\w+` without a regex match per word.
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else c if c < 128 and (chr(c).isalnum() or c == 95) else 32
+    for c in range(256)
+)
 
 
 def _words(text: str) -> list[re.Match[str]]:
     return list(_WORD.finditer(text))
+
+
+def _tokens(text: str) -> list[str]:
+    r"""The lower-cased words of `text`, as `\w+` finds them."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
+    return [m.group().lower() for m in _words(text)]
 
 
 def _shingles(tokens: list[str], size: int) -> list[tuple[str, ...]]:
@@ -49,7 +63,7 @@ class PromptLeakDetector(Detector):
         self._canaries = tuple(c for c in self.setup.canaries if c)
         self._templates: list[tuple[str, int, frozenset[tuple[str, ...]], frozenset[str]]] = []
         for prompt_id, template in sorted(self.setup.prompts.items()):
-            tokens = [m.group().lower() for m in _words(template)]
+            tokens = _tokens(template)
             size = min(SHINGLE_WORDS, len(tokens))
             if size < 4:
                 continue  # too short to tell a copy from a coincidence
@@ -78,10 +92,7 @@ class PromptLeakDetector(Detector):
         return findings
 
     def _overlaps(self, text: str) -> list[Finding]:
-        if text.isascii():  # lower-casing keeps every word and its length
-            tokens = _WORD.findall(text.lower())
-        else:
-            tokens = [m.group().lower() for m in _words(text)]
+        tokens = _tokens(text)
         matches: list[re.Match[str]] | None = None
         findings = []
         for prompt_id, size, shingles, firsts in self._templates:

@@ -7,12 +7,14 @@ know yet (newer OpenAI and Anthropic keys, Google API keys, Hugging Face and fin
 tokens) are added here. The entropy and keyword plugins are left out: on prose and code they flag
 far more hashes and identifiers than secrets.
 
-Speed: most text holds no secret, so each rule first checks a few literal hints (plain substring
-search, in C) and only runs its regexes when one is present. Some hints are weak (a "." or a ":"
-is in most text), so each pattern RE2 can compile also gets a gate: the same pattern in RE2
-(linear time, no Python per position), with `\d` widened to every Unicode digit so the gate
-matches whatever the `re` pattern could. Only when the gate finds something does the `re`
-pattern run, so findings are exactly those of the detect-secrets patterns.
+Speed: most text holds no secret, so each rule first checks a few literal hints (one RE2 set of
+every rule's hints, one pass over the lower-cased text) and only runs its regexes when one is
+present. Some hints are weak (a "." or a ":" is in most text), so each pattern RE2 can compile
+also gets a gate: the same pattern in RE2 (linear time, no Python per position), with `\d`
+widened to every Unicode digit so the gate matches whatever the `re` pattern could. Only when
+the gate finds something does the `re` pattern run, so findings are exactly those of the
+detect-secrets patterns. Case-sensitive patterns with weak hints ("ac" for Twilio's `AC...`)
+also check their prefix as written before any gate.
 
 A finding's `detail` names the kind of secret and its length, never the value.
 """
@@ -52,7 +54,11 @@ _PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----"
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
-    """One kind of secret: literal hints (checked on lower-cased text) and patterns."""
+    """One kind of secret: literal hints (checked on lower-cased text) and patterns.
+
+    `cased`, for case-sensitive patterns whose hints are common in lower case ("ac" is in
+    "placed"): literals one of which begins every pattern, checked as written on the text.
+    """
 
     type: str
     hints: tuple[str, ...]
@@ -61,10 +67,32 @@ class _Rule:
     check: Callable[[str], bool] | None = None
     boundary: bool = False
     group: int = 0
+    cased: tuple[str, ...] = ()
     gates: tuple[Any, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gates", tuple(_gate(p) for p in self.patterns))
+        for pattern in self.patterns if self.cased else ():
+            # Checked here so a pattern changed upstream fails loudly instead of going unseen.
+            if not _begins_with(pattern, self.cased):
+                raise ValueError(
+                    f"{self.type}: {pattern.pattern!r} does not begin with {self.cased}"
+                )
+
+
+def _begins_with(pattern: re.Pattern[str], literals: tuple[str, ...]) -> bool:
+    """Whether every match of `pattern` begins with one of `literals`, as written. Conservative:
+    the source starts with one (plain text, not then repeated or made optional), is case
+    sensitive and has no alternation."""
+    source = pattern.pattern
+    if pattern.flags & re.IGNORECASE or "|" in source:
+        return False
+    return any(
+        re.escape(literal) == literal
+        and source.startswith(literal)
+        and source[len(literal) : len(literal) + 1] not in ("?", "*", "+", "{")
+        for literal in literals
+    )
 
 
 # `\d` not itself escaped (an even number of backslashes before it).
@@ -173,10 +201,41 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "secret.telegram_token", (":",), _plugin(TelegramBotTokenDetector), score=0.8, boundary=True
     ),
-    _Rule("secret.twilio_key", ("ac", "sk"), _plugin(TwilioKeyDetector), score=0.8, boundary=True),
+    _Rule(
+        "secret.twilio_key",
+        ("ac", "sk"),
+        _plugin(TwilioKeyDetector),
+        score=0.8,
+        boundary=True,
+        cased=("AC", "SK"),
+    ),
 )
 
-_HINTS = tuple(sorted({hint for rule in _RULES for hint in rule.hints}))  # each looked for once
+_HINTS = tuple(sorted({hint for rule in _RULES for hint in rule.hints}))
+# For each hint, the rules it points to, in rule order.
+_RULES_OF_HINT = tuple(
+    tuple(i for i, rule in enumerate(_RULES) if hint in rule.hints) for hint in _HINTS
+)
+
+
+def _hint_set() -> Any:
+    """One RE2 set of every hint: a single pass says which hints the text holds.
+
+    The hints are ASCII and the set reads bytes as Latin-1, so a hint is found in the UTF-8 of a
+    text exactly where it is a substring of the text (an ASCII byte is never part of another
+    character in UTF-8)."""
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    hints = re2.Set.SearchSet(options)
+    for hint in _HINTS:
+        if not hint.isascii():
+            raise ValueError(f"secret hint {hint!r} must be ASCII")
+        hints.Add(re2.escape(hint))  # numbered from 0 in this order: Match gives _HINTS indices
+    hints.Compile()
+    return hints
+
+
+_HINT_SET = _hint_set()
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
@@ -195,16 +254,22 @@ class SecretsDetector(Detector):
     description: ClassVar[str] = "Credentials, API tokens and private keys (detect-secrets rules)"
 
     def detect(self, text: str, stage: Stage) -> list[Finding]:
-        lowered = text.lower()
-        present = {hint for hint in _HINTS if hint in lowered}
+        present = _HINT_SET.Match(text.lower().encode("utf-8", "surrogatepass"))
+        if not present:
+            return []
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
-        for rule in _RULES:
-            if present.isdisjoint(rule.hints):
+        data = b""  # the text's UTF-8, made when a gate first needs it
+        for rule in [_RULES[i] for i in sorted({i for h in present for i in _RULES_OF_HINT[h]})]:
+            if rule.cased and not any(map(text.__contains__, rule.cased)):
                 continue
             for pattern, gate in zip(rule.patterns, rule.gates, strict=True):
-                if gate is not None and gate.search(text) is None:
-                    continue
+                if gate is not None:
+                    # Bytes, as RE2 would encode the text itself (strictly), minus the work of
+                    # mapping offsets back to characters: only "no match" is wanted here.
+                    data = data or text.encode("utf-8")
+                    if gate.search(data) is None:
+                        continue
                 for match in pattern.finditer(text):
                     start, end = match.span(rule.group)
                     if end <= start:

@@ -1,0 +1,97 @@
+"""The secrets, PII and prompt-leak detectors find exactly what they found before their per-call
+overhead was cut (`detector_reference`): the same findings, or the same error, on every text of
+the project's corpus, and on corpus texts with secrets and personal data planted in them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from rampart.detectors.base import CustomDataClass, Detector, DetectorSetup
+from rampart.detectors.pii import PiiDetector
+from rampart.detectors.prompt_leak import PromptLeakDetector
+from rampart.detectors.secrets import SecretsDetector
+from rampart.model import Finding, Stage
+
+from . import detector_reference as before
+from .corpus import training_texts
+from .test_secrets import CASES as SECRET_CASES
+
+PII_PAYLOADS = [
+    "write to jane.doe+tag@example.co.uk today",
+    "card 4111 1111 1111 1111 exp 12/27",
+    "IBAN DE89 3704 0044 0532 0130 00",
+    "SSN 123-45-6789",
+    "server at 10.0.0.12 and fe80::1ff:fe23:4567:890a",
+    "call +1 415 555 0100 or (415) 555-0100",
+    "project ORION-1234, codename Falcon, Müller file",
+    "ſecret ORION-9999 für Herrn Müller",  # long s: RE2 folds it with s under (?i)
+]
+SURROGATES = ["key \ud800 AKIA" + "IOSFODNN7EXAMPLE", "\udfff ORION-1234 a@b.io", "\ud800 plain"]
+
+
+def planted() -> list[str]:
+    """Every 200th corpus text with each secret and personal datum planted at its start and end."""
+    payloads = [payload for payload, _, _ in SECRET_CASES] + PII_PAYLOADS
+    hosts = training_texts()[::200]
+    return [t for host in hosts for p in payloads for t in (f"{p}\n{host[:300]}", f"{host} {p}")]
+
+
+def outcome(detect: Callable[[str, Stage], list[Finding]], text: str) -> object:
+    """The findings, or the type of the error raised."""
+    try:
+        return detect(text, Stage.OUTPUT)
+    except Exception as exc:  # the error itself is what is compared
+        return type(exc)
+
+
+def differences(
+    detector: Detector, reference: Callable[[str, Stage], list[Finding]]
+) -> list[tuple[str, object, object]]:
+    out = []
+    for text in [*training_texts(), *planted(), *SURROGATES]:
+        expected, actual = outcome(reference, text), outcome(detector.detect, text)
+        if expected != actual:
+            out.append((text[:80], expected, actual))
+    return out
+
+
+def test_secrets_as_before() -> None:
+    """Secrets: the same findings on every text."""
+    detector = SecretsDetector()
+    assert [] == differences(detector, lambda t, s: before.secrets_detect(detector, t, s))
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        DetectorSetup(),
+        DetectorSetup(
+            email_domains=("example.co.uk",),
+            custom_data_classes=(
+                CustomDataClass(name="project", pattern=r"\bORION-\d{4}\b", labels=("internal",)),
+                CustomDataClass(name="codename", words=("falcon", "müller", "ſecret")),
+            ),
+        ),
+    ],
+    ids=["built-ins", "custom classes"],
+)
+def test_pii_as_before(setup: DetectorSetup) -> None:
+    """PII: the same findings on every text, built-in and custom data classes alike."""
+    detector = PiiDetector(setup=setup)
+    assert [] == differences(detector, lambda t, s: before.pii_detect(detector, t, s))
+
+
+def test_prompt_leak_as_before() -> None:
+    """Prompt leak: the same findings on every text, with corpus documents as templates (so
+    their copies elsewhere in the corpus are leaks) and a canary."""
+    documents = [t for t in training_texts() if len(t) > 400][:40:4]
+    prompts = {f"doc{i}": doc for i, doc in enumerate(documents)}
+    prompts["short"] = "You are Ava. Answer briefly."
+    detector = PromptLeakDetector(setup=DetectorSetup(prompts=prompts, canaries=("rmp-c-1",)))
+    templates = before.prompt_leak_templates(detector)
+    assert templates == detector._templates
+    found = differences(detector, lambda t, s: before.prompt_leak_detect(detector, templates, t, s))
+    assert [] == found
+    assert any(detector.detect(t, Stage.OUTPUT) for t in training_texts())  # not vacuous
