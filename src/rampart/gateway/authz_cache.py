@@ -11,10 +11,11 @@ policies read detector scores varies with them. Bounded: the oldest entry goes f
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import orjson
 
 from rampart.authz.authorizer import Authorizer, AuthzResult
 from rampart.bundle.cedar_source import PolicyStatement
@@ -35,7 +36,7 @@ class CachedAuthorizer(Authorizer):
     ):
         super().__init__(policies, config)
         self._max = max_entries
-        self._answers: dict[str, AuthzResult] = {}
+        self._answers: dict[bytes, AuthzResult] = {}
         self._lock = threading.Lock()  # engines may run in worker threads
 
     def authorize(
@@ -47,11 +48,8 @@ class CachedAuthorizer(Authorizer):
     ) -> AuthzResult:
         visible = self.visible(context)
         try:
-            key = json.dumps(
-                [principal.cedar_type, principal.id, action, resource, visible],
-                separators=(",", ":"),
-            )
-        except (TypeError, ValueError):  # not JSON as it stands: let Cedar's wrapper judge
+            key = orjson.dumps([principal.cedar_type, principal.id, action, resource, visible])
+        except TypeError:  # not plain JSON as it stands: let Cedar's wrapper judge
             return super().authorize(principal, action, resource, visible)
         found = self._answers.get(key)
         if found is not None:

@@ -13,13 +13,14 @@ import logging
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from rampart.exceptions import InputError
 from rampart.gateway.context import RequestContext
 from rampart.gateway.errors import classify, exception_body
 from rampart.gateway.gateway import Gateway
 from rampart.gateway.handler import SESSION_HEADER, authenticate, read_json, session_of
+from rampart.gateway.responses import FastJSONResponse
 from rampart.model import Event, Stage, ToolCall
 
 log = logging.getLogger("rampart.gateway")
@@ -30,17 +31,17 @@ async def guard(request: Request) -> Response:
     ctx = gw.begin("guard")
     try:
         body = await _decide(gw, ctx, request)
-        response: Response = JSONResponse(body)
+        response: Response = FastJSONResponse(body)
     except Exception as exc:
         status, error, headers = exception_body("openai", exc, ctx.id)
         ctx.fail(status, classify(exc).outcome, exc)
-        response = JSONResponse(error, status, headers)
+        response = FastJSONResponse(error, status, headers)
     ctx.status = response.status_code
     try:
         await gw.finish(ctx)
     except Exception as exc:
         status, error, headers = exception_body("openai", exc, ctx.id)
-        return JSONResponse(error, status, headers)
+        return FastJSONResponse(error, status, headers)
     response.headers["x-rampart-request-id"] = ctx.id
     return response
 

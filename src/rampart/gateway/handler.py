@@ -12,7 +12,7 @@ from typing import Any
 
 import anyio
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from rampart.exceptions import InputError, RequestTooLarge
@@ -21,6 +21,7 @@ from rampart.gateway.chat import ChatRequest, ChatResult
 from rampart.gateway.context import RequestContext
 from rampart.gateway.errors import Style, blocked, classify, exception_body
 from rampart.gateway.gateway import Gateway
+from rampart.gateway.responses import FastJSONResponse
 from rampart.model import Decision, Principal
 
 log = logging.getLogger("rampart.gateway")
@@ -139,13 +140,13 @@ async def serve_chat(
         ctx.fail(status, classify(exc).outcome, exc)
         if status >= 500 and status not in (502, 503, 504):
             log.exception("request %s failed", ctx.id)
-        response = JSONResponse(body, status, headers)
+        response = FastJSONResponse(body, status, headers)
     ctx.status = response.status_code
     try:
         await gw.finish(ctx)
     except Exception as exc:  # no evidence, no answer: fail closed
         status, body, headers = exception_body(style, exc, ctx.id)
-        return JSONResponse(body, status, headers)
+        return FastJSONResponse(body, status, headers)
     response.headers["x-rampart-request-id"] = ctx.id
     return response
 
@@ -175,7 +176,7 @@ async def _serve(
     if isinstance(checked, Decision):
         ctx.outcome = "input_blocked"
         status, body = blocked(style, checked, ctx.id)
-        return JSONResponse(body, status)
+        return FastJSONResponse(body, status)
     headers = {"x-rampart-request-id": ctx.id, "x-rampart-session": ctx.session}
     if req.stream:
         body_stream = pipeline.stream(
@@ -189,4 +190,4 @@ async def _serve(
         headers["x-rampart-approval-id"] = held[0]
     if result.finish_reason == "content_filter":
         ctx.outcome = "output_blocked"
-    return JSONResponse(render(result, info), headers=headers)
+    return FastJSONResponse(render(result, info), headers=headers)

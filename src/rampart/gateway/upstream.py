@@ -20,6 +20,7 @@ from rampart.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
 from rampart.gateway import anthropic_format, openai_format
 from rampart.gateway.chat import ChatRequest, ChatResult, StreamEnd, StreamEvent
 from rampart.gateway.http11 import Http11Client, HttpFailure, HttpTimeout, usable_for
+from rampart.gateway.responses import dumps
 from rampart.gateway.sse import iter_sse
 
 MAX_ERROR_CHARS = 300
@@ -107,9 +108,7 @@ class HttpUpstream:
         return self._parse_body(response.content)
 
     async def _complete_lean(self, client: Http11Client, request: ChatRequest) -> ChatResult:
-        payload = json.dumps(
-            self._body(request), ensure_ascii=False, separators=(",", ":")
-        ).encode()
+        payload = dumps(self._body(request))
         try:
             response = await client.post(self._lean_path, payload, self._headers)
         except HttpTimeout as exc:
