@@ -35,7 +35,8 @@ evidence = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
-Index("ix_rampart_evidence_session", evidence.c.session)
+# No index on `session`: no query can use one (the dashboard's session filter is a substring
+# match), and every append would pay for it. Databases created earlier keep theirs, unused.
 Index("ix_rampart_evidence_created", evidence.c.created_at)
 
 # One row: the last record's seq and hash. Locked by every append, so the chain stays linear
