@@ -236,8 +236,21 @@ async def test_client_disconnect_mid_stream_is_recorded(
             "invalid_request",
         ),
         (b'\xff\xfe{"model": 1}', 400, "invalid_request"),
+        (
+            b'{"model": "gpt-4o-mini", "messages": [{"role": "assistant", "tool_calls": true}]}',
+            400,
+            "invalid_request",
+        ),
     ],
-    ids=["bad-json", "not-object", "messages-not-array", "bad-role", "bad-content", "bad-utf8"],
+    ids=[
+        "bad-json",
+        "not-object",
+        "messages-not-array",
+        "bad-role",
+        "bad-content",
+        "bad-utf8",
+        "tool-calls-not-array",
+    ],
 )
 async def test_malformed_requests_are_400(
     serve: Any, content: bytes, status: int, code: str
@@ -246,6 +259,24 @@ async def test_malformed_requests_are_400(
     s = await serve()
     r = await s.client.post("/v1/chat/completions", content=content, headers=s.headers())
     assert (status, code) == (r.status_code, r.json()["error"]["code"])
+    assert "invalid_request" == one_request(s)["outcome"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"role": "user", "content": "hi", "rampart_source": 5},
+        {"role": "user", "content": [{"type": "document", "source": [1]}]},
+        {"role": "user", "content": [{"type": "document", "source": "text"}]},
+    ],
+    ids=["source-not-string", "document-source-list", "document-source-string"],
+)
+async def test_malformed_anthropic_requests_are_400(serve: Any, message: dict[str, Any]) -> None:
+    """Found by the schema fuzzer's kind of input: a 400 naming the field, never a 500."""
+    s = await serve()
+    body = {"model": "gpt-4o-mini", "max_tokens": 10, "messages": [message]}
+    r = await s.client.post("/v1/messages", json=body, headers=s.headers())
+    assert 400 == r.status_code
     assert "invalid_request" == one_request(s)["outcome"]
 
 

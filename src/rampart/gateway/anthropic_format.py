@@ -87,8 +87,11 @@ def _message(i: int, raw: Any, names: dict[str, str]) -> list[ChatMessage]:
     if not isinstance(raw, dict) or raw.get("role") not in ("user", "assistant"):
         raise InputError(f"{where} must be an object with role user or assistant")
     content = raw.get("content")
+    source_name = raw.get(SOURCE_KEY)
+    if source_name is not None and not isinstance(source_name, str):
+        raise InputError(f"{where}.{SOURCE_KEY} must be a string")
     if isinstance(content, str):
-        return [ChatMessage(raw["role"], content, source=raw.get(SOURCE_KEY))]
+        return [ChatMessage(raw["role"], content, source=source_name)]
     if not isinstance(content, list):
         raise InputError(f"{where}.content must be a string or an array of content blocks")
     out: list[ChatMessage] = []
@@ -116,7 +119,9 @@ def _message(i: int, raw: Any, names: dict[str, str]) -> list[ChatMessage]:
             out.append(ChatMessage("tool", text, tool_call_id=use_id, tool_name=names.get(use_id)))
         elif kind == "document":
             source = block.get("source") or {}
-            data = source.get("data") if isinstance(source, dict) else None
+            if not isinstance(source, dict):
+                raise InputError(f"{at}.source must be an object")
+            data = source.get("data")
             text = (
                 data
                 if isinstance(data, str)
@@ -125,9 +130,7 @@ def _message(i: int, raw: Any, names: dict[str, str]) -> list[ChatMessage]:
             name = block.get(SOURCE_KEY) if isinstance(block.get(SOURCE_KEY), str) else None
             out.append(ChatMessage("user", text, source=name or "unknown"))
     if texts or calls:
-        out.append(
-            ChatMessage(raw["role"], "\n".join(texts), tuple(calls), source=raw.get(SOURCE_KEY))
-        )
+        out.append(ChatMessage(raw["role"], "\n".join(texts), tuple(calls), source=source_name))
     return out
 
 

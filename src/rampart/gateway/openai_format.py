@@ -81,7 +81,10 @@ def _message(i: int, raw: Any, names: dict[str, str]) -> ChatMessage:
     source = raw.get(SOURCE_KEY)
     if source is not None and not isinstance(source, str):
         raise InputError(f"messages[{i}].{SOURCE_KEY} must be a string")
-    calls = tuple(_tool_call(i, j, c) for j, c in enumerate(raw.get("tool_calls") or []))
+    raw_calls = raw.get("tool_calls") or []
+    if not isinstance(raw_calls, list):
+        raise InputError(f"messages[{i}].tool_calls must be an array")
+    calls = tuple(_tool_call(i, j, c) for j, c in enumerate(raw_calls))
     for call in calls:
         names[call.id] = call.name
     call_id = raw.get("tool_call_id")
