@@ -57,7 +57,7 @@ def serve(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call is noise
     uvicorn.run(
         app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
-        http=CorkedHttpToolsProtocol,
+        http=CorkedHttpToolsProtocol, server_header=False,  # no "server: uvicorn" banner
     )  # fmt: skip
 
 
