@@ -6,7 +6,10 @@ import base64
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+
+from rampart.gateway import create_app
 
 from .helpers import AGENT, anthropic, chat, monitor_injection, tune_bundle
 
@@ -256,3 +259,23 @@ async def test_lone_surrogates_are_400_and_recorded(serve: Any) -> None:
         "/v1/guard/input", content=b'{"text": "x", "model": "\\ud9dc"}', headers=s.headers()
     )
     assert (400, 1) == (r.status_code, len(s.requests()))
+
+
+async def test_model_routes_answer_only_post(serve: Any) -> None:
+    """The model routes' fast dispatch is for POST: other methods get Starlette's 405."""
+    s = await serve()
+    for path in ("/v1/chat/completions", "/v1/messages"):
+        r = await s.client.get(path, headers=s.headers())
+        assert 405 == r.status_code
+
+
+async def test_model_routes_behind_a_root_path(serve: Any) -> None:
+    """Mounted under a prefix (uvicorn --root-path), the routes still answer through Starlette."""
+    s = await serve()
+    transport = httpx.ASGITransport(app=create_app(s.gw), root_path="/proxy")
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        r = await client.post(
+            "/proxy/v1/chat/completions", json=chat("Where is my parcel?"), headers=s.headers()
+        )
+    assert 200 == r.status_code
+    assert "Where is my parcel?" == r.json()["choices"][0]["message"]["content"]
