@@ -200,9 +200,10 @@ class Engine:
         """Fingerprints of what this event brings into the session, for argument taint."""
         if event.stage is Stage.INPUT:
             # Only what a person wrote names values for the user: an assistant turn replayed in
-            # the history may repeat untrusted text, and must not launder it. No tools, no need.
+            # the history may repeat untrusted text, and must not launder it. No tools (in the
+            # bundle, or none can follow in this session), no need.
             role = event.metadata.get("role", "user")
-            if role not in USER_ROLES or not self.bundle.config.tools:
+            if role not in USER_ROLES or not self.bundle.config.tools or not event.tools_may_follow:
                 return None
             return dict.fromkeys(fingerprints(text, Kind.USER), USER)
         if trust is not Trust.UNTRUSTED or event.stage not in (Stage.RETRIEVAL, Stage.TOOL_RESULT):

@@ -146,6 +146,10 @@ class Event:
 
     `source` names the retrieval source (stage `retrieval`); for `tool_result`, `tool` names the tool
     that produced `text`. `model` and `prompt` tie the decision to the inventory for evidence.
+    `tools_may_follow=False` says no tool call can follow in this session (the gateway: a request
+    without `tools` in a session of its own); the engine then skips remembering what the user
+    wrote, which only argument provenance uses. Without it a later tool call is judged more
+    strictly (nothing it carries counts as the user's), never less.
     """
 
     stage: Stage
@@ -157,6 +161,7 @@ class Event:
     model: str | None = None
     prompt: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    tools_may_follow: bool = True
 
 
 @dataclass(frozen=True, slots=True)

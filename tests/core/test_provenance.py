@@ -96,6 +96,23 @@ def test_value_the_user_named_outranks_untrusted_text(engine: Engine) -> None:
     assert Action.ALLOW == _email(engine, "desk@evil.example").action
 
 
+def test_when_no_tool_call_can_follow_the_users_words_are_not_kept(engine: Engine) -> None:
+    """`tools_may_follow=False` skips remembering what the user wrote: a tool call that comes
+    anyway is judged more strictly (the address is only the page's), never less."""
+    text = "Please email desk@evil.example about my claim."
+    engine.evaluate(Event(Stage.INPUT, AGENT, "s", text=text, tools_may_follow=False))
+    _result(engine, "fetch_page", PAGE)
+    assert Action.BLOCK == _email(engine, "desk@evil.example").action
+    # Untrusted content is remembered whatever the flag says: skipping it would fail open.
+    page = Event(Stage.TOOL_RESULT, AGENT, "s2", text=PAGE, tool_call=ToolCall("fetch_page", {}),
+                 tools_may_follow=False)  # fmt: skip
+    engine.evaluate(page)
+    call = ToolCall("send_email", {"to": "desk@evil.example", "subject": "x", "body": "x"})
+    assert (
+        Action.BLOCK == engine.evaluate(Event(Stage.TOOL_CALL, AGENT, "s2", tool_call=call)).action
+    )
+
+
 def test_assistant_turns_do_not_launder_untrusted_values(engine: Engine) -> None:
     """A model reply repeating the page's address, replayed as history, is not the user's."""
     _result(engine, "fetch_page", PAGE)

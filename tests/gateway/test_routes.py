@@ -279,3 +279,47 @@ async def test_model_routes_behind_a_root_path(serve: Any) -> None:
         )
     assert 200 == r.status_code
     assert "Where is my parcel?" == r.json()["choices"][0]["message"]["content"]
+
+
+SEND_TOOL = {
+    "type": "function",
+    "function": {"name": "send_email", "parameters": {"type": "object"}},
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "session", "expected"),
+    [
+        ({"tools": [SEND_TOOL]}, None, "kept"),  # tools declared: the user's words are kept
+        ({}, "conversation-1", "kept"),  # a named session: a later request may call tools
+        ({}, None, "denied"),  # neither: no call can follow, so a call that comes is stricter
+    ],
+    ids=["tools", "named-session", "plain-chat"],
+)
+async def test_user_provenance_is_kept_only_where_a_tool_call_can_follow(
+    serve: Any, extra: dict[str, Any], session: str | None, expected: str
+) -> None:
+    """The user names an address a web page also gives. Where a tool call may follow, the user's
+    words outrank the page and the e-mail goes out; in a plain chat request Rampart does not
+    fingerprint the user's words, so a call the upstream returns anyway is judged without
+    them: blocked as written in untrusted text (stricter, never looser)."""
+    s = await serve()
+    call = 'CALL send_email {"to": "desk@acme.example", "subject": "Claim", "body": "Hi"}'
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": [
+            {"role": "user", "content": "Please write to desk@acme.example about my claim."},
+            {"role": "user", "content": "Claims go to desk@acme.example.", "rampart_source": "web"},
+            {"role": "user", "content": call},
+        ],
+        **extra,
+    }
+    headers = s.headers(**({"X-Rampart-Session": session} if session else {}))
+    r = await s.client.post("/v1/chat/completions", json=body, headers=headers)
+    assert 200 == r.status_code
+    message = r.json()["choices"][0]["message"]
+    if expected == "kept":
+        assert "send_email" == message["tool_calls"][0]["function"]["name"]
+    else:
+        assert message.get("tool_calls") is None
+        assert "no-email-to-untrusted-recipient" in str(r.json()["rampart"]["notices"])

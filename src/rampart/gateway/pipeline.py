@@ -75,7 +75,12 @@ def _message_event(call: Call, req: ChatRequest, m: ChatMessage) -> Event | None
         return _event(call, Stage.RETRIEVAL, req, text=m.text, source=m.source, metadata=meta)
     if not m.text:
         return None
-    return _event(call, Stage.INPUT, req, text=m.text, metadata=meta)
+    # A request without tools, in a session of its own: no tool call can follow (one an upstream
+    # returns anyway is judged without the user's words, so more strictly).
+    tools_may_follow = call.ctx.linked or bool(req.tools)
+    return _event(
+        call, Stage.INPUT, req, text=m.text, metadata=meta, tools_may_follow=tools_may_follow
+    )
 
 
 async def check_input(gw: Gateway, call: Call, req: ChatRequest) -> ChatRequest | Decision:

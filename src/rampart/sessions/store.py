@@ -127,9 +127,12 @@ class MemorySessionStore:
             self._labels.setdefault(session, set()).update(labels)
             self._labels.move_to_end(session)
             if taint:
-                known = self._taint.setdefault(session, {})
-                for h, joined in taint.items():
-                    known[h] = _merge(known.get(h), joined)
+                known = self._taint.get(session)
+                if known is None:  # a new session's first content: nothing to merge with
+                    self._taint[session] = dict(taint)
+                else:
+                    for h, joined in taint.items():
+                        known[h] = _merge(known.get(h), joined)
             while len(self._labels) > self._max:
                 old, _ = self._labels.popitem(last=False)
                 self._taint.pop(old, None)
