@@ -8,7 +8,8 @@ front of the same mock (installed into bench/.venv-litellm on first run, never i
 Then, from one asyncio client in this process:
 
 - non-streaming latency p50/p99 at concurrency 1 and 64: mock direct vs through Rampart
-  (the difference is Rampart's added latency);
+  (the difference is Rampart's added latency); at concurrency 1 the targets take turns, in
+  rounds, so that drift in the machine's load falls on all of them alike;
 - streaming time to first token: direct vs Rampart (Rampart holds back a window of output until
   it is scanned, so on a short answer the first token arrives with the last);
 - throughput (requests/s at concurrency 64): Rampart (guards on) vs LiteLLM (no guards);
@@ -59,6 +60,7 @@ PROMPTS = [f"{name}, {topic} (ref {7 * i + 3})" for i, (name, topic) in
            enumerate((n, t) for n in NAMES for t in TOPICS)]  # fmt: skip
 LONG_ANSWER = "SAY " + "Your order left our warehouse and is on its way to you now. " * 25
 START_TIMEOUT_S = 120.0
+ROUNDS = 10  # concurrency-1 measurements are interleaved across targets in this many rounds
 
 
 def free_port() -> int:
@@ -229,36 +231,53 @@ def row(name: str, *cells: str) -> str:
 async def measure(
     targets: dict[str, tuple[str, dict[str, str], int | None]], quick: bool
 ) -> dict[str, dict[str, float]]:
-    n1, n64, ntt = (100, 600, 40) if quick else (500, 4000, 200)
+    n1, n64, ntt = (100, 600, 40) if quick else (1000, 4000, 200)
     results: dict[str, dict[str, float]] = {name: {} for name in targets}
+    plain = [{"model": MODEL, "messages": [{"role": "user", "content": p}]} for p in PROMPTS]
+    conns = {
+        name: [await Conn.open(base) for _ in range(64)] for name, (base, _, _) in targets.items()
+    }
+    calls = {name: caller(conns[name], f"{base}/chat/completions", headers, plain)
+             for name, (base, headers, _) in targets.items()}  # fmt: skip
+    for call in calls.values():
+        await run_load(64, 256, call)  # warm up
+    # Concurrency 1, interleaved: every target in turn, round after round, so that a change in
+    # what else the machine is doing lands on all of them alike rather than on one.
+    print(f"measuring concurrency 1 ({ROUNDS} interleaved rounds) ...", flush=True)
+    lat1: dict[str, list[float]] = {name: [] for name in targets}
+    cpu1: dict[str, float] = dict.fromkeys(targets, 0.0)
+    for _ in range(ROUNDS):
+        for name, (_, _, pid) in targets.items():
+            before = cpu_seconds(pid)
+            lat1[name] += (await run_load(1, n1 // ROUNDS, calls[name]))[0]
+            after = cpu_seconds(pid)
+            if before is not None and after is not None:  # None where /proc is not there
+                cpu1[name] += after - before
     for name, (base, headers, pid) in targets.items():
-        print(f"measuring {name} ...", flush=True)
-        url = f"{base}/chat/completions"
-        conns = [await Conn.open(base) for _ in range(64)]
-        plain = [{"model": MODEL, "messages": [{"role": "user", "content": p}]} for p in PROMPTS]
-        await run_load(64, 256, caller(conns, url, headers, plain))  # warm up
+        print(f"measuring {name} at concurrency 64 ...", flush=True)
         cpu0 = cpu_seconds(pid)
-        lat1, _ = await run_load(1, n1, caller(conns, url, headers, plain))
-        cpu1 = cpu_seconds(pid)
-        lat64, wall64 = await run_load(64, n64, caller(conns, url, headers, plain))
+        lat64, wall64 = await run_load(64, n64, calls[name])
         cpu64 = cpu_seconds(pid)
-        results[name].update(p50_1=pct(lat1, 0.5), p99_1=pct(lat1, 0.99), p50_64=pct(lat64, 0.5),
+        results[name].update(p50_1=pct(lat1[name], 0.5), p99_1=pct(lat1[name], 0.99), p50_64=pct(lat64, 0.5),
                              p99_64=pct(lat64, 0.99), rps=n64 / wall64)  # fmt: skip
-        if cpu0 is not None and cpu1 is not None and cpu64 is not None:
+        spent1 = cpu1[name]
+        if spent1 is not None and cpu0 is not None and cpu64 is not None:
             results[name].update(
-                cpu_1=(cpu1 - cpu0) / n1 * 1000, cpu_64=(cpu64 - cpu1) / n64 * 1000
+                cpu_1=spent1 / len(lat1[name]) * 1000, cpu_64=(cpu64 - cpu0) / n64 * 1000
             )
         if name != "litellm":
+            url = f"{base}/chat/completions"
             for key, contents in (("ttft_short", PROMPTS), ("ttft_long", [LONG_ANSWER])):
                 bodies: list[dict[str, object]] = [
                     {"model": MODEL, "stream": True, "messages": [{"role": "user", "content": c}]}
                     for c in contents
                 ]
                 ttft, _ = await run_load(
-                    1, ntt, caller(conns, url, headers, bodies, first_token=True)
+                    1, ntt, caller(conns[name], url, headers, bodies, first_token=True)
                 )
                 results[name][key] = statistics.median(ttft)
-        for conn in conns:
+    for pool in conns.values():
+        for conn in pool:
             conn.writer.close()
     return results
 
