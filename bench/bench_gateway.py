@@ -260,10 +260,9 @@ async def measure(
         cpu64 = cpu_seconds(pid)
         results[name].update(p50_1=pct(lat1[name], 0.5), p99_1=pct(lat1[name], 0.99), p50_64=pct(lat64, 0.5),
                              p99_64=pct(lat64, 0.99), rps=n64 / wall64)  # fmt: skip
-        spent1 = cpu1[name]
-        if spent1 is not None and cpu0 is not None and cpu64 is not None:
+        if cpu0 is not None and cpu64 is not None:
             results[name].update(
-                cpu_1=spent1 / len(lat1[name]) * 1000, cpu_64=(cpu64 - cpu0) / n64 * 1000
+                cpu_1=cpu1[name] / len(lat1[name]) * 1000, cpu_64=(cpu64 - cpu0) / n64 * 1000
             )
         if name != "litellm":
             url = f"{base}/chat/completions"
