@@ -8,7 +8,7 @@ listing each problem with file, line and key: nothing half-loaded is ever used.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,15 @@ class Bundle:
     prompt_versions: dict[str, str]
     setup: DetectorSetup
     controls: tuple[BuiltControl, ...]
+    # Each detector the controls use, once, in control order: (id, version). Every evidence
+    # record lists them; worked out here once rather than per record.
+    detectors: tuple[tuple[str, str], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        versions: dict[str, str] = {}
+        for control in self.controls:
+            versions.setdefault(control.detector.id, control.detector.version)
+        object.__setattr__(self, "detectors", tuple(versions.items()))
 
     @property
     def name(self) -> str:

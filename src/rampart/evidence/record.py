@@ -103,15 +103,9 @@ def _kept_arguments(name: str, kept_text: str | None) -> dict[str, Any] | None:
 def _detector_scores(bundle: Bundle, scores: Mapping[str, float]) -> list[dict[str, Any]]:
     """Each detector that ran, once, in bundle order (the first control using it names the
     version), with its score to 4 places."""
-    out: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for control in bundle.controls:
-        detector = control.detector
-        did = detector.id
-        if did in scores and did not in seen:
-            seen.add(did)
-            score = scores[did]
-            # round() is the costly part and most detectors score 0: skip it there (same value).
-            rounded = score if score == 0 else round(score, 4)
-            out.append({"id": did, "version": detector.version, "score": rounded})
-    return out
+    # round() is the costly part and most detectors score 0: skip it there (same value).
+    return [
+        {"id": did, "version": version, "score": s if (s := scores[did]) == 0 else round(s, 4)}
+        for did, version in bundle.detectors
+        if did in scores
+    ]
