@@ -4,8 +4,11 @@ JSON POST to a plain-HTTP model server (vLLM, Ollama, llama.cpp, the mock model)
 Why not httpx here: httpcore writes a request's head and body in two socket writes and spends
 most of its time in pool and stream bookkeeping. On a loopback model server that was half of
 the gateway's added latency. This client writes each request in one write, parses the answer
-with httptools (uvicorn's parser) and keeps idle connections in a LIFO list. Everything else
-(TLS, proxies, streaming, test transports) stays on httpx.
+with httptools (uvicorn's parser) and keeps idle connections in a LIFO list. Streamed answers
+(`stream`) come piece by piece as they arrive; the connection goes back to the pool once the
+answer has ended (a server-sent-events stream is over at `[DONE]`, its HTTP body a moment
+later: `DRAIN_S` is how long to wait for that). Everything else (TLS, proxies, test transports)
+stays on httpx.
 
 Failures are `HttpFailure` (named like httpx's: `ConnectError`, `RemoteProtocolError`, ...) or
 `HttpTimeout`; the upstream adapter turns them into `UpstreamError` / `UpstreamTimeout`.
@@ -19,7 +22,10 @@ arrived; any other failure is final.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import zlib
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
@@ -28,6 +34,7 @@ import httptools
 
 KEEPALIVE_EXPIRY_S = 4.0  # below the 5 s idle timeout of uvicorn, node and most model servers
 MAX_CONNECTIONS = 512  # per upstream, as the httpx pools allowed
+DRAIN_S = 0.05  # after a stream's last event, how long to wait for its body to end (then: close)
 
 
 class HttpFailure(Exception):
@@ -54,6 +61,75 @@ def usable_for(url: str) -> bool:
     return not proxied or bool(proxy_bypass(parts.hostname))
 
 
+class _Streamed:
+    """The answer to one streamed request, as it arrives: its status, then body pieces."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self.head: asyncio.Future[int] = loop.create_future()
+        self.pieces: deque[bytes] = deque()
+        self.complete = False
+        self.error: HttpFailure | None = None
+        self._wake: asyncio.Future[None] | None = None
+
+    @property
+    def over(self) -> bool:
+        return self.complete or self.error is not None
+
+    def push(self, data: bytes) -> None:
+        self.pieces.append(data)
+        self._notify()
+
+    def end(self) -> None:
+        self.complete = True
+        self._notify()
+
+    def fail(self, exc: HttpFailure) -> None:
+        if not self.head.done():
+            self.head.set_exception(exc)
+        if not self.complete:
+            self.error = exc
+        self._notify()
+
+    def _notify(self) -> None:
+        wake, self._wake = self._wake, None
+        if wake is not None and not wake.done():
+            wake.set_result(None)
+
+    async def next(self) -> bytes | None:
+        """The next piece of the body; None once it has ended."""
+        while True:
+            if self.pieces:
+                return self.pieces.popleft()
+            if self.error is not None:
+                raise self.error
+            if self.complete:
+                return None
+            self._wake = self._loop.create_future()
+            await self._wake
+
+
+class HttpStream:
+    """A streamed answer: `status`, then `iter_bytes()` (or `read()` for an error body)."""
+
+    def __init__(self, status: int, streamed: _Streamed):
+        self.status = status
+        self._streamed = streamed
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        while (piece := await self._streamed.next()) is not None:
+            yield piece
+
+    async def read(self, limit: int) -> bytes:
+        """Up to `limit` bytes of the body (an error answer's, say)."""
+        out = bytearray()
+        async for piece in self.iter_bytes():
+            out += piece
+            if len(out) >= limit:
+                break
+        return bytes(out[:limit])
+
+
 class _Connection(asyncio.Protocol):
     """One TCP connection; answers one request at a time."""
 
@@ -64,8 +140,10 @@ class _Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[HttpResponse] | None = None
+        self._streamed: _Streamed | None = None  # the answer being streamed, if any
         self._body: list[bytes] = []
         self._encoding = b""
+        self._framed = False  # the answer says where its body ends (length or chunked)
         self.received = False  # any byte of the current answer
         self.last_read = 0.0
         self.timer: asyncio.TimerHandle | None = None
@@ -78,7 +156,7 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.received = True
         self.last_read = self._loop.time()
-        if self._waiter is None:  # an answer nobody asked for: the connection is unusable
+        if self._waiter is None and self._streamed is None:  # an answer nobody asked for
             self.abort()
             return
         try:
@@ -96,18 +174,45 @@ class _Connection(asyncio.Protocol):
 
     def _closed_by_peer(self) -> None:
         self.closed = True
+        streamed = self._streamed
+        if streamed is not None and streamed.head.done() and not self._framed:
+            streamed.end()  # a body without length or chunking ends where the connection does
+            return
         self._fail(HttpFailure("RemoteProtocolError: server disconnected before the answer ended"))
 
     # --- httptools callbacks ----------------------------------------------------------------
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if name.lower() == b"content-encoding":
+        lower = name.lower()
+        if lower == b"content-encoding":
             self._encoding = value.strip().lower()
+        elif lower in (b"content-length", b"transfer-encoding"):
+            self._framed = True
+
+    def on_headers_complete(self) -> None:
+        streamed = self._streamed
+        if streamed is None or streamed.head.done():
+            return
+        if self._encoding not in (b"", b"identity"):  # never asked for: cannot be read piecewise
+            self.fail(
+                HttpFailure(f"DecodingError: a {self._encoding.decode(errors='replace')} stream")
+            )
+            return
+        streamed.head.set_result(self._parser.get_status_code())
 
     def on_body(self, body: bytes) -> None:
-        self._body.append(body)
+        if self._streamed is not None:
+            self._streamed.push(body)
+        else:
+            self._body.append(body)
 
     def on_message_complete(self) -> None:
+        streamed, self._streamed = self._streamed, None
+        if streamed is not None:
+            if not self._parser.should_keep_alive():
+                self.abort()
+            streamed.end()
+            return
         waiter, self._waiter = self._waiter, None
         body = b"".join(self._body)
         self._body = []
@@ -125,17 +230,28 @@ class _Connection(asyncio.Protocol):
     # --- use ----------------------------------------------------------------------------------
 
     def send(self, data: bytes) -> asyncio.Future[HttpResponse]:
-        assert self.transport is not None
+        self._start(data)
         self._waiter = self._loop.create_future()
-        self._body, self._encoding, self.received = [], b"", False
+        return self._waiter
+
+    def send_streamed(self, data: bytes) -> _Streamed:
+        self._start(data)
+        self._streamed = _Streamed(self._loop)
+        return self._streamed
+
+    def _start(self, data: bytes) -> None:
+        assert self.transport is not None
+        self._waiter, self._streamed = None, None
+        self._body, self._encoding, self._framed, self.received = [], b"", False, False
         self.last_read = self._loop.time()
         self.transport.write(data)
-        return self._waiter
 
     def _fail(self, exc: HttpFailure) -> None:
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_exception(exc)
+        if self._streamed is not None:
+            self._streamed.fail(exc)
 
     def fail(self, exc: HttpFailure) -> None:
         self._fail(exc)
@@ -182,17 +298,58 @@ class Http11Client:
 
     async def post(self, path: str, body: bytes, headers: dict[str, str]) -> HttpResponse:
         """POST `body` (JSON) to `path`; the status and body of the answer, whatever the status."""
+        data = self._request(path, body, headers, b"application/json")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._total
+        await self._slot(deadline)
+        try:
+            return await self._call(loop, data, deadline)
+        finally:
+            self._slots.release()
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, path: str, body: bytes, headers: dict[str, str]
+    ) -> AsyncIterator[HttpStream]:
+        """POST `body` (JSON) to `path` and read the answer as it arrives. Leaving the block
+        before the answer has ended closes the connection (after `DRAIN_S` at most)."""
+        data = self._request(path, body, headers, b"text/event-stream")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._total
+        await self._slot(deadline)
+        try:
+            conn, streamed, status = await self._open_stream(loop, data, deadline)
+            try:
+                yield HttpStream(status, streamed)
+                if not streamed.over:  # the events are over; the body normally ends with them
+                    with contextlib.suppress(HttpFailure, TimeoutError):
+                        async with asyncio.timeout(DRAIN_S):
+                            while await streamed.next() is not None:
+                                pass
+            except BaseException:
+                conn.abort()
+                raise
+            finally:
+                self._stop_timer(conn)
+            if streamed.complete:
+                self._release(loop, conn)
+            else:
+                conn.abort()
+        finally:
+            self._slots.release()
+
+    def _request(self, path: str, body: bytes, headers: dict[str, str], accept: bytes) -> bytes:
         head = [
             b"POST ", path.encode("ascii"), b" HTTP/1.1\r\nhost: ", self._authority,
-            b"\r\ncontent-type: application/json\r\naccept: application/json\r\ncontent-length: ",
+            b"\r\ncontent-type: application/json\r\naccept: ", accept, b"\r\ncontent-length: ",
             str(len(body)).encode("ascii"), b"\r\n",
         ]  # fmt: skip
         for name, value in headers.items():
             head += (name.encode("ascii"), b": ", value.encode("latin-1"), b"\r\n")
         head += (b"\r\n", body)
-        data = b"".join(head)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._total
+        return b"".join(head)
+
+    async def _slot(self, deadline: float) -> None:
         if self._slots.locked():  # every connection busy: wait for one, within the deadline
             try:
                 async with asyncio.timeout_at(deadline):
@@ -201,10 +358,27 @@ class Http11Client:
                 raise HttpTimeout("PoolTimeout") from None
         else:
             await self._slots.acquire()
-        try:
-            return await self._call(loop, data, deadline)
-        finally:
-            self._slots.release()
+
+    async def _open_stream(
+        self, loop: asyncio.AbstractEventLoop, data: bytes, deadline: float
+    ) -> tuple[_Connection, _Streamed, int]:
+        for attempt in (1, 2):
+            conn, reused = await self._acquire(loop, deadline)
+            streamed = conn.send_streamed(data)
+            self._arm(loop, conn, lambda s=streamed: s.over, deadline)  # type: ignore[misc]
+            try:
+                return conn, streamed, await streamed.head
+            except HttpFailure:
+                self._stop_timer(conn)
+                conn.abort()
+                if reused and attempt == 1 and not conn.received and conn.closed:
+                    continue  # the server dropped the idle connection as we used it
+                raise
+            except BaseException:
+                self._stop_timer(conn)
+                conn.abort()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _call(
         self, loop: asyncio.AbstractEventLoop, data: bytes, deadline: float
@@ -249,25 +423,38 @@ class Http11Client:
         self, loop: asyncio.AbstractEventLoop, conn: _Connection, data: bytes, deadline: float
     ) -> HttpResponse:
         waiter = conn.send(data)
-        when = min(deadline, conn.last_read + self._read)
-        conn.timer = loop.call_at(when, self._check, loop, conn, waiter, deadline)
+        self._arm(loop, conn, waiter.done, deadline)
         try:
             return await waiter
         finally:
-            if conn.timer is not None:
-                conn.timer.cancel()
-                conn.timer = None
+            self._stop_timer(conn)
+
+    def _arm(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        conn: _Connection,
+        done: Callable[[], bool],
+        deadline: float,
+    ) -> None:
+        when = min(deadline, conn.last_read + self._read)
+        conn.timer = loop.call_at(when, self._check, loop, conn, done, deadline)
+
+    @staticmethod
+    def _stop_timer(conn: _Connection) -> None:
+        if conn.timer is not None:
+            conn.timer.cancel()
+            conn.timer = None
 
     def _check(
         self,
         loop: asyncio.AbstractEventLoop,
         conn: _Connection,
-        waiter: asyncio.Future[HttpResponse],
+        done: Callable[[], bool],
         deadline: float,
     ) -> None:
         """Fires at the earlier of the deadline and `read` after the last byte; re-arms while
         bytes keep arriving."""
-        if waiter.done():
+        if done():
             return
         now = loop.time()
         if now >= deadline:
@@ -276,8 +463,7 @@ class Http11Client:
         if now - conn.last_read >= self._read:
             conn.fail(HttpTimeout("ReadTimeout"))
             return
-        when = min(deadline, conn.last_read + self._read)
-        conn.timer = loop.call_at(when, self._check, loop, conn, waiter, deadline)
+        self._arm(loop, conn, done, deadline)
 
     def _release(self, loop: asyncio.AbstractEventLoop, conn: _Connection) -> None:
         if conn.closed:

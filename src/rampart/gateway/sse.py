@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
-async def iter_sse(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str | None, str]]:
+
+async def lines(pieces: AsyncIterator[bytes]) -> AsyncIterator[str]:
+    """The lines of a UTF-8 byte stream without their endings, however the bytes were cut into
+    pieces. Lines end at CR LF, LF or CR (the SSE rule; other Unicode line breaks, which JSON
+    may carry raw, are text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    async for piece in pieces:
+        pending += decoder.decode(piece)
+        held = pending.endswith("\r")  # maybe the first half of a \r\n: see what follows
+        parts = _LINE_END.split(pending[:-1] if held else pending)
+        pending = parts.pop() + ("\r" if held else "")
+        for part in parts:
+            yield part
+    parts = _LINE_END.split(pending + decoder.decode(b"", final=True))
+    last = parts.pop()
+    for part in parts:
+        yield part
+    if last:
+        yield last
+
+
+async def iter_sse(source: AsyncIterator[str]) -> AsyncIterator[tuple[str | None, str]]:
     """(event name, data) for each event in a stream of lines; comments are skipped."""
     event: str | None = None
     data: list[str] = []
-    async for line in lines:
+    async for line in source:
         if not line:
             if data:
                 yield event, "\n".join(data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any, Protocol
 
 import httpx
@@ -21,9 +21,10 @@ from rampart.gateway import anthropic_format, openai_format
 from rampart.gateway.chat import ChatRequest, ChatResult, StreamEnd, StreamEvent
 from rampart.gateway.http11 import Http11Client, HttpFailure, HttpTimeout, usable_for
 from rampart.gateway.responses import dumps
-from rampart.gateway.sse import iter_sse
+from rampart.gateway.sse import iter_sse, lines
 
 MAX_ERROR_CHARS = 300
+MAX_ERROR_BYTES = 64 * 1024  # of an error answer to a streamed request, read for its message
 
 
 class Upstream(Protocol):
@@ -41,9 +42,9 @@ class Upstream(Protocol):
 class HttpUpstream:
     """An upstream over HTTP; `client` may carry a test or in-process transport.
 
-    With `lean=True` and a plain-HTTP base URL without a proxy, non-streaming calls go through
-    `Http11Client` (one socket write per call, no pool bookkeeping); streams and everything
-    else go through httpx.
+    With `lean=True` and a plain-HTTP base URL without a proxy, calls go through `Http11Client`
+    (one socket write per call, no pool bookkeeping), streams included; everything else goes
+    through httpx.
     """
 
     def __init__(
@@ -132,23 +133,19 @@ class HttpUpstream:
             ) from None
 
     async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
-        ended = False
+        if self._lean is not None:
+            async for item in self._stream_lean(self._lean, request):
+                yield item
+            return
+        ended = [False]
         try:
             async with next(self._clients).stream("POST", self._url(), json=self._body(request), headers=self._headers,
                                            timeout=self._timeout) as response:  # fmt: skip
                 if response.status_code >= 400:
                     text = (await response.aread()).decode(errors="replace")
                     raise _status_error(self.name, response.status_code, text)
-                parser = anthropic_format.ChunkParser()
-                async for event, data in iter_sse(response.aiter_lines()):
-                    if data.strip() == "[DONE]":
-                        break
-                    for item in self._parse(parser, event, data):
-                        if isinstance(item, StreamEnd):
-                            if ended:  # a usage-only chunk after the finish: keep the usage
-                                continue
-                            ended = True
-                        yield item
+                async for item in self._events(iter_sse(response.aiter_lines()), ended):
+                    yield item
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
                 f"upstream {self.name!r} timed out mid-stream ({type(exc).__name__})"
@@ -157,8 +154,42 @@ class HttpUpstream:
             raise UpstreamError(
                 f"upstream {self.name!r} stream broke: {type(exc).__name__}"
             ) from None
-        if not ended:
+        if not ended[0]:
             raise UpstreamError(f"upstream {self.name!r} closed the stream before it finished")
+
+    async def _stream_lean(
+        self, client: Http11Client, request: ChatRequest
+    ) -> AsyncGenerator[StreamEvent, None]:
+        ended = [False]
+        try:
+            async with client.stream(self._lean_path, dumps(self._body(request)), self._headers) as response:  # fmt: skip
+                if response.status >= 400:
+                    text = (await response.read(MAX_ERROR_BYTES)).decode(errors="replace")
+                    raise _status_error(self.name, response.status, text)
+                async for item in self._events(iter_sse(lines(response.iter_bytes())), ended):
+                    yield item
+        except HttpTimeout as exc:
+            raise UpstreamTimeout(f"upstream {self.name!r} timed out mid-stream ({exc})") from None
+        except HttpFailure as exc:
+            raise UpstreamError(f"upstream {self.name!r} stream broke: {exc}") from None
+        if not ended[0]:
+            raise UpstreamError(f"upstream {self.name!r} closed the stream before it finished")
+
+    async def _events(
+        self, events: AsyncIterator[tuple[str | None, str]], ended: list[bool]
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Our stream events from the upstream's SSE events, up to `[DONE]`; `ended[0]` is set
+        once the finish has been seen."""
+        parser = anthropic_format.ChunkParser()
+        async for event, data in events:
+            if data.strip() == "[DONE]":
+                break
+            for item in self._parse(parser, event, data):
+                if isinstance(item, StreamEnd):
+                    if ended[0]:  # a usage-only chunk after the finish: keep the usage
+                        continue
+                    ended[0] = True
+                yield item
 
     def _parse(
         self, parser: anthropic_format.ChunkParser, event: str | None, data: str
