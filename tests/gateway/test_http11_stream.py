@@ -8,12 +8,15 @@ import json
 import time
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
+from rampart.bundle.gateway import UpstreamConfig
 from rampart.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
 from rampart.gateway.chat import StreamEnd, TextDelta
 from rampart.gateway.http11 import DRAIN_S, HttpFailure, HttpTimeout
 from rampart.gateway.sse import lines
+from rampart.gateway.upstream import HttpUpstream
 
 from .test_http11 import Handler, answer, client, read_request, request, server, upstream
 
@@ -276,3 +279,16 @@ async def test_lines_keep_multibyte_characters_and_unicode_separators() -> None:
     pieces = [text[i : i + 1] for i in range(len(text))]  # one byte at a time
     assert ['data: {"t": "é\u2028😀"}', ""] == await _lines_of(pieces)
     assert ["x"] == await _lines_of([b"x\r"])  # a final lone \r ends the last line
+
+
+async def test_httpx_streams_keep_their_connection_too() -> None:
+    """The httpx path (TLS, proxies) reads the body's end after [DONE] as well, so a provider's
+    connection is reused rather than a new TLS handshake paid for every stream."""
+    connections: list[int] = []
+    handler = streaming_server(sse(["Hel", "lo"]), connections=connections)
+    async with server(handler) as base, httpx.AsyncClient() as http:
+        up = HttpUpstream("p", UpstreamConfig(base_url=f"{base}/v1"), http, "sk-test")
+        for _ in range(3):
+            events = [e async for e in up.stream(request())]
+            assert ["Hel", "lo"] == [e.text for e in events if isinstance(e, TextDelta)]
+    assert 1 == len(connections)

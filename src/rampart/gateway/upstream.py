@@ -8,6 +8,8 @@ messages carry the status and the provider's message, never the request.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
@@ -19,7 +21,7 @@ from rampart.bundle.gateway import UpstreamConfig
 from rampart.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
 from rampart.gateway import anthropic_format, openai_format
 from rampart.gateway.chat import ChatRequest, ChatResult, StreamEnd, StreamEvent
-from rampart.gateway.http11 import Http11Client, HttpFailure, HttpTimeout, usable_for
+from rampart.gateway.http11 import DRAIN_S, Http11Client, HttpFailure, HttpTimeout, usable_for
 from rampart.gateway.responses import dumps
 from rampart.gateway.sse import iter_sse, lines
 
@@ -144,8 +146,15 @@ class HttpUpstream:
                 if response.status_code >= 400:
                     text = (await response.aread()).decode(errors="replace")
                     raise _status_error(self.name, response.status_code, text)
-                async for item in self._events(iter_sse(response.aiter_lines()), ended):
+                source = response.aiter_lines()
+                async for item in self._events(iter_sse(source), ended):
                     yield item
+                # The events end at [DONE], the body a moment later: read to its end (briefly),
+                # or httpx closes the connection, and the next stream pays for a new one (TLS).
+                with contextlib.suppress(httpx.HTTPError, TimeoutError):
+                    async with asyncio.timeout(DRAIN_S):
+                        async for _ in source:
+                            pass
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
                 f"upstream {self.name!r} timed out mid-stream ({type(exc).__name__})"
