@@ -292,3 +292,39 @@ async def test_httpx_streams_keep_their_connection_too() -> None:
             events = [e async for e in up.stream(request())]
             assert ["Hel", "lo"] == [e.text for e in events if isinstance(e, TextDelta)]
     assert 1 == len(connections)
+
+
+async def test_a_long_stream_is_not_cut_by_the_total_timeout() -> None:
+    """`total` bounds the wait for the answer to begin; a stream that keeps talking may outlast
+    it (only silence longer than `read` ends it)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(SSE_HEAD)
+        for i in range(8):
+            writer.write(chunk(b"data: %d\n\n" % i))
+            await writer.drain()
+            await asyncio.sleep(0.06)
+        writer.write(b"0\r\n\r\n")
+
+    async with (
+        server(handle) as base,
+        client(base, read=0.5, total=0.2).stream("/x", b"{}", {}) as response,
+    ):
+        body = await collect(response.iter_bytes())
+    assert b"".join(b"data: %d\n\n" % i for i in range(8)) == body
+
+
+async def test_the_total_timeout_bounds_the_wait_for_a_stream_to_begin() -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nx-slow: ")
+        for _ in range(20):  # trickles a header that never ends: the answer never begins
+            writer.write(b"z")
+            await writer.drain()
+            await asyncio.sleep(0.05)
+
+    async with server(handle) as base:
+        with pytest.raises(HttpTimeout, match="TotalTimeout"):
+            async with client(base, read=0.5, total=0.2).stream("/x", b"{}", {}):
+                pass

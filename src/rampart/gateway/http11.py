@@ -14,15 +14,17 @@ Failures are `HttpFailure` (named like httpx's: `ConnectError`, `RemoteProtocolE
 `HttpTimeout`; the upstream adapter turns them into `UpstreamError` / `UpstreamTimeout`.
 
 Timeouts: `connect` bounds opening a connection, `read` the silence between two pieces of the
-answer, `total` the whole call. A connection the server closed while idle in the pool (the
-keep-alive race) is retried once on a fresh connection, only when not a byte of the answer
-arrived; any other failure is final.
+answer, `total` the whole call (for a stream: until its answer begins; a model may stream for
+longer, as long as it is never silent for `read`). A connection the server closed while idle in
+the pool (the keep-alive race) is retried once on a fresh connection, only when not a byte of
+the answer arrived; any other failure is final.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -367,7 +369,7 @@ class Http11Client:
             streamed = conn.send_streamed(data)
             self._arm(loop, conn, lambda s=streamed: s.over, deadline)  # type: ignore[misc]
             try:
-                return conn, streamed, await streamed.head
+                status = await streamed.head
             except HttpFailure:
                 self._stop_timer(conn)
                 conn.abort()
@@ -378,6 +380,10 @@ class Http11Client:
                 self._stop_timer(conn)
                 conn.abort()
                 raise
+            # Answering has begun: from here only silence (`read`) ends a stream, not its length.
+            self._stop_timer(conn)
+            self._arm(loop, conn, lambda s=streamed: s.over, math.inf)  # type: ignore[misc]
+            return conn, streamed, status
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _call(
