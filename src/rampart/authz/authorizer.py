@@ -131,11 +131,17 @@ class Authorizer:
         resource: tuple[str, str],
         context: Mapping[str, Any],
     ) -> AuthzResult:
+        return self._authorize(principal, action, resource, self.visible(context))
+
+    def _authorize(
+        self, principal: Principal, action: str, resource: tuple[str, str], visible: dict[str, Any]
+    ) -> AuthzResult:
+        """`authorize`, for a context already cut down to what the policies read."""
         request = {
             "principal": {"type": principal.cedar_type, "id": principal.id},
             "action": {"type": "Action", "id": action},
             "resource": {"type": resource[0], "id": resource[1]},
-            "context": self.visible(context),
+            "context": visible,
         }
         reasons = self._decide(request)
         enforced = [r.action for r in reasons if r.enforced]

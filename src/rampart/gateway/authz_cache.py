@@ -50,11 +50,11 @@ class CachedAuthorizer(Authorizer):
         try:
             key = orjson.dumps([principal.cedar_type, principal.id, action, resource, visible])
         except TypeError:  # not plain JSON as it stands: let Cedar's wrapper judge
-            return super().authorize(principal, action, resource, visible)
+            return self._authorize(principal, action, resource, visible)
         found = self._answers.get(key)
         if found is not None:
             return found
-        result = super().authorize(principal, action, resource, visible)
+        result = self._authorize(principal, action, resource, visible)
         with self._lock:
             while len(self._answers) >= self._max:
                 del self._answers[next(iter(self._answers))]
