@@ -74,8 +74,8 @@ class _Streamed:
         self.error: HttpFailure | None = None
         self._wake: asyncio.Future[None] | None = None
 
-    @property
     def over(self) -> bool:
+        """The body has ended, or failed."""
         return self.complete or self.error is not None
 
     def push(self, data: bytes) -> None:
@@ -323,7 +323,7 @@ class Http11Client:
             conn, streamed, status = await self._open_stream(loop, data, deadline)
             try:
                 yield HttpStream(status, streamed)
-                if not streamed.over:  # the events are over; the body normally ends with them
+                if not streamed.over():  # the events are over; the body normally ends with them
                     with contextlib.suppress(HttpFailure, TimeoutError):
                         async with asyncio.timeout(DRAIN_S):
                             while await streamed.next() is not None:
@@ -367,7 +367,7 @@ class Http11Client:
         for attempt in (1, 2):
             conn, reused = await self._acquire(loop, deadline)
             streamed = conn.send_streamed(data)
-            self._arm(loop, conn, lambda s=streamed: s.over, deadline)  # type: ignore[misc]
+            self._arm(loop, conn, streamed.over, deadline)
             try:
                 status = await streamed.head
             except HttpFailure:
@@ -382,7 +382,7 @@ class Http11Client:
                 raise
             # Answering has begun: from here only silence (`read`) ends a stream, not its length.
             self._stop_timer(conn)
-            self._arm(loop, conn, lambda s=streamed: s.over, math.inf)  # type: ignore[misc]
+            self._arm(loop, conn, streamed.over, math.inf)
             return conn, streamed, status
         raise AssertionError("unreachable")  # pragma: no cover
 
