@@ -101,11 +101,14 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
         if owned:
             await gw.aclose()
 
+    model_routes: dict[str, Endpoint] = {
+        "/v1/chat/completions": chat_completions,
+        "/v1/messages": messages,
+    }
     app = GatewayApp(
-        hot={"/v1/chat/completions": chat_completions, "/v1/messages": messages},
+        hot=model_routes,
         routes=[
-            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-            Route("/v1/messages", messages, methods=["POST"]),
+            *(Route(path, endpoint, methods=["POST"]) for path, endpoint in model_routes.items()),
             Route("/v1/models", list_models, methods=["GET"]),
             Route("/v1/guard/{stage}", guard, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
