@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m rampart.demo
+	$(BIN)/python -m vallum.demo
 
 # The dashboard's browser tests drive Debian's chromium (never a browser download). Installed here
 # when missing and this user can; otherwise those tests skip with the reason (outside CI).
@@ -40,4 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .rampart .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .vallum .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,7 @@ attack success rate with no defense, detectors only, and the AgentDojo bundle's 
 
     .venv/bin/python bench/bench_agentdojo.py [--suite NAME] [--user-tasks N] [--json OUT]
 
-Needs `pip install 'rampart[agentdojo]'`. Prints one table; no approval is ever granted.
+Needs `pip install 'vallum[agentdojo]'`. Prints one table; no approval is ever granted.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from rampart.integrations.agentdojo.evaluate import ATTACKS, DEFENSES, run_agentdojo
+from vallum.integrations.agentdojo.evaluate import ATTACKS, DEFENSES, run_agentdojo
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     started = time.perf_counter()
-    with as_file(files("rampart.integrations").joinpath("agentdojo_bundle")) as bundle:
+    with as_file(files("vallum.integrations").joinpath("agentdojo_bundle")) as bundle:
         rows = run_agentdojo(
             Path(bundle),
             suites=args.suite,

@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterator
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from rampart.bundle.loader import load_bundle
-from rampart.engine import Engine
-from rampart.evidence.log import EvidenceLog
-from rampart.evidence.record import utc_now
-from rampart.model import Event, Principal, Stage
-from rampart.storage.database import Database
+from vallum.bundle.loader import load_bundle
+from vallum.engine import Engine
+from vallum.evidence.log import EvidenceLog
+from vallum.evidence.record import utc_now
+from vallum.model import Event, Principal, Stage
+from vallum.storage.database import Database
 
 WORDS = [
     "order",
@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=3000)
     args = parser.parse_args()
     rng = random.Random(7)
-    with as_file(files("rampart.bundle").joinpath("example")) as path:
+    with as_file(files("vallum.bundle").joinpath("example")) as path:
         bundle = load_bundle(Path(path))
     engine = Engine(bundle, evidence=None)
     print(

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_detection.py [--data PATH] [--runs N]
 
-Quality: loads the injection dataset, applies `rampart.evals.splits.split_rows` (the same split
+Quality: loads the injection dataset, applies `vallum.evals.splits.split_rows` (the same split
 the training script holds out), runs `InjectionDetector` at its shipped threshold on the
 validation rows and prints TPR per attack kind, FPR per benign kind, overall figures and AUC.
 
@@ -23,16 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
-from rampart.detectors.base import CustomDataClass, Detector, DetectorSetup
-from rampart.detectors.exfiltration import ExfiltrationDetector
-from rampart.detectors.injection import InjectionDetector
-from rampart.detectors.invisible_text import InvisibleTextDetector
-from rampart.detectors.output_schema import OutputSchemaDetector
-from rampart.detectors.pii import PiiDetector
-from rampart.detectors.prompt_leak import PromptLeakDetector
-from rampart.detectors.secrets import SecretsDetector
-from rampart.evals.splits import split_rows
-from rampart.model import Stage
+from vallum.detectors.base import CustomDataClass, Detector, DetectorSetup
+from vallum.detectors.exfiltration import ExfiltrationDetector
+from vallum.detectors.injection import InjectionDetector
+from vallum.detectors.invisible_text import InvisibleTextDetector
+from vallum.detectors.output_schema import OutputSchemaDetector
+from vallum.detectors.pii import PiiDetector
+from vallum.detectors.prompt_leak import PromptLeakDetector
+from vallum.detectors.secrets import SecretsDetector
+from vallum.evals.splits import split_rows
+from vallum.model import Stage
 
 DEFAULT_DATA = "/work/shared/datasets/injection_train.jsonl"
 

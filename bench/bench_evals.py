@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/bench_evals.py [BUNDLE_DIR] [--json OUT]
 
-Runs the example bundle (or BUNDLE_DIR) the way `rampart eval` does and prints TPR and FPR per
+Runs the example bundle (or BUNDLE_DIR) the way `vallum eval` does and prints TPR and FPR per
 kind with Wilson 95% intervals, detector AUC and TPR at 1% FPR, and decision latency p50/p99.
-The validation split is `rampart.evals.splits.split_rows(rows, 0.2)`, the one the injection
+The validation split is `vallum.evals.splits.split_rows(rows, 0.2)`, the one the injection
 model's training script holds out.
 """
 
@@ -17,13 +17,13 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
-from rampart.bundle.loader import load_bundle
-from rampart.evals.attacks import attack_library
-from rampart.evals.cases import text_case
-from rampart.evals.report import build_report
-from rampart.evals.runner import run_cases
-from rampart.evals.splits import split_rows
-from rampart.model import Stage
+from vallum.bundle.loader import load_bundle
+from vallum.evals.attacks import attack_library
+from vallum.evals.cases import text_case
+from vallum.evals.report import build_report
+from vallum.evals.runner import run_cases
+from vallum.evals.splits import split_rows
+from vallum.model import Stage
 
 DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "injection_train.jsonl"
 
@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("bundle", nargs="?")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    with as_file(files("rampart.bundle").joinpath("example")) as example:
+    with as_file(files("vallum.bundle").joinpath("example")) as example:
         bundle = load_bundle(args.bundle or example)
     out = {}
     for title, cases in (

@@ -2,17 +2,17 @@
 
     .venv/bin/python bench/bench_gateway.py [--quick] [--no-litellm]
 
-Starts three servers as subprocesses: the standalone mock model, `rampart serve` in front of it
+Starts three servers as subprocesses: the standalone mock model, `vallum serve` in front of it
 (example bundle, default detectors on, SQLite evidence, rate limits off), and LiteLLM's proxy in
 front of the same mock (installed into bench/.venv-litellm on first run, never into the project).
 Then, from one asyncio client in this process:
 
-- non-streaming latency p50/p99 at concurrency 1 and 64: mock direct vs through Rampart
-  (the difference is Rampart's added latency); at concurrency 1 the targets take turns, in
+- non-streaming latency p50/p99 at concurrency 1 and 64: mock direct vs through Vallum
+  (the difference is Vallum's added latency); at concurrency 1 the targets take turns, in
   rounds, so that drift in the machine's load falls on all of them alike;
-- streaming time to first token: direct vs Rampart (Rampart holds back a window of output until
+- streaming time to first token: direct vs Vallum (Vallum holds back a window of output until
   it is scanned, so on a short answer the first token arrives with the last);
-- throughput (requests/s at concurrency 64): Rampart (guards on) vs LiteLLM (no guards);
+- throughput (requests/s at concurrency 64): Vallum (guards on) vs LiteLLM (no guards);
 - CPU time per request of each server process at concurrency 1 and 64 (Linux: from /proc), the
   figure to compare changes by when other work shares the machine and wall-clock is noisy.
 
@@ -102,15 +102,15 @@ def ensure_litellm() -> Path | None:
 
 def bench_bundle(tmp: Path) -> Path:
     """The example bundle with rate limits off (the benchmark is one principal at full speed)."""
-    from rampart.cli.bundle import init
+    from vallum.cli.bundle import init
 
     target = tmp / "bundle"
     init(target, force=False)  # prints one line
-    config = yaml.safe_load((target / "rampart.yaml").read_text())
+    config = yaml.safe_load((target / "vallum.yaml").read_text())
     config.setdefault("gateway", {})["rate_limits"] = {
         "default": {"requests_per_minute": 0, "tokens_per_minute": 0}
     }
-    (target / "rampart.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (target / "vallum.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return target
 
 
@@ -292,9 +292,9 @@ def report(results: dict[str, dict[str, float]]) -> None:
                        ("cpu_1", "server CPU per request, concurrency 1 (ms)"),
                        ("cpu_64", "server CPU per request, concurrency 64 (ms)")]:  # fmt: skip
         print(row(label, *(f"{results[n][key]:.2f}" if key in results[n] else "-" for n in names)))
-    direct, guarded = results["mock direct"], results["rampart"]
+    direct, guarded = results["mock direct"], results["vallum"]
     print()
-    print("Rampart added latency (rampart - mock direct):")
+    print("Vallum added latency (vallum - mock direct):")
     for c in ("1", "64"):
         print(f"  concurrency {c:>2}: p50 +{guarded[f'p50_{c}'] - direct[f'p50_{c}']:.2f} ms, "
               f"p99 +{guarded[f'p99_{c}'] - direct[f'p99_{c}']:.2f} ms")  # fmt: skip
@@ -302,7 +302,7 @@ def report(results: dict[str, dict[str, float]]) -> None:
           f"long +{guarded['ttft_long'] - direct['ttft_long']:.2f} ms")  # fmt: skip
     if "litellm" in results:
         ratio = guarded["rps"] / results["litellm"]["rps"]
-        print(f"Throughput, Rampart (guards on) / LiteLLM proxy (no guards): {ratio:.2f}x")
+        print(f"Throughput, Vallum (guards on) / LiteLLM proxy (no guards): {ratio:.2f}x")
 
 
 def main() -> int:
@@ -313,21 +313,21 @@ def main() -> int:
     parser.add_argument("--no-litellm", action="store_true", help="skip the LiteLLM comparison")
     args = parser.parse_args()
     procs: list[subprocess.Popen[bytes]] = []
-    tmp = Path(tempfile.mkdtemp(prefix="rampart-bench-"))
+    tmp = Path(tempfile.mkdtemp(prefix="vallum-bench-"))
     try:
         mock_port, gw_port = free_port(), free_port()
-        rampart = str(VENV_BIN / "rampart")
-        procs.append(subprocess.Popen([rampart, "mock-model", "--port", str(mock_port)]))
+        vallum = str(VENV_BIN / "vallum")
+        procs.append(subprocess.Popen([vallum, "mock-model", "--port", str(mock_port)]))
         wait_ready(f"http://{HOST}:{mock_port}/healthz", procs[-1])
         db = f"sqlite:///{tmp / 'bench.db'}"
-        key = subprocess.run([rampart, "keys", "create", "--principal", "agent:bench", "--db", db],
+        key = subprocess.run([vallum, "keys", "create", "--principal", "agent:bench", "--db", db],
                              check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
-        procs.append(subprocess.Popen([rampart, "serve", str(bench_bundle(tmp)), "--port", str(gw_port), "--db", db,
+        procs.append(subprocess.Popen([vallum, "serve", str(bench_bundle(tmp)), "--port", str(gw_port), "--db", db,
                                        "--upstream", f"http://{HOST}:{mock_port}/v1", "--log-level", "warning"]))  # fmt: skip
         wait_ready(f"http://{HOST}:{gw_port}/readyz", procs[-1])
         targets: dict[str, tuple[str, dict[str, str], int | None]] = {
             "mock direct": (f"http://{HOST}:{mock_port}/v1", {}, procs[0].pid),
-            "rampart": (f"http://{HOST}:{gw_port}/v1", {"authorization": f"Bearer {key}"}, procs[1].pid),
+            "vallum": (f"http://{HOST}:{gw_port}/v1", {"authorization": f"Bearer {key}"}, procs[1].pid),
         }  # fmt: skip
         binary = None if args.no_litellm else ensure_litellm()
         if binary is not None:

@@ -1,9 +1,9 @@
-"""Benchmark `rampart review` against bandit: speed, and precision/recall per CWE.
+"""Benchmark `vallum review` against bandit: speed, and precision/recall per CWE.
 
     .venv/bin/python bench/bench_review.py [--target DIR]
 
 Speed: files per second over a large real Python code base (default: the installed
-SQLAlchemy package), Rampart and bandit in the same run. Accuracy: the labelled corpus in
+SQLAlchemy package), Vallum and bandit in the same run. Accuracy: the labelled corpus in
 tests/review/corpus (secure/insecure pairs; each file's first line `# expect: CWE...`), scored per
 file and per CWE for both tools. bandit is installed into the running environment if missing.
 """
@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from rampart.review import ReviewOptions, load_threat_model, review_path
+from vallum.review import ReviewOptions, load_threat_model, review_path
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "review" / "corpus"
 # Equivalent CWEs, so that tools using neighbouring ids for one weakness are scored alike.
@@ -61,7 +61,7 @@ def speed(target: Path) -> None:
     start = time.perf_counter()
     report = review_path(target, ReviewOptions())
     ours = time.perf_counter() - start
-    from rampart.review.backends import BACKENDS
+    from vallum.review.backends import BACKENDS
 
     start = time.perf_counter()
     review_path(target, ReviewOptions(backends=(BACKENDS["secrets"],)))
@@ -69,16 +69,16 @@ def speed(target: Path) -> None:
     results, theirs = run_bandit(target)
     print(f"{'tool':<34}{'seconds':>9}{'files/s':>10}{'findings':>10}")
     print(
-        f"{'rampart review (own analysis)':<34}{ours:>9.2f}{len(files) / ours:>10.1f}"
+        f"{'vallum review (own analysis)':<34}{ours:>9.2f}{len(files) / ours:>10.1f}"
         f"{len(report.findings):>10}"
     )
     print(
-        f"{'rampart review + detect-secrets':<34}{with_secrets:>9.2f}"
+        f"{'vallum review + detect-secrets':<34}{with_secrets:>9.2f}"
         f"{len(files) / with_secrets:>10.1f}{'':>10}"
     )
     print(f"{'bandit -r':<34}{theirs:>9.2f}{len(files) / theirs:>10.1f}{len(results):>10}")
     if report.problems:
-        print(f"(rampart: {len(report.problems)} file(s) reported as not fully analysed)")
+        print(f"(vallum: {len(report.problems)} file(s) reported as not fully analysed)")
     print()
 
 
@@ -98,7 +98,7 @@ def units() -> list[tuple[Path, Path | None]]:
 def accuracy() -> None:
     labels: dict[str, set[int]] = {}
     found: dict[str, dict[str, set[int]]] = {
-        "rampart": defaultdict(set),
+        "vallum": defaultdict(set),
         "bandit": defaultdict(set),
     }
     tm_files: set[str] = set()
@@ -114,7 +114,7 @@ def accuracy() -> None:
         for finding in review_path(unit, options).findings:
             key = (base / finding.path).relative_to(CORPUS).as_posix()
             if finding.cwe:
-                found["rampart"][key].add(CANONICAL.get(finding.cwe, finding.cwe))
+                found["vallum"][key].add(CANONICAL.get(finding.cwe, finding.cwe))
         results, _ = run_bandit(unit)
         for r in results:
             cwe = BANDIT.get(str(r["test_id"]))
@@ -131,14 +131,14 @@ def accuracy() -> None:
             f"## accuracy on tests/review/corpus, {scope}: {len(keys)} files, "
             f"{insecure} insecure, {len(keys) - insecure} secure"
         )
-        print(f"{'CWE':<9}{'n':>3}  {'rampart P':>10}{'R':>6}  {'bandit P':>10}{'R':>6}")
+        print(f"{'CWE':<9}{'n':>3}  {'vallum P':>10}{'R':>6}  {'bandit P':>10}{'R':>6}")
         totals = {t: [0, 0, 0] for t in found}
         for cwe in universe:
             n = sum(1 for k in keys if cwe in labels[k])
             if not n:
                 continue
             row = f"CWE-{cwe:<5}{n:>3}  "
-            for tool in ("rampart", "bandit"):
+            for tool in ("vallum", "bandit"):
                 tp = sum(1 for k in keys if cwe in labels[k] and cwe in found[tool][k])
                 fp = sum(1 for k in keys if cwe not in labels[k] and cwe in found[tool][k])
                 totals[tool][0] += tp

@@ -14,14 +14,14 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import create_engine, text
 
-from rampart.bundle.loader import Bundle, load_bundle
-from rampart.sessions.redis import RedisSessionStore
-from rampart.storage.database import Database
+from vallum.bundle.loader import Bundle, load_bundle
+from vallum.sessions.redis import RedisSessionStore
+from vallum.storage.database import Database
 
 POSTGRES_URL = os.environ.get(
-    "RAMPART_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    "VALLUM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("RAMPART_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = os.environ.get("VALLUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def redis_url() -> str:
 def redis_session_store(redis_url: str) -> Iterator[RedisSessionStore]:
     """A session store on the real Redis, under a fresh key prefix deleted afterwards."""
     client = Redis.from_url(redis_url)
-    prefix = f"rampart-test:{uuid.uuid4().hex}:"
+    prefix = f"vallum-test:{uuid.uuid4().hex}:"
     yield RedisSessionStore(client, prefix=prefix, ttl_s=60)
     for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
@@ -50,7 +50,7 @@ def redis_session_store(redis_url: str) -> Iterator[RedisSessionStore]:
 
 @pytest.fixture(scope="session")
 def example_dir() -> Iterator[Path]:
-    with as_file(files("rampart.bundle").joinpath("example")) as path:
+    with as_file(files("vallum.bundle").joinpath("example")) as path:
         yield Path(path)
 
 
@@ -69,7 +69,7 @@ def bundle_copy(example_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'rampart.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'vallum.db'}")
     yield db
     db.dispose()
 
@@ -97,7 +97,7 @@ def postgres_db() -> Iterator[Database]:
         pytest.skip(
             f"PostgreSQL not reachable at {POSTGRES_URL} ({problem}); start it to run this test"
         )
-    schema = f"rampart_test_{uuid.uuid4().hex[:12]}"
+    schema = f"vallum_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

@@ -1,10 +1,10 @@
 """The public API is pinned: additions are deliberate, removals are breaking."""
 
-import rampart
+import vallum
 
 
 def test_public_api() -> None:
-    """`rampart.__all__` lists exactly the supported names, and each exists."""
+    """`vallum.__all__` lists exactly the supported names, and each exists."""
     expected = {
         "Action",
         "ApprovalError",
@@ -29,7 +29,7 @@ def test_public_api() -> None:
         "Mode",
         "PolicyError",
         "Principal",
-        "RampartError",
+        "VallumError",
         "Reason",
         "SessionStoreError",
         "Stage",
@@ -53,5 +53,5 @@ def test_public_api() -> None:
         "ReviewError",
         "UpstreamRejected",
     }
-    assert expected == set(rampart.__all__)
-    assert all(hasattr(rampart, name) for name in rampart.__all__)
+    assert expected == set(vallum.__all__)
+    assert all(hasattr(vallum, name) for name in vallum.__all__)

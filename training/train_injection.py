@@ -1,9 +1,9 @@
-"""Train the prompt-injection model and rewrite src/rampart/detectors/models/injection.npz.
+"""Train the prompt-injection model and rewrite src/vallum/detectors/models/injection.npz.
 
     .venv/bin/python training/train_injection.py
 
-Data: /work/shared/datasets/injection_train.jsonl (or RAMPART_INJECTION_DATA), split with
-`rampart.evals.splits.split_rows` (validation = 20%, grouped by BIPIA document). The training
+Data: /work/shared/datasets/injection_train.jsonl (or VALLUM_INJECTION_DATA), split with
+`vallum.evals.splits.split_rows` (validation = 20%, grouped by BIPIA document). The training
 part is split again by the same stable hash (another salt) into a fitting set and a tuning
 slice; generated attacks and look-alikes (training/generate_attacks.py, carriers taken from the
 fitting set only) and generated benign data texts of every length with short hard positives
@@ -13,7 +13,7 @@ part (generate_benign, another seed, same templates). The validation split is on
 the end, as is a generated held-out set (generate_benign with held-out templates and fillers and
 a third seed) that measures generalisation to phrasings the model never saw.
 
-Model: logistic regression on hashed features (rampart.detectors.injection_features) with
+Model: logistic regression on hashed features (vallum.detectors.injection_features) with
 stage-crossed weights: w_shared + w_input for stage input, w_shared + w_data for documents and
 tool results; a window-length bucket feature (crossed with the stage group the same way) gives
 each length its own prior. Texts are scored in windows of WINDOW characters; a text's score is its most
@@ -39,11 +39,11 @@ sys.path.insert(0, str(ROOT / "training"))
 import generate_benign  # noqa: E402
 from generate_attacks import generate  # noqa: E402
 
-from rampart.detectors import injection_features as F  # noqa: E402
-from rampart.evals.splits import group_keys, split_rows, stable_fraction  # noqa: E402
+from vallum.detectors import injection_features as F  # noqa: E402
+from vallum.evals.splits import group_keys, split_rows, stable_fraction  # noqa: E402
 
-DATA = Path(os.environ.get("RAMPART_INJECTION_DATA", "/work/shared/datasets/injection_train.jsonl"))
-OUT = ROOT / "src/rampart/detectors/models/injection.npz"
+DATA = Path(os.environ.get("VALLUM_INJECTION_DATA", "/work/shared/datasets/injection_train.jsonl"))
+OUT = ROOT / "src/vallum/detectors/models/injection.npz"
 SEED = 20240607
 TUNE_SEED = SEED + 1
 HELD_OUT_SEED = 424242
@@ -214,7 +214,7 @@ def train(m: Matrix, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 def doc_logits(rows: list[Row], w: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """A text's logit: its most suspicious window, scored as the detector does."""
-    from rampart.detectors.injection import score_features
+    from vallum.detectors.injection import score_features
 
     eff = [(w[: F.DIM] + w[F.DIM * (1 + g) : F.DIM * (2 + g)]).astype(np.float32) for g in (0, 1)]
     out = []
@@ -334,8 +334,8 @@ def main() -> None:
     )
     print(f"\nwrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size / 1e6:.2f} MB)")
 
-    from rampart.detectors.injection import InjectionDetector
-    from rampart.model import Stage
+    from vallum.detectors.injection import InjectionDetector
+    from vallum.model import Stage
 
     detector = InjectionDetector()
     p_val = np.array([detector.score(r["text"], Stage(r["stage"])) for r in val_rows])

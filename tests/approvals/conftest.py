@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from rampart.approvals import ApprovalService, HeldAction
-from rampart.bundle.loader import Bundle
-from rampart.bundle.schema import ApprovalRule, Approvals
-from rampart.storage.database import Database
+from vallum.approvals import ApprovalService, HeldAction
+from vallum.bundle.loader import Bundle
+from vallum.bundle.schema import ApprovalRule, Approvals
+from vallum.storage.database import Database
 
 APPROVERS = {
     "user:fiona": ("finance",),

@@ -1,4 +1,4 @@
-"""`rampart approvals list | show | approve | deny` against a real database."""
+"""`vallum approvals list | show | approve | deny` against a real database."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from rampart.approvals import ApprovalService
-from rampart.bundle.loader import load_bundle
-from rampart.cli.main import app
-from rampart.storage.database import Database
+from vallum.approvals import ApprovalService
+from vallum.bundle.loader import load_bundle
+from vallum.cli.main import app
+from vallum.storage.database import Database
 
 from .conftest import refund
 

@@ -10,11 +10,11 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from rampart.bundle.loader import load_bundle
-from rampart.gateway import Gateway, GatewayOptions, create_app
-from rampart.gateway.auth import create_api_key
-from rampart.model import Principal
-from rampart.storage.database import Database
+from vallum.bundle.loader import load_bundle
+from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway.auth import create_api_key
+from vallum.model import Principal
+from vallum.storage.database import Database
 
 from .conftest import with_approvers
 
@@ -43,7 +43,7 @@ class Replica:
     async def call(self, approval: str | None = None) -> httpx.Response:
         headers = self.auth("agent:support-bot")
         if approval:
-            headers["x-rampart-approval"] = approval
+            headers["x-vallum-approval"] = approval
         return await self.client.post("/v1/chat/completions", json=chat(REFUND), headers=headers)
 
 
@@ -84,8 +84,8 @@ async def test_held_call_resumes_once_after_approval(replicas: Any, tmp_path: Pa
     """Held -> approved over the API -> resent with the header goes through once, then not again."""
     (gw,) = replicas(f"sqlite:///{tmp_path / 'one.db'}", 1)
     held = await gw.call()
-    approval_id = held.headers["x-rampart-approval-id"]
-    notice = held.json()["rampart"]["notices"][0]
+    approval_id = held.headers["x-vallum-approval-id"]
+    notice = held.json()["vallum"]["notices"][0]
     decided = await gw.client.post(
         f"/v1/approvals/{approval_id}/approve",
         json={"reason": "customer verified"},
@@ -97,7 +97,7 @@ async def test_held_call_resumes_once_after_approval(replicas: Any, tmp_path: Pa
     assert (200, "approved") == (decided.status_code, decided.json()["status"])
     assert ["refund"] == _tools(released)
     assert [] == _tools(again)
-    assert "already been used" in again.json()["rampart"]["notices"][0]["message"]
+    assert "already been used" in again.json()["vallum"]["notices"][0]["message"]
 
 
 async def test_api_refuses_self_approval_wrong_role_and_strangers(
@@ -105,7 +105,7 @@ async def test_api_refuses_self_approval_wrong_role_and_strangers(
 ) -> None:
     """The agent cannot approve its own call, support-lead lacks finance, no key gets 401."""
     (gw,) = replicas(f"sqlite:///{tmp_path / 'one.db'}", 1)
-    approval_id = (await gw.call()).headers["x-rampart-approval-id"]
+    approval_id = (await gw.call()).headers["x-vallum-approval-id"]
     url = f"/v1/approvals/{approval_id}/approve"
     own = await gw.client.post(url, headers=gw.auth("agent:support-bot"))
     role = await gw.client.post(url, headers=gw.auth("user:sam"))
@@ -120,7 +120,7 @@ async def test_callers_without_a_role_see_only_their_own_requests(
 ) -> None:
     """An API key with no approver role lists and shows only the approvals it asked for."""
     (gw,) = replicas(f"sqlite:///{tmp_path / 'one.db'}", 1)
-    approval_id = (await gw.call()).headers["x-rampart-approval-id"]
+    approval_id = (await gw.call()).headers["x-vallum-approval-id"]
     gw.keys["app:web"] = create_api_key(gw.gw.db, Principal.parse("app:web"))
     mine = await gw.client.get("/v1/approvals", headers=gw.auth("agent:support-bot"))
     theirs = await gw.client.get("/v1/approvals", headers=gw.auth("app:web"))
@@ -135,11 +135,11 @@ async def test_callers_without_a_role_see_only_their_own_requests(
 async def test_denied_call_is_not_released(replicas: Any, tmp_path: Path) -> None:
     """A denied approval never releases the call; the client is told why."""
     (gw,) = replicas(f"sqlite:///{tmp_path / 'one.db'}", 1)
-    approval_id = (await gw.call()).headers["x-rampart-approval-id"]
+    approval_id = (await gw.call()).headers["x-vallum-approval-id"]
     await gw.client.post(f"/v1/approvals/{approval_id}/deny", headers=gw.auth("user:fiona"))
     resent = await gw.call(approval_id)
     assert [] == _tools(resent)
-    assert "was denied by user:fiona" in resent.json()["rampart"]["notices"][0]["message"]
+    assert "was denied by user:fiona" in resent.json()["vallum"]["notices"][0]["message"]
 
 
 async def test_approval_on_one_replica_releases_a_call_held_by_another(
@@ -147,7 +147,7 @@ async def test_approval_on_one_replica_releases_a_call_held_by_another(
 ) -> None:
     """On the real PostgreSQL: held by replica A, approved through B, released by A, once."""
     a, b = replicas(_url(postgres_db), 2)
-    approval_id = (await a.call()).headers["x-rampart-approval-id"]
+    approval_id = (await a.call()).headers["x-vallum-approval-id"]
     shown = await b.client.get(f"/v1/approvals/{approval_id}", headers=b.auth("user:fiona"))
     await b.client.post(f"/v1/approvals/{approval_id}/approve", headers=b.auth("user:fiona"))
     released = await a.call(approval_id)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rampart.bundle.loader import Bundle
-from rampart.exceptions import ApprovalDenied, ApprovalPending
-from rampart.guard import Guard
+from vallum.bundle.loader import Bundle
+from vallum.exceptions import ApprovalDenied, ApprovalPending
+from vallum.guard import Guard
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rampart.approvals import ApprovalService, Status, action_hash
-from rampart.exceptions import (
+from vallum.approvals import ApprovalService, Status, action_hash
+from vallum.exceptions import (
     ApprovalDenied,
     ApprovalError,
     ApprovalExpired,

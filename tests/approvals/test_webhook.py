@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from rampart.approvals import ApprovalService, ApprovalStore
-from rampart.approvals.webhook import WebhookNotifier
-from rampart.bundle.approvals import WebhookConfig
-from rampart.bundle.loader import Bundle
-from rampart.storage.database import Database
+from vallum.approvals import ApprovalService, ApprovalStore
+from vallum.approvals.webhook import WebhookNotifier
+from vallum.bundle.approvals import WebhookConfig
+from vallum.bundle.loader import Bundle
+from vallum.storage.database import Database
 
 from .conftest import refund
 
@@ -80,7 +80,7 @@ def test_retries_with_exponential_backoff_until_delivered(
     notifier.close()
     (delivery,) = notifier.deliveries
     assert (True, 3, [0.01, 0.02]) == (delivery.delivered, delivery.attempts, delays)
-    assert approval.id == receiver.bodies[-1]["rampart"]["approval"]["id"]
+    assert approval.id == receiver.bodies[-1]["vallum"]["approval"]["id"]
     assert "Approval needed: agent:support-bot wants to call refund" in receiver.bodies[-1]["text"]
 
 

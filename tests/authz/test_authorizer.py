@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from rampart.authz.authorizer import Authorizer
-from rampart.bundle.cedar_source import parse_statement, split_statements
-from rampart.bundle.schema import BundleConfig
-from rampart.model import Action, Mode, Principal
+from vallum.authz.authorizer import Authorizer
+from vallum.bundle.cedar_source import parse_statement, split_statements
+from vallum.bundle.schema import BundleConfig
+from vallum.model import Action, Mode, Principal
 
 AGENT = Principal("agent", "bot")
 CONFIG = BundleConfig.model_validate(
@@ -138,7 +138,7 @@ def test_attributes_no_policy_reads_are_not_sent() -> None:
     [("refund", Action.BLOCK), ("search", Action.ALLOW), ("ghost", Action.ALLOW)],
 )
 def test_entity_attributes_come_from_the_bundle(tool: str, expected: Action) -> None:
-    """Tool entities carry `side_effects` from rampart.yaml; an undeclared tool has none."""
+    """Tool entities carry `side_effects` from vallum.yaml; an undeclared tool has none."""
     text = (
         BASE
         + '@id("fx") forbid (principal, action, resource) when { resource has side_effects && resource.side_effects };'

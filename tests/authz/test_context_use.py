@@ -7,7 +7,7 @@ import json
 import cedarpy
 import pytest
 
-from rampart.authz.context_use import context_attributes
+from vallum.authz.context_use import context_attributes
 
 
 def _reads(text: str) -> frozenset[str] | None:

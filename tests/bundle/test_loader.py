@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rampart.bundle.loader import load_bundle, validate_bundle
-from rampart.exceptions import BundleIssue, BundleValidationError
+from vallum.bundle.loader import load_bundle, validate_bundle
+from vallum.exceptions import BundleIssue, BundleValidationError
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -36,18 +36,18 @@ def test_version_is_a_content_hash(bundle_copy: Path) -> None:
 
 def test_unknown_detector_names_file_line_key(bundle_copy: Path) -> None:
     """A control naming an unknown detector is reported at its line."""
-    config = bundle_copy / "rampart.yaml"
+    config = bundle_copy / "vallum.yaml"
     _edit(config, "  - detector: exfiltration", "  - detector: exfiltrator")
     issues = validate_bundle(bundle_copy)
     line = _line_of(config, "detector: exfiltrator")
-    assert [("rampart.yaml", line)] == [(i.file, i.line) for i in issues]
+    assert [("vallum.yaml", line)] == [(i.file, i.line) for i in issues]
     assert issues[0].key.endswith(".detector")
     assert "unknown detector id 'exfiltrator'" in issues[0].message
 
 
 def test_bad_threshold_type_is_located(bundle_copy: Path) -> None:
     """A threshold that is not a number names the exact key and value."""
-    config = bundle_copy / "rampart.yaml"
+    config = bundle_copy / "vallum.yaml"
     _edit(config, "    threshold: 0.6", "    threshold: high")
     issues = validate_bundle(bundle_copy)
     assert 1 == len(issues)
@@ -60,7 +60,7 @@ def test_bad_threshold_type_is_located(bundle_copy: Path) -> None:
 
 def test_record_fields_on_trusted_results_are_refused(bundle_copy: Path) -> None:
     """Record fields lower taint on untrusted results; on trusted ones they are a mistake."""
-    config = bundle_copy / "rampart.yaml"
+    config = bundle_copy / "vallum.yaml"
     _edit(config, "    results: trusted\n", "    results: trusted\n    record_fields: [id]\n")
     issues = validate_bundle(bundle_copy)
     assert 1 == len(issues) and issues[0].key.startswith("tools.search_kb")
@@ -69,7 +69,7 @@ def test_record_fields_on_trusted_results_are_refused(bundle_copy: Path) -> None
 
 def test_unknown_key_is_reported(bundle_copy: Path) -> None:
     """A misspelt section is an error, not silently ignored."""
-    config = bundle_copy / "rampart.yaml"
+    config = bundle_copy / "vallum.yaml"
     _edit(config, "evidence:\n", "evidense:\n")
     issues = validate_bundle(bundle_copy)
     assert ["unknown key 'evidense'"] == [i.message for i in issues]
@@ -77,7 +77,7 @@ def test_unknown_key_is_reported(bundle_copy: Path) -> None:
 
 def test_yaml_syntax_error_has_a_line(bundle_copy: Path) -> None:
     """Broken YAML is reported with its line."""
-    config = bundle_copy / "rampart.yaml"
+    config = bundle_copy / "vallum.yaml"
     _edit(config, "name: acme-support", "name: [acme-support")
     issues = validate_bundle(bundle_copy)
     assert 1 == len(issues) and issues[0].line is not None
@@ -111,7 +111,7 @@ def test_cedar_schema_violation_names_the_policy(bundle_copy: Path) -> None:
 
 def test_every_problem_is_reported_at_once(bundle_copy: Path) -> None:
     """Several independent problems all appear in one run."""
-    config = bundle_copy / "rampart.yaml"
+    config = bundle_copy / "vallum.yaml"
     _edit(config, "tools: [refund]", "tools: [refunds]")
     _edit(config, "  builtin: [email,", "  builtin: [emails,")
     _edit(
@@ -135,14 +135,14 @@ def test_missing_prompt_file_is_reported(bundle_copy: Path) -> None:
 
 def test_bad_custom_pattern_is_reported(bundle_copy: Path) -> None:
     """A custom data class pattern RE2 cannot compile is caught at validation."""
-    config = bundle_copy / "rampart.yaml"
+    config = bundle_copy / "vallum.yaml"
     _edit(config, "pattern: 'ORD-[0-9]{8}'", "pattern: 'ORD-[0-9'")
     issues = validate_bundle(bundle_copy)
-    assert issues and all(i.file == "rampart.yaml" for i in issues)
+    assert issues and all(i.file == "vallum.yaml" for i in issues)
 
 
 def test_unknown_obligation_is_reported(bundle_copy: Path) -> None:
-    """An annotation value Rampart does not know is not silently ignored."""
+    """An annotation value Vallum does not know is not silently ignored."""
     policies = bundle_copy / "policies.cedar"
     _edit(policies, '@obligation("require_approval")\nforbid', '@obligation("ask_nicely")\nforbid')
     issues = validate_bundle(bundle_copy)
@@ -164,6 +164,6 @@ def test_missing_directory() -> None:
 
 def test_issue_renders_file_line_key() -> None:
     """An issue prints as file:line [key]: message."""
-    assert "rampart.yaml:3 [controls.0]: bad" == str(
-        BundleIssue("rampart.yaml", 3, "controls.0", "bad")
+    assert "vallum.yaml:3 [controls.0]: bad" == str(
+        BundleIssue("vallum.yaml", 3, "controls.0", "bad")
     )

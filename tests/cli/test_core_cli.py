@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rampart.cli.main import app
+from vallum.cli.main import app
 
 runner = CliRunner()
 
@@ -17,7 +17,7 @@ runner = CliRunner()
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("RAMPART_DATABASE_URL", raising=False)
+    monkeypatch.delenv("VALLUM_DATABASE_URL", raising=False)
     result = runner.invoke(app, ["init", "bundle"])
     assert 0 == result.exit_code, result.output
     return tmp_path
@@ -43,13 +43,13 @@ def test_init_refuses_non_empty_directory(workdir: Path) -> None:
 
 def test_validate_reports_file_line_and_exits_1(workdir: Path) -> None:
     """An invalid bundle exits 1 with file:line [key] for each problem."""
-    config = workdir / "bundle" / "rampart.yaml"
+    config = workdir / "bundle" / "vallum.yaml"
     config.write_text(
         config.read_text().replace("  - detector: prompt_leak", "  - detector: prompt_leek")
     )
     result = runner.invoke(app, ["validate", "bundle"])
     assert 1 == result.exit_code
-    assert "rampart.yaml:" in result.output and "prompt_leek" in result.output
+    assert "vallum.yaml:" in result.output and "prompt_leek" in result.output
 
 
 def test_check_json_shape(workdir: Path) -> None:
@@ -145,9 +145,9 @@ def test_audit_verify_detects_tampering(workdir: Path) -> None:
     for text in ("one", "two", "three"):
         _check("--stage", "input", "--principal", "user:a", "--text", text)
     assert 0 == runner.invoke(app, ["audit", "verify"]).exit_code
-    with sqlite3.connect(workdir / ".rampart" / "rampart.db") as conn:
+    with sqlite3.connect(workdir / ".vallum" / "vallum.db") as conn:
         conn.execute(
-            "UPDATE rampart_evidence SET record = replace(record, 'two', 'TWO') WHERE seq = 2"
+            "UPDATE vallum_evidence SET record = replace(record, 'two', 'TWO') WHERE seq = 2"
         )
     result = runner.invoke(app, ["audit", "verify", "--json"])
     assert 1 == result.exit_code

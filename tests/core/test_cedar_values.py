@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rampart.authz.values import cedar_record, typed_args
+from vallum.authz.values import cedar_record, typed_args
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from rampart.bundle.loader import Bundle, load_bundle
-from rampart.detectors.base import Detector
-from rampart.engine import Engine
-from rampart.evidence.log import EvidenceLog
-from rampart.exceptions import InputError
-from rampart.model import Action, Event, Finding, Mode, Principal, Stage, ToolCall
-from rampart.storage.database import Database
+from vallum.bundle.loader import Bundle, load_bundle
+from vallum.detectors.base import Detector
+from vallum.engine import Engine
+from vallum.evidence.log import EvidenceLog
+from vallum.exceptions import InputError
+from vallum.model import Action, Event, Finding, Mode, Principal, Stage, ToolCall
+from vallum.storage.database import Database
 
 AGENT = Principal("agent", "support-bot")
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rampart.exceptions import ApprovalPending, ToolBlocked
-from rampart.guard import Guard
-from rampart.model import Action
+from vallum.exceptions import ApprovalPending, ToolBlocked
+from vallum.guard import Guard
+from vallum.model import Action
 
 
 @pytest.fixture

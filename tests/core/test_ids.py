@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from rampart.ids import new_id
+from vallum.ids import new_id
 
 
 def test_ids_are_uuid7_in_text_form() -> None:

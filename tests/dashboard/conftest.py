@@ -18,10 +18,10 @@ import pytest
 import uvicorn
 import yaml
 
-from rampart.dashboard.passwords import hash_password
-from rampart.gateway import Gateway, GatewayOptions, create_app
-from rampart.gateway.auth import create_api_key
-from rampart.model import Principal
+from vallum.dashboard.passwords import hash_password
+from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway.auth import create_api_key
+from vallum.model import Principal
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,7 +33,7 @@ PASSWORDS = {"fiona": "fiona-finance-pass", "sam": "sam-support-lead-pass"}
 
 def dashboard_bundle(bundle_dir: Path) -> Path:
     """The example bundle with two dashboard users: fiona (finance) and sam (support-lead)."""
-    config_file = bundle_dir / "rampart.yaml"
+    config_file = bundle_dir / "vallum.yaml"
     config = yaml.safe_load(config_file.read_text())
     config["dashboard"] = {
         "users": {

@@ -14,8 +14,8 @@ XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
 
 def _shot(page: Any, name: str) -> None:
-    """Screenshots for docs/, taken only when RAMPART_SCREENSHOTS names a directory."""
-    target = os.environ.get("RAMPART_SCREENSHOTS")
+    """Screenshots for docs/, taken only when VALLUM_SCREENSHOTS names a directory."""
+    target = os.environ.get("VALLUM_SCREENSHOTS")
     if target:
         page.screenshot(path=str(Path(target) / f"dashboard-{name}.png"), full_page=True)
 
@@ -25,8 +25,8 @@ def test_login_blocked_request_appears_and_held_call_goes_through(page: Any, liv
     log_in(page, live, "fiona")
     blocked = live.chat(INJECTION)
     page.locator("tr.action-block").first.wait_for()  # arrives through htmx polling
-    held = live.chat(REFUND, **{"x-rampart-session": "conv-7"})
-    approval_id = held.headers["x-rampart-approval-id"]
+    held = live.chat(REFUND, **{"x-vallum-session": "conv-7"})
+    approval_id = held.headers["x-vallum-approval-id"]
     page.locator("tr.action-require_approval").first.wait_for()
     _shot(page, "decisions")
     page.locator("tr.action-block a").first.click()
@@ -39,9 +39,7 @@ def test_login_blocked_request_appears_and_held_call_goes_through(page: Any, liv
     _shot(page, "approvals")
     card.locator("button.approve").click()
     page.locator(".message", has_text="approved").wait_for()
-    resumed = live.chat(
-        REFUND, **{"x-rampart-session": "conv-7", "x-rampart-approval": approval_id}
-    )
+    resumed = live.chat(REFUND, **{"x-vallum-session": "conv-7", "x-vallum-approval": approval_id})
     calls = resumed.json()["choices"][0]["message"]["tool_calls"]
     page.goto(f"{live.url}/ui/controls")
     page.locator("figure.chart svg rect.blocked").first.wait_for()
@@ -71,7 +69,7 @@ def test_xss_payload_in_a_prompt_renders_as_text(page: Any, live: Live) -> None:
 def test_approver_without_the_role_sees_no_buttons(page: Any, live: Live) -> None:
     """sam (support-lead) sees the held refund but cannot approve it."""
     held = live.chat(REFUND)
-    approval_id = held.headers["x-rampart-approval-id"]
+    approval_id = held.headers["x-vallum-approval-id"]
     log_in(page, live, "sam")
     page.goto(f"{live.url}/ui/approvals")
     card = page.locator(f"#approval-{approval_id}")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from rampart.approvals import HeldAction
-from rampart.bundle.loader import load_bundle
-from rampart.gateway import Gateway, GatewayOptions, create_app
-from rampart.settings import Settings
+from vallum.approvals import HeldAction
+from vallum.bundle.loader import load_bundle
+from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.settings import Settings
 
 from .conftest import PASSWORDS, dashboard_bundle
 
@@ -101,7 +101,7 @@ def test_secure_cookie_behind_tls(bundle_copy: Path, tmp_path: Path) -> None:
             follow_redirects=False,
         )
     cookie = response.headers["set-cookie"]
-    assert (True, True) == (cookie.startswith("__Host-rampart_session="), "Secure" in cookie)
+    assert (True, True) == (cookie.startswith("__Host-vallum_session="), "Secure" in cookie)
 
 
 def test_logins_are_rate_limited(client: TestClient) -> None:
@@ -140,7 +140,7 @@ def test_approve_requires_the_role(client: TestClient) -> None:
     token = _csrf(client.get("/ui/approvals").text)
     client.post(f"/ui/approvals/{approval.id}/approve", data={"csrf_token": token})
     assert ("403", "pending", "approved") == (
-        refused.headers["x-rampart-status"],
+        refused.headers["x-vallum-status"],
         after_sam,
         gateway.approvals.get(approval.id).status.value,
     )

@@ -13,11 +13,11 @@ from types import ModuleType
 
 import pytest
 
-from rampart.evals.attacks import attack_library
-from rampart.evals.splits import group_keys, split_rows, stable_fraction
+from vallum.evals.attacks import attack_library
+from vallum.evals.splits import group_keys, split_rows, stable_fraction
 
 DATASET = Path(
-    os.environ.get("RAMPART_INJECTION_DATA", "/work/shared/datasets/injection_train.jsonl")
+    os.environ.get("VALLUM_INJECTION_DATA", "/work/shared/datasets/injection_train.jsonl")
 )
 TRAINING = Path(__file__).resolve().parents[2] / "training"
 # As in training/train_injection.py: its seeds, tuning fraction and generated sets.
@@ -25,7 +25,7 @@ SEED, TUNE_SEED, HELD_OUT_SEED, TUNE_FRACTION = 20240607, 20240608, 424242, 0.15
 
 
 def _generator(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"_rampart_training_{name}", TRAINING / name)
+    spec = importlib.util.spec_from_file_location(f"_vallum_training_{name}", TRAINING / name)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

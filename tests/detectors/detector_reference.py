@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from rampart.detectors import pii, prompt_leak, secrets
-from rampart.model import Finding, Stage
+from vallum.detectors import pii, prompt_leak, secrets
+from vallum.model import Finding, Stage
 
 
 def secrets_detect(detector: secrets.SecretsDetector, text: str, stage: Stage) -> list[Finding]:

@@ -12,15 +12,15 @@ import unicodedata
 import numpy as np
 import numpy.typing as npt
 
-from rampart.detectors import injection_features as F
-from rampart.detectors.injection import (
+from vallum.detectors import injection_features as F
+from vallum.detectors.injection import (
     _PERSONA_SLOT,
     STRONG_PATTERN_SCORE,
     InjectionDetector,
     score_features,
 )
-from rampart.detectors.injection_patterns import STRONG_SLOTS, match_heuristics
-from rampart.model import Finding, Stage
+from vallum.detectors.injection_patterns import STRONG_SLOTS, match_heuristics
+from vallum.model import Finding, Stage
 
 _STRONG_INDICES = np.array(sorted(F.HEURISTIC_BASE + slot for slot in STRONG_SLOTS), dtype=np.int64)
 

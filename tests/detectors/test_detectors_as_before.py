@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 import pytest
 
-from rampart.detectors.base import CustomDataClass, Detector, DetectorSetup
-from rampart.detectors.pii import PiiDetector
-from rampart.detectors.prompt_leak import PromptLeakDetector
-from rampart.detectors.secrets import SecretsDetector
-from rampart.model import Finding, Stage
+from vallum.detectors.base import CustomDataClass, Detector, DetectorSetup
+from vallum.detectors.pii import PiiDetector
+from vallum.detectors.prompt_leak import PromptLeakDetector
+from vallum.detectors.secrets import SecretsDetector
+from vallum.model import Finding, Stage
 
 from . import detector_reference as before
 from .corpus import training_texts

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rampart.detectors.base import DetectorSetup
-from rampart.detectors.exfiltration import ExfiltrationDetector, host_allowed
-from rampart.model import Stage
+from vallum.detectors.base import DetectorSetup
+from vallum.detectors.exfiltration import ExfiltrationDetector, host_allowed
+from vallum.model import Stage
 
 SETUP = DetectorSetup(allowed_hosts=("docs.acme.com", "*.cdn.acme.com"))
 DATA = "c2Vzc2lvbi10b2tlbj1hYmMxMjM0NTY3ODk="

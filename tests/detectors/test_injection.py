@@ -8,8 +8,8 @@ from io import BytesIO
 import numpy as np
 import pytest
 
-from rampart.detectors.injection import InjectionDetector
-from rampart.model import Stage
+from vallum.detectors.injection import InjectionDetector
+from vallum.model import Stage
 
 EMAIL = (
     "Hi Bob, the invoice for March is attached. Let me know if the totals look right before "
@@ -213,7 +213,7 @@ def test_deterministic(detector: InjectionDetector) -> None:
 
 def test_default_threshold_matches_model() -> None:
     """The class constant is the threshold the training script chose and stored in the model."""
-    raw = files("rampart.detectors.models").joinpath("injection.npz").read_bytes()
+    raw = files("vallum.detectors.models").joinpath("injection.npz").read_bytes()
     with np.load(BytesIO(raw)) as model:
         stored = float(model["threshold"])
     assert InjectionDetector.DEFAULT_THRESHOLD == pytest.approx(stored)

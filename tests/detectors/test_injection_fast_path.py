@@ -17,10 +17,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from rampart.detectors import injection_features as F
-from rampart.detectors.injection import InjectionDetector, score_features, score_whole
-from rampart.detectors.injection_features import featurise
-from rampart.model import Finding, Stage
+from vallum.detectors import injection_features as F
+from vallum.detectors.injection import InjectionDetector, score_features, score_whole
+from vallum.detectors.injection_features import featurise
+from vallum.model import Finding, Stage
 
 from . import injection_reference as before
 from .corpus import training_texts

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rampart.detectors import injection_features as F
-from rampart.detectors.injection_patterns import match_heuristics
+from vallum.detectors import injection_features as F
+from vallum.detectors.injection_patterns import match_heuristics
 
 
 def reference(text: str) -> tuple[list[int], list[int]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rampart.detectors.invisible_text import InvisibleTextDetector
-from rampart.model import Stage
+from vallum.detectors.invisible_text import InvisibleTextDetector
+from vallum.model import Stage
 
 
 def tags(text: str) -> str:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rampart.detectors.base import DetectorSetup
-from rampart.detectors.output_schema import OutputSchemaDetector
-from rampart.exceptions import DetectorError
-from rampart.model import Stage
+from vallum.detectors.base import DetectorSetup
+from vallum.detectors.output_schema import OutputSchemaDetector
+from vallum.exceptions import DetectorError
+from vallum.model import Stage
 
 SCHEMA = {
     "type": "object",

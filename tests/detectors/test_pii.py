@@ -6,11 +6,11 @@ from itertools import pairwise
 
 import pytest
 
-from rampart.detectors.base import CustomDataClass, DetectorSetup
-from rampart.detectors.checksums import iban_valid, luhn_valid, us_ssn_valid
-from rampart.detectors.pii import BUILTIN_DATA_CLASSES, PiiDetector
-from rampart.exceptions import DetectorError
-from rampart.model import Stage
+from vallum.detectors.base import CustomDataClass, DetectorSetup
+from vallum.detectors.checksums import iban_valid, luhn_valid, us_ssn_valid
+from vallum.detectors.pii import BUILTIN_DATA_CLASSES, PiiDetector
+from vallum.exceptions import DetectorError
+from vallum.model import Stage
 
 
 def types(text: str, setup: DetectorSetup | None = None) -> list[str]:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rampart.detectors.base import DetectorSetup
-from rampart.detectors.prompt_leak import PromptLeakDetector, _tokens
-from rampart.model import Stage
+from vallum.detectors.base import DetectorSetup
+from vallum.detectors.prompt_leak import PromptLeakDetector, _tokens
+from vallum.model import Stage
 
 SYSTEM = (
     "You are Ava, the support assistant for Acme Bank. Only answer questions about Acme "

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from rampart.detectors.secrets import SecretsDetector, _Rule
-from rampart.model import Stage
+from vallum.detectors.secrets import SecretsDetector, _Rule
+from vallum.model import Stage
 
 # Built from parts so this file does not itself trip secret scanners.
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip(
-    "agentdojo", reason="AgentDojo is not installed: pip install 'rampart[agentdojo]'"
+    "agentdojo", reason="AgentDojo is not installed: pip install 'vallum[agentdojo]'"
 )
 
-from rampart.integrations.agentdojo.evaluate import run_agentdojo
+from vallum.integrations.agentdojo.evaluate import run_agentdojo
 
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict[str, object]]:
-    with as_file(files("rampart.integrations").joinpath("agentdojo_bundle")) as bundle:
+    with as_file(files("vallum.integrations").joinpath("agentdojo_bundle")) as bundle:
         return run_agentdojo(
             Path(bundle),
             suites=["banking"],
@@ -50,6 +50,6 @@ def test_provenance_lets_the_users_own_payees_through(rows: list[dict[str, objec
 
 
 def test_rows_carry_the_documented_keys(rows: list[dict[str, object]]) -> None:
-    """Each row has the keys `rampart eval --agentdojo --json` promises."""
+    """Each row has the keys `vallum eval --agentdojo --json` promises."""
     expected = {"suite", "defense", "attack", "utility", "utility_under_attack", "asr"}
     assert expected <= set(rows[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rampart.evals.metrics import Interval, auc, percentile, roc_points, tpr_at_fpr, wilson
+from vallum.evals.metrics import Interval, auc, percentile, roc_points, tpr_at_fpr, wilson
 
 
 @pytest.mark.parametrize(

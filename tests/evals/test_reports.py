@@ -1,4 +1,4 @@
-"""`rampart eval DIR SUITE...`: suites, report contents, JUnit XML, HTML, gates."""
+"""`vallum eval DIR SUITE...`: suites, report contents, JUnit XML, HTML, gates."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rampart.cli.main import app
-from rampart.evals.attacks import attack_library
-from rampart.evals.gates import Gate, check_gates, parse_gate
-from rampart.evals.suites import csv_cases, parse_columns
-from rampart.exceptions import EvalError
+from vallum.cli.main import app
+from vallum.evals.attacks import attack_library
+from vallum.evals.gates import Gate, check_gates, parse_gate
+from vallum.evals.suites import csv_cases, parse_columns
+from vallum.exceptions import EvalError
 
 runner = CliRunner()
 

@@ -1,4 +1,4 @@
-"""Scenario files: parsing with located errors, expectations, and `rampart test`."""
+"""Scenario files: parsing with located errors, expectations, and `vallum test`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rampart.bundle.loader import Bundle
-from rampart.cli.main import app
-from rampart.evals.scenarios import load_scenarios, run_scenarios, scenario_files
-from rampart.exceptions import EvalError
+from vallum.bundle.loader import Bundle
+from vallum.cli.main import app
+from vallum.evals.scenarios import load_scenarios, run_scenarios, scenario_files
+from vallum.exceptions import EvalError
 
 runner = CliRunner()
 
@@ -46,10 +46,10 @@ def test_an_unknown_key_is_reported_with_file_and_line(tmp_path: Path) -> None:
     assert f"{file}:4 [steps.0.txt]: unknown key 'txt'" == str(info.value)
 
 
-def test_rampart_test_runs_the_bundle_tests_folder(
+def test_vallum_test_runs_the_bundle_tests_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`rampart init` copies the scenarios and `rampart test` passes on them."""
+    """`vallum init` copies the scenarios and `vallum test` passes on them."""
     monkeypatch.chdir(tmp_path)
     assert 0 == runner.invoke(app, ["init", "b"]).exit_code
     result = runner.invoke(app, ["test", "b", "--json"])
@@ -60,8 +60,8 @@ def test_rampart_test_runs_the_bundle_tests_folder(
     )
 
 
-def test_rampart_test_exits_1_on_a_failing_scenario(bundle_copy: Path) -> None:
-    """A failing scenario makes `rampart test` exit 1."""
+def test_vallum_test_exits_1_on_a_failing_scenario(bundle_copy: Path) -> None:
+    """A failing scenario makes `vallum test` exit 1."""
     (bundle_copy / "tests" / "bad.yaml").write_text(
         "name: bad\nsteps:\n  - stage: input\n    text: hello\n    expect: block\n"
     )

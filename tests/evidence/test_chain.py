@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rampart.bundle.loader import Bundle
-from rampart.engine import Engine
-from rampart.evidence.chain import canonical_bytes, canonical_json, link_hash
-from rampart.evidence.log import StoredRecord
-from rampart.exceptions import EvidenceError
-from rampart.model import Event, Principal, Stage, ToolCall
+from vallum.bundle.loader import Bundle
+from vallum.engine import Engine
+from vallum.evidence.chain import canonical_bytes, canonical_json, link_hash
+from vallum.evidence.log import StoredRecord
+from vallum.exceptions import EvidenceError
+from vallum.model import Event, Principal, Stage, ToolCall
 
 
 def old_canonical(record: dict[str, Any]) -> str:

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select, text, update
 
-from rampart.evidence.log import EvidenceLog
-from rampart.evidence.record import utc_now
-from rampart.exceptions import ChainBrokenError, EvidenceError
-from rampart.storage.database import Database
-from rampart.storage.tables import evidence, evidence_head
+from vallum.evidence.log import EvidenceLog
+from vallum.evidence.record import utc_now
+from vallum.exceptions import ChainBrokenError, EvidenceError
+from vallum.storage.database import Database
+from vallum.storage.tables import evidence, evidence_head
 
 
 def _record(n: int) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def test_edited_record_is_named(any_db: Database) -> None:
     with any_db.engine.begin() as conn:
         conn.execute(
             text(
-                "UPDATE rampart_evidence SET record = replace(record, '\"allow\"', '\"block\"') WHERE seq = 3"
+                "UPDATE vallum_evidence SET record = replace(record, '\"allow\"', '\"block\"') WHERE seq = 3"
             )
         )
     with pytest.raises(ChainBrokenError) as info:
@@ -90,7 +90,7 @@ def test_deleted_record_is_detected(any_db: Database) -> None:
     """Deleting a record in the middle names the first missing one."""
     log = _filled(any_db)
     with any_db.engine.begin() as conn:
-        conn.execute(text("DELETE FROM rampart_evidence WHERE seq = 2"))
+        conn.execute(text("DELETE FROM vallum_evidence WHERE seq = 2"))
     with pytest.raises(ChainBrokenError) as info:
         log.verify()
     assert 2 == info.value.seq
@@ -100,7 +100,7 @@ def test_deleted_tail_is_detected(any_db: Database) -> None:
     """Deleting the newest records is caught by the chain head."""
     log = _filled(any_db)
     with any_db.engine.begin() as conn:
-        conn.execute(text("DELETE FROM rampart_evidence WHERE seq >= 4"))
+        conn.execute(text("DELETE FROM vallum_evidence WHERE seq >= 4"))
     with pytest.raises(ChainBrokenError, match="removed from the end"):
         log.verify()
 
@@ -112,13 +112,13 @@ def test_reordered_records_are_detected(any_db: Database) -> None:
         rows = {
             r.seq: r
             for r in conn.execute(
-                text("SELECT seq, id, record, hash, prev_hash FROM rampart_evidence")
+                text("SELECT seq, id, record, hash, prev_hash FROM vallum_evidence")
             )
         }
         for a, b in ((2, 3), (3, 2)):
             conn.execute(
                 text(
-                    "UPDATE rampart_evidence SET id = :id, record = :record, hash = :hash, prev_hash = :prev WHERE seq = :seq"
+                    "UPDATE vallum_evidence SET id = :id, record = :record, hash = :hash, prev_hash = :prev WHERE seq = :seq"
                 ),
                 {
                     "id": f"tmp-{a}",
@@ -253,7 +253,7 @@ def test_any_change_to_the_stored_text_is_an_edit(
     with any_db.engine.begin() as conn:
         conn.execute(
             text(
-                "UPDATE rampart_evidence SET record = replace(record, :old, :new) WHERE seq = :seq"
+                "UPDATE vallum_evidence SET record = replace(record, :old, :new) WHERE seq = :seq"
             ),
             {"old": old, "new": new, "seq": seq},
         )
@@ -266,7 +266,7 @@ def test_mixed_chain_deletion_in_the_middle_is_detected(any_db: Database) -> Non
     """Deleting a record written before orjson, between newer ones, names it."""
     log = _mixed(any_db)
     with any_db.engine.begin() as conn:
-        conn.execute(text("DELETE FROM rampart_evidence WHERE seq = 4"))
+        conn.execute(text("DELETE FROM vallum_evidence WHERE seq = 4"))
     with pytest.raises(ChainBrokenError) as info:
         log.verify()
     assert (4, "record #4 is missing (next is #5)") == (info.value.seq, info.value.problem)
@@ -276,7 +276,7 @@ def test_mixed_chain_deleted_tail_is_detected(any_db: Database) -> None:
     """Deleting the newest record of a mixed chain is caught by the head."""
     log = _mixed(any_db)
     with any_db.engine.begin() as conn:
-        conn.execute(text("DELETE FROM rampart_evidence WHERE seq = 6"))
+        conn.execute(text("DELETE FROM vallum_evidence WHERE seq = 6"))
     with pytest.raises(ChainBrokenError, match="log ends at #5 but its head says #6"):
         log.verify()
 
@@ -287,12 +287,12 @@ def test_mixed_chain_reordering_is_detected(any_db: Database) -> None:
     with any_db.engine.begin() as conn:
         rows = {
             r.seq: r
-            for r in conn.execute(text("SELECT seq, record, hash, prev_hash FROM rampart_evidence"))
+            for r in conn.execute(text("SELECT seq, record, hash, prev_hash FROM vallum_evidence"))
         }
         for a, b in ((3, 5), (5, 3)):
             conn.execute(
                 text(
-                    "UPDATE rampart_evidence SET id = :id, record = :record, hash = :hash, "
+                    "UPDATE vallum_evidence SET id = :id, record = :record, hash = :hash, "
                     "prev_hash = :prev WHERE seq = :seq"
                 ),
                 {"id": f"tmp-{a}", "record": rows[b].record, "hash": rows[b].hash,
@@ -307,7 +307,7 @@ def test_a_record_that_is_not_an_object_is_named(sqlite_db: Database) -> None:
     """Stored text that is JSON but not an object is a broken record, not a crash."""
     log = _filled(sqlite_db, 3)
     with sqlite_db.engine.begin() as conn:
-        conn.execute(text("UPDATE rampart_evidence SET record = '[2]' WHERE seq = 2"))
+        conn.execute(text("UPDATE vallum_evidence SET record = '[2]' WHERE seq = 2"))
     with pytest.raises(ChainBrokenError) as info:
         log.verify()
     assert (2, "indexed columns do not match the record") == (info.value.seq, info.value.problem)

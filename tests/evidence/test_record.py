@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from rampart.bundle.loader import Bundle
-from rampart.evidence.record import decision_record, keep_content, utc_now
-from rampart.model import Action, Decision, Event, Finding, Principal, Stage
+from vallum.bundle.loader import Bundle
+from vallum.evidence.record import decision_record, keep_content, utc_now
+from vallum.model import Action, Decision, Event, Finding, Principal, Stage
 
 EMAIL = Finding("pii", "pii.email", 0.95, start=5, end=16, labels=("pii", "pii.email"))
 SECRET = Finding("secrets", "secret.aws_access_key", 0.9, start=21, end=41)

@@ -10,9 +10,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from rampart.gateway import Gateway, GatewayOptions, create_app
-from rampart.gateway.auth import create_api_key
-from rampart.model import Principal
+from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway.auth import create_api_key
+from vallum.model import Principal
 
 from .helpers import AGENT, USER, Served, tune_bundle
 

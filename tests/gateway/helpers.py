@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import yaml
 
-from rampart.gateway import Gateway
+from vallum.gateway import Gateway
 
 AGENT = "agent:support-bot"
 USER = "user:ann"
@@ -37,7 +37,7 @@ class Served:
 
 def tune_bundle(path: Path, **gateway: Any) -> Path:
     """Set keys of the bundle's `gateway:` section (deep-merged one level)."""
-    config_file = path / "rampart.yaml"
+    config_file = path / "vallum.yaml"
     config = yaml.safe_load(config_file.read_text())
     section = config.setdefault("gateway", {})
     for key, value in gateway.items():
@@ -115,7 +115,7 @@ def stream_finish(route: str, body: str) -> str | None:
 
 def monitor_injection(path: Path) -> Path:
     """Put the injection controls in monitor mode, for tests about something else."""
-    config_file = path / "rampart.yaml"
+    config_file = path / "vallum.yaml"
     config = yaml.safe_load(config_file.read_text())
     for control in config["controls"]:
         if control["detector"] == "injection":

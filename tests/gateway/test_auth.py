@@ -1,4 +1,4 @@
-"""Identity: API keys stored hashed, JWTs verified against a local JWKS, `rampart keys create`."""
+"""Identity: API keys stored hashed, JWTs verified against a local JWKS, `vallum keys create`."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from rampart.bundle.gateway import JwtConfig
-from rampart.cli.main import app as cli
-from rampart.exceptions import AuthenticationError
-from rampart.gateway import auth as auth_module
-from rampart.gateway.auth import Authenticator, hash_key, load_jwks
-from rampart.model import Principal
-from rampart.storage.database import Database
-from rampart.storage.tables import api_keys
+from vallum.bundle.gateway import JwtConfig
+from vallum.cli.main import app as cli
+from vallum.exceptions import AuthenticationError
+from vallum.gateway import auth as auth_module
+from vallum.gateway.auth import Authenticator, hash_key, load_jwks
+from vallum.model import Principal
+from vallum.storage.database import Database
+from vallum.storage.tables import api_keys
 
 from .helpers import chat, tune_bundle
 
@@ -35,7 +35,7 @@ def _keypair(kid: str) -> tuple[Any, dict[str, Any]]:
 def _token(private: Any, kid: str, **claims: Any) -> str:
     body = {
         "iss": "https://login.acme.example/",
-        "aud": "rampart",
+        "aud": "vallum",
         "exp": int(time.time()) + 300,
         **claims,
     }
@@ -49,7 +49,7 @@ def jwt_bundle(bundle_copy: Path) -> tuple[Path, Any]:
     auth = {
         "jwt": {
             "issuer": "https://login.acme.example/",
-            "audience": "rampart",
+            "audience": "vallum",
             "jwks_file": "jwks.json",
         }
     }
@@ -100,7 +100,7 @@ async def test_jwt_principal_is_used_in_decisions(serve: Any, jwt_bundle: tuple[
 
 
 def test_keys_create_prints_once_and_stores_only_a_hash(tmp_path: Path) -> None:
-    """`rampart keys create` prints a key; the database holds its hash and principal, never the key."""
+    """`vallum keys create` prints a key; the database holds its hash and principal, never the key."""
     url = f"sqlite:///{tmp_path / 'keys.db'}"
     result = CliRunner().invoke(cli, ["keys", "create", "--principal", "app:web", "--db", url])
     key = result.stdout.strip().splitlines()[0]
@@ -170,9 +170,7 @@ def test_jwks_file_is_reloaded_when_it_changes(
     new_private, new_public = _keypair("k2")
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps({"keys": [old_public]}))
-    config = JwtConfig(
-        issuer="https://login.acme.example/", audience="rampart", jwks_file=str(path)
-    )
+    config = JwtConfig(issuer="https://login.acme.example/", audience="vallum", jwks_file=str(path))
     db = Database(f"sqlite:///{tmp_path / 'k.db'}")
     auth = Authenticator(db, config, load_jwks(config, tmp_path))
     old_token, new_token = (

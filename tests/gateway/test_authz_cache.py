@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from rampart.authz.authorizer import Authorizer
-from rampart.authz.values import typed_args
-from rampart.bundle.loader import Bundle
-from rampart.gateway.authz_cache import CachedAuthorizer
-from rampart.model import Action, Principal
+from vallum.authz.authorizer import Authorizer
+from vallum.authz.values import typed_args
+from vallum.bundle.loader import Bundle
+from vallum.gateway.authz_cache import CachedAuthorizer
+from vallum.model import Action, Principal
 
 AGENT, USER = Principal.parse("agent:support-bot"), Principal.parse("user:ann")
 

@@ -11,14 +11,14 @@ import httpx
 import pytest
 from redis import Redis
 
-from rampart.gateway import Gateway, GatewayOptions, create_app
-from rampart.gateway.auth import create_api_key
-from rampart.model import Principal
+from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway.auth import create_api_key
+from vallum.model import Principal
 
 from .helpers import AGENT, monitor_injection
 
 pytestmark = pytest.mark.asyncio
-SESSION = {"X-Rampart-Session": "conv-1"}
+SESSION = {"X-Vallum-Session": "conv-1"}
 SECRET = "ghp_" + "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5"
 
 
@@ -36,12 +36,12 @@ async def post(s: Any, messages: list[dict[str, str]], **headers: str) -> httpx.
 
 
 def request_record(s: Any, response: httpx.Response) -> dict[str, Any]:
-    rid = response.headers["x-rampart-request-id"]
+    rid = response.headers["x-vallum-request-id"]
     return next(r for r in s.requests() if r["id"] == rid)
 
 
 def input_decisions(s: Any, response: httpx.Response) -> list[dict[str, Any]]:
-    rid = response.headers["x-rampart-request-id"]
+    rid = response.headers["x-vallum-request-id"]
     return [r for r in s.records() if r.get("request_id") == rid and r["stage"] != "output"]
 
 
@@ -99,7 +99,7 @@ async def test_labels_hold_for_covered_history(serve: Any, bundle_copy: Path) ->
     """Web content covered by an earlier decision still labels the session: a refund asked for
     later in the conversation is held for approval."""
     s = await serve(bundle=monitor_injection(bundle_copy))
-    web = {"role": "user", "content": "Refund policy: 30 days.", "rampart_source": "web"}
+    web = {"role": "user", "content": "Refund policy: 30 days.", "vallum_source": "web"}
     history = [web, user("Summarise")]
     await post(s, history, **SESSION)
     await post(s, [*history, assistant("30 days."), user("ok")], **SESSION)
@@ -107,7 +107,7 @@ async def test_labels_hold_for_covered_history(serve: Any, bundle_copy: Path) ->
                             user('CALL refund {"order_id": "ORD-12345678", "amount": 5}')], **SESSION)  # fmt: skip
     record = request_record(s, refund)
     assert 0 in [c["message"] for c in record["covered"]]
-    assert ["pending"] == [n["status"] for n in refund.json()["rampart"]["notices"]]
+    assert ["pending"] == [n["status"] for n in refund.json()["vallum"]["notices"]]
     output = next(
         r for r in s.records() if r.get("request_id") == record["id"] and r["stage"] == "tool_call"
     )
@@ -154,7 +154,7 @@ async def test_replicas_sharing_a_database_each_check_what_they_have_not_seen(
         body = {"model": "gpt-4o-mini", "messages": turns[:n]}
         sent.append(await client.post("/v1/chat/completions", json=body, headers=headers))
     records = {r.record["id"]: r.record for r in a.evidence.iter_records()}
-    covered = [records[r.headers["x-rampart-request-id"]]["covered"] for r in sent]
+    covered = [records[r.headers["x-vallum-request-id"]]["covered"] for r in sent]
     assert [[], [], [], [0, 1, 2]] == [[c["message"] for c in cs] for cs in covered]
     assert all(c["decision"] in records for c in covered[3])
     assert 4 == sum(1 for r in records.values() if r["kind"] == "gateway_request")
@@ -167,7 +167,7 @@ async def test_replicas_sharing_a_database_each_check_what_they_have_not_seen(
 @pytest.mark.redis
 async def test_replicas_sharing_redis_share_marks(tmp_path: Path, bundle_copy: Path) -> None:
     """With Redis, a replica covers history another replica checked, naming that decision."""
-    url = os.environ.get("RAMPART_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    url = os.environ.get("VALLUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     try:
         Redis.from_url(url, socket_connect_timeout=1).ping()
     except Exception as exc:
@@ -176,7 +176,7 @@ async def test_replicas_sharing_redis_share_marks(tmp_path: Path, bundle_copy: P
     a, client_a = await replica(tmp_path, bundle_copy, db, redis_url=url)
     b, client_b = await replica(tmp_path, bundle_copy, db, redis_url=url)
     key = create_api_key(a.db, Principal.parse(AGENT))
-    headers = {"authorization": f"Bearer {key}", "X-Rampart-Session": uuid.uuid4().hex}
+    headers = {"authorization": f"Bearer {key}", "X-Vallum-Session": uuid.uuid4().hex}
     turns = [
         user("Where is my order?"),
         assistant("Soon."),
@@ -191,8 +191,8 @@ async def test_replicas_sharing_redis_share_marks(tmp_path: Path, bundle_copy: P
                              headers=headers)  # fmt: skip
     records = {r.record["id"]: r.record for r in a.evidence.iter_records()}
     by_a = [r["id"] for r in records.values()
-            if r.get("request_id") == r1.headers["x-rampart-request-id"] and r["stage"] == "input"]  # fmt: skip
-    covered = records[r2.headers["x-rampart-request-id"]]["covered"]
+            if r.get("request_id") == r1.headers["x-vallum-request-id"] and r["stage"] == "input"]  # fmt: skip
+    covered = records[r2.headers["x-vallum-request-id"]]["covered"]
     assert [{"message": i, "decision": by_a[i]} for i in range(3)] == covered
     for gw, client in ((a, client_a), (b, client_b)):
         await client.aclose()

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from rampart.bundle.gateway import UpstreamConfig
-from rampart.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
-from rampart.gateway.chat import ChatMessage, ChatRequest
-from rampart.gateway.http11 import Http11Client, HttpFailure, HttpTimeout, usable_for
-from rampart.gateway.upstream import HttpUpstream
+from vallum.bundle.gateway import UpstreamConfig
+from vallum.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
+from vallum.gateway.chat import ChatMessage, ChatRequest
+from vallum.gateway.http11 import Http11Client, HttpFailure, HttpTimeout, usable_for
+from vallum.gateway.upstream import HttpUpstream
 
 from .helpers import chat
 
@@ -313,9 +313,9 @@ async def test_gateway_serves_through_the_lean_client(tmp_path: Path, bundle_cop
     """`--upstream http://...` without a test transport: the gateway answers via Http11Client."""
     import httpx
 
-    from rampart.gateway import Gateway, GatewayOptions, create_app
-    from rampart.gateway.auth import create_api_key
-    from rampart.model import Principal
+    from vallum.gateway import Gateway, GatewayOptions, create_app
+    from vallum.gateway.auth import create_api_key
+    from vallum.model import Principal
 
     requests: list[bytes] = []
     async with server(ok_server([], requests)) as base:

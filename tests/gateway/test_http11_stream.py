@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from rampart.bundle.gateway import UpstreamConfig
-from rampart.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
-from rampart.gateway.chat import StreamEnd, TextDelta
-from rampart.gateway.http11 import DRAIN_S, HttpFailure, HttpTimeout
-from rampart.gateway.sse import lines
-from rampart.gateway.upstream import HttpUpstream
+from vallum.bundle.gateway import UpstreamConfig
+from vallum.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
+from vallum.gateway.chat import StreamEnd, TextDelta
+from vallum.gateway.http11 import DRAIN_S, HttpFailure, HttpTimeout
+from vallum.gateway.sse import lines
+from vallum.gateway.upstream import HttpUpstream
 
 from .test_http11 import Handler, answer, client, read_request, request, server, upstream
 

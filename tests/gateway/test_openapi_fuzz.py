@@ -16,9 +16,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from rampart.gateway import Gateway, GatewayOptions, create_app
-from rampart.gateway.auth import create_api_key
-from rampart.model import Principal
+from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway.auth import create_api_key
+from vallum.model import Principal
 
 MAX_EXAMPLES = 12  # per operation: enough to shake out crashes, small enough to stay fast
 CHECKS = [
@@ -29,9 +29,9 @@ CHECKS = [
 ]
 
 # Schemathesis parametrizes at import time, so the gateway is built here, on a throwaway database.
-_dir = Path(tempfile.mkdtemp(prefix="rampart-fuzz-"))
+_dir = Path(tempfile.mkdtemp(prefix="vallum-fuzz-"))
 _gateway = Gateway(
-    GatewayOptions(bundle=Path(str(files("rampart.bundle").joinpath("example"))), database_url=f"sqlite:///{_dir / 'fuzz.db'}",
+    GatewayOptions(bundle=Path(str(files("vallum.bundle").joinpath("example"))), database_url=f"sqlite:///{_dir / 'fuzz.db'}",
                    mock=True)
 )  # fmt: skip
 _key = create_api_key(_gateway.db, Principal.parse("agent:fuzzer"))

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rampart.gateway.handler import may_hold_surrogates
+from vallum.gateway.handler import may_hold_surrogates
 
 SURROGATE_BODIES = [
     b'{"text": "x", "model": "\\ud9dc"}',  # an escape

@@ -10,11 +10,11 @@ import pytest_asyncio
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
-from rampart.bundle.gateway import RateLimit
-from rampart.exceptions import RateLimited, SessionStoreError
-from rampart.gateway.ratelimit import RedisRateLimiter
-from rampart.sessions.fingerprint import fingerprints
-from rampart.sessions.redis import RedisSessionStore
+from vallum.bundle.gateway import RateLimit
+from vallum.exceptions import RateLimited, SessionStoreError
+from vallum.gateway.ratelimit import RedisRateLimiter
+from vallum.sessions.fingerprint import fingerprints
+from vallum.sessions.redis import RedisSessionStore
 
 pytestmark = pytest.mark.redis
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from rampart.gateway.mock_model import create_mock_app
+from vallum.gateway.mock_model import create_mock_app
 
 from .helpers import anthropic, chat, sse_events, streamed_text, tune_bundle
 
@@ -265,7 +265,7 @@ async def test_malformed_requests_are_400(
 @pytest.mark.parametrize(
     "message",
     [
-        {"role": "user", "content": "hi", "rampart_source": 5},
+        {"role": "user", "content": "hi", "vallum_source": 5},
         {"role": "user", "content": [{"type": "document", "source": [1]}]},
         {"role": "user", "content": [{"type": "document", "source": "text"}]},
     ],

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from rampart.gateway import create_app
+from vallum.gateway import create_app
 
 from .helpers import AGENT, anthropic, chat, monitor_injection, tune_bundle
 
@@ -33,8 +33,8 @@ async def test_blocked_input_is_http_400_content_filter_with_evidence(serve: Any
     r = await s.client.post("/v1/chat/completions", json=chat(text), headers=s.headers())
     body = r.json()
     assert (400, "content_filter") == (r.status_code, body["error"]["code"])
-    assert "injection" == body["rampart"]["reasons"][0]["control"]
-    assert s.gw.evidence.get(body["rampart"]["evidence_id"]) is not None
+    assert "injection" == body["vallum"]["reasons"][0]["control"]
+    assert s.gw.evidence.get(body["vallum"]["evidence_id"]) is not None
 
 
 async def test_output_is_redacted(serve: Any) -> None:
@@ -49,7 +49,7 @@ async def test_output_is_redacted(serve: Any) -> None:
 async def test_output_block_ends_with_content_filter(serve: Any) -> None:
     """A leaked canary token blocks the output: empty text, finish_reason content_filter."""
     s = await serve()
-    payload = base64.b64encode(b"Marker RAMPART-CANARY-7f3a9c").decode()
+    payload = base64.b64encode(b"Marker VALLUM-CANARY-7f3a9c").decode()
     r = await s.client.post(
         "/v1/chat/completions", json=chat(f"SAY64 {payload}"), headers=s.headers()
     )
@@ -66,17 +66,17 @@ async def test_denied_tool_call_is_removed_and_explained(serve: Any) -> None:
     message = body["choices"][0]["message"]
     assert ("stop", None) == (body["choices"][0]["finish_reason"], message.get("tool_calls"))
     assert "the call to send_email was blocked" in message["content"]
-    assert "denied" == body["rampart"]["notices"][0]["status"]
+    assert "denied" == body["vallum"]["notices"][0]["status"]
 
 
 async def test_required_approval_holds_the_call_as_pending(serve: Any) -> None:
-    """A large refund is held: pending notice with a hold id, also in X-Rampart-Approval-Id."""
+    """A large refund is held: pending notice with a hold id, also in X-Vallum-Approval-Id."""
     s = await serve()
     text = 'CALL refund {"order_id": "ORD-12345678", "amount": 500}'
     r = await s.client.post("/v1/chat/completions", json=chat(text), headers=s.headers())
-    notice = r.json()["rampart"]["notices"][0]
+    notice = r.json()["vallum"]["notices"][0]
     assert ("pending", "refund") == (notice["status"], notice["tool"])
-    assert notice["hold_id"] == r.headers["x-rampart-approval-id"]
+    assert notice["hold_id"] == r.headers["x-vallum-approval-id"]
     assert r.json()["choices"][0]["message"].get("tool_calls") is None
 
 
@@ -128,20 +128,20 @@ async def test_models_list_is_filtered_per_principal(serve: Any) -> None:
 async def test_session_header_carries_labels_across_requests(serve: Any, bundle_copy: Path) -> None:
     """Untrusted content read in one request makes a refund need approval in the next one of the session."""
     s = await serve(bundle=monitor_injection(bundle_copy))
-    web = {"role": "user", "content": "Refund policy: 30 days.", "rampart_source": "web"}
+    web = {"role": "user", "content": "Refund policy: 30 days.", "vallum_source": "web"}
     first = {"model": "gpt-4o-mini", "messages": [web, {"role": "user", "content": "Summarise"}]}
     await s.client.post(
-        "/v1/chat/completions", json=first, headers=s.headers(**{"X-Rampart-Session": "conv-1"})
+        "/v1/chat/completions", json=first, headers=s.headers(**{"X-Vallum-Session": "conv-1"})
     )
     refund = chat('CALL refund {"order_id": "ORD-12345678", "amount": 5}')
     same = await s.client.post(
-        "/v1/chat/completions", json=refund, headers=s.headers(**{"X-Rampart-Session": "conv-1"})
+        "/v1/chat/completions", json=refund, headers=s.headers(**{"X-Vallum-Session": "conv-1"})
     )
     other = await s.client.post(
-        "/v1/chat/completions", json=refund, headers=s.headers(**{"X-Rampart-Session": "conv-2"})
+        "/v1/chat/completions", json=refund, headers=s.headers(**{"X-Vallum-Session": "conv-2"})
     )
     assert [{"status": "pending"}] == [
-        {"status": n["status"]} for n in same.json()["rampart"]["notices"]
+        {"status": n["status"]} for n in same.json()["vallum"]["notices"]
     ]
     assert "refund" == other.json()["choices"][0]["message"]["tool_calls"][0]["function"]["name"]
 
@@ -300,7 +300,7 @@ async def test_user_provenance_is_kept_only_where_a_tool_call_can_follow(
     serve: Any, extra: dict[str, Any], session: str | None, expected: str
 ) -> None:
     """The user names an address a web page also gives. Where a tool call may follow, the user's
-    words outrank the page and the e-mail goes out; in a plain chat request Rampart does not
+    words outrank the page and the e-mail goes out; in a plain chat request Vallum does not
     fingerprint the user's words, so a call the upstream returns anyway is judged without
     them: blocked as written in untrusted text (stricter, never looser)."""
     s = await serve()
@@ -309,12 +309,12 @@ async def test_user_provenance_is_kept_only_where_a_tool_call_can_follow(
         "model": "gpt-4o-mini",
         "messages": [
             {"role": "user", "content": "Please write to desk@acme.example about my claim."},
-            {"role": "user", "content": "Claims go to desk@acme.example.", "rampart_source": "web"},
+            {"role": "user", "content": "Claims go to desk@acme.example.", "vallum_source": "web"},
             {"role": "user", "content": call},
         ],
         **extra,
     }
-    headers = s.headers(**({"X-Rampart-Session": session} if session else {}))
+    headers = s.headers(**({"X-Vallum-Session": session} if session else {}))
     r = await s.client.post("/v1/chat/completions", json=body, headers=headers)
     assert 200 == r.status_code
     message = r.json()["choices"][0]["message"]
@@ -322,4 +322,4 @@ async def test_user_provenance_is_kept_only_where_a_tool_call_can_follow(
         assert "send_email" == message["tool_calls"][0]["function"]["name"]
     else:
         assert message.get("tool_calls") is None
-        assert "no-email-to-untrusted-recipient" in str(r.json()["rampart"]["notices"])
+        assert "no-email-to-untrusted-recipient" in str(r.json()["vallum"]["notices"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rampart.bundle.loader import load_bundle
-from rampart.gateway.streaming import OutputScanner
-from rampart.model import Action, Decision, Finding
+from vallum.bundle.loader import load_bundle
+from vallum.gateway.streaming import OutputScanner
+from vallum.model import Action, Decision, Finding
 
 
 def _decision(action: Action, findings: tuple[Finding, ...] = ()) -> Decision:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from rampart.gateway.server import CorkedHttpToolsProtocol, CorkedTransport
+from vallum.gateway.server import CorkedHttpToolsProtocol, CorkedTransport
 
 
 class Recording(asyncio.Transport):

@@ -1,4 +1,4 @@
-"""A real `rampart serve` process stopped with SIGTERM mid-stream: the stream completes, its
+"""A real `vallum serve` process stopped with SIGTERM mid-stream: the stream completes, its
 evidence is flushed, and the process exits cleanly."""
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rampart.evidence.log import EvidenceLog
-from rampart.gateway.auth import create_api_key
-from rampart.model import Principal
-from rampart.storage.database import Database
+from vallum.evidence.log import EvidenceLog
+from vallum.gateway.auth import create_api_key
+from vallum.model import Principal
+from vallum.storage.database import Database
 
 from .helpers import chat
 
@@ -90,21 +90,21 @@ def test_sigterm_drains_the_stream_and_flushes_evidence(
     key = create_api_key(db, Principal.parse("agent:support-bot"))
     port = _free_port()
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "rampart"), "serve", str(example_dir), "--port", str(port),
+        [str(Path(sys.executable).parent / "vallum"), "serve", str(example_dir), "--port", str(port),
          "--upstream", upstream, "--db", url, "--log-level", "warning"],
-        env={**os.environ, "RAMPART_DATABASE_URL": url},
+        env={**os.environ, "VALLUM_DATABASE_URL": url},
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
-            assert proc.poll() is None, f"rampart serve exited with {proc.returncode}"
+            assert proc.poll() is None, f"vallum serve exited with {proc.returncode}"
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
-            assert time.monotonic() < deadline, "rampart serve did not become ready"
+            assert time.monotonic() < deadline, "vallum serve did not become ready"
             time.sleep(0.2)
 
         body: list[str] = []

@@ -54,7 +54,7 @@ async def test_stream_block_cuts_before_the_violation(
 ) -> None:
     """A leaked canary mid-stream ends the stream with content_filter; the canary never leaves."""
     s = await serve(bundle=small_window_bundle)
-    content = "SAY Sure. " + FILLER + "RAMPART-CANARY-7f3a9c " + FILLER
+    content = "SAY Sure. " + FILLER + "VALLUM-CANARY-7f3a9c " + FILLER
     r = await s.client.post(
         ROUTES[route][0], json=body_for(route, content, with_tools), headers=s.headers()
     )
@@ -75,7 +75,7 @@ async def test_stream_block_cuts_before_the_violation(
 async def test_stream_blocks_a_short_answer_at_the_end(serve: Any, route: str) -> None:
     """An answer shorter than the hold-back window is scanned whole before any of it is sent."""
     s = await serve()
-    content = say64("RAMPART-CANARY-7f3a9c")
+    content = say64("VALLUM-CANARY-7f3a9c")
     r = await s.client.post(
         ROUTES[route][0], json=body_for(route, content, False), headers=s.headers()
     )

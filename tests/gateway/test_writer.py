@@ -11,11 +11,11 @@ from typing import Any
 import anyio
 import pytest
 
-from rampart.evidence.log import EvidenceLog, StoredRecord
-from rampart.evidence.record import utc_now
-from rampart.exceptions import EvidenceError
-from rampart.gateway.writer import EvidenceWriter
-from rampart.storage.database import Database
+from vallum.evidence.log import EvidenceLog, StoredRecord
+from vallum.evidence.record import utc_now
+from vallum.exceptions import EvidenceError
+from vallum.gateway.writer import EvidenceWriter
+from vallum.storage.database import Database
 
 pytestmark = pytest.mark.asyncio
 
@@ -64,7 +64,7 @@ async def test_concurrent_requests_share_transactions_in_order() -> None:
     await asyncio.gather(first, *rest)
     writer.close()
     assert [1, 40] == log.batches
-    assert {"rampart-evidence-writer"} == log.threads
+    assert {"vallum-evidence-writer"} == log.threads
     assert [f"r{n}" for n in range(41)] == [r.id for r in log.iter_records()]
     assert 41 == log.verify().records
 
@@ -173,7 +173,7 @@ async def test_a_locked_database_sends_requests_to_the_thread(tmp_path: Path) ->
     holder.rollback()
     holder.close()
     await asyncio.gather(first, *rest)
-    assert "rampart-evidence-writer" in log.threads
+    assert "vallum-evidence-writer" in log.threads
     writer.close()
     assert ["r0", "r1", "r2", "r3"] == [r.id for r in log.iter_records()]
     assert 4 == log.verify().records

@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from rampart.engine import Engine
-from rampart.lifecycle.active import ActiveBundle
-from rampart.lifecycle.store import PolicyStore
-from rampart.model import Action, Event, Principal, Stage, ToolCall
-from rampart.storage.database import Database
+from vallum.engine import Engine
+from vallum.lifecycle.active import ActiveBundle
+from vallum.lifecycle.store import PolicyStore
+from vallum.model import Action, Event, Principal, Stage, ToolCall
+from vallum.storage.database import Database
 
 EMAIL = Event(
     Stage.TOOL_CALL,

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rampart.bundle.loader import Bundle, load_bundle
-from rampart.cli.main import app
-from rampart.engine import Engine
-from rampart.evidence.log import EvidenceLog
-from rampart.lifecycle.replay import replay
-from rampart.model import Event, Principal, Stage, ToolCall
-from rampart.storage.database import Database
+from vallum.bundle.loader import Bundle, load_bundle
+from vallum.cli.main import app
+from vallum.engine import Engine
+from vallum.evidence.log import EvidenceLog
+from vallum.lifecycle.replay import replay
+from vallum.model import Event, Principal, Stage, ToolCall
+from vallum.storage.database import Database
 
 AGENT = Principal("agent", "bot")
 runner = CliRunner()
@@ -78,7 +78,7 @@ def test_replay_of_the_same_bundle_changes_nothing(
 
 def test_content_none_skips_what_cannot_be_rebuilt(sqlite_db: Database, bundle_copy: Path) -> None:
     """Under `evidence.content: none` text events and tool calls are counted as skipped."""
-    config = bundle_copy / "rampart.yaml"
+    config = bundle_copy / "vallum.yaml"
     config.write_text(config.read_text().replace("content: redacted", "content: none"))
     bundle = load_bundle(bundle_copy)
     _record(sqlite_db, bundle)
@@ -89,7 +89,7 @@ def test_content_none_skips_what_cannot_be_rebuilt(sqlite_db: Database, bundle_c
 def test_replay_cli_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example_bundle: Bundle, bundle_copy: Path
 ) -> None:
-    """`rampart replay --candidate DIR --since 24h --json` reports the change count by control."""
+    """`vallum replay --candidate DIR --since 24h --json` reports the change count by control."""
     monkeypatch.chdir(tmp_path)
     db = Database(f"sqlite:///{tmp_path / 'r.db'}")
     _record(db, example_bundle)

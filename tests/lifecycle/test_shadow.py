@@ -5,13 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from rampart.bundle.loader import Bundle, load_bundle
-from rampart.engine import Engine
-from rampart.evidence.log import EvidenceLog
-from rampart.lifecycle.shadow import KIND_SHADOW, ShadowEngine
-from rampart.model import Event, Principal, Stage, ToolCall
-from rampart.sessions.store import MemorySessionStore
-from rampart.storage.database import Database
+from vallum.bundle.loader import Bundle, load_bundle
+from vallum.engine import Engine
+from vallum.evidence.log import EvidenceLog
+from vallum.lifecycle.shadow import KIND_SHADOW, ShadowEngine
+from vallum.model import Event, Principal, Stage, ToolCall
+from vallum.sessions.store import MemorySessionStore
+from vallum.storage.database import Database
 
 AGENT = Principal("agent", "bot")
 

@@ -6,17 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from rampart.bundle.loader import load_bundle
-from rampart.exceptions import BundleValidationError, PolicyVersionError
-from rampart.lifecycle.store import PolicyStore
-from rampart.storage.database import Database
+from vallum.bundle.loader import load_bundle
+from vallum.exceptions import BundleValidationError, PolicyVersionError
+from vallum.lifecycle.store import PolicyStore
+from vallum.storage.database import Database
 
 
 def _variant(source: Path, target: Path, threshold: str) -> Path:
     import shutil
 
     shutil.copytree(source, target)
-    config = target / "rampart.yaml"
+    config = target / "vallum.yaml"
     config.write_text(config.read_text().replace("threshold: 0.3", f"threshold: {threshold}"))
     return target
 
@@ -68,7 +68,7 @@ def test_a_stored_version_can_be_reactivated_without_its_directory(
 
 def test_an_invalid_bundle_is_never_activated(sqlite_db: Database, bundle_copy: Path) -> None:
     """A bundle that fails validation raises and leaves no history."""
-    (bundle_copy / "rampart.yaml").write_text("name: [broken\n")
+    (bundle_copy / "vallum.yaml").write_text("name: [broken\n")
     store = PolicyStore(sqlite_db)
     with pytest.raises(BundleValidationError):
         store.activate(bundle_copy, by="ann")
@@ -77,5 +77,5 @@ def test_an_invalid_bundle_is_never_activated(sqlite_db: Database, bundle_copy: 
 
 def test_unknown_version_names_the_fix(sqlite_db: Database) -> None:
     """An unknown version says how to list the known ones."""
-    with pytest.raises(PolicyVersionError, match="rampart policy history"):
+    with pytest.raises(PolicyVersionError, match="vallum policy history"):
         PolicyStore(sqlite_db).activate("deadbeef00", by="ann")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rampart.review import ReviewOptions, review_path
-from rampart.review.backends import BACKENDS
+from vallum.review import ReviewOptions, review_path
+from vallum.review.backends import BACKENDS
 
 WORKFLOW = """on: pull_request_target
 jobs:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rampart.review import review_sources
+from vallum.review import review_sources
 
 
 def rules(name: str, source: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""`rampart review` on the command line: formats, exit codes, stdin, threat model, --diff."""
+"""`vallum review` on the command line: formats, exit codes, stdin, threat model, --diff."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rampart.cli.main import app
+from vallum.cli.main import app
 
 BAD = "import os\nfrom flask import request\nos.system(request.args['x'])\n"
 

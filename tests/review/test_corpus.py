@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rampart.review import ReviewOptions, load_threat_model, review_path
+from vallum.review import ReviewOptions, load_threat_model, review_path
 
 CORPUS = Path(__file__).parent / "corpus"
 CANONICAL = {328: 327, 916: 327, 338: 330}

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from rampart.exceptions import ReviewError
-from rampart.review.llm import LLMConfig, llm_review
+from vallum.exceptions import ReviewError
+from vallum.review.llm import LLMConfig, llm_review
 
 CODE = {"app.py": "from flask import request\nimport os\nos.system(request.args['x'])\n"}
 CLAIM = {"line": 3, "cwe": 78, "severity": "critical", "title": "Command injection",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rampart.review import Finding, Severity, dedupe, review_sources
-from rampart.review.baseline import filter_baseline, read_baseline, write_baseline
-from rampart.review.diff import filter_diff, parse_diff
-from rampart.review.output import render_json, render_sarif, render_text
+from vallum.review import Finding, Severity, dedupe, review_sources
+from vallum.review.baseline import filter_baseline, read_baseline, write_baseline
+from vallum.review.diff import filter_diff, parse_diff
+from vallum.review.output import render_json, render_sarif, render_text
 
 SOURCE = b"import os\nfrom flask import request\nos.system(request.args['x'])\n"
 

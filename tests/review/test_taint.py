@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rampart.review import review_sources
+from vallum.review import review_sources
 
 FLASK = "from flask import Flask, request\nimport os, subprocess, sqlite3\napp = Flask(__name__)\n"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rampart.exceptions import ReviewError
-from rampart.review import ReviewOptions, load_threat_model, review_sources
+from vallum.exceptions import ReviewError
+from vallum.review import ReviewOptions, load_threat_model, review_sources
 
 APP = """from flask import Flask
 from flask_login import login_required
@@ -52,7 +52,7 @@ def test_django_urls_and_login_required() -> None:
         "from django.urls import path\nfrom . import views\n"
         "urlpatterns = [path('a/', views.a), path('b/', views.b)]\n"
     )
-    from rampart.review.threatmodel.schema import ThreatModel
+    from vallum.review.threatmodel.schema import ThreatModel
 
     model = ThreatModel.model_validate({"requirements": [{"id": "A", "type": "route-auth"}]})
     report = review_sources(

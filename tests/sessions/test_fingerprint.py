@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from itertools import pairwise
 
-from rampart.sessions.fingerprint import Kind, fingerprints, tokens, value_fingerprints
+from vallum.sessions.fingerprint import Kind, fingerprints, tokens, value_fingerprints
 
 
 def _expected(piece: str, salt: str) -> int:

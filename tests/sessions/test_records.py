@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-from rampart.sessions.records import MAX_NODES, Split, split_result
+from vallum.sessions.records import MAX_NODES, Split, split_result
 
 EMAILS = [
     {

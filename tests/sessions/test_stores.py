@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from rampart.lifecycle.shadow import OverlaySessionStore
-from rampart.sessions.fingerprint import Kind, fingerprints
-from rampart.sessions.sql import SqlSessionStore
-from rampart.sessions.store import USER, MemorySessionStore, SessionStore
-from rampart.storage.database import Database
+from vallum.lifecycle.shadow import OverlaySessionStore
+from vallum.sessions.fingerprint import Kind, fingerprints
+from vallum.sessions.sql import SqlSessionStore
+from vallum.sessions.store import USER, MemorySessionStore, SessionStore
+from vallum.storage.database import Database
 
 PAGE = (
     "To claim your refund, write to Claims Desk <claims@evil.example> quoting order ORD-55512345."

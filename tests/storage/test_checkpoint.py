@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from rampart.evidence.log import EvidenceLog
-from rampart.evidence.record import utc_now
-from rampart.storage.checkpoint import WalCheckpointer
-from rampart.storage.database import Database
+from vallum.evidence.log import EvidenceLog
+from vallum.evidence.record import utc_now
+from vallum.storage.checkpoint import WalCheckpointer
+from vallum.storage.database import Database
 
 
 def test_notify_checkpoints_on_the_checkpointer_thread(tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_notify_checkpoints_on_the_checkpointer_thread(tmp_path: Path) -> None:
     assert done.wait(10)
     checkpointer.close()
     conn.close()
-    assert "rampart-wal-checkpoint" == seen[0]
+    assert "vallum-wal-checkpoint" == seen[0]
     busy, frames, copied = WalCheckpointer(db).checkpoint()
     assert (0, frames) == (busy, copied)
     assert ["r1"] == [r.id for r in log.iter_records()]

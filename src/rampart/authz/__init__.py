@@ -1,5 +1,0 @@
-"""Cedar authorization: policies compiled once per bundle version, evaluated fail-closed."""
-
-from rampart.authz.authorizer import Authorizer, AuthzResult
-
-__all__ = ["Authorizer", "AuthzResult"]

@@ -1,5 +1,0 @@
-"""The database behind evidence, sessions and approvals: SQLite by default, PostgreSQL at scale."""
-
-from rampart.storage.database import Database, default_database_url
-
-__all__ = ["Database", "default_database_url"]

@@ -1,0 +1,108 @@
+"""The `gateway:` section of `vallum.yaml`: upstreams, identity, rate and size limits, streaming.
+
+Upstream API keys are never written in the bundle: `api_key_env` names the environment variable
+that holds one, read when the gateway starts.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+DEFAULT_READ_TIMEOUT_S = 60.0
+DEFAULT_TOTAL_TIMEOUT_S = 300.0
+DEFAULT_MAX_REQUEST_BYTES = 1_048_576
+DEFAULT_MAX_MESSAGES = 256
+DEFAULT_HOLDBACK_CHARS = 256
+DEFAULT_SCAN_STEP_CHARS = 64
+DEFAULT_DRAIN_TIMEOUT_S = 30.0
+UpstreamKind = Literal["openai", "anthropic"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class UpstreamConfig(_Model):
+    """A model provider: any OpenAI-compatible server, or Anthropic's Messages API."""
+
+    kind: UpstreamKind = "openai"
+    base_url: str = Field(pattern=r"^https?://")
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    connect_timeout_s: float = Field(default=DEFAULT_CONNECT_TIMEOUT_S, gt=0)
+    read_timeout_s: float = Field(default=DEFAULT_READ_TIMEOUT_S, gt=0)
+    total_timeout_s: float = Field(default=DEFAULT_TOTAL_TIMEOUT_S, gt=0)
+
+
+class RateLimit(_Model):
+    """Per principal and per minute; 0 means unlimited."""
+
+    requests_per_minute: int = Field(default=0, ge=0)
+    tokens_per_minute: int = Field(default=0, ge=0)
+
+
+class RateLimits(_Model):
+    """`default` applies to every principal without its own entry (`KIND:ID`, `KIND:*`)."""
+
+    default: RateLimit = RateLimit()
+    principals: dict[str, RateLimit] = Field(default_factory=dict)
+
+    def for_principal(self, principal: str) -> RateLimit:
+        kind = principal.partition(":")[0]
+        return self.principals.get(principal) or self.principals.get(f"{kind}:*") or self.default
+
+
+class RequestLimits(_Model):
+    """Requests larger than this are refused with HTTP 413 before they are read in full."""
+
+    max_request_bytes: int = Field(default=DEFAULT_MAX_REQUEST_BYTES, gt=0)
+    max_messages: int = Field(default=DEFAULT_MAX_MESSAGES, gt=0)
+
+
+class StreamingConfig(_Model):
+    """Output is released `holdback_chars` behind what the model produced, once scanned."""
+
+    holdback_chars: int = Field(default=DEFAULT_HOLDBACK_CHARS, ge=0)
+    scan_step_chars: int = Field(default=DEFAULT_SCAN_STEP_CHARS, gt=0)
+
+
+class JwtConfig(_Model):
+    """Bearer JWTs signed by a key in a local JWKS file; the principal comes from a claim."""
+
+    issuer: str
+    audience: str
+    jwks_file: str
+    principal_claim: str = "sub"
+    default_kind: Literal["app", "agent", "user"] = "user"
+    algorithms: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
+
+
+class AuthConfig(_Model):
+    jwt: JwtConfig | None = None
+
+
+class GatewayConfig(_Model):
+    """How `vallum serve` reaches models and admits callers.
+
+    Models route to `models.<id>.upstream`, else to `default_upstream`; `--upstream URL` and
+    `--mock` on the command line replace the routing for every model.
+    """
+
+    upstreams: dict[str, UpstreamConfig] = Field(default_factory=dict)
+    default_upstream: str | None = None
+    auth: AuthConfig = AuthConfig()
+    rate_limits: RateLimits = RateLimits()
+    limits: RequestLimits = RequestLimits()
+    streaming: StreamingConfig = StreamingConfig()
+    drain_timeout_s: float = Field(default=DEFAULT_DRAIN_TIMEOUT_S, ge=0)
+
+    @model_validator(mode="after")
+    def _default_exists(self) -> GatewayConfig:
+        if self.default_upstream is not None and self.default_upstream not in self.upstreams:
+            known = ", ".join(sorted(self.upstreams)) or "none"
+            raise ValueError(
+                f"default_upstream {self.default_upstream!r} is not an upstream (known: {known})"
+            )
+        return self

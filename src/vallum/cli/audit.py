@@ -1,0 +1,69 @@
+"""`vallum audit verify` and `vallum trace`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from vallum.cli.common import DbOption, JsonFlag, fail, print_json, report_error
+from vallum.evidence.log import EvidenceLog
+from vallum.evidence.trace import trace_rows
+from vallum.exceptions import ChainBrokenError, VallumError
+from vallum.storage.database import Database
+
+console = Console(highlight=False)
+audit_app = typer.Typer(help="Check the evidence log.", no_args_is_help=True)
+
+
+@audit_app.command()
+def verify(db: DbOption = None, as_json: JsonFlag = False) -> None:
+    """Verify the hash chain: exit 0 when intact, 1 naming the first bad record."""
+    try:
+        report = EvidenceLog(Database(db, create=True)).verify()
+    except ChainBrokenError as exc:
+        if as_json:
+            print_json({"ok": False, "seq": exc.seq, "id": exc.record_id, "problem": exc.problem})
+            raise typer.Exit(1) from None
+        fail(f"evidence chain broken at {exc}")
+    except VallumError as exc:
+        report_error(exc)
+    if as_json:
+        print_json({"ok": True, "records": report.records, "head": report.head_hash})
+    else:
+        console.print(
+            f"[green]✓[/] evidence chain intact: {report.records} records, head {report.head_hash[:16]}"
+        )
+
+
+def trace(
+    record_id: Annotated[
+        str, typer.Argument(help="Evidence id (or a unique prefix of 8+ characters).")
+    ],
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show what influenced a decision."""
+    try:
+        stored = EvidenceLog(Database(db)).get(record_id)
+    except VallumError as exc:
+        report_error(exc)
+    if stored is None:
+        fail(f"no evidence record {record_id!r}")
+    record = stored.record
+    if as_json:
+        print_json({**record, "hash": stored.hash})
+        return
+    _show_trace(record, stored.hash)
+
+
+def _show_trace(record: dict[str, Any], digest: str) -> None:
+    for key, value in trace_rows(record, digest):
+        console.print(f"[bold]{key:>14}[/]  {escape(value)}", soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")
+    app.command()(trace)

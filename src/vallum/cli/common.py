@@ -1,0 +1,39 @@
+"""Helpers shared by the CLI commands: error reporting and option types."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from vallum.exceptions import BundleValidationError, VallumError
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: VALLUM_DATABASE_URL or .vallum/vallum.db)."),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print(
+        f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True
+    )
+    raise typer.Exit(code)
+
+
+def report_error(exc: VallumError) -> NoReturn:
+    if isinstance(exc, BundleValidationError):
+        for issue in exc.issues:
+            err_console.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
+        fail(f"bundle is invalid ({len(exc.issues)} problem(s))")
+    fail(str(exc))
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")

@@ -1,0 +1,312 @@
+"""Personal data: e-mail addresses, phone numbers, card numbers, IBANs, US SSNs, IP addresses.
+
+Each built-in data class is a regex that finds candidates plus a validator that rejects
+look-alikes (Luhn for cards, mod 97 for IBANs, SSA rules for SSNs, octet ranges for IPs), so order
+numbers, dates and version strings do not turn a session into a PII session. Bundles add their own
+data classes by RE2 pattern (linear time, so a pattern cannot be a ReDoS) or by word list.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+import re2
+from pydantic import BaseModel
+
+from vallum.detectors.base import CustomDataClass, Detector, DetectorSetup
+from vallum.detectors.checksums import iban_valid, luhn_valid, us_ssn_valid
+from vallum.exceptions import DetectorError
+from vallum.model import Finding, Stage
+
+BUILTIN_DATA_CLASSES: tuple[str, ...] = (
+    "payment_card",
+    "iban",
+    "us_ssn",
+    "email",
+    "ip_address",
+    "phone",
+)
+
+# Candidates are found with RE2 (linear time, and several times faster than `re` here); RE2
+# has no lookaround, so what must not touch a match is checked by `_clear` on each candidate.
+_EMAIL = (
+    r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
+)
+_CARD = r"\d(?:[ -]?\d){12,18}"
+_CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|35|6011|65|64[4-9]|62)")
+_IBAN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"
+_SSN = r"\d{3}-\d{2}-\d{4}"
+_IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
+_IPV6 = r"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}"
+_PHONE = (
+    r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
+    r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[ .-]\d{3}[ .-]\d{4}"
+)
+_VERSION_CONTEXT = re.compile(r"(?:version|ver\.?|v|build|release|rev|firmware)\s*$", re.I)
+_DATE = re.compile(r"\d{4}[-./]\d{2}[-./]\d{2,4}")
+_DIGITS = b"0123456789"
+
+_SCORES = {
+    "email": 0.95,
+    "payment_card": 0.95,
+    "iban": 0.95,
+    "us_ssn": 0.85,
+    "ip_address": 0.8,
+    "phone": 0.7,
+}
+
+
+def _clear(text: str, start: int, end: int, before: str, after: str) -> bool:
+    """Whether the characters around a span are not word characters nor any of the given ones."""
+    if start:
+        prev = text[start - 1]
+        if prev.isalnum() or prev == "_" or prev in before:
+            return False
+    if end < len(text):
+        nxt = text[end]
+        if nxt.isalnum() or nxt == "_" or nxt in after:
+            return False
+    return True
+
+
+def _valid_email(text: str, start: int, end: int) -> bool:
+    return _clear(text, start, end, ".%+-", "-")
+
+
+def _valid_card(text: str, start: int, end: int) -> bool:
+    if not _clear(text, start, end, ".-", "-"):
+        return False
+    raw = text[start:end]
+    digits = raw.replace(" ", "").replace("-", "")
+    if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits):
+        return False
+    # Mixed separators ("1234 5678-9012") are rarely cards; one separator kind or none.
+    if " " in raw and "-" in raw:
+        return False
+    return luhn_valid(digits)
+
+
+def _valid_iban(text: str, start: int, end: int) -> bool:
+    return iban_valid(text[start:end])
+
+
+def _valid_ssn(text: str, start: int, end: int) -> bool:
+    if not _clear(text, start, end, "-", "-"):
+        return False
+    area, group, serial = text[start:end].split("-")
+    return us_ssn_valid(area, group, serial)
+
+
+def _valid_ipv4(text: str, start: int, end: int) -> bool:
+    if not _clear(text, start, end, ".", ""):
+        return False
+    if text[end : end + 1] == "." and text[end + 1 : end + 2].isdigit():
+        return False
+    parts = text[start:end].split(".")
+    if any(len(p) > 1 and p.startswith("0") for p in parts):
+        return False
+    if any(int(p) > 255 for p in parts):
+        return False
+    return not _VERSION_CONTEXT.search(text, max(0, start - 12), start)
+
+
+def _valid_ipv6(text: str, start: int, end: int) -> bool:
+    if not _clear(text, start, end, ":", ":"):
+        return False
+    candidate = text[start:end]
+    groups = [g for g in candidate.split(":") if g]
+    if len(groups) < 3:
+        return False
+    try:
+        ipaddress.IPv6Address(candidate)
+    except ValueError:
+        return False
+    return True
+
+
+def _valid_phone(text: str, start: int, end: int) -> bool:
+    if not _clear(text, start, end, "+", ""):
+        return False
+    raw = text[start:end]
+    digits = sum(map(str.isdigit, raw))
+    if not 10 <= digits <= 15:
+        return False
+    # "2024-01-15 10:30" style dates and ranges are caught by the separators rule above; a bare
+    # international number needs its plus sign.
+    return raw.startswith(("+", "(")) or not _DATE.fullmatch(raw)
+
+
+class _Candidates:
+    """One candidate pattern of a data class, with a cheap test that it cannot match.
+
+    Most text holds no personal data, and a scan costs even when it finds nothing, so each
+    pattern first checks what any match needs: a character (`@` for e-mail, `:` for IPv6) and a
+    number of ASCII digits (the patterns' `\\d` is ASCII, like RE2's). ASCII text, by far the
+    most common, is scanned as bytes: RE2 then reports offsets without converting them from
+    UTF-8, which is most of the cost of a match.
+    """
+
+    __slots__ = ("_bytes", "_text", "min_digits", "needs", "valid")
+
+    def __init__(
+        self,
+        source: str,
+        valid: Callable[[str, int, int], bool],
+        min_digits: int = 0,
+        needs: bytes = b"",
+    ):
+        self._text: Any = re2.compile(source)
+        self._bytes: Any = re2.compile(source.encode())
+        self.valid = valid
+        self.min_digits = min_digits
+        self.needs = needs
+
+    def spans(self, text: str, data: bytes) -> Iterator[tuple[int, int]]:
+        if len(data) == len(text):  # ASCII: byte offsets are character offsets
+            return (m.span() for m in self._bytes.finditer(data))
+        return (m.span() for m in self._text.finditer(text))
+
+
+_BUILTINS: dict[str, tuple[_Candidates, ...]] = {
+    "payment_card": (_Candidates(_CARD, _valid_card, min_digits=13),),
+    "iban": (_Candidates(_IBAN, _valid_iban, min_digits=2),),
+    "us_ssn": (_Candidates(_SSN, _valid_ssn, min_digits=9, needs=b"-"),),
+    "email": (_Candidates(_EMAIL, _valid_email, needs=b"@"),),
+    "ip_address": (
+        _Candidates(_IPV4, _valid_ipv4, min_digits=4, needs=b"."),
+        _Candidates(_IPV6, _valid_ipv6, needs=b":"),
+    ),
+    "phone": (_Candidates(_PHONE, _valid_phone, min_digits=10),),
+}
+
+
+class _Taken:
+    """Disjoint spans already reported, sorted: an overlap test is two bisections, not a scan."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, start)
+        if i and self.ends[i - 1] > start:
+            return True
+        return i < len(self.starts) and self.starts[i] < end
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+
+class _CustomMatcher:
+    """One bundle-defined data class, compiled once with RE2 (also for bytes, like
+    `_Candidates`: ASCII text is scanned as bytes, whose offsets need no converting)."""
+
+    def __init__(self, data_class: CustomDataClass):
+        self.name = data_class.name
+        self.type = f"data.{data_class.name}"
+        self.labels = tuple(dict.fromkeys((self.type, *data_class.labels)))
+        if data_class.pattern is not None:
+            source = data_class.pattern
+        elif data_class.words:
+            alternatives = "|".join(re2.escape(word) for word in data_class.words)
+            source = rf"(?i)\b(?:{alternatives})\b"
+        else:
+            raise DetectorError(f"data class {data_class.name!r} needs a pattern or words")
+        try:
+            self.regex: Any = re2.compile(source)
+            self._bytes: Any = re2.compile(source.encode())
+        except re2.error as exc:
+            raise DetectorError(
+                f"data class {data_class.name!r}: invalid RE2 pattern {source!r}: {exc}"
+            ) from exc
+
+    def findings(self, text: str, detector_id: str, data: bytes | None = None) -> list[Finding]:
+        """Matches in `text`; `data` is its UTF-8, if already encoded."""
+        if data is None:
+            data = text.encode("utf-8", "surrogatepass")
+        ascii_text = len(data) == len(text)  # byte offsets are character offsets
+        return [
+            Finding(
+                detector=detector_id,
+                type=self.type,
+                score=1.0,
+                start=m.start(),
+                end=m.end(),
+                labels=self.labels,
+                detail=f"data class {self.name}",
+            )
+            for m in (self._bytes.finditer(data) if ascii_text else self.regex.finditer(text))
+            if m.end() > m.start()
+        ]
+
+
+class PiiDetector(Detector):
+    """Finds personal data classes and the bundle's own data classes."""
+
+    id: ClassVar[str] = "pii"
+    version: ClassVar[str] = "1"
+    stages: ClassVar[frozenset[Stage]] = frozenset(Stage)
+    description: ClassVar[str] = (
+        "Personal data (e-mail, phone, payment card, IBAN, US SSN, IP address) and custom data "
+        "classes"
+    )
+
+    def __init__(self, options: BaseModel | None = None, setup: DetectorSetup | None = None):
+        super().__init__(options, setup)
+        enabled = self.setup.data_classes or frozenset(BUILTIN_DATA_CLASSES)
+        unknown = sorted(set(enabled) - set(BUILTIN_DATA_CLASSES))
+        custom_names = {c.name for c in self.setup.custom_data_classes}
+        unknown = [name for name in unknown if name not in custom_names]
+        if unknown:
+            known = ", ".join(BUILTIN_DATA_CLASSES)
+            raise DetectorError(f"unknown data class(es) {', '.join(unknown)} (known: {known})")
+        self._active = tuple(name for name in BUILTIN_DATA_CLASSES if name in enabled)
+        self._scans = tuple((name, c) for name in self._active for c in _BUILTINS[name])
+        self._internal_domains = tuple(d.lower() for d in self.setup.email_domains)
+        self._custom = tuple(_CustomMatcher(c) for c in self.setup.custom_data_classes)
+
+    def detect(self, text: str, stage: Stage) -> list[Finding]:
+        findings: list[Finding] = []
+        data = text.encode("utf-8", "surrogatepass")
+        digits = len(data) - len(data.translate(None, _DIGITS))
+        taken = _Taken()
+        for name, candidates in self._scans:
+            # What any match needs (see _Candidates), checked inline: every class, every text.
+            if digits < candidates.min_digits or (
+                candidates.needs and candidates.needs not in data
+            ):
+                continue
+            for start, end in candidates.spans(text, data):
+                if taken.overlaps(start, end) or not candidates.valid(text, start, end):
+                    continue
+                taken.add(start, end)
+                findings.append(self._finding(name, text, start, end))
+        for matcher in self._custom:
+            findings.extend(matcher.findings(text, self.id, data))
+        findings.sort(key=lambda f: (f.start, f.end))
+        return findings
+
+    def _finding(self, name: str, text: str, start: int, end: int) -> Finding:
+        detail = name
+        if name == "email" and self._internal_domains:
+            domain = text[start:end].rpartition("@")[2].lower()
+            internal = any(domain == d or domain.endswith("." + d) for d in self._internal_domains)
+            detail = "email (internal domain)" if internal else "email (external domain)"
+        return Finding(
+            detector=self.id,
+            type=f"pii.{name}",
+            score=_SCORES[name],
+            start=start,
+            end=end,
+            labels=("pii", f"pii.{name}"),
+            detail=detail,
+        )

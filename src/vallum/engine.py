@@ -1,0 +1,308 @@
+"""The engine: `Engine.evaluate(event) -> Decision`, the one way every check flows.
+
+    event ─> detectors (pure, per control) ─> findings over threshold ─> labels (taint)
+          ─> Cedar authorization (context: findings, scores, labels, tool arguments)
+          ─> decision (strictest enforced action) ─> evidence append ─> caller acts
+
+Only the evidence append (and a database-backed session store, when configured) does I/O.
+A detector that fails blocks unless its control says `fail_open`; a policy that errors blocks;
+an evidence write that fails raises `EvidenceError`, so nothing proceeds unrecorded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from vallum.authz.authorizer import Authorizer
+from vallum.authz.values import typed_args
+from vallum.bundle.controls import BuiltControl
+from vallum.bundle.loader import Bundle
+from vallum.detectors.base import Detector
+from vallum.evidence.log import EvidenceLog
+from vallum.evidence.record import decision_record
+from vallum.exceptions import InputError
+from vallum.ids import new_id
+from vallum.labels import (
+    UNTRUSTED,
+    UNTRUSTED_LINK,
+    arg_pieces,
+    classify_args,
+    origin_labels,
+    record_labels,
+)
+from vallum.model import Action, Decision, Event, Finding, Mode, Reason, Stage, Trust
+from vallum.redaction import is_sensitive, redact
+from vallum.sessions.fingerprint import Kind, fingerprints
+from vallum.sessions.records import split_result
+from vallum.sessions.store import USER, MemorySessionStore, SessionStore
+
+SCORE_SCALE = 1000  # Cedar has no floats: scores reach policies as integers in [0, 1000]
+DETECTOR_FAILED = "detector failed"  # how a reason for a failed detector begins
+USER_ROLES = frozenset({"user", "system", "developer"})  # input roles whose values are the user's
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    triggered: list[Finding]
+    reasons: list[Reason]
+    scores: dict[str, float]
+    latency: dict[str, float]
+
+
+class Engine:
+    """Evaluates events against one bundle, keeping session labels and evidence.
+
+    >>> engine = Engine(load_bundle("policies/"), evidence=EvidenceLog(Database()))
+    >>> engine.evaluate(Event(Stage.INPUT, Principal.parse("user:ann"), "s1", text="hi")).action
+    <Action.ALLOW: 'allow'>
+    """
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        *,
+        evidence: EvidenceLog | None = None,
+        sessions: SessionStore | None = None,
+        authorizer: Authorizer | None = None,
+    ):
+        self.bundle = bundle
+        self.evidence = evidence
+        self.sessions: SessionStore = sessions if sessions is not None else MemorySessionStore()
+        # Callers may pass one built for this bundle (the gateway's caches results).
+        self.authorizer = (
+            authorizer if authorizer is not None else Authorizer(bundle.policies, bundle.config)
+        )
+        self._controls: dict[Stage, list[BuiltControl]] = {
+            stage: [c for c in bundle.controls if c.applies_to(stage)] for stage in Stage
+        }
+
+    def evaluate(self, event: Event, *, record_extra: dict[str, Any] | None = None) -> Decision:
+        """Decide on `event`, append its evidence record and return the decision."""
+        started = time.perf_counter()
+        text = self._subject(event)
+        before = self.sessions.labels(event.session)
+        scan = self._scan(text, event.stage)
+        origin, trust = origin_labels(event, self.bundle.config)
+        added = origin | {label for f in scan.triggered for label in f.labels}
+        labels = before | added
+        reasons = list(scan.reasons)
+        arg_labels: dict[str, set[str]] = {}
+        if event.tool_call is not None and event.stage is Stage.TOOL_CALL:
+            arg_labels = self._arg_labels(event)
+        reasons.extend(self._inventory(event))
+        authz_start = time.perf_counter()
+        context = self._context(event, labels, scan, arg_labels, trust)
+        resource = _resource(event)
+        result = self.authorizer.authorize(
+            event.principal, event.stage.cedar_action, resource, context
+        )
+        scan.latency["authz"] = (time.perf_counter() - authz_start) * 1000
+        reasons.extend(result.reasons)
+        action = Action.strictest([r.action for r in reasons if r.enforced])
+        redacted = None
+        if action is Action.REDACT:
+            redacted, action, extra_reason = self._redact(text, scan, reasons)
+            if extra_reason is not None:
+                reasons.append(extra_reason)
+        if action is not Action.BLOCK:
+            self.sessions.add(event.session, added, self._taint(event, text, origin, trust))
+        else:
+            labels = before
+        scan.latency["total"] = (time.perf_counter() - started) * 1000
+        decision_id = new_id()
+        decision = Decision(
+            id=decision_id,
+            action=action,
+            reasons=tuple(reasons),
+            findings=tuple(scan.triggered),
+            bundle_version=self.bundle.version,
+            labels=tuple(sorted(labels)),
+            latency_ms=scan.latency,
+            redacted_text=redacted,
+            scores=dict(scan.scores),
+            # Its record carries the decision's id: once appended, that is the evidence id.
+            evidence_id=None if self.evidence is None else decision_id,
+        )
+        if self.evidence is None:
+            return decision
+        record = decision_record(
+            event,
+            decision,
+            self.bundle,
+            scanned_text=text,
+            session_labels=tuple(sorted(before)),
+            arg_labels={k: sorted(v) for k, v in arg_labels.items()},
+            extra=record_extra,
+        )
+        self.evidence.append(record)  # raises if it cannot be written: no decision without it
+        return decision
+
+    def _subject(self, event: Event) -> str:
+        """The text detectors see; a tool call is seen as its name and canonical arguments."""
+        if event.stage is Stage.TOOL_CALL:
+            if event.tool_call is None:
+                raise InputError("a tool_call event needs a tool call (name and arguments)")
+            args = json.dumps(
+                dict(event.tool_call.arguments), sort_keys=True, ensure_ascii=False, default=str
+            )
+            text = f"{event.tool_call.name} {args}"
+        else:
+            text = event.text
+        limit = self.bundle.config.limits.max_text_chars
+        if len(text) > limit:
+            raise InputError(
+                f"content of {len(text)} characters exceeds the bundle's limit of {limit}"
+            )
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(f"content is not valid Unicode text (position {exc.start})") from None
+        return text
+
+    def _scan(self, text: str, stage: Stage) -> _Scan:
+        results: dict[int, list[Finding] | Exception] = {}
+        latency: dict[str, float] = {}
+        scores: dict[str, float] = {}
+        triggered: list[Finding] = []
+        reasons: list[Reason] = []
+        for control in self._controls[stage]:
+            found = results.get(id(control.detector))
+            if found is None:
+                found = _run(control.detector, text, stage, latency)
+                results[id(control.detector)] = found
+                if isinstance(found, list):
+                    top = max((f.score for f in found), default=0.0)
+                    scores[control.detector.id] = max(scores.get(control.detector.id, 0.0), top)
+            cfg = control.config
+            if isinstance(found, Exception):
+                action = Action.ALLOW if cfg.fail_open else Action.BLOCK
+                how = "failing open" if cfg.fail_open else "failing closed"
+                reasons.append(
+                    Reason(control.id, action, cfg.mode, f"{DETECTOR_FAILED}, {how}: {found}")
+                )
+                continue
+            hits = [f for f in found if f.score >= cfg.threshold]
+            if not hits:
+                continue
+            triggered.extend(f for f in hits if f not in triggered)
+            kinds = ", ".join(sorted({f.type for f in hits}))
+            score = max(f.score for f in hits)
+            message = f"{kinds} (score {score:.2f} >= {cfg.threshold:.2f})"
+            reasons.append(Reason(control.id, cfg.action, cfg.mode, message))
+        return _Scan(triggered, reasons, scores, latency)
+
+    def _taint(
+        self, event: Event, text: str, origin: set[str], trust: Trust
+    ) -> dict[int, str] | None:
+        """Fingerprints of what this event brings into the session, for argument taint."""
+        if event.stage is Stage.INPUT:
+            # Only what a person wrote names values for the user: an assistant turn replayed in
+            # the history may repeat untrusted text, and must not launder it. No tools (in the
+            # bundle, or none can follow in this session), no need.
+            role = event.metadata.get("role", "user")
+            if role not in USER_ROLES or not self.bundle.config.tools or not event.tools_may_follow:
+                return None
+            return dict.fromkeys(fingerprints(text, Kind.USER), USER)
+        if trust is not Trust.UNTRUSTED or event.stage not in (Stage.RETRIEVAL, Stage.TOOL_RESULT):
+            return None
+        tool = self.bundle.config.tools.get(event.tool_call.name) if event.tool_call else None
+        if tool is None or not tool.record_fields or event.stage is not Stage.TOOL_RESULT:
+            return dict.fromkeys(fingerprints(text), "|".join(sorted(origin)))
+        split = split_result(text, tool.record_fields)
+        taint = dict.fromkeys(
+            {h for value in split.records for h in fingerprints(value, Kind.RECORD)},
+            "|".join(sorted(record_labels(origin))),
+        )
+        taint.update(dict.fromkeys(fingerprints("\n".join(split.text)), "|".join(sorted(origin))))
+        return taint
+
+    def _arg_labels(self, event: Event) -> dict[str, set[str]]:
+        assert event.tool_call is not None
+        pieces = arg_pieces(event.tool_call.arguments)
+        whole = {key: p.value for key, p in pieces.items() if key == p.arg}
+        out = classify_args(whole, self.bundle.config)
+        found = self.sessions.taint_of(event.session, {k: p.value for k, p in pieces.items()})
+        for key, labels in found.items():
+            piece = pieces[key]
+            if not piece.link:
+                out.setdefault(piece.arg, set()).update(labels)
+            elif UNTRUSTED in labels:
+                out.setdefault(piece.arg, set()).add(UNTRUSTED_LINK)
+        return out
+
+    def _inventory(self, event: Event) -> list[Reason]:
+        if event.model is None or event.stage not in (Stage.INPUT, Stage.OUTPUT):
+            return []
+        entry = self.bundle.config.models.get(event.model)
+        if entry is None:
+            message = f"model {event.model!r} is not in the bundle's inventory"
+            return [Reason("inventory", Action.BLOCK, Mode.ENFORCE, message)]
+        if not entry.allows(str(event.principal)):
+            message = f"{event.principal} may not use model {event.model!r}"
+            return [Reason("inventory", Action.BLOCK, Mode.ENFORCE, message)]
+        return []
+
+    def _context(
+        self,
+        event: Event,
+        labels: frozenset[str],
+        scan: _Scan,
+        arg_labels: dict[str, set[str]],
+        trust: Trust,
+    ) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        if event.tool_call is not None:
+            tool = self.bundle.config.tools.get(event.tool_call.name)
+            args = typed_args(event.tool_call.arguments, tool.args if tool else {})
+        return {
+            "stage": event.stage.value,
+            "labels": sorted(labels),
+            "findings": sorted({f.type for f in scan.triggered}),
+            "scores": {k: round(v * SCORE_SCALE) for k, v in scan.scores.items()},
+            "args": args,
+            "arg_labels": sorted(
+                f"{name}:{label}" for name, ls in arg_labels.items() for label in ls
+            ),
+            "trust": trust.value,
+            "source": event.source or "",
+        }
+
+    def _redact(
+        self, text: str, scan: _Scan, reasons: list[Reason]
+    ) -> tuple[str | None, Action, Reason | None]:
+        redacting = {r.control for r in reasons if r.enforced and r.action is Action.REDACT}
+        controls = [c for c in self.bundle.controls if c.id in redacting]
+        targets = [
+            f
+            for f in scan.triggered
+            if any(f.detector == c.detector.id and f.score >= c.config.threshold for c in controls)
+            or ("cedar" in redacting and is_sensitive(f))
+        ]
+        if not targets or any(not f.has_span for f in targets):
+            message = "redaction required but no exact span to redact: blocking instead"
+            return None, Action.BLOCK, Reason("redaction", Action.BLOCK, Mode.ENFORCE, message)
+        return redact(text, targets), Action.REDACT, None
+
+
+def _run(
+    detector: Detector, text: str, stage: Stage, latency: dict[str, float]
+) -> list[Finding] | Exception:
+    start = time.perf_counter()
+    try:
+        return detector.detect(text, stage)
+    except Exception as exc:  # a detector bug must become a decision, not a crash
+        return exc
+    finally:
+        latency[detector.id] = latency.get(detector.id, 0.0) + (time.perf_counter() - start) * 1000
+
+
+def _resource(event: Event) -> tuple[str, str]:
+    if event.stage in (Stage.TOOL_CALL, Stage.TOOL_RESULT):
+        name = event.tool_call.name if event.tool_call else event.source or "unknown"
+        return "Tool", name
+    if event.stage is Stage.RETRIEVAL:
+        return "Source", event.source or "unknown"
+    return "Model", event.model or "unspecified"

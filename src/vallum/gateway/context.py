@@ -1,0 +1,117 @@
+"""One gateway request and the evidence it leaves.
+
+The rule, whatever happens (a block, an upstream timeout, a 5xx, malformed JSON, a client that
+hangs up mid-stream): every model or guard request appends exactly one `gateway_request` record,
+and every engine decision taken for it (each input message, each tool call, the output) is a
+`decision` record whose `request_id` names that request. The request record lists those
+decision ids and says what was delivered. All of a request's records are appended together, in
+one transaction, when the request ends: nothing is half-recorded.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from vallum.bundle.loader import Bundle
+from vallum.evidence.log import EvidenceLog, StoredRecord
+from vallum.evidence.record import RECORD_SCHEMA_VERSION, utc_now
+from vallum.ids import new_id
+from vallum.model import Action, Decision, Principal
+
+KIND_REQUEST = "gateway_request"
+_buffer: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "vallum_buffer", default=None
+)
+
+
+class BufferedEvidence(EvidenceLog):
+    """An `EvidenceLog` that, inside `collecting(buffer)`, keeps appends for a later flush.
+
+    The engine appends one record per decision; the gateway collects a request's records and
+    writes them with the request record in one transaction (one round trip, all or nothing).
+    Outside a request it appends straight away, like its parent.
+    """
+
+    def append(self, record: dict[str, Any]) -> StoredRecord:
+        buffer = _buffer.get()
+        if buffer is None:
+            return super().append(record)
+        buffer.append(record)
+        return StoredRecord(0, str(record["id"]), record, "")
+
+
+def collecting(buffer: list[dict[str, Any]]) -> contextvars.Token[list[dict[str, Any]] | None]:
+    return _buffer.set(buffer)
+
+
+def stop_collecting(token: contextvars.Token[list[dict[str, Any]] | None]) -> None:
+    _buffer.reset(token)
+
+
+@dataclass
+class RequestContext:
+    """What the gateway knows about one request as it goes."""
+
+    route: str
+    id: str = field(default_factory=new_id)
+    started: float = field(default_factory=time.perf_counter)
+    principal: Principal | None = None
+    session: str = ""
+    linked: bool = False  # the session was named (X-Vallum-Session): history may be covered
+    model: str | None = None
+    upstream: str | None = None
+    stream: bool = False
+    status: int = 200
+    outcome: str = "ok"
+    error: dict[str, str] | None = None
+    delivered: dict[str, Any] | None = None
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    covered: list[dict[str, Any]] = field(default_factory=list)  # messages earlier decisions cover
+    marks: dict[str, str] = field(default_factory=dict)  # to remember once committed (history)
+    finished: bool = False
+
+    def fail(self, status: int, outcome: str, exc: BaseException) -> None:
+        self.status, self.outcome = status, outcome
+        self.error = {"type": type(exc).__name__, "message": str(exc)[:500]}
+
+    def request_record(self, bundle: Bundle) -> dict[str, Any]:
+        actions = [d.action for d in self.decisions]
+        return {
+            "schema": RECORD_SCHEMA_VERSION,
+            "kind": KIND_REQUEST,
+            "id": self.id,
+            "created_at": utc_now(),
+            "principal": str(self.principal) if self.principal else "anonymous",
+            "session": self.session,
+            "stage": "request",
+            "action": Action.strictest(actions).value if actions else "none",
+            "bundle": {"name": bundle.name, "version": bundle.version},
+            "route": self.route,
+            "model": self.model,
+            "upstream": self.upstream,
+            "stream": self.stream,
+            "status": self.status,
+            "outcome": self.outcome,
+            "error": self.error,
+            "decisions": [d.id for d in self.decisions],
+            "covered": self.covered,
+            "notices": self.notices,
+            "delivered": self.delivered,
+            "latency_ms": {"total": round((time.perf_counter() - self.started) * 1000, 4)},
+        }
+
+
+def delivered_summary(text: str, *, complete: bool, ended_by: str) -> dict[str, Any]:
+    """What reached the client, without keeping it: length, hash, and how delivery ended."""
+    return {
+        "chars": len(text),
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "complete": complete,
+        "ended_by": ended_by,
+    }

@@ -1,0 +1,93 @@
+"""`POST /v1/guard/{stage}`: the engine over HTTP, for apps in other languages and sidecars.
+
+    curl -s localhost:8080/v1/guard/input -H "Authorization: Bearer $KEY" \
+         -H "X-Vallum-Session: conv-42" -d '{"text": "Ignore previous instructions"}'
+
+The answer is the decision JSON (`action`, `reasons`, `findings`, `evidence_id`, ...) with HTTP
+200 whatever the action: a block is a result. Like every request, it leaves one request record.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from vallum.exceptions import InputError
+from vallum.gateway.context import RequestContext
+from vallum.gateway.errors import classify, exception_body
+from vallum.gateway.gateway import Gateway
+from vallum.gateway.handler import SESSION_HEADER, authenticate, read_json, session_of
+from vallum.gateway.responses import FastJSONResponse
+from vallum.model import Event, Stage, ToolCall
+
+log = logging.getLogger("vallum.gateway")
+
+
+async def guard(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    ctx = gw.begin("guard")
+    try:
+        body = await _decide(gw, ctx, request)
+        response: Response = FastJSONResponse(body)
+    except Exception as exc:
+        status, error, headers = exception_body("openai", exc, ctx.id)
+        ctx.fail(status, classify(exc).outcome, exc)
+        response = FastJSONResponse(error, status, headers)
+    ctx.status = response.status_code
+    try:
+        await gw.finish(ctx)
+    except Exception as exc:
+        status, error, headers = exception_body("openai", exc, ctx.id)
+        return FastJSONResponse(error, status, headers)
+    response.headers["x-vallum-request-id"] = ctx.id
+    return response
+
+
+def _str(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"`{key}` must be a string")
+    return value
+
+
+async def _decide(gw: Gateway, ctx: RequestContext, request: Request) -> dict[str, Any]:
+    principal = await authenticate(gw, request)
+    ctx.principal = principal
+    name = request.path_params["stage"]
+    try:
+        stage = Stage(name)
+    except ValueError:
+        raise InputError(
+            f"unknown stage {name!r} (known: {', '.join(s.value for s in Stage)})"
+        ) from None
+    body = await read_json(request, gw.config.limits.max_request_bytes)
+    if not isinstance(body, dict):
+        raise InputError("request body must be a JSON object")
+    ctx.session = session_of(
+        principal, request.headers.get(SESSION_HEADER) or _str(body, "session"), ctx.id
+    )
+    tool = body.get("tool")
+    call = None
+    if tool is not None:
+        if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+            raise InputError("`tool` must be an object with a string `name`")
+        arguments = tool.get("arguments", {})
+        if not isinstance(arguments, dict):
+            raise InputError("`tool.arguments` must be an object")
+        call = ToolCall(tool["name"], arguments)
+    if stage is Stage.TOOL_CALL and call is None:
+        raise InputError("stage tool_call needs `tool`: {name, arguments}")
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise InputError("`metadata` must be an object of strings")
+    ctx.model = _str(body, "model")
+    event = Event(
+        stage=stage, principal=principal, session=ctx.session, text=_str(body, "text") or "", tool_call=call,
+        source=_str(body, "source"), model=ctx.model, prompt=_str(body, "prompt"),
+        metadata={**metadata, "request_id": ctx.id},
+    )  # fmt: skip
+    decision = await gw.evaluate(ctx, event)
+    return {**decision.to_dict(), "request_id": ctx.id}

@@ -1,0 +1,65 @@
+"""Checking each message of a conversation once per session, not once per request.
+
+Chat clients resend the whole history with every request. Without this, a 50-turn conversation
+re-scans 100 old messages and writes 100 decision records per request. Instead, once a
+request's evidence is committed, each message it allowed is marked in the session store:
+key -> the evidence id of the decision that allowed it. A later request of the same session
+skips a message whose key is marked, and its request record lists
+`covered: [{"message": index, "decision": evidence_id}]`, so the evidence still says which
+decision covered every message.
+
+The key is a hash of everything the decision depended on: the bundle version, the labels the
+policies saw (the session's, plus those the message itself adds: `Decision.labels`), principal,
+stage, role, source, tool, model, prompt and the text. A later request looks a message up
+under the session's current labels; since a message's own labels are already in the session,
+a hit means the policies would see exactly the same context. Same key, same decision
+(detectors and policies are pure), so reusing it weakens nothing:
+
+- labels only grow; when they grow, the keys change and history is checked again once under
+  the new labels (a session sees a handful of label changes, not one per request);
+- the labels a decision added stay in the session store, and marks live and expire with them
+  (`vallum.sessions.store.CheckMarks`);
+- only plain allows are marked: blocks, redactions, approvals and decisions where a detector
+  failed open are taken again every time;
+- marks are written after the evidence they point to is committed, so they never name a
+  record that does not exist;
+- with several replicas sharing Redis they share marks; with separate stores each replica
+  has its own; a missing mark only means the message is checked again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from vallum.engine import DETECTOR_FAILED
+from vallum.model import Action, Decision, Event
+
+
+def mark_key(bundle_version: str, labels: Iterable[str], event: Event) -> str:
+    """The key under which `event`'s decision is remembered for its session."""
+    tool = event.tool_call.name if event.tool_call is not None else ""
+    parts = (
+        bundle_version,
+        "|".join(sorted(labels)),
+        str(event.principal),
+        event.stage.value,
+        str(event.metadata.get("role", "")),
+        event.source or "",
+        tool,
+        event.model or "",
+        event.prompt or "",
+    )
+    digest = hashlib.sha256("\x1f".join(parts).encode())
+    digest.update(b"\x1e")
+    digest.update(event.text.encode(errors="surrogatepass"))
+    return digest.hexdigest()[:40]
+
+
+def reusable(decision: Decision) -> bool:
+    """Whether a later request may rely on this decision instead of taking it again."""
+    return (
+        decision.action is Action.ALLOW
+        and decision.evidence_id is not None
+        and not any(r.message.startswith(DETECTOR_FAILED) for r in decision.reasons)
+    )

@@ -1,0 +1,137 @@
+"""Incremental output scanning with a bounded hold-back window (docs/gateway-streaming.md).
+
+The scanner keeps everything the model produced and releases it to the client only once it has
+been scanned with at least `holdback` characters of what follows (or the stream has ended):
+
+    produced:  |---------- released ----------|--- held back (>= holdback) ---|
+    scanned:                        |<-- holdback -->|<------- new ------------|
+
+Each scan looks at a window starting `holdback` characters before the release point, so a
+finding that needs left context (a secret after `password=`) is still seen. A release never cuts
+through a finding: the cut moves back to the finding's start. When a scan blocks, nothing more
+is released and the stream ends. At the end, the whole output is evaluated once more, by the
+recording engine: that is the output decision in the evidence log, whatever the windows said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from vallum.bundle.loader import Bundle
+from vallum.model import Action, Decision, Finding
+from vallum.redaction import is_sensitive, redact
+
+STOPPING = (Action.BLOCK, Action.REQUIRE_APPROVAL)
+
+
+def redaction_targets(bundle: Bundle, decision: Decision) -> list[Finding]:
+    """The findings a `redact` decision redacts (the engine's rule, applied to a window)."""
+    redacting = {r.control for r in decision.reasons if r.enforced and r.action is Action.REDACT}
+    controls = [c for c in bundle.controls if c.id in redacting]
+    return [
+        f
+        for f in decision.findings
+        if any(f.detector == c.detector.id and f.score >= c.config.threshold for c in controls)
+        or ("cedar" in redacting and is_sensitive(f))
+    ]
+
+
+def _clip(findings: list[Finding], offset: int, start: int, end: int) -> list[Finding]:
+    """Findings at `offset` in the text, clipped to [start, end) and moved to its coordinates."""
+    out = []
+    for f in findings:
+        s, e = max(f.start + offset, start), min(f.end + offset, end)
+        if f.has_span and s < e:
+            out.append(replace(f, start=s - start, end=e - start))
+    return out
+
+
+class OutputScanner:
+    """Decides, piece by piece, what of a streamed output may be delivered.
+
+    `probe(text)` evaluates a window without recording it; `record(text)` evaluates and records
+    (called exactly once per stream, by `finish`, `stop` or `abandon`).
+    """
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        probe: Callable[[str], Decision],
+        record: Callable[[str], Decision],
+        *,
+        holdback: int,
+        step: int,
+    ):
+        self._bundle = bundle
+        self._probe = probe
+        self._record = record
+        self.holdback = holdback
+        self.step = step
+        self.text = ""
+        self.released = 0
+        self.delivered: list[str] = []
+        self.decision: Decision | None = None  # the recorded output decision
+        self.stopped_by: Decision | None = None  # the decision that ended delivery early
+        self.delivered_violation = False  # the final scan found something already delivered
+
+    @property
+    def delivered_text(self) -> str:
+        return "".join(self.delivered)
+
+    def feed(self, piece: str) -> str:
+        """Add model output; return what may be delivered now ('' when nothing)."""
+        if self.stopped_by is not None:
+            return ""
+        self.text += piece
+        if len(self.text) - self.released < self.holdback + self.step:
+            return ""
+        start = max(0, self.released - self.holdback)
+        window = self.text[start:]
+        decision = self._probe(window)
+        if decision.action in STOPPING:
+            self.stopped_by = decision
+            self.decision = self._record(window)
+            return ""
+        cut = len(self.text) - self.holdback
+        spans = sorted((start + f.start, start + f.end) for f in decision.findings if f.has_span)
+        for s, e in reversed(spans):  # never cut through a finding
+            if s < cut < e:
+                cut = s
+        return self._release(cut, decision, start)
+
+    def _release(self, cut: int, decision: Decision, offset: int) -> str:
+        if cut <= self.released:
+            return ""
+        segment = self.text[self.released : cut]
+        if decision.action is Action.REDACT:
+            segment = redact(
+                segment,
+                _clip(redaction_targets(self._bundle, decision), offset, self.released, cut),
+            )
+        self.released = cut
+        self.delivered.append(segment)
+        return segment
+
+    def finish(self) -> str:
+        """The model is done: evaluate (and record) the whole output; return the rest to deliver."""
+        if self.stopped_by is not None:
+            return ""
+        decision = self.decision = self._record(self.text)
+        if decision.action is not Action.ALLOW:
+            before = self.released
+            self.delivered_violation = any(
+                f.has_span and f.start < before for f in decision.findings
+            ) and (
+                decision.action in STOPPING
+                or bool(_clip(redaction_targets(self._bundle, decision), 0, 0, before))
+            )
+        if decision.action in STOPPING:
+            self.stopped_by = decision
+            return ""
+        return self._release(len(self.text), decision, 0)
+
+    def abandon(self) -> None:
+        """The stream ended abnormally: record what the model produced, deliver nothing more."""
+        if self.decision is None and self.text:
+            self.decision = self._record(self.text)

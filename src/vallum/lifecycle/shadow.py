@@ -1,0 +1,134 @@
+"""Shadow mode: a candidate bundle evaluated beside the active one, changing nothing.
+
+`ShadowEngine.evaluate` returns exactly what the active engine decides. The candidate sees the
+same event and the same session labels (read through an overlay, so it never writes into the live
+session), and its decision is recorded as evidence of kind `shadow_decision` pointing at the
+active decision it shadows. Replay, metrics and audit tools that read `decision` records ignore it.
+A candidate that fails is counted and logged in `errors`, never raised.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from vallum.bundle.loader import Bundle
+from vallum.engine import Engine
+from vallum.evidence.log import EvidenceLog
+from vallum.evidence.record import utc_now
+from vallum.lifecycle.active import BundleSource
+from vallum.model import Decision, Event
+from vallum.sessions.store import MemorySessionStore, SessionStore, merge_taint
+
+KIND_SHADOW = "shadow_decision"
+
+
+class OverlaySessionStore:
+    """Reads the live session store and the candidate's own additions; writes only the latter."""
+
+    def __init__(self, base: SessionStore, overlay: SessionStore | None = None):
+        self.base = base
+        self.overlay: SessionStore = overlay if overlay is not None else MemorySessionStore()
+
+    def labels(self, session: str) -> frozenset[str]:
+        return self.base.labels(session) | self.overlay.labels(session)
+
+    def add(
+        self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None
+    ) -> None:
+        self.overlay.add(session, labels, taint)
+
+    def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
+        out = dict(self.base.taint_of(session, values))
+        for name, labels in self.overlay.taint_of(session, values).items():
+            out[name] = merge_taint(out.get(name, frozenset()), labels)
+        return out
+
+
+class ShadowEngine:
+    """Evaluate with `active`, and with `candidate` on the side; return only the active decision.
+
+    >>> shadow = ShadowEngine(active_engine, candidate_bundle, evidence=log)
+    >>> decision = shadow.evaluate(event)     # the active engine's decision, unchanged
+    """
+
+    def __init__(
+        self,
+        active: Engine | BundleSource,
+        candidate: Engine | Bundle,
+        *,
+        evidence: EvidenceLog | None = None,
+    ):
+        self._active = active
+        if isinstance(candidate, Engine):
+            self.candidate = candidate
+        else:  # a Bundle: its engine shares nothing writable with the live one
+            live = active.sessions if isinstance(active, Engine) else active.current().sessions
+            self.candidate = Engine(
+                candidate, evidence=evidence, sessions=OverlaySessionStore(live)
+            )
+        self.compared = 0
+        self.differed = 0
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+
+    def active_engine(self) -> Engine:
+        return self._active if isinstance(self._active, Engine) else self._active.current()
+
+    def evaluate(self, event: Event, *, record_extra: dict[str, Any] | None = None) -> Decision:
+        engine = self.active_engine()
+        # The candidate goes first so it sees the session as it was before this event.
+        shadow = self._shadow(event)
+        decision = engine.evaluate(event, record_extra=record_extra)
+        if shadow is not None:
+            self._record(event, decision, shadow)
+        return decision
+
+    def _shadow(self, event: Event) -> Decision | None:
+        try:
+            # evidence is appended after the active decision, so it can point at it
+            evidence, self.candidate.evidence = self.candidate.evidence, None
+            try:
+                return self.candidate.evaluate(event)
+            finally:
+                self.candidate.evidence = evidence
+        except Exception as exc:  # the shadow must never affect live traffic
+            with self._lock:
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+            return None
+
+    def _record(self, event: Event, active: Decision, shadow: Decision) -> None:
+        with self._lock:
+            self.compared += 1
+            self.differed += shadow.action is not active.action
+        log = self.candidate.evidence
+        if log is None:
+            return
+        try:
+            log.append(
+                {
+                    "schema": 1,
+                    "kind": KIND_SHADOW,
+                    "id": shadow.id,
+                    "created_at": utc_now(),
+                    "shadow_of": active.evidence_id or active.id,
+                    "principal": str(event.principal),
+                    "session": event.session,
+                    "stage": event.stage.value,
+                    "action": shadow.action.value,
+                    "active_action": active.action.value,
+                    "bundle": {
+                        "name": self.candidate.bundle.name,
+                        "version": self.candidate.bundle.version,
+                    },
+                    "active_bundle": active.bundle_version,
+                    "reasons": [r.to_dict() for r in shadow.reasons],
+                    "findings": [f.to_dict() for f in shadow.findings],
+                    "labels": list(shadow.labels),
+                    "latency_ms": {k: round(v, 4) for k, v in shadow.latency_ms.items()},
+                }
+            )
+        except Exception as exc:
+            with self._lock:
+                self.errors.append(f"{type(exc).__name__}: {exc}")

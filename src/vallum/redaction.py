@@ -1,0 +1,46 @@
+"""Replacing spans of text found by detectors with `[REDACTED:type]` markers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from vallum.model import Finding
+
+
+def redact(
+    text: str, findings: Iterable[Finding], keep: Callable[[Finding], bool] | None = None
+) -> str:
+    """`text` with every span of the chosen findings replaced; overlapping spans merge."""
+    spans = sorted(
+        (f.start, f.end, f.type)
+        for f in findings
+        if f.has_span and (keep is None or keep(f)) and f.end <= len(text)
+    )
+    if not spans:
+        return text
+    out: list[str] = []
+    cursor = 0
+    current: tuple[int, int, str] | None = None
+    for start, end, kind in spans:
+        if current is not None and start < current[1]:
+            current = (current[0], max(current[1], end), current[2])
+            continue
+        if current is not None:
+            out.append(text[cursor : current[0]])
+            out.append(f"[REDACTED:{current[2]}]")
+            cursor = current[1]
+        current = (start, end, kind)
+    assert current is not None
+    out.append(text[cursor : current[0]])
+    out.append(f"[REDACTED:{current[2]}]")
+    out.append(text[current[1] :])
+    return "".join(out)
+
+
+def is_sensitive(finding: Finding) -> bool:
+    """Data-class findings (PII, secrets, custom classes): what evidence never keeps in clear."""
+    return finding.type.startswith(("pii.", "secret", "data."))
+
+
+def is_secret(finding: Finding) -> bool:
+    return finding.type.startswith("secret")

@@ -1,0 +1,203 @@
+"""Weak hashes, ciphers, key sizes, randomness and TLS verification (CWE-327/328/330/326/295)."""
+
+from __future__ import annotations
+
+import re
+
+from vallum.review.checks.base import Facts
+from vallum.review.findings import Finding, Severity
+from vallum.review.parse import Node, arguments, literal, string_value
+
+WEAK_HASHES = frozenset(
+    {
+        "hashlib.md5",
+        "hashlib.sha1",
+        "Crypto.Hash.MD5.new",
+        "Crypto.Hash.SHA.new",
+        "cryptography.hazmat.primitives.hashes.MD5",
+        "cryptography.hazmat.primitives.hashes.SHA1",
+    }
+)
+FAST_HASHES = frozenset(
+    {
+        "hashlib.sha256",
+        "hashlib.sha512",
+        "hashlib.sha224",
+        "hashlib.sha384",
+        "hashlib.sha3_256",
+        "hashlib.blake2b",
+        *WEAK_HASHES,
+    }
+)
+WEAK_CIPHERS = (
+    "Crypto.Cipher.DES",
+    "Crypto.Cipher.DES3",
+    "Crypto.Cipher.ARC4",
+    "Crypto.Cipher.ARC2",
+    "Crypto.Cipher.Blowfish",
+    "Cryptodome.Cipher.DES",
+    "Cryptodome.Cipher.ARC4",
+    "cryptography.hazmat.primitives.ciphers.algorithms.TripleDES",
+    "cryptography.hazmat.primitives.ciphers.algorithms.ARC4",
+    "cryptography.hazmat.primitives.ciphers.algorithms.Blowfish",
+    "cryptography.hazmat.primitives.ciphers.modes.ECB",
+)
+RANDOM_CALLS = frozenset(
+    {
+        "random.random",
+        "random.randint",
+        "random.choice",
+        "random.choices",
+        "random.randrange",
+        "random.getrandbits",
+        "random.sample",
+        "random.uniform",
+        "random.shuffle",
+        "numpy.random.randint",
+    }
+)
+SECRETISH = re.compile(
+    r"token|passw|secret|otp|nonce|salt|session|api_?key|reset|csrf|"
+    r"verification|auth|code|pin\b|key\b",
+    re.IGNORECASE,
+)
+PASSWORDISH = re.compile(r"passw|pwd|passphrase", re.IGNORECASE)
+TLS_CLIENTS = ("requests.", "httpx.", "aiohttp.", "urllib3.")
+
+
+def check(facts: Facts) -> list[Finding]:
+    out: list[Finding] = []
+    m = facts.module
+    for name, call in facts.calls:
+        pos, kw = arguments(call)
+        if (
+            name in WEAK_HASHES
+            or (
+                name == "hashlib.new"
+                and pos
+                and ((string_value(m, pos[0]) or "").lower() in {"md5", "sha1", "md4", "md5-sha1"})
+            )
+        ) and literal(m, kw.get("usedforsecurity")) != "False":
+            out.append(
+                facts.finding(
+                    "crypto.weak-hash",
+                    328,
+                    Severity.MEDIUM,
+                    call,
+                    f"{name}() is a broken hash; use SHA-256 or better",
+                )
+            )
+        if name in FAST_HASHES and any(PASSWORDISH.search(m.text(a)) for a in pos):
+            out.append(
+                facts.finding(
+                    "crypto.fast-password-hash",
+                    916,
+                    Severity.HIGH,
+                    call,
+                    f"password hashed with {name}(); use bcrypt, scrypt, "
+                    "argon2 or hashlib.pbkdf2_hmac",
+                )
+            )
+        if name.startswith(WEAK_CIPHERS) or (
+            name.endswith(("AES.new", "Cipher.AES.new")) and "MODE_ECB" in m.text(call)
+        ):
+            out.append(
+                facts.finding(
+                    "crypto.weak-cipher",
+                    327,
+                    Severity.HIGH,
+                    call,
+                    f"{name}() is a broken cipher or mode",
+                )
+            )
+        if name in RANDOM_CALLS and _security_context(facts, call):
+            out.append(
+                facts.finding(
+                    "crypto.weak-random",
+                    338,
+                    Severity.MEDIUM,
+                    call,
+                    f"{name}() is predictable; use the secrets module "
+                    "for tokens, passwords and keys",
+                )
+            )
+        if name.endswith(("generate_private_key", "RSA.generate", "DSA.generate")):
+            size = literal(
+                m,
+                kw.get("key_size")
+                or kw.get("bits")
+                or (
+                    pos[0]
+                    if name.endswith(".generate") and pos
+                    else pos[1]
+                    if len(pos) > 1
+                    else None
+                ),
+            )
+            if size.isdigit() and int(size) < 2048:
+                out.append(
+                    facts.finding(
+                        "crypto.short-key",
+                        326,
+                        Severity.HIGH,
+                        call,
+                        f"{size}-bit key is too short; use 2048 or more",
+                    )
+                )
+        if name.startswith(TLS_CLIENTS) and literal(m, kw.get("verify")) == "False":
+            out.append(
+                facts.finding(
+                    "tls.verify-disabled",
+                    295,
+                    Severity.HIGH,
+                    call,
+                    "TLS certificate verification disabled (verify=False)",
+                )
+            )
+        if name in {"ssl._create_unverified_context", "ssl._create_stdlib_context"}:
+            out.append(
+                facts.finding(
+                    "tls.verify-disabled",
+                    295,
+                    Severity.HIGH,
+                    call,
+                    f"{name}() does not verify certificates",
+                )
+            )
+    for node in facts.assignments:
+        left = m.text(node.child_by_field_name("left"))
+        right = m.text(node.child_by_field_name("right"))
+        if (left.endswith("check_hostname") and right == "False") or (
+            left.endswith("verify_mode") and right.endswith("CERT_NONE")
+        ):
+            out.append(
+                facts.finding(
+                    "tls.verify-disabled",
+                    295,
+                    Severity.HIGH,
+                    node,
+                    "TLS certificate or host name verification disabled",
+                )
+            )
+    return out
+
+
+def _security_context(facts: Facts, node: Node) -> bool:
+    """The random value is used for a token, password, key...: judged by nearby names."""
+    m = facts.module
+    parent = node.parent
+    while parent is not None and parent.type not in {
+        "assignment",
+        "return_statement",
+        "function_definition",
+        "module",
+    }:
+        parent = parent.parent
+    if (
+        parent is not None
+        and parent.type == "assignment"
+        and SECRETISH.search(m.text(parent.child_by_field_name("left")))
+    ):
+        return True
+    func = facts.enclosing(node)
+    return func is not None and bool(SECRETISH.search(func.name))

@@ -1,0 +1,241 @@
+"""Web framework misconfiguration: cookies, debug mode, CORS, verbose errors, autoescape, tar."""
+
+from __future__ import annotations
+
+from vallum.review.checks.base import Facts
+from vallum.review.findings import Finding, Severity
+from vallum.review.parse import Module, Node, arguments, literal, string_value, walk
+
+ERROR_DETAIL_CALLS = frozenset(
+    {"traceback.format_exc", "traceback.format_exception", "traceback.print_exc"}
+)
+RESPONSE_BUILDERS = (
+    "jsonify",
+    "JSONResponse",
+    "Response",
+    "HttpResponse",
+    "JsonResponse",
+    "HTMLResponse",
+    "PlainTextResponse",
+    "make_response",
+    "render_template",
+)
+DJANGO_INSECURE = {
+    "DEBUG": ("True", "debug.enabled", 489, "DEBUG = True exposes stack traces and settings"),
+    "SESSION_COOKIE_SECURE": ("False", "cookie.insecure", 614, "session cookie sent over HTTP"),
+    "CSRF_COOKIE_SECURE": ("False", "cookie.insecure", 614, "CSRF cookie sent over HTTP"),
+    "SESSION_COOKIE_HTTPONLY": (
+        "False",
+        "cookie.no-httponly",
+        1004,
+        "session cookie readable from JavaScript",
+    ),
+    "CORS_ALLOW_ALL_ORIGINS": ("True", "cors.wildcard", 942, "CORS allows every origin"),
+    "CORS_ORIGIN_ALLOW_ALL": ("True", "cors.wildcard", 942, "CORS allows every origin"),
+}
+
+
+def check(facts: Facts) -> list[Finding]:
+    out: list[Finding] = []
+    m = facts.module
+    for name, call in facts.calls:
+        pos, kw = arguments(call)
+        method = name.rpartition(".")[2]
+        if method == "set_cookie":
+            if literal(m, kw.get("secure")) != "True":
+                out.append(
+                    facts.finding(
+                        "cookie.insecure",
+                        614,
+                        Severity.MEDIUM,
+                        call,
+                        "cookie set without secure=True",
+                    )
+                )
+            if literal(m, kw.get("httponly")) != "True":
+                out.append(
+                    facts.finding(
+                        "cookie.no-httponly",
+                        1004,
+                        Severity.LOW,
+                        call,
+                        "cookie set without httponly=True",
+                    )
+                )
+        elif method == "run" and literal(m, kw.get("debug")) == "True":
+            out.append(
+                facts.finding(
+                    "debug.enabled",
+                    489,
+                    Severity.HIGH,
+                    call,
+                    f"{name}(debug=True) enables the interactive debugger",
+                )
+            )
+        elif name in {"flask_cors.CORS", "CORS", "flask_cors.cross_origin", "cross_origin"}:
+            origins = kw.get("origins") or kw.get("resources")
+            if origins is None or '"*"' in m.text(origins) or "'*'" in m.text(origins):
+                out.append(
+                    facts.finding(
+                        "cors.wildcard",
+                        942,
+                        Severity.MEDIUM,
+                        call,
+                        "CORS allows every origin ('*' is the default)",
+                    )
+                )
+        elif method == "add_middleware" and pos and m.text(pos[0]).endswith("CORSMiddleware"):
+            allowed = m.text(kw.get("allow_origins"))
+            if "*" in allowed or literal(m, kw.get("allow_origin_regex")) in {'".*"', "'.*'"}:
+                credentials = literal(m, kw.get("allow_credentials")) == "True"
+                out.append(
+                    facts.finding(
+                        "cors.wildcard",
+                        942,
+                        Severity.HIGH if credentials else Severity.MEDIUM,
+                        call,
+                        "CORSMiddleware allows every origin"
+                        + (" with credentials" if credentials else ""),
+                    )
+                )
+        elif name in {"jinja2.Environment", "Environment"} and "jinja2" in name + str(
+            m.imports.get("Environment", "")
+        ):
+            if literal(m, kw.get("autoescape")) in {"", "False"}:
+                out.append(
+                    facts.finding(
+                        "template.no-autoescape",
+                        79,
+                        Severity.MEDIUM,
+                        call,
+                        "jinja2 Environment without autoescape",
+                    )
+                )
+        elif name == "tempfile.mktemp":
+            out.append(
+                facts.finding(
+                    "file.insecure-temp",
+                    377,
+                    Severity.MEDIUM,
+                    call,
+                    "tempfile.mktemp() is racy; use mkstemp or NamedTemporaryFile",
+                )
+            )
+        elif method == "extractall" and "filter" not in kw and _is_tar(facts, name):
+            out.append(
+                facts.finding(
+                    "file.tar-slip",
+                    22,
+                    Severity.MEDIUM,
+                    call,
+                    "tarfile.extractall() without filter= can write outside the target directory",
+                )
+            )
+        elif name in {"yaml.load", "yaml.load_all"}:
+            loader = literal(m, kw.get("Loader") or (pos[1] if len(pos) > 1 else None))
+            if "Safe" not in loader and "BaseLoader" not in loader:
+                out.append(
+                    facts.finding(
+                        "deserialize.yaml-load",
+                        502,
+                        Severity.MEDIUM,
+                        call,
+                        "yaml.load without SafeLoader builds arbitrary objects",
+                    )
+                )
+    out.extend(_assignments(facts))
+    out.extend(_verbose_errors(facts))
+    return out
+
+
+def _is_tar(facts: Facts, name: str) -> bool:
+    return "tar" in name.lower() or "tarfile" in facts.module.imports.values()
+
+
+def _assignments(facts: Facts) -> list[Finding]:
+    m = facts.module
+    out: list[Finding] = []
+    for node in facts.assignments:
+        left = m.text(node.child_by_field_name("left"))
+        right = m.text(node.child_by_field_name("right")).strip()
+        key = left.rpartition(".")[2]
+        subscript = left.endswith(('config["DEBUG"]', "config['DEBUG']"))
+        if (subscript or (key == "debug" and "app" in left)) and right == "True":
+            out.append(
+                facts.finding("debug.enabled", 489, Severity.HIGH, node, "debug mode enabled")
+            )
+        rule = DJANGO_INSECURE.get(key)
+        if rule is not None and right == rule[0] and "." not in left:
+            severity = (
+                Severity.HIGH if key in {"DEBUG", "CORS_ALLOW_ALL_ORIGINS"} else (Severity.MEDIUM)
+            )
+            out.append(facts.finding(rule[1], rule[2], severity, node, rule[3]))
+    for pair in facts.pairs:
+        header = string_value(m, pair.child_by_field_name("key"))
+        value = string_value(m, pair.child_by_field_name("value"))
+        if header and header.lower() == "access-control-allow-origin" and value == "*":
+            out.append(
+                facts.finding(
+                    "cors.wildcard", 942, Severity.MEDIUM, pair, "Access-Control-Allow-Origin: *"
+                )
+            )
+    return out
+
+
+def _verbose_errors(facts: Facts) -> list[Finding]:
+    """Exception details sent to the client from an except block of a handler (CWE-209)."""
+    m = facts.module
+    out: list[Finding] = []
+    for clause in facts.excepts:
+        alias = _alias(m, clause)
+        func = facts.enclosing(clause)
+        handler = func is not None and (
+            func.route is not None
+            or (func.params[:1] and func.params[0].name == "request")
+            or any("errorhandler" in n or "exception_handler" in n for n in func.decorator_names())
+        )
+        for node in walk(clause):
+            if node.type not in {"return_statement", "raise_statement"}:
+                continue
+            text = m.text(node)
+            leaks = any(c in text for c in ERROR_DETAIL_CALLS) or (
+                alias and _mentions_value(m, node, alias)
+            )
+            if not leaks:
+                continue
+            if node.type == "raise_statement":
+                if "HTTPException" in text and "detail" in text:
+                    out.append(
+                        facts.finding(
+                            "errors.verbose",
+                            209,
+                            Severity.MEDIUM,
+                            node,
+                            "exception details sent to the client in HTTPException(detail=...)",
+                        )
+                    )
+            elif handler or any(b in text for b in RESPONSE_BUILDERS):
+                out.append(
+                    facts.finding(
+                        "errors.verbose",
+                        209,
+                        Severity.MEDIUM,
+                        node,
+                        "exception details returned to the client",
+                    )
+                )
+    return out
+
+
+def _alias(m: Module, clause: Node) -> str:
+    for child in clause.named_children:
+        if child.type == "as_pattern":
+            target = child.child_by_field_name("alias")
+            if target is not None:
+                return m.text(target).strip()
+    text = m.text(clause).split(":")[0]
+    return text.rpartition(" as ")[2].strip() if " as " in text else ""
+
+
+def _mentions_value(m: Module, node: Node, alias: str) -> bool:
+    return any(child.type == "identifier" and m.text(child) == alias for child in walk(node))

@@ -1,0 +1,106 @@
+"""Run a review: collect files, parse, analyse, add back ends, normalise and filter findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vallum.review.checks import credentials, crypto, web
+from vallum.review.checks.base import Facts
+from vallum.review.files import MAX_BYTES, SourceFile, collect, kind_of
+from vallum.review.findings import SCHEMA_VERSION, Finding, Problem, dedupe
+from vallum.review.infra import dockerfile, kubernetes, terraform
+from vallum.review.parse import Module, module_name, parse_module
+from vallum.review.taint.project import Project
+from vallum.review.threatmodel.checks import check_requirements
+from vallum.review.threatmodel.schema import ThreatModel
+
+PATTERN_CHECKS: dict[str, Callable[[Facts], list[Finding]]] = {
+    "crypto": crypto.check,
+    "web": web.check,
+    "credentials": credentials.check,
+}
+INFRA_CHECKS: dict[str, Callable[[str, str], list[Finding]]] = {
+    "dockerfile": dockerfile.check,
+    "terraform": terraform.check,
+    "yaml": kubernetes.check,
+}
+BackEnd = Callable[[Path, list[SourceFile]], "tuple[list[Finding], list[Problem]]"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewOptions:
+    """What to run besides Vallum's own analysis."""
+
+    threat_model: ThreatModel | None = None
+    backends: tuple[BackEnd, ...] = ()
+
+
+@dataclass(slots=True)
+class Report:
+    """The outcome of one review: findings, files that could not be analysed, file count."""
+
+    root: str
+    findings: list[Finding]
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+    schema_version: int = SCHEMA_VERSION
+
+
+def review_path(root: Path, options: ReviewOptions | None = None) -> Report:
+    """Review a file or a directory tree."""
+    options = options or ReviewOptions()
+    files = collect(root)
+    base = root if root.is_dir() else root.parent
+    sources: dict[str, tuple[SourceFile, bytes]] = {}
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            data = f.path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(f.relpath, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if len(data) > MAX_BYTES:
+            problems.append(Problem(f.relpath, f"larger than {MAX_BYTES} bytes; not analysed"))
+            continue
+        sources[f.relpath] = (f, data)
+    report = review_sources({rel: data for rel, (_f, data) in sources.items()}, options)
+    report.root = str(root)
+    report.problems[:0] = problems
+    for backend in options.backends:
+        found, trouble = backend(base, [f for f, _ in sources.values()])
+        report.findings.extend(found)
+        report.problems.extend(trouble)
+    report.findings = dedupe(report.findings)
+    return report
+
+
+def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = None) -> Report:
+    """Review in-memory files keyed by relative path (`-` on stdin arrives here as one file)."""
+    options = options or ReviewOptions()
+    modules: list[Module] = []
+    findings: list[Finding] = []
+    problems: list[Problem] = []
+    for rel, data in sorted(sources.items()):
+        kind = kind_of(rel)
+        if kind == "python":
+            module = parse_module(data, rel, module_name(rel))
+            problems.extend(module.problems)
+            modules.append(module)
+        elif kind in INFRA_CHECKS:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                problems.append(Problem(rel, "not UTF-8 text; not analysed"))
+                continue
+            findings.extend(INFRA_CHECKS[kind](rel, text))
+    project = Project(modules)
+    findings.extend(project.analyse())
+    all_facts = [Facts.gather(m, project.by_module[m.path]) for m in modules]
+    for facts in all_facts:
+        for check in PATTERN_CHECKS.values():
+            findings.extend(check(facts))
+    if options.threat_model is not None:
+        findings.extend(check_requirements(options.threat_model, all_facts))
+    return Report("", dedupe(findings), problems, files=len(sources))

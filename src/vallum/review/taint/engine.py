@@ -1,0 +1,281 @@
+"""Intra-procedural taint tracking over one function, using callee summaries for calls.
+
+Flow-sensitive along straight-line code, path-insensitive across branches (branch states are
+merged, branches that return or raise are dropped), with validators in `if` conditions
+clearing the names they check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from vallum.review.findings import Finding
+from vallum.review.functions import Function
+from vallum.review.parse import Module, Node, call_name, dotted
+from vallum.review.taint import spec
+from vallum.review.taint.expressions import Env, Expressions, Resolver
+from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, clear
+
+_TERMINATORS = frozenset(
+    {"return_statement", "raise_statement", "continue_statement", "break_statement"}
+)
+_ABORTS = frozenset({"abort", "flask.abort", "sys.exit", "exit"})
+
+
+@dataclass(slots=True)
+class Result:
+    summary: Summary
+    findings: list[Finding] = field(default_factory=list)
+    callees: set[str] = field(default_factory=set)
+
+
+class Analyzer(Expressions):
+    """Walk one function body once; collect findings, its summary and the callees it used."""
+
+    def __init__(self, func: Function, resolve: Resolver) -> None:
+        self.func = func
+        self.m: Module = func.module
+        self.resolve = resolve
+        self.env: Env = {}
+        self.types: dict[str, str] = {}
+        self.returns: set[Label] = set()
+        self.hits: set[tuple[int, SinkHit]] = set()
+        self.findings: list[Finding] = []
+        self.callees: set[str] = set()
+
+    def run(self, body: Node | None, params: bool = True) -> Result:
+        if params:
+            self._bind_params()
+        if body is not None:
+            self.block(body)
+        summary = Summary(frozenset(self.returns), tuple(sorted(self.hits, key=repr)))
+        return Result(summary, self.findings, self.callees)
+
+    def _bind_params(self) -> None:
+        route = self.func.route
+        for index, param in enumerate(self.func.params):
+            if route is not None:
+                if _framework_param(param.name, param.annotation, param.default):
+                    continue
+                label = Label(f"route parameter '{param.name}'", self.func.line)
+            else:
+                label = Label(f"param:{index}", self.func.line)
+            self.env[param.name] = frozenset({label})
+
+    # --- statements --------------------------------------------------------------------
+
+    def block(self, node: Node) -> bool:
+        """Run the statements of a block; True when it always leaves (return/raise)."""
+        return any(self.stmt(stmt) for stmt in node.named_children)
+
+    def stmt(self, node: Node) -> bool:
+        t = node.type
+        if t == "expression_statement":
+            for child in node.named_children:
+                self.expr(child)
+            first = node.named_children[0] if node.named_children else None
+            return (
+                first is not None and first.type == "call" and (call_name(self.m, first) in _ABORTS)
+            )
+        if t in _TERMINATORS:
+            if t == "return_statement" and node.named_children:
+                value = self.expr(node.named_children[0])
+                self.returns.update(value)
+                self._html_return(node.named_children[0], value)
+            elif t == "raise_statement":
+                for child in node.named_children:
+                    self.expr(child)
+            return True
+        if t == "if_statement":
+            return self._if(node)
+        if t in {"for_statement", "while_statement"}:
+            return self._loop(node)
+        if t == "with_statement":
+            for item in _find(node, "with_item"):
+                self._with_item(item)
+            body = node.child_by_field_name("body")
+            return self.block(body) if body is not None else False
+        if t == "try_statement":
+            for child in node.named_children:
+                if child.type == "block":
+                    self.block(child)
+                else:
+                    body = child.child_by_field_name("body") or _last_block(child)
+                    if body is not None:
+                        self.block(body)
+            return False
+        if t == "match_statement":
+            subject = node.child_by_field_name("subject")
+            self.expr(subject)
+            for case in _find(node, "case_clause"):
+                body = case.child_by_field_name("consequence")
+                if body is not None:
+                    self._branch([partial(self.block, body), _stay])
+            return False
+        if t in {"function_definition", "class_definition", "decorated_definition"}:
+            return False  # analysed on their own
+        if t == "block":
+            return self.block(node)
+        for child in node.named_children:
+            if child.type not in {"identifier", "dotted_name", "comment"}:
+                self.expr(child)
+        return False
+
+    def _if(self, node: Node) -> bool:
+        condition = node.child_by_field_name("condition")
+        self.expr(condition)
+        when_true, when_false = _guards(self.m, condition)
+        consequence = node.child_by_field_name("consequence")
+
+        def then() -> bool:
+            self._clear_names(when_true)
+            return self.block(consequence) if consequence is not None else False
+
+        def otherwise(body: Node | None) -> bool:
+            self._clear_names(when_false)
+            return self.block(body) if body is not None else False
+
+        branches: list[Callable[[], bool]] = [then]
+        has_else = False
+        for alt in node.children_by_field_name("alternative"):
+            body = alt.child_by_field_name("consequence") or alt.child_by_field_name("body")
+            if alt.type == "elif_clause":
+                self.expr(alt.child_by_field_name("condition"))
+            else:
+                has_else = True
+            branches.append(partial(otherwise, body))
+        if not has_else:
+            branches.append(partial(otherwise, None))
+        return self._branch(branches)
+
+    def _branch(self, branches: list[Callable[[], bool]]) -> bool:
+        """Run each branch from the same state; merge the states of those that fall through."""
+        before = dict(self.env)
+        states: list[Env] = []
+        for run in branches:
+            self.env = dict(before)
+            if not run():
+                states.append(self.env)
+        if not states:
+            self.env = before
+            return True
+        merged: Env = {}
+        for state in states:
+            for key, value in state.items():
+                merged[key] = merged.get(key, CLEAN) | value
+        self.env = merged
+        return False
+
+    def _loop(self, node: Node) -> bool:
+        if node.type == "for_statement":
+            self._bind(
+                node.child_by_field_name("left"), self.expr(node.child_by_field_name("right"))
+            )
+        else:
+            self.expr(node.child_by_field_name("condition"))
+        body = node.child_by_field_name("body")
+        if body is not None:
+            # Twice, so values assigned late in the body reach uses early in the next turn.
+            self._branch([lambda: self.block(body), lambda: self.block(body), _stay])
+        return False
+
+    def _with_item(self, item: Node) -> None:
+        value = item.child_by_field_name("value")
+        if value is not None and value.type == "as_pattern":
+            source = value.named_children[0]
+            target = value.child_by_field_name("alias")
+            taint = self.expr(source)
+            if target is not None:
+                target = target.named_children[0] if target.named_children else target
+                self._bind(target, taint)
+                self._remember_type(target, source)
+        else:
+            self.expr(value)
+
+    def _clear_names(self, names: set[str]) -> None:
+        for name in names:
+            if name in self.env:
+                self.env[name] = clear(self.env[name], spec.ALL_KINDS)
+
+
+def _framework_param(name: str, annotation: str, default: str) -> bool:
+    if name in {"self", "cls", "request", "req", "db", "session", "background_tasks"}:
+        return True
+    if (
+        "Depends(" in default
+        or "Security(" in default
+        or (
+            annotation.startswith("Annotated[")
+            and ("Depends(" in annotation or "Security(" in annotation)
+        )
+    ):
+        return True
+    base = annotation.split("|")[0].strip().removeprefix("Annotated[").split(",")[0].strip()
+    return base in spec.SAFE_PARAM_TYPES or base in {"Request", "Session", "AsyncSession"}
+
+
+def _stay() -> bool:
+    return False
+
+
+def _guards(m: Module, node: Node | None) -> tuple[set[str], set[str]]:
+    """Names a condition validates when it is true, and when it is false.
+
+    `x in ALLOWED`, `x == "a"`, `p.startswith(base)`, `re.fullmatch(...)` validate when true;
+    `x not in ALLOWED`, `netloc != ""` when false; `not`, `and`, `or` combine them.
+    """
+    if node is None:
+        return set(), set()
+    t = node.type
+    if t == "parenthesized_expression" and node.named_children:
+        return _guards(m, node.named_children[0])
+    if t == "not_operator":
+        when_true, when_false = _guards(m, node.child_by_field_name("argument"))
+        return when_false, when_true
+    if t == "boolean_operator":
+        lt, lf = _guards(m, node.child_by_field_name("left"))
+        rt, rf = _guards(m, node.child_by_field_name("right"))
+        op = m.text(node.child_by_field_name("operator"))
+        return (lt | rt, set()) if op == "and" else (set(), lf | rf)
+    if t == "comparison_operator":
+        ops = {m.text(c) for c in node.children if not c.is_named}
+        names = _mentioned(m, node)
+        if ops & {"in", "=="}:
+            return names, set()
+        if ops & {"not in", "!="}:
+            return set(), names
+        return set(), set()
+    if t == "call" and call_name(m, node).split(".")[-1] in spec.VALIDATOR_CALLS:
+        return _mentioned(m, node), set()
+    return set(), set()
+
+
+def _mentioned(m: Module, node: Node) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in {"identifier", "attribute"}:
+            found.add(m.text(current))
+            found.add(dotted(m, current).split(".")[0])
+        stack.extend(current.named_children)
+    return found
+
+
+def _find(node: Node, kind: str) -> list[Node]:
+    out: list[Node] = []
+    stack = list(node.named_children)
+    while stack:
+        current = stack.pop()
+        if current.type == kind:
+            out.append(current)
+        elif current.type not in {"block"}:
+            stack.extend(current.named_children)
+    return out
+
+
+def _last_block(node: Node) -> Node | None:
+    blocks = [c for c in node.named_children if c.type == "block"]
+    return blocks[-1] if blocks else None

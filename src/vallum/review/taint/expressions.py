@@ -1,0 +1,326 @@
+"""Expression evaluation for the taint engine: what taint a value carries, and sink checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from vallum.review.findings import Finding
+from vallum.review.functions import Function
+from vallum.review.parse import Module, Node, arguments, call_name, dotted
+from vallum.review.taint import sinks, spec
+from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, Taint, clear, dangerous
+
+Env = dict[str, Taint]
+
+
+@dataclass(frozen=True, slots=True)
+class Callee:
+    """A resolved project function: its summary, parameter names and the `self` offset."""
+
+    qualname: str
+    summary: Summary
+    params: tuple[str, ...]
+    offset: int
+
+
+Resolver = Callable[[Module, str, Function], Callee | None]
+
+_CLEAN_LEAVES = frozenset(
+    {
+        "integer",
+        "float",
+        "true",
+        "false",
+        "none",
+        "comment",
+        "lambda",
+        "ellipsis",
+        "escape_sequence",
+        "type",
+    }
+)
+_COMPREHENSIONS = frozenset(
+    {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
+)
+
+
+class Expressions:
+    """Mixin holding expression evaluation; `Analyzer` adds statements."""
+
+    func: Function
+    m: Module
+    resolve: Resolver
+    env: Env
+    types: dict[str, str]
+    hits: set[tuple[int, SinkHit]]
+    findings: list[Finding]
+    callees: set[str]
+
+    def expr(self, node: Node | None) -> Taint:
+        if node is None:
+            return CLEAN
+        t = node.type
+        if t == "identifier":
+            return self.env.get(self.m.text(node), CLEAN)
+        if t == "attribute":
+            key = self.m.text(node)
+            if key in self.env:
+                return self.env[key]
+            source = self._attr_source(node)
+            return source if source else self.expr(node.child_by_field_name("object"))
+        if t == "call":
+            return self._call(node)
+        if t == "subscript":
+            self.expr(node.child_by_field_name("subscript"))
+            return self.expr(node.child_by_field_name("value"))
+        if t in _CLEAN_LEAVES:
+            return CLEAN
+        if t in {"comparison_operator", "not_operator"}:
+            for child in node.named_children:
+                self.expr(child)
+            return CLEAN
+        if t in {"assignment", "augmented_assignment"}:
+            return self._assign(node)
+        if t == "named_expression":
+            value = self.expr(node.child_by_field_name("value"))
+            self._bind(node.child_by_field_name("name"), value)
+            return value
+        if t == "conditional_expression":
+            parts = node.named_children
+            self.expr(parts[1] if len(parts) > 1 else None)
+            return self.expr(parts[0]) | (self.expr(parts[2]) if len(parts) > 2 else CLEAN)
+        if t in _COMPREHENSIONS:
+            return self._comprehension(node)
+        result: Taint = CLEAN
+        for child in node.named_children:
+            result = result | self.expr(child)
+        return result
+
+    def _comprehension(self, node: Node) -> Taint:
+        body = node.named_children[0] if node.named_children else None
+        for clause in node.named_children[1:]:
+            if clause.type == "for_in_clause":
+                self._bind(
+                    clause.child_by_field_name("left"),
+                    self.expr(clause.child_by_field_name("right")),
+                )
+            else:
+                self.expr(clause)
+        return self.expr(body)
+
+    def _attr_source(self, node: Node) -> Taint:
+        name = dotted(self.m, node)
+        if not name:
+            return CLEAN
+        line = node.start_point[0] + 1
+        qualified = self.m.qualify(name)
+        for key, (what, cleared) in spec.SOURCE_ATTRS.items():
+            if qualified == key:
+                return frozenset({Label(what, line, cleared)})
+        obj, _, attr = name.rpartition(".")
+        if attr in spec.REQUEST_ATTRS and (
+            obj in spec.REQUEST_NAMES
+            or obj.endswith(".request")
+            or self.m.qualify(obj) in {"flask.request", "bottle.request"}
+        ):
+            return frozenset({Label(f"request.{attr}", line)})
+        return CLEAN
+
+    def _call(self, node: Node) -> Taint:
+        name = call_name(self.m, node)
+        func = node.child_by_field_name("function")
+        pos, kw = arguments(node)
+        taints: dict[int, Taint] = {n.id: self.expr(n) for n in pos}
+        taints.update({n.id: self.expr(n) for n in kw.values()})
+        recv = self.expr(func) if func is not None and func.type == "attribute" else CLEAN
+        line = node.start_point[0] + 1
+        if name in spec.SOURCE_CALLS:
+            what, cleared = spec.SOURCE_CALLS[name]
+            return frozenset({Label(what, line, cleared)})
+        if name.endswith(spec.LLM_CALL_SUFFIXES):
+            return frozenset({Label("LLM output", line)})
+        used: set[str] = set()
+        for use in sinks.match(self.m, name, pos, kw, self.types):
+            if use.receiver:
+                taint = recv
+            else:
+                taint = CLEAN
+                for n in use.nodes:
+                    taint = taint | (taints[n.id] if n.id in taints else self.expr(n))
+            labels = dangerous(taint, use.kind)
+            if labels:
+                self.report(use.kind, labels, node, use.callee)
+            used.add(use.kind)
+        everything = recv
+        for value in taints.values():
+            everything = everything | value
+        sanitized = spec.SANITIZERS.get(name)
+        if sanitized is not None:
+            return CLEAN if sanitized == spec.ALL_KINDS else clear(everything, sanitized)
+        method = name.rpartition(".")[2]
+        if func is not None and func.type == "attribute" and method in spec.CLEAN_METHODS:
+            return CLEAN
+        callee = self.resolve(self.m, name, self.func)
+        if callee is not None:
+            return self._apply(callee, pos, kw, taints, node)
+        return clear(everything, frozenset(used))
+
+    def _apply(
+        self,
+        callee: Callee,
+        pos: list[Node],
+        kw: dict[str, Node],
+        taints: dict[int, Taint],
+        node: Node,
+    ) -> Taint:
+        self.callees.add(callee.qualname)
+        by_index: dict[int, Taint] = {}
+        for i, arg in enumerate(pos):
+            if arg.type not in {"list_splat", "dictionary_splat"}:
+                by_index[i + callee.offset] = taints.get(arg.id, CLEAN)
+        for key, value in kw.items():
+            if key in callee.params:
+                by_index[callee.params.index(key)] = taints.get(value.id, CLEAN)
+        for index, taint in by_index.items():
+            if taint:
+                for hit in callee.summary.hits(index):
+                    self.report_hit(hit, taint, callee.qualname, node)
+        result: Taint = CLEAN
+        for label in callee.summary.returns:
+            param = label.param
+            if param is None:
+                result = result | {label}
+            else:
+                result = result | clear(by_index.get(param, CLEAN), label.cleared)
+        return result
+
+    def _html_return(self, value: Node, taint: Taint) -> None:
+        """A Flask or Django view returning HTML built from untrusted data (reflected XSS)."""
+        route = self.func.route
+        django_view = bool(self.func.params) and self.func.params[0].name == "request"
+        if not ((route is not None and route.framework == "flask") or django_view):
+            return
+        text = self.m.text(value)
+        built = value.type in {"string", "binary_operator"} or (
+            value.type == "call" and ".format(" in text
+        )
+        if not built or "<" not in text:
+            return
+        labels = dangerous(taint, "xss")
+        if labels:
+            self.report("xss", labels, value, "return")
+
+    # --- binding -----------------------------------------------------------------------
+
+    def _assign(self, node: Node) -> Taint:
+        right = node.child_by_field_name("right")
+        left = node.child_by_field_name("left")
+        if right is None:
+            return CLEAN
+        taint = self._assign(right) if right.type == "assignment" else self.expr(right)
+        if node.type == "augmented_assignment":
+            taint = taint | self.expr(left)
+        self._bind(left, taint)
+        if left is not None:
+            self._remember_type(left, right)
+        return taint
+
+    def _remember_type(self, target: Node, value: Node) -> None:
+        if target.type == "identifier" and value.type == "call":
+            name = call_name(self.m, value)
+            if name:
+                self.types[self.m.text(target)] = name
+
+    def _bind(self, target: Node | None, taint: Taint) -> None:
+        if target is None:
+            return
+        if target.type in {"identifier", "attribute"}:
+            self.env[self.m.text(target)] = taint
+        elif target.type in {
+            "pattern_list",
+            "tuple_pattern",
+            "list_pattern",
+            "tuple",
+            "list",
+            "list_splat_pattern",
+            "parenthesized_expression",
+        }:
+            for child in target.named_children:
+                self._bind(child, taint)
+        elif target.type == "subscript":
+            container = target.child_by_field_name("value")
+            if container is not None and container.type in {"identifier", "attribute"}:
+                key = self.m.text(container)
+                self.env[key] = self.env.get(key, CLEAN) | taint
+
+    # --- reporting ---------------------------------------------------------------------
+
+    def report(self, kind: str, labels: list[Label], where: Node, callee: str) -> None:
+        line = where.start_point[0] + 1
+        snippet = self.m.snippet(line)
+        for label in labels:
+            index = label.param
+            if index is not None:
+                hit = SinkHit(kind, self.m.path, line, callee, snippet, label.cleared)
+                self.hits.add((index, hit))
+        real = [label for label in labels if label.param is None]
+        if real:
+            self.findings.append(
+                make_finding(
+                    kind, real[0], self.m.path, line, callee, snippet, where.start_point[1] + 1
+                )
+            )
+
+    def report_hit(self, hit: SinkHit, taint: Taint, via: str, where: Node) -> None:
+        labels = [label for label in dangerous(taint, hit.kind) if hit.kind not in hit.cleared]
+        for label in labels:
+            index = label.param
+            if index is not None:
+                moved = SinkHit(
+                    hit.kind,
+                    hit.path,
+                    hit.line,
+                    hit.callee,
+                    hit.snippet,
+                    hit.cleared | label.cleared,
+                )
+                self.hits.add((index, moved))
+        real = [label for label in labels if label.param is None]
+        if real:
+            line = where.start_point[0] + 1
+            self.findings.append(
+                make_finding(
+                    hit.kind,
+                    real[0],
+                    hit.path,
+                    hit.line,
+                    hit.callee,
+                    hit.snippet,
+                    1,
+                    via=f"{via}() called at {self.m.path}:{line}",
+                )
+            )
+
+
+def make_finding(
+    kind: str,
+    label: Label,
+    path: str,
+    line: int,
+    callee: str,
+    snippet: str,
+    column: int,
+    via: str = "",
+) -> Finding:
+    """The finding for one source-to-sink flow."""
+    sink = spec.KINDS[kind]
+    through = f", through {via}" if via else ""
+    where = "returned by the view" if callee == "return" else f"in {callee}()"
+    message = (
+        f"untrusted data from {label.origin} (line {label.line}) reaches {sink.what} "
+        f"{where}{through}"
+    )
+    return Finding(
+        sink.rule, sink.cwe, sink.severity, path, line, message, column=column, snippet=snippet
+    )

@@ -1,0 +1,100 @@
+"""Match a call against the sink tables: which of its arguments must not carry taint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vallum.review.parse import Module, Node, literal
+from vallum.review.taint import spec
+
+
+@dataclass(frozen=True, slots=True)
+class SinkUse:
+    """`nodes` of one call flow into a sink of `kind`; `receiver` marks `Path(x).read_text()`."""
+
+    kind: str
+    nodes: tuple[Node, ...]
+    callee: str
+    receiver: bool = False
+
+
+def match(
+    module: Module, name: str, pos: list[Node], kw: dict[str, Node], types: dict[str, str]
+) -> list[SinkUse]:
+    """Every sink use of one call named `name` (already import-resolved)."""
+    uses: list[SinkUse] = []
+    table = spec.SINK_CALLS.get(name)
+    if table is not None:
+        uses.append(_use(table, name, pos, kw))
+    receiver, _, method = name.rpartition(".")
+    if name in spec.SUBPROCESS_CALLS:
+        use = _subprocess(module, name, pos, kw)
+        if use is not None:
+            uses.append(use)
+    elif name == "yaml.load" or name.endswith(".yaml.load"):
+        loader = literal(module, kw.get("Loader") or (pos[1] if len(pos) > 1 else None))
+        if "Safe" not in loader and "BaseLoader" not in loader:
+            uses.append(SinkUse("deser", tuple(pos[:1]), name))
+    elif name in {"lxml.etree.fromstring", "lxml.etree.parse", "lxml.etree.XML"} and (
+        len(pos) > 1 or "parser" in kw
+    ):
+        uses.clear()  # an explicit parser: assume it was configured deliberately
+    if table is None and method:
+        recv_type = types.get(receiver, receiver)
+        if method in spec.HTTP_METHODS and (
+            recv_type in spec.HTTP_CLIENT_TYPES
+            or receiver.removesuffix("()") in spec.HTTP_CLIENT_TYPES
+        ):
+            index = 1 if method in {"request", "stream"} else 0
+            uses.append(_use(("ssrf", (index,), ("url",)), name, pos, kw))
+        elif method == "search" and (
+            recv_type.startswith(("ldap3.", "ldap."))
+            or receiver.split(".")[-1].lower() in spec.LDAP_SEARCH_RECEIVERS
+        ):
+            uses.append(_use(("ldap", (1,), ("search_filter",)), name, pos, kw))
+        elif method in spec.SINK_METHODS and not (method == "raw" and ".objects" not in name):
+            entry = spec.SINK_METHODS[method]
+            if method in spec.RECEIVER_SINK_METHODS:
+                uses.append(SinkUse(entry[0], (), name, receiver=True))
+            elif method in {"execute", "executemany"} and _looks_like_re(receiver):
+                pass
+            else:
+                uses.append(_use(entry, name, pos, kw))
+    return uses
+
+
+def _looks_like_re(receiver: str) -> bool:
+    # `pool.execute(fn)` / `executor.execute(...)`: not SQL.
+    tail = receiver.split(".")[-1].lower()
+    return "executor" in tail or "pool" in tail
+
+
+def _use(
+    entry: tuple[str, tuple[int, ...] | None, tuple[str, ...]],
+    name: str,
+    pos: list[Node],
+    kw: dict[str, Node],
+) -> SinkUse:
+    kind, indexes, keywords = entry
+    nodes = [p for i, p in enumerate(pos) if indexes is None or i in indexes]
+    if indexes is None:
+        nodes.extend(kw.values())
+    else:
+        nodes.extend(kw[k] for k in keywords if k in kw)
+    return SinkUse(kind, tuple(nodes), name)
+
+
+def _subprocess(module: Module, name: str, pos: list[Node], kw: dict[str, Node]) -> SinkUse | None:
+    first = pos[0] if pos else kw.get("args")
+    if first is None:
+        return None
+    shell = literal(module, kw.get("shell"))
+    if shell and shell not in {"False", "0", "None"}:
+        return SinkUse("cmd", (first,), name)
+    # Without a shell only the program itself is a command-injection point.
+    if first.type in {"list", "tuple"}:
+        elements = first.named_children
+        return SinkUse("cmd", tuple(elements[:1]), name) if elements else None
+    if name.startswith("os.exec") or name.startswith("os.spawn"):
+        return SinkUse("cmd", tuple(pos[:2]), name)
+    return SinkUse("cmd", (first,), name)

@@ -1,0 +1,68 @@
+"""Session labels and taint in the database, shared by every process that uses it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from vallum.exceptions import SessionStoreError
+from vallum.sessions.fingerprint import all_value_fingerprints
+from vallum.sessions.store import match_taint
+from vallum.storage.database import Database
+from vallum.storage.tables import session_labels, session_taint
+
+_CHUNK = 5000
+
+
+class SqlSessionStore:
+    """Labels and taint fingerprints in `vallum_session_labels` / `vallum_session_taint`."""
+
+    def __init__(self, database: Database):
+        self.db = database
+        self._insert = sqlite_insert if database.is_sqlite else pg_insert
+
+    def labels(self, session: str) -> frozenset[str]:
+        try:
+            with self.db.engine.connect() as conn:
+                rows = conn.execute(
+                    select(session_labels.c.label).where(session_labels.c.session == session)
+                )
+                return frozenset(str(r[0]) for r in rows)
+        except SQLAlchemyError as exc:
+            raise SessionStoreError(f"cannot read labels of session {session!r}: {exc}") from exc
+
+    def add(
+        self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None
+    ) -> None:
+        label_rows = [{"session": session, "label": label} for label in sorted(set(labels))]
+        taint_rows = [
+            {"session": session, "fingerprint": h, "labels": j} for h, j in (taint or {}).items()
+        ]
+        try:
+            with self.db.engine.begin() as conn:
+                if label_rows:
+                    conn.execute(self._insert(session_labels).on_conflict_do_nothing(), label_rows)
+                for start in range(0, len(taint_rows), _CHUNK):
+                    chunk = taint_rows[start : start + _CHUNK]
+                    conn.execute(self._insert(session_taint).on_conflict_do_nothing(), chunk)
+        except SQLAlchemyError as exc:
+            raise SessionStoreError(f"cannot write labels of session {session!r}: {exc}") from exc
+
+    def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
+        wanted = {h for v in values.values() for h in all_value_fingerprints(v)}
+        if not wanted:
+            return {}
+        try:
+            with self.db.engine.connect() as conn:
+                query = select(session_taint.c.fingerprint, session_taint.c.labels).where(
+                    session_taint.c.session == session,
+                    session_taint.c.fingerprint.in_(sorted(wanted)),
+                )
+                lookup = {int(r[0]): str(r[1]) for r in conn.execute(query)}
+        except SQLAlchemyError as exc:
+            raise SessionStoreError(f"cannot read taint of session {session!r}: {exc}") from exc
+        return match_taint(values, lookup)
