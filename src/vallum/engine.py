@@ -2,20 +2,25 @@
 
     event ─> detectors (pure, per control) ─> findings over threshold ─> labels (taint)
           ─> Cedar authorization (context: findings, scores, labels, tool arguments)
-          ─> decision (strictest enforced action) ─> evidence append ─> caller acts
+          ─> decision (strictest enforced action) ─> evidence sink ─> caller acts
 
-Only the evidence append (and a database-backed session store, when configured) does I/O.
-A detector that fails blocks unless its control says `fail_open`; a policy that errors blocks;
-an evidence write that fails raises `EvidenceError`, so nothing proceeds unrecorded.
+The caller chooses where the decision's evidence record goes: a `Sink` is any callable taking
+the record (the log's `append`, a request's buffer written later in one transaction, or `None`
+for a probe that must leave no record). Only the sink (and a database-backed session store,
+when configured) does I/O. A detector that fails blocks unless its control says `fail_open`; a
+policy that errors blocks; a sink that fails raises, so nothing proceeds unrecorded.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
+from vallum.authz.authorizer import CONTROL as CEDAR_CONTROL
 from vallum.authz.authorizer import Authorizer
 from vallum.authz.values import typed_args
 from vallum.bundle.controls import BuiltControl
@@ -33,15 +38,39 @@ from vallum.labels import (
     origin_labels,
     record_labels,
 )
-from vallum.model import Action, Decision, Event, Finding, Mode, Reason, Stage, Trust
+from vallum.model import (
+    Action,
+    Decision,
+    Event,
+    Finding,
+    Mode,
+    Principal,
+    Reason,
+    ReasonKind,
+    Stage,
+    Trust,
+)
 from vallum.redaction import is_sensitive, redact
 from vallum.sessions.fingerprint import Kind, fingerprints
 from vallum.sessions.records import split_result
 from vallum.sessions.store import USER, MemorySessionStore, SessionStore
 
 SCORE_SCALE = 1000  # Cedar has no floats: scores reach policies as integers in [0, 1000]
-DETECTOR_FAILED = "detector failed"  # how a reason for a failed detector begins
 USER_ROLES = frozenset({"user", "system", "developer"})  # input roles whose values are the user's
+
+
+Sink = Callable[[dict[str, Any]], object]
+"""Where a decision's evidence record goes: called once with the record; raises if it cannot
+keep it (then the decision is not returned)."""
+
+
+class UseDefault(Enum):
+    """The type of `DEFAULT_SINK`: "the sink the engine was built with"."""
+
+    SINK = "the engine's own sink"
+
+
+DEFAULT_SINK: Final = UseDefault.SINK
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +82,10 @@ class _Scan:
 
 
 class Engine:
-    """Evaluates events against one bundle, keeping session labels and evidence.
+    """Evaluates events against one bundle, keeping session labels and handing evidence on.
+
+    `evidence` (a log) makes its `append` the default sink; `evaluate(event, sink=...)` chooses
+    another for one call, and `sink=None` records nothing.
 
     >>> engine = Engine(load_bundle("policies/"), evidence=EvidenceLog(Database()))
     >>> engine.evaluate(Event(Stage.INPUT, Principal.parse("user:ann"), "s1", text="hi")).action
@@ -70,6 +102,7 @@ class Engine:
     ):
         self.bundle = bundle
         self.evidence = evidence
+        self.sink: Sink | None = evidence.append if evidence is not None else None
         self.sessions: SessionStore = sessions if sessions is not None else MemorySessionStore()
         # Callers may pass one built for this bundle (the gateway's caches results).
         self.authorizer = (
@@ -79,8 +112,15 @@ class Engine:
             stage: [c for c in bundle.controls if c.applies_to(stage)] for stage in Stage
         }
 
-    def evaluate(self, event: Event, *, record_extra: dict[str, Any] | None = None) -> Decision:
-        """Decide on `event`, append its evidence record and return the decision."""
+    def evaluate(
+        self,
+        event: Event,
+        *,
+        sink: Sink | UseDefault | None = DEFAULT_SINK,
+        record_extra: dict[str, Any] | None = None,
+    ) -> Decision:
+        """Decide on `event`, hand its evidence record to `sink` and return the decision."""
+        target = self.sink if sink is DEFAULT_SINK else sink
         started = time.perf_counter()
         text = self._subject(event)
         before = self.sessions.labels(event.session)
@@ -92,7 +132,10 @@ class Engine:
         arg_labels: dict[str, set[str]] = {}
         if event.tool_call is not None and event.stage is Stage.TOOL_CALL:
             arg_labels = self._arg_labels(event)
-        reasons.extend(self._inventory(event))
+        if event.model is not None and event.stage in (Stage.INPUT, Stage.OUTPUT):
+            denied = self.model_access(event.principal, event.model)
+            if denied is not None:
+                reasons.append(denied)
         authz_start = time.perf_counter()
         context = self._context(event, labels, scan, arg_labels, trust)
         resource = _resource(event)
@@ -102,11 +145,18 @@ class Engine:
         scan.latency["authz"] = (time.perf_counter() - authz_start) * 1000
         reasons.extend(result.reasons)
         action = Action.strictest([r.action for r in reasons if r.enforced])
-        redacted = None
+        redacted: str | None = None
+        targets: tuple[Finding, ...] = ()
         if action is Action.REDACT:
-            redacted, action, extra_reason = self._redact(text, scan, reasons)
-            if extra_reason is not None:
-                reasons.append(extra_reason)
+            targets = self._redaction_targets(scan, reasons)
+            if targets:
+                redacted = redact(text, targets)
+            else:
+                action = Action.BLOCK
+                message = "redaction required but no exact span to redact: blocking instead"
+                reasons.append(
+                    Reason("redaction", Action.BLOCK, Mode.ENFORCE, message, ReasonKind.REDACTION)
+                )
         if action is not Action.BLOCK:
             self.sessions.add(event.session, added, self._taint(event, text, origin, trust))
         else:
@@ -123,10 +173,11 @@ class Engine:
             latency_ms=scan.latency,
             redacted_text=redacted,
             scores=dict(scan.scores),
-            # Its record carries the decision's id: once appended, that is the evidence id.
-            evidence_id=None if self.evidence is None else decision_id,
+            # Its record carries the decision's id: once the sink has it, that is the evidence id.
+            evidence_id=None if target is None else decision_id,
+            redactions=targets,
         )
-        if self.evidence is None:
+        if target is None:
             return decision
         record = decision_record(
             event,
@@ -137,7 +188,7 @@ class Engine:
             arg_labels={k: sorted(v) for k, v in arg_labels.items()},
             extra=record_extra,
         )
-        self.evidence.append(record)  # raises if it cannot be written: no decision without it
+        target(record)  # raises if it cannot be kept: no decision without its evidence
         return decision
 
     def _subject(self, event: Event) -> str:
@@ -180,8 +231,9 @@ class Engine:
             if isinstance(found, Exception):
                 action = Action.ALLOW if cfg.fail_open else Action.BLOCK
                 how = "failing open" if cfg.fail_open else "failing closed"
+                message = f"detector failed, {how}: {found}"
                 reasons.append(
-                    Reason(control.id, action, cfg.mode, f"{DETECTOR_FAILED}, {how}: {found}")
+                    Reason(control.id, action, cfg.mode, message, ReasonKind.DETECTOR_FAILED)
                 )
                 continue
             hits = [f for f in found if f.score >= cfg.threshold]
@@ -191,7 +243,7 @@ class Engine:
             kinds = ", ".join(sorted({f.type for f in hits}))
             score = max(f.score for f in hits)
             message = f"{kinds} (score {score:.2f} >= {cfg.threshold:.2f})"
-            reasons.append(Reason(control.id, cfg.action, cfg.mode, message))
+            reasons.append(Reason(control.id, cfg.action, cfg.mode, message, ReasonKind.DETECTOR))
         return _Scan(triggered, reasons, scores, latency)
 
     def _taint(
@@ -233,17 +285,18 @@ class Engine:
                 out.setdefault(piece.arg, set()).add(UNTRUSTED_LINK)
         return out
 
-    def _inventory(self, event: Event) -> list[Reason]:
-        if event.model is None or event.stage not in (Stage.INPUT, Stage.OUTPUT):
-            return []
-        entry = self.bundle.config.models.get(event.model)
+    def model_access(self, principal: Principal, model: str) -> Reason | None:
+        """The reason `principal` may not use `model` (not in the inventory, or not for it), or
+        None. Enforcement points that refuse a model before calling it ask this, the same rule
+        the engine applies to every input and output event that names a model."""
+        entry = self.bundle.config.models.get(model)
         if entry is None:
-            message = f"model {event.model!r} is not in the bundle's inventory"
-            return [Reason("inventory", Action.BLOCK, Mode.ENFORCE, message)]
-        if not entry.allows(str(event.principal)):
-            message = f"{event.principal} may not use model {event.model!r}"
-            return [Reason("inventory", Action.BLOCK, Mode.ENFORCE, message)]
-        return []
+            message = f"model {model!r} is not in the bundle's inventory"
+        elif not entry.allows(str(principal)):
+            message = f"{principal} may not use model {model!r}"
+        else:
+            return None
+        return Reason("inventory", Action.BLOCK, Mode.ENFORCE, message, ReasonKind.INVENTORY)
 
     def _context(
         self,
@@ -270,21 +323,19 @@ class Engine:
             "source": event.source or "",
         }
 
-    def _redact(
-        self, text: str, scan: _Scan, reasons: list[Reason]
-    ) -> tuple[str | None, Action, Reason | None]:
+    def _redaction_targets(self, scan: _Scan, reasons: list[Reason]) -> tuple[Finding, ...]:
+        """What a redact decision cuts: the findings of the redacting controls over their
+        thresholds, and every sensitive finding when a Cedar obligation redacts. Empty when
+        any of them has no exact span (the decision then blocks instead)."""
         redacting = {r.control for r in reasons if r.enforced and r.action is Action.REDACT}
         controls = [c for c in self.bundle.controls if c.id in redacting]
-        targets = [
+        targets = tuple(
             f
             for f in scan.triggered
             if any(f.detector == c.detector.id and f.score >= c.config.threshold for c in controls)
-            or ("cedar" in redacting and is_sensitive(f))
-        ]
-        if not targets or any(not f.has_span for f in targets):
-            message = "redaction required but no exact span to redact: blocking instead"
-            return None, Action.BLOCK, Reason("redaction", Action.BLOCK, Mode.ENFORCE, message)
-        return redact(text, targets), Action.REDACT, None
+            or (CEDAR_CONTROL in redacting and is_sensitive(f))
+        )
+        return () if any(not f.has_span for f in targets) else targets
 
 
 def _run(

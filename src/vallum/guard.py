@@ -212,7 +212,7 @@ class Guard:
                 decision = self.check_tool_result(tool_name, result, session=session)
                 if decision.action is Action.BLOCK:
                     raise ToolBlocked(
-                        f"result of tool {tool_name!r} blocked: {_why(decision)}", decision
+                        f"result of tool {tool_name!r} blocked: {decision.explain()}", decision
                     )
                 return decision.redacted_text if decision.action is Action.REDACT else result
 
@@ -257,10 +257,10 @@ class Guard:
         event = self._event(Stage.TOOL_CALL, session, None, tool_call=call)
         decision = self.check(event)
         if decision.action is Action.BLOCK:
-            raise ToolBlocked(f"call to tool {tool_name!r} blocked: {_why(decision)}", decision)
+            raise ToolBlocked(f"call to tool {tool_name!r} blocked: {decision.explain()}", decision)
         if decision.action is not Action.REQUIRE_APPROVAL:
             return None
-        message = f"call to tool {tool_name!r} needs approval: {_why(decision)}"
+        message = f"call to tool {tool_name!r} needs approval: {decision.explain()}"
         if self.approvals is None:
             raise ApprovalPending(decision.id, message)
         held = self.approvals.held_action(event, decision)
@@ -270,11 +270,3 @@ class Guard:
         if wait is None:
             raise ApprovalPending(approval.id, f"{message} (approval {approval.id})")
         return held, approval.id
-
-
-def _why(decision: Decision) -> str:
-    enforced = [r for r in decision.reasons if r.enforced and r.action is decision.action]
-    return (
-        "; ".join(f"{r.policy_id or r.control}: {r.message}" for r in enforced)
-        or decision.action.value
-    )

@@ -66,6 +66,17 @@ class Mode(StrEnum):
     MONITOR = "monitor"
 
 
+class ReasonKind(StrEnum):
+    """What produced a reason: enforcement points branch on this, never on message text."""
+
+    DETECTOR = "detector"  # a control's detector found something over its threshold
+    DETECTOR_FAILED = "detector_failed"  # a detector raised; its control failed open or closed
+    POLICY = "policy"  # a Cedar policy matched (or none did: default deny), or an obligation
+    POLICY_ERROR = "policy_error"  # a Cedar policy errored or Cedar could not decide: closed
+    INVENTORY = "inventory"  # the model is not in the inventory, or not for this principal
+    REDACTION = "redaction"  # redaction was required but cannot be applied: blocked instead
+
+
 class Trust(StrEnum):
     TRUSTED = "trusted"
     UNTRUSTED = "untrusted"
@@ -166,21 +177,30 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """Why a decision was taken: which control, which policy, in which mode, doing what."""
+    """Why a decision was taken: which control, which policy, in which mode, doing what.
+
+    `kind` says what produced it (a detector, a failed detector, a Cedar policy, ...).
+    """
 
     control: str
     action: Action
     mode: Mode
     message: str
+    kind: ReasonKind
     policy_id: str | None = None
 
     @property
     def enforced(self) -> bool:
         return self.mode is Mode.ENFORCE
 
+    def summary(self) -> str:
+        """`policy-or-control: message`, the form every explanation uses."""
+        return f"{self.policy_id or self.control}: {self.message}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "control": self.control,
+            "kind": self.kind.value,
             "action": self.action.value,
             "mode": self.mode.value,
             "message": self.message,
@@ -194,7 +214,10 @@ class Decision:
 
     `action` is what the enforcement point must do; `reasons` include monitor-mode controls that
     would have acted (they do not change `action`). `redacted_text` is set when `action` is
-    `redact`. `latency_ms` maps each detector id (and `authz`, `total`) to milliseconds.
+    `redact`, and `redactions` are the findings it cut out (in the coordinates of the text the
+    engine saw), so an enforcement point applying the decision to a window of a stream cuts the
+    same spans without restating the engine's rule. `latency_ms` maps each detector id (and
+    `authz`, `total`) to milliseconds.
     `scores` maps each detector id that ran to its highest score in [0, 1], over threshold or not
     (evaluations compute ROC curves from it).
     """
@@ -209,10 +232,25 @@ class Decision:
     redacted_text: str | None = None
     evidence_id: str | None = None
     scores: Mapping[str, float] = field(default_factory=dict)
+    redactions: tuple[Finding, ...] = ()
 
     @property
     def allowed(self) -> bool:
         return self.action is Action.ALLOW
+
+    @property
+    def detector_failed(self) -> bool:
+        """Whether any detector failed (open or closed) while this decision was taken."""
+        return any(r.kind is ReasonKind.DETECTOR_FAILED for r in self.reasons)
+
+    def explain(self) -> str:
+        """The enforced reasons behind `action`, one line (the action itself if none).
+
+        >>> decision.explain()
+        'injection: injection (score 0.97 >= 0.85)'
+        """
+        enforced = [r for r in self.reasons if r.enforced and r.action is self.action]
+        return "; ".join(r.summary() for r in enforced) or self.action.value
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from vallum.bundle.loader import load_bundle
-from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway import Gateway, GatewayOptions, build_gateway, create_app
 from vallum.gateway.auth import create_api_key
 from vallum.model import Principal
 from vallum.storage.database import Database
@@ -56,7 +56,7 @@ async def replicas(bundle_copy: Path, tmp_path: Path) -> AsyncIterator[Callable[
         bundle = with_approvers(load_bundle(bundle_copy))
         out = []
         for _ in range(n):
-            gw = Gateway(GatewayOptions(bundle=bundle, database_url=url, mock=True))
+            gw = build_gateway(GatewayOptions(bundle=bundle, database_url=url, mock=True))
             keys = {
                 who: create_api_key(gw.db, Principal.parse(who))
                 for who in ("agent:support-bot", "user:fiona", "user:sam")

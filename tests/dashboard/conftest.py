@@ -19,7 +19,7 @@ import uvicorn
 import yaml
 
 from vallum.dashboard.passwords import hash_password
-from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway import Gateway, GatewayOptions, build_gateway, create_app
 from vallum.gateway.auth import create_api_key
 from vallum.model import Principal
 
@@ -68,7 +68,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live(bundle_copy: Path, tmp_path: Path) -> Iterator[Live]:
-    gw = Gateway(
+    gw = build_gateway(
         GatewayOptions(
             bundle=dashboard_bundle(bundle_copy),
             database_url=f"sqlite:///{tmp_path / 'dash.db'}",

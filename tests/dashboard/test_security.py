@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from vallum.approvals import HeldAction
 from vallum.bundle.loader import load_bundle
-from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway import GatewayOptions, build_gateway, create_app
 from vallum.settings import Settings
 
 from .conftest import PASSWORDS, dashboard_bundle
@@ -27,7 +27,7 @@ HELD = HeldAction(
 
 
 def _client(bundle: Path, tmp_path: Path, base_url: str = "http://testserver") -> TestClient:
-    gw = Gateway(
+    gw = build_gateway(
         GatewayOptions(
             bundle=load_bundle(bundle), database_url=f"sqlite:///{tmp_path / 'd.db'}", mock=True
         ),

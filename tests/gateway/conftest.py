@@ -10,7 +10,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway import GatewayOptions, build_gateway, create_app
 from vallum.gateway.auth import create_api_key
 from vallum.model import Principal
 
@@ -38,7 +38,7 @@ async def serve(tmp_path: Path, bundle_copy: Path) -> AsyncIterator[Callable[...
             options.setdefault("upstream_url", "http://upstream.test/v1")
         else:
             options.setdefault("mock", True)
-        gw = Gateway(
+        gw = build_gateway(
             GatewayOptions(
                 bundle=bundle or bundle_copy, database_url=db_url, transport=transport, **options
             )

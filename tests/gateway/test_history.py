@@ -11,7 +11,7 @@ import httpx
 import pytest
 from redis import Redis
 
-from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway import Gateway, GatewayOptions, build_gateway, create_app
 from vallum.gateway.auth import create_api_key
 from vallum.model import Principal
 
@@ -131,7 +131,7 @@ async def test_new_labels_make_history_checked_again_once(serve: Any) -> None:
 async def replica(
     tmp_path: Path, bundle: Path, db: str, **options: Any
 ) -> tuple[Gateway, httpx.AsyncClient]:
-    gw = Gateway(GatewayOptions(bundle=bundle, database_url=db, mock=True, **options))
+    gw = build_gateway(GatewayOptions(bundle=bundle, database_url=db, mock=True, **options))
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(gw)), base_url="http://gw.test"
     )

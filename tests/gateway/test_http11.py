@@ -14,9 +14,9 @@ import pytest
 
 from vallum.bundle.gateway import UpstreamConfig
 from vallum.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
-from vallum.gateway.chat import ChatMessage, ChatRequest
 from vallum.gateway.http11 import Http11Client, HttpFailure, HttpTimeout, usable_for
 from vallum.gateway.upstream import HttpUpstream
+from vallum.gateway.wire.chat import ChatMessage, ChatRequest
 
 from .helpers import chat
 
@@ -313,13 +313,13 @@ async def test_gateway_serves_through_the_lean_client(tmp_path: Path, bundle_cop
     """`--upstream http://...` without a test transport: the gateway answers via Http11Client."""
     import httpx
 
-    from vallum.gateway import Gateway, GatewayOptions, create_app
+    from vallum.gateway import GatewayOptions, build_gateway, create_app
     from vallum.gateway.auth import create_api_key
     from vallum.model import Principal
 
     requests: list[bytes] = []
     async with server(ok_server([], requests)) as base:
-        gw = Gateway(GatewayOptions(bundle=bundle_copy, database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        gw = build_gateway(GatewayOptions(bundle=bundle_copy, database_url=f"sqlite:///{tmp_path / 'g.db'}",
                                     upstream_url=f"{base}/v1"))  # fmt: skip
         key = create_api_key(gw.db, Principal.parse("agent:support-bot"))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(gw)),

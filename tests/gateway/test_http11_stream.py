@@ -13,10 +13,10 @@ import pytest
 
 from vallum.bundle.gateway import UpstreamConfig
 from vallum.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
-from vallum.gateway.chat import StreamEnd, TextDelta
 from vallum.gateway.http11 import DRAIN_S, HttpFailure, HttpTimeout
 from vallum.gateway.sse import lines
 from vallum.gateway.upstream import HttpUpstream
+from vallum.gateway.wire.chat import StreamEnd, TextDelta
 
 from .test_http11 import Handler, answer, client, read_request, request, server, upstream
 

@@ -7,8 +7,8 @@ import base64
 import httpx
 import pytest
 
-from vallum.gateway.chat import ChatMessage, ChatRequest
 from vallum.gateway.mock_model import create_mock_app, reply
+from vallum.gateway.wire.chat import ChatMessage, ChatRequest
 
 from .helpers import sse_events
 

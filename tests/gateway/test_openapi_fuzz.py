@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from vallum.gateway import Gateway, GatewayOptions, create_app
+from vallum.gateway import GatewayOptions, build_gateway, create_app
 from vallum.gateway.auth import create_api_key
 from vallum.model import Principal
 
@@ -30,7 +30,7 @@ CHECKS = [
 
 # Schemathesis parametrizes at import time, so the gateway is built here, on a throwaway database.
 _dir = Path(tempfile.mkdtemp(prefix="vallum-fuzz-"))
-_gateway = Gateway(
+_gateway = build_gateway(
     GatewayOptions(bundle=Path(str(files("vallum.bundle").joinpath("example"))), database_url=f"sqlite:///{_dir / 'fuzz.db'}",
                    mock=True)
 )  # fmt: skip

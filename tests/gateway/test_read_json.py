@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vallum.gateway.handler import may_hold_surrogates
+from vallum.gateway.wire.json import may_hold_surrogates
 
 SURROGATE_BODIES = [
     b'{"text": "x", "model": "\\ud9dc"}',  # an escape

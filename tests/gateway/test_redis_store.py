@@ -8,11 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from redis import Redis
-from redis.asyncio import Redis as AsyncRedis
 
 from vallum.bundle.gateway import RateLimit
 from vallum.exceptions import RateLimited, SessionStoreError
-from vallum.gateway.ratelimit import RedisRateLimiter
+from vallum.gateway.ratelimit import RateLimiter
 from vallum.sessions.fingerprint import fingerprints
 from vallum.sessions.redis import RedisSessionStore
 
@@ -59,14 +58,14 @@ def test_unreachable_redis_is_a_session_store_error() -> None:
 
 
 @pytest_asyncio.fixture
-async def limiter(redis_url: str) -> AsyncIterator[RedisRateLimiter]:
-    client = AsyncRedis.from_url(redis_url)
-    yield RedisRateLimiter(client)
-    await client.aclose()
+async def limiter(redis_url: str) -> AsyncIterator[RateLimiter]:
+    limiter = RateLimiter.redis(redis_url)
+    yield limiter
+    await limiter.aclose()
 
 
 @pytest.mark.asyncio
-async def test_redis_rate_limit_counts_requests(limiter: RedisRateLimiter) -> None:
+async def test_redis_rate_limit_counts_requests(limiter: RateLimiter) -> None:
     """The shared limiter admits the configured requests per minute, then refuses."""
     principal = f"app:test-{uuid.uuid4().hex}"
     limit = RateLimit(requests_per_minute=2)
@@ -74,3 +73,27 @@ async def test_redis_rate_limit_counts_requests(limiter: RedisRateLimiter) -> No
     await limiter.admit(principal, limit, 1)
     with pytest.raises(RateLimited):
         await limiter.admit(principal, limit, 1)
+
+
+@pytest.mark.asyncio
+async def test_replicas_share_one_count_in_redis(redis_url: str) -> None:
+    """Two limiters on one Redis (two replicas) count the same principal together."""
+    principal = f"app:test-{uuid.uuid4().hex}"
+    limit = RateLimit(requests_per_minute=3)
+    one, two = RateLimiter.redis(redis_url), RateLimiter.redis(redis_url)
+    await one.admit(principal, limit, 1)
+    await two.admit(principal, limit, 1)
+    await one.admit(principal, limit, 1)
+    with pytest.raises(RateLimited):
+        await two.admit(principal, limit, 1)
+    await one.aclose()
+    await two.aclose()
+
+
+@pytest.mark.asyncio
+async def test_an_unreachable_redis_limiter_refuses_with_a_typed_error() -> None:
+    """A limiter whose Redis is down is a SessionStoreError (503), never an admit."""
+    dead = RateLimiter.redis("redis://127.0.0.1:1/0?socket_connect_timeout=0.2")
+    with pytest.raises(SessionStoreError):
+        await dead.admit("app:x", RateLimit(requests_per_minute=5), 1)
+    await dead.aclose()

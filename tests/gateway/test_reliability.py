@@ -175,7 +175,7 @@ async def test_upstream_key_is_never_logged(
     r = await s.client.post("/v1/chat/completions", json=chat("hi"), headers=s.headers())
     assert [f"Bearer {secret}"] == seen
     assert secret not in r.text + json.dumps(s.records()) + caplog.text + repr(
-        s.gw.upstream_for("gpt-4o-mini")
+        s.gw.upstreams.for_model("gpt-4o-mini")
     )
 
 
@@ -300,10 +300,10 @@ async def test_in_process_mock_and_standalone_mock_agree(serve: Any) -> None:
 async def test_drain_waits_for_in_flight_requests_and_flushes_them(serve: Any) -> None:
     """Shutdown drains: it returns only after in-flight requests finished and their evidence is written."""
     s = await serve()
-    ctx = s.gw.begin("openai.chat")
-    draining = asyncio.create_task(s.gw.drain(timeout=30))
+    ctx = s.gw.lifecycle.begin("openai.chat")
+    draining = asyncio.create_task(s.gw.lifecycle.drain(timeout=30))
     for _ in range(5):
         await asyncio.sleep(0)
     waited = not draining.done()
-    await s.gw.finish(ctx)
+    await s.gw.lifecycle.finish(ctx)
     assert (True, True, 1) == (waited, await draining, len(s.requests()))

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vallum.gateway.responses import FastJSONResponse, dumps
+from vallum.gateway.wire.json import FastJSONResponse, dumps
 
 TEXT = st.text(
     st.characters(blacklist_categories=("Cs",))

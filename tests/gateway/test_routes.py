@@ -177,10 +177,14 @@ async def test_rate_limit_is_429_with_retry_after(serve: Any, bundle_copy: Any) 
     s = await serve(
         bundle=tune_bundle(bundle_copy, rate_limits={"default": {"requests_per_minute": 2}})
     )
-    codes = [(await s.client.post("/v1/chat/completions", json=chat("hi"), headers=s.headers())).status_code
-             for _ in range(3)]  # fmt: skip
+    answers = [await s.client.post("/v1/chat/completions", json=chat("hi"), headers=s.headers())
+               for _ in range(3)]  # fmt: skip
     r = await s.client.post("/v1/chat/completions", json=chat("hi"), headers=s.headers())
-    assert [200, 200, 429] == codes
+    assert [200, 200, 429] == [a.status_code for a in answers]
+    assert [("2", "1"), ("2", "0")] == [
+        (a.headers["x-ratelimit-limit-requests"], a.headers["x-ratelimit-remaining-requests"])
+        for a in answers[:2]
+    ]
     assert ("rate_limit_exceeded", True) == (
         r.json()["error"]["code"],
         int(r.headers["retry-after"]) > 0,
@@ -219,7 +223,7 @@ async def test_health_and_readiness(serve: Any) -> None:
     """/healthz is up; /readyz is ready, then 503 once draining."""
     s = await serve()
     ready = await s.client.get("/readyz")
-    await s.gw.drain(timeout=1)
+    await s.gw.lifecycle.drain(timeout=1)
     draining = await s.client.get("/readyz")
     assert (200, 200, 503) == (
         (await s.client.get("/healthz")).status_code,

@@ -88,7 +88,7 @@ def test_a_failing_candidate_never_affects_live_traffic(example_bundle: Bundle) 
     """A candidate that raises is counted as an error; the active decision still comes back."""
 
     class Broken(Engine):
-        def evaluate(self, event, *, record_extra=None):  # type: ignore[no-untyped-def]
+        def evaluate(self, event, **kwargs):  # type: ignore[no-untyped-def]
             raise RuntimeError("candidate bug")
 
     shadow = ShadowEngine(Engine(example_bundle), Broken(example_bundle))

@@ -173,7 +173,7 @@ def held_from(
         arguments=dict(arguments),
         decision_id=decision.evidence_id or decision.id,
         policies=tuple(r.policy_id or r.control for r in held),
-        reasons=tuple(f"{r.policy_id or r.control}: {r.message}" for r in held),
+        reasons=tuple(r.summary() for r in held),
         bundle_version=decision.bundle_version,
     )
 

@@ -29,7 +29,7 @@ from vallum.authz.context_use import context_attributes
 from vallum.bundle.cedar_source import PolicyStatement
 from vallum.bundle.schema import BundleConfig
 from vallum.exceptions import PolicyError
-from vallum.model import Action, Mode, Principal, Reason
+from vallum.model import Action, Mode, Principal, Reason, ReasonKind
 
 CONTROL = "cedar"
 _OBLIGATION_ACTIONS = {"require_approval": Action.REQUIRE_APPROVAL, "redact": Action.REDACT}
@@ -95,7 +95,8 @@ class _CompiledSet:
             )
             mode = entry.mode if entry is not None else Mode.ENFORCE
             text = f"policy failed to evaluate, failing closed: {message}"
-            reasons.append(_reason(Action.BLOCK, mode, text, entry.statement if entry else None))
+            statement = entry.statement if entry else None
+            reasons.append(_reason(Action.BLOCK, mode, text, statement, ReasonKind.POLICY_ERROR))
         return reasons
 
 
@@ -160,7 +161,10 @@ class Authorizer:
         result = self._combined.evaluate(request, self._entities)
         reasons = self._combined.failures(result)
         if result.decision == cedarpy.Decision.NoDecision:
-            return reasons or [_reason(Action.BLOCK, Mode.ENFORCE, "Cedar could not decide")]
+            undecided = _reason(
+                Action.BLOCK, Mode.ENFORCE, "Cedar could not decide", kind=ReasonKind.POLICY_ERROR
+            )
+            return reasons or [undecided]
         matched = self._combined.matched(result)
         if result.decision == cedarpy.Decision.Allow:
             permits = [e.statement for e in matched if e.mode is Mode.ENFORCE]
@@ -242,12 +246,17 @@ def _obligation_reason(statement: PolicyStatement, mode: Mode) -> Reason:
 
 
 def _reason(
-    action: Action, mode: Mode, message: str, statement: PolicyStatement | None = None
+    action: Action,
+    mode: Mode,
+    message: str,
+    statement: PolicyStatement | None = None,
+    kind: ReasonKind = ReasonKind.POLICY,
 ) -> Reason:
     return Reason(
         control=CONTROL,
         action=action,
         mode=mode,
         message=message,
+        kind=kind,
         policy_id=statement.policy_id if statement is not None else None,
     )

@@ -3,18 +3,19 @@
     vallum serve policies/ --mock            # or --upstream http://127.0.0.1:8000/v1
 
 Apps change only their `base_url` and key; every model call then passes the bundle's controls.
+
+    build.py      the composition root: every collaborator is built there, from options
+    gateway.py    the running gateway: what `build_gateway` made, held for the app
+    app.py        the ASGI app: routes, hot dispatch of the model routes, drain on shutdown
+    lifecycle.py  the one request lifecycle: identity, errors, evidence, request id
+    routes/       chat (OpenAI, Anthropic, models), guard, approvals, health
+    pipeline/     one model call: input checks, upstream, tool calls, output (whole or streamed)
+    upstream/     talking to providers
+    wire/         the formats: OpenAI, Anthropic, SSE, JSON, OpenAPI
 """
 
 from vallum.gateway.app import create_app
-from vallum.gateway.gateway import Gateway, GatewayOptions
-from vallum.gateway.holds import HeldCall, Hold, HoldQueue, PendingHolds
+from vallum.gateway.build import GatewayOptions, build_gateway
+from vallum.gateway.gateway import Gateway
 
-__all__ = [
-    "Gateway",
-    "GatewayOptions",
-    "HeldCall",
-    "Hold",
-    "HoldQueue",
-    "PendingHolds",
-    "create_app",
-]
+__all__ = ["Gateway", "GatewayOptions", "build_gateway", "create_app"]

@@ -6,64 +6,29 @@ uvicorn.run(app, port=8080)
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from vallum.dashboard import create_dashboard
-from vallum.gateway.anthropic_routes import messages
-from vallum.gateway.approvals import approval_api
-from vallum.gateway.gateway import Gateway, GatewayOptions
-from vallum.gateway.guard_routes import guard
-from vallum.gateway.openai_routes import chat_completions, list_models
-from vallum.gateway.openapi import openapi_schema
-
-
-async def healthz(request: Request) -> Response:
-    """The process is up."""
-    return JSONResponse({"status": "ok"})
-
-
-async def readyz(request: Request) -> Response:
-    """Ready to take traffic: not draining, and the database (and Redis, if used) answer."""
-    gw: Gateway = request.app.state.gateway
-    if gw.draining:
-        return JSONResponse({"status": "draining"}, 503)
-    try:
-        await asyncio.to_thread(_ping_db, gw)
-        if gw.redis is not None:
-            await gw.redis.ping()
-    except Exception as exc:
-        return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
-    return JSONResponse(
-        {"status": "ready", "bundle": {"name": gw.bundle.name, "version": gw.bundle.version}}
-    )
-
-
-def _ping_db(gw: Gateway) -> None:
-    with gw.db.engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
-
-
-async def openapi(request: Request) -> Response:
-    return JSONResponse(openapi_schema())
-
-
-Endpoint = Callable[[Request], Awaitable[Response]]
+from vallum.gateway.build import GatewayOptions, build_gateway
+from vallum.gateway.gateway import Gateway
+from vallum.gateway.lifecycle import Endpoint
+from vallum.gateway.routes import approvals
+from vallum.gateway.routes.chat import chat_completions, list_models, messages
+from vallum.gateway.routes.guard import guard
+from vallum.gateway.routes.health import healthz, openapi, readyz
 
 
 class GatewayApp(Starlette):
     """Starlette, with the model routes' POSTs dispatched straight to their endpoint.
 
-    Those two routes carry nearly all traffic, and their endpoint (`serve_chat`) already turns
+    Those two routes carry nearly all traffic, and their endpoint (the request lifecycle) already turns
     every exception into an answer in the provider's format, so Starlette's error middleware and
     route matching add nothing there but time. Every other path, method and the lifespan go
     through Starlette as usual.
@@ -91,13 +56,13 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
     caller owns it (and closes it).
     """
     owned = not isinstance(options, Gateway)
-    gw = options if isinstance(options, Gateway) else Gateway(options)
+    gw = options if isinstance(options, Gateway) else build_gateway(options)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        gw.draining = False
+        gw.lifecycle.draining = False
         yield
-        await gw.drain()
+        await gw.lifecycle.drain()
         if owned:
             await gw.aclose()
 
@@ -114,7 +79,7 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
-            *approval_api(gw),
+            *approvals.ROUTES,
             Mount("/ui", app=create_dashboard(gw.bundle, gw.db, gw.approvals)),
         ],
         lifespan=lifespan,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from cachetools import TTLCache
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -110,7 +111,8 @@ class Authenticator:
         self._db = db
         self._jwt = jwt_config
         self._jwks = jwks
-        self._cache: dict[str, tuple[Principal, float]] = {}
+        # Key hash -> principal, for CACHE_TTL_S: a revoked key stops working within that time.
+        self._cache: TTLCache[str, Principal] = TTLCache(maxsize=MAX_CACHE, ttl=CACHE_TTL_S)
 
     def credential(self, authorization: str | None, x_api_key: str | None) -> str:
         if authorization:
@@ -126,10 +128,7 @@ class Authenticator:
 
     def lookup_cached(self, token: str) -> Principal | None:
         """The principal for a recently seen key, without I/O (None when not cached)."""
-        found = self._cache.get(hash_key(token)) if token.startswith(KEY_PREFIX) else None
-        if found is not None and found[1] > time.monotonic():
-            return found[0]
-        return None
+        return self._cache.get(hash_key(token)) if token.startswith(KEY_PREFIX) else None
 
     def authenticate(self, token: str) -> Principal:
         """The principal for a key or JWT (may read the database: call off the event loop)."""
@@ -153,9 +152,7 @@ class Authenticator:
         if row is None:
             raise AuthenticationError("unknown API key")
         principal = Principal.parse(str(row[0]))
-        if len(self._cache) >= MAX_CACHE:
-            self._cache.clear()
-        self._cache[digest] = (principal, time.monotonic() + CACHE_TTL_S)
+        self._cache[digest] = principal
         return principal
 
     def _token(self, token: str) -> Principal:

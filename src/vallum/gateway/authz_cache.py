@@ -6,7 +6,7 @@ cache key is the request exactly as Cedar receives it (the JSON `cedarpy` sends:
 down to the attributes the policies read), so a hit is the answer Cedar would give again,
 reasons and errors included. What policies read is small and repetitive in practice (session
 labels, finding types, tool arguments), so most decisions of a busy gateway hit; a bundle whose
-policies read detector scores varies with them. Bounded: the oldest entry goes first.
+policies read detector scores varies with them. Bounded: the least recently used entry goes first.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
+from cachetools import LRUCache
 
 from vallum.authz.authorizer import Authorizer, AuthzResult
 from vallum.bundle.cedar_source import PolicyStatement
@@ -35,9 +36,8 @@ class CachedAuthorizer(Authorizer):
         max_entries: int = MAX_ENTRIES,
     ):
         super().__init__(policies, config)
-        self._max = max_entries
-        self._answers: dict[bytes, AuthzResult] = {}
-        self._lock = threading.Lock()  # engines may run in worker threads
+        self._answers: LRUCache[bytes, AuthzResult] = LRUCache(maxsize=max_entries)
+        self._lock = threading.Lock()  # engines may run in worker threads; cachetools is not safe
 
     def authorize(
         self,
@@ -51,13 +51,12 @@ class CachedAuthorizer(Authorizer):
             key = orjson.dumps([principal.cedar_type, principal.id, action, resource, visible])
         except TypeError:  # not plain JSON as it stands: let Cedar's wrapper judge
             return self._authorize(principal, action, resource, visible)
-        found = self._answers.get(key)
+        with self._lock:
+            found = self._answers.get(key)
         if found is not None:
             return found
         result = self._authorize(principal, action, resource, visible)
         with self._lock:
-            while len(self._answers) >= self._max:
-                del self._answers[next(iter(self._answers))]
             self._answers[key] = result
         return result
 

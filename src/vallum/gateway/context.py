@@ -10,46 +10,17 @@ one transaction, when the request ends: nothing is half-recorded.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from vallum.bundle.loader import Bundle
-from vallum.evidence.log import EvidenceLog, StoredRecord
 from vallum.evidence.record import RECORD_SCHEMA_VERSION, utc_now
 from vallum.ids import new_id
 from vallum.model import Action, Decision, Principal
 
 KIND_REQUEST = "gateway_request"
-_buffer: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
-    "vallum_buffer", default=None
-)
-
-
-class BufferedEvidence(EvidenceLog):
-    """An `EvidenceLog` that, inside `collecting(buffer)`, keeps appends for a later flush.
-
-    The engine appends one record per decision; the gateway collects a request's records and
-    writes them with the request record in one transaction (one round trip, all or nothing).
-    Outside a request it appends straight away, like its parent.
-    """
-
-    def append(self, record: dict[str, Any]) -> StoredRecord:
-        buffer = _buffer.get()
-        if buffer is None:
-            return super().append(record)
-        buffer.append(record)
-        return StoredRecord(0, str(record["id"]), record, "")
-
-
-def collecting(buffer: list[dict[str, Any]]) -> contextvars.Token[list[dict[str, Any]] | None]:
-    return _buffer.set(buffer)
-
-
-def stop_collecting(token: contextvars.Token[list[dict[str, Any]] | None]) -> None:
-    _buffer.reset(token)
 
 
 @dataclass

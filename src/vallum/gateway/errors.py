@@ -1,4 +1,5 @@
-"""The one place where what went wrong becomes an HTTP status and a provider-style error body.
+"""The one place where what went wrong becomes an HTTP status and a provider-style error body,
+for every route of the gateway (model routes, the guard API, the approvals API).
 
 OpenAI style: `{"error": {"message", "type", "param", "code"}}`; Anthropic style:
 `{"type": "error", "error": {"type", "message"}}`. Both carry a `vallum` object with the request
@@ -13,6 +14,10 @@ from typing import Any, Literal
 
 from vallum.exceptions import (
     AccessDenied,
+    ApprovalError,
+    ApprovalExpired,
+    ApprovalForbidden,
+    ApprovalNotFound,
     AuthenticationError,
     EvidenceError,
     InputError,
@@ -44,6 +49,10 @@ _TABLE: tuple[tuple[type[BaseException], ErrorInfo], ...] = (
     (RateLimited, ErrorInfo(429, "rate_limit_error", "rate_limit_exceeded", "rate_limit_error", "rate_limited")),
     (RequestTooLarge, ErrorInfo(413, "invalid_request_error", "request_too_large", "request_too_large", "too_large")),
     (InputError, ErrorInfo(400, "invalid_request_error", "invalid_request", "invalid_request_error", "invalid_request")),
+    (ApprovalForbidden, ErrorInfo(403, "permission_error", "approval_forbidden", "permission_error", "denied")),
+    (ApprovalNotFound, ErrorInfo(404, "not_found_error", "approval_not_found", "not_found_error", "not_found")),
+    (ApprovalExpired, ErrorInfo(410, "invalid_request_error", "approval_expired", "invalid_request_error", "expired")),
+    (ApprovalError, ErrorInfo(409, "invalid_request_error", "approval_conflict", "invalid_request_error", "conflict")),
     (UpstreamTimeout, ErrorInfo(504, "upstream_error", "upstream_timeout", "api_error", "upstream_timeout")),
     (UpstreamError, ErrorInfo(502, "upstream_error", "upstream_error", "api_error", "upstream_error")),
     (EvidenceError, ErrorInfo(503, "service_unavailable", "evidence_unavailable", "overloaded_error", "evidence_error")),
@@ -91,15 +100,6 @@ def exception_body(
     return info.status, error_body(style, info, message, {"request_id": request_id}), headers
 
 
-def why(decision: Decision) -> str:
-    """The enforced reasons behind a decision, one line."""
-    enforced = [r for r in decision.reasons if r.enforced and r.action is decision.action]
-    return (
-        "; ".join(f"{r.policy_id or r.control}: {r.message}" for r in enforced)
-        or decision.action.value
-    )
-
-
 def blocked(style: Style, decision: Decision, request_id: str) -> tuple[int, dict[str, Any]]:
     """HTTP 400, code `content_filter`, with the reason and the evidence id."""
     info = ErrorInfo(
@@ -113,7 +113,7 @@ def blocked(style: Style, decision: Decision, request_id: str) -> tuple[int, dic
         ],
         "evidence_id": decision.evidence_id,
     }
-    message = f"request blocked by Vallum: {why(decision)} (evidence {decision.evidence_id})"
+    message = f"request blocked by Vallum: {decision.explain()} (evidence {decision.evidence_id})"
     return 400, error_body(style, info, message, vallum)
 
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from vallum.engine import DETECTOR_FAILED
 from vallum.model import Action, Decision, Event
 
 
@@ -61,5 +60,5 @@ def reusable(decision: Decision) -> bool:
     return (
         decision.action is Action.ALLOW
         and decision.evidence_id is not None
-        and not any(r.message.startswith(DETECTOR_FAILED) for r in decision.reasons)
+        and not decision.detector_failed
     )

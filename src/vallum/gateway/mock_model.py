@@ -31,8 +31,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from vallum.exceptions import InputError
-from vallum.gateway import anthropic_format, openai_format
-from vallum.gateway.chat import ChatRequest, ChatResult, ToolCallOut, Usage
+from vallum.gateway.wire import anthropic as anthropic_format
+from vallum.gateway.wire import openai as openai_format
+from vallum.gateway.wire.chat import ChatRequest, ChatResult, ToolCallOut, Usage
 
 _LINE = re.compile(r"^\s*(CALL|SAY64|SAY)\s+(.*?)\s*$")
 _CALL = re.compile(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", re.DOTALL)

@@ -1,111 +1,128 @@
-"""Per-principal rate limits: requests and tokens per minute, in fixed one-minute windows.
+"""Per-principal rate limits: requests and tokens per minute, in a moving window.
 
-In memory for one gateway; in Redis (`VALLUM_REDIS_URL`) when replicas must share the count.
-A request is admitted when the principal's window has room for one more request and its token
-count is under the limit; the tokens it really used are added when it ends.
+Counting is the `limits` library's moving-window strategy, over its in-process storage for one
+gateway or its Redis storage (`VALLUM_REDIS_URL`) when replicas must share the count: both
+count the same way. A request is admitted when the principal's last minute has room for one more
+request and for the tokens it is expected to use; the tokens it really used are added when it
+ends (up to the limit: a request is never refused after it was served). A refused request
+counts against its window too, so a client that keeps hammering stays refused. Every answer
+carries the quota left, in OpenAI's `x-ratelimit-*` headers.
+
+    limiter = RateLimiter.in_memory()     # or RateLimiter.redis("redis://127.0.0.1:6379/0")
+    quota = await limiter.admit("agent:bot", RateLimit(requests_per_minute=60), tokens=200)
+    response.headers.update(quota.headers())
 """
 
 from __future__ import annotations
 
+import math
 import time
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 
 from vallum.bundle.gateway import RateLimit
 from vallum.exceptions import RateLimited, SessionStoreError
 
-WINDOW_S = 60
-_KEY_TTL_S = 2 * WINDOW_S
+KEY_PREFIX = "vallum:rl"
 
 
-class RateLimiter(Protocol):
-    async def admit(self, principal: str, limit: RateLimit, tokens: int) -> None:
-        """Count one request (and `tokens` expected) or raise `RateLimited`."""
-        ...
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One limit's state after a request: its size, what is left, seconds until it frees up."""
 
-    async def spend(self, principal: str, limit: RateLimit, tokens: int) -> None:
-        """Add tokens used after the fact."""
-        ...
-
-
-def _window(now: float) -> tuple[int, int]:
-    minute = int(now // WINDOW_S)
-    return minute, max(1, int((minute + 1) * WINDOW_S - now))
+    limit: int
+    remaining: int
+    reset_s: int
 
 
-def _refuse(principal: str, what: str, limit: int, retry: int) -> RateLimited:
-    return RateLimited(f"{principal} exceeded {limit} {what} per minute; retry in {retry}s", retry)
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """What a principal has left this minute; unlimited kinds are absent."""
+
+    requests: Window | None = None
+    tokens: Window | None = None
+
+    def headers(self) -> dict[str, str]:
+        """OpenAI's rate-limit headers for the limits that apply."""
+        out: dict[str, str] = {}
+        for kind, window in (("requests", self.requests), ("tokens", self.tokens)):
+            if window is not None:
+                out[f"x-ratelimit-limit-{kind}"] = str(window.limit)
+                out[f"x-ratelimit-remaining-{kind}"] = str(window.remaining)
+                out[f"x-ratelimit-reset-{kind}"] = f"{window.reset_s}s"
+        return out
 
 
-class MemoryRateLimiter:
-    """Counters in process; old windows are dropped as time moves on."""
+class RateLimiter:
+    """Moving-window limits per principal, over a `limits` storage."""
 
-    def __init__(self) -> None:
-        self._counts: dict[tuple[str, int], list[int]] = {}
-        self._minute = 0
+    def __init__(self, storage: Storage, *, where: str):
+        self._storage = storage
+        self._strategy = MovingWindowRateLimiter(storage)
+        self._where = where
 
-    def _slot(self, principal: str, minute: int) -> list[int]:
-        if minute != self._minute:
-            self._counts = {k: v for k, v in self._counts.items() if k[1] >= minute}
-            self._minute = minute
-        return self._counts.setdefault((principal, minute), [0, 0])
+    @classmethod
+    def in_memory(cls) -> RateLimiter:
+        return cls(MemoryStorage(), where="memory")
 
-    async def admit(self, principal: str, limit: RateLimit, tokens: int) -> None:
-        if not (limit.requests_per_minute or limit.tokens_per_minute):
-            return
-        minute, retry = _window(time.time())
-        slot = self._slot(principal, minute)
-        if limit.requests_per_minute and slot[0] >= limit.requests_per_minute:
-            raise _refuse(principal, "requests", limit.requests_per_minute, retry)
-        if limit.tokens_per_minute and slot[1] + tokens > limit.tokens_per_minute:
-            raise _refuse(principal, "tokens", limit.tokens_per_minute, retry)
-        slot[0] += 1
-        slot[1] += tokens
-
-    async def spend(self, principal: str, limit: RateLimit, tokens: int) -> None:
-        if limit.tokens_per_minute and tokens > 0:
-            self._slot(principal, _window(time.time())[0])[1] += tokens
-
-
-class RedisRateLimiter:
-    """Counters in Redis, shared by every replica: `vallum:rl:{principal}:{minute}:{req|tok}`."""
-
-    def __init__(self, client: Redis):
-        self._redis = client
-
-    async def admit(self, principal: str, limit: RateLimit, tokens: int) -> None:
-        if not (limit.requests_per_minute or limit.tokens_per_minute):
-            return
-        minute, retry = _window(time.time())
-        req_key, tok_key = (
-            f"vallum:rl:{principal}:{minute}:req",
-            f"vallum:rl:{principal}:{minute}:tok",
+    @classmethod
+    def redis(cls, url: str) -> RateLimiter:
+        """Counters in Redis, shared by every replica that uses the same server."""
+        uri = f"async+{url}" if not url.startswith("async+") else url
+        storage = RedisStorage(
+            uri, implementation="redispy", wrap_exceptions=True, key_prefix=KEY_PREFIX
         )
-        try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(req_key)
-                pipe.expire(req_key, _KEY_TTL_S)
-                pipe.incrby(tok_key, tokens)
-                pipe.expire(tok_key, _KEY_TTL_S)
-                requests, _, used, _ = await pipe.execute()
-        except RedisError as exc:
-            raise SessionStoreError(
-                f"rate limiter cannot reach Redis: {type(exc).__name__}"
-            ) from exc
-        if limit.requests_per_minute and int(requests) > limit.requests_per_minute:
-            raise _refuse(principal, "requests", limit.requests_per_minute, retry)
-        if limit.tokens_per_minute and int(used) > limit.tokens_per_minute:
-            raise _refuse(principal, "tokens", limit.tokens_per_minute, retry)
+        return cls(storage, where="Redis")
+
+    async def aclose(self) -> None:
+        """Close the storage's connections (Redis: its client; `limits` has no close of its own)."""
+        client: Any = getattr(getattr(self._storage, "bridge", None), "storage", None)
+        if client is not None:
+            await client.aclose()
+
+    async def admit(self, principal: str, limit: RateLimit, tokens: int) -> Quota:
+        """Count one request (and `tokens` expected), or raise `RateLimited`."""
+        if not (limit.requests_per_minute or limit.tokens_per_minute):
+            return Quota()
+        requests = tokens_left = None
+        if limit.requests_per_minute:
+            requests = await self._hit(principal, "requests", limit.requests_per_minute, 1)
+        if limit.tokens_per_minute:
+            tokens_left = await self._hit(principal, "tokens", limit.tokens_per_minute, tokens)
+        return Quota(requests, tokens_left)
 
     async def spend(self, principal: str, limit: RateLimit, tokens: int) -> None:
+        """Add tokens used after the fact, up to the limit."""
         if not limit.tokens_per_minute or tokens <= 0:
             return
-        key = f"vallum:rl:{principal}:{_window(time.time())[0]}:tok"
+        item = RateLimitItemPerMinute(limit.tokens_per_minute)
         try:
-            await self._redis.incrby(key, tokens)
-        except RedisError as exc:
-            raise SessionStoreError(
-                f"rate limiter cannot reach Redis: {type(exc).__name__}"
-            ) from exc
+            stats = await self._strategy.get_window_stats(item, principal, "tokens")
+            cost = min(tokens, stats.remaining)
+            if cost > 0:
+                await self._strategy.hit(item, principal, "tokens", cost=cost)
+        except StorageError as exc:
+            raise self._unreachable(exc) from exc
+
+    async def _hit(self, principal: str, kind: str, per_minute: int, cost: int) -> Window:
+        item = RateLimitItemPerMinute(per_minute)
+        try:
+            admitted = await self._strategy.hit(item, principal, kind, cost=max(cost, 0))
+            stats = await self._strategy.get_window_stats(item, principal, kind)
+        except StorageError as exc:
+            raise self._unreachable(exc) from exc
+        reset_s = max(1, math.ceil(stats.reset_time - time.time()))
+        if not admitted:
+            raise RateLimited(
+                f"{principal} exceeded {per_minute} {kind} per minute; retry in {reset_s}s", reset_s
+            )
+        return Window(per_minute, stats.remaining, reset_s)
+
+    def _unreachable(self, exc: StorageError) -> SessionStoreError:
+        cause = exc.storage_error if hasattr(exc, "storage_error") else exc
+        return SessionStoreError(f"rate limiter cannot reach {self._where}: {type(cause).__name__}")

@@ -19,11 +19,12 @@ import httpx
 
 from vallum.bundle.gateway import UpstreamConfig
 from vallum.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
-from vallum.gateway import anthropic_format, openai_format
-from vallum.gateway.chat import ChatRequest, ChatResult, StreamEnd, StreamEvent
 from vallum.gateway.http11 import DRAIN_S, Http11Client, HttpFailure, HttpTimeout, usable_for
-from vallum.gateway.responses import dumps
 from vallum.gateway.sse import iter_sse, lines
+from vallum.gateway.wire import anthropic as anthropic_format
+from vallum.gateway.wire import openai as openai_format
+from vallum.gateway.wire.chat import ChatRequest, ChatResult, StreamEnd, StreamEvent
+from vallum.gateway.wire.json import dumps
 
 MAX_ERROR_CHARS = 300
 MAX_ERROR_BYTES = 64 * 1024  # of an error answer to a streamed request, read for its message

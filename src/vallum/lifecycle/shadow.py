@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from vallum.bundle.loader import Bundle
-from vallum.engine import Engine
+from vallum.engine import DEFAULT_SINK, Engine, Sink, UseDefault
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.record import utc_now
 from vallum.lifecycle.active import BundleSource
@@ -76,23 +76,25 @@ class ShadowEngine:
     def active_engine(self) -> Engine:
         return self._active if isinstance(self._active, Engine) else self._active.current()
 
-    def evaluate(self, event: Event, *, record_extra: dict[str, Any] | None = None) -> Decision:
+    def evaluate(
+        self,
+        event: Event,
+        *,
+        sink: Sink | UseDefault | None = DEFAULT_SINK,
+        record_extra: dict[str, Any] | None = None,
+    ) -> Decision:
         engine = self.active_engine()
         # The candidate goes first so it sees the session as it was before this event.
         shadow = self._shadow(event)
-        decision = engine.evaluate(event, record_extra=record_extra)
+        decision = engine.evaluate(event, sink=sink, record_extra=record_extra)
         if shadow is not None:
             self._record(event, decision, shadow)
         return decision
 
     def _shadow(self, event: Event) -> Decision | None:
         try:
-            # evidence is appended after the active decision, so it can point at it
-            evidence, self.candidate.evidence = self.candidate.evidence, None
-            try:
-                return self.candidate.evaluate(event)
-            finally:
-                self.candidate.evidence = evidence
+            # its evidence is appended after the active decision, so it can point at it
+            return self.candidate.evaluate(event, sink=None)
         except Exception as exc:  # the shadow must never affect live traffic
             with self._lock:
                 self.errors.append(f"{type(exc).__name__}: {exc}")

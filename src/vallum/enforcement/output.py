@@ -1,5 +1,8 @@
 """Incremental output scanning with a bounded hold-back window (docs/gateway-streaming.md).
 
+Any enforcement point that delivers model output piece by piece (the gateway's streams today)
+uses this scanner, so a stream is held to the same controls as a whole answer.
+
 The scanner keeps everything the model produced and releases it to the client only once it has
 been scanned with at least `holdback` characters of what follows (or the stream has ended):
 
@@ -15,29 +18,16 @@ recording engine: that is the output decision in the evidence log, whatever the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from vallum.bundle.loader import Bundle
 from vallum.model import Action, Decision, Finding
-from vallum.redaction import is_sensitive, redact
+from vallum.redaction import redact
 
 STOPPING = (Action.BLOCK, Action.REQUIRE_APPROVAL)
 
 
-def redaction_targets(bundle: Bundle, decision: Decision) -> list[Finding]:
-    """The findings a `redact` decision redacts (the engine's rule, applied to a window)."""
-    redacting = {r.control for r in decision.reasons if r.enforced and r.action is Action.REDACT}
-    controls = [c for c in bundle.controls if c.id in redacting]
-    return [
-        f
-        for f in decision.findings
-        if any(f.detector == c.detector.id and f.score >= c.config.threshold for c in controls)
-        or ("cedar" in redacting and is_sensitive(f))
-    ]
-
-
-def _clip(findings: list[Finding], offset: int, start: int, end: int) -> list[Finding]:
+def _clip(findings: Iterable[Finding], offset: int, start: int, end: int) -> list[Finding]:
     """Findings at `offset` in the text, clipped to [start, end) and moved to its coordinates."""
     out = []
     for f in findings:
@@ -56,14 +46,12 @@ class OutputScanner:
 
     def __init__(
         self,
-        bundle: Bundle,
         probe: Callable[[str], Decision],
         record: Callable[[str], Decision],
         *,
         holdback: int,
         step: int,
     ):
-        self._bundle = bundle
         self._probe = probe
         self._record = record
         self.holdback = holdback
@@ -107,7 +95,7 @@ class OutputScanner:
         if decision.action is Action.REDACT:
             segment = redact(
                 segment,
-                _clip(redaction_targets(self._bundle, decision), offset, self.released, cut),
+                _clip(decision.redactions, offset, self.released, cut),
             )
         self.released = cut
         self.delivered.append(segment)
@@ -122,10 +110,7 @@ class OutputScanner:
             before = self.released
             self.delivered_violation = any(
                 f.has_span and f.start < before for f in decision.findings
-            ) and (
-                decision.action in STOPPING
-                or bool(_clip(redaction_targets(self._bundle, decision), 0, 0, before))
-            )
+            ) and (decision.action in STOPPING or bool(_clip(decision.redactions, 0, 0, before)))
         if decision.action in STOPPING:
             self.stopped_by = decision
             return ""

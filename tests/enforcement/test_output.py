@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from vallum.bundle.loader import load_bundle
-from vallum.gateway.streaming import OutputScanner
+from vallum.enforcement.output import OutputScanner
 from vallum.model import Action, Decision, Finding
 
 
@@ -14,33 +12,42 @@ def _decision(action: Action, findings: tuple[Finding, ...] = ()) -> Decision:
     return Decision("d", action, (), findings, "v", (), {})
 
 
-def _scanner(example_dir: Path, probe: Any, holdback: int = 10, step: int = 5) -> OutputScanner:
-    return OutputScanner(load_bundle(example_dir), probe, probe, holdback=holdback, step=step)
+def _scanner(probe: Any, holdback: int = 10, step: int = 5) -> OutputScanner:
+    return OutputScanner(probe, probe, holdback=holdback, step=step)
 
 
-def test_scanner_holds_back_the_window(example_dir: Path) -> None:
+def test_scanner_holds_back_the_window() -> None:
     """Nothing is released until holdback + step characters are buffered, then all but holdback."""
-    scanner = _scanner(example_dir, lambda text: _decision(Action.ALLOW))
+    scanner = _scanner(lambda text: _decision(Action.ALLOW))
     early = scanner.feed("0123456789abcd")
     late = scanner.feed("e")
     assert ("", "01234") == (early, late)
 
 
-def test_scanner_never_cuts_through_a_finding(example_dir: Path) -> None:
+def test_scanner_never_cuts_through_a_finding() -> None:
     """A release stops at the start of a finding that straddles the cut."""
     finding = Finding("pii", "pii.email", 0.9, start=3, end=8)
-    scanner = _scanner(example_dir, lambda text: _decision(Action.ALLOW, (finding,)))
+    scanner = _scanner(lambda text: _decision(Action.ALLOW, (finding,)))
     assert "012" == scanner.feed("0123456789abcde")
 
 
-def test_scanner_stops_for_good_after_a_block(example_dir: Path) -> None:
+def test_scanner_stops_for_good_after_a_block() -> None:
     """Once a window blocks, nothing else is released, even at the end."""
-    scanner = _scanner(example_dir, lambda text: _decision(Action.BLOCK))
+    scanner = _scanner(lambda text: _decision(Action.BLOCK))
     assert ("", "", "") == (scanner.feed("x" * 20), scanner.feed("y" * 20), scanner.finish())
 
 
-def test_scanner_finish_releases_the_tail(example_dir: Path) -> None:
+def test_scanner_finish_releases_the_tail() -> None:
     """At the end the held-back tail is released after the final, recorded evaluation."""
-    scanner = _scanner(example_dir, lambda text: _decision(Action.ALLOW))
+    scanner = _scanner(lambda text: _decision(Action.ALLOW))
     released = scanner.feed("0123456789abcdef") + scanner.finish()
     assert ("0123456789abcdef", "0123456789abcdef") == (released, scanner.delivered_text)
+
+
+def test_scanner_redacts_a_window_by_the_decision_s_own_spans() -> None:
+    """A redacting window decision cuts exactly the spans it carries, nothing recomputed."""
+    card = Finding("pii", "pii.card", 0.9, start=2, end=6)
+    redacting = Decision("d", Action.REDACT, (), (card,), "v", (), {}, redactions=(card,))
+    scanner = _scanner(lambda text: redacting)
+    released = scanner.feed("ab1234cdefghijklmnopq")
+    assert released.startswith("ab[") and "1234" not in released

@@ -11,7 +11,8 @@ import json
 from typing import Any
 
 from vallum.exceptions import InputError
-from vallum.gateway.chat import (
+from vallum.gateway.sse import encode
+from vallum.gateway.wire.chat import (
     ChatMessage,
     ChatRequest,
     ChatResult,
@@ -23,8 +24,7 @@ from vallum.gateway.chat import (
     ToolCallOut,
     Usage,
 )
-from vallum.gateway.openai_format import SOURCE_KEY, content_text
-from vallum.gateway.sse import encode
+from vallum.gateway.wire.openai import SOURCE_KEY, content_text
 
 API_VERSION = "2023-06-01"
 _STOP_IN: dict[str, FinishReason] = {

@@ -103,25 +103,3 @@ class StreamEnd:
 
 
 StreamEvent = TextDelta | ToolCallDelta | StreamEnd
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """What the gateway tells the client about a tool call it removed or held."""
-
-    tool: str
-    status: Literal["denied", "pending"]
-    message: str
-    decision_id: str
-    evidence_id: str | None
-    hold_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "tool": self.tool,
-            "status": self.status,
-            "message": self.message,
-            "decision_id": self.decision_id,
-            "evidence_id": self.evidence_id,
-            "hold_id": self.hold_id,
-        }

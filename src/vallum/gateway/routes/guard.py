@@ -9,7 +9,6 @@ The answer is the decision JSON (`action`, `reasons`, `findings`, `evidence_id`,
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from starlette.requests import Request
@@ -17,33 +16,10 @@ from starlette.responses import Response
 
 from vallum.exceptions import InputError
 from vallum.gateway.context import RequestContext
-from vallum.gateway.errors import classify, exception_body
 from vallum.gateway.gateway import Gateway
-from vallum.gateway.handler import SESSION_HEADER, authenticate, read_json, session_of
-from vallum.gateway.responses import FastJSONResponse
+from vallum.gateway.lifecycle import SESSION_HEADER, endpoint, session_of
+from vallum.gateway.wire.json import FastJSONResponse, read_json
 from vallum.model import Event, Stage, ToolCall
-
-log = logging.getLogger("vallum.gateway")
-
-
-async def guard(request: Request) -> Response:
-    gw: Gateway = request.app.state.gateway
-    ctx = gw.begin("guard")
-    try:
-        body = await _decide(gw, ctx, request)
-        response: Response = FastJSONResponse(body)
-    except Exception as exc:
-        status, error, headers = exception_body("openai", exc, ctx.id)
-        ctx.fail(status, classify(exc).outcome, exc)
-        response = FastJSONResponse(error, status, headers)
-    ctx.status = response.status_code
-    try:
-        await gw.finish(ctx)
-    except Exception as exc:
-        status, error, headers = exception_body("openai", exc, ctx.id)
-        return FastJSONResponse(error, status, headers)
-    response.headers["x-vallum-request-id"] = ctx.id
-    return response
 
 
 def _str(body: dict[str, Any], key: str) -> str | None:
@@ -53,9 +29,10 @@ def _str(body: dict[str, Any], key: str) -> str | None:
     return value
 
 
-async def _decide(gw: Gateway, ctx: RequestContext, request: Request) -> dict[str, Any]:
-    principal = await authenticate(gw, request)
-    ctx.principal = principal
+async def _decide(request: Request, ctx: RequestContext) -> Response:
+    gw: Gateway = request.app.state.gateway
+    principal = ctx.principal
+    assert principal is not None
     name = request.path_params["stage"]
     try:
         stage = Stage(name)
@@ -63,7 +40,7 @@ async def _decide(gw: Gateway, ctx: RequestContext, request: Request) -> dict[st
         raise InputError(
             f"unknown stage {name!r} (known: {', '.join(s.value for s in Stage)})"
         ) from None
-    body = await read_json(request, gw.config.limits.max_request_bytes)
+    body = await read_json(request, gw.bundle.config.gateway.limits.max_request_bytes)
     if not isinstance(body, dict):
         raise InputError("request body must be a JSON object")
     ctx.session = session_of(
@@ -89,5 +66,8 @@ async def _decide(gw: Gateway, ctx: RequestContext, request: Request) -> dict[st
         source=_str(body, "source"), model=ctx.model, prompt=_str(body, "prompt"),
         metadata={**metadata, "request_id": ctx.id},
     )  # fmt: skip
-    decision = await gw.evaluate(ctx, event)
-    return {**decision.to_dict(), "request_id": ctx.id}
+    decision = await gw.evaluator.evaluate(ctx, event)
+    return FastJSONResponse({**decision.to_dict(), "request_id": ctx.id})
+
+
+guard = endpoint("guard", "openai", _decide)

@@ -11,7 +11,8 @@ import time
 from typing import Any
 
 from vallum.exceptions import InputError
-from vallum.gateway.chat import (
+from vallum.gateway.sse import encode
+from vallum.gateway.wire.chat import (
     ChatMessage,
     ChatRequest,
     ChatResult,
@@ -24,7 +25,6 @@ from vallum.gateway.chat import (
     ToolCallOut,
     Usage,
 )
-from vallum.gateway.sse import encode
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 PARAMS = (
