@@ -10,13 +10,12 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from approvals.conftest import with_approvers  # tests/approvals: the approvers these tests use
 from vallum.bundle.loader import load_bundle
 from vallum.gateway import Gateway, GatewayOptions, build_gateway, create_app
 from vallum.gateway.auth import create_api_key
 from vallum.model import Principal
 from vallum.storage.database import Database
-
-from .conftest import with_approvers
 
 pytestmark = pytest.mark.asyncio
 
@@ -59,7 +58,7 @@ async def replicas(bundle_copy: Path, tmp_path: Path) -> AsyncIterator[Callable[
             gw = build_gateway(GatewayOptions(bundle=bundle, database_url=url, mock=True))
             keys = {
                 who: create_api_key(gw.db, Principal.parse(who))
-                for who in ("agent:support-bot", "user:fiona", "user:sam")
+                for who in ("agent:support-bot", "user:fiona", "user:sam", "user:max")
             }
             out.append(Replica(gw, keys))
         opened.extend(out)
@@ -154,3 +153,19 @@ async def test_approval_on_one_replica_releases_a_call_held_by_another(
     replayed = await b.call(approval_id)
     assert ("pending", "refund") == (shown.json()["status"], shown.json()["tool"])
     assert (["refund"], []) == (_tools(released), _tools(replayed))
+
+
+async def test_api_errors_come_from_the_gateway_s_one_table(replicas: Any, tmp_path: Path) -> None:
+    """Unknown id 404, a second decision 409, a bad filter 400: statuses and OpenAI-style codes."""
+    (gw,) = replicas(f"sqlite:///{tmp_path / 'one.db'}", 1)
+    approval_id = (await gw.call()).headers["x-vallum-approval-id"]
+    unknown = await gw.client.post("/v1/approvals/nope/approve", headers=gw.auth("user:fiona"))
+    first = await gw.client.post(f"/v1/approvals/{approval_id}/deny", headers=gw.auth("user:fiona"))
+    second = await gw.client.post(
+        f"/v1/approvals/{approval_id}/approve", headers=gw.auth("user:max")
+    )
+    bad = await gw.client.get("/v1/approvals?status=maybe", headers=gw.auth("user:fiona"))
+    assert [404, 200, 409, 400] == [r.status_code for r in (unknown, first, second, bad)]
+    assert ["approval_not_found", "approval_conflict", "invalid_request"] == [
+        r.json()["error"]["code"] for r in (unknown, second, bad)
+    ]
