@@ -1,6 +1,8 @@
 """Gateway overhead and throughput, side by side, on loopback.
 
     .venv/bin/python bench/bench_gateway.py [--quick] [--no-litellm]
+        [--upstream-client httpx|lean] [--server-transport corked|plain]
+    .venv/bin/python bench/bench_gateway.py --compare [--quick]
 
 Starts three servers as subprocesses: the standalone mock model, `vallum serve` in front of it
 (example bundle, default detectors on, SQLite evidence, rate limits off), and LiteLLM's proxy in
@@ -15,6 +17,12 @@ Then, from one asyncio client in this process:
 - throughput (requests/s at concurrency 64): Vallum (guards on) vs LiteLLM (no guards);
 - CPU time per request of each server process at concurrency 1 and 64 (Linux: from /proc), the
   figure to compare changes by when other work shares the machine and wall-clock is noisy.
+
+With `--compare`, the gateway runs once per variant (upstream client httpx or lean, server
+transport corked or plain: four `vallum serve` processes in front of the same mock, no LiteLLM),
+all measured in the same run, the concurrency-1 rounds interleaved across them; the report ends
+with what each hand-written piece saves at p50 and p99, each against the same gateway without it,
+and whether it clears the bar for keeping it (KEEP_MS at p50).
 
 All servers and the client share this machine's cores; figures are for comparison, not absolutes.
 """
@@ -61,6 +69,9 @@ PROMPTS = [f"{name}, {topic} (ref {7 * i + 3})" for i, (name, topic) in
 LONG_ANSWER = "SAY " + "Your order left our warehouse and is on its way to you now. " * 25
 START_TIMEOUT_S = 120.0
 ROUNDS = 10  # concurrency-1 measurements are interleaved across targets in this many rounds
+KEEP_MS = 0.1  # a hand-written piece stays only if it saves at least this at p50, concurrency 1
+CLIENTS = ("httpx", "lean")
+TRANSPORTS = ("corked", "plain")
 
 
 def free_port() -> int:
@@ -225,7 +236,7 @@ def caller(
 
 
 def row(name: str, *cells: str) -> str:
-    return f"{name:<44}" + "".join(f"{c:>14}" for c in cells)
+    return f"{name:<44}" + "".join(f"{c:>21}" for c in cells)
 
 
 async def measure(
@@ -282,9 +293,14 @@ async def measure(
 
 
 def report(results: dict[str, dict[str, float]]) -> None:
-    names = list(results)
     print()
-    print(row("", *names))
+    print(row("", *results))
+    report_table(results)
+    summary(results)
+
+
+def report_table(results: dict[str, dict[str, float]]) -> None:
+    names = list(results)
     for key, label in [("p50_1", "non-streaming p50, concurrency 1 (ms)"), ("p99_1", "non-streaming p99, concurrency 1 (ms)"),
                        ("p50_64", "non-streaming p50, concurrency 64 (ms)"), ("p99_64", "non-streaming p99, concurrency 64 (ms)"),
                        ("ttft_short", "stream TTFT p50, ~80-char answer (ms)"), ("ttft_long", "stream TTFT p50, 1.5k-char answer (ms)"),
@@ -292,6 +308,9 @@ def report(results: dict[str, dict[str, float]]) -> None:
                        ("cpu_1", "server CPU per request, concurrency 1 (ms)"),
                        ("cpu_64", "server CPU per request, concurrency 64 (ms)")]:  # fmt: skip
         print(row(label, *(f"{results[n][key]:.2f}" if key in results[n] else "-" for n in names)))
+
+
+def summary(results: dict[str, dict[str, float]]) -> None:
     direct, guarded = results["mock direct"], results["vallum"]
     print()
     print("Vallum added latency (vallum - mock direct):")
@@ -305,31 +324,68 @@ def report(results: dict[str, dict[str, float]]) -> None:
         print(f"Throughput, Vallum (guards on) / LiteLLM proxy (no guards): {ratio:.2f}x")
 
 
+def report_compare(results: dict[str, dict[str, float]]) -> None:
+    """Each piece against the same gateway without it, the other piece held fixed."""
+    direct = results["mock direct"]
+    print()
+    print("Added latency (variant - mock direct), concurrency 1:")
+    for name, figures in results.items():
+        if name != "mock direct":
+            print(f"  {name:<22} p50 +{figures['p50_1'] - direct['p50_1']:.3f} ms, "
+                  f"p99 +{figures['p99_1'] - direct['p99_1']:.3f} ms, "
+                  f"{figures['rps']:.0f} req/s at concurrency 64")  # fmt: skip
+    print()
+    pieces = [("lean client", [(f"httpx+{t}", f"lean+{t}", t) for t in TRANSPORTS]),
+              ("corked transport", [(f"{c}+plain", f"{c}+corked", c) for c in CLIENTS])]  # fmt: skip
+    for piece, pairs in pieces:
+        for without, with_, held in pairs:
+            a, b = results[f"vallum {without}"], results[f"vallum {with_}"]
+            p50, p99 = a["p50_1"] - b["p50_1"], a["p99_1"] - b["p99_1"]
+            rps = b["rps"] / a["rps"]
+            verdict = "keep" if p50 >= KEEP_MS else "drop"
+            print(f"{piece} (with {held}) saves {p50:.3f} ms at p50, {p99:.3f} ms at p99, "
+                  f"{rps:.2f}x throughput at concurrency 64: {verdict} (keep if >= {KEEP_MS} ms at p50)")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
     parser.add_argument("--no-litellm", action="store_true", help="skip the LiteLLM comparison")
+    parser.add_argument("--upstream-client", choices=CLIENTS, default="lean")
+    parser.add_argument("--server-transport", choices=TRANSPORTS, default="corked")
+    parser.add_argument("--compare", action="store_true",
+                        help="every upstream client x server transport, side by side (no LiteLLM)")  # fmt: skip
     args = parser.parse_args()
     procs: list[subprocess.Popen[bytes]] = []
     tmp = Path(tempfile.mkdtemp(prefix="vallum-bench-"))
     try:
-        mock_port, gw_port = free_port(), free_port()
+        mock_port = free_port()
         vallum = str(VENV_BIN / "vallum")
         procs.append(subprocess.Popen([vallum, "mock-model", "--port", str(mock_port)]))
         wait_ready(f"http://{HOST}:{mock_port}/healthz", procs[-1])
         db = f"sqlite:///{tmp / 'bench.db'}"
         key = subprocess.run([vallum, "keys", "create", "--principal", "agent:bench", "--db", db],
                              check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
-        procs.append(subprocess.Popen([vallum, "serve", str(bench_bundle(tmp)), "--port", str(gw_port), "--db", db,
-                                       "--upstream", f"http://{HOST}:{mock_port}/v1", "--log-level", "warning"]))  # fmt: skip
-        wait_ready(f"http://{HOST}:{gw_port}/readyz", procs[-1])
+        bundle = bench_bundle(tmp)
         targets: dict[str, tuple[str, dict[str, str], int | None]] = {
             "mock direct": (f"http://{HOST}:{mock_port}/v1", {}, procs[0].pid),
-            "vallum": (f"http://{HOST}:{gw_port}/v1", {"authorization": f"Bearer {key}"}, procs[1].pid),
-        }  # fmt: skip
-        binary = None if args.no_litellm else ensure_litellm()
+        }
+        variants = (
+            [(c, t) for t in TRANSPORTS for c in CLIENTS]
+            if args.compare
+            else [(args.upstream_client, args.server_transport)]
+        )
+        for client, transport in variants:
+            gw_port = free_port()
+            procs.append(subprocess.Popen([vallum, "serve", str(bundle), "--port", str(gw_port), "--db", db,
+                                           "--upstream", f"http://{HOST}:{mock_port}/v1", "--log-level", "warning",
+                                           "--upstream-client", client, "--server-transport", transport]))  # fmt: skip
+            wait_ready(f"http://{HOST}:{gw_port}/readyz", procs[-1])
+            name = f"vallum {client}+{transport}" if args.compare else "vallum"
+            targets[name] = (f"http://{HOST}:{gw_port}/v1", {"authorization": f"Bearer {key}"}, procs[-1].pid)  # fmt: skip
+        binary = None if args.no_litellm or args.compare else ensure_litellm()
         if binary is not None:
             lite_port = free_port()
             config = {"model_list": [{"model_name": MODEL, "litellm_params": {
@@ -351,7 +407,14 @@ def main() -> int:
         print(
             f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, servers: {', '.join(targets)}"
         )
-        report(asyncio.run(measure(targets, args.quick)))
+        results = asyncio.run(measure(targets, args.quick))
+        if args.compare:
+            print()
+            print(row("", *results))  # the full table, one column per variant
+            report_table(results)
+            report_compare(results)
+        else:
+            report(results)
     finally:
         for proc in procs:
             proc.terminate()

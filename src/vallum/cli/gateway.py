@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import enum
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,10 +14,24 @@ from vallum.cli.common import DbOption, fail, report_error
 from vallum.exceptions import InputError, VallumError
 from vallum.model import Principal
 
+if TYPE_CHECKING:
+    from vallum.gateway.upstream import UpstreamClientKind
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_MOCK_PORT = 8081
 DRAIN_TIMEOUT_S = 30
+
+
+class UpstreamClient(enum.Enum):
+    HTTPX = "httpx"
+    LEAN = "lean"
+
+
+class ServerTransport(enum.Enum):
+    CORKED = "corked"
+    PLAIN = "plain"
+
 
 keys_app = typer.Typer(help="Vallum API keys for the gateway.", no_args_is_help=True)
 
@@ -40,6 +56,20 @@ def serve(
     log_level: Annotated[
         str, typer.Option(help="uvicorn log level (info logs each request).")
     ] = "info",
+    upstream_client: Annotated[
+        UpstreamClient,
+        typer.Option(
+            envvar="VALLUM_UPSTREAM_CLIENT",
+            help="How plain-HTTP upstreams are called: httpx, or the lean transport.",
+        ),
+    ] = UpstreamClient.LEAN,
+    server_transport: Annotated[
+        ServerTransport,
+        typer.Option(
+            envvar="VALLUM_SERVER_TRANSPORT",
+            help="uvicorn's httptools protocol as is (plain) or over the corked transport.",
+        ),
+    ] = ServerTransport.CORKED,
 ) -> None:
     """Run the gateway: OpenAI- and Anthropic-compatible, enforcing the bundle on every call."""
     import uvicorn
@@ -49,15 +79,20 @@ def serve(
 
     if upstream and mock:
         fail("give --upstream URL or --mock, not both")
+    client: UpstreamClientKind = "lean" if upstream_client is UpstreamClient.LEAN else "httpx"
+    options = GatewayOptions(directory, db, upstream, upstream_key_env, mock, upstream_client=client)
+    http: type[asyncio.Protocol] | str = (
+        CorkedHttpToolsProtocol if server_transport is ServerTransport.CORKED else "httptools"
+    )
     try:
-        app = create_app(GatewayOptions(directory, db, upstream, upstream_key_env, mock))
+        app = create_app(options)
     except VallumError as exc:
         report_error(exc)
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call is noise
     uvicorn.run(
         app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
-        http=CorkedHttpToolsProtocol, server_header=False,  # no "server: uvicorn" banner
+        http=http, server_header=False,  # no "server: uvicorn" banner
     )  # fmt: skip
 
 

@@ -32,7 +32,7 @@ from vallum.gateway.lifecycle import RequestLifecycle
 from vallum.gateway.pipeline import ModelPipeline
 from vallum.gateway.ratelimit import RateLimiter
 from vallum.gateway.routing import Upstreams
-from vallum.gateway.upstream import HttpUpstream, Upstream
+from vallum.gateway.upstream import HttpUpstream, Upstream, UpstreamClientKind, build_clients
 from vallum.gateway.writer import EvidenceWriter
 from vallum.sessions.store import CheckMarks, MemorySessionStore, SessionStore
 from vallum.settings import Settings, secret_from_env
@@ -42,14 +42,13 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis as AsyncRedis
 
 MOCK_BASE_URL = "http://mock-model.vallum/v1"
-MAX_CONNECTIONS = 512
-CLIENT_SHARDS = 16
 
 
 @dataclass(frozen=True, slots=True)
 class GatewayOptions:
     """How to build a gateway. `upstream_url` or `mock` replace the bundle's upstream routing;
-    `transport` replaces the network (tests pass `httpx.MockTransport`)."""
+    `transport` replaces the network (tests pass `httpx.MockTransport`); `upstream_client`
+    chooses how plain-HTTP upstreams are called (`vallum.gateway.upstream.build_clients`)."""
 
     bundle: str | Path | Bundle
     database_url: str | None = None
@@ -58,6 +57,7 @@ class GatewayOptions:
     mock: bool = False
     redis_url: str | None = None
     transport: httpx.AsyncBaseTransport | None = None
+    upstream_client: UpstreamClientKind = "lean"
 
 
 def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> Gateway:
@@ -114,11 +114,7 @@ def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> 
 
 
 def _upstreams(bundle: Bundle, options: GatewayOptions) -> Upstreams:
-    shards = 1 if options.transport is not None else CLIENT_SHARDS
-    per_shard = MAX_CONNECTIONS // shards
-    limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
-    clients = [httpx.AsyncClient(transport=options.transport, limits=limits) for _ in range(shards)]
-    lean = options.transport is None
+    clients = build_clients(options.transport, options.upstream_client)
     if options.mock:
         from vallum.gateway.mock_model import create_mock_app
 
@@ -128,7 +124,7 @@ def _upstreams(bundle: Bundle, options: GatewayOptions) -> Upstreams:
     if options.upstream_url:
         key = secret_from_env(options.upstream_key_env) if options.upstream_key_env else None
         config = UpstreamConfig(base_url=options.upstream_url)
-        upstream = HttpUpstream("cli", config, clients, key, lean=lean)
+        upstream = HttpUpstream("cli", config, clients, key)
         return Upstreams(bundle, {}, upstream, clients)
     gateway = bundle.config.gateway
     used = {m.upstream or gateway.default_upstream for m in bundle.config.models.values()}
@@ -142,5 +138,5 @@ def _upstreams(bundle: Bundle, options: GatewayOptions) -> Upstreams:
                 raise ConfigError(
                     f"gateway.upstreams.{name}.api_key_env: environment variable {config.api_key_env} is not set"
                 )
-        named[name] = HttpUpstream(name, config, clients, key, lean=lean)
+        named[name] = HttpUpstream(name, config, clients, key)
     return Upstreams(bundle, named, None, clients)

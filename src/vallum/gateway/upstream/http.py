@@ -1,9 +1,15 @@
 """Talking to model providers: OpenAI-compatible servers and Anthropic, streaming or not.
 
+One code path over `httpx.AsyncClient`, whatever its transport (httpx's, the lean one, a test's).
 Every failure becomes a typed error here, at the boundary: a timeout `UpstreamTimeout`, a
 refused request (4xx) `UpstreamRejected`, anything else (5xx, a dropped connection, a body that
 is not a completion) `UpstreamError`. The API key goes into a header and nowhere else: error
 messages carry the status and the provider's message, never the request.
+
+Timeouts (`UpstreamConfig`): `connect_timeout_s` bounds opening a connection, `read_timeout_s`
+the silence between two pieces of an answer, `total_timeout_s` a whole answer, or for a stream
+the wait for its answer to begin: a stream may run longer, as long as it is never silent for
+`read_timeout_s`.
 """
 
 from __future__ import annotations
@@ -12,14 +18,14 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any, Protocol
 
 import httpx
 
 from vallum.bundle.gateway import UpstreamConfig
-from vallum.exceptions import UpstreamError, UpstreamRejected, UpstreamTimeout
-from vallum.gateway.http11 import DRAIN_S, Http11Client, HttpFailure, HttpTimeout, usable_for
+from vallum.exceptions import ConfigError, UpstreamError, UpstreamRejected, UpstreamTimeout
 from vallum.gateway.sse import iter_sse, lines
 from vallum.gateway.wire import anthropic as anthropic_format
 from vallum.gateway.wire import openai as openai_format
@@ -28,6 +34,8 @@ from vallum.gateway.wire.json import dumps
 
 MAX_ERROR_CHARS = 300
 MAX_ERROR_BYTES = 64 * 1024  # of an error answer to a streamed request, read for its message
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # no header value may carry these
+DRAIN_S = 0.05  # after a stream's last event, how long to wait for its body to end (then: close)
 
 
 class Upstream(Protocol):
@@ -43,86 +51,68 @@ class Upstream(Protocol):
 
 
 class HttpUpstream:
-    """An upstream over HTTP; `client` may carry a test or in-process transport.
+    """An upstream over HTTP, through `clients` (taken in turn: see `build_clients`).
 
-    With `lean=True` and a plain-HTTP base URL without a proxy, calls go through `Http11Client`
-    (one socket write per call, no pool bookkeeping), streams included; everything else goes
-    through httpx.
+    >>> up = HttpUpstream("local", UpstreamConfig(base_url="http://127.0.0.1:8000/v1"),
+    ...                   build_clients(None, "lean"), api_key=None)
+    >>> result = await up.complete(request)
     """
 
     def __init__(
         self,
         name: str,
         config: UpstreamConfig,
-        client: httpx.AsyncClient | Sequence[httpx.AsyncClient],
+        clients: httpx.AsyncClient | Sequence[httpx.AsyncClient],
         api_key: str | None,
-        *,
-        lean: bool = False,
     ):
         self.name = name
         self.kind = config.kind
-        # Several small pools rather than one big one: httpcore scans its whole pool for every
-        # request, which dominates at high concurrency.
         self._clients = itertools.cycle(
-            [client] if isinstance(client, httpx.AsyncClient) else list(client)
+            [clients] if isinstance(clients, httpx.AsyncClient) else list(clients)
         )
-        self._base = config.base_url.rstrip("/")
+        base = config.base_url.rstrip("/")
+        self._base = base
+        self._url = f"{base}/chat/completions" if self.kind == "openai" else f"{base}/v1/messages"
+        self._total = config.total_timeout_s
         self._timeout = httpx.Timeout(config.total_timeout_s, connect=config.connect_timeout_s,
                                       read=config.read_timeout_s)  # fmt: skip
-        self._headers = _auth_headers(config.kind, api_key)
-        self._lean: Http11Client | None = None
-        if lean and usable_for(self._url()):
-            self._lean = Http11Client(self._base, connect=config.connect_timeout_s,
-                                      read=config.read_timeout_s, total=config.total_timeout_s)  # fmt: skip
-            self._lean_path = "/" + self._url().split("//", 1)[1].split("/", 1)[1]
+        if api_key is not None and _CONTROL.search(api_key):
+            raise ConfigError(
+                f"upstream {name!r}: the API key contains a control character (CR, LF, NUL...);"
+                " it would split the request's headers"
+            )
+        self._headers = {"content-type": "application/json", **_auth_headers(config.kind, api_key)}
 
     async def aclose(self) -> None:
-        if self._lean is not None:
-            await self._lean.aclose()
+        """Nothing to close: the clients belong to whoever built them."""
 
     def __repr__(self) -> str:  # never shows the key
         return f"HttpUpstream({self.name!r}, {self.kind}, {self._base!r})"
 
-    def _url(self) -> str:
-        return (
-            f"{self._base}/chat/completions"
-            if self.kind == "openai"
-            else f"{self._base}/v1/messages"
+    def _content(self, request: ChatRequest) -> bytes:
+        if self.kind == "openai":
+            return dumps(openai_format.build_request(request))
+        return dumps(anthropic_format.build_request(request))
+
+    def _timed_out(self, what: str) -> UpstreamTimeout:
+        return UpstreamTimeout(
+            f"upstream {self.name!r} timed out (TotalTimeout: {what} within {self._total:g} s)"
         )
 
-    def _body(self, request: ChatRequest) -> dict[str, Any]:
-        if self.kind == "openai":
-            return openai_format.build_request(request)
-        return anthropic_format.build_request(request)
-
     async def complete(self, request: ChatRequest) -> ChatResult:
-        if self._lean is not None:
-            return await self._complete_lean(self._lean, request)
         try:
-            response = await next(self._clients).post(self._url(), json=self._body(request), headers=self._headers,
-                                               timeout=self._timeout)  # fmt: skip
+            async with asyncio.timeout(self._total):
+                response = await next(self._clients).post(self._url, content=self._content(request),
+                                                          headers=self._headers, timeout=self._timeout)  # fmt: skip
+        except TimeoutError:
+            raise self._timed_out("no complete answer") from None
         except httpx.TimeoutException as exc:
-            raise UpstreamTimeout(
-                f"upstream {self.name!r} timed out ({type(exc).__name__})"
-            ) from None
+            raise UpstreamTimeout(f"upstream {self.name!r} timed out ({_describe(exc)})") from None
         except httpx.HTTPError as exc:
-            raise UpstreamError(f"upstream {self.name!r} failed: {type(exc).__name__}") from None
+            raise UpstreamError(f"upstream {self.name!r} failed: {_describe(exc)}") from None
         if response.status_code >= 400:
             raise _status_error(self.name, response.status_code, response.text)
         return self._parse_body(response.content)
-
-    async def _complete_lean(self, client: Http11Client, request: ChatRequest) -> ChatResult:
-        payload = dumps(self._body(request))
-        try:
-            response = await client.post(self._lean_path, payload, self._headers)
-        except HttpTimeout as exc:
-            raise UpstreamTimeout(f"upstream {self.name!r} timed out ({exc})") from None
-        except HttpFailure as exc:
-            raise UpstreamError(f"upstream {self.name!r} failed: {exc}") from None
-        if response.status >= 400:
-            text = response.body.decode(errors="replace")
-            raise _status_error(self.name, response.status, text)
-        return self._parse_body(response.body)
 
     def _parse_body(self, content: bytes) -> ChatResult:
         try:
@@ -136,52 +126,37 @@ class HttpUpstream:
             ) from None
 
     async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
-        if self._lean is not None:
-            async for item in self._stream_lean(self._lean, request):
-                yield item
-            return
         ended = [False]
+        client = next(self._clients)
+        outgoing = client.build_request("POST", self._url, content=self._content(request),
+                                        headers=self._headers, timeout=self._timeout)  # fmt: skip
         try:
-            async with next(self._clients).stream("POST", self._url(), json=self._body(request), headers=self._headers,
-                                           timeout=self._timeout) as response:  # fmt: skip
+            try:  # the total timeout bounds the wait for the answer to begin, not its length
+                async with asyncio.timeout(self._total):
+                    response = await client.send(outgoing, stream=True)
+            except TimeoutError:
+                raise self._timed_out("the answer did not begin") from None
+            try:
                 if response.status_code >= 400:
-                    text = (await response.aread()).decode(errors="replace")
+                    text = (await _read_at_most(response, MAX_ERROR_BYTES)).decode(errors="replace")
                     raise _status_error(self.name, response.status_code, text)
-                source = response.aiter_lines()
+                source = lines(response.aiter_bytes())
                 async for item in self._events(iter_sse(source), ended):
                     yield item
                 # The events end at [DONE], the body a moment later: read to its end (briefly),
-                # or httpx closes the connection, and the next stream pays for a new one (TLS).
+                # or the connection is closed, and the next stream pays for a new one (TLS).
                 with contextlib.suppress(httpx.HTTPError, TimeoutError):
                     async with asyncio.timeout(DRAIN_S):
                         async for _ in source:
                             pass
+            finally:
+                await response.aclose()
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
-                f"upstream {self.name!r} timed out mid-stream ({type(exc).__name__})"
+                f"upstream {self.name!r} timed out mid-stream ({_describe(exc)})"
             ) from None
         except httpx.HTTPError as exc:
-            raise UpstreamError(
-                f"upstream {self.name!r} stream broke: {type(exc).__name__}"
-            ) from None
-        if not ended[0]:
-            raise UpstreamError(f"upstream {self.name!r} closed the stream before it finished")
-
-    async def _stream_lean(
-        self, client: Http11Client, request: ChatRequest
-    ) -> AsyncGenerator[StreamEvent, None]:
-        ended = [False]
-        try:
-            async with client.stream(self._lean_path, dumps(self._body(request)), self._headers) as response:  # fmt: skip
-                if response.status >= 400:
-                    text = (await response.read(MAX_ERROR_BYTES)).decode(errors="replace")
-                    raise _status_error(self.name, response.status, text)
-                async for item in self._events(iter_sse(lines(response.iter_bytes())), ended):
-                    yield item
-        except HttpTimeout as exc:
-            raise UpstreamTimeout(f"upstream {self.name!r} timed out mid-stream ({exc})") from None
-        except HttpFailure as exc:
-            raise UpstreamError(f"upstream {self.name!r} stream broke: {exc}") from None
+            raise UpstreamError(f"upstream {self.name!r} stream broke: {_describe(exc)}") from None
         if not ended[0]:
             raise UpstreamError(f"upstream {self.name!r} closed the stream before it finished")
 
@@ -213,6 +188,21 @@ class HttpUpstream:
             raise UpstreamError(
                 f"upstream {self.name!r} sent a malformed stream event: {exc}"
             ) from None
+
+
+async def _read_at_most(response: httpx.Response, limit: int) -> bytes:
+    out = bytearray()
+    async for piece in response.aiter_bytes():
+        out += piece
+        if len(out) >= limit:
+            break
+    return bytes(out[:limit])
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    """The exception's httpx name, and its detail when it has one (never the request)."""
+    detail = str(exc)
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
 
 def _auth_headers(kind: str, api_key: str | None) -> dict[str, str]:
