@@ -80,7 +80,9 @@ def serve(
     if upstream and mock:
         fail("give --upstream URL or --mock, not both")
     client: UpstreamClientKind = "lean" if upstream_client is UpstreamClient.LEAN else "httpx"
-    options = GatewayOptions(directory, db, upstream, upstream_key_env, mock, upstream_client=client)
+    options = GatewayOptions(
+        directory, db, upstream, upstream_key_env, mock, upstream_client=client
+    )
     http: type[asyncio.Protocol] | str = (
         CorkedHttpToolsProtocol if server_transport is ServerTransport.CORKED else "httptools"
     )

@@ -18,17 +18,31 @@ from vallum.gateway.upstream import HttpUpstream, UpstreamClientKind, build_clie
 from vallum.gateway.wire.chat import ChatMessage, ChatRequest, StreamEnd, TextDelta
 
 from ..helpers import chat
-from .servers import SSE_HEAD, answer, chunk, fixed, ok_server, server, sse, stalling, streaming_server
+from .servers import (
+    SSE_HEAD,
+    answer,
+    chunk,
+    fixed,
+    ok_server,
+    server,
+    sse,
+    stalling,
+    streaming_server,
+)
 
 pytestmark = pytest.mark.asyncio
 KINDS: list[UpstreamClientKind] = ["httpx", "lean"]
 
 
 @asynccontextmanager
-async def upstream(base: str, kind: UpstreamClientKind = "lean", **timeouts: float) -> AsyncIterator[HttpUpstream]:
+async def upstream(
+    base: str, kind: UpstreamClientKind = "lean", **timeouts: float
+) -> AsyncIterator[HttpUpstream]:
     clients = build_clients(None, kind)
-    try:
-        yield HttpUpstream("local", UpstreamConfig(base_url=f"{base}/v1", **timeouts), clients, "sk-test")
+    try:  # one shard: connection counts are per client
+        yield HttpUpstream(
+            "local", UpstreamConfig(base_url=f"{base}/v1", **timeouts), clients[0], "sk-test"
+        )
     finally:
         for client in clients:
             await client.aclose()
@@ -64,7 +78,9 @@ async def test_upstream_failures_are_typed(
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_upstream_timeout_is_typed_and_keys_stay_out_of_messages(kind: UpstreamClientKind) -> None:
+async def test_upstream_timeout_is_typed_and_keys_stay_out_of_messages(
+    kind: UpstreamClientKind,
+) -> None:
     """A stalled upstream is UpstreamTimeout; the API key appears in no error."""
     async with server(stalling()) as base, upstream(base, kind, read_timeout_s=0.1) as up:
         with pytest.raises(UpstreamTimeout) as caught:
@@ -83,7 +99,10 @@ async def test_a_trickling_upstream_hits_the_total_timeout(kind: UpstreamClientK
             writer.write(b"x")
             await asyncio.sleep(0.05)
 
-    async with server(handle) as base, upstream(base, kind, read_timeout_s=0.5, total_timeout_s=0.3) as up:
+    async with (
+        server(handle) as base,
+        upstream(base, kind, read_timeout_s=0.5, total_timeout_s=0.3) as up,
+    ):
         with pytest.raises(UpstreamTimeout, match="TotalTimeout"):
             await up.complete(request())
 
@@ -100,7 +119,7 @@ async def test_upstream_sends_the_key_and_parses_the_answer(kind: UpstreamClient
 
 
 @pytest.mark.parametrize("key", ["sk-a\r\nx-injected: 1", "sk-a\nb", "sk-a\x00"])
-def test_a_key_that_would_split_the_headers_is_refused_at_start(key: str) -> None:
+async def test_a_key_that_would_split_the_headers_is_refused_at_start(key: str) -> None:
     """An API key with CR, LF or NUL: ConfigError when the upstream is built, naming neither."""
     with pytest.raises(ConfigError, match="control character") as caught:
         HttpUpstream("p", UpstreamConfig(base_url="http://127.0.0.1:1/v1"), [], key)
@@ -115,13 +134,15 @@ async def test_streams_keep_their_connection(kind: UpstreamClientKind) -> None:
     """Events up to [DONE]; the body's end, a moment later, is waited for, so the connection is
     reused by the next stream (a TLS handshake spared per stream with a hosted provider)."""
     connections: list[int] = []
-    async with server(streaming_server(sse(["Hel", "lo"]), connections=connections)) as base:
-        async with upstream(base, kind) as up:
-            for _ in range(3):
-                got = await events(up)
-                assert ["Hel", "lo"] == [e.text for e in got if isinstance(e, TextDelta)]
-                assert isinstance(got[-1], StreamEnd)
-                assert "stop" == got[-1].finish_reason
+    async with (
+        server(streaming_server(sse(["Hel", "lo"]), connections=connections)) as base,
+        upstream(base, kind) as up,
+    ):
+        for _ in range(3):
+            got = await events(up)
+            assert ["Hel", "lo"] == [e.text for e in got if isinstance(e, TextDelta)]
+            assert isinstance(got[-1], StreamEnd)
+            assert "stop" == got[-1].finish_reason
     assert 1 == len(connections)
 
 
@@ -144,7 +165,9 @@ async def test_a_body_that_never_ends_after_done_costs_a_new_connection() -> Non
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_upstream_stream_that_ends_without_a_finish_is_an_error(kind: UpstreamClientKind) -> None:
+async def test_upstream_stream_that_ends_without_a_finish_is_an_error(
+    kind: UpstreamClientKind,
+) -> None:
     """The connection closes before a finish chunk: UpstreamError, not a silently short answer."""
     pieces = sse(["Hel"], done=False)[:-1]  # no finish chunk, no [DONE]
     async with server(streaming_server(pieces, end=False)) as base, upstream(base, kind) as up:
@@ -155,14 +178,18 @@ async def test_upstream_stream_that_ends_without_a_finish_is_an_error(kind: Upst
 @pytest.mark.parametrize("kind", KINDS)
 async def test_upstream_stream_errors_are_typed(kind: UpstreamClientKind) -> None:
     """Silence mid-stream is UpstreamTimeout; a 401 is UpstreamRejected without the key."""
-    async with server(stalling(SSE_HEAD + chunk(sse(["a"])[0]))) as base:
-        async with upstream(base, kind, read_timeout_s=0.2) as up:
-            with pytest.raises(UpstreamTimeout, match="mid-stream"):
-                await events(up)
-    async with server(fixed(answer(401, b'{"error": {"message": "bad key"}}'))) as base:
-        async with upstream(base, kind) as up:
-            with pytest.raises(UpstreamRejected, match="bad key") as caught:
-                await events(up)
+    async with (
+        server(stalling(SSE_HEAD + chunk(sse(["a"])[0]))) as base,
+        upstream(base, kind, read_timeout_s=0.2) as up,
+    ):
+        with pytest.raises(UpstreamTimeout, match="mid-stream"):
+            await events(up)
+    async with (
+        server(fixed(answer(401, b'{"error": {"message": "bad key"}}'))) as base,
+        upstream(base, kind) as up,
+    ):
+        with pytest.raises(UpstreamRejected, match="bad key") as caught:
+            await events(up)
     assert "sk-test" not in str(caught.value)
 
 
@@ -172,13 +199,18 @@ async def test_a_long_stream_is_not_cut_by_the_total_timeout(kind: UpstreamClien
     it (only silence longer than `read` ends it)."""
     words = [str(i) for i in range(8)]
     handler = streaming_server(sse(words), delay=0.06)
-    async with server(handler) as base, upstream(base, kind, read_timeout_s=0.5, total_timeout_s=0.2) as up:
+    async with (
+        server(handler) as base,
+        upstream(base, kind, read_timeout_s=0.5, total_timeout_s=0.2) as up,
+    ):
         got = await events(up)
     assert words == [e.text for e in got if isinstance(e, TextDelta)]
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_the_total_timeout_bounds_the_wait_for_a_stream_to_begin(kind: UpstreamClientKind) -> None:
+async def test_the_total_timeout_bounds_the_wait_for_a_stream_to_begin(
+    kind: UpstreamClientKind,
+) -> None:
     """A head that trickles in and never ends: UpstreamTimeout at `total`, though bytes come."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -189,7 +221,10 @@ async def test_the_total_timeout_bounds_the_wait_for_a_stream_to_begin(kind: Ups
             await writer.drain()
             await asyncio.sleep(0.05)
 
-    async with server(handle) as base, upstream(base, kind, read_timeout_s=0.5, total_timeout_s=0.2) as up:
+    async with (
+        server(handle) as base,
+        upstream(base, kind, read_timeout_s=0.5, total_timeout_s=0.2) as up,
+    ):
         with pytest.raises(UpstreamTimeout, match="TotalTimeout"):
             await events(up)
 

@@ -39,7 +39,9 @@ async def test_keeps_the_connection_alive_and_sends_one_request_per_call() -> No
     async with server(ok_server(connections, requests)) as base, lean() as client:
         for _ in range(3):
             response = await client.post(
-                f"{base}/v1/chat/completions", content=b'{"a":1}', headers={"authorization": "Bearer k"}
+                f"{base}/v1/chat/completions",
+                content=b'{"a":1}',
+                headers={"authorization": "Bearer k"},
             )
             assert (200, COMPLETION) == (response.status_code, response.json())
     assert 1 == len(connections)
@@ -160,7 +162,7 @@ async def test_a_header_that_could_split_the_request_is_refused_before_any_write
     the header (never its value), and not a byte sent."""
     connections: list[int] = []
     async with server(ok_server(connections, [])) as base, lean() as client:
-        with pytest.raises(httpx.LocalProtocolError, match="header 'x.evil' refused") as caught:
+        with pytest.raises(httpx.LocalProtocolError, match=r"header .x.evil. refused") as caught:
             await client.post(f"{base}/x", content=b"{}", headers={name: value})
     assert "x-injected" not in str(caught.value)
     assert [] == connections
@@ -225,25 +227,34 @@ async def test_a_body_that_ends_with_the_connection_is_read_to_the_end() -> None
             await writer.drain()
             await asyncio.sleep(0.01)
 
-    async with server(handle) as base, lean() as client:
-        async with client.stream("POST", f"{base}/x", content=b"{}") as response:
-            assert b"data: a\n\ndata: b\n\n" == await response.aread()
+    async with (
+        server(handle) as base,
+        lean() as client,
+        client.stream("POST", f"{base}/x", content=b"{}") as response,
+    ):
+        assert b"data: a\n\ndata: b\n\n" == await response.aread()
 
 
 async def test_closed_mid_stream_is_a_protocol_error() -> None:
     """A stream the server hangs up on before its last chunk: httpx.RemoteProtocolError."""
-    async with server(fixed(SSE_HEAD + chunk(b"data: one\n\n"))) as base, lean() as client:
-        async with client.stream("POST", f"{base}/x", content=b"{}") as response:
-            with pytest.raises(httpx.RemoteProtocolError):
-                await response.aread()
+    async with (
+        server(fixed(SSE_HEAD + chunk(b"data: one\n\n"))) as base,
+        lean() as client,
+        client.stream("POST", f"{base}/x", content=b"{}") as response,
+    ):
+        with pytest.raises(httpx.RemoteProtocolError):
+            await response.aread()
 
 
 async def test_silence_mid_stream_is_a_read_timeout() -> None:
     """A stream that stops talking for `read` seconds: httpx.ReadTimeout."""
-    async with server(stalling(SSE_HEAD + chunk(b"data: one\n\n"))) as base, lean(read=0.2) as client:  # fmt: skip
-        async with client.stream("POST", f"{base}/x", content=b"{}") as response:
-            with pytest.raises(httpx.ReadTimeout):
-                await response.aread()
+    async with (
+        server(stalling(SSE_HEAD + chunk(b"data: one\n\n"))) as base,
+        lean(read=0.2) as client,
+        client.stream("POST", f"{base}/x", content=b"{}") as response,
+    ):
+        with pytest.raises(httpx.ReadTimeout):
+            await response.aread()
 
 
 async def test_leaving_before_the_body_ends_closes_the_connection() -> None:
@@ -267,9 +278,12 @@ async def test_leaving_before_the_body_ends_closes_the_connection() -> None:
 async def test_an_error_answer_is_read_whole() -> None:
     """A 429 answer to a streamed request: its status and whole body."""
     data = answer(429, b'{"error": {"message": "slow down"}}')
-    async with server(fixed(data)) as base, lean() as client:
-        async with client.stream("POST", f"{base}/x", content=b"{}") as response:
-            body = await response.aread()
+    async with (
+        server(fixed(data)) as base,
+        lean() as client,
+        client.stream("POST", f"{base}/x", content=b"{}") as response,
+    ):
+        body = await response.aread()
     assert (429, b'{"error": {"message": "slow down"}}') == (response.status_code, body)
 
 
@@ -278,9 +292,12 @@ async def test_a_compressed_stream_is_decoded_as_it_arrives() -> None:
     compressor = gzip.compress(b"data: one\n\ndata: two\n\n")
     data = (b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ntransfer-encoding: chunked\r\n\r\n"
             + chunk(compressor[:10]) + chunk(compressor[10:]) + b"0\r\n\r\n")  # fmt: skip
-    async with server(fixed(data)) as base, lean() as client:
-        async with client.stream("POST", f"{base}/x", content=b"{}") as response:
-            assert b"data: one\n\ndata: two\n\n" == await response.aread()
+    async with (
+        server(fixed(data)) as base,
+        lean() as client,
+        client.stream("POST", f"{base}/x", content=b"{}") as response,
+    ):
+        assert b"data: one\n\ndata: two\n\n" == await response.aread()
 
 
 async def test_an_idle_connection_the_server_dropped_is_replaced_for_a_stream() -> None:

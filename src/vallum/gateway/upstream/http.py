@@ -20,7 +20,7 @@ import itertools
 import json
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
