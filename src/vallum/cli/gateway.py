@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import logging
 from pathlib import Path
@@ -26,11 +25,6 @@ DRAIN_TIMEOUT_S = 30
 class UpstreamClient(enum.Enum):
     HTTPX = "httpx"
     LEAN = "lean"
-
-
-class ServerTransport(enum.Enum):
-    CORKED = "corked"
-    PLAIN = "plain"
 
 
 keys_app = typer.Typer(help="Vallum API keys for the gateway.", no_args_is_help=True)
@@ -63,28 +57,17 @@ def serve(
             help="How plain-HTTP upstreams are called: httpx, or the lean transport.",
         ),
     ] = UpstreamClient.LEAN,
-    server_transport: Annotated[
-        ServerTransport,
-        typer.Option(
-            envvar="VALLUM_SERVER_TRANSPORT",
-            help="uvicorn's httptools protocol as is (plain) or over the corked transport.",
-        ),
-    ] = ServerTransport.CORKED,
 ) -> None:
     """Run the gateway: OpenAI- and Anthropic-compatible, enforcing the bundle on every call."""
     import uvicorn
 
     from vallum.gateway import GatewayOptions, create_app
-    from vallum.gateway.server import CorkedHttpToolsProtocol
 
     if upstream and mock:
         fail("give --upstream URL or --mock, not both")
     client: UpstreamClientKind = "lean" if upstream_client is UpstreamClient.LEAN else "httpx"
     options = GatewayOptions(
         directory, db, upstream, upstream_key_env, mock, upstream_client=client
-    )
-    http: type[asyncio.Protocol] | str = (
-        CorkedHttpToolsProtocol if server_transport is ServerTransport.CORKED else "httptools"
     )
     try:
         app = create_app(options)
@@ -94,7 +77,7 @@ def serve(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call is noise
     uvicorn.run(
         app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
-        http=http, server_header=False,  # no "server: uvicorn" banner
+        http="httptools", server_header=False,  # no "server: uvicorn" banner
     )  # fmt: skip
 
 
