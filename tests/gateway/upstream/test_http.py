@@ -146,7 +146,10 @@ async def test_streams_keep_their_connection(kind: UpstreamClientKind) -> None:
     assert 1 == len(connections)
 
 
-async def test_a_body_that_never_ends_after_done_costs_a_new_connection() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_body_that_never_ends_after_done_costs_a_new_connection(
+    kind: UpstreamClientKind,
+) -> None:
     """The events are over but the server never ends the body: after DRAIN_S the connection is
     closed, not pooled, and the next stream opens a new one."""
     connections: list[int] = []
@@ -158,7 +161,7 @@ async def test_a_body_that_never_ends_after_done_costs_a_new_connection() -> Non
             writer.write(SSE_HEAD + b"".join(chunk(p) for p in pieces))
             await writer.drain()
 
-    async with server(handle) as base, upstream(base, read_timeout_s=30) as up:
+    async with server(handle) as base, upstream(base, kind, read_timeout_s=30) as up:
         for _ in range(2):
             assert isinstance((await events(up))[-1], StreamEnd)
     assert 2 == len(connections)
