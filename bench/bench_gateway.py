@@ -110,17 +110,18 @@ def ensure_litellm() -> Path | None:
     return binary
 
 
-def bench_bundle(tmp: Path) -> Path:
-    """The example bundle with rate limits off (the benchmark is one principal at full speed)."""
-    from vallum.cli.bundle import init
-
-    target = tmp / "bundle"
-    init(target, force=False)  # prints one line
-    config = yaml.safe_load((target / "vallum.yaml").read_text())
-    config.setdefault("gateway", {})["rate_limits"] = {
-        "default": {"requests_per_minute": 0, "tokens_per_minute": 0}
-    }
-    (target / "vallum.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+def bench_bundle(tmp: Path, cli: str, name: str = "bundle") -> Path:
+    """The example bundle of `cli` (this checkout's or an earlier one's), with rate limits off
+    (the benchmark is one principal at full speed)."""
+    target = tmp / name
+    subprocess.run([cli, "init", str(target)], check=True, capture_output=True)
+    for config_file in target.glob("*.yaml"):  # the bundle's one top-level config file
+        config = yaml.safe_load(config_file.read_text())
+        if isinstance(config, dict) and "controls" in config:
+            config.setdefault("gateway", {})["rate_limits"] = {
+                "default": {"requests_per_minute": 0, "tokens_per_minute": 0}
+            }
+            config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     return target
 
 
@@ -343,6 +344,36 @@ def report_compare(results: dict[str, dict[str, float]]) -> None:
           f"{verdict} (keep if >= {KEEP_MS} ms at p50)")  # fmt: skip
 
 
+def start_before(
+    cli: str, tmp: Path, upstream: str, procs: list[subprocess.Popen[bytes]]
+) -> tuple[str, dict[str, str], int | None]:
+    """The gateway of an earlier checkout, on its own database and example bundle: its CLI
+    takes the same `init`, `keys create` and `serve` arguments."""
+    db = f"sqlite:///{tmp / 'before.db'}"
+    key = subprocess.run([cli, "keys", "create", "--principal", "agent:bench", "--db", db],
+                         check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    bundle = bench_bundle(tmp, cli, "before-bundle")
+    port = free_port()
+    procs.append(subprocess.Popen([cli, "serve", str(bundle), "--port", str(port), "--db", db,
+                                   "--upstream", upstream, "--log-level", "warning"]))  # fmt: skip
+    wait_ready(f"http://{HOST}:{port}/readyz", procs[-1])
+    return f"http://{HOST}:{port}/v1", {"authorization": f"Bearer {key}"}, procs[-1].pid
+
+
+def report_before(results: dict[str, dict[str, float]]) -> None:
+    """This checkout against the earlier one, measured in the same run."""
+    direct, before = results["mock direct"], results["before"]
+    print()
+    print("Against the earlier checkout (same run, interleaved at concurrency 1):")
+    for name, figures in results.items():
+        if name in ("mock direct", "litellm"):
+            continue
+        print(f"  {name:<14} added p50 +{figures['p50_1'] - direct['p50_1']:.3f} ms, "
+              f"p99 +{figures['p99_1'] - direct['p99_1']:.3f} ms (concurrency 1); "
+              f"{figures['rps']:.0f} req/s at concurrency 64 "
+              f"({figures['rps'] / before['rps']:.2f}x before)")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -352,6 +383,9 @@ def main() -> int:
     parser.add_argument("--upstream-client", choices=CLIENTS, default="lean")
     parser.add_argument("--compare", action="store_true",
                         help="each upstream client, side by side in one run (no LiteLLM)")  # fmt: skip
+    parser.add_argument("--before", metavar="CLI",
+                        help="also run the gateway of an earlier checkout, by the path of its CLI "
+                             "(e.g. a worktree's .venv/bin/<cli>), side by side in the same run")  # fmt: skip
     args = parser.parse_args()
     procs: list[subprocess.Popen[bytes]] = []
     tmp = Path(tempfile.mkdtemp(prefix="vallum-bench-"))
@@ -363,10 +397,14 @@ def main() -> int:
         db = f"sqlite:///{tmp / 'bench.db'}"
         key = subprocess.run([vallum, "keys", "create", "--principal", "agent:bench", "--db", db],
                              check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
-        bundle = bench_bundle(tmp)
+        bundle = bench_bundle(tmp, vallum)
         targets: dict[str, tuple[str, dict[str, str], int | None]] = {
             "mock direct": (f"http://{HOST}:{mock_port}/v1", {}, procs[0].pid),
         }
+        if args.before:
+            targets["before"] = start_before(
+                args.before, tmp, f"http://{HOST}:{mock_port}/v1", procs
+            )
         for client in CLIENTS if args.compare else [args.upstream_client]:
             gw_port = free_port()
             procs.append(subprocess.Popen([vallum, "serve", str(bundle), "--port", str(gw_port), "--db", db,
@@ -405,6 +443,8 @@ def main() -> int:
             report_compare(results)
         else:
             report(results)
+        if args.before:
+            report_before(results)
     finally:
         for proc in procs:
             proc.terminate()

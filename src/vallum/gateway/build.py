@@ -32,7 +32,7 @@ from vallum.gateway.lifecycle import RequestLifecycle
 from vallum.gateway.pipeline import ModelPipeline
 from vallum.gateway.ratelimit import RateLimiter
 from vallum.gateway.routing import Upstreams
-from vallum.gateway.upstream import HttpUpstream, Upstream, UpstreamClientKind, build_clients
+from vallum.gateway.upstream import HttpUpstream, Upstream, UpstreamClientKind, build_transports
 from vallum.gateway.writer import EvidenceWriter
 from vallum.sessions.store import CheckMarks, MemorySessionStore, SessionStore
 from vallum.settings import Settings, secret_from_env
@@ -48,7 +48,7 @@ MOCK_BASE_URL = "http://mock-model.vallum/v1"
 class GatewayOptions:
     """How to build a gateway. `upstream_url` or `mock` replace the bundle's upstream routing;
     `transport` replaces the network (tests pass `httpx.MockTransport`); `upstream_client`
-    chooses how plain-HTTP upstreams are called (`vallum.gateway.upstream.build_clients`)."""
+    chooses how plain-HTTP upstreams are called (`vallum.gateway.upstream.build_transports`)."""
 
     bundle: str | Path | Bundle
     database_url: str | None = None
@@ -114,18 +114,18 @@ def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> 
 
 
 def _upstreams(bundle: Bundle, options: GatewayOptions) -> Upstreams:
-    clients = build_clients(options.transport, options.upstream_client)
     if options.mock:
         from vallum.gateway.mock_model import create_mock_app
 
-        mock = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_mock_app()))
+        mock = httpx.ASGITransport(app=create_mock_app())
         upstream = HttpUpstream("mock", UpstreamConfig(base_url=MOCK_BASE_URL), mock, None)
-        return Upstreams(bundle, {}, upstream, [*clients, mock])
+        return Upstreams(bundle, {}, upstream, [mock])
+    transports = build_transports(options.transport, options.upstream_client)
     if options.upstream_url:
         key = secret_from_env(options.upstream_key_env) if options.upstream_key_env else None
         config = UpstreamConfig(base_url=options.upstream_url)
-        upstream = HttpUpstream("cli", config, clients, key)
-        return Upstreams(bundle, {}, upstream, clients)
+        upstream = HttpUpstream("cli", config, transports, key)
+        return Upstreams(bundle, {}, upstream, transports)
     gateway = bundle.config.gateway
     used = {m.upstream or gateway.default_upstream for m in bundle.config.models.values()}
     used.add(gateway.default_upstream)
@@ -138,5 +138,5 @@ def _upstreams(bundle: Bundle, options: GatewayOptions) -> Upstreams:
                 raise ConfigError(
                     f"gateway.upstreams.{name}.api_key_env: environment variable {config.api_key_env} is not set"
                 )
-        named[name] = HttpUpstream(name, config, clients, key)
-    return Upstreams(bundle, named, None, clients)
+        named[name] = HttpUpstream(name, config, transports, key)
+    return Upstreams(bundle, named, None, transports)

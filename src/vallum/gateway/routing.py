@@ -8,7 +8,7 @@ import httpx
 
 from vallum.bundle.loader import Bundle
 from vallum.exceptions import UpstreamError
-from vallum.gateway.upstream import HttpUpstream, Upstream
+from vallum.gateway.upstream import Upstream
 
 
 class Upstreams:
@@ -19,13 +19,13 @@ class Upstreams:
         bundle: Bundle,
         named: Mapping[str, Upstream],
         override: Upstream | None,
-        clients: Sequence[httpx.AsyncClient],
+        transports: Sequence[httpx.AsyncBaseTransport],
     ):
         self._models = bundle.config.models
         self._default = bundle.config.gateway.default_upstream
         self._named = dict(named)
         self._override = override
-        self._clients = list(clients)
+        self._transports = list(transports)  # shared by the upstreams: closed here
 
     def for_model(self, model: str) -> Upstream:
         if self._override is not None:
@@ -39,8 +39,5 @@ class Upstreams:
         return self._named[name]
 
     async def aclose(self) -> None:
-        for upstream in [*self._named.values(), self._override]:
-            if isinstance(upstream, HttpUpstream):
-                await upstream.aclose()
-        for client in self._clients:
-            await client.aclose()
+        for transport in self._transports:
+            await transport.aclose()

@@ -1,11 +1,11 @@
-"""build_clients: the lean transport for plain HTTP when chosen and no proxy is configured."""
+"""build_transports: the lean transport for plain HTTP when chosen and no proxy is configured."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from vallum.gateway.upstream import build_clients
+from vallum.gateway.upstream import build_transports
 
 from .servers import ok_server, server
 
@@ -21,17 +21,19 @@ PROXY_VARIABLES = (
 )
 
 
-async def refusal(clients: list[httpx.AsyncClient], url: str) -> str:
+async def refusal(transports: list[httpx.AsyncBaseTransport], url: str) -> str:
     """What a header with a control character gets: the lean transport refuses it, naming the
     header; httpx's transport sends it (""), or fails otherwise (an unreachable proxy)."""
     try:
-        await clients[0].post(url, content=b"{}", headers={"x-probe": "a\x01b"})
+        request = httpx.Request("POST", url, content=b"{}", headers={"x-probe": "a\x01b"})
+        response = await transports[0].handle_async_request(request)
+        await response.aclose()
         return ""
     except httpx.HTTPError as exc:
         return str(exc)
     finally:
-        for client in clients:
-            await client.aclose()
+        for transport in transports:
+            await transport.aclose()
 
 
 async def test_lean_clients_send_plain_http_through_the_lean_transport(
@@ -42,8 +44,8 @@ async def test_lean_clients_send_plain_http_through_the_lean_transport(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # common, and no reason to skip lean
     async with server(ok_server([], [])) as base:
-        assert REFUSAL in await refusal(build_clients(None, "lean"), f"{base}/x")
-        assert REFUSAL not in await refusal(build_clients(None, "httpx"), f"{base}/x")
+        assert REFUSAL in await refusal(build_transports(None, "lean"), f"{base}/x")
+        assert REFUSAL not in await refusal(build_transports(None, "httpx"), f"{base}/x")
 
 
 async def test_with_a_proxy_configured_every_call_stays_on_httpx(
@@ -52,13 +54,10 @@ async def test_with_a_proxy_configured_every_call_stays_on_httpx(
     """A proxy in the environment: httpx's transport (which honours it) does everything."""
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")
     async with server(ok_server([], [])) as base:
-        assert REFUSAL not in await refusal(build_clients(None, "lean"), f"{base}/x")
+        assert REFUSAL not in await refusal(build_transports(None, "lean"), f"{base}/x")
 
 
 async def test_a_test_transport_replaces_the_network_whatever_the_kind() -> None:
-    """A given transport is the one client's transport, lean or not."""
+    """A given transport is the one transport, lean or not."""
     mock = httpx.MockTransport(lambda request: httpx.Response(200, json={"via": "mock"}))
-    clients = build_clients(mock, "lean")
-    assert 1 == len(clients)
-    assert {"via": "mock"} == (await clients[0].get("http://anywhere/x")).json()
-    await clients[0].aclose()
+    assert [mock] == build_transports(mock, "lean")

@@ -14,7 +14,7 @@ import pytest
 
 from vallum.bundle.gateway import UpstreamConfig
 from vallum.exceptions import ConfigError, UpstreamError, UpstreamRejected, UpstreamTimeout
-from vallum.gateway.upstream import HttpUpstream, UpstreamClientKind, build_clients
+from vallum.gateway.upstream import HttpUpstream, UpstreamClientKind, build_transports
 from vallum.gateway.wire.chat import ChatMessage, ChatRequest, StreamEnd, TextDelta
 
 from ..helpers import chat
@@ -38,14 +38,14 @@ KINDS: list[UpstreamClientKind] = ["httpx", "lean"]
 async def upstream(
     base: str, kind: UpstreamClientKind = "lean", **timeouts: float
 ) -> AsyncIterator[HttpUpstream]:
-    clients = build_clients(None, kind)
-    try:  # one shard: connection counts are per client
+    transports = build_transports(None, kind)
+    try:  # one shard: connection counts are per transport
         yield HttpUpstream(
-            "local", UpstreamConfig(base_url=f"{base}/v1", **timeouts), clients[0], "sk-test"
+            "local", UpstreamConfig(base_url=f"{base}/v1", **timeouts), transports[0], "sk-test"
         )
     finally:
-        for client in clients:
-            await client.aclose()
+        for transport in transports:
+            await transport.aclose()
 
 
 def request() -> ChatRequest:

@@ -1,6 +1,8 @@
 """Talking to model providers: OpenAI-compatible servers and Anthropic, streaming or not.
 
-One code path over `httpx.AsyncClient`, whatever its transport (httpx's, the lean one, a test's).
+One code path over an httpx transport, whatever it is (httpx's, the lean one, a client for a
+proxy, a test's): each call is an `httpx.Request` built from parts prepared once per upstream and
+handed to the transport (`build_transports` says why not through `httpx.AsyncClient`).
 Every failure becomes a typed error here, at the boundary: a timeout `UpstreamTimeout`, a
 refused request (4xx) `UpstreamRejected`, anything else (5xx, a dropped connection, a body that
 is not a completion) `UpstreamError`. The API key goes into a header and nowhere else: error
@@ -26,11 +28,11 @@ import httpx
 
 from vallum.bundle.gateway import UpstreamConfig
 from vallum.exceptions import ConfigError, UpstreamError, UpstreamRejected, UpstreamTimeout
-from vallum.gateway.sse import iter_sse, lines
 from vallum.gateway.wire import anthropic as anthropic_format
 from vallum.gateway.wire import openai as openai_format
 from vallum.gateway.wire.chat import ChatRequest, ChatResult, StreamEnd, StreamEvent
 from vallum.gateway.wire.json import dumps
+from vallum.gateway.wire.sse import iter_sse, lines
 
 MAX_ERROR_CHARS = 300
 MAX_ERROR_BYTES = 64 * 1024  # of an error answer to a streamed request, read for its message
@@ -51,10 +53,10 @@ class Upstream(Protocol):
 
 
 class HttpUpstream:
-    """An upstream over HTTP, through `clients` (taken in turn: see `build_clients`).
+    """An upstream over HTTP, through `transports` (taken in turn: see `build_transports`).
 
     >>> up = HttpUpstream("local", UpstreamConfig(base_url="http://127.0.0.1:8000/v1"),
-    ...                   build_clients(None, "lean"), api_key=None)
+    ...                   build_transports(None, "lean"), api_key=None)
     >>> result = await up.complete(request)
     """
 
@@ -62,37 +64,43 @@ class HttpUpstream:
         self,
         name: str,
         config: UpstreamConfig,
-        clients: httpx.AsyncClient | Sequence[httpx.AsyncClient],
+        transports: httpx.AsyncBaseTransport | Sequence[httpx.AsyncBaseTransport],
         api_key: str | None,
     ):
         self.name = name
         self.kind = config.kind
-        self._clients = itertools.cycle(
-            [clients] if isinstance(clients, httpx.AsyncClient) else list(clients)
+        self._transports = itertools.cycle(
+            [transports] if isinstance(transports, httpx.AsyncBaseTransport) else list(transports)
         )
         base = config.base_url.rstrip("/")
         self._base = base
-        self._url = f"{base}/chat/completions" if self.kind == "openai" else f"{base}/v1/messages"
+        self._url = httpx.URL(
+            f"{base}/chat/completions" if self.kind == "openai" else f"{base}/v1/messages"
+        )
         self._total = config.total_timeout_s
-        self._timeout = httpx.Timeout(config.total_timeout_s, connect=config.connect_timeout_s,
-                                      read=config.read_timeout_s)  # fmt: skip
+        timeout = httpx.Timeout(config.total_timeout_s, connect=config.connect_timeout_s,
+                                read=config.read_timeout_s)  # fmt: skip
+        self._extensions = {"timeout": timeout.as_dict()}
         if api_key is not None and _CONTROL.search(api_key):
             raise ConfigError(
                 f"upstream {name!r}: the API key contains a control character (CR, LF, NUL...);"
                 " it would split the request's headers"
             )
-        self._headers = {"content-type": "application/json", **_auth_headers(config.kind, api_key)}
-
-    async def aclose(self) -> None:
-        """Nothing to close: the clients belong to whoever built them."""
+        self._headers = httpx.Headers(
+            {"content-type": "application/json", **_auth_headers(config.kind, api_key)}
+        )
 
     def __repr__(self) -> str:  # never shows the key
         return f"HttpUpstream({self.name!r}, {self.kind}, {self._base!r})"
 
-    def _content(self, request: ChatRequest) -> bytes:
-        if self.kind == "openai":
-            return dumps(openai_format.build_request(request))
-        return dumps(anthropic_format.build_request(request))
+    def _request(self, request: ChatRequest) -> httpx.Request:
+        body = (
+            openai_format.build_request(request)
+            if self.kind == "openai"
+            else anthropic_format.build_request(request)
+        )
+        return httpx.Request("POST", self._url, content=dumps(body), headers=self._headers,
+                             extensions=self._extensions)  # fmt: skip
 
     def _timed_out(self, what: str) -> UpstreamTimeout:
         return UpstreamTimeout(
@@ -102,8 +110,11 @@ class HttpUpstream:
     async def complete(self, request: ChatRequest) -> ChatResult:
         try:
             async with asyncio.timeout(self._total):
-                response = await next(self._clients).post(self._url, content=self._content(request),
-                                                          headers=self._headers, timeout=self._timeout)  # fmt: skip
+                response = await next(self._transports).handle_async_request(self._request(request))
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
         except TimeoutError:
             raise self._timed_out("no complete answer") from None
         except httpx.TimeoutException as exc:
@@ -127,13 +138,11 @@ class HttpUpstream:
 
     async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         ended = [False]
-        client = next(self._clients)
-        outgoing = client.build_request("POST", self._url, content=self._content(request),
-                                        headers=self._headers, timeout=self._timeout)  # fmt: skip
+        transport, outgoing = next(self._transports), self._request(request)
         try:
             try:  # the total timeout bounds the wait for the answer to begin, not its length
                 async with asyncio.timeout(self._total):
-                    response = await client.send(outgoing, stream=True)
+                    response = await transport.handle_async_request(outgoing)
             except TimeoutError:
                 raise self._timed_out("the answer did not begin") from None
             try:

@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from vallum.exceptions import InputError
-from vallum.gateway.sse import encode
 from vallum.gateway.wire.chat import (
     ChatMessage,
     ChatRequest,
@@ -25,6 +24,7 @@ from vallum.gateway.wire.chat import (
     Usage,
 )
 from vallum.gateway.wire.openai import SOURCE_KEY, content_text
+from vallum.gateway.wire.sse import encode
 
 API_VERSION = "2023-06-01"
 _STOP_IN: dict[str, FinishReason] = {

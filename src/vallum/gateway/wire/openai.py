@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 from vallum.exceptions import InputError
-from vallum.gateway.sse import encode
 from vallum.gateway.wire.chat import (
     ChatMessage,
     ChatRequest,
@@ -25,6 +24,7 @@ from vallum.gateway.wire.chat import (
     ToolCallOut,
     Usage,
 )
+from vallum.gateway.wire.sse import encode
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 PARAMS = (

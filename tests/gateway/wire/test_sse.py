@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from vallum.gateway.sse import lines
+from vallum.gateway.wire.sse import lines
 
 pytestmark = pytest.mark.asyncio
 
