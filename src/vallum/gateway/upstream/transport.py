@@ -1,4 +1,4 @@
-"""The lean transport: plain HTTP/1.1 to model servers, under `httpx.AsyncClient`.
+"""The lean transport: plain HTTP/1.1 to model servers, as an httpx transport.
 
 Why not httpx's own transport for plain HTTP: httpcore writes a request's head and body in two
 socket writes and spends most of its time in pool and stream bookkeeping; on a loopback model
