@@ -26,6 +26,7 @@ def test_public_api() -> None:
         "Finding",
         "Guard",
         "InputError",
+        "MissingExtra",
         "Mode",
         "PolicyError",
         "Principal",
