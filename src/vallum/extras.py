@@ -39,11 +39,6 @@ def require(extra: str, module: str, *, feature: str = "") -> ModuleType:
         if not _is_missing(exc, module):
             raise
         raise MissingExtra(extra, module, feature) from exc
-    except ImportError as exc:
-        # `sys.modules[name] = None` (how a blocked module looks) raises a bare ImportError
-        if exc.name != module:
-            raise
-        raise MissingExtra(extra, module, feature) from exc
 
 
 def require_all(extra: str, *, feature: str = "") -> None:
