@@ -39,7 +39,9 @@ def report_error(exc: VallumError) -> NoReturn:
         for issue in exc.issues:
             err_console().print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         fail(f"bundle is invalid ({len(exc.issues)} problem(s))")
-    fail(str(exc))
+    from rich.markup import escape
+
+    fail(escape(str(exc)))  # messages quote values: `[...]` in them is text, not markup
 
 
 def print_json(obj: Any) -> None:

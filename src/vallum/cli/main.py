@@ -95,15 +95,11 @@ class LazyGroup(TyperGroup):
     in recent versions and takes from the `click` package in older ones.
     """
 
-    def list_commands(self, ctx: Any) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        # A stand-in with the name and help line, enough for the listing and for resolving.
-        entry = COMMANDS.get(cmd_name)
-        if entry is None:
-            return None
-        return TyperCommand(cmd_name, help=entry.help, short_help=entry.help)
+    def __init__(self, *args: Any, **attrs: Any) -> None:
+        super().__init__(*args, **attrs)
+        # Stand-ins with the name and help line: enough to list, resolve and suggest commands.
+        for name, entry in COMMANDS.items():
+            self.commands[name] = TyperCommand(name, help=entry.help, short_help=entry.help)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
@@ -115,9 +111,9 @@ class LazyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except MissingExtra as exc:
-            from vallum.cli.common import fail
+            from vallum.cli.common import report_error
 
-            fail(str(exc))
+            report_error(exc)
 
 
 app = typer.Typer(
