@@ -16,9 +16,9 @@ from types import ModuleType
 
 from vallum.exceptions import MissingExtra
 
-# extra -> the modules whose presence stands for it (`vallum.extras.missing` checks them all)
+# extra -> the modules that stand for it (`require_all` checks each)
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "gateway": ("starlette", "uvicorn", "httptools", "jwt", "jinja2"),
+    "gateway": ("starlette", "uvicorn", "httptools", "jwt", "jinja2", "limits"),
     "postgres": ("psycopg",),
     "redis": ("redis",),
     "review": ("tree_sitter", "tree_sitter_python"),
