@@ -21,6 +21,7 @@
     ├── AccessDenied            a known principal may not use this model or route
     ├── RateLimited             a principal exceeded its requests or tokens per minute
     ├── ConfigError             environment or settings are invalid
+    │   └── MissingExtra            an optional dependency is not installed; names the pip install
     ├── ReviewError             `vallum review` cannot run (threat model, baseline, git, back end)
     ├── EvalError               an evaluation suite, scenario or gate is malformed (file, line)
     ├── PolicyVersionError      an unknown bundle version, or nothing to roll back to
@@ -164,6 +165,23 @@ class RequestTooLarge(InputError):
 
 class ConfigError(VallumError):
     """Environment or settings are invalid."""
+
+
+class MissingExtra(ConfigError):
+    """A feature needs an optional dependency that is not installed.
+
+    `extra` is the `vallum[...]` extra that brings it and `module` the module that failed to
+    import; the message is one line naming the `pip install` to run.
+    """
+
+    def __init__(self, extra: str, module: str, feature: str = "") -> None:
+        self.extra = extra
+        self.module = module
+        what = feature or f"this feature (module {module!r})"
+        super().__init__(
+            f"{what} needs the {extra!r} extra, which is not installed: "
+            f"pip install 'vallum[{extra}]'"
+        )
 
 
 class ReviewError(VallumError):

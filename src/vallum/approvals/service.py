@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vallum.approvals.model import Approval, HeldAction, Status
 from vallum.approvals.rules import covering_rules, missing_rules, roles_of
 from vallum.approvals.store import ApprovalStore
-from vallum.approvals.webhook import WebhookNotifier
 from vallum.bundle.loader import Bundle
 from vallum.exceptions import (
     ApprovalDenied,
@@ -27,6 +26,9 @@ from vallum.exceptions import (
 )
 from vallum.model import Action, Decision, Event
 from vallum.storage.database import Database
+
+if TYPE_CHECKING:
+    from vallum.approvals.webhook import WebhookNotifier
 
 DEFAULT_POLL_S = 0.25
 
@@ -57,7 +59,12 @@ class ApprovalService:
         """A service on `database`, notifying the bundle's webhook when `notify` is true."""
         store = ApprovalStore(database, bundle_name=bundle.name, clock=clock)
         webhook = bundle.config.approvals.webhook
-        notifier = WebhookNotifier.from_config(webhook) if notify else None
+        notifier = None
+        if notify and webhook is not None:
+            # the webhook client (httpx) is imported only by bundles that configure one
+            from vallum.approvals.webhook import WebhookNotifier
+
+            notifier = WebhookNotifier.from_config(webhook)
         return cls(bundle, store, notifier=notifier)
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,13 +18,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from vallum.approvals.model import Approval, Status
-from vallum.approvals.service import ApprovalService
-from vallum.approvals.store import ApprovalStore
-from vallum.bundle.loader import load_bundle
 from vallum.cli.common import DbOption, JsonFlag, fail, print_json, report_error
 from vallum.exceptions import VallumError
 from vallum.model import Principal
-from vallum.storage.database import Database
+
+if TYPE_CHECKING:
+    from vallum.approvals.store import ApprovalStore
 
 console = Console(highlight=False)
 approvals_app = typer.Typer(help="Decide actions held for a human.", no_args_is_help=True)
@@ -34,6 +33,15 @@ BundleOption = Annotated[
 ]
 AsOption = Annotated[str, typer.Option("--as", help="The approver, KIND:ID (e.g. user:fiona).")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why, kept in evidence.")]
+
+
+def _store(db: str | None) -> ApprovalStore:
+    from vallum.approvals.store import ApprovalStore
+    from vallum.storage.database import Database
+
+    store = ApprovalStore(Database(db))
+    store.expire_due()
+    return store
 
 
 def _when(ts: float | None) -> str:
@@ -51,9 +59,7 @@ def list_approvals(
 ) -> None:
     """List approvals, newest first (expired ones are marked as such first)."""
     try:
-        store = ApprovalStore(Database(db))
-        store.expire_due()
-        found = store.list(status=status, limit=limit)
+        found = _store(db).list(status=status, limit=limit)
     except VallumError as exc:
         report_error(exc)
     if as_json:
@@ -77,9 +83,7 @@ def show(
 ) -> None:
     """Show one approval: the exact call, why it was held, who may decide, where it stands."""
     try:
-        store = ApprovalStore(Database(db))
-        store.expire_due()
-        found = store.get(approval_id)
+        found = _store(db).get(approval_id)
     except VallumError as exc:
         report_error(exc)
     if found is None:
@@ -115,6 +119,10 @@ def _print(a: Approval) -> None:
 def _decide(
     approval_id: str, who: str, reason: str, bundle: Path, db: str | None, approve: bool
 ) -> None:
+    from vallum.approvals.service import ApprovalService
+    from vallum.bundle.loader import load_bundle
+    from vallum.storage.database import Database
+
     try:
         approver = Principal.parse(who)
         service = ApprovalService.open(load_bundle(bundle), Database(db), notify=False)

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from vallum.cli.common import DbOption, JsonFlag, fail, print_json, report_error
-from vallum.evidence.log import EvidenceLog
-from vallum.evidence.trace import trace_rows
 from vallum.exceptions import ChainBrokenError, VallumError
-from vallum.storage.database import Database
 
-console = Console(highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
 audit_app = typer.Typer(help="Check the evidence log.", no_args_is_help=True)
 
 
 @audit_app.command()
 def verify(db: DbOption = None, as_json: JsonFlag = False) -> None:
     """Verify the hash chain: exit 0 when intact, 1 naming the first bad record."""
+    from vallum.evidence.log import EvidenceLog
+    from vallum.storage.database import Database
+
     try:
         report = EvidenceLog(Database(db, create=True)).verify()
     except ChainBrokenError as exc:
@@ -33,7 +40,7 @@ def verify(db: DbOption = None, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json({"ok": True, "records": report.records, "head": report.head_hash})
     else:
-        console.print(
+        _console().print(
             f"[green]✓[/] evidence chain intact: {report.records} records, head {report.head_hash[:16]}"
         )
 
@@ -46,6 +53,9 @@ def trace(
     as_json: JsonFlag = False,
 ) -> None:
     """Show what influenced a decision."""
+    from vallum.evidence.log import EvidenceLog
+    from vallum.storage.database import Database
+
     try:
         stored = EvidenceLog(Database(db)).get(record_id)
     except VallumError as exc:
@@ -60,6 +70,11 @@ def trace(
 
 
 def _show_trace(record: dict[str, Any], digest: str) -> None:
+    from rich.markup import escape
+
+    from vallum.evidence.trace import trace_rows
+
+    console = _console()
     for key, value in trace_rows(record, digest):
         console.print(f"[bold]{key:>14}[/]  {escape(value)}", soft_wrap=True)
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 import shutil
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from vallum.bundle.loader import load_bundle, validate_bundle
 from vallum.cli.common import fail, report_error
 from vallum.exceptions import VallumError
 
-console = Console(highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
 
 
 def init(
@@ -30,11 +35,14 @@ def init(
         shutil.copytree(
             source, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
         )
-    console.print(f"Created an example bundle in {directory}. Next: vallum validate {directory}")
+    _console().print(f"Created an example bundle in {directory}. Next: vallum validate {directory}")
 
 
 def validate(directory: Annotated[Path, typer.Argument(help="The bundle directory.")]) -> None:
     """Check the bundle: YAML schema, Cedar syntax and schema, detector ids, references."""
+    from vallum.bundle.loader import load_bundle, validate_bundle
+
+    console = _console()
     try:
         issues = validate_bundle(directory)
     except VallumError as exc:

@@ -7,18 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from vallum.bundle.loader import load_bundle
 from vallum.cli.common import DbOption, JsonFlag, fail, print_json, report_error
-from vallum.engine import Engine
-from vallum.evidence.log import EvidenceLog
 from vallum.exceptions import VallumError
 from vallum.model import Decision, Event, Principal, Stage, ToolCall
-from vallum.sessions.sql import SqlSessionStore
-from vallum.storage.database import Database
-
-console = Console(highlight=False)
 
 
 def check(
@@ -44,6 +36,12 @@ def check(
     db: DbOption = None,
 ) -> None:
     """Decide on one piece of content or one tool call, and record the evidence."""
+    from vallum.bundle.loader import load_bundle
+    from vallum.engine import Engine
+    from vallum.evidence.log import EvidenceLog
+    from vallum.sessions.sql import SqlSessionStore
+    from vallum.storage.database import Database
+
     try:
         event = _event(stage, principal, session, source, text, file, tool, args, model)
         bundle = load_bundle(directory)
@@ -104,6 +102,9 @@ def _read(file: Path | None) -> str:
 
 
 def _show(decision: Decision) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False)
     colour = {"allow": "green", "redact": "yellow", "require_approval": "magenta", "block": "red"}
     console.print(
         f"[bold {colour[decision.action.value]}]{decision.action.value}[/]  evidence {decision.evidence_id}"

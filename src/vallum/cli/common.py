@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 
 from vallum.exceptions import BundleValidationError, VallumError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 DbOption = Annotated[
     str | None,
@@ -17,11 +19,16 @@ DbOption = Annotated[
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
-err_console = Console(stderr=True)
+
+def err_console() -> Console:
+    """Standard error, through rich (imported on the first error, not at start-up)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(
+    err_console().print(
         f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True
     )
     raise typer.Exit(code)
@@ -30,9 +37,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def report_error(exc: VallumError) -> NoReturn:
     if isinstance(exc, BundleValidationError):
         for issue in exc.issues:
-            err_console.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
+            err_console().print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         fail(f"bundle is invalid ({len(exc.issues)} problem(s))")
-    fail(str(exc))
+    from rich.markup import escape
+
+    fail(escape(str(exc)))  # messages quote values: `[...]` in them is text, not markup
 
 
 def print_json(obj: Any) -> None:

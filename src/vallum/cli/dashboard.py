@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from vallum.cli.common import fail
+from vallum.extras import require_all
 
 dashboard_app = typer.Typer(help="The dashboard served under /ui.", no_args_is_help=True)
 
@@ -19,6 +20,7 @@ def hash_password_cmd(
     ] = False,
 ) -> None:
     """Print an scrypt hash of a password, for `dashboard.users.NAME.password_hash`."""
+    require_all("gateway", feature="vallum dashboard")
     from vallum.dashboard.passwords import hash_password
 
     if stdin:

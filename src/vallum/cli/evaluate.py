@@ -10,24 +10,21 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from vallum.bundle.loader import Bundle, load_bundle
 from vallum.cli.common import JsonFlag, fail, print_json, report_error
-from vallum.evals.dataset import EvalResult, evaluate_rows, read_rows
-from vallum.evals.gates import GateResult, check_gates, parse_gate
-from vallum.evals.html import html_report
-from vallum.evals.junit import junit_xml
-from vallum.evals.report import build_report
-from vallum.evals.runner import run_cases
-from vallum.evals.scenarios import ScenarioResult, load_scenarios, run_scenarios, scenario_files
-from vallum.evals.suites import load_suites, parse_columns
 from vallum.exceptions import VallumError
+
+if TYPE_CHECKING:
+    from vallum.bundle.loader import Bundle
+    from vallum.evals.dataset import EvalResult
+    from vallum.evals.gates import GateResult
+    from vallum.evals.scenarios import ScenarioResult
 
 console = Console(highlight=False)
 
@@ -88,6 +85,12 @@ def eval_command(
     ] = None,
 ) -> None:
     """Measure the bundle's controls on suites: TPR/FPR with 95% intervals, AUC, latency."""
+    from vallum.bundle.loader import load_bundle
+    from vallum.evals.gates import check_gates, parse_gate
+    from vallum.evals.html import html_report
+    from vallum.evals.junit import junit_xml
+    from vallum.evals.suites import load_suites, parse_columns
+
     try:
         gates = [parse_gate(g, under=True) for g in fail_under or []]
         gates += [parse_gate(g, under=False) for g in fail_over or []]
@@ -134,6 +137,10 @@ def eval_command(
 
 
 def _evaluate(bundle: Bundle, cases: list[Any], scenarios: list[Any], show: bool) -> dict[str, Any]:
+    from vallum.evals.report import build_report
+    from vallum.evals.runner import run_cases
+    from vallum.evals.scenarios import run_scenarios
+
     with _progress(show) as bar:
         bar.total(len(cases) + len(scenarios))
         case_results = run_cases(bundle, cases, bar.advance)
@@ -261,6 +268,11 @@ def run_tests(
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
 ) -> None:
     """Run the scenario files in the bundle's tests/ folder; exit 1 if any step fails."""
+    from vallum.bundle.loader import load_bundle
+    from vallum.evals.junit import junit_xml
+    from vallum.evals.report import build_report
+    from vallum.evals.scenarios import load_scenarios, run_scenarios, scenario_files
+
     try:
         bundle = load_bundle(directory)
         folder = directory / "tests"
@@ -283,6 +295,9 @@ def run_tests(
 
 
 def _legacy(directory: Path, dataset: Path, as_json: bool) -> None:
+    from vallum.bundle.loader import load_bundle
+    from vallum.evals.dataset import evaluate_rows, read_rows
+
     bundle = load_bundle(directory)
     rows = list(read_rows(dataset))
     if as_json or not console.is_terminal:

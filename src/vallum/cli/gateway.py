@@ -11,6 +11,7 @@ import typer
 
 from vallum.cli.common import DbOption, fail, report_error
 from vallum.exceptions import InputError, VallumError
+from vallum.extras import require_all
 from vallum.model import Principal
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def serve(
     ] = UpstreamClient.LEAN,
 ) -> None:
     """Run the gateway: OpenAI- and Anthropic-compatible, enforcing the bundle on every call."""
+    require_all("gateway", feature="vallum serve")
     import uvicorn
 
     from vallum.gateway import GatewayOptions, create_app
@@ -86,6 +88,7 @@ def mock_model(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_MOCK_PORT,
 ) -> None:
     """Run the deterministic mock model alone (OpenAI-compatible and Anthropic Messages)."""
+    require_all("gateway", feature="vallum mock-model")
     import uvicorn
 
     from vallum.gateway.mock_model import create_mock_app
@@ -100,6 +103,7 @@ def create_key(
     db: DbOption = None,
 ) -> None:
     """Create an API key and print it once; only its hash is stored."""
+    require_all("gateway", feature="vallum keys")
     from vallum.gateway.auth import create_api_key
     from vallum.storage.database import Database
 
@@ -120,6 +124,7 @@ def list_keys(
     db: DbOption = None,
 ) -> None:
     """List API keys by id and prefix (the keys themselves are never stored)."""
+    require_all("gateway", feature="vallum keys")
     from vallum.gateway.keys import list_api_keys
     from vallum.storage.database import Database
 
@@ -140,6 +145,7 @@ def revoke_key(
     db: DbOption = None,
 ) -> None:
     """Revoke an API key; running gateways refuse it within 30 seconds."""
+    require_all("gateway", feature="vallum keys")
     from vallum.gateway.auth import CACHE_TTL_S
     from vallum.gateway.keys import revoke_api_key
     from vallum.storage.database import Database

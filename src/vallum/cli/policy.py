@@ -5,21 +5,19 @@ from __future__ import annotations
 import getpass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from vallum.bundle.loader import load_bundle
-from vallum.bundle.schema import parse_duration
 from vallum.cli.common import DbOption, JsonFlag, fail, print_json, report_error
-from vallum.evidence.log import EvidenceLog
 from vallum.exceptions import VallumError
-from vallum.lifecycle.replay import ReplayReport, replay
-from vallum.lifecycle.store import Activation, PolicyStore
-from vallum.storage.database import Database
+
+if TYPE_CHECKING:
+    from vallum.lifecycle.replay import ReplayReport
+    from vallum.lifecycle.store import Activation, PolicyStore
 
 console = Console(highlight=False)
 policy_app = typer.Typer(help="Bundle versions: history, activate, rollback.", no_args_is_help=True)
@@ -28,6 +26,13 @@ ByOption = Annotated[
     str | None, typer.Option("--by", help="Who is acting (default: the login name).")
 ]
 NoteOption = Annotated[str, typer.Option("--note", help="Why, for the history.")]
+
+
+def _store(db: str | None) -> PolicyStore:
+    from vallum.lifecycle.store import PolicyStore
+    from vallum.storage.database import Database
+
+    return PolicyStore(Database(db))
 
 
 def _actor(by: str | None) -> str:
@@ -47,7 +52,7 @@ def history(
 ) -> None:
     """Activations, newest first: version, who, when, what was active before."""
     try:
-        rows = PolicyStore(Database(db)).history(limit=limit)
+        rows = _store(db).history(limit=limit)
     except VallumError as exc:
         report_error(exc)
     if as_json:
@@ -74,7 +79,7 @@ def activate(
 ) -> None:
     """Validate, store and activate a bundle; running gateways pick it up without restarting."""
     try:
-        row = PolicyStore(Database(db)).activate(target, by=_actor(by), note=note)
+        row = _store(db).activate(target, by=_actor(by), note=note)
     except VallumError as exc:
         report_error(exc)
     _done(row, as_json)
@@ -86,7 +91,7 @@ def rollback(
 ) -> None:
     """Activate the version that was active before the current one."""
     try:
-        row = PolicyStore(Database(db)).rollback(by=_actor(by), note=note)
+        row = _store(db).rollback(by=_actor(by), note=note)
     except VallumError as exc:
         report_error(exc)
     _done(row, as_json)
@@ -112,6 +117,12 @@ def replay_command(
     limit: Annotated[int, typer.Option("--show", help="List at most N changes in the table.")] = 50,
 ) -> None:
     """Replay recorded events through a candidate bundle; list every decision that would change."""
+    from vallum.bundle.loader import load_bundle
+    from vallum.bundle.schema import parse_duration
+    from vallum.evidence.log import EvidenceLog
+    from vallum.lifecycle.replay import replay
+    from vallum.storage.database import Database
+
     try:
         bundle = load_bundle(candidate)
         cutoff = None

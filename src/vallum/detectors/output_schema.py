@@ -15,8 +15,6 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict
 
 from vallum.detectors.base import Detector, DetectorSetup
@@ -53,6 +51,10 @@ class OutputSchemaDetector(Detector):
         super().__init__(options, setup)
         assert isinstance(self.options, OutputSchemaOptions)
         schema = self._load(self.options)
+        # jsonschema is imported by the bundles that use this detector, not by every start-up
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:

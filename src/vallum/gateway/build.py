@@ -24,6 +24,7 @@ from vallum.enforcement.approvals import ApprovalHolds
 from vallum.engine import Engine
 from vallum.evidence.log import EvidenceLog
 from vallum.exceptions import ConfigError
+from vallum.extras import require
 from vallum.gateway.auth import Authenticator, load_jwks
 from vallum.gateway.authz_cache import CachedAuthorizer
 from vallum.gateway.evaluator import Evaluator
@@ -73,6 +74,7 @@ def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> 
     sessions: SessionStore
     limiter: RateLimiter
     if redis_url:
+        require("redis", "redis", feature="a Redis URL (VALLUM_REDIS_URL)")
         from redis import Redis
         from redis.asyncio import Redis as AsyncRedisClient
 

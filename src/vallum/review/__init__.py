@@ -11,9 +11,15 @@ an LLM reviewer. Every result is one `Finding` with a CWE id.
 
 from __future__ import annotations
 
-from vallum.review.findings import Finding, Problem, Severity, dedupe
-from vallum.review.runner import Report, ReviewOptions, review_path, review_sources
-from vallum.review.threatmodel.schema import ThreatModel, load_threat_model
+from vallum.extras import require_all
+
+# tree-sitter comes with `vallum[review]`: checked before any review module imports it, so a
+# missing extra is one line naming the pip install, whichever review module is imported first.
+require_all("review", feature="vallum review")
+
+from vallum.review.findings import Finding, Problem, Severity, dedupe  # noqa: E402
+from vallum.review.runner import Report, ReviewOptions, review_path, review_sources  # noqa: E402
+from vallum.review.threatmodel.schema import ThreatModel, load_threat_model  # noqa: E402
 
 __all__ = [
     "Finding",

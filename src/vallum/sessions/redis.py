@@ -10,13 +10,15 @@ never disappear while a session is in use, and marks never outlive labels.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-
-from redis import Redis
-from redis.exceptions import RedisError
+from typing import TYPE_CHECKING
 
 from vallum.exceptions import SessionStoreError
+from vallum.extras import require
 from vallum.sessions.fingerprint import all_value_fingerprints
 from vallum.sessions.store import match_taint
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 DEFAULT_TTL_S = 7 * 24 * 3600
 _CHUNK = 5000
@@ -26,9 +28,18 @@ class RedisSessionStore:
     def __init__(
         self, client: Redis, *, ttl_s: int = DEFAULT_TTL_S, prefix: str = "vallum:session:"
     ):
+        # redis-py comes with `vallum[redis]`; its error class is looked up once, here.
+        errors = require("redis", "redis.exceptions", feature="the Redis session store")
+        self._error: type[Exception] = errors.RedisError
         self._redis = client
         self._ttl = ttl_s
         self._prefix = prefix
+
+    @classmethod
+    def from_url(cls, url: str, *, ttl_s: int = DEFAULT_TTL_S) -> RedisSessionStore:
+        """A store on a Redis URL (`VALLUM_REDIS_URL`), or `MissingExtra` without redis-py."""
+        redis = require("redis", "redis", feature="a Redis URL")
+        return cls(redis.Redis.from_url(url), ttl_s=ttl_s)
 
     def _keys(self, session: str) -> tuple[str, str]:
         return f"{self._prefix}{session}:labels", f"{self._prefix}{session}:taint"
@@ -38,7 +49,7 @@ class RedisSessionStore:
             return {}
         try:
             found = self._redis.hmget(f"{self._prefix}{session}:checked", list(keys))
-        except RedisError as exc:
+        except self._error as exc:
             raise SessionStoreError(
                 f"cannot read checked content of session {session!r} from Redis: {exc}"
             ) from exc
@@ -61,7 +72,7 @@ class RedisSessionStore:
                 for key in (marks_key, labels_key, taint_key):
                     pipe.expire(key, self._ttl)
                 pipe.execute()
-        except RedisError as exc:
+        except self._error as exc:
             raise SessionStoreError(
                 f"cannot write checked content of session {session!r} to Redis: {exc}"
             ) from exc
@@ -69,7 +80,7 @@ class RedisSessionStore:
     def labels(self, session: str) -> frozenset[str]:
         try:
             members = self._redis.smembers(self._keys(session)[0])
-        except RedisError as exc:
+        except self._error as exc:
             raise SessionStoreError(
                 f"cannot read labels of session {session!r} from Redis: {exc}"
             ) from exc
@@ -92,7 +103,7 @@ class RedisSessionStore:
                 if items:
                     pipe.expire(taint_key, self._ttl)
                 pipe.execute()
-        except RedisError as exc:
+        except self._error as exc:
             raise SessionStoreError(
                 f"cannot write labels of session {session!r} to Redis: {exc}"
             ) from exc
@@ -103,7 +114,7 @@ class RedisSessionStore:
             return {}
         try:
             found = self._redis.hmget(self._keys(session)[1], [str(h) for h in wanted])
-        except RedisError as exc:
+        except self._error as exc:
             raise SessionStoreError(
                 f"cannot read taint of session {session!r} from Redis: {exc}"
             ) from exc

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,7 +23,12 @@ class SqlSessionStore:
 
     def __init__(self, database: Database):
         self.db = database
-        self._insert = sqlite_insert if database.is_sqlite else pg_insert
+        # INSERT ... ON CONFLICT is per dialect; PostgreSQL's is imported only when in use
+        self._insert: Callable[[Table], Any] = sqlite_insert
+        if not database.is_sqlite:
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            self._insert = pg_insert
 
     def labels(self, session: str) -> frozenset[str]:
         try:

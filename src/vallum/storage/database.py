@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from vallum.exceptions import ConfigError, EvidenceError
+from vallum.extras import require
 from vallum.settings import Settings
 from vallum.storage.tables import metadata
 
@@ -119,7 +120,9 @@ def _sqlite_on_connect(busy_timeout_s: float) -> Callable[[Any, Any], None]:
 
 def _normalise(url: URL) -> URL:
     if url.drivername in ("postgresql", "postgres"):
-        return url.set(drivername="postgresql+psycopg")
+        url = url.set(drivername="postgresql+psycopg")
+    if url.drivername == "postgresql+psycopg":
+        require("postgres", "psycopg", feature=f"database URL {url.render_as_string()}")
     return url
 
 

@@ -14,14 +14,12 @@ Install with `pip install 'vallum[agentdojo]'`.
 
 from __future__ import annotations
 
-from vallum.exceptions import ConfigError
+from vallum.extras import require
 
-try:
-    import agentdojo  # noqa: F401
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ConfigError("AgentDojo is not installed: pip install 'vallum[agentdojo]'") from exc
+# checked before the modules below import agentdojo: a missing extra is one line (MissingExtra)
+require("agentdojo", "agentdojo", feature="the AgentDojo integration")
 
-from vallum.integrations.agentdojo.agent import ScriptedAgent
-from vallum.integrations.agentdojo.executor import RunStats, VallumToolsExecutor
+from vallum.integrations.agentdojo.agent import ScriptedAgent  # noqa: E402
+from vallum.integrations.agentdojo.executor import RunStats, VallumToolsExecutor  # noqa: E402
 
 __all__ = ["RunStats", "ScriptedAgent", "VallumToolsExecutor"]

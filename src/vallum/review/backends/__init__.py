@@ -1,7 +1,7 @@
 """Other analysers whose results Vallum normalises into its own finding schema.
 
 detect-secrets and zizmor are dependencies and run by default; bandit is the optional extra
-`vallum[review-extras]`; semgrep and checkov run as subprocesses only when on PATH (never
+`vallum[review]`; semgrep and checkov run as subprocesses only when on PATH (never
 vendored: semgrep's community rules may not be redistributed).
 """
 

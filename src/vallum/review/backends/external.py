@@ -51,9 +51,7 @@ def bandit(root: Path, files: list[SourceFile]) -> tuple[list[Finding], list[Pro
         return [], []
     if importlib.util.find_spec("bandit") is None:
         return [], [
-            Problem(
-                str(root), "bandit is not installed (pip install 'vallum[review-extras]'); skipped"
-            )
+            Problem(str(root), "bandit is not installed (pip install 'vallum[review]'); skipped")
         ]
     data, error = _run([sys.executable, "-m", "bandit", "-q", "-f", "json", *python], root)
     if not isinstance(data, dict):

@@ -53,7 +53,10 @@ def zizmor(root: Path, files: list[SourceFile]) -> tuple[list[Finding], list[Pro
     binary = _binary()
     if binary is None:
         return [], [
-            Problem(w.relpath, "zizmor is not installed; workflow not audited") for w in workflows
+            Problem(
+                w.relpath, "zizmor is not installed (pip install 'vallum[review]'); not audited"
+            )
+            for w in workflows
         ]
     by_path = {
         w.path.resolve().relative_to(root.resolve()).as_posix(): w.relpath for w in workflows
