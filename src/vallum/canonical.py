@@ -21,8 +21,8 @@ The prepared value then goes to orjson with sorted keys when orjson's bytes are 
 
 Anything else (a key at or above U+E000, an integral float from 2**53 up, a float in
 [1e-6, 1e-5), an integer beyond 64 bits) is written by `rfc8785` (strings and numbers) inside
-this module's own containers. `tests/test_canonical.py` pins "this module's bytes == rfc8785's"
-with hypothesis on generated JSON values.
+this module's own containers. `tests/core/test_canonical.py` pins "this module's bytes ==
+rfc8785's" with hypothesis on generated JSON values.
 
 One deliberate extension to RFC 8785: an integer outside the IEEE double's exact range
 (beyond +-(2**53 - 1)), which JCS refuses, is written as its exact decimal digits, as Python's
@@ -113,12 +113,14 @@ def _prepare(value: Any, walk: _Walk, depth: int) -> Any:
 
 
 def _prepare_object(value: Mapping[Any, Any], walk: _Walk, depth: int) -> dict[str, Any]:
+    try:
+        keys = "".join(value)  # every key at once: one call rather than one per key
+    except TypeError:
+        return _rebuild_object(value, walk, depth)  # a key that is not a str
+    if not keys.isascii() and max(keys) >= _UTF16_ORDER_SAFE:
+        walk.fast = False
     changed: dict[str, Any] = {}
     for key, item in value.items():
-        if type(key) is not str:
-            return _rebuild_object(value, walk, depth)
-        if not key.isascii() and max(key) >= _UTF16_ORDER_SAFE:
-            walk.fast = False
         # Strings and numbers are most values: decided here, without a call (this walk's speed).
         kind = type(item)
         if kind is str or item is None or kind is bool:
@@ -136,7 +138,7 @@ def _prepare_object(value: Mapping[Any, Any], walk: _Walk, depth: int) -> dict[s
         if prepared is not item:
             changed[key] = prepared
     if not changed and type(value) is dict:
-        return value  # every key is a str (checked above)
+        return value  # every key is a str (the join above)
     return {**value, **changed}
 
 
