@@ -8,11 +8,12 @@ names, detector ids and scenario messages come from files anyone may have writte
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from typing import TYPE_CHECKING, Any
 
 from vallum.evals.gates import GateResult
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
 _SECTIONS = (
@@ -45,6 +46,9 @@ def html_report(report: dict[str, Any], gates: Sequence[GateResult] = ()) -> str
 
 def _environment() -> Environment:
     """A new environment per report: a report is written once per run, and nothing is kept."""
+    # Imported here: `vallum eval` imports this module, and most runs write no HTML.
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     env = Environment(
         loader=PackageLoader("vallum.evals", "templates"),
         autoescape=True,
