@@ -13,7 +13,6 @@ policy that errors blocks; a sink that fails raises, so nothing proceeds unrecor
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,10 +24,11 @@ from vallum.authz.authorizer import Authorizer
 from vallum.authz.values import typed_args
 from vallum.bundle.controls import BuiltControl
 from vallum.bundle.loader import Bundle
+from vallum.canonical import canonical_text
 from vallum.detectors.base import Detector
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.record import decision_record
-from vallum.exceptions import InputError
+from vallum.exceptions import CanonicalJSONError, InputError
 from vallum.ids import new_id
 from vallum.labels import (
     UNTRUSTED,
@@ -196,9 +196,10 @@ class Engine:
         if event.stage is Stage.TOOL_CALL:
             if event.tool_call is None:
                 raise InputError("a tool_call event needs a tool call (name and arguments)")
-            args = json.dumps(
-                dict(event.tool_call.arguments), sort_keys=True, ensure_ascii=False, default=str
-            )
+            try:  # a value JSON lacks (a date, a Decimal) is seen as its str, as it always was
+                args = canonical_text(dict(event.tool_call.arguments), default=str)
+            except CanonicalJSONError as exc:
+                raise InputError(f"tool call arguments cannot be checked: {exc}") from None
             text = f"{event.tool_call.name} {args}"
         else:
             text = event.text

@@ -7,6 +7,7 @@
     ├── DetectorError           a detector is unknown, misconfigured or failed
     ├── InputError              content or a request that cannot be checked (size, encoding)
     │   └── RequestTooLarge         a gateway request over the configured size limit
+    ├── CanonicalJSONError      a value has no canonical JSON form (not JSON, too deep)
     ├── EvidenceError           the evidence log cannot be written or read
     │   └── ChainBrokenError        verification found a tampered record
     ├── SessionStoreError       session labels cannot be read or written
@@ -79,6 +80,11 @@ class DetectorError(VallumError):
 
 class InputError(VallumError):
     """Content or a request that cannot be checked: too large, not text, malformed."""
+
+
+class CanonicalJSONError(VallumError, ValueError):
+    """A value has no canonical JSON form: a type JSON lacks, NaN, a non-string key, a lone
+    surrogate, or nesting too deep (`vallum.canonical`)."""
 
 
 class EvidenceError(VallumError):

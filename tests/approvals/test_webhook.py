@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,3 +128,48 @@ def test_text_is_escaped_for_slack(
     notifier.close()
     text = receiver.bodies[-1]["text"]
     assert ("<!channel>" not in text, "&lt;!channel&gt;" in text) == (True, True)
+
+
+@pytest.mark.parametrize("receiver", [(1, 429)], indirect=True)
+def test_too_many_requests_is_retried(
+    receiver: Receiver, approvals_bundle: Bundle, sqlite_db: Database
+) -> None:
+    """A 429 means "later": the second attempt, after one backoff, delivers."""
+    delays: list[float] = []
+    notifier = _notifier(receiver, delays)
+    notifier.notify(ApprovalService.open(approvals_bundle, sqlite_db, notify=False).hold(refund()))
+    notifier.close()
+    delivery = notifier.deliveries[0]
+    assert (True, 2, 200, [0.01]) == (
+        delivery.delivered,
+        delivery.attempts,
+        delivery.last_status,
+        delays,
+    )
+
+
+def test_an_unreachable_webhook_is_retried_and_loses_no_approval(
+    approvals_bundle: Bundle, sqlite_db: Database
+) -> None:
+    """Connection errors are retried up to max_attempts; the approval was stored and returned
+    at once, whatever the webhook does."""
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/hook"
+    delays: list[float] = []
+    config = WebhookConfig(url=url, max_attempts=3, backoff_s=0.01, max_backoff_s=0.03)
+    notifier = WebhookNotifier(url, config, sleep=delays.append)
+    service = ApprovalService(approvals_bundle, ApprovalStore(sqlite_db), notifier=notifier)
+    approval = service.hold(refund())
+    notifier.close()
+    delivery = notifier.deliveries[0]
+    assert (False, 3, None, "ConnectError", [0.01, 0.02]) == (
+        delivery.delivered,
+        delivery.attempts,
+        delivery.last_status,
+        delivery.error,
+        delays,
+    )
+    stored = service.get(approval.id)
+    assert stored is not None and approval.id == stored.id

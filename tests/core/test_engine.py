@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from pathlib import Path
 
 import pytest
@@ -243,6 +244,26 @@ def test_invalid_unicode_is_refused(engine: Engine) -> None:
     """A lone surrogate (what broken UTF-8 decodes to with surrogateescape) is an InputError."""
     with pytest.raises(InputError, match="not valid Unicode"):
         engine.evaluate(Event(Stage.INPUT, AGENT, "s", text="abc\udcff"))
+
+
+def test_a_tool_call_is_seen_as_its_name_and_canonical_arguments(engine: Engine) -> None:
+    """Detectors and evidence see `NAME {RFC 8785 arguments}`: keys sorted, no spaces, numbers
+    by value, and a value JSON lacks (a date) as its str."""
+    when = datetime.date(2025, 1, 31)
+    event = Event(
+        Stage.TOOL_CALL, AGENT, "s", tool_call=ToolCall("lookup", {"z": 2.0, "a": "é", "d": when})
+    )
+    engine.evaluate(event)
+    assert engine.evidence is not None
+    (stored,) = engine.evidence.tail(1)
+    assert 'lookup {"a":"é","d":"2025-01-31","z":2}' == stored.record["content"]["text"]
+
+
+def test_tool_call_arguments_without_a_json_form_are_refused(engine: Engine) -> None:
+    """A lone surrogate in an argument is an InputError naming the arguments, not a crash."""
+    event = Event(Stage.TOOL_CALL, AGENT, "s", tool_call=ToolCall("lookup", {"q": "\ud800"}))
+    with pytest.raises(InputError, match="tool call arguments cannot be checked"):
+        engine.evaluate(event)
 
 
 def test_one_evidence_record_per_decision(engine: Engine) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 from vallum.cli.main import app
 from vallum.evals.attacks import attack_library
 from vallum.evals.gates import Gate, check_gates, parse_gate
+from vallum.evals.html import html_report
 from vallum.evals.suites import csv_cases, parse_columns
 from vallum.exceptions import EvalError
 
@@ -107,6 +109,24 @@ def test_html_report_is_self_contained(example_dir: Path, data: Path, tmp_path: 
         "<script" in text,
         "http://" in text.replace("http://www.w3.org", ""),
     ) == (True, False, False)
+
+
+@pytest.mark.parametrize("field", ["scenario", "control", "detector", "bundle"])
+def test_html_report_escapes_attacker_controlled_names(field: str) -> None:
+    """A case, control, detector or bundle name holding markup is shown as text, never run."""
+    evil = "<script>alert(1)</script>"
+    rates = {"tpr": 0.5, "tpr_ci": [0.1, 0.9], "tp": 1, "positives": 2,
+             "fpr": 0.0, "fpr_ci": [0.0, 0.5], "fp": 0, "negatives": 2}  # fmt: skip
+    report: dict[str, Any] = {
+        "scenario": {"scenarios": {"n": 1, "passed": 0, "results": [
+            {"name": evil, "passed": False, "failures": [{"step": 1, "problems": [evil]}]}]}},
+        "control": {"controls": [{"control": evil, **rates}]},
+        "detector": {"detectors": [{"detector": evil, "n": 2, "auc": 0.5,
+                                    "tpr_at_1pct_fpr": 0.0, "roc": [[0, 0], [1, 1]]}]},
+        "bundle": {"bundle": {"name": evil, "version": evil}},
+    }[field]  # fmt: skip
+    text = html_report(report)
+    assert ("<script" in text, "&lt;script&gt;alert(1)&lt;/script&gt;" in text) == (False, True)
 
 
 def test_csv_suite_with_a_column_mapping(tmp_path: Path) -> None:

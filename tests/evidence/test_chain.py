@@ -1,5 +1,5 @@
-"""Canonical JSON: orjson writes what the standard library wrote, except where documented, and
-falls back to the standard library's form for what orjson refuses."""
+"""Canonical JSON for evidence: RFC 8785 (schema 2), which differs from the encoders of schema 1
+only in numbers and in the order of keys beyond U+E000; NaN as null; what is not JSON refused."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import json
 import math
 from typing import Any
 
+import orjson
 import pytest
+import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,23 +23,30 @@ from vallum.model import Event, Principal, Stage, ToolCall
 
 
 def old_canonical(record: dict[str, Any]) -> str:
-    """The encoder every record was written with before orjson."""
+    """The encoder records were written with before orjson (schema 1)."""
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-TEXT = st.text(st.characters(blacklist_categories=("Cs",)))  # any character but a surrogate
-FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or abs(f) >= 1e-4)
-SCALARS = st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | FLOATS | TEXT
-JSON_VALUES = st.recursive(
-    SCALARS, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(TEXT, inner, max_size=5)
+def orjson_canonical(record: dict[str, Any]) -> str:
+    """The encoder records were written with after it, before RFC 8785 (schema 1)."""
+    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
+
+
+# Any character but a surrogate; keys also below U+E000, where code point order is UTF-16's.
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)))
+KEYS = st.text(st.characters(blacklist_categories=("Cs",), max_codepoint=0xDFFF))
+NO_FLOATS = st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | TEXT
+JSON_WITHOUT_FLOATS = st.recursive(
+    NO_FLOATS, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(KEYS, inner, max_size=5)
 )
 
 
-@given(record=st.dictionaries(TEXT, JSON_VALUES, max_size=8))
-def test_orjson_writes_what_the_old_encoder_wrote(record: dict[str, Any]) -> None:
-    """For JSON values without tiny floats, non-finite floats or huge integers, the canonical
-    text is the old encoder's, byte for byte."""
-    assert old_canonical(record) == canonical_json(record)
+@given(record=st.dictionaries(KEYS, JSON_WITHOUT_FLOATS, max_size=8))
+def test_without_floats_schema_2_writes_what_schema_1_wrote(record: dict[str, Any]) -> None:
+    """Strings, integers (64-bit included), booleans and nulls under keys below U+E000 are
+    written byte for byte as both earlier encoders wrote them."""
+    expected = canonical_json(record)
+    assert (expected, expected) == (old_canonical(record), orjson_canonical(record))
 
 
 class _Capture:
@@ -71,27 +80,32 @@ def decision_records(example_bundle: Bundle) -> dict[Stage, dict[str, Any]]:
 
 
 @pytest.mark.parametrize("stage", [Stage.INPUT, Stage.OUTPUT, Stage.TOOL_CALL])
-def test_decision_records_are_written_as_before(
+def test_decision_records_are_written_as_rfc8785(
     decision_records: dict[Stage, dict[str, Any]], stage: Stage
 ) -> None:
-    """Real decision records (scores, latencies, findings, tool arguments) encode as before."""
+    """Real decision records (scores, latencies, findings, tool arguments) encode as the
+    reference RFC 8785 implementation does, and read back as the same values."""
     record = decision_records[stage]
-    assert old_canonical(record) == canonical_json(record)
+    text = canonical_json(record)
+    assert (rfc8785.dumps(record).decode(), record) == (text, json.loads(text))
 
 
 @pytest.mark.parametrize(
     ("record", "expected"),
     [
-        ({"x": 1e-05}, '{"x":0.00001}'),  # the old encoder wrote 1e-05
-        ({"x": 0.0001}, '{"x":0.0001}'),  # from 1e-4 up, as before
+        ({"x": 0.0, "y": 1.0, "z": -0.0}, '{"x":0,"y":1,"z":0}'),  # schema 1: 0.0, 1.0, -0.0
+        ({"x": 1e-05}, '{"x":0.00001}'),  # the json encoder wrote 1e-05
+        ({"x": 1e-06, "y": 1e-07}, '{"x":0.000001,"y":1e-7}'),  # orjson wrote 1e-6
+        ({"x": 1e16}, '{"x":10000000000000000}'),  # orjson wrote 1e+16, json 1e+16
         ({"x": math.nan, "y": math.inf, "z": -math.inf}, '{"x":null,"y":null,"z":null}'),
         ({"b": 1, "a": "é ✓ 主"}, '{"a":"é ✓ 主","b":1}'),
-        ({"c": "\x00\n\u2028"}, '{"c":"\\u0000\\n\u2028"}'),
+        ({"c": "\x00\n\u2028\x7f"}, '{"c":"\\u0000\\n\u2028\x7f"}'),
+        ({"\U0001f600": 1, "\ufb01": 2}, '{"\U0001f600":1,"\ufb01":2}'),  # UTF-16 order
     ],
 )
-def test_where_orjson_differs_or_could(record: dict[str, Any], expected: str) -> None:
-    """Tiny floats in orjson's notation; NaN and infinities as null; UTF-8 kept, controls
-    escaped."""
+def test_rfc8785_forms(record: dict[str, Any], expected: str) -> None:
+    """Numbers as ECMAScript writes them (whole floats without `.0`); NaN and infinities as
+    null; UTF-8 kept, controls escaped; keys in UTF-16 order."""
     assert expected == canonical_json(record)
 
 
@@ -102,18 +116,16 @@ class _Score(float):
 @pytest.mark.parametrize(
     ("record", "expected"),
     [
-        ({"n": 2**64, "x": 1e-05}, '{"n":18446744073709551616,"x":1e-05}'),
+        ({"n": 2**64, "x": 1e-05}, '{"n":18446744073709551616,"x":0.00001}'),
         ({"n": -(2**63) - 1}, '{"n":-9223372036854775809}'),
-        ({"m": {2: "b", 1: "a"}}, '{"m":{"1":"a","2":"b"}}'),
+        ({"n": 2**53 + 1}, '{"n":9007199254740993}'),
         ({"s": _Score(0.5)}, '{"s":0.5}'),
     ],
 )
-def test_what_orjson_refuses_is_written_by_the_old_encoder(
-    record: dict[str, Any], expected: str
-) -> None:
-    """Integers beyond 64 bits, non-string keys and float subclasses: the whole record in the
-    standard library's form (tiny floats included)."""
-    assert (expected, expected) == (canonical_json(record), old_canonical(record))
+def test_huge_integers_and_float_subclasses(record: dict[str, Any], expected: str) -> None:
+    """Integers beyond a double's exact range keep their exact digits (RFC 8785 would refuse
+    them); a float subclass is written as its value."""
+    assert expected == canonical_json(record)
 
 
 @pytest.mark.parametrize(
@@ -121,11 +133,12 @@ def test_what_orjson_refuses_is_written_by_the_old_encoder(
     [
         {"id": "r1", "x": object()},
         {"id": "r1", "x": "\ud800"},  # a lone surrogate has no UTF-8 form
-        {"id": "r1", "m": {1: "a", "b": 2}},  # mixed keys cannot be sorted
+        {"id": "r1", "m": {1: "a", "b": 2}},  # JSON keys are strings
+        {"id": "r1", "m": {2: "b", 1: "a"}},  # schema 1 wrote these as "1" and "2"
     ],
-    ids=["object", "surrogate", "mixed-keys"],
+    ids=["object", "surrogate", "mixed-keys", "int-keys"],
 )
-def test_a_record_neither_encoder_writes_is_an_evidence_error(record: dict[str, Any]) -> None:
+def test_a_record_that_is_not_json_is_an_evidence_error(record: dict[str, Any]) -> None:
     """What is not JSON raises EvidenceError naming the record, not a driver or type error."""
     with pytest.raises(EvidenceError, match="evidence record 'r1' is not JSON"):
         canonical_bytes(record)

@@ -8,14 +8,16 @@ import math
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import insert, select, text, update
 
 from vallum.evidence.log import EvidenceLog
-from vallum.evidence.record import utc_now
+from vallum.evidence.record import RECORD_SCHEMA_VERSION, utc_now
 from vallum.exceptions import ChainBrokenError, EvidenceError
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence, evidence_head
@@ -189,12 +191,24 @@ def test_locked_database_is_a_clear_error(tmp_path: Path) -> None:
     assert 0 == log.verify().records
 
 
-def _append_as_before_orjson(db: Database, record: dict[str, Any]) -> None:
-    """Append the way the log did with the standard library's encoder (`1e-05`, `NaN`)."""
+def _json_encoder(body: dict[str, Any]) -> str:
+    """Schema 1 before orjson: the standard library's encoder (`1e-05`, `NaN`, `0.0`)."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _orjson_encoder(body: dict[str, Any]) -> str:
+    """Schema 1 after it: orjson with sorted keys (`0.0`, `1e-6`, `1e+16`)."""
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _append_as_before_orjson(
+    db: Database, record: dict[str, Any], encode: Callable[[dict[str, Any]], str] = _json_encoder
+) -> None:
+    """Append the way the log did with an earlier encoder (by default, the standard library's)."""
     with db.engine.begin() as conn:
         seq, prev = conn.execute(select(evidence_head.c.seq, evidence_head.c.hash)).one()
         body = {**record, "seq": seq + 1}
-        stored = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        stored = encode(body)
         digest = hashlib.sha256(f"{prev}\n{stored}".encode()).hexdigest()
         columns = ("id", "created_at", "kind", "principal", "session", "stage", "action")
         conn.execute(
@@ -231,6 +245,24 @@ def test_records_from_both_encoders_verify(any_db: Database) -> None:
     ]  # fmt: skip
     assert fragments == [(seq, part) for seq, part in fragments if part in stored[seq]]
     assert 6 == log.verify().records
+
+
+def test_a_chain_of_schema_1_records_verifies_under_schema_2(any_db: Database) -> None:
+    """Records written by both schema-1 encoders (whole floats as `0.0`, `1e-6`, `1e+16`,
+    `1e-05`) and then RFC 8785 records verify as one chain: the stored text is hashed as stored."""
+    log = EvidenceLog(any_db)
+    old = {"schema": 1, "scores": [0.0, 1.0, 1e-06, 1e16, 1e-05], "text": "café ✓ 😀"}
+    _append_as_before_orjson(any_db, {**_record(1), **old})
+    _append_as_before_orjson(any_db, {**_record(2), **old}, _orjson_encoder)
+    log.append({**_record(3), **old, "schema": RECORD_SCHEMA_VERSION})
+    stored = _stored(any_db)
+    fragments = [
+        (1, '"scores":[0.0,1.0,1e-06,1e+16,1e-05]'),
+        (2, '"scores":[0.0,1.0,1e-6,1e+16,0.00001]'),
+        (3, '"scores":[0,1,0.000001,10000000000000000,0.00001]'),
+    ]
+    assert fragments == [(seq, part) for seq, part in fragments if part in stored[seq]]
+    assert (3, 2) == (log.verify().records, RECORD_SCHEMA_VERSION)
 
 
 @pytest.mark.parametrize(
@@ -322,8 +354,8 @@ def test_non_finite_numbers_are_stored_as_null(sqlite_db: Database) -> None:
 
 
 def test_huge_integers_are_stored_exactly(sqlite_db: Database) -> None:
-    """An integer orjson refuses is written by the standard library, read back exactly and
-    verifies."""
+    """An integer beyond 64 bits (RFC 8785 refuses those) is written as its exact digits, read
+    back exactly and verifies."""
     log = EvidenceLog(sqlite_db)
     stored = log.append({**_record(1), "big": 2**70, "tiny": 1e-05})
     assert '"big":1180591620717411303424' in _stored(sqlite_db)[1]

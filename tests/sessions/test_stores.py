@@ -7,7 +7,12 @@ import pytest
 from vallum.lifecycle.shadow import OverlaySessionStore
 from vallum.sessions.fingerprint import Kind, fingerprints
 from vallum.sessions.sql import SqlSessionStore
-from vallum.sessions.store import USER, MemorySessionStore, SessionStore
+from vallum.sessions.store import (
+    MAX_MARKS_PER_SESSION,
+    USER,
+    MemorySessionStore,
+    SessionStore,
+)
 from vallum.storage.database import Database
 
 PAGE = (
@@ -70,6 +75,38 @@ def test_memory_store_is_bounded() -> None:
     for name in ("a", "b", "c"):
         store.add(name, [name])
     assert (frozenset(), frozenset({"c"})) == (store.labels("a"), store.labels("c"))
+
+
+def test_memory_store_keeps_a_session_that_was_read() -> None:
+    """Reading a session's labels is a use: the session not used since is the one dropped."""
+    store = MemorySessionStore(max_sessions=2)
+    store.add("a", ["a"])
+    store.add("b", ["b"])
+    store.labels("a")
+    store.add("c", ["c"])
+    assert [{"a"}, set(), {"c"}] == [set(store.labels(name)) for name in ("a", "b", "c")]
+
+
+def test_memory_store_drops_taint_and_marks_with_the_labels() -> None:
+    """An evicted session loses its taint and its checked marks with its labels, so a mark
+    never outlives the labels its decision added."""
+    store = MemorySessionStore(max_sessions=1)
+    store.add("a", ["untrusted"], dict.fromkeys(fingerprints(PAGE), "untrusted"))
+    store.mark_checked("a", {"k": "ev-1"})
+    before = (store.checked("a", ["k"]), store.taint_of("a", {"to": "claims@evil.example"}))
+    store.add("b", ["b"])
+    after = (store.checked("a", ["k"]), store.taint_of("a", {"to": "claims@evil.example"}))
+    assert (({"k": "ev-1"}, {"to": frozenset({"untrusted"})}), ({}, {})) == (before, after)
+
+
+def test_memory_store_bounds_marks_per_session_oldest_first() -> None:
+    """Beyond MAX_MARKS_PER_SESSION marks, the oldest go first."""
+    store = MemorySessionStore()
+    store.mark_checked("s", {f"k{i}": f"ev-{i}" for i in range(MAX_MARKS_PER_SESSION + 2)})
+    last = f"k{MAX_MARKS_PER_SESSION + 1}"
+    assert {"k2": "ev-2", last: f"ev-{MAX_MARKS_PER_SESSION + 1}"} == store.checked(
+        "s", ["k0", "k1", "k2", last]
+    )
 
 
 def _mixed_session(store: SessionStore) -> None:

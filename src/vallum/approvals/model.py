@@ -9,13 +9,14 @@ pending ──approve──> approved ──use (once)──> used
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-ACTION_HASH_VERSION = 1
+from vallum.canonical import canonical_text
+
+ACTION_HASH_VERSION = 2  # 2: arguments as RFC 8785 text
 
 
 class Status(StrEnum):
@@ -26,39 +27,25 @@ class Status(StrEnum):
     EXPIRED = "expired"
 
 
-def _canonical_value(value: Any) -> Any:
-    """Numbers compare by value (`100` and `100.0` are one amount); containers recurse."""
-    if isinstance(value, bool) or value is None or isinstance(value, str | int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else value
-    if isinstance(value, Mapping):
-        return {str(k): _canonical_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical_value(v) for v in value]
-    return str(value)
-
-
 def canonical_arguments(arguments: Mapping[str, Any]) -> str:
-    """One JSON text per set of arguments: sorted keys, no spaces, numbers by value."""
-    return json.dumps(
-        _canonical_value(dict(arguments)),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    """One JSON text per set of arguments: RFC 8785 (`vallum.canonical`), so numbers compare by
+    value (`100` and `100.0` are one amount) and keys sort alike however they arrived.
+
+    A value JSON cannot hold (a `Decimal`, a date, NaN) is written as its `str`, as before:
+    an enforcement point may hold a call whose arguments came from Python, not from JSON.
+    """
+    return canonical_text(dict(arguments), default=str)
 
 
 def action_hash(principal: str, session: str, tool: str, arguments: Mapping[str, Any]) -> str:
     """SHA-256 over principal, session, tool and canonical arguments: what an approval binds.
 
     Change any of them (one argument, one digit) and the hash, hence the approval, differs.
+    Version 2 hashes RFC 8785 text (version 1 used `json.dumps`: some floats, such as `1e-05`,
+    were written otherwise); a pending approval hashed by version 1 no longer matches its call
+    and is asked for again, which fails closed.
     """
-    body = json.dumps(
-        [ACTION_HASH_VERSION, principal, session, tool],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    body = canonical_text([ACTION_HASH_VERSION, principal, session, tool])
     return hashlib.sha256(f"{body}\n{canonical_arguments(arguments)}".encode()).hexdigest()
 
 

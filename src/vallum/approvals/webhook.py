@@ -2,8 +2,10 @@
 
 `notify` only puts the approval on a queue; a daemon thread posts it, retrying network errors,
 HTTP 429 and 5xx with exponential backoff (`backoff_s`, doubled each attempt, capped at
-`max_backoff_s`) up to `max_attempts`. Other 4xx answers are not retried: the receiver rejected
-the message and would again. A held call never waits for the webhook.
+`max_backoff_s`) up to `max_attempts`: the policy is a `tenacity.Retrying`, whose `sleep` hook
+tests replace. Other 4xx answers are not retried: the receiver rejected the message and would
+again. A held call never waits for the webhook, and a webhook that fails loses nothing: the
+approval is stored before it is announced.
 
 The text is escaped for Slack (`&`, `<`, `>`), so arguments an attacker shaped cannot ping a
 channel or forge a link. Besides Slack's `text` and `blocks`, the body carries the approval as
@@ -99,10 +101,6 @@ class WebhookNotifier:
         """Queue `approval` for delivery and return at once."""
         self._queue.put(approval)
 
-    def backoff(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based)."""
-        return float(min(self.config.backoff_s * 2 ** (attempt - 1), self.config.max_backoff_s))
-
     def close(self, timeout_s: float = 5.0) -> None:
         """Deliver what is queued (waiting at most `timeout_s`), then stop."""
         self._queue.put(None)
@@ -117,23 +115,42 @@ class WebhookNotifier:
             self.deliveries.append(self._deliver(item))
 
     def _deliver(self, approval: Approval) -> Delivery:
+        # Imported on first delivery: tenacity pulls in asyncio, and most runs never post.
+        import tenacity
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.config.max_attempts),
+            wait=tenacity.wait_exponential(
+                multiplier=self.config.backoff_s, max=self.config.max_backoff_s
+            ),
+            retry=(
+                tenacity.retry_if_exception_type(httpx.HTTPError)
+                | tenacity.retry_if_result(_worth_retrying)
+            ),
+            sleep=self._sleep,
+            reraise=True,
+        )
         body = payload(approval, self.config.dashboard_url)
         status: int | None = None
         error: str | None = None
-        for attempt in range(1, self.config.max_attempts + 1):
-            try:
-                response = self._client.post(self.url, json=body)
-                status, error = response.status_code, None
-                if response.is_success:
-                    return Delivery(approval.id, True, attempt, status)
-                if status != 429 and status < 500:
-                    break  # the receiver rejected this message: retrying will not help
-            except httpx.HTTPError as exc:
-                status, error = None, type(exc).__name__
-            if attempt < self.config.max_attempts:
-                self._sleep(self.backoff(attempt))
+        try:
+            response = retrying(self._client.post, self.url, json=body)
+            status = response.status_code
+        except tenacity.RetryError as exc:  # every attempt was answered 429 or 5xx
+            status = exc.last_attempt.result().status_code
+        except httpx.HTTPError as exc:  # the last attempt failed on the network
+            error = type(exc).__name__
+        attempts = int(retrying.statistics["attempt_number"])
+        if status is not None and 200 <= status < 300:
+            return Delivery(approval.id, True, attempts, status)
+        # Another answer (a 4xx but 429) is not retried: the receiver rejected this message.
         log.warning(
             "approval webhook gave up on %s after %d attempt(s): status=%s error=%s",
-            approval.id, attempt, status, error,
+            approval.id, attempts, status, error,
         )  # fmt: skip
-        return Delivery(approval.id, False, attempt, status, error)
+        return Delivery(approval.id, False, attempts, status, error)
+
+
+def _worth_retrying(response: httpx.Response) -> bool:
+    """429 and 5xx: the receiver may take the message later."""
+    return response.status_code == 429 or response.status_code >= 500

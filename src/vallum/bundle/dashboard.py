@@ -1,6 +1,6 @@
 """The `dashboard:` section of `vallum.yaml`: who may log in to `/ui`, and how sessions behave.
 
-Users log in with a name and password; only an scrypt hash of the password is kept here
+Users log in with a name and password; only an argon2id hash of the password is kept here
 (`vallum dashboard hash-password` makes one). A user's roles are those of its principal under
 `approvals.approvers`, so one list says who may approve what, whether through the dashboard, the
 CLI or the HTTP API. An admin token (`VALLUM_DASHBOARD_TOKEN`) also opens the dashboard, read
@@ -26,10 +26,10 @@ class _Model(BaseModel):
 
 
 class DashboardUser(_Model):
-    """A person who may log in: the principal they act as, and their password's scrypt hash."""
+    """A person who may log in: the principal they act as, and their password's argon2id hash."""
 
     principal: str
-    password_hash: str = Field(pattern=r"^scrypt\$")
+    password_hash: str = Field(pattern=r"^\$argon2id\$")
 
     @field_validator("principal")
     @classmethod

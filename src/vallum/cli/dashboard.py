@@ -19,7 +19,7 @@ def hash_password_cmd(
         bool, typer.Option("--stdin", help="Read the password from standard input.")
     ] = False,
 ) -> None:
-    """Print an scrypt hash of a password, for `dashboard.users.NAME.password_hash`."""
+    """Print an argon2id hash of a password, for `dashboard.users.NAME.password_hash`."""
     require_all("gateway", feature="vallum dashboard")
     from vallum.dashboard.passwords import hash_password
 

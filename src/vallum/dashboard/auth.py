@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 from collections import defaultdict, deque
@@ -20,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vallum.bundle.dashboard import DashboardConfig
-from vallum.dashboard.passwords import burn_time, verify_password
+from vallum.dashboard.passwords import Passwords
 
 ADMIN_LOGIN = "admin"
+log = logging.getLogger("vallum.dashboard.auth")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,8 @@ class User:
 
 
 class Sessions:
-    """Issues and checks signed session cookies and their CSRF tokens."""
+    """Issues and checks signed session cookies and their CSRF tokens; checks passwords with
+    `passwords` (argon2id)."""
 
     def __init__(
         self,
@@ -45,11 +48,13 @@ class Sessions:
         admin_token: str | None,
         secret: str | None,
         clock: Callable[[], float] = time.time,
+        passwords: Passwords | None = None,
     ):
         self.config = config
         self.admin_token = admin_token
         self._key = (secret or secrets.token_hex(32)).encode()
         self.clock = clock
+        self.passwords = passwords if passwords is not None else Passwords()
 
     @property
     def enabled(self) -> bool:
@@ -64,10 +69,16 @@ class Sessions:
             return None
         user = self.config.users.get(login)
         if user is None:
-            burn_time(password)
+            self.passwords.burn_time(password)
             return None
-        if not verify_password(password, user.password_hash):
+        if not self.passwords.verify(password, user.password_hash):
             return None
+        if self.passwords.needs_rehash(user.password_hash):
+            log.warning(
+                "dashboard user %r has a password hash with outdated parameters: make a new one "
+                "with `vallum dashboard hash-password`",
+                login,
+            )
         return self._new(login, user.principal)
 
     def _new(self, login: str, principal: str) -> User:

@@ -1,30 +1,30 @@
 """The hash chain: canonical JSON, and the hash that links each record to the one before.
 
-A record's canonical text is its JSON with keys sorted, no spaces and UTF-8 kept as is. The log
-stores that text and hashes exactly it, and verification hashes the stored text again (never a
-re-serialisation), so a record verifies whichever encoder wrote it: Python's `json` before
-orjson, orjson now. The two write the same bytes except for floats below 1e-4 (`1e-05` against
-`0.00001`) and non-finite floats (`NaN` against `null`).
+A record's canonical text is its RFC 8785 form (`vallum.canonical`): keys sorted, no spaces,
+UTF-8 kept as is, numbers by value. The log stores that text and hashes exactly it, and
+verification hashes the stored text again (never a re-serialisation), so a record verifies
+whichever encoder wrote it: Python's `json` (schema 1, before orjson), orjson with sorted keys
+(schema 1), RFC 8785 (schema 2, from `RECORD_SCHEMA_VERSION` 2). The encoders differ only in
+numbers: a whole float (`0.0` before, `0` now), floats below 1e-4 or from 1e16 up, and NaN.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 from typing import Any
 
-import orjson
-
-from vallum.exceptions import EvidenceError
+from vallum.canonical import canonical_bytes as _canonical_bytes
+from vallum.exceptions import CanonicalJSONError, EvidenceError
 
 GENESIS_HASH = "0" * 64
 
 
 def canonical_json(record: dict[str, Any]) -> str:
-    """One serialisation per record: sorted keys, no spaces, UTF-8 kept as is.
+    """One serialisation per record: RFC 8785, UTF-8 kept as is.
 
-    >>> canonical_json({"b": 1, "a": "é"})
-    '{"a":"é","b":1}'
+    >>> canonical_json({"b": 1, "a": "é", "s": 0.0})
+    '{"a":"é","b":1,"s":0}'
     """
     return canonical_bytes(record).decode()
 
@@ -32,21 +32,20 @@ def canonical_json(record: dict[str, Any]) -> str:
 def canonical_bytes(record: dict[str, Any]) -> bytes:
     """`canonical_json` as the UTF-8 bytes that are hashed.
 
-    What orjson refuses (an integer beyond 64 bits, a non-string key, a float subclass) is
-    written in `json`'s form; what neither writes (another type, a lone surrogate, a cycle)
-    raises `EvidenceError`. NaN and infinities become `null`: JSON has no such numbers, and the
-    `NaN` token `json` wrote is refused by strict JSON readers.
+    NaN and infinities become `null` (JSON has no such numbers, and a record must not be lost
+    to a detector's NaN score); anything else JSON cannot hold (another type, a non-string key,
+    a lone surrogate) raises `EvidenceError` naming the record.
     """
     try:
-        return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError:
-        pass  # a value orjson refuses: the standard library may still encode it
-    try:
-        return json.dumps(
-            record, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode()
-    except (TypeError, ValueError) as exc:
+        return _canonical_bytes(record, default=_non_finite_as_null)
+    except CanonicalJSONError as exc:
         raise EvidenceError(f"evidence record {record.get('id')!r} is not JSON: {exc}") from exc
+
+
+def _non_finite_as_null(value: Any) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    raise CanonicalJSONError(f"{type(value).__name__} is not JSON: {value!r:.80}")
 
 
 def link_hash(prev_hash: str, canonical: str | bytes) -> str:

@@ -19,7 +19,7 @@ from vallum.bundle.schema import ContentPolicy
 from vallum.model import Decision, Event, Finding, Stage
 from vallum.redaction import is_secret, is_sensitive, redact
 
-RECORD_SCHEMA_VERSION = 1
+RECORD_SCHEMA_VERSION = 2  # 2: RFC 8785 canonical text; chains of 1 still verify
 KIND_DECISION = "decision"
 
 

@@ -8,9 +8,11 @@ calls, several gateway replicas) share a session.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
+
+from cachetools import FIFOCache, LRUCache
 
 from vallum.sessions.fingerprint import PAIR_MATCH_RATIO, Kind, tokens, value_fingerprints
 
@@ -102,67 +104,68 @@ def _covered(value: str, kind: Kind, lookup: Mapping[int, str]) -> list[str]:
     return []
 
 
+@dataclass(slots=True)
+class _Session:
+    """What the memory store keeps per session; dropped as one when the session is evicted."""
+
+    labels: set[str] = field(default_factory=set)
+    taint: dict[int, str] = field(default_factory=dict)
+    # Checked content: the oldest marks go first beyond MAX_MARKS_PER_SESSION.
+    marks: FIFOCache[str, str] = field(default_factory=lambda: FIFOCache(MAX_MARKS_PER_SESSION))
+
+
 class MemorySessionStore:
-    """In-process session state, bounded: the least recently used sessions are dropped first."""
+    """In-process session state, bounded: the least recently used sessions (read or written)
+    are dropped first, their labels, taint and marks together (a `cachetools.LRUCache`)."""
 
     def __init__(self, max_sessions: int = DEFAULT_MAX_SESSIONS):
-        self._max = max_sessions
-        self._labels: OrderedDict[str, set[str]] = OrderedDict()
-        self._taint: dict[str, dict[int, str]] = {}
-        self._marks: dict[str, OrderedDict[str, str]] = {}
-        self._lock = threading.Lock()
+        self._sessions: LRUCache[str, _Session] = LRUCache(max_sessions)
+        self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
     def labels(self, session: str) -> frozenset[str]:
         with self._lock:
-            found = self._labels.get(session)
-            if found is None:
-                return frozenset()
-            self._labels.move_to_end(session)
-            return frozenset(found)
+            found = self._sessions.get(session)  # a read is a use
+            return frozenset() if found is None else frozenset(found.labels)
 
     def add(
         self, session: str, labels: Iterable[str], taint: Mapping[int, str] | None = None
     ) -> None:
         with self._lock:
-            self._labels.setdefault(session, set()).update(labels)
-            self._labels.move_to_end(session)
+            state = self._session(session)
+            state.labels.update(labels)
             if taint:
-                known = self._taint.get(session)
-                if known is None:  # a new session's first content: nothing to merge with
-                    self._taint[session] = dict(taint)
+                if not state.taint:  # a new session's first content: nothing to merge with
+                    state.taint = dict(taint)
                 else:
+                    known = state.taint
                     for h, joined in taint.items():
                         known[h] = _merge(known.get(h), joined)
-            while len(self._labels) > self._max:
-                old, _ = self._labels.popitem(last=False)
-                self._taint.pop(old, None)
-                self._marks.pop(old, None)
 
     def checked(self, session: str, keys: Sequence[str]) -> dict[str, str]:
         with self._lock:
-            marks = self._marks.get(session)
-            if not marks:
+            found = self._sessions.get(session)
+            if found is None or not found.marks:
                 return {}
+            marks = found.marks
             return {k: marks[k] for k in keys if k in marks}
 
     def mark_checked(self, session: str, marks: Mapping[str, str]) -> None:
+        # An evicted (or never seen) session starts again: marks live and go with labels.
         with self._lock:
-            if session not in self._labels:  # evicted (or never seen): marks go with labels
-                self._labels[session] = set()
-            self._labels.move_to_end(session)
-            known = self._marks.setdefault(session, OrderedDict())
-            known.update(marks)
-            while len(known) > MAX_MARKS_PER_SESSION:
-                known.popitem(last=False)
-            while len(self._labels) > self._max:
-                old, _ = self._labels.popitem(last=False)
-                self._taint.pop(old, None)
-                self._marks.pop(old, None)
+            self._session(session).marks.update(marks)
 
     def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
         with self._lock:
-            known = dict(self._taint.get(session, {}))
+            found = self._sessions.get(session)
+            known = dict(found.taint) if found is not None else {}
         return match_taint(values, known)
+
+    def _session(self, session: str) -> _Session:
+        """The session's state, created if new; marked as the most recently used."""
+        state = self._sessions.get(session)
+        if state is None:
+            state = self._sessions[session] = _Session()
+        return state
 
 
 def _merge(old: str | None, new: str) -> str:
