@@ -6,7 +6,8 @@
     ├── PolicyError             Cedar policies could not be parsed or evaluated
     ├── DetectorError           a detector is unknown, misconfigured or failed
     ├── InputError              content or a request that cannot be checked (size, encoding)
-    │   └── RequestTooLarge         a gateway request over the configured size limit
+    │   ├── RequestTooLarge         a gateway request over the configured size limit
+    │   └── NestingTooDeep          JSON nested deeper than the configured limit
     ├── CanonicalJSONError      a value has no canonical JSON form (not JSON, too deep)
     ├── EvidenceError           the evidence log cannot be written or read
     │   └── ChainBrokenError        verification found a tampered record
@@ -80,6 +81,11 @@ class DetectorError(VallumError):
 
 class InputError(VallumError):
     """Content or a request that cannot be checked: too large, not text, malformed."""
+
+
+class NestingTooDeep(InputError):
+    """JSON nested deeper than the limit (`gateway.limits.max_json_depth`): refused whole, before
+    anything walks it (a deep value would exhaust the stack of every recursive reader after)."""
 
 
 class CanonicalJSONError(VallumError, ValueError):

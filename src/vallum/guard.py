@@ -188,6 +188,11 @@ class Guard:
     ) -> Any:
         """Authorize every call of the decorated function before it runs.
 
+        Policies see the call's arguments by name: `**kwargs` by the names they were given,
+        `*args` by the tool's declared arguments (`tools.NAME.args` in the bundle, in order)
+        still unbound; a call whose `*args` cannot be named so is refused (`ToolBlocked`), as
+        nothing could check it. Values keep their type's meaning (`Decimal`, numpy scalars are
+        numbers); a value of another type makes a policy that compares it fail closed.
         A blocked call raises `ToolBlocked`. A call that needs approval creates a pending
         approval bound to this exact call; then, by default, raises `ApprovalPending` carrying
         its id: once a human approves, calling again with the same arguments runs it, once.
@@ -208,7 +213,11 @@ class Guard:
             ) -> tuple[HeldAction, str] | None:
                 bound = signature.bind(*args, **kwargs)
                 bound.apply_defaults()
-                return self._authorize_call(tool_name, bound.arguments, session, wait_for_approval)
+                declared = self.engine.bundle.config.tools.get(tool_name)
+                arguments = bind_arguments(
+                    tool_name, bound, tuple(declared.args) if declared else ()
+                )
+                return self._authorize_call(tool_name, arguments, session, wait_for_approval)
 
             def screen(result: Any, session: str) -> Any:
                 if not isinstance(result, str):
@@ -275,3 +284,35 @@ class Guard:
         if wait is None:
             raise ApprovalPending(approval.id, f"{message} (approval {approval.id})")
         return held, approval.id
+
+
+def bind_arguments(
+    tool: str, bound: inspect.BoundArguments, declared: tuple[str, ...]
+) -> dict[str, Any]:
+    """The arguments of a call by the names policies read (`context.args.NAME`).
+
+    A named parameter is itself; `**kwargs` are their names (as if declared); `*args` take the
+    tool's declared argument names not yet bound, in order. `*args` beyond those names, or for
+    a tool that declares none, raise `ToolBlocked`: a value without a name escapes every policy.
+    """
+    out: dict[str, Any] = {}
+    extra: tuple[Any, ...] = ()
+    for name, value in bound.arguments.items():
+        kind = bound.signature.parameters[name].kind
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            out.update(value)  # `bind` already refused a name given twice
+        elif kind is inspect.Parameter.VAR_POSITIONAL:
+            extra = tuple(value)
+        else:
+            out[name] = value
+    if extra:
+        free = [name for name in declared if name not in out]
+        if len(extra) > len(free):
+            known = ", ".join(declared) or "none declared in the bundle"
+            raise ToolBlocked(
+                f"call to tool {tool!r} refused: {len(extra)} positional argument(s) through "
+                f"*args cannot be bound to the tool's declared arguments ({known})",
+                None,
+            )
+        out.update(zip(free, extra, strict=False))
+    return out

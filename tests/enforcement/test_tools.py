@@ -13,9 +13,11 @@ from vallum.enforcement.tools import (
     Verdict,
     authorize_tool_call,
     parse_arguments,
+    read_arguments,
     verdict,
 )
 from vallum.engine import Engine
+from vallum.exceptions import InputError, NestingTooDeep
 from vallum.evidence.log import EvidenceLog
 from vallum.model import Action, Decision, Event, Principal, Stage, ToolCall
 from vallum.storage.database import Database
@@ -102,13 +104,68 @@ async def test_an_approval_for_another_call_does_not_release(
     [
         ('{"a": 1}', {"a": 1}),
         ("", {}),
-        ("[1]", {"_value": [1]}),
-        ('{"a": 1', {"_unparsed": '{"a": 1'}),
+        ("  \n", {}),
+        (r'{"b": [1, {"c": null}], "a": "\u00e9"}', {"b": [1, {"c": None}], "a": "é"}),
     ],
 )
-def test_arguments_as_policies_see_them(text: str, expected: dict[str, object]) -> None:
-    """Arguments parse to a mapping; anything else is kept so that policies can see it."""
+def test_arguments_that_are_one_object_are_read(text: str, expected: dict[str, object]) -> None:
+    """Arguments that are one JSON object are read as that object (empty text is no arguments)."""
     assert expected == parse_arguments(text)
+
+
+def test_delivered_arguments_are_the_canonical_text_of_what_was_read() -> None:
+    """The text a call carries after reading is RFC 8785 of the object policies saw."""
+    read = read_arguments('{ "order_id" : "ORD-1",\n "amount": 1000.0 }')
+    assert ({"order_id": "ORD-1", "amount": 1000.0}, '{"amount":1000,"order_id":"ORD-1"}') == (
+        read.value,
+        read.text,
+    )
+
+
+UNREADABLE = [
+    ('{"order_id":"ORD-12345678","amount":1000', "not valid JSON"),  # brace missing
+    ("[1000]", "an array"),
+    (r'"{\"amount\": 1000}"', "a string"),  # an object smuggled inside a string
+    ("1000", "a number"),
+    ("null", "null"),
+    ("true", "a boolean"),
+    ('{"order_id":"ORD-1","amount":99999,"amount":1000}', "duplicate key 'amount'"),
+    ('{"x":{"amount":1,"amount":2}}', "duplicate key 'amount'"),  # nested duplicate
+    (r'{"amount":1,"\u0061mount":2}', "duplicate key 'amount'"),  # the same key escaped
+    (r'{"amount":1,"\uff41mount":2}', "Unicode normalisation"),  # fullwidth a
+    (r'{"caf\u00e9":1,"cafe\u0301":2}', "Unicode normalisation"),  # composed, decomposed
+    ('{"amount": NaN}', "NaN is not a JSON number"),
+    ('{"amount": Infinity}', "Infinity is not a JSON number"),
+    ('{"amount": -Infinity}', "-Infinity is not a JSON number"),
+    ('{"amount": 1e400}', "too large for a double"),
+    ('{"amount": ' + "9" * 5000 + "}", "not valid JSON"),  # beyond Python's digit limit
+    (r'{"a": "\ud800"}', "no canonical form"),  # a lone surrogate
+    ('{"a": 1} {"b": 2}', "not valid JSON"),  # two values
+    ('{"a": 1}garbage', "not valid JSON"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), UNREADABLE)
+def test_arguments_that_are_not_one_object_are_refused_with_the_reason(
+    text: str, reason: str
+) -> None:
+    """Cut short, not an object, a key twice (however spelt), non-JSON numbers: refused, named."""
+    with pytest.raises(InputError) as caught:
+        read_arguments(text)
+    assert reason in str(caught.value)
+
+
+@pytest.mark.parametrize("depth", [65, 500, 5000, 100_000])
+def test_arguments_nested_too_deep_are_refused_as_such(depth: int) -> None:
+    """Nesting past the limit is `NestingTooDeep`, never a RecursionError, however deep."""
+    with pytest.raises(NestingTooDeep):
+        read_arguments('{"a":' + "[" * depth + "]" * depth + "}", max_depth=64)
+
+
+def test_arguments_at_the_depth_limit_are_read() -> None:
+    """Exactly `max_depth` levels (the object counts as one) are read."""
+    text = '{"a":' + "[" * 63 + "]" * 63 + "}"
+    assert "a" in read_arguments(text, max_depth=64).value
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ DEFAULT_READ_TIMEOUT_S = 60.0
 DEFAULT_TOTAL_TIMEOUT_S = 300.0
 DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 DEFAULT_MAX_MESSAGES = 256
+DEFAULT_MAX_JSON_DEPTH = 64  # `vallum.strict_json.DEFAULT_MAX_DEPTH`; a test pins them equal
+MAX_JSON_DEPTH = 128  # below the depth canonical JSON and evidence write (200)
 DEFAULT_HOLDBACK_CHARS = 256
 DEFAULT_SCAN_STEP_CHARS = 64
 DEFAULT_DRAIN_TIMEOUT_S = 30.0
@@ -55,10 +57,14 @@ class RateLimits(_Model):
 
 
 class RequestLimits(_Model):
-    """Requests larger than this are refused with HTTP 413 before they are read in full."""
+    """Requests larger than `max_request_bytes` are refused with HTTP 413 before they are read
+    in full. JSON nested deeper than `max_json_depth` is refused whole: a request body with
+    HTTP 400, an upstream's answer or tool-call arguments with HTTP 502 (each naming the limit).
+    """
 
     max_request_bytes: int = Field(default=DEFAULT_MAX_REQUEST_BYTES, gt=0)
     max_messages: int = Field(default=DEFAULT_MAX_MESSAGES, gt=0)
+    max_json_depth: int = Field(default=DEFAULT_MAX_JSON_DEPTH, ge=8, le=MAX_JSON_DEPTH)
 
 
 class StreamingConfig(_Model):

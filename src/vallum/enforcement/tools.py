@@ -10,17 +10,25 @@
 Every enforcement point that sees tool calls (the gateway's model routes, the MCP proxy, the
 SDK's `@guard.tool`) takes this path, so a call is held or refused the same way wherever it was
 made, and the client hears the same explanation with the evidence id.
+
+Arguments that arrive as text are read once (`read_arguments`): strictly, into a JSON object,
+and the call that runs carries that object's canonical text (RFC 8785), never the text the model
+wrote. Text that is not one JSON object (cut short, an array, a key twice) is refused with the
+reason: a client that repairs or reads it its own way would run a call nobody checked.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from vallum import strict_json
+from vallum.canonical import canonical_text
 from vallum.enforcement.approvals import ApprovalHolds
+from vallum.exceptions import CanonicalJSONError, InputError
+from vallum.ids import new_id
 from vallum.model import Action, Decision, Event
 
 NOTICE_PREFIX = "[vallum]"
@@ -69,13 +77,52 @@ class Notice:
         }
 
 
-def parse_arguments(text: str) -> dict[str, Any]:
-    """A model's tool-call arguments (JSON text) as the mapping policies see."""
+@dataclass(frozen=True, slots=True)
+class Arguments:
+    """Tool-call arguments read once: the object policies see and its canonical text, which is
+    what the call carries from here on."""
+
+    value: dict[str, Any]
+    text: str
+
+
+def read_arguments(text: str, *, max_depth: int = strict_json.DEFAULT_MAX_DEPTH) -> Arguments:
+    """A model's tool-call arguments (JSON text) as one JSON object; empty text is `{}`.
+
+    `InputError` says why text is refused (not JSON, not an object, a duplicate key, a number
+    JSON cannot hold); `NestingTooDeep` (an `InputError`) when it nests deeper than `max_depth`.
+    """
+    value = strict_json.loads(text, max_depth=max_depth) if text.strip() else {}
+    if not isinstance(value, dict):
+        raise InputError(f"arguments are {_kind(value)}, not a JSON object")
     try:
-        value = json.loads(text) if text.strip() else {}
-    except ValueError:
-        return {"_unparsed": text}
-    return value if isinstance(value, dict) else {"_value": value}
+        return Arguments(value, canonical_text(value))
+    except CanonicalJSONError as exc:  # a lone surrogate
+        raise InputError(f"arguments have no canonical form: {exc}") from None
+
+
+def parse_arguments(text: str, *, max_depth: int = strict_json.DEFAULT_MAX_DEPTH) -> dict[str, Any]:
+    """`read_arguments(text).value`."""
+    return read_arguments(text, max_depth=max_depth).value
+
+
+def refuse_unreadable(tool: str, problem: InputError) -> Notice:
+    """The notice for a call whose arguments could not be read: refused, never delivered."""
+    message = (
+        f"{NOTICE_PREFIX} the call to {tool} was blocked: its arguments could not be checked "
+        f"({problem})"
+    )
+    return Notice(tool, "denied", message, new_id(), None)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a boolean" if isinstance(value, bool) else "a number"
 
 
 async def authorize_tool_call(

@@ -97,7 +97,10 @@ def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> 
     approvals = ApprovalService.open(bundle, db)
     holds = ApprovalHolds(approvals)
     upstreams = _upstreams(bundle, options)
-    pipeline = ModelPipeline(evaluator, holds, upstreams, config.streaming, marks, bundle.version)
+    pipeline = ModelPipeline(
+        evaluator, holds, upstreams, config.streaming, marks, bundle.version,
+        max_json_depth=config.limits.max_json_depth,
+    )  # fmt: skip
     return Gateway(
         bundle=bundle,
         db=db,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from vallum.bundle.gateway import StreamingConfig
+from vallum.bundle.gateway import DEFAULT_MAX_JSON_DEPTH, StreamingConfig
 from vallum.enforcement.approvals import ApprovalHolds
 from vallum.gateway.errors import Style
 from vallum.gateway.evaluator import Evaluator
@@ -38,6 +38,8 @@ class ModelPipeline:
         streaming: StreamingConfig,
         marks: CheckMarks | None,
         version: str,
+        *,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ):
         self._evaluator = evaluator
         self._holds = holds
@@ -45,6 +47,7 @@ class ModelPipeline:
         self._streaming = streaming
         self._marks = marks
         self._version = version
+        self._max_depth = max_json_depth
 
     async def check_input(self, call: Call, req: ChatRequest) -> ChatRequest | Decision:
         """The request to forward (redacted where needed), or the decision that blocks it."""
@@ -53,7 +56,9 @@ class ModelPipeline:
     async def complete(self, call: Call, req: ChatRequest) -> tuple[ChatResult, dict[str, Any]]:
         """A non-streaming call, after input checks: upstream, tool calls, output."""
         upstream = self._upstreams.for_model(req.model)
-        return await output.complete(self._evaluator, self._holds, upstream, call, req)
+        return await output.complete(
+            self._evaluator, self._holds, upstream, call, req, self._max_depth
+        )
 
     def stream(
         self, call: Call, req: ChatRequest, renderer: Renderer, style: Style
@@ -61,5 +66,6 @@ class ModelPipeline:
         """A streaming call, after input checks: output released behind the hold-back window."""
         upstream = self._upstreams.for_model(req.model)
         return output.stream(
-            self._evaluator, self._holds, upstream, self._streaming, call, req, renderer, style
-        )
+            self._evaluator, self._holds, upstream, self._streaming, call, req, renderer, style,
+            self._max_depth,
+        )  # fmt: skip

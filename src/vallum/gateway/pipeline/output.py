@@ -5,6 +5,11 @@
 
 A streamed answer is released through the hold-back window of `vallum.enforcement.output`,
 and the whole output is decided (and recorded) once more at its end.
+
+A tool call's arguments are read once (`enforcement.tools.read_arguments`), whole (a stream's
+pieces are joined first): the call the client receives carries the canonical text of the object
+the engine saw. Arguments that are not one JSON object are refused with the reason; arguments
+nested deeper than `gateway.limits.max_json_depth` fail the answer as an upstream error (502).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import Any, Protocol
 from vallum.bundle.gateway import StreamingConfig
 from vallum.enforcement.approvals import ApprovalHolds
 from vallum.enforcement.output import STOPPING, OutputScanner
-from vallum.enforcement.tools import Notice, authorize_tool_call, parse_arguments
+from vallum.enforcement.tools import Notice, authorize_tool_call, read_arguments, refuse_unreadable
+from vallum.exceptions import InputError, NestingTooDeep, UpstreamError
 from vallum.gateway.context import RequestContext, delivered_summary
 from vallum.gateway.errors import Style, classify, stream_error
 from vallum.gateway.evaluator import Evaluator
@@ -52,13 +58,23 @@ async def authorize_calls(
     call: Call,
     req: ChatRequest,
     calls: tuple[ToolCallOut, ...],
+    max_depth: int,
 ) -> tuple[list[ToolCallOut], list[Notice]]:
-    """The tool calls the client may see, and notices for those removed or held."""
+    """The tool calls the client may see (their arguments in canonical form: what was checked),
+    and notices for those removed or held."""
     kept: list[ToolCallOut] = []
     notices: list[Notice] = []
     ctx = call.ctx
     for out in calls:
-        tool_call = ToolCall(out.name, parse_arguments(out.arguments))
+        try:
+            arguments = read_arguments(out.arguments, max_depth=max_depth)
+        except NestingTooDeep as exc:
+            raise UpstreamError(f"tool call {out.name!r} from the upstream: {exc}") from None
+        except InputError as exc:
+            notices.append(refuse_unreadable(out.name, exc))
+            continue
+        out = replace(out, arguments=arguments.text)
+        tool_call = ToolCall(out.name, arguments.value)
         notice = await authorize_tool_call(
             event(call, Stage.TOOL_CALL, req, tool_call=tool_call),
             evaluate=lambda e: evaluator.evaluate(ctx, e),
@@ -102,12 +118,19 @@ def _finish(original: FinishReason, kept: list[ToolCallOut], notices: list[Notic
 
 
 async def complete(
-    evaluator: Evaluator, holds: ApprovalHolds, upstream: Upstream, call: Call, req: ChatRequest
+    evaluator: Evaluator,
+    holds: ApprovalHolds,
+    upstream: Upstream,
+    call: Call,
+    req: ChatRequest,
+    max_depth: int,
 ) -> tuple[ChatResult, dict[str, Any]]:
     """A non-streaming call, after input checks: upstream, tool calls, output."""
     ctx = call.ctx
     result = await upstream.complete(req)
-    kept, notices = await authorize_calls(evaluator, holds, call, req, result.tool_calls)
+    kept, notices = await authorize_calls(
+        evaluator, holds, call, req, result.tool_calls, max_depth
+    )
     output = await evaluator.evaluate(ctx, event(call, Stage.OUTPUT, req, text=result.text))
     text, finish = result.text, _finish(result.finish_reason, kept, notices)
     if output.action in STOPPING:
@@ -135,6 +158,7 @@ async def stream(
     req: ChatRequest,
     renderer: Renderer,
     style: Style,
+    max_depth: int,
 ) -> AsyncGenerator[bytes, None]:
     """A streaming call, after input checks: scanned output released behind the hold-back window."""
     ctx = call.ctx
@@ -178,7 +202,7 @@ async def stream(
             ToolCallOut(s["id"] or f"call_{i}", s["name"], s["arguments"])
             for i, s in sorted(pending.items())
         )
-        kept, notices = await authorize_calls(evaluator, holds, call, req, calls)
+        kept, notices = await authorize_calls(evaluator, holds, call, req, calls, max_depth)
         for out in kept:
             yield renderer.tool_call(out)
         if notices:

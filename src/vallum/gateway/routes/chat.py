@@ -64,7 +64,7 @@ async def _serve(gw: Gateway, fmt: ChatFormat, request: Request, ctx: RequestCon
     ctx.session = session_of(principal, session_header, ctx.id)
     ctx.linked = session_header is not None
     limits = gw.bundle.config.gateway.limits
-    req = fmt.parse(await read_json(request, limits.max_request_bytes))
+    req = fmt.parse(await read_json(request, limits.max_request_bytes, limits.max_json_depth))
     if len(req.messages) > limits.max_messages:
         raise InputError(f"{len(req.messages)} messages exceed the limit of {limits.max_messages}")
     ctx.model, ctx.stream = req.model, req.stream

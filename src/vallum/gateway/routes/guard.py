@@ -40,7 +40,8 @@ async def _decide(request: Request, ctx: RequestContext) -> Response:
         raise InputError(
             f"unknown stage {name!r} (known: {', '.join(s.value for s in Stage)})"
         ) from None
-    body = await read_json(request, gw.bundle.config.gateway.limits.max_request_bytes)
+    limits = gw.bundle.config.gateway.limits
+    body = await read_json(request, limits.max_request_bytes, limits.max_json_depth)
     if not isinstance(body, dict):
         raise InputError("request body must be a JSON object")
     ctx.session = session_of(

@@ -135,6 +135,8 @@ class HttpUpstream:
             raise UpstreamError(
                 f"upstream {self.name!r} answered something that is not a completion: {exc}"
             ) from None
+        except RecursionError:
+            raise UpstreamError(f"upstream {self.name!r} answered JSON nested too deep") from None
 
     async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         ended = [False]
@@ -196,6 +198,10 @@ class HttpUpstream:
         except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
             raise UpstreamError(
                 f"upstream {self.name!r} sent a malformed stream event: {exc}"
+            ) from None
+        except RecursionError:
+            raise UpstreamError(
+                f"upstream {self.name!r} sent a stream event nested too deep"
             ) from None
 
 

@@ -263,11 +263,10 @@ class ChunkParser:
             if delta["type"] == "text_delta":
                 return [TextDelta(str(delta["text"]))]
             if delta["type"] == "input_json_delta":
-                return [
-                    ToolCallDelta(
-                        self._tool_index[int(body["index"])], arguments=str(delta["partial_json"])
-                    )
-                ]
+                piece = delta["partial_json"]
+                if not isinstance(piece, str):  # pieces of text, joined before they are read
+                    raise ValueError("input_json_delta.partial_json is not a string")
+                return [ToolCallDelta(self._tool_index[int(body["index"])], arguments=piece)]
         elif kind == "message_delta":
             stop = _STOP_IN.get(str((body.get("delta") or {}).get("stop_reason")), "stop")
             output = int((body.get("usage") or {}).get("output_tokens") or 0)
@@ -347,7 +346,8 @@ class StreamRenderer:
             {"type": "content_block_start", "index": self._block, "content_block": block},
             "content_block_start",
         )
-        delta = {"type": "input_json_delta", "partial_json": json.dumps(_args(call.arguments))}
+        # The arguments were read once and are carried in canonical form: sent as they are.
+        delta = {"type": "input_json_delta", "partial_json": call.arguments or "{}"}
         out += encode(
             {"type": "content_block_delta", "index": self._block, "delta": delta},
             "content_block_delta",

@@ -1,5 +1,10 @@
 """JSON in and out of the gateway: request bodies read strictly, answers rendered with orjson.
 
+Reading: `vallum.strict_json` (a key twice, keys equal under NFKC, NaN, numbers beyond a
+double, nesting deeper than `gateway.limits.max_json_depth` are refused with HTTP 400 and the
+reason), then lone surrogates (no evidence record could hold one). The gateway forwards what it
+parsed, re-serialised, never the body's text: so no reader downstream can see other values.
+
 Rendering: the gateway renders an answer and an upstream request on every
 call, and the json module's encoder costs several times more. The bytes are the same compact
 JSON with UTF-8 kept as is; where orjson refuses a value (an integer beyond 64 bits, a non-string
@@ -14,6 +19,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from vallum import strict_json
 from vallum.exceptions import InputError, RequestTooLarge
 
 
@@ -30,8 +36,11 @@ class FastJSONResponse(JSONResponse):
         return dumps(content)
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON, refused with `RequestTooLarge` as soon as it passes `limit` bytes."""
+async def read_json(
+    request: Request, limit: int, max_depth: int = strict_json.DEFAULT_MAX_DEPTH
+) -> Any:
+    """The body as JSON, refused with `RequestTooLarge` as soon as it passes `limit` bytes, and
+    with `InputError` (`NestingTooDeep` past `max_depth`) when it is not strictly one value."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise RequestTooLarge(f"request body of {declared} bytes exceeds the limit of {limit}")
@@ -43,9 +52,9 @@ async def read_json(request: Request, limit: int) -> Any:
         chunks.append(chunk)
     raw = b"".join(chunks)
     try:
-        body = json.loads(raw, parse_constant=_not_json)
-    except ValueError as exc:
-        raise InputError(f"request body is not valid JSON: {exc}") from None
+        body = strict_json.loads(raw, max_depth=max_depth)
+    except InputError as exc:
+        raise type(exc)(f"request body refused: {exc}") from None
     if not may_hold_surrogates(raw):
         return body
     try:  # lone surrogates cannot be stored in any evidence record
@@ -55,11 +64,6 @@ async def read_json(request: Request, limit: int) -> Any:
             f"request body holds invalid Unicode (a lone surrogate at {exc.start})"
         ) from None
     return body
-
-
-def _not_json(token: str) -> Any:
-    """`NaN`, `Infinity` and `-Infinity` are Python's extensions, not JSON."""
-    raise ValueError(f"{token} is not a JSON number")
 
 
 def may_hold_surrogates(raw: bytes) -> bool:

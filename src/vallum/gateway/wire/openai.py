@@ -216,13 +216,11 @@ def parse_chunk(body: Any) -> list[StreamEvent]:
             events.append(TextDelta(str(delta["content"])))
         for call in delta.get("tool_calls") or []:
             fn = call.get("function") or {}
+            pieces = fn.get("arguments") or ""
+            if not isinstance(pieces, str):  # pieces of text, joined before they are read
+                raise ValueError("tool_calls[].function.arguments is not a string")
             events.append(
-                ToolCallDelta(
-                    int(call.get("index", 0)),
-                    call.get("id"),
-                    fn.get("name"),
-                    fn.get("arguments") or "",
-                )
+                ToolCallDelta(int(call.get("index", 0)), call.get("id"), fn.get("name"), pieces)
             )
         if choice.get("finish_reason"):
             events.append(StreamEnd(_FINISH.get(str(choice["finish_reason"]), "stop"), usage))
