@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
 
-from vallum.authz.values import cedar_record, typed_args
+from vallum.authz.values import ESCAPED, OPAQUE, cedar_record, typed_args
 
 
 @pytest.mark.parametrize(
@@ -17,14 +20,17 @@ from vallum.authz.values import cedar_record, typed_args
         (2.5, {"__extn": {"fn": "decimal", "arg": "2.5000"}}),
         (True, True),
         ("x", "x"),
-        (2**70, str(2**70)),
-        (float("nan"), "nan"),
+        (2**70, OPAQUE),
+        (float("nan"), OPAQUE),
+        (float("inf"), OPAQUE),
+        (1e300, OPAQUE),
+        (b"1000", OPAQUE),
         ([1, None, "a"], [1, "a"]),
         ({"k": {"n": 1.0}}, {"k": {"n": 1}}),
     ],
 )
 def test_values(value: Any, expected: Any) -> None:
-    """Each Python value maps to the Cedar JSON form (or a fail-closed string)."""
+    """Each Python value maps to the Cedar JSON form (or the opaque record no comparison passes)."""
     assert {"v": expected} == cedar_record({"v": value})
 
 
@@ -37,3 +43,70 @@ def test_number_arguments_are_always_decimal() -> None:
     """An argument declared `number` is a decimal whether it arrives as 100 or 99.5."""
     expected = {"amount": {"__extn": {"fn": "decimal", "arg": "100.0000"}}, "n": 3}
     assert expected == typed_args({"amount": 100, "n": 3}, {"amount": "number", "n": "integer"})
+
+
+class _Floaty:
+    """An object that converts to 1000.0 when asked, but is not a number type."""
+
+    def __float__(self) -> float:
+        return 1000.0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("1000"), 1000),
+        (Decimal("99.5"), {"__extn": {"fn": "decimal", "arg": "99.5000"}}),
+        (Fraction(2001, 2), {"__extn": {"fn": "decimal", "arg": "1000.5000"}}),
+        (Decimal("NaN"), OPAQUE),
+        (Decimal("-Infinity"), OPAQUE),
+        (Decimal("1E+400"), OPAQUE),
+        (_Floaty(), OPAQUE),
+        (datetime.date(2026, 1, 1), OPAQUE),
+        (complex(1000, 0), OPAQUE),
+        (object(), OPAQUE),
+    ],
+)
+def test_numbers_of_every_numeric_type_and_other_types(value: Any, expected: Any) -> None:
+    """Decimal and Fraction are numbers; other types are opaque, never left out."""
+    assert {"v": expected} == cedar_record({"v": value})
+
+
+@pytest.mark.parametrize("value", [Decimal("1000"), Fraction(1000), 1000, 1000.0])
+def test_declared_numbers_are_decimals_whatever_their_type(value: Any) -> None:
+    """A `number` argument is the same decimal from int, float, Decimal or Fraction."""
+    expected = {"amount": {"__extn": {"fn": "decimal", "arg": "1000.0000"}}}
+    assert expected == typed_args({"amount": value}, {"amount": "number"})
+
+
+def test_numpy_scalars_are_their_python_values() -> None:
+    """numpy's int64, float32 and bool_ are the number or boolean they hold."""
+    numpy = pytest.importorskip("numpy")
+    values = {"i": numpy.int64(1000), "f": numpy.float32(2.5), "b": numpy.bool_(True)}
+    expected = {"i": 1000, "f": {"__extn": {"fn": "decimal", "arg": "2.5000"}}, "b": True}
+    assert expected == cedar_record(values)
+
+
+def test_values_nested_too_deep_are_opaque_not_dropped() -> None:
+    """A value past the conversion depth is still there, as the opaque record."""
+    value: Any = "deep"
+    for _ in range(12):
+        value = [value]
+    flat = cedar_record({"v": value})["v"]
+    while isinstance(flat, list):
+        assert 1 == len(flat)
+        flat = flat[0]
+    assert OPAQUE == flat
+
+
+@pytest.mark.parametrize("key", ["__extn", "__entity", "__expr"])
+def test_escape_keys_are_data_not_cedar_escapes(key: str) -> None:
+    """A key Cedar reads as an escape is renamed, its value opaque; the siblings stay."""
+    args = {"amount": {key: {"fn": "decimal", "arg": "1.0"}}, "order_id": "ORD-1"}
+    expected = {"amount": {ESCAPED + key: OPAQUE}, "order_id": "ORD-1"}
+    assert expected == typed_args(args, {"amount": "number"})
+
+
+def test_the_escape_prefix_cannot_be_spoofed() -> None:
+    """A key already carrying the prefix is treated like an escape key (opaque)."""
+    assert {ESCAPED + "x": OPAQUE} == cedar_record({ESCAPED + "x": 1})

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +150,121 @@ def test_a_result_that_would_need_a_human_is_not_delivered(example_bundle: Bundl
     with pytest.raises(ToolBlocked) as held:
         get_order("ORD-1")
     assert Action.REQUIRE_APPROVAL == held.value.decision.action
+
+
+class _Floaty:
+    """Not a number type, but converts to 1000.0 when asked."""
+
+    def __float__(self) -> float:
+        return 1000.0
+
+
+def _numpy_amount() -> object:
+    numpy = pytest.importorskip("numpy")
+    return numpy.int64(1000)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [lambda: Decimal("1000"), lambda: Fraction(1000), lambda: 1000.0, _numpy_amount],
+    ids=["Decimal", "Fraction", "float", "numpy.int64"],
+)
+def test_a_large_refund_of_any_numeric_type_is_held(guard: Guard, amount: Any) -> None:
+    """Decimal, Fraction and numpy scalars are numbers: the large-refund limit holds the call."""
+    ran: list[object] = []
+
+    @guard.tool
+    def refund(order_id: str, amount: object) -> str:
+        ran.append(amount)
+        return "refunded"
+
+    with guard.session("s"), pytest.raises(ApprovalPending):
+        refund("ORD-12345678", amount())
+    assert [] == ran
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [_Floaty(), b"1000", "1000", complex(1000, 0), {"__extn": {"fn": "decimal", "arg": "1.0"}}],
+    ids=["__float__", "bytes", "str", "complex", "cedar-escape"],
+)
+def test_an_amount_of_another_type_fails_closed(guard: Guard, amount: object) -> None:
+    """A value the limit cannot compare blocks the call (never vanishes, never reads as 1.0)."""
+    ran: list[object] = []
+
+    @guard.tool
+    def refund(order_id: str, amount: object) -> str:
+        ran.append(amount)
+        return "refunded"
+
+    with guard.session("s"), pytest.raises(ToolBlocked, match="failing closed"):
+        refund("ORD-12345678", amount)
+    assert [] == ran
+
+
+def test_kwargs_are_seen_by_their_names(guard: Guard) -> None:
+    """`def refund(order_id, **kw)`: `amount=1000` is `context.args.amount`, and held."""
+    ran: list[object] = []
+
+    @guard.tool
+    def refund(order_id: str, **kw: Any) -> str:
+        ran.append(kw)
+        return "refunded"
+
+    with guard.session("s"), pytest.raises(ApprovalPending):
+        refund("ORD-12345678", amount=1000)
+    assert [] == ran
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [(("ORD-12345678", 1000), {}), ((1000,), {"order_id": "ORD-12345678"})],
+    ids=["all-positional", "positional-after-keyword"],
+)
+def test_star_args_are_bound_to_the_declared_arguments(
+    guard: Guard, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """`def refund(*a, **kw)`: positional values take the declared names still free, in order."""
+    ran: list[object] = []
+
+    @guard.tool
+    def refund(*a: Any, **kw: Any) -> str:
+        ran.append(a)
+        return "refunded"
+
+    with guard.session("s"), pytest.raises(ApprovalPending):
+        refund(*args, **kwargs)
+    assert [] == ran
+
+
+def test_star_args_that_cannot_be_named_are_refused(guard: Guard) -> None:
+    """More positional values than declared names (or an undeclared tool): refused, not run."""
+    ran: list[object] = []
+
+    @guard.tool
+    def refund(*a: Any) -> str:
+        ran.append(a)
+        return "refunded"
+
+    @guard.tool(name="not_in_bundle")
+    def other(*a: Any) -> str:
+        ran.append(a)
+        return "ran"
+
+    with guard.session("s"):
+        with pytest.raises(ToolBlocked, match="cannot be bound"):
+            refund("ORD-12345678", 5, "extra")
+        with pytest.raises(ToolBlocked, match="none declared"):
+            other(1)
+    assert [] == ran
+
+
+def test_small_refunds_through_star_args_still_run(guard: Guard) -> None:
+    """Hard negative: binding by name changes nothing for a call the policies allow."""
+
+    @guard.tool
+    def refund(*a: Any) -> str:
+        return f"refunded {a[1]}"
+
+    with guard.session("s"):
+        assert "refunded 5" == refund("ORD-12345678", 5)

@@ -72,7 +72,7 @@ def sse_events(text: str) -> list[tuple[str | None, Any]]:
     out: list[tuple[str | None, Any]] = []
     for block in text.strip().split("\n\n"):
         event, data = None, []
-        for line in block.splitlines():
+        for line in block.split("\n"):  # SSE lines end at LF (not at U+2028 as splitlines)
             if line.startswith("event: "):
                 event = line[7:]
             elif line.startswith("data: "):
