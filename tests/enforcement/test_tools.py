@@ -17,8 +17,8 @@ from vallum.enforcement.tools import (
     verdict,
 )
 from vallum.engine import Engine
-from vallum.exceptions import InputError, NestingTooDeep
 from vallum.evidence.log import EvidenceLog
+from vallum.exceptions import InputError, NestingTooDeep
 from vallum.model import Action, Decision, Event, Principal, Stage, ToolCall
 from vallum.storage.database import Database
 

@@ -3,6 +3,7 @@ the tool calls a client receives, for both client routes, streamed and not."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ class Script:
     def pieces(self, text: str) -> list[str]:
         points = sorted({c for c in self.cuts if 0 < c < len(text)})
         edges = [0, *points, len(text)]
-        return [text[a:b] for a, b in zip(edges, edges[1:], strict=False)] or [""]
+        return [text[a:b] for a, b in itertools.pairwise(edges)] or [""]
 
 
 def provider(kind: str, script: Script) -> httpx.MockTransport:
@@ -50,11 +51,15 @@ def _openai(script: Script) -> httpx.Response:
     body = {"id": "c1", "object": "chat.completion", "model": "m",
             "choices": [{"index": 0, "message": {"role": "assistant", "content": None, "tool_calls": calls},
                          "finish_reason": "tool_calls"}], "usage": {"prompt_tokens": 1, "completion_tokens": 1}}  # fmt: skip
-    return httpx.Response(200, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    return httpx.Response(
+        200, content=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
 
 
 def _sse(events: list[str]) -> httpx.Response:
-    return httpx.Response(200, content="".join(events).encode(), headers={"content-type": "text/event-stream"})
+    return httpx.Response(
+        200, content="".join(events).encode(), headers={"content-type": "text/event-stream"}
+    )
 
 
 def _openai_stream(script: Script) -> httpx.Response:
@@ -97,12 +102,18 @@ def _anthropic_stream(script: Script) -> httpx.Response:
             delta = {"type": "input_json_delta", "partial_json": piece}
             events.append(event("content_block_delta", {"index": i, "delta": delta}))
         events.append(event("content_block_stop", {"index": i}))
-    events.append(event("message_delta", {"delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 1}}))
+    events.append(
+        event(
+            "message_delta", {"delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 1}}
+        )
+    )
     events.append(event("message_stop", {}))
     return _sse(events)
 
 
-def request(route: str, stream: bool, text: str = "Please look into my order.") -> tuple[str, dict[str, Any]]:
+def request(
+    route: str, stream: bool, text: str = "Please look into my order."
+) -> tuple[str, dict[str, Any]]:
     """The path and body of a client request on `route`."""
     if route == "openai":
         return "/v1/chat/completions", chat(text, stream=stream)
@@ -115,8 +126,13 @@ def delivered_calls(route: str, stream: bool, response: httpx.Response) -> list[
         body = response.json()
         if route == "openai":
             message = body["choices"][0]["message"]
-            return [(c["function"]["name"], c["function"]["arguments"]) for c in message.get("tool_calls") or []]
-        return [(b["name"], json.dumps(b["input"])) for b in body["content"] if b["type"] == "tool_use"]
+            return [
+                (c["function"]["name"], c["function"]["arguments"])
+                for c in message.get("tool_calls") or []
+            ]
+        return [
+            (b["name"], json.dumps(b["input"])) for b in body["content"] if b["type"] == "tool_use"
+        ]
     calls: dict[int, list[str]] = {}
     for _, data in sse_events(response.text):
         if not isinstance(data, dict):
@@ -127,9 +143,15 @@ def delivered_calls(route: str, stream: bool, response: httpx.Response) -> list[
                     slot = calls.setdefault(piece["index"], ["", ""])
                     slot[0] = piece["function"].get("name") or slot[0]
                     slot[1] += piece["function"].get("arguments") or ""
-        elif data.get("type") == "content_block_start" and data["content_block"]["type"] == "tool_use":
+        elif (
+            data.get("type") == "content_block_start"
+            and data["content_block"]["type"] == "tool_use"
+        ):
             calls[data["index"]] = [data["content_block"]["name"], ""]
-        elif data.get("type") == "content_block_delta" and data["delta"]["type"] == "input_json_delta":
+        elif (
+            data.get("type") == "content_block_delta"
+            and data["delta"]["type"] == "input_json_delta"
+        ):
             calls[data["index"]][1] += data["delta"]["partial_json"]
     return [(name, text) for name, text in (calls[k] for k in sorted(calls))]
 

@@ -131,7 +131,7 @@ async def test_a_delivered_call_carries_the_canonical_form_of_what_was_checked(
     seen = spy(s)
     path, body = request(route, stream)
     r = await s.client.post(path, json=body, headers=s.headers())
-    [(name, delivered)] = delivered_calls(route, stream, r)
+    [(_, delivered)] = delivered_calls(route, stream, r)
     [event] = seen
     assert event.tool_call is not None
     expected = '{"note":{"a":[true,null],"b":1},"order_id":"A1"}'
@@ -187,7 +187,9 @@ async def test_request_bodies_nested_too_deep_are_400(
 
 async def test_the_depth_limit_is_the_bundles(serve: Any, bundle_copy: Path) -> None:
     """`gateway.limits.max_json_depth` sets the limit: 12 refuses what 64 accepts."""
-    body = json.dumps({"text": "hi", "tool": {"name": "get_order", "arguments": {"x": [[[[[[[[[[1]]]]]]]]]]}}})
+    body = json.dumps(
+        {"text": "hi", "tool": {"name": "get_order", "arguments": {"x": [[[[[[[[[[1]]]]]]]]]]}}}
+    )
     default = await serve()
     tuned = await serve(bundle=tune_bundle(bundle_copy, limits={"max_json_depth": 12}))
     ok = await default.client.post("/v1/guard/tool_call", content=body, headers=default.headers())
@@ -288,10 +290,17 @@ async def scripted(serve: Any, bundle_copy: Path, kind: str) -> tuple[Served, Sc
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
 @pytest.mark.parametrize("route", ROUTES)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=_provider_text(), cuts=st.lists(st.integers(0, 200), max_size=6))
 async def test_what_the_client_receives_is_what_the_engine_saw(
-    scripted: tuple[Served, Script, list[Event]], route: str, stream: bool, text: str, cuts: list[int]
+    scripted: tuple[Served, Script, list[Event]],
+    route: str,
+    stream: bool,
+    kind: str,
+    text: str,
+    cuts: list[int],
 ) -> None:
     """For any provider text, every call the client receives is the canonical form of arguments
     the engine decided on, and text that is not strictly one JSON object is never delivered."""
@@ -307,5 +316,5 @@ async def test_what_the_client_receives_is_what_the_engine_saw(
         assert canonical_text(strict_json.loads(delivered)) in checked
         if route == "openai" or stream:
             assert delivered in checked  # the text itself is the canonical form
-    if not _strictly_one_object(text):
-        assert [] == calls
+    if not _strictly_one_object(text) and (kind == "openai" or stream):
+        assert [] == calls  # (an Anthropic answer's `input` is an object of the provider's JSON)

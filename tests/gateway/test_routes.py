@@ -81,13 +81,13 @@ async def test_required_approval_holds_the_call_as_pending(serve: Any) -> None:
 
 
 async def test_allowed_tool_call_is_delivered(serve: Any) -> None:
-    """An allowed tool call reaches the client intact."""
+    """An allowed tool call reaches the client as the canonical text of what was checked."""
     s = await serve()
     r = await s.client.post(
         "/v1/chat/completions", json=chat('CALL get_order {"order_id": "A1"}'), headers=s.headers()
     )
     call = r.json()["choices"][0]["message"]["tool_calls"][0]
-    assert ("get_order", '{"order_id": "A1"}') == (
+    assert ("get_order", '{"order_id":"A1"}') == (
         call["function"]["name"],
         call["function"]["arguments"],
     )

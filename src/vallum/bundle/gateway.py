@@ -10,12 +10,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vallum.strict_json import DEFAULT_MAX_DEPTH
+
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_READ_TIMEOUT_S = 60.0
 DEFAULT_TOTAL_TIMEOUT_S = 300.0
 DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 DEFAULT_MAX_MESSAGES = 256
-DEFAULT_MAX_JSON_DEPTH = 64  # `vallum.strict_json.DEFAULT_MAX_DEPTH`; a test pins them equal
+DEFAULT_MAX_JSON_DEPTH = DEFAULT_MAX_DEPTH  # the strict reader's default
 MAX_JSON_DEPTH = 128  # below the depth canonical JSON and evidence write (200)
 DEFAULT_HOLDBACK_CHARS = 256
 DEFAULT_SCAN_STEP_CHARS = 64

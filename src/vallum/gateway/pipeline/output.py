@@ -128,9 +128,7 @@ async def complete(
     """A non-streaming call, after input checks: upstream, tool calls, output."""
     ctx = call.ctx
     result = await upstream.complete(req)
-    kept, notices = await authorize_calls(
-        evaluator, holds, call, req, result.tool_calls, max_depth
-    )
+    kept, notices = await authorize_calls(evaluator, holds, call, req, result.tool_calls, max_depth)
     output = await evaluator.evaluate(ctx, event(call, Stage.OUTPUT, req, text=result.text))
     text, finish = result.text, _finish(result.finish_reason, kept, notices)
     if output.action in STOPPING:
