@@ -242,9 +242,9 @@ _SCALARS = (
     | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(st.characters(blacklist_categories=("Cs",)), max_size=6)
+    | st.text(st.characters(codec="utf-8"), max_size=6)
 )
-_KEYS = st.text(st.characters(blacklist_categories=("Cs",)), max_size=4)
+_KEYS = st.text(st.characters(codec="utf-8"), max_size=4)
 _VALUES = st.recursive(
     _SCALARS,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
@@ -318,3 +318,34 @@ async def test_what_the_client_receives_is_what_the_engine_saw(
             assert delivered in checked  # the text itself is the canonical form
     if not _strictly_one_object(text) and (kind == "openai" or stream):
         assert [] == calls  # (an Anthropic answer's `input` is an object of the provider's JSON)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize("route", ROUTES)
+async def test_an_approval_releases_only_the_canonical_arguments_it_bound(
+    serve: Any, bundle_copy: Path, route: str, stream: bool
+) -> None:
+    """Approved for 1000: the same call spelt otherwise is released as the canonical text of the
+    1000 that was approved; a resend whose text also holds 99999 (a key twice) is refused."""
+    script = Script([("refund", LARGE)])
+    s = await _serve(serve, bundle_copy, "openai", script)
+    path, body = request(route, stream)
+    session = {"X-Vallum-Session": "conv-approved"}
+    held = await s.client.post(path, json=body, headers=s.headers(**session))
+    approval_id = _notices(route, stream, held.text)[0]["hold_id"]
+    approval = s.gw.approvals.get(approval_id)
+    assert approval is not None
+    s.gw.approvals.store.decide(
+        approval_id, approver="user:max", roles=frozenset(approval.roles), approve=True
+    )
+    resend = s.headers(**session, **{"X-Vallum-Approval": approval_id})
+    script.calls = [("refund", '{"order_id":"ORD-12345678","amount":99999,"amount":1000}')]
+    smuggled = await s.client.post(path, json=body, headers=resend)
+    script.calls = [("refund", '{ "amount": 1000.0,\n "order_id": "ORD-12345678" }')]
+    released = await s.client.post(path, json=body, headers=resend)
+    assert [] == delivered_calls(route, stream, smuggled)
+    assert ["denied"] == [n["status"] for n in _notices(route, stream, smuggled.text)]
+    [(name, text)] = delivered_calls(route, stream, released)
+    assert ("refund", {"amount": 1000, "order_id": "ORD-12345678"}) == (name, json.loads(text))
+    if route == "openai" or stream:
+        assert '{"amount":1000,"order_id":"ORD-12345678"}' == text

@@ -16,7 +16,9 @@ FinishReason = Literal["stop", "length", "tool_calls", "content_filter"]
 
 @dataclass(frozen=True, slots=True)
 class ToolCallOut:
-    """A tool call the model asked for; `arguments` is the raw JSON text the model produced."""
+    """A tool call the model asked for. `arguments` is JSON text: as the model produced it until
+    the call is authorized, then the canonical text of the object that was checked (the only
+    form a client receives, `vallum.enforcement.tools.read_arguments`)."""
 
     id: str
     name: str
