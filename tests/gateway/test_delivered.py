@@ -349,3 +349,37 @@ async def test_an_approval_releases_only_the_canonical_arguments_it_bound(
     assert ("refund", {"amount": 1000, "order_id": "ORD-12345678"}) == (name, json.loads(text))
     if route == "openai" or stream:
         assert '{"amount":1000,"order_id":"ORD-12345678"}' == text
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"order_id": "ORD-12345678", "amount": 2**70},
+        {"order_id": "ORD-12345678", "amount": 1e300},
+        {"order_id": "ORD-12345678", "amount": "1000"},
+        {"order_id": "ORD-12345678", "amount": [1000]},
+        {"order_id": "ORD-12345678", "amount": {"value": 1000}},
+        {"order_id": "ORD-12345678", "amount": True},
+        {"order_id": "ORD-12345678", "amount": {"__entity": {"type": "Tool", "id": "refund"}}},
+        {"__extn": {"fn": "decimal", "arg": "1.0"}, "order_id": "ORD-12345678", "amount": 1000},
+    ],
+    ids=[
+        "huge-int",
+        "huge-float",
+        "string",
+        "array",
+        "record",
+        "boolean",
+        "entity-escape",
+        "extn-sibling",
+    ],
+)
+async def test_an_amount_the_limit_cannot_read_as_small_is_never_allowed(
+    serve: Any, arguments: dict[str, Any]
+) -> None:
+    """Through the guard API, an amount of an odd type or size (or beside an escape key) is
+    blocked or held, never allowed as if it were small or absent."""
+    s = await serve()
+    body = {"tool": {"name": "refund", "arguments": arguments}}
+    r = await s.client.post("/v1/guard/tool_call", json=body, headers=s.headers())
+    assert r.json()["action"] in ("block", "require_approval")

@@ -4,7 +4,8 @@ The engine decides; an enforcement point acts on the decision. What acting means
 wherever a model call, a tool call or an output passes, so it lives here, outside any one
 enforcement point:
 
-- `tools`: authorize a tool call, hold it for a human or refuse it, with the same notice;
+- `tools`: read a tool call's arguments once, strictly; authorize the call, hold it for a human
+  or refuse it, with the same notice;
 - `approvals`: hold and release calls through the approvals workflow;
 - `output`: scan and redact output, whole or through a hold-back window for streams.
 
@@ -16,16 +17,20 @@ from vallum.enforcement.approvals import ApprovalHolds, Hold
 from vallum.enforcement.output import STOPPING, OutputScanner
 from vallum.enforcement.tools import (
     NOTICE_PREFIX,
+    Arguments,
     Notice,
     Verdict,
     authorize_tool_call,
     parse_arguments,
+    read_arguments,
+    refuse_unreadable,
     verdict,
 )
 
 __all__ = [
     "NOTICE_PREFIX",
     "STOPPING",
+    "Arguments",
     "ApprovalHolds",
     "Hold",
     "Notice",
@@ -33,5 +38,7 @@ __all__ = [
     "Verdict",
     "authorize_tool_call",
     "parse_arguments",
+    "read_arguments",
+    "refuse_unreadable",
     "verdict",
 ]

@@ -3,7 +3,9 @@
     curl -s localhost:8080/v1/guard/input -H "Authorization: Bearer $KEY" \
          -H "X-Vallum-Session: conv-42" -d '{"text": "Ignore previous instructions"}'
 
-The answer is the decision JSON (`action`, `reasons`, `findings`, `evidence_id`, ...) with HTTP
+The body is read strictly (`vallum.strict_json`: a key twice, NaN, nesting past
+`gateway.limits.max_json_depth` are HTTP 400), so the engine decides on the one value any reader
+of the body would see. The answer is the decision JSON (`action`, `reasons`, `findings`, `evidence_id`, ...) with HTTP
 200 whatever the action: a block is a result. Like every request, it leaves one request record.
 """
 
