@@ -30,8 +30,8 @@ from vallum.enforcement.tools import (
 __all__ = [
     "NOTICE_PREFIX",
     "STOPPING",
-    "Arguments",
     "ApprovalHolds",
+    "Arguments",
     "Hold",
     "Notice",
     "OutputScanner",
