@@ -106,7 +106,9 @@ class _StrictLoader(yaml.SafeLoader):
                 index += 1
                 continue
             del node.value[index]
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            sources = (
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
                     raise ConstructorError(
