@@ -135,7 +135,7 @@ def test_approvals_show_records_that_were_removed(any_db: Database, keep: int) -
     store = _approved_and_used(any_db)
     assert 3 == store.evidence.verify().records
     _rewind(any_db, keep)
-    with pytest.raises(ChainBrokenError, match="approvals were (requested|used)"):
+    with pytest.raises(ChainBrokenError, match=r"approvals were (requested|used)"):
         store.evidence.verify()
 
 
