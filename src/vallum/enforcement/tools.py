@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from vallum.bundle.gateway import Disclosure
+from vallum.enforcement import disclosure
 from vallum.enforcement.approvals import ApprovalHolds
 from vallum.model import Action, Decision, Event
 
@@ -79,22 +81,29 @@ def parse_arguments(text: str) -> dict[str, Any]:
 
 
 async def authorize_tool_call(
-    event: Event, *, evaluate: Evaluate, holds: ApprovalHolds, approval: str | None = None
+    event: Event,
+    *,
+    evaluate: Evaluate,
+    holds: ApprovalHolds,
+    approval: str | None = None,
+    disclose: Disclosure = "minimal",
 ) -> Notice | None:
     """None when the call of `event` may run now; otherwise the notice that it was refused or
     held. `approval` names an approval the client was given for this exact call: a granted one
-    releases it (once)."""
+    releases it (once). The notice says why as far as `disclose` tells."""
     assert event.tool_call is not None
     tool = event.tool_call.name
     decision = await evaluate(event)
     what = verdict(decision)
     if what is Verdict.RUN:
         return None
+    why = disclosure.explain(decision, disclose)
+    because = f": {why}" if why else ""
     if what is Verdict.HOLD:
         if approval and await holds.release(approval, event, decision):
             return None
         hold = await holds.hold(event, decision)
-        message = f"{NOTICE_PREFIX} {hold.message}: {decision.explain()}"
+        message = f"{NOTICE_PREFIX} {hold.message}{because}"
         return Notice(tool, "pending", message, decision.id, decision.evidence_id, hold.id)
-    message = f"{NOTICE_PREFIX} the call to {tool} was blocked: {decision.explain()} (evidence {decision.evidence_id})"
+    message = f"{NOTICE_PREFIX} the call to {tool} was blocked{because} (evidence {decision.evidence_id})"
     return Notice(tool, "denied", message, decision.id, decision.evidence_id)
