@@ -85,7 +85,9 @@ def test_forged_forwarded_for_from_an_untrusted_peer_is_ignored(app: object) -> 
     assert 303 == _login(app, "fiona", PASSWORDS["fiona"], "192.0.2.1", forwarded="198.51.100.66")
 
 
-def test_trusted_proxy_forwarded_addresses_are_told_apart(bundle_copy: Path, tmp_path: Path) -> None:
+def test_trusted_proxy_forwarded_addresses_are_told_apart(
+    bundle_copy: Path, tmp_path: Path
+) -> None:
     """Behind a trusted proxy, each client is its forwarded address: an attacker behind the same
     proxy locks out only their own attempts, and cannot escape by prepending addresses."""
     bundle = _trust(dashboard_bundle(bundle_copy), [PROXY])

@@ -66,5 +66,7 @@ class DashboardConfig(_Model):
             try:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
-                raise ValueError(f"trusted proxy {entry!r} is not an IP address or network") from None
+                raise ValueError(
+                    f"trusted proxy {entry!r} is not an IP address or network"
+                ) from None
         return value

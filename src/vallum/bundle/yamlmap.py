@@ -65,25 +65,25 @@ class _StrictLoader(yaml.SafeLoader):
         self._depth = 0
         self._sizes: dict[int, int] = {}
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: Any = event.start_mark
         if isinstance(event, yaml.AliasEvent):
-            node: yaml.Node = super().compose_node(parent, index)
-            if id(node) not in self._sizes:
+            node = super().compose_node(parent, index)
+            if node is None or id(node) not in self._sizes:
                 raise YamlLimitError(
-                    None, None, f"alias *{event.anchor} refers to a node that contains it",
-                    event.start_mark,
+                    None, None, f"alias *{event.anchor} refers to a node that contains it", mark,
                 )  # fmt: skip
             return node
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise YamlLimitError(
-                None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark
-            )
+            raise YamlLimitError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
         try:
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
+        if node is None:
+            return None
         size = 1 + sum(self._sizes[id(child)] for child in _children(node))
         if size > MAX_EXPANDED_NODES:
             raise YamlLimitError(

@@ -105,5 +105,7 @@ async def authorize_tool_call(
         hold = await holds.hold(event, decision)
         message = f"{NOTICE_PREFIX} {hold.message}{because}"
         return Notice(tool, "pending", message, decision.id, decision.evidence_id, hold.id)
-    message = f"{NOTICE_PREFIX} the call to {tool} was blocked{because} (evidence {decision.evidence_id})"
+    message = (
+        f"{NOTICE_PREFIX} the call to {tool} was blocked{because} (evidence {decision.evidence_id})"
+    )
     return Notice(tool, "denied", message, decision.id, decision.evidence_id)

@@ -54,7 +54,7 @@ def missing_records(conn: Connection) -> str | None:
     total = conn.execute(select(func.count()).select_from(approvals)).scalar_one()
     if not total:
         return None
-    kinds = dict(
+    kinds: dict[str, int] = dict(
         conn.execute(
             select(evidence.c.kind, func.count())
             .where(evidence.c.kind.in_(("approval.requested", "approval.used")))

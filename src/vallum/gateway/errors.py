@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from vallum.bundle.gateway import Disclosure
+from vallum.enforcement import disclosure
 from vallum.exceptions import (
     AccessDenied,
     ApprovalError,
@@ -29,8 +31,6 @@ from vallum.exceptions import (
     UpstreamRejected,
     UpstreamTimeout,
 )
-from vallum.bundle.gateway import Disclosure
-from vallum.enforcement import disclosure
 from vallum.model import Decision
 
 Style = Literal["openai", "anthropic"]
@@ -118,7 +118,9 @@ def blocked(
         "evidence_id": decision.evidence_id,
     }
     why = disclosure.explain(decision, disclose)
-    message = f"request blocked by Vallum{': ' + why if why else ''} (evidence {decision.evidence_id})"
+    message = (
+        f"request blocked by Vallum{': ' + why if why else ''} (evidence {decision.evidence_id})"
+    )
     return 400, error_body(style, info, message, vallum)
 
 

@@ -19,7 +19,7 @@ from vallum.enforcement import disclosure
 from vallum.enforcement.approvals import ApprovalHolds
 from vallum.enforcement.output import STOPPING, OutputScanner
 from vallum.enforcement.tools import Notice, authorize_tool_call, parse_arguments
-from vallum.gateway.context import RequestContext, delivered_summary
+from vallum.gateway.context import delivered_summary
 from vallum.gateway.errors import Style, classify, stream_error
 from vallum.gateway.evaluator import Evaluator
 from vallum.gateway.pipeline.events import Call, event
@@ -75,9 +75,7 @@ async def authorize_calls(
     return kept, notices
 
 
-def vallum_info(
-    call: Call, notices: list[Notice], output: Decision | None
-) -> dict[str, Any]:
+def vallum_info(call: Call, notices: list[Notice], output: Decision | None) -> dict[str, Any]:
     """The `vallum` object in every answer: what was decided, with evidence ids."""
     ctx = call.ctx
     info: dict[str, Any] = {
