@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vallum.bundle.loader import validate_bundle
 from vallum.bundle.yamlmap import (
@@ -156,3 +158,30 @@ def test_alias_bomb_in_threat_model_is_refused(tmp_path: Path) -> None:
     path.write_text(_BOMB)
     with pytest.raises(ReviewError, match="aliases expand"):
         load_threat_model(path)
+
+
+def _spell(key: str, style: int) -> str:
+    if style == 0:
+        return key
+    if style == 1:
+        return f"'{key}'"
+    if style == 2:
+        return f'"{key}"'
+    if style == 3:
+        return '"' + "".join(f"\\x{ord(c):02x}" for c in key) + '"'
+    return f"!!str {key}"
+
+
+@given(
+    # Plain `yes`, `null`, `on` are not strings in YAML: quoted, they are other keys.
+    key=st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12).filter(
+        lambda k: isinstance(yaml.safe_load(k), str)
+    ),
+    first=st.integers(0, 4),
+    second=st.integers(0, 4),
+)
+def test_any_two_spellings_of_one_key_collide(key: str, first: int, second: int) -> None:
+    """Property: a key spelled two ways (plain, quoted, escaped, tagged) is always a duplicate."""
+    text = f"{_spell(key, first)}: 1\n{_spell(key, second)}: 2\n"
+    with pytest.raises(DuplicateKeyError):
+        load_located(text, "f.yaml")
