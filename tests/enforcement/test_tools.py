@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from vallum.approvals.service import ApprovalService
+from vallum.bundle.gateway import Disclosure
 from vallum.bundle.loader import Bundle
 from vallum.enforcement.approvals import ApprovalHolds
 from vallum.enforcement.tools import (
@@ -36,7 +37,10 @@ def _event(name: str, who: Principal = AGENT, **args: object) -> Event:
 
 
 async def _authorize(
-    parts: tuple[Engine, ApprovalHolds], event: Event, approval: str | None = None
+    parts: tuple[Engine, ApprovalHolds],
+    event: Event,
+    approval: str | None = None,
+    disclose: Disclosure = "full",
 ):  # type: ignore[no-untyped-def]
     engine, holds = parts
     decisions: list[Decision] = []
@@ -45,7 +49,9 @@ async def _authorize(
         decisions.append(engine.evaluate(e))
         return decisions[-1]
 
-    notice = await authorize_tool_call(event, evaluate=evaluate, holds=holds, approval=approval)
+    notice = await authorize_tool_call(
+        event, evaluate=evaluate, holds=holds, approval=approval, disclose=disclose
+    )
     return notice, decisions[-1]
 
 
@@ -67,6 +73,22 @@ async def test_a_refused_call_names_the_policy_and_the_evidence(
     assert ("denied", decision.evidence_id) == (notice.status, notice.evidence_id)
     assert notice.message.startswith(f"{NOTICE_PREFIX} the call to refund was blocked: ")
     assert decision.explain() in notice.message
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("disclose", ["minimal", "reasons"])
+async def test_a_refused_call_tells_only_what_disclose_allows(
+    parts: tuple[Engine, ApprovalHolds], disclose: Disclosure
+) -> None:
+    """Below `full` the notice carries no reason's message; `minimal` names no policy either."""
+    event = _event("refund", Principal("user", "ann"), order_id="ORD-1", amount=20)
+    notice, decision = await _authorize(parts, event, disclose=disclose)
+    assert notice is not None
+    messages = [r.message for r in decision.reasons if r.enforced]
+    assert [] == [m for m in messages if m in notice.message]
+    named = [r.policy_id for r in decision.reasons if r.policy_id and r.policy_id in notice.message]
+    assert (disclose == "reasons") == bool(named)
+    assert str(decision.evidence_id) in notice.message
 
 
 @pytest.mark.asyncio

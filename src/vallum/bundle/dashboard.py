@@ -9,6 +9,7 @@ only unless its principal has roles. With neither, the dashboard stays closed.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -44,7 +45,10 @@ class DashboardConfig(_Model):
     """Login, session and cookie settings for the dashboard under `/ui`.
 
     `secure_cookies`: `auto` marks cookies Secure when the request arrived over TLS (directly or
-    through a proxy uvicorn trusts), `always` whatever the scheme.
+    through a trusted proxy), `always` whatever the scheme. `trusted_proxies`: the addresses or
+    networks of reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed
+    (none by default: the client is the peer that connected). Failed logins are counted per
+    login name and client address, so behind a proxy this list is what tells clients apart.
     """
 
     users: dict[str, DashboardUser] = Field(default_factory=dict)
@@ -53,3 +57,16 @@ class DashboardConfig(_Model):
     login_attempts: int = Field(default=DEFAULT_LOGIN_ATTEMPTS, ge=1)
     login_window_s: int = Field(default=DEFAULT_LOGIN_WINDOW_S, gt=0)
     secure_cookies: Literal["auto", "always"] = "auto"
+    trusted_proxies: tuple[str, ...] = ()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted proxy {entry!r} is not an IP address or network"
+                ) from None
+        return value

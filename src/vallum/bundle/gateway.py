@@ -23,6 +23,9 @@ DEFAULT_HOLDBACK_CHARS = 256
 DEFAULT_SCAN_STEP_CHARS = 64
 DEFAULT_DRAIN_TIMEOUT_S = 30.0
 UpstreamKind = Literal["openai", "anthropic"]
+# What a client is told about a block: see `vallum.enforcement.disclosure`.
+Disclosure = Literal["minimal", "reasons", "full"]
+DEFAULT_DISCLOSURE: Disclosure = "minimal"
 
 
 class _Model(BaseModel):
@@ -95,7 +98,8 @@ class GatewayConfig(_Model):
     """How `vallum serve` reaches models and admits callers.
 
     Models route to `models.<id>.upstream`, else to `default_upstream`; `--upstream URL` and
-    `--mock` on the command line replace the routing for every model.
+    `--mock` on the command line replace the routing for every model. `disclose` says how much a
+    blocked client is told (`minimal`, `reasons`, `full`; the evidence always keeps everything).
     """
 
     upstreams: dict[str, UpstreamConfig] = Field(default_factory=dict)
@@ -105,6 +109,7 @@ class GatewayConfig(_Model):
     limits: RequestLimits = RequestLimits()
     streaming: StreamingConfig = StreamingConfig()
     drain_timeout_s: float = Field(default=DEFAULT_DRAIN_TIMEOUT_S, ge=0)
+    disclose: Disclosure = DEFAULT_DISCLOSURE
 
     @model_validator(mode="after")
     def _default_exists(self) -> GatewayConfig:

@@ -20,7 +20,7 @@ from vallum.bundle.cedar_source import PolicyStatement, parse_statement, split_s
 from vallum.bundle.controls import BuiltControl, build_controls
 from vallum.bundle.references import check_references
 from vallum.bundle.schema import BundleConfig
-from vallum.bundle.yamlmap import LocatedYaml, load_located
+from vallum.bundle.yamlmap import LocatedYaml, load_located, yaml_issue
 from vallum.detectors.base import CustomDataClass, DetectorSetup
 from vallum.detectors.pii import BUILTIN_DATA_CLASSES
 from vallum.detectors.registry import DetectorRegistry, default_registry
@@ -121,15 +121,14 @@ def _load(root: Path, registry: DetectorRegistry) -> tuple[Bundle | None, list[B
     try:
         config = BundleConfig.model_validate(located.data)
     except ValidationError as exc:
+        # Report the Cedar files' problems too: a user fixes both stages in one pass.
         issues.extend(_pydantic_issues(located, exc))
+        _check_cedar(root, _schema_file(located.data), issues)
         return None, issues
     prompt_texts = _load_prompts(root, config, located, issues)
     setup = _detector_setup(root, config, prompt_texts)
     controls = build_controls(config, setup, registry, located, issues)
-    schema_text = _read_text(root / config.cedar_schema, config.cedar_schema, issues)
-    policies = _load_policies(root, issues)
-    if schema_text is not None:
-        _validate_cedar(schema_text, config.cedar_schema, policies, issues)
+    schema_text, policies = _check_cedar(root, config.cedar_schema, issues)
     check_references(config, policies, located, issues)
     if issues:
         return None, issues
@@ -154,18 +153,33 @@ def _load_yaml(root: Path, issues: list[BundleIssue]) -> LocatedYaml | None:
         return None
     try:
         located = load_located(text, CONFIG_FILE)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else None
-        issues.append(BundleIssue(CONFIG_FILE, line, "", f"YAML syntax: {exc.problem}"))
-        return None
     except yaml.YAMLError as exc:
-        issues.append(BundleIssue(CONFIG_FILE, None, "", f"YAML: {exc}"))
+        issues.append(yaml_issue(exc, CONFIG_FILE))
         return None
     if not isinstance(located.data, dict):
         issues.append(BundleIssue(CONFIG_FILE, 1, "", "must be a mapping of sections"))
         return None
     return located
+
+
+def _schema_file(data: dict[str, Any]) -> str:
+    """`cedar_schema` as written, when the rest of the file did not validate."""
+    name = data.get("cedar_schema")
+    if isinstance(name, str) and name:
+        return name
+    default = BundleConfig.model_fields["cedar_schema"].default
+    return str(default)
+
+
+def _check_cedar(
+    root: Path, schema_file: str, issues: list[BundleIssue]
+) -> tuple[str | None, list[PolicyStatement]]:
+    """Read the schema and every policy; add their syntax and schema-validation issues."""
+    schema_text = _read_text(root / schema_file, schema_file, issues)
+    policies = _load_policies(root, issues)
+    if schema_text is not None:
+        _validate_cedar(schema_text, schema_file, policies, issues)
+    return schema_text, policies
 
 
 def _pydantic_issues(located: LocatedYaml, exc: ValidationError) -> list[BundleIssue]:

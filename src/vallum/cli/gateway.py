@@ -80,6 +80,9 @@ def serve(
     uvicorn.run(
         app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
         http="httptools", server_header=False,  # no "server: uvicorn" banner
+        # Forwarded headers are believed only from `dashboard.trusted_proxies`, not from
+        # whatever uvicorn trusts by default (localhost, or FORWARDED_ALLOW_IPS).
+        proxy_headers=False,
     )  # fmt: skip
 
 

@@ -20,10 +20,12 @@ from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from vallum.approvals.model import Status
 from vallum.approvals.service import ApprovalService
@@ -96,7 +98,11 @@ def create_dashboard(
         Route("/bundles", h.guard(h.bundles)),
         Mount("/static", StaticFiles(directory=_PACKAGE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes)
+    # X-Forwarded-For and -Proto are believed from the configured proxies only (none by
+    # default): `vallum serve` turns uvicorn's own handling off, which trusts localhost.
+    trusted = list(config.trusted_proxies)
+    middleware = [Middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)] if trusted else []
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.dashboard = dash
     return app
 
@@ -166,18 +172,18 @@ class _Handlers:
         if not expected or not _same_origin(request) or not secrets.compare_digest(expected, given):
             return await self.login_form(request, "Your login form expired: try again.", 403)
         name = form.get("username", "")[:128]
-        client = request.client.host if request.client else "unknown"
-        keys = (f"ip:{client}", f"user:{name}")
-        wait = self.d.limiter.retry_after(*keys)
+        # The peer, or the client a trusted proxy names (ProxyHeadersMiddleware, below).
+        address = request.client.host if request.client else "unknown"
+        wait = self.d.limiter.retry_after(name, address)
         if wait:
             response = await self.login_form(request, f"Too many attempts: wait {wait} s.", 429)
             response.headers["retry-after"] = str(wait)
             return response
         user = await asyncio.to_thread(self.d.sessions.check_login, name, form.get("password", ""))
         if user is None:
-            self.d.limiter.failed(*keys)
+            self.d.limiter.failed(name, address)
             return await self.login_form(request, "Wrong name or password.", 401)
-        self.d.limiter.succeeded(f"user:{name}")
+        self.d.limiter.succeeded(name, address)
         response = _redirect(request, "/decisions")
         response.set_cookie(
             _cookie_name(request, self.d), self.d.sessions.encode(user),

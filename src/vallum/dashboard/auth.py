@@ -14,11 +14,15 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import secrets
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
 
 from vallum.bundle.dashboard import DashboardConfig
 from vallum.dashboard.passwords import Passwords
@@ -125,33 +129,46 @@ class Sessions:
 
 
 class LoginLimiter:
-    """At most `attempts` failed logins per client address and per login name in `window_s`."""
+    """Failed logins counted per (login name, client address), with backoff.
 
-    def __init__(self, attempts: int, window_s: float, clock: Callable[[], float] = time.monotonic):
-        self.attempts = attempts
-        self.window_s = window_s
-        self.clock = clock
-        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+    Keyed by the pair, so failures from one address lock out only the names tried from it
+    (not everyone behind a shared proxy), and nobody elsewhere can lock out a named approver.
+    Backoff: `attempts` failures in `window_s` lock the pair out; twice as many in four times
+    the window lock it out for longer, and so on for `BACKOFF_TIERS` tiers. An address that
+    fails for many names (password spraying) is stopped by a looser per-address bound.
+    Counting is the `limits` library's moving window over its in-process storage.
+    """
 
-    def retry_after(self, *keys: str) -> int:
-        """Seconds until these keys may try again; 0 when they may now."""
-        now = self.clock()
+    BACKOFF_TIERS = 3
+    ADDRESS_FACTOR = 10  # failures per window from one address, across every name
+
+    def __init__(self, attempts: int, window_s: float, storage: Storage | None = None):
+        self._limiter = MovingWindowRateLimiter(storage if storage is not None else MemoryStorage())
+        window = max(1, int(window_s))
+        self._pair = tuple(
+            RateLimitItemPerSecond(attempts * 2**tier, window * 4**tier)
+            for tier in range(self.BACKOFF_TIERS)
+        )
+        self._address = RateLimitItemPerSecond(attempts * self.ADDRESS_FACTOR, window)
+
+    def _limits(self, name: str, address: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+        pair = ("login", address, name)
+        return [*((item, pair) for item in self._pair), (self._address, ("login-from", address))]
+
+    def retry_after(self, name: str, address: str) -> int:
+        """Seconds until `name` may try again from `address`; 0 when it may now."""
+        now = time.time()
         wait = 0.0
-        for key in keys:
-            times = self._failures.get(key)
-            if not times:
-                continue
-            while times and times[0] <= now - self.window_s:
-                times.popleft()
-            if len(times) >= self.attempts:
-                wait = max(wait, times[0] + self.window_s - now)
-        return int(wait) + 1 if wait > 0 else 0
+        for item, keys in self._limits(name, address):
+            if not self._limiter.test(item, *keys):
+                reset = self._limiter.get_window_stats(item, *keys).reset_time
+                wait = max(wait, reset - now)
+        return math.ceil(wait) if wait > 0 else 0
 
-    def failed(self, *keys: str) -> None:
-        now = self.clock()
-        for key in keys:
-            self._failures[key].append(now)
+    def failed(self, name: str, address: str) -> None:
+        for item, keys in self._limits(name, address):
+            self._limiter.hit(item, *keys)
 
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
+    def succeeded(self, name: str, address: str) -> None:
+        for item in self._pair:
+            self._limiter.clear(item, "login", address, name)

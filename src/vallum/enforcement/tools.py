@@ -25,7 +25,9 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from vallum import strict_json
+from vallum.bundle.gateway import Disclosure
 from vallum.canonical import canonical_text
+from vallum.enforcement import disclosure
 from vallum.enforcement.approvals import ApprovalHolds
 from vallum.exceptions import CanonicalJSONError, InputError
 from vallum.ids import new_id
@@ -126,22 +128,31 @@ def _kind(value: Any) -> str:
 
 
 async def authorize_tool_call(
-    event: Event, *, evaluate: Evaluate, holds: ApprovalHolds, approval: str | None = None
+    event: Event,
+    *,
+    evaluate: Evaluate,
+    holds: ApprovalHolds,
+    approval: str | None = None,
+    disclose: Disclosure = "minimal",
 ) -> Notice | None:
     """None when the call of `event` may run now; otherwise the notice that it was refused or
     held. `approval` names an approval the client was given for this exact call: a granted one
-    releases it (once)."""
+    releases it (once). The notice says why as far as `disclose` tells."""
     assert event.tool_call is not None
     tool = event.tool_call.name
     decision = await evaluate(event)
     what = verdict(decision)
     if what is Verdict.RUN:
         return None
+    why = disclosure.explain(decision, disclose)
+    because = f": {why}" if why else ""
     if what is Verdict.HOLD:
         if approval and await holds.release(approval, event, decision):
             return None
         hold = await holds.hold(event, decision)
-        message = f"{NOTICE_PREFIX} {hold.message}: {decision.explain()}"
+        message = f"{NOTICE_PREFIX} {hold.message}{because}"
         return Notice(tool, "pending", message, decision.id, decision.evidence_id, hold.id)
-    message = f"{NOTICE_PREFIX} the call to {tool} was blocked: {decision.explain()} (evidence {decision.evidence_id})"
+    message = (
+        f"{NOTICE_PREFIX} the call to {tool} was blocked{because} (evidence {decision.evidence_id})"
+    )
     return Notice(tool, "denied", message, decision.id, decision.evidence_id)

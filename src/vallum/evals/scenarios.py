@@ -34,7 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vallum.bundle.loader import Bundle
-from vallum.bundle.yamlmap import LocatedYaml, load_located
+from vallum.bundle.yamlmap import LocatedYaml, load_located, yaml_issue
 from vallum.engine import Engine
 from vallum.evals.cases import EVAL_AGENT, Step
 from vallum.exceptions import EvalError, InputError
@@ -137,9 +137,7 @@ def load_scenarios(path: Path) -> list[LoadedScenario]:
     except UnicodeDecodeError as exc:
         raise EvalError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise EvalError(f"{at}: YAML syntax: {getattr(exc, 'problem', exc)}") from exc
+        raise EvalError(str(yaml_issue(exc, str(path)))) from exc
     data = located.data
     prefix: tuple[str | int, ...]
     if isinstance(data, dict) and "scenarios" in data:

@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from vallum.evidence.chain import GENESIS_HASH, canonical_bytes, link_hash
+from vallum.evidence.integrity import Head, missing_records
 from vallum.exceptions import ChainBrokenError, EvidenceError
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence, evidence_head
 
 _VERIFY_BATCH = 2000
+_NO_HEAD = "the chain head row is missing: the log was emptied"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +61,12 @@ class EvidenceLog:
         self._ensure_head()
 
     def _ensure_head(self) -> None:
+        # The head row is created with its table (storage.tables); one missing now means the
+        # log was emptied, and starting a new chain would hide that.
         try:
             with self.db.engine.begin() as conn:
                 if conn.execute(select(evidence_head.c.id)).first() is None:
-                    conn.execute(insert(evidence_head).values(id=1, seq=0, hash=GENESIS_HASH))
-        except IntegrityError:
-            pass  # another process created it first
+                    raise EvidenceError(_NO_HEAD)
         except SQLAlchemyError as exc:
             raise EvidenceError(
                 f"cannot open evidence log at {self.db.display_url}: {_brief(exc)}"
@@ -212,8 +214,10 @@ class EvidenceLog:
         except SQLAlchemyError as exc:
             raise EvidenceError(f"cannot read evidence: {_brief(exc)}") from exc
 
-    def verify(self) -> VerifyReport:
-        """Walk the whole chain; raise `ChainBrokenError` naming the first bad record."""
+    def verify(self, expect_head: Head | None = None) -> VerifyReport:
+        """Walk the whole chain; raise `ChainBrokenError` naming the first bad record, or saying
+        how the log shows it once held more (see `integrity`). `expect_head`, a head recorded
+        earlier, must still be in the chain: a log that only grew since verifies."""
         prev = GENESIS_HASH
         expected_seq = 1
         count = 0
@@ -252,9 +256,35 @@ class EvidenceLog:
                 "-",
                 f"log ends at #{count} but its head says #{head[0]}: records were removed from the end",
             )
-        if head is None and count:
-            raise ChainBrokenError(count, "-", "chain head is missing")
+        if head is None:
+            raise ChainBrokenError(count, "-", _NO_HEAD)
+        self._check_held(count, expect_head)
         return VerifyReport(records=count, head_hash=prev)
+
+    def _check_held(self, count: int, expect: Head | None) -> None:
+        try:
+            with self.db.engine.connect() as conn:
+                removed = missing_records(conn)
+                found = None
+                if expect is not None and 0 < expect.seq <= count:
+                    query = select(evidence.c.hash).where(evidence.c.seq == expect.seq)
+                    found = conn.execute(query).scalar_one()
+        except SQLAlchemyError as exc:
+            raise EvidenceError(f"cannot read evidence: {_brief(exc)}") from exc
+        if removed is not None:
+            raise ChainBrokenError(count, "-", removed)
+        if expect is None:
+            return
+        if expect.seq > count:
+            raise ChainBrokenError(
+                count, "-", f"log ends at #{count} but held #{expect.seq}: records were removed"
+            )
+        if (found or GENESIS_HASH) != expect.hash:
+            raise ChainBrokenError(
+                expect.seq,
+                "-",
+                f"record #{expect.seq} is not the one recorded: the log was rewritten",
+            )
 
     def _head(self) -> tuple[int, str] | None:
         try:

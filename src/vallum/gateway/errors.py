@@ -3,8 +3,9 @@ for every route of the gateway (model routes, the guard API, the approvals API).
 
 OpenAI style: `{"error": {"message", "type", "param", "code"}}`; Anthropic style:
 `{"type": "error", "error": {"type", "message"}}`. Both carry a `vallum` object with the request
-id and, for blocks, the reasons and evidence id. A blocked input is not an exception but a
-decision: `blocked` renders it as HTTP 400 with code `content_filter` (Azure OpenAI's convention).
+id and, for blocks, the evidence id (and the reasons, as far as `gateway.disclose` tells: see
+`vallum.enforcement.disclosure`). A blocked input is not an exception but a decision: `blocked`
+renders it as HTTP 400 with code `content_filter` (Azure OpenAI's convention).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from vallum.bundle.gateway import Disclosure
+from vallum.enforcement import disclosure
 from vallum.exceptions import (
     AccessDenied,
     ApprovalError,
@@ -28,7 +31,7 @@ from vallum.exceptions import (
     UpstreamRejected,
     UpstreamTimeout,
 )
-from vallum.model import Action, Decision
+from vallum.model import Decision
 
 Style = Literal["openai", "anthropic"]
 
@@ -100,20 +103,24 @@ def exception_body(
     return info.status, error_body(style, info, message, {"request_id": request_id}), headers
 
 
-def blocked(style: Style, decision: Decision, request_id: str) -> tuple[int, dict[str, Any]]:
-    """HTTP 400, code `content_filter`, with the reason and the evidence id."""
+def blocked(
+    style: Style, decision: Decision, request_id: str, disclose: Disclosure
+) -> tuple[int, dict[str, Any]]:
+    """HTTP 400, code `content_filter`, with the evidence id and as much of the reason as
+    `disclose` tells."""
     info = ErrorInfo(
         400, "invalid_request_error", "content_filter", "invalid_request_error", "blocked"
     )
     vallum = {
         "request_id": request_id,
         "action": decision.action.value,
-        "reasons": [
-            r.to_dict() for r in decision.reasons if r.enforced and r.action is not Action.ALLOW
-        ],
+        "reasons": disclosure.reasons(decision, disclose),
         "evidence_id": decision.evidence_id,
     }
-    message = f"request blocked by Vallum: {decision.explain()} (evidence {decision.evidence_id})"
+    why = disclosure.explain(decision, disclose)
+    message = (
+        f"request blocked by Vallum{': ' + why if why else ''} (evidence {decision.evidence_id})"
+    )
     return 400, error_body(style, info, message, vallum)
 
 

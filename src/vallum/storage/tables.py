@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -12,7 +14,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
+    insert,
 )
+
+from vallum.evidence.chain import GENESIS_HASH
 
 metadata = MetaData()
 
@@ -48,6 +54,14 @@ evidence_head = Table(
     Column("seq", SeqType, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+
+@event.listens_for(evidence_head, "after_create")
+def _genesis_head(target: Table, connection: Any, **_kw: Any) -> None:
+    """The head row is born with its table, never added later: a log without one was emptied
+    (`EvidenceLog.verify` says so), not a new log to start again."""
+    connection.execute(insert(target).values(id=1, seq=0, hash=GENESIS_HASH))
+
 
 session_labels = Table(
     "vallum_session_labels",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from vallum.bundle.gateway import Disclosure
 from vallum.gateway.context import RequestContext
 from vallum.gateway.wire.chat import ChatMessage, ChatRequest
 from vallum.model import Event, Stage, ToolCall
@@ -22,6 +23,7 @@ class Call:
     ctx: RequestContext
     prompt: str | None = None
     approval: str | None = None  # X-Vallum-Approval: resume a held call
+    disclose: Disclosure = "minimal"  # gateway.disclose: what a blocked client is told
 
 
 def event(call: Call, stage: Stage, req: ChatRequest, **fields: Any) -> Event:

@@ -20,11 +20,12 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from vallum.bundle.gateway import StreamingConfig
+from vallum.enforcement import disclosure
 from vallum.enforcement.approvals import ApprovalHolds
 from vallum.enforcement.output import STOPPING, OutputScanner
 from vallum.enforcement.tools import Notice, authorize_tool_call, read_arguments, refuse_unreadable
 from vallum.exceptions import InputError, NestingTooDeep, UpstreamError
-from vallum.gateway.context import RequestContext, delivered_summary
+from vallum.gateway.context import delivered_summary
 from vallum.gateway.errors import Style, classify, stream_error
 from vallum.gateway.evaluator import Evaluator
 from vallum.gateway.pipeline.events import Call, event
@@ -80,6 +81,7 @@ async def authorize_calls(
             evaluate=lambda e: evaluator.evaluate(ctx, e),
             holds=holds,
             approval=call.approval,
+            disclose=call.disclose,
         )
         if notice is None:
             kept.append(out)
@@ -89,10 +91,9 @@ async def authorize_calls(
     return kept, notices
 
 
-def vallum_info(
-    ctx: RequestContext, notices: list[Notice], output: Decision | None
-) -> dict[str, Any]:
+def vallum_info(call: Call, notices: list[Notice], output: Decision | None) -> dict[str, Any]:
     """The `vallum` object in every answer: what was decided, with evidence ids."""
+    ctx = call.ctx
     info: dict[str, Any] = {
         "request_id": ctx.id,
         "decisions": [
@@ -101,7 +102,7 @@ def vallum_info(
         "notices": [n.to_dict() for n in notices],
     }
     if output is not None:
-        info["output"] = {"action": output.action.value, "reasons": [r.to_dict() for r in output.reasons if r.enforced],
+        info["output"] = {"action": output.action.value, "reasons": disclosure.reasons(output, call.disclose),
                           "evidence_id": output.evidence_id}  # fmt: skip
     return info
 
@@ -144,7 +145,7 @@ async def complete(
         finish_reason=finish,
         model=result.model or req.model,
     )
-    return final, vallum_info(ctx, notices, output)
+    return final, vallum_info(call, notices, output)
 
 
 async def stream(
@@ -193,7 +194,7 @@ async def stream(
             ended_by = "content_filter"
             ctx.outcome = "output_blocked"
             yield renderer.end(
-                "content_filter", end.usage, vallum_info(ctx, [], scanner.stopped_by)
+                "content_filter", end.usage, vallum_info(call, [], scanner.stopped_by)
             )
             return
         calls = tuple(
@@ -209,7 +210,7 @@ async def stream(
             yield renderer.text(("\n\n" if scanner.released else "") + explanation)
         finish = _finish(end.finish_reason, kept, notices)
         ended_by = finish
-        yield renderer.end(finish, end.usage, vallum_info(ctx, notices, scanner.decision))
+        yield renderer.end(finish, end.usage, vallum_info(call, notices, scanner.decision))
     except Exception as exc:  # the stream has started: end it with a well-formed error event
         info = classify(exc)
         ctx.fail(info.status, info.outcome, exc)

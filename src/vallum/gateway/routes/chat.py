@@ -74,11 +74,14 @@ async def _serve(gw: Gateway, fmt: ChatFormat, request: Request, ctx: RequestCon
     limit = gw.bundle.config.gateway.rate_limits.for_principal(str(principal))
     quota = await gw.limiter.admit(str(principal), limit, estimate_tokens(req))
     ctx.upstream = gw.upstreams.for_model(req.model).name
-    call = Call(ctx, request.headers.get(PROMPT_HEADER), request.headers.get(APPROVAL_HEADER))
+    disclose = gw.bundle.config.gateway.disclose
+    call = Call(
+        ctx, request.headers.get(PROMPT_HEADER), request.headers.get(APPROVAL_HEADER), disclose
+    )
     checked = await gw.pipeline.check_input(call, req)
     if isinstance(checked, Decision):
         ctx.outcome = "input_blocked"
-        status, body = blocked(fmt.style, checked, ctx.id)
+        status, body = blocked(fmt.style, checked, ctx.id, disclose)
         return FastJSONResponse(body, status, quota.headers())
     headers = {"x-vallum-request-id": ctx.id, "x-vallum-session": ctx.session, **quota.headers()}
     if req.stream:

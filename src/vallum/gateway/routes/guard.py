@@ -7,6 +7,11 @@ The body is read strictly (`vallum.strict_json`: a key twice, NaN, nesting past
 `gateway.limits.max_json_depth` are HTTP 400), so the engine decides on the one value any reader
 of the body would see. The answer is the decision JSON (`action`, `reasons`, `findings`, `evidence_id`, ...) with HTTP
 200 whatever the action: a block is a result. Like every request, it leaves one request record.
+
+It is a decision API for apps, and apps may pass its answer on to the people they serve, so it
+tells what `gateway.disclose` allows (`vallum.enforcement.disclosure.decision_body`): always the
+action, the redacted text to deliver and the evidence id; the reasons' ids from `reasons`; their
+messages, the findings with scores and spans, and the labels only at `full`.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from vallum.enforcement import disclosure
 from vallum.exceptions import InputError
 from vallum.gateway.context import RequestContext
 from vallum.gateway.gateway import Gateway
@@ -70,7 +76,8 @@ async def _decide(request: Request, ctx: RequestContext) -> Response:
         metadata={**metadata, "request_id": ctx.id},
     )  # fmt: skip
     decision = await gw.evaluator.evaluate(ctx, event)
-    return FastJSONResponse({**decision.to_dict(), "request_id": ctx.id})
+    body = disclosure.decision_body(decision, gw.bundle.config.gateway.disclose)
+    return FastJSONResponse({**body, "request_id": ctx.id})
 
 
 guard = endpoint("guard", "openai", _decide)

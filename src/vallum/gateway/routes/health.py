@@ -28,9 +28,9 @@ async def readyz(request: Request) -> Response:
             await gw.redis.ping()
     except Exception as exc:
         return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
-    return JSONResponse(
-        {"status": "ready", "bundle": {"name": gw.bundle.name, "version": gw.bundle.version}}
-    )
+    # No bundle name or version: anyone may ask, and which policies run is not theirs to know
+    # (an operator finds the version in the dashboard, the evidence or `vallum policy status`).
+    return JSONResponse({"status": "ready"})
 
 
 def _ping_db(gw: Gateway) -> None:

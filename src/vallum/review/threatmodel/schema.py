@@ -26,6 +26,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from vallum.bundle.yamlmap import load_located, yaml_issue
 from vallum.exceptions import ReviewError
 from vallum.review.findings import Severity
 
@@ -113,11 +114,11 @@ class ThreatModel(BaseModel):
 def load_threat_model(path: Path) -> ThreatModel:
     """Read and validate a threat model; errors name the file, the requirement and the key."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_located(path.read_text(encoding="utf-8"), str(path)).data
     except OSError as exc:
         raise ReviewError(f"{path}: cannot read threat model: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
-        raise ReviewError(f"{path}: not valid YAML: {exc}") from exc
+        raise ReviewError(f"threat model: {yaml_issue(exc, str(path))}") from exc
     if not isinstance(data, dict):
         raise ReviewError(f"{path}: expected a mapping with a 'requirements' key")
     try:
