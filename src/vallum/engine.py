@@ -219,6 +219,7 @@ class Engine:
         latency: dict[str, float] = {}
         scores: dict[str, float] = {}
         triggered: list[Finding] = []
+        seen: set[Finding] = set()  # a set, not `in triggered`: dense text has many findings
         reasons: list[Reason] = []
         for control in self._controls[stage]:
             found = results.get(id(control.detector))
@@ -240,7 +241,10 @@ class Engine:
             hits = [f for f in found if f.score >= cfg.threshold]
             if not hits:
                 continue
-            triggered.extend(f for f in hits if f not in triggered)
+            for f in hits:
+                if f not in seen:
+                    seen.add(f)
+                    triggered.append(f)
             kinds = ", ".join(sorted({f.type for f in hits}))
             score = max(f.score for f in hits)
             message = f"{kinds} (score {score:.2f} >= {cfg.threshold:.2f})"
