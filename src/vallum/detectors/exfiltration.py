@@ -15,13 +15,13 @@ why the URL looks like it carries data, never the data itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import BaseModel
 
 from vallum.detectors.base import Detector, DetectorSetup
+from vallum.detectors.markup import Ref, html_refs, image_labels, markdown_refs
 from vallum.model import Finding, Stage
 
 IMAGE_SCORE = 0.7
@@ -32,24 +32,8 @@ DATA_VALUE_MIN = 12
 DATA_PATH_SEGMENT_MIN = 24
 
 _FENCE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]+`", re.S)
-_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-_MD_LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-_MD_REF_USE = re.compile(r"(!?)\[[^\]\n]*\]\[([^\]\n]*)\]")
 _MD_REF_DEF = re.compile(r"^[ \t]{0,3}\[([^\]\n]+)\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.M)
-_HTML_IMG = re.compile(
-    r"<(img|image|source|video|audio|iframe|a|link)\b[^>]*?\b(src|href|srcset|poster)\s*=\s*"
-    r"[\"']?([^\"'\s>]+)",
-    re.I,
-)
 _ENCODED = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}|(?:%[0-9A-Fa-f]{2}){4,}|[0-9a-fA-F]{24,}")
-
-
-@dataclass(frozen=True, slots=True)
-class _Ref:
-    url: str
-    start: int
-    end: int
-    image: bool
 
 
 def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
@@ -110,23 +94,19 @@ class ExfiltrationDetector(Detector):
         findings.sort(key=lambda f: (f.start, f.end))
         return findings
 
-    def _references(self, text: str) -> list[_Ref]:
-        refs = [_Ref(m.group(1), m.start(), m.end(), True) for m in _MD_IMAGE.finditer(text)]
-        refs += [_Ref(m.group(1), m.start(), m.end(), False) for m in _MD_LINK.finditer(text)]
-        for m in _HTML_IMG.finditer(text):
-            tag = m.group(1).lower()
-            url = m.group(3).split(",")[0].split()[0] if m.group(3) else ""
-            refs.append(_Ref(url, m.start(), m.end(), tag not in ("a",)))
+    def _references(self, text: str) -> list[Ref]:
+        # Linear in the text whatever it holds (see `markup`): a megabyte of unclosed
+        # brackets must not cost minutes.
+        refs = markdown_refs(text) if "](" in text else []
+        refs += html_refs(text)
         if "]:" in text:
             definitions = {m.group(1).lower(): m for m in _MD_REF_DEF.finditer(text)}
-            used_as_image = {
-                (m.group(2) or "").lower() for m in _MD_REF_USE.finditer(text) if m.group(1) == "!"
-            }
+            used_as_image = image_labels(text)
             for label, m in definitions.items():
-                refs.append(_Ref(m.group(2), m.start(), m.end(), label in used_as_image))
+                refs.append(Ref(m.group(2), m.start(), m.end(), label in used_as_image))
         return refs
 
-    def _check(self, ref: _Ref) -> Finding | None:
+    def _check(self, ref: Ref) -> Finding | None:
         url = ref.url.strip()
         if url.startswith("//"):
             url = "https:" + url
