@@ -25,7 +25,7 @@ from typing import Any
 
 import cedarpy
 
-from vallum.authz.context_use import context_attributes
+from vallum.authz.context_use import context_attributes, label_literals
 from vallum.bundle.cedar_source import PolicyStatement
 from vallum.bundle.schema import BundleConfig
 from vallum.exceptions import PolicyError
@@ -120,6 +120,13 @@ class Authorizer:
         self._monitor = _CompiledSet(monitor)
         # Every compiled policy is in `combined` (monitor forbids flipped, which reads nothing).
         self._reads = context_attributes(self._combined.policies.values())
+        reads_labels = self._reads is None or "labels" in self._reads
+        self.labels_read: frozenset[str] | None = (
+            label_literals(self._combined.policies.values()) if reads_labels else frozenset()
+        )
+        """The session labels the policies can tell apart (see `context_use.label_literals`):
+        their answer for any labels is their answer for those labels cut to these. None: every
+        label may matter."""
         try:
             self._entities = cedarpy.Entities.from_json_str(json.dumps(bundle_entities(config)))
         except ValueError as exc:

@@ -9,14 +9,19 @@ skips a message whose key is marked, and its request record lists
 decision covered every message.
 
 The key is a hash of everything the decision depended on: the bundle version, the labels the
-policies saw (the session's, plus those the message itself adds: `Decision.labels`), principal,
-stage, role, source, tool, model, prompt and the text. A later request looks a message up
-under the session's current labels; since a message's own labels are already in the session,
-a hit means the policies would see exactly the same context. Same key, same decision
-(detectors and policies are pure), so reusing it weakens nothing:
+policies could tell apart (the session's, plus those the message itself adds:
+`Decision.labels`, cut to the labels the bundle's policies test: `Authorizer.labels_read`),
+principal, stage, role, source, tool, model, prompt and the text. A later request looks a
+message up under the session's current labels, cut the same way; since a message's own labels
+are already in the session, a hit means the policies would see the same context as far as they
+can tell. Same key, same decision (detectors and policies are pure, and the policies' answer
+for any labels is their answer for those labels cut to the ones they test), so reusing it
+weakens nothing:
 
-- labels only grow; when they grow, the keys change and history is checked again once under
-  the new labels (a session sees a handful of label changes, not one per request);
+- labels the policies do not test (`model`, added by every answer; `user`) change no key: the
+  turn after an answer does not check the history again;
+- labels only grow; when a label the policies test appears, the keys change and history is
+  checked again once under the new labels (a session sees a handful of such changes);
 - the labels a decision added stay in the session store, and marks live and expire with them
   (`vallum.sessions.store.CheckMarks`);
 - only plain allows are marked: blocks, redactions, approvals and decisions where a detector
@@ -33,6 +38,11 @@ import hashlib
 from collections.abc import Iterable
 
 from vallum.model import Action, Decision, Event
+
+
+def visible(labels: Iterable[str], read: frozenset[str] | None) -> frozenset[str]:
+    """The labels a decision depends on: those the policies test (`read`; None: all)."""
+    return frozenset(labels) if read is None else read.intersection(labels)
 
 
 def mark_key(bundle_version: str, labels: Iterable[str], event: Event) -> str:

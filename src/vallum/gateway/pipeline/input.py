@@ -1,7 +1,8 @@
 """Checking what a request sends to the model, message by message, before it leaves.
 
-In a named session, messages an earlier request already had allowed under the same labels are
-not checked again (`vallum.gateway.history`); the request record lists them as covered.
+In a named session, messages an earlier request already had allowed under the same labels (as
+far as the policies can tell them apart) are not checked again (`vallum.gateway.history`); the
+request record lists them as covered.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ async def check_input(
     labels: frozenset[str] = frozenset()
     found: dict[str, str] = {}
     keys: list[str | None] = [None] * len(events)
+    read = evaluator.engine.authorizer.labels_read
     if store is not None:
         sessions = evaluator.engine.sessions
-        labels = await evaluator.run(lambda: sessions.labels(ctx.session))
+        labels = history.visible(await evaluator.run(lambda: sessions.labels(ctx.session)), read)
         keys = [None if e is None else history.mark_key(version, labels, e) for e in events]
         wanted = [k for k in keys if k is not None]
         found = await evaluator.run(lambda: store.checked(ctx.session, wanted))
@@ -50,7 +52,7 @@ async def check_input(
         if store is not None:
             # Keyed by the labels the decision saw (the session's, plus what this message adds):
             # a later request finds it while the session holds exactly those labels.
-            current = frozenset(decision.labels)
+            current = history.visible(decision.labels, read)
             if history.reusable(decision):
                 mark = history.mark_key(version, current, event)
                 ctx.marks[mark] = str(decision.evidence_id)
