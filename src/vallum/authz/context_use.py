@@ -89,7 +89,7 @@ def _collect_labels(node: Any, found: set[str]) -> bool:
         return all(_collect_labels(item, found) for item in node)
     if not isinstance(node, dict):
         return True
-    if node == _LABELS or node == _CONTEXT:
+    if node in (_LABELS, _CONTEXT):
         return False  # read other than through a literal test (or the whole context)
     for key, value in node.items():
         if isinstance(value, dict) and value.get("left") == _LABELS:
