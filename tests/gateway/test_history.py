@@ -96,13 +96,34 @@ async def test_a_changed_message_is_checked_again(serve: Any) -> None:
     assert [] == request_record(s, edited)["covered"]
 
 
-async def test_without_a_session_header_nothing_is_covered(serve: Any) -> None:
-    """One-off requests are separate sessions: every message is checked every time."""
+async def test_without_a_session_header_history_is_covered_by_content(serve: Any) -> None:
+    """One-off requests share their principal's content marks: a resent message is covered by
+    the decision that checked it, and the labels it adds still reach the request's session."""
     s = await serve()
-    await post(s, [user("Where is my order?")])
-    again = await post(s, [user("Where is my order?"), assistant("On its way."), user("Thanks!")])
-    assert [] == request_record(s, again)["covered"]
-    assert 3 == len(input_decisions(s, again))
+    history = [user("Mail me at ann@example.org"), assistant("On its way."), user("Thanks!")]
+    first = await post(s, history[:1])
+    again = await post(s, history)
+    by_first = [d["id"] for d in input_decisions(s, first)]
+    assert [{"message": 0, "decision": by_first[0]}] == request_record(s, again)["covered"]
+    assert ["On its way.", "Thanks!"] == [d["content"]["text"] for d in input_decisions(s, again)]
+    checked = input_decisions(s, again)
+    assert {"pii", "pii.email", "user"} <= set(checked[0]["session_labels_before"])
+
+
+async def test_without_a_session_header_content_that_leaves_taint_is_checked(
+    serve: Any,
+) -> None:
+    """One-off requests check again what leaves fingerprints behind: user input when tools
+    may follow, retrieved documents; only the rest is covered."""
+    s = await serve()
+    tool = {"type": "function", "function": {"name": "search_kb", "parameters": {}}}
+    web = {"role": "user", "content": "Refund policy: 30 days.", "vallum_source": "web"}
+    messages = [user("Where is my order?"), web]
+    for _ in range(2):
+        body = {"model": "gpt-4o-mini", "messages": messages, "tools": [tool]}
+        response = await s.client.post("/v1/chat/completions", json=body, headers=s.headers())
+    assert [] == request_record(s, response)["covered"]
+    assert 2 == len(input_decisions(s, response))
 
 
 async def test_redacted_messages_are_checked_every_time(serve: Any) -> None:

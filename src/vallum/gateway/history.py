@@ -30,14 +30,32 @@ weakens nothing:
   record that does not exist;
 - with several replicas sharing Redis they share marks; with separate stores each replica
   has its own; a missing mark only means the message is checked again.
+
+Without a session header each request is a session of its own, so its history starts empty.
+Marks then live in one scope per principal (`content_scope`, bounded and expiring like any
+session's) and carry the labels the decision added (`labels_key`); a message found there is
+covered and its labels are added to the request's session, as its check would have. Only
+messages whose check leaves nothing else behind are shared this way (`shareable`): user input
+when no tool call can follow (no fingerprints of what the user wrote are kept), and assistant
+turns (never fingerprinted). Retrieved documents and tool results leave fingerprints of
+untrusted content that argument provenance needs, so they are checked in every such request.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from vallum.model import Action, Decision, Event
+from vallum.bundle.schema import BundleConfig
+from vallum.engine import USER_ROLES
+from vallum.labels import origin_labels
+from vallum.model import Action, Decision, Event, Stage
+
+_LABELS_SUFFIX = "/labels"
+
+if TYPE_CHECKING:
+    from vallum.gateway.context import RequestContext
 
 
 def visible(labels: Iterable[str], read: frozenset[str] | None) -> frozenset[str]:
@@ -72,3 +90,35 @@ def reusable(decision: Decision) -> bool:
         and decision.evidence_id is not None
         and not decision.detector_failed
     )
+
+
+def content_scope(ctx: RequestContext) -> str:
+    """Where a one-off request's marks live: shared by its principal's one-off requests."""
+    return f"~content:{ctx.principal}"
+
+
+def shareable(event: Event, config: BundleConfig) -> bool:
+    """Whether checking `event` leaves nothing behind but labels (see the module docstring)."""
+    if event.stage is not Stage.INPUT:
+        return False
+    role = event.metadata.get("role", "user")
+    return role not in USER_ROLES or not config.tools or not event.tools_may_follow
+
+
+def added_labels(event: Event, decision: Decision, config: BundleConfig) -> frozenset[str]:
+    """The labels a decision on `event` added to its session: origin and findings."""
+    origin, _ = origin_labels(event, config)
+    return frozenset(origin).union(*(f.labels for f in decision.findings))
+
+
+def labels_key(key: str) -> str:
+    """The key of the labels the decision marked under `key` added."""
+    return key + _LABELS_SUFFIX
+
+
+def encode_labels(labels: Iterable[str]) -> str:
+    return "\n".join(sorted(labels))
+
+
+def decode_labels(value: str) -> frozenset[str]:
+    return frozenset(label for label in value.split("\n") if label)
