@@ -32,8 +32,8 @@ weakens nothing:
   has its own; a missing mark only means the message is checked again.
 
 Without a session header each request is a session of its own, so its history starts empty.
-Marks then live in one scope per principal (`content_scope`, bounded and expiring like any
-session's) and carry the labels the decision added (`labels_key`); a message found there is
+Marks then live in a scope per principal and opening message (`content_scope`: a
+conversation resent turn after turn, bounded and expiring like any session's) and carry the labels the decision added (`labels_key`); a message found there is
 covered and its labels are added to the request's session, as its check would have. Only
 messages whose check leaves nothing else behind are shared this way (`shareable`): user input
 when no tool call can follow (no fingerprints of what the user wrote are kept), and assistant
@@ -44,7 +44,7 @@ untrusted content that argument provenance needs, so they are checked in every s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from vallum.bundle.schema import BundleConfig
@@ -92,9 +92,13 @@ def reusable(decision: Decision) -> bool:
     )
 
 
-def content_scope(ctx: RequestContext) -> str:
-    """Where a one-off request's marks live: shared by its principal's one-off requests."""
-    return f"~content:{ctx.principal}"
+def content_scope(ctx: RequestContext, events: Sequence[Event | None]) -> str:
+    """Where a one-off request's marks live: shared by its principal's one-off requests that
+    open with the same message (a conversation resent turn after turn), so they are bounded and
+    expire like one session's (a scope per principal would grow without end)."""
+    opening = next((e.text for e in events if e is not None), "")
+    digest = hashlib.sha256(opening.encode(errors="surrogatepass")).hexdigest()[:32]
+    return f"~content:{ctx.principal}:{digest}"
 
 
 def shareable(event: Event, config: BundleConfig) -> bool:

@@ -26,9 +26,10 @@ async def check_input(
     ctx = call.ctx
     engine = evaluator.engine
     events = [message_event(call, req, m) for m in req.messages]
-    # A named session's marks are its own; a one-off request shares its principal's content
-    # marks, for messages whose check leaves nothing but labels behind (`history.shareable`).
-    scope = ctx.session if ctx.linked else history.content_scope(ctx)
+    # A named session's marks are its own; a one-off request shares content marks with its
+    # principal's requests that open alike, for messages whose check leaves nothing but labels
+    # behind (`history.shareable`).
+    scope = ctx.session if ctx.linked else history.content_scope(ctx, events)
     store = marks
     labels: frozenset[str] = frozenset()
     found: dict[str, str] = {}
