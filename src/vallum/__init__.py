@@ -11,9 +11,10 @@ imports the engine, Cedar and SQLAlchemy when a program first touches it.
 
 from __future__ import annotations
 
-import importlib
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
+
+from vallum.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from vallum.bundle.loader import Bundle, load_bundle, validate_bundle
@@ -120,13 +121,7 @@ _EXPORTS: Final = MappingProxyType(
 )
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'vallum' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups find it without coming back here
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

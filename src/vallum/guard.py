@@ -29,6 +29,8 @@ from typing import Any, ParamSpec, TypeVar, cast, overload
 from vallum.approvals.model import HeldAction
 from vallum.approvals.service import ApprovalService
 from vallum.bundle.loader import Bundle, load_bundle
+from vallum.enforcement.output import STOPPING
+from vallum.enforcement.tools import Verdict, verdict
 from vallum.engine import Engine
 from vallum.evidence.log import EvidenceLog
 from vallum.exceptions import ApprovalPending, ToolBlocked
@@ -191,8 +193,10 @@ class Guard:
         its id: once a human approves, calling again with the same arguments runs it, once.
         With `wait_for_approval=SECONDS` the call blocks until decided: it runs if approved,
         raises `ApprovalDenied` or `ApprovalExpired`, or `ApprovalPending` on timeout.
-        A string result is checked as a `tool_result`: blocked results raise `ToolBlocked`,
-        redacted ones are returned redacted. Works on sync and async functions.
+        A string result is checked as a `tool_result`: blocked results (or results that would need
+        a human) raise `ToolBlocked`, redacted ones are returned redacted. A call whose decision is
+        a redaction is refused: arguments cannot be delivered redacted (`enforcement.tools.verdict`,
+        the rule every enforcement point applies). Works on sync and async functions.
         """
 
         def decorate(fn: Callable[P, R]) -> Callable[P, R]:
@@ -210,7 +214,7 @@ class Guard:
                 if not isinstance(result, str):
                     return result
                 decision = self.check_tool_result(tool_name, result, session=session)
-                if decision.action is Action.BLOCK:
+                if decision.action in STOPPING:  # as every enforcement point: nothing delivered
                     raise ToolBlocked(
                         f"result of tool {tool_name!r} blocked: {decision.explain()}", decision
                     )
@@ -256,9 +260,10 @@ class Guard:
         call = ToolCall(tool_name, dict(arguments))
         event = self._event(Stage.TOOL_CALL, session, None, tool_call=call)
         decision = self.check(event)
-        if decision.action is Action.BLOCK:
+        what = verdict(decision)
+        if what is Verdict.REFUSE:
             raise ToolBlocked(f"call to tool {tool_name!r} blocked: {decision.explain()}", decision)
-        if decision.action is not Action.REQUIRE_APPROVAL:
+        if what is Verdict.RUN:
             return None
         message = f"call to tool {tool_name!r} needs approval: {decision.explain()}"
         if self.approvals is None:

@@ -1,4 +1,4 @@
-"""The secrets, PII, prompt-leak and exfiltration detectors' `detect` as they were before their
+"""The secrets, PII and prompt-leak detectors' `detect` as they were before their
 per-call overhead was cut (commit b23dcaa) and before their cost was made linear (issue 20), over
 the same rules, kept as the reference the faster code is held to. Frozen on purpose: do not "fix"
 or speed up this file, or it stops being the reference (it is quadratic on dense text).
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from vallum.detectors import exfiltration, pii, prompt_leak, secrets
+from vallum.detectors import pii, prompt_leak, secrets
 from vallum.model import Finding, Stage
 
 
@@ -224,49 +224,4 @@ def _overlaps(
                 ),
             )
         )
-    return findings
-
-
-_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-_MD_LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-_MD_REF_USE = re.compile(r"(!?)\[[^\]\n]*\]\[([^\]\n]*)\]")
-_HTML_IMG = re.compile(
-    r"<(img|image|source|video|audio|iframe|a|link)\b[^>]*?\b(src|href|srcset|poster)\s*=\s*"
-    r"[\"']?([^\"'\s>]+)",
-    re.I,
-)
-
-
-def _references(text: str) -> list[exfiltration.Ref]:
-    Ref = exfiltration.Ref
-    refs = [Ref(m.group(1), m.start(), m.end(), True) for m in _MD_IMAGE.finditer(text)]
-    refs += [Ref(m.group(1), m.start(), m.end(), False) for m in _MD_LINK.finditer(text)]
-    for m in _HTML_IMG.finditer(text):
-        tag = m.group(1).lower()
-        url = m.group(3).split(",")[0].split()[0] if m.group(3) else ""
-        refs.append(Ref(url, m.start(), m.end(), tag not in ("a",)))
-    if "]:" in text:
-        definitions = {m.group(1).lower(): m for m in exfiltration._MD_REF_DEF.finditer(text)}
-        used_as_image = {
-            (m.group(2) or "").lower() for m in _MD_REF_USE.finditer(text) if m.group(1) == "!"
-        }
-        for label, m in definitions.items():
-            refs.append(Ref(m.group(2), m.start(), m.end(), label in used_as_image))
-    return refs
-
-
-def exfiltration_detect(
-    detector: exfiltration.ExfiltrationDetector, text: str, stage: Stage
-) -> list[Finding]:
-    """As it was before its patterns were made linear (issue 20)."""
-    if "](" not in text and "]:" not in text and "][" not in text and "<" not in text:
-        return []
-    fence = exfiltration._FENCE
-    masked = fence.sub(lambda m: " " * len(m.group()), text) if "`" in text else text
-    findings = []
-    for ref in _references(masked):
-        finding = detector._check(ref)
-        if finding is not None:
-            findings.append(finding)
-    findings.sort(key=lambda f: (f.start, f.end))
     return findings

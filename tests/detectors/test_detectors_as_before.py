@@ -10,7 +10,6 @@ from collections.abc import Callable
 import pytest
 
 from vallum.detectors.base import CustomDataClass, Detector, DetectorSetup
-from vallum.detectors.exfiltration import ExfiltrationDetector
 from vallum.detectors.pii import PiiDetector
 from vallum.detectors.prompt_leak import PromptLeakDetector
 from vallum.detectors.secrets import SecretsDetector
@@ -58,12 +57,10 @@ def outcome(detect: Callable[[str, Stage], list[Finding]], text: str) -> object:
 
 
 def differences(
-    detector: Detector,
-    reference: Callable[[str, Stage], list[Finding]],
-    extra: list[str] | None = None,
+    detector: Detector, reference: Callable[[str, Stage], list[Finding]]
 ) -> list[tuple[str, object, object]]:
     out = []
-    for text in [*training_texts(), *planted(), *SURROGATES, *dense(), *(extra or [])]:
+    for text in [*training_texts(), *planted(), *SURROGATES, *dense()]:
         expected, actual = outcome(reference, text), outcome(detector.detect, text)
         if expected != actual:
             out.append((text[:80], expected, actual))
@@ -109,39 +106,3 @@ def test_prompt_leak_as_before() -> None:
     found = differences(detector, lambda t, s: before.prompt_leak_detect(detector, templates, t, s))
     assert [] == found
     assert any(detector.detect(t, Stage.OUTPUT) for t in training_texts())  # not vacuous
-
-
-# Markup that tests the corners of the patterns: images inside links and links inside images and
-# titles, lookbehind at a previous match's end, Unicode whitespace (RE2's `\s` is ASCII only),
-# case folding in tag names, attribute names glued to word characters, unclosed openers, and
-# non-ASCII text before matches (offsets in characters, not bytes).
-MARKUP = [
-    "![a](https://e.example/x)[b](https://f.example/y)![c](https://g.example/z)",
-    "![x [y](https://e.example/q)",
-    '![a](https://e.example/p "[b](https://f.example/t)") [c](https://g.example/u)',
-    "![![![[a](https://e.example/1)",
-    "[a](\u2003https://e.example/ws\u3000)\u00a0[b](\x1chttps://f.example/fs\x85)",
-    "[a](https://e.example/v\u2028)",
-    "[a](<https://e.example/angle>) ![b](<https://f.example/q> 'title')",
-    "é ü 日本 [lien](https://e.example/日本?q=données) 😀 ![i](https://f.example/😀)",
-    '<IMG SRC="https://e.example/a.png"> <a\u212a href=x> <Image src=https://f.example/b>',
-    '<img alt="x" data-src="https://no.example" src="https://e.example/s.png">',
-    "<a hrefx=1 href=https://e.example/h> <a>href=https://f.example/o</a>",
-    "<aé href=https://e.example/a> <img\u00e9 src=https://f.example/b> <img\u3000src=x://y>",
-    "<video poster=https://e.example/p.jpg srcset='https://f.example/1x.png 1x, /2x.png 2x'>",
-    "<a src=src=src=https://e.example/s> <a href = ' https://f.example/sp'>",
-    "![r][Ref] ![s][] [t][u]\n[ref]: https://e.example/r\n[u]: https://f.example/u 'T'\n",
-    "[" * 50 + "](https://e.example/deep)" + "]" * 5,
-    "<a " * 30 + "href=https://e.example/many",
-    "[a\ud800](https://e.example/surrogate) <img \udfff src=https://f.example/s>",
-]
-
-
-def test_exfiltration_as_before() -> None:
-    """Exfiltration: the same findings on every text, markup corners included, whatever the
-    allowlist."""
-    setup = DetectorSetup(allowed_hosts=("f.example",))
-    detector = ExfiltrationDetector(setup=setup)
-    reference = lambda t, s: before.exfiltration_detect(detector, t, s)  # noqa: E731
-    assert [] == differences(detector, reference, extra=MARKUP)
-    assert all(detector.detect(t, Stage.OUTPUT) for t in MARKUP[:3])  # not vacuous

@@ -8,10 +8,16 @@ import pytest
 from vallum.approvals.service import ApprovalService
 from vallum.bundle.loader import Bundle
 from vallum.enforcement.approvals import ApprovalHolds
-from vallum.enforcement.tools import NOTICE_PREFIX, authorize_tool_call, parse_arguments
+from vallum.enforcement.tools import (
+    NOTICE_PREFIX,
+    Verdict,
+    authorize_tool_call,
+    parse_arguments,
+    verdict,
+)
 from vallum.engine import Engine
 from vallum.evidence.log import EvidenceLog
-from vallum.model import Decision, Event, Principal, Stage, ToolCall
+from vallum.model import Action, Decision, Event, Principal, Stage, ToolCall
 from vallum.storage.database import Database
 
 AGENT = Principal("agent", "support-bot")
@@ -103,3 +109,18 @@ async def test_an_approval_for_another_call_does_not_release(
 def test_arguments_as_policies_see_them(text: str, expected: dict[str, object]) -> None:
     """Arguments parse to a mapping; anything else is kept so that policies can see it."""
     assert expected == parse_arguments(text)
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        (Action.ALLOW, Verdict.RUN),
+        (Action.REQUIRE_APPROVAL, Verdict.HOLD),
+        (Action.BLOCK, Verdict.REFUSE),
+        (Action.REDACT, Verdict.REFUSE),
+    ],
+)
+def test_one_rule_for_every_enforcement_point(action: Action, expected: Verdict) -> None:
+    """Allowed calls run, held calls wait, and blocks and redactions (arguments cannot be
+    delivered redacted) are refused."""
+    assert expected == verdict(Decision("d", action, (), (), "v", (), {}))

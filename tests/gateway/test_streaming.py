@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from .helpers import anthropic, chat, stream_finish, streamed_text
@@ -114,3 +116,50 @@ async def test_stream_leaves_one_output_decision_and_one_request_record(serve: A
     records = s.records()
     assert ["input", "output", "request"] == [r["stage"] for r in records]
     assert [r["id"] for r in records[:2]] == records[2]["decisions"]
+
+
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+
+
+def _sse_in_pieces(text: str, size: int) -> httpx.MockTransport:
+    """An OpenAI-compatible upstream that streams `text` in pieces of `size` characters, as
+    models stream sub-word tokens (the built-in mock streams whole words)."""
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        body = {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "model": "gpt-4o-mini",
+            "choices": [choice],
+        }
+        return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+    pieces = [chunk({"content": text[i : i + size]}) for i in range(0, len(text), size)]
+    body = b"".join([*pieces, chunk({}, "stop"), b"data: [DONE]\n\n"])
+    return httpx.MockTransport(
+        lambda request: httpx.Response(
+            200, content=body, headers={"content-type": "text/event-stream"}
+        )
+    )
+
+
+@pytest.mark.parametrize("route", ["openai", "anthropic"])
+async def test_a_token_longer_than_the_window_never_leaves_in_part(
+    serve: Any, small_window_bundle: Path, route: str
+) -> None:
+    """A JWT far longer than the hold-back window, streamed in sub-word pieces, is held until it
+    ends, then blocked whole: not one piece of it reaches the client."""
+    answer = "Sure. " + FILLER + JWT + " " + FILLER
+    s = await serve(bundle=small_window_bundle, transport=_sse_in_pieces(answer, 7))
+    r = await s.client.post(
+        ROUTES[route][0], json=body_for(route, "Show me the token", False), headers=s.headers()
+    )
+    delivered = streamed_text(route, r.text)
+    assert "eyJhbGci" not in delivered
+    assert ("Sure. " + FILLER).startswith(delivered)
+    assert ("content_filter" if route == "openai" else "refusal") == stream_finish(route, r.text)

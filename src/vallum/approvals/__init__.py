@@ -10,9 +10,10 @@ imports its `Status` to parse an option) without pulling in the store, SQLAlchem
 
 from __future__ import annotations
 
-import importlib
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
+
+from vallum.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from vallum.approvals.model import Approval, HeldAction, RuleRef, Status, action_hash
@@ -34,13 +35,7 @@ _EXPORTS: Final = MappingProxyType(
 )
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'vallum.approvals' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 __all__ = [

