@@ -118,13 +118,19 @@ class Engine:
         *,
         sink: Sink | UseDefault | None = DEFAULT_SINK,
         record_extra: dict[str, Any] | None = None,
+        cpu_budget_ms: float | None = None,
     ) -> Decision:
-        """Decide on `event`, hand its evidence record to `sink` and return the decision."""
+        """Decide on `event`, hand its evidence record to `sink` and return the decision.
+
+        `cpu_budget_ms` bounds the CPU time detectors may take (this thread's, checked before
+        each detector runs): once spent, the detectors left are not run and the decision blocks
+        with a reason of kind `budget`. Detectors are linear in the text, so one detector's
+        overrun is bounded by the bundle's text limit."""
         target = self.sink if sink is DEFAULT_SINK else sink
         started = time.perf_counter()
         text = self._subject(event)
         before = self.sessions.labels(event.session)
-        scan = self._scan(text, event.stage)
+        scan = self._scan(text, event.stage, cpu_budget_ms)
         origin, trust = origin_labels(event, self.bundle.config)
         added = origin | {label for f in scan.triggered for label in f.labels}
         labels = before | added
@@ -214,14 +220,20 @@ class Engine:
             raise InputError(f"content is not valid Unicode text (position {exc.start})") from None
         return text
 
-    def _scan(self, text: str, stage: Stage) -> _Scan:
+    def _scan(self, text: str, stage: Stage, cpu_budget_ms: float | None = None) -> _Scan:
+        cpu_start = time.thread_time()
+        skipped: list[str] = []
         results: dict[int, list[Finding] | Exception] = {}
         latency: dict[str, float] = {}
         scores: dict[str, float] = {}
         triggered: list[Finding] = []
+        seen: set[Finding] = set()  # a set, not `in triggered`: dense text has many findings
         reasons: list[Reason] = []
         for control in self._controls[stage]:
             found = results.get(id(control.detector))
+            if found is None and _spent(cpu_start, cpu_budget_ms):
+                skipped.append(control.id)
+                continue
             if found is None:
                 found = _run(control.detector, text, stage, latency)
                 results[id(control.detector)] = found
@@ -240,11 +252,20 @@ class Engine:
             hits = [f for f in found if f.score >= cfg.threshold]
             if not hits:
                 continue
-            triggered.extend(f for f in hits if f not in triggered)
+            for f in hits:
+                if f not in seen:
+                    seen.add(f)
+                    triggered.append(f)
             kinds = ", ".join(sorted({f.type for f in hits}))
             score = max(f.score for f in hits)
             message = f"{kinds} (score {score:.2f} >= {cfg.threshold:.2f})"
             reasons.append(Reason(control.id, cfg.action, cfg.mode, message, ReasonKind.DETECTOR))
+        if skipped:
+            message = (
+                f"CPU budget of {cpu_budget_ms:g} ms spent before every check ran "
+                f"(not run: {', '.join(skipped)}): failing closed"
+            )
+            reasons.append(Reason("budget", Action.BLOCK, Mode.ENFORCE, message, ReasonKind.BUDGET))
         return _Scan(triggered, reasons, scores, latency)
 
     def _taint(
@@ -349,6 +370,11 @@ def _run(
         return exc
     finally:
         latency[detector.id] = latency.get(detector.id, 0.0) + (time.perf_counter() - start) * 1000
+
+
+def _spent(cpu_start: float, budget_ms: float | None) -> bool:
+    """Whether this thread's CPU time since `cpu_start` has used up `budget_ms` (None: never)."""
+    return budget_ms is not None and (time.thread_time() - cpu_start) * 1000 >= budget_ms
 
 
 def _resource(event: Event) -> tuple[str, str]:

@@ -75,6 +75,7 @@ class ReasonKind(StrEnum):
     POLICY_ERROR = "policy_error"  # a Cedar policy errored or Cedar could not decide: closed
     INVENTORY = "inventory"  # the model is not in the inventory, or not for this principal
     REDACTION = "redaction"  # redaction was required but cannot be applied: blocked instead
+    BUDGET = "budget"  # the CPU budget ran out before every detector ran: closed
 
 
 class Trust(StrEnum):

@@ -8,6 +8,7 @@ import pytest
 
 from vallum.authz.authorizer import Authorizer
 from vallum.bundle.cedar_source import parse_statement, split_statements
+from vallum.bundle.loader import Bundle
 from vallum.bundle.schema import BundleConfig
 from vallum.model import Action, Mode, Principal
 
@@ -184,3 +185,29 @@ def test_erroring_monitor_forbid_is_recorded_not_enforced() -> None:
     )
     action, reasons = _decide(text, {})
     assert (Action.ALLOW, [("trial", Action.BLOCK, Mode.MONITOR)]) == (action, reasons)
+
+
+def test_labels_cut_to_those_policies_test_change_no_answer(example_bundle: Bundle) -> None:
+    """For every label set, stage and tool, the answer for the session's labels is the answer
+    for those labels cut to `labels_read`: what lets history reuse decisions across turns."""
+    authz = Authorizer(example_bundle.policies, example_bundle.config)
+    assert authz.labels_read is not None
+    pool = ["user", "model", "pii", "pii.email", "untrusted", "untrusted:web", "secret"]
+    label_sets = [[label for i, label in enumerate(pool) if mask >> i & 1] for mask in range(128)]
+    requests = [
+        ("llm.request", ("Model", "gpt-4o-mini"), {}, []),
+        ("tool.call", ("Tool", "send_email"), {"to": "a@b.example"}, ["to:email.external"]),
+        ("tool.call", ("Tool", "refund"), {"order_id": "ORD-1", "amount": 5}, []),
+        ("tool.call", ("Tool", "search_kb"), {"query": "q"}, []),
+    ]
+    agent = Principal("agent", "support-bot")
+    differ = []
+    for labels in label_sets:
+        for action, resource, args, arg_labels in requests:
+            base = {"stage": "input", "findings": [], "scores": {}, "args": args,
+                    "arg_labels": arg_labels, "trust": "trusted", "source": ""}  # fmt: skip
+            whole = authz.authorize(agent, action, resource, {**base, "labels": labels})
+            cut = sorted(authz.labels_read.intersection(labels))
+            if whole != authz.authorize(agent, action, resource, {**base, "labels": cut}):
+                differ.append((labels, action, resource))
+    assert [] == differ

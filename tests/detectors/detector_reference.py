@@ -1,11 +1,13 @@
-"""The secrets, PII and prompt-leak detectors' `detect` as they were before their per-call
-overhead was cut (commit b23dcaa), over the same rules, kept as the reference the faster code is
-held to. Frozen on purpose: do not "fix" or speed up this file, or it stops being the reference.
+"""The secrets, PII and prompt-leak detectors' `detect` as they were before their
+per-call overhead was cut (commit b23dcaa) and before their cost was made linear (issue 20), over
+the same rules, kept as the reference the faster code is held to. Frozen on purpose: do not "fix"
+or speed up this file, or it stops being the reference (it is quadratic on dense text).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from vallum.detectors import pii, prompt_leak, secrets
 from vallum.model import Finding, Stage
@@ -32,7 +34,7 @@ def secrets_detect(detector: secrets.SecretsDetector, text: str, stage: Stage) -
                 if rule.check is not None and not rule.check(value):
                     continue
                 if rule.type == "secret.private_key":
-                    end = detector._pem_end(text, start)
+                    end = _pem_end(text, start)
                 if any(start < e and s < end for s, e in taken):
                     continue
                 taken.append((start, end))
@@ -49,6 +51,30 @@ def secrets_detect(detector: secrets.SecretsDetector, text: str, stage: Stage) -
                 )
     findings.sort(key=lambda f: (f.start, f.end))
     return findings
+
+
+def _pem_end(text: str, start: int) -> int:
+    match = secrets._PEM_END.search(text, start)
+    return match.end() if match else len(text)
+
+
+class _Taken:
+    __slots__ = ("ends", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, start)
+        if i and self.ends[i - 1] > start:
+            return True
+        return i < len(self.starts) and self.starts[i] < end
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
 
 
 def _custom_findings(matcher: pii._CustomMatcher, text: str, detector_id: str) -> list[Finding]:
@@ -71,7 +97,7 @@ def pii_detect(detector: pii.PiiDetector, text: str, stage: Stage) -> list[Findi
     findings: list[Finding] = []
     data = text.encode("utf-8", "surrogatepass")
     digits = len(data) - len(data.translate(None, pii._DIGITS))
-    taken = pii._Taken()
+    taken = _Taken()
     for name in detector._active:
         for candidates in pii._BUILTINS[name]:
             possible = digits >= candidates.min_digits and (

@@ -1,6 +1,7 @@
 """The secrets, PII and prompt-leak detectors find exactly what they found before their per-call
-overhead was cut (`detector_reference`): the same findings, or the same error, on every text of
-the project's corpus, and on corpus texts with secrets and personal data planted in them."""
+overhead was cut and their cost made linear (`detector_reference`): the same findings, or the
+same error, on every text of the project's corpus, on corpus texts with secrets and personal
+data planted in them, and on adversarially dense texts (`adversarial`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from vallum.detectors.prompt_leak import PromptLeakDetector
 from vallum.detectors.secrets import SecretsDetector
 from vallum.model import Finding, Stage
 
+from . import adversarial
 from . import detector_reference as before
 from .corpus import training_texts
 from .test_secrets import CASES as SECRET_CASES
@@ -38,6 +40,14 @@ def planted() -> list[str]:
     return [t for host in hosts for p in payloads for t in (f"{p}\n{host[:300]}", f"{host} {p}")]
 
 
+def dense() -> list[str]:
+    """Every kind of adversarially dense text, at a few sizes (the reference is quadratic)."""
+    pem = "-----BEGIN PRIVATE KEY-----\nabc\n"
+    keys = [pem * 3 + "-----END PRIVATE KEY-----\n" + pem * 2 + "x -----END RSA PRIVATE KEY-----"]
+    sized = [make(size) for make in adversarial.KINDS.values() for size in (300, 4000, 20000)]
+    return keys + sized
+
+
 def outcome(detect: Callable[[str, Stage], list[Finding]], text: str) -> object:
     """The findings, or the type of the error raised."""
     try:
@@ -50,7 +60,7 @@ def differences(
     detector: Detector, reference: Callable[[str, Stage], list[Finding]]
 ) -> list[tuple[str, object, object]]:
     out = []
-    for text in [*training_texts(), *planted(), *SURROGATES]:
+    for text in [*training_texts(), *planted(), *SURROGATES, *dense()]:
         expected, actual = outcome(reference, text), outcome(detector.detect, text)
         if expected != actual:
             out.append((text[:80], expected, actual))
@@ -61,6 +71,7 @@ def test_secrets_as_before() -> None:
     """Secrets: the same findings on every text."""
     detector = SecretsDetector()
     assert [] == differences(detector, lambda t, s: before.secrets_detect(detector, t, s))
+    assert all(detector.detect(t, Stage.OUTPUT) for t in dense()[:1])  # not vacuous
 
 
 @pytest.mark.parametrize(

@@ -46,24 +46,44 @@ def input_decisions(s: Any, response: httpx.Response) -> list[dict[str, Any]]:
 
 
 async def test_resent_history_is_not_checked_again(serve: Any) -> None:
-    """Once the session's labels settle (the first answer adds `model`), each turn checks only
-    its new messages, and the record names the decision that covered each old one."""
+    """Each turn checks only its new messages, from the second on (the `model` label the first
+    answer adds is tested by no policy), and the record names the decision that covered each
+    old one."""
     s = await serve()
     turns = [user("Where is my order?"), assistant("On its way."), user("Thanks!"),
              assistant("Welcome."), user("Bye"), assistant("Bye."), user("One more thing")]  # fmt: skip
-    await post(s, turns[:1], **SESSION)
-    second = await post(s, turns[:3], **SESSION)  # labels grew with the first answer
+    first = await post(s, turns[:1], **SESSION)
+    second = await post(s, turns[:3], **SESSION)
     third = await post(s, turns[:5], **SESSION)
     fourth = await post(s, turns[:7], **SESSION)
-    assert [] == request_record(s, second)["covered"]
+    by_first = [d["id"] for d in input_decisions(s, first)]
+    assert [{"message": 0, "decision": by_first[0]}] == request_record(s, second)["covered"]
     by_second = [d["id"] for d in input_decisions(s, second)]
-    assert [{"message": i, "decision": by_second[i]} for i in range(3)] == request_record(s, third)[
-        "covered"
+    assert ["On its way.", "Thanks!"] == [d["content"]["text"] for d in input_decisions(s, second)]
+    expected = [{"message": 0, "decision": by_first[0]}] + [
+        {"message": i, "decision": by_second[i - 1]} for i in (1, 2)
     ]
+    assert expected == request_record(s, third)["covered"]
     assert ["Welcome.", "Bye"] == [d["content"]["text"] for d in input_decisions(s, third)]
     assert [0, 1, 2, 3, 4] == [c["message"] for c in request_record(s, fourth)["covered"]]
     assert 2 == len(input_decisions(s, fourth))
     assert s.gw.evidence.verify().records == len(s.records())
+
+
+async def test_a_long_conversation_checks_only_its_new_message(serve: Any) -> None:
+    """A 200-message conversation resent with one new message: that message alone is checked."""
+    s = await serve()
+    turns = [
+        user(f"Could you check on parcel {i} for me, please?")
+        if i % 2 == 0
+        else assistant(f"Parcel {i - 1} left the depot and should arrive this week.")
+        for i in range(201)
+    ]
+    first = await post(s, turns[:200], **SESSION)
+    last = await post(s, turns, **SESSION)
+    assert 200 == first.status_code
+    assert list(range(200)) == [c["message"] for c in request_record(s, last)["covered"]]
+    assert [turns[200]["content"]] == [d["content"]["text"] for d in input_decisions(s, last)]
 
 
 async def test_a_changed_message_is_checked_again(serve: Any) -> None:
@@ -76,13 +96,34 @@ async def test_a_changed_message_is_checked_again(serve: Any) -> None:
     assert [] == request_record(s, edited)["covered"]
 
 
-async def test_without_a_session_header_nothing_is_covered(serve: Any) -> None:
-    """One-off requests are separate sessions: every message is checked every time."""
+async def test_without_a_session_header_history_is_covered_by_content(serve: Any) -> None:
+    """One-off requests share their principal's content marks: a resent message is covered by
+    the decision that checked it, and the labels it adds still reach the request's session."""
     s = await serve()
-    await post(s, [user("Where is my order?")])
-    again = await post(s, [user("Where is my order?"), assistant("On its way."), user("Thanks!")])
-    assert [] == request_record(s, again)["covered"]
-    assert 3 == len(input_decisions(s, again))
+    history = [user("Mail me at ann@example.org"), assistant("On its way."), user("Thanks!")]
+    first = await post(s, history[:1])
+    again = await post(s, history)
+    by_first = [d["id"] for d in input_decisions(s, first)]
+    assert [{"message": 0, "decision": by_first[0]}] == request_record(s, again)["covered"]
+    assert ["On its way.", "Thanks!"] == [d["content"]["text"] for d in input_decisions(s, again)]
+    checked = input_decisions(s, again)
+    assert {"pii", "pii.email", "user"} <= set(checked[0]["session_labels_before"])
+
+
+async def test_without_a_session_header_content_that_leaves_taint_is_checked(
+    serve: Any,
+) -> None:
+    """One-off requests check again what leaves fingerprints behind: user input when tools
+    may follow, retrieved documents; only the rest is covered."""
+    s = await serve()
+    tool = {"type": "function", "function": {"name": "search_kb", "parameters": {}}}
+    web = {"role": "user", "content": "Refund policy: 30 days.", "vallum_source": "web"}
+    messages = [user("Where is my order?"), web]
+    for _ in range(2):
+        body = {"model": "gpt-4o-mini", "messages": messages, "tools": [tool]}
+        response = await s.client.post("/v1/chat/completions", json=body, headers=s.headers())
+    assert [] == request_record(s, response)["covered"]
+    assert 2 == len(input_decisions(s, response))
 
 
 async def test_redacted_messages_are_checked_every_time(serve: Any) -> None:
@@ -155,7 +196,7 @@ async def test_replicas_sharing_a_database_each_check_what_they_have_not_seen(
         sent.append(await client.post("/v1/chat/completions", json=body, headers=headers))
     records = {r.record["id"]: r.record for r in a.evidence.iter_records()}
     covered = [records[r.headers["x-vallum-request-id"]]["covered"] for r in sent]
-    assert [[], [], [], [0, 1, 2]] == [[c["message"] for c in cs] for cs in covered]
+    assert [[], [0], [], [0, 1, 2]] == [[c["message"] for c in cs] for cs in covered]
     assert all(c["decision"] in records for c in covered[3])
     assert 4 == sum(1 for r in records.values() if r["kind"] == "gateway_request")
     assert len(records) == a.evidence.verify().records
@@ -184,14 +225,16 @@ async def test_replicas_sharing_redis_share_marks(tmp_path: Path, bundle_copy: P
         assistant("Ok."),
         user("Bye"),
     ]
-    for n in (1, 3):  # the second turn settles the labels (the first answer added `model`)
+    sent = []
+    for n in (1, 3):  # the `model` label the first answer adds is tested by no policy
         body = {"model": "gpt-4o-mini", "messages": turns[:n]}
-        r1 = await client_a.post("/v1/chat/completions", json=body, headers=headers)
+        sent.append(await client_a.post("/v1/chat/completions", json=body, headers=headers))
     r2 = await client_b.post("/v1/chat/completions", json={"model": "gpt-4o-mini", "messages": turns},
                              headers=headers)  # fmt: skip
     records = {r.record["id"]: r.record for r in a.evidence.iter_records()}
+    ids = {r.headers["x-vallum-request-id"] for r in sent}
     by_a = [r["id"] for r in records.values()
-            if r.get("request_id") == r1.headers["x-vallum-request-id"] and r["stage"] == "input"]  # fmt: skip
+            if r.get("request_id") in ids and r["stage"] == "input"]  # fmt: skip
     covered = records[r2.headers["x-vallum-request-id"]]["covered"]
     assert [{"message": i, "decision": by_a[i]} for i in range(3)] == covered
     for gw, client in ((a, client_a), (b, client_b)):

@@ -19,19 +19,23 @@ even build (`NoDecision`). A monitor rule that errors is recorded as a monitor-m
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import cedarpy
+from cachetools import LRUCache
 
-from vallum.authz.context_use import context_attributes
+from vallum.authz.context_use import context_attributes, label_literals
+from vallum.authz.scope import may_apply
 from vallum.bundle.cedar_source import PolicyStatement
 from vallum.bundle.schema import BundleConfig
 from vallum.exceptions import PolicyError
 from vallum.model import Action, Mode, Principal, Reason, ReasonKind
 
 CONTROL = "cedar"
+SLICE_CACHE = 4096  # (action, resource) pairs whose policy slices are kept
 _OBLIGATION_ACTIONS = {"require_approval": Action.REQUIRE_APPROVAL, "redact": Action.REDACT}
 _DEFAULT_DENY = "no permit policy matched: default deny"
 
@@ -54,13 +58,25 @@ class _Entry:
 class _CompiledSet:
     """A pre-parsed policy set whose Cedar ids (`p0`, `p1`, ...) map back to statements."""
 
-    def __init__(self, entries: Sequence[_Entry], *, flip_monitor_forbids: bool = False):
-        self.entries = {f"p{i}": entry for i, entry in enumerate(entries)}
-        self.policies: dict[str, Any] = {}  # Cedar JSON, by Cedar id
+    def __init__(
+        self,
+        entries: Sequence[_Entry],
+        *,
+        flip_monitor_forbids: bool = False,
+        parsed: Mapping[str, tuple[_Entry, dict[str, Any]]] | None = None,
+    ):
+        """`parsed` (Cedar id -> entry and its Cedar JSON) builds a slice of a set already
+        parsed, keeping its ids (reasons then come in the same order)."""
+        if parsed is not None:
+            self.entries = {key: entry for key, (entry, _) in parsed.items()}
+            self.policies: dict[str, Any] = {key: policy for key, (_, policy) in parsed.items()}
+        else:
+            self.entries = {f"p{i}": entry for i, entry in enumerate(entries)}
+            self.policies = {}  # Cedar JSON, by Cedar id
         policies = self.policies
-        for key, entry in self.entries.items():
-            parsed = json.loads(cedarpy.policies_to_json_str(entry.statement.text))
-            policy = next(iter(parsed["staticPolicies"].values()))
+        for key, entry in self.entries.items() if parsed is None else ():
+            parsed_json = json.loads(cedarpy.policies_to_json_str(entry.statement.text))
+            policy = next(iter(parsed_json["staticPolicies"].values()))
             if flip_monitor_forbids and entry.mode is Mode.MONITOR:
                 policy["effect"] = "permit"
             policies[key] = policy
@@ -75,6 +91,17 @@ class _CompiledSet:
     def evaluate(self, request: dict[str, Any], entities: cedarpy.Entities) -> cedarpy.AuthzResult:
         assert self.policy_set is not None, "an empty set is never evaluated"
         return cedarpy.is_authorized(request, self.policy_set, entities)
+
+    def slice(self, action: str, resource: tuple[str, str]) -> _CompiledSet:
+        """The policies whose scope can hold for `action` on `resource` (see `policy_scope`)."""
+        return _CompiledSet(
+            (),
+            parsed={
+                key: (self.entries[key], policy)
+                for key, policy in self.policies.items()
+                if may_apply(policy, action, resource)
+            },
+        )
 
     def matched(self, result: cedarpy.AuthzResult) -> list[_Entry]:
         return [self.entries[k] for k in result.diagnostics.reasons if k in self.entries]
@@ -100,6 +127,12 @@ class _CompiledSet:
         return reasons
 
 
+class _Slices(NamedTuple):
+    combined: _CompiledSet
+    permits: _CompiledSet
+    monitor: _CompiledSet
+
+
 class Authorizer:
     """Authorizes (principal, action, resource, context) against a bundle's Cedar policies."""
 
@@ -118,8 +151,19 @@ class Authorizer:
         self._combined = _CompiledSet(enforced + monitor, flip_monitor_forbids=True)
         self._permits = _CompiledSet([e for e in enforced if e.effect == "permit"])
         self._monitor = _CompiledSet(monitor)
+        # Per (action, resource): only the policies whose scope can hold (`scope.may_apply`).
+        # Bounded: resource ids come from requests (a tool a model names, a model a client asks).
+        self._slices: LRUCache[tuple[str, str, str], _Slices] = LRUCache(maxsize=SLICE_CACHE)
+        self._slices_lock = threading.Lock()
         # Every compiled policy is in `combined` (monitor forbids flipped, which reads nothing).
         self._reads = context_attributes(self._combined.policies.values())
+        reads_labels = self._reads is None or "labels" in self._reads
+        self.labels_read: frozenset[str] | None = (
+            label_literals(self._combined.policies.values()) if reads_labels else frozenset()
+        )
+        """The session labels the policies can tell apart (see `context_use.label_literals`):
+        their answer for any labels is their answer for those labels cut to these. None: every
+        label may matter."""
         try:
             self._entities = cedarpy.Entities.from_json_str(json.dumps(bundle_entities(config)))
         except ValueError as exc:
@@ -155,17 +199,37 @@ class Authorizer:
             return dict(context)
         return {key: value for key, value in context.items() if key in self._reads}
 
+    def _slice(self, request: dict[str, Any]) -> _Slices:
+        """The compiled sets for the request's action and resource, built on first use."""
+        action, resource = request["action"]["id"], request["resource"]
+        key = (action, resource["type"], resource["id"])
+        with self._slices_lock:
+            found = self._slices.get(key)
+        if found is None:
+            target = (resource["type"], resource["id"])
+            found = _Slices(*(s.slice(action, target) for s in self._sets()))
+            with self._slices_lock:
+                self._slices[key] = found
+        return found
+
+    def _sets(self) -> tuple[_CompiledSet, _CompiledSet, _CompiledSet]:
+        return self._combined, self._permits, self._monitor
+
     def _decide(self, request: dict[str, Any]) -> list[Reason]:
         if self._combined.policy_set is None:
             return [_reason(Action.BLOCK, Mode.ENFORCE, "no Cedar policies: default deny")]
-        result = self._combined.evaluate(request, self._entities)
-        reasons = self._combined.failures(result)
+        sliced = self._slice(request)
+        combined = sliced.combined
+        if combined.policy_set is None:  # no policy's scope holds: none is satisfied
+            return [_reason(Action.BLOCK, Mode.ENFORCE, _DEFAULT_DENY)]
+        result = combined.evaluate(request, self._entities)
+        reasons = combined.failures(result)
         if result.decision == cedarpy.Decision.NoDecision:
             undecided = _reason(
                 Action.BLOCK, Mode.ENFORCE, "Cedar could not decide", kind=ReasonKind.POLICY_ERROR
             )
             return reasons or [undecided]
-        matched = self._combined.matched(result)
+        matched = combined.matched(result)
         if result.decision == cedarpy.Decision.Allow:
             permits = [e.statement for e in matched if e.mode is Mode.ENFORCE]
             reasons.extend(_would_forbid(e.statement) for e in matched if e.mode is Mode.MONITOR)
@@ -181,26 +245,24 @@ class Authorizer:
         hard = [s for s in forbids if _obligation(s) is None]
         reasons.extend(_reason(Action.BLOCK, Mode.ENFORCE, "forbidden by policy", s) for s in hard)
         if not hard:
-            if not self._permitted(request):
+            if not self._permitted(request, sliced.permits):
                 reasons.append(_reason(Action.BLOCK, Mode.ENFORCE, _DEFAULT_DENY))
             reasons.extend(_obligation_reason(s, Mode.ENFORCE) for s in forbids)
-        reasons.extend(self._watch(request))
+        reasons.extend(self._watch(request, sliced.monitor))
         return reasons
 
-    def _permitted(self, request: dict[str, Any]) -> bool:
-        if self._permits.policy_set is None:
+    def _permitted(self, request: dict[str, Any], permits: _CompiledSet) -> bool:
+        if permits.policy_set is None:
             return False
-        return bool(
-            self._permits.evaluate(request, self._entities).decision == cedarpy.Decision.Allow
-        )
+        return bool(permits.evaluate(request, self._entities).decision == cedarpy.Decision.Allow)
 
-    def _watch(self, request: dict[str, Any]) -> list[Reason]:
+    def _watch(self, request: dict[str, Any], monitor: _CompiledSet) -> list[Reason]:
         """Monitor matches on the deny path, where the combined call could not show them.
         Errors were already recorded from the combined call."""
-        if self._monitor.policy_set is None:
+        if monitor.policy_set is None:
             return []
-        result = self._monitor.evaluate(request, self._entities)
-        return [_would_forbid(e.statement) for e in self._monitor.matched(result)]
+        result = monitor.evaluate(request, self._entities)
+        return [_would_forbid(e.statement) for e in monitor.matched(result)]
 
 
 def _would_forbid(statement: PolicyStatement) -> Reason:

@@ -61,3 +61,60 @@ def _first_attribute(attr: Any) -> str | None:
     if isinstance(attr, list) and attr and isinstance(attr[0], str):
         return attr[0]
     return None
+
+
+_LABELS = {".": {"left": _CONTEXT, "attr": "labels"}}
+_SET_TESTS = ("containsAny", "containsAll")
+
+
+def label_literals(policies: Iterable[dict[str, Any]]) -> frozenset[str] | None:
+    """The labels `policies` can tell apart; None if they may read `context.labels` otherwise.
+
+    When every use of `context.labels` is `.contains("x")`, `.containsAny([...])` or
+    `.containsAll([...])` over string literals, a policy's answer for a set of labels S is its
+    answer for S cut down to those literals: each test has the same truth value on both (and
+    none can error on a set of strings). Any other use (`isEmpty()`, `==`, a label taken from
+    elsewhere) may see the whole set, and then nothing is cut. Policies that never read
+    `context.labels` give the empty set.
+    """
+    found: set[str] = set()
+    for policy in policies:
+        if not _collect_labels(policy, found):
+            return None
+    return frozenset(found)
+
+
+def _collect_labels(node: Any, found: set[str]) -> bool:
+    if isinstance(node, list):
+        return all(_collect_labels(item, found) for item in node)
+    if not isinstance(node, dict):
+        return True
+    if node in (_LABELS, _CONTEXT):
+        return False  # read other than through a literal test (or the whole context)
+    for key, value in node.items():
+        if isinstance(value, dict) and value.get("left") == _LABELS:
+            literals = _literals(key, value.get("right"))
+            if literals is None:
+                return False
+            found.update(literals)
+        elif key in _ATTRIBUTE_OPS and isinstance(value, dict) and value.get("left") == _CONTEXT:
+            if key == "." and value.get("attr") in ("labels", ["labels"]):
+                return False  # `context.labels` read whole (not the receiver of a test)
+            # Another attribute, or `context has labels` (always true): reads no label.
+        elif not _collect_labels(value, found):
+            return False
+    return True
+
+
+def _literals(op: str, right: Any) -> list[str] | None:
+    """The string literals a label test compares with, or None if it is not such a test."""
+    if not isinstance(right, dict):
+        return None
+    if op == "contains" and isinstance(right.get("Value"), str):
+        return [right["Value"]]
+    items = right.get("Set")
+    if op in _SET_TESTS and isinstance(items, list):
+        values = [item.get("Value") if isinstance(item, dict) else None for item in items]
+        if all(isinstance(v, str) for v in values):
+            return [v for v in values if isinstance(v, str)]
+    return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel
 
 from vallum.detectors.base import CustomDataClass, Detector, DetectorSetup
 from vallum.detectors.checksums import iban_valid, luhn_valid, us_ssn_valid
+from vallum.detectors.spans import TakenSpans
 from vallum.exceptions import DetectorError
 from vallum.model import Finding, Stage
 
@@ -185,27 +185,6 @@ _BUILTINS: dict[str, tuple[_Candidates, ...]] = {
 }
 
 
-class _Taken:
-    """Disjoint spans already reported, sorted: an overlap test is two bisections, not a scan."""
-
-    __slots__ = ("ends", "starts")
-
-    def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-
-    def overlaps(self, start: int, end: int) -> bool:
-        i = bisect_right(self.starts, start)
-        if i and self.ends[i - 1] > start:
-            return True
-        return i < len(self.starts) and self.starts[i] < end
-
-    def add(self, start: int, end: int) -> None:
-        i = bisect_right(self.starts, start)
-        self.starts.insert(i, start)
-        self.ends.insert(i, end)
-
-
 class _CustomMatcher:
     """One bundle-defined data class, compiled once with RE2 (also for bytes, like
     `_Candidates`: ASCII text is scanned as bytes, whose offsets need no converting)."""
@@ -278,7 +257,7 @@ class PiiDetector(Detector):
         findings: list[Finding] = []
         data = text.encode("utf-8", "surrogatepass")
         digits = len(data) - len(data.translate(None, _DIGITS))
-        taken = _Taken()
+        taken = TakenSpans()
         for name, candidates in self._scans:
             # What any match needs (see _Candidates), checked inline: every class, every text.
             if digits < candidates.min_digits or (
@@ -290,6 +269,7 @@ class PiiDetector(Detector):
                     continue
                 taken.add(start, end)
                 findings.append(self._finding(name, text, start, end))
+            taken.end_pass()
         for matcher in self._custom:
             findings.extend(matcher.findings(text, self.id, data))
         findings.sort(key=lambda f: (f.start, f.end))

@@ -46,6 +46,7 @@ from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 
 from vallum.detectors.base import Detector
+from vallum.detectors.spans import TakenSpans
 from vallum.model import Finding, Stage
 
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----|---- END SSH2 ENCRYPTED")
@@ -258,7 +259,8 @@ class SecretsDetector(Detector):
         if not present:
             return []
         findings: list[Finding] = []
-        taken: list[tuple[int, int]] = []
+        taken = TakenSpans()
+        pem_ends = _PemEnds(text)
         data = b""  # the text's UTF-8, made when a gate first needs it
         for rule in [_RULES[i] for i in sorted({i for h in present for i in _RULES_OF_HINT[h]})]:
             if rule.cased and not any(map(text.__contains__, rule.cased)):
@@ -280,10 +282,10 @@ class SecretsDetector(Detector):
                     if rule.check is not None and not rule.check(value):
                         continue
                     if rule.type == "secret.private_key":
-                        end = self._pem_end(text, start)
-                    if any(start < e and s < end for s, e in taken):
+                        end = pem_ends.after(start)
+                    if taken.overlaps(start, end):
                         continue
-                    taken.append((start, end))
+                    taken.add(start, end)
                     findings.append(
                         Finding(
                             detector=self.id,
@@ -295,12 +297,32 @@ class SecretsDetector(Detector):
                             detail=f"{rule.type.removeprefix('secret.')} ({end - start} chars)",
                         )
                     )
+                taken.end_pass()
         findings.sort(key=lambda f: (f.start, f.end))
         return findings
 
-    @staticmethod
-    def _pem_end(text: str, start: int) -> int:
-        """A private key's span runs to its END line, or to the end of the text if cut off."""
-        # Back up to the dashes before "BEGIN" so the whole armour is redacted.
-        match = _PEM_END.search(text, start)
-        return match.end() if match else len(text)
+
+class _PemEnds:
+    """Where a private key's span ends: at its END line, or the end of the text if cut off.
+
+    Searched once per END line, not once per BEGIN: many BEGIN lines without an END would
+    otherwise each scan to the end of the text. Starts come in order within a pattern's pass;
+    the last END found is reused while it is still at or after the start (nothing matched
+    between, so a search from there would find the same one).
+    """
+
+    __slots__ = ("_from", "_match", "_text")
+
+    def __init__(self, text: str):
+        self._text = text
+        self._from = -1  # where the last search started
+        self._match: re.Match[str] | None = None
+
+    def after(self, start: int) -> int:
+        reuse = self._from != -1 and self._from <= start
+        if reuse and (self._match is None or self._match.start() >= start):
+            pass  # no match from an earlier start, or the same first match from this start
+        else:
+            self._from = start
+            self._match = _PEM_END.search(self._text, start)
+        return self._match.end() if self._match else len(self._text)

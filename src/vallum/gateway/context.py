@@ -45,6 +45,8 @@ class RequestContext:
     records: list[dict[str, Any]] = field(default_factory=list)
     covered: list[dict[str, Any]] = field(default_factory=list)  # messages earlier decisions cover
     marks: dict[str, str] = field(default_factory=dict)  # to remember once committed (history)
+    marks_scope: str | None = None  # where `marks` go: the session, or shared content marks
+    cpu_ms: float = 0.0  # CPU its checks took so far (the evaluator's per-request budget)
     finished: bool = False
 
     def fail(self, status: int, outcome: str, exc: BaseException) -> None:

@@ -4,15 +4,26 @@ Every decision a request takes hands its evidence record to the request (`Reques
 through the engine's `sink`), and the request's records are written together when it ends (see
 `lifecycle`). A probe (a window of a stream, re-checked later as a whole) records nothing.
 
-Engine work runs on the event loop when session state is in memory (pure CPU), and in a worker
-thread when session state does I/O (Redis, a database), so the loop never waits on a socket.
+Where engine work runs, so that no request waits behind another's check:
+
+- small content, sessions in memory: on the event loop (pure CPU, well under a millisecond);
+- large content (`OFFLOAD_CHARS` and over): in a small bounded pool of worker threads, so a
+  megabyte being checked never holds the loop (the loop keeps its turns: detectors are linear
+  and release the interpreter between steps), and at most `workers` such checks run at once;
+- sessions in Redis or a database: in a worker thread, so the loop never waits on a socket.
+
+Each request has a CPU budget for its checks (`cpu_budget_ms`, summed over its decisions):
+once spent, the engine runs no further detector and the decision blocks with a reason of kind
+`budget` (fail closed), so one request cannot buy unbounded CPU with many large messages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
-from typing import TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import Final, TypeVar
 
 from vallum.engine import Engine
 from vallum.gateway.context import RequestContext
@@ -20,29 +31,64 @@ from vallum.model import Decision, Event
 
 T = TypeVar("T")
 
+OFFLOAD_CHARS: Final = 32_000  # content this large is checked off the event loop
+DEFAULT_WORKERS: Final = 2  # checks of large content running at once (the GIL shares one core)
+DEFAULT_CPU_BUDGET_MS: Final = 5_000.0  # per request; a 1 MB check costs about 1 s of CPU
+
 
 class Evaluator:
-    def __init__(self, engine: Engine, *, offload: bool):
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        offload: bool,
+        workers: int = DEFAULT_WORKERS,
+        cpu_budget_ms: float | None = DEFAULT_CPU_BUDGET_MS,
+    ):
         self.engine = engine
         self.offload = offload
+        self.cpu_budget_ms = cpu_budget_ms
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vallum-check")
 
-    async def run(self, fn: Callable[[], T]) -> T:
-        """Run engine or session-store work inline, or in a thread when it does I/O."""
+    async def run(self, fn: Callable[[], T], *, heavy: bool = False) -> T:
+        """Run engine or session-store work inline, in the bounded pool when `heavy` (large
+        content), or in a thread when it does I/O."""
+        if heavy:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
         if self.offload:
             return await asyncio.to_thread(fn)
         return fn()
 
     def evaluate_now(self, ctx: RequestContext, event: Event) -> Decision:
         """Decide, keeping the decision and its record for the request's flush."""
-        decision = self.engine.evaluate(
-            event, sink=ctx.records.append, record_extra={"request_id": ctx.id}
-        )
+        budget = None if self.cpu_budget_ms is None else self.cpu_budget_ms - ctx.cpu_ms
+        start = time.thread_time()
+        try:
+            decision = self.engine.evaluate(
+                event,
+                sink=ctx.records.append,
+                record_extra={"request_id": ctx.id},
+                cpu_budget_ms=budget,
+            )
+        finally:
+            ctx.cpu_ms += (time.thread_time() - start) * 1000
         ctx.decisions.append(decision)
         return decision
 
     async def evaluate(self, ctx: RequestContext, event: Event) -> Decision:
-        return await self.run(lambda: self.evaluate_now(ctx, event))
+        return await self.run(lambda: self.evaluate_now(ctx, event), heavy=_heavy(event))
 
     def probe_now(self, event: Event) -> Decision:
         """Decide without recording (a stream window; the whole output is recorded later)."""
         return self.engine.evaluate(event, sink=None)
+
+    def close(self) -> None:
+        """Stop the worker pool (checks in progress finish first)."""
+        self._pool.shutdown(wait=True)
+
+
+def _heavy(event: Event) -> bool:
+    if len(event.text) >= OFFLOAD_CHARS:
+        return True
+    call = event.tool_call
+    return call is not None and sum(len(str(v)) for v in call.arguments.values()) >= OFFLOAD_CHARS

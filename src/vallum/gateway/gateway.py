@@ -48,5 +48,6 @@ class Gateway:
         if self.redis is not None:
             await self.redis.aclose()
         self.writer.close()
+        self.evaluator.close()
         self.approvals.close()
         self.db.dispose()

@@ -9,14 +9,19 @@ skips a message whose key is marked, and its request record lists
 decision covered every message.
 
 The key is a hash of everything the decision depended on: the bundle version, the labels the
-policies saw (the session's, plus those the message itself adds: `Decision.labels`), principal,
-stage, role, source, tool, model, prompt and the text. A later request looks a message up
-under the session's current labels; since a message's own labels are already in the session,
-a hit means the policies would see exactly the same context. Same key, same decision
-(detectors and policies are pure), so reusing it weakens nothing:
+policies could tell apart (the session's, plus those the message itself adds:
+`Decision.labels`, cut to the labels the bundle's policies test: `Authorizer.labels_read`),
+principal, stage, role, source, tool, model, prompt and the text. A later request looks a
+message up under the session's current labels, cut the same way; since a message's own labels
+are already in the session, a hit means the policies would see the same context as far as they
+can tell. Same key, same decision (detectors and policies are pure, and the policies' answer
+for any labels is their answer for those labels cut to the ones they test), so reusing it
+weakens nothing:
 
-- labels only grow; when they grow, the keys change and history is checked again once under
-  the new labels (a session sees a handful of label changes, not one per request);
+- labels the policies do not test (`model`, added by every answer; `user`) change no key: the
+  turn after an answer does not check the history again;
+- labels only grow; when a label the policies test appears, the keys change and history is
+  checked again once under the new labels (a session sees a handful of such changes);
 - the labels a decision added stay in the session store, and marks live and expire with them
   (`vallum.sessions.store.CheckMarks`);
 - only plain allows are marked: blocks, redactions, approvals and decisions where a detector
@@ -25,14 +30,37 @@ a hit means the policies would see exactly the same context. Same key, same deci
   record that does not exist;
 - with several replicas sharing Redis they share marks; with separate stores each replica
   has its own; a missing mark only means the message is checked again.
+
+Without a session header each request is a session of its own, so its history starts empty.
+Marks then live in a scope per principal and opening message (`content_scope`: a
+conversation resent turn after turn, bounded and expiring like any session's) and carry the labels the decision added (`labels_key`); a message found there is
+covered and its labels are added to the request's session, as its check would have. Only
+messages whose check leaves nothing else behind are shared this way (`shareable`): user input
+when no tool call can follow (no fingerprints of what the user wrote are kept), and assistant
+turns (never fingerprinted). Retrieved documents and tool results leave fingerprints of
+untrusted content that argument provenance needs, so they are checked in every such request.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from vallum.model import Action, Decision, Event
+from vallum.bundle.schema import BundleConfig
+from vallum.engine import USER_ROLES
+from vallum.labels import origin_labels
+from vallum.model import Action, Decision, Event, Stage
+
+_LABELS_SUFFIX = "/labels"
+
+if TYPE_CHECKING:
+    from vallum.gateway.context import RequestContext
+
+
+def visible(labels: Iterable[str], read: frozenset[str] | None) -> frozenset[str]:
+    """The labels a decision depends on: those the policies test (`read`; None: all)."""
+    return frozenset(labels) if read is None else read.intersection(labels)
 
 
 def mark_key(bundle_version: str, labels: Iterable[str], event: Event) -> str:
@@ -62,3 +90,39 @@ def reusable(decision: Decision) -> bool:
         and decision.evidence_id is not None
         and not decision.detector_failed
     )
+
+
+def content_scope(ctx: RequestContext, events: Sequence[Event | None]) -> str:
+    """Where a one-off request's marks live: shared by its principal's one-off requests that
+    open with the same message (a conversation resent turn after turn), so they are bounded and
+    expire like one session's (a scope per principal would grow without end)."""
+    opening = next((e.text for e in events if e is not None), "")
+    digest = hashlib.sha256(opening.encode(errors="surrogatepass")).hexdigest()[:32]
+    return f"~content:{ctx.principal}:{digest}"
+
+
+def shareable(event: Event, config: BundleConfig) -> bool:
+    """Whether checking `event` leaves nothing behind but labels (see the module docstring)."""
+    if event.stage is not Stage.INPUT:
+        return False
+    role = event.metadata.get("role", "user")
+    return role not in USER_ROLES or not config.tools or not event.tools_may_follow
+
+
+def added_labels(event: Event, decision: Decision, config: BundleConfig) -> frozenset[str]:
+    """The labels a decision on `event` added to its session: origin and findings."""
+    origin, _ = origin_labels(event, config)
+    return frozenset(origin).union(*(f.labels for f in decision.findings))
+
+
+def labels_key(key: str) -> str:
+    """The key of the labels the decision marked under `key` added."""
+    return key + _LABELS_SUFFIX
+
+
+def encode_labels(labels: Iterable[str]) -> str:
+    return "\n".join(sorted(labels))
+
+
+def decode_labels(value: str) -> frozenset[str]:
+    return frozenset(label for label in value.split("\n") if label)

@@ -86,7 +86,8 @@ class RequestLifecycle:
     async def _remember(self, ctx: RequestContext, store: CheckMarks) -> None:
         """Mark the messages this request checked (its evidence is committed): see `history`."""
         try:
-            await self._evaluator.run(lambda: store.mark_checked(ctx.session, ctx.marks))
+            scope = ctx.marks_scope or ctx.session
+            await self._evaluator.run(lambda: store.mark_checked(scope, ctx.marks))
         except VallumError as exc:  # an optimisation: without marks, history is checked again
             log.warning("could not remember checked messages of request %s: %s", ctx.id, exc)
 

@@ -1,12 +1,14 @@
 """Checking what a request sends to the model, message by message, before it leaves.
 
-In a named session, messages an earlier request already had allowed under the same labels are
-not checked again (`vallum.gateway.history`); the request record lists them as covered.
+In a named session, messages an earlier request already had allowed under the same labels (as
+far as the policies can tell them apart) are not checked again (`vallum.gateway.history`); the
+request record lists them as covered.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from vallum.enforcement.output import STOPPING
 from vallum.gateway import history
@@ -22,17 +24,31 @@ async def check_input(
 ) -> ChatRequest | Decision:
     """The request to forward (redacted where needed), or the decision that blocks it."""
     ctx = call.ctx
+    engine = evaluator.engine
     events = [message_event(call, req, m) for m in req.messages]
-    store = marks if ctx.linked else None
+    # A named session's marks are its own; a one-off request shares content marks with its
+    # principal's requests that open alike, for messages whose check leaves nothing but labels
+    # behind (`history.shareable`).
+    scope = ctx.session if ctx.linked else history.content_scope(ctx, events)
+    store = marks
     labels: frozenset[str] = frozenset()
     found: dict[str, str] = {}
     keys: list[str | None] = [None] * len(events)
+    read = engine.authorizer.labels_read
     if store is not None:
-        sessions = evaluator.engine.sessions
-        labels = await evaluator.run(lambda: sessions.labels(ctx.session))
-        keys = [None if e is None else history.mark_key(version, labels, e) for e in events]
+        sessions = engine.sessions
+        labels = history.visible(await evaluator.run(lambda: sessions.labels(ctx.session)), read)
+        keys = [
+            None
+            if e is None or not (ctx.linked or history.shareable(e, engine.bundle.config))
+            else history.mark_key(version, labels, e)
+            for e in events
+        ]
         wanted = [k for k in keys if k is not None]
-        found = await evaluator.run(lambda: store.checked(ctx.session, wanted))
+        if not ctx.linked:
+            wanted += [history.labels_key(k) for k in wanted]
+        if wanted:
+            found = await evaluator.run(lambda: store.checked(scope, wanted))
     current = labels
     messages, rewritten = [], False
     for i, (m, event) in enumerate(zip(req.messages, events, strict=True)):
@@ -40,21 +56,36 @@ async def check_input(
             messages.append(m)
             continue
         key = keys[i]
-        if key is not None and current == labels and key in found:  # labels unchanged so far
+        # Labels unchanged so far; one-off requests also need what the message added.
+        if (
+            key is not None
+            and current == labels
+            and key in found
+            and (ctx.linked or history.labels_key(key) in found)
+        ):
+            if not ctx.linked:  # what the message adds, this request's session must hold
+                added = history.decode_labels(found[history.labels_key(key)])
+                await evaluator.run(partial(engine.sessions.add, ctx.session, added))
+                current = current | history.visible(added, read)
             ctx.covered.append({"message": i, "decision": found[key]})
             messages.append(m)
             continue
         decision = await evaluator.evaluate(ctx, event)
         if decision.action in STOPPING:
             return decision
-        if store is not None:
-            # Keyed by the labels the decision saw (the session's, plus what this message adds):
-            # a later request finds it while the session holds exactly those labels.
-            current = frozenset(decision.labels)
-            if history.reusable(decision):
-                mark = history.mark_key(version, current, event)
-                ctx.marks[mark] = str(decision.evidence_id)
+        # In a session, keyed by the labels the decision saw (the session's, plus what this
+        # message adds): a later request finds it while the session holds the same (as the
+        # policies tell them apart). One-off requests start with no labels: keyed by those the
+        # session held before the message (what it adds follows from its text: same decision).
+        before, current = current, history.visible(decision.labels, read)
+        if store is not None and keys[i] is not None and history.reusable(decision):
+            mark = history.mark_key(version, current if ctx.linked else before, event)
+            ctx.marks[mark] = str(decision.evidence_id)
+            if not ctx.linked:
+                added = history.added_labels(event, decision, engine.bundle.config)
+                ctx.marks[history.labels_key(mark)] = history.encode_labels(added)
         if decision.action is Action.REDACT and decision.redacted_text is not None:
             m, rewritten = replace(m, text=decision.redacted_text, raw=None), True
         messages.append(m)
+    ctx.marks_scope = scope
     return replace(req, messages=tuple(messages), rewritten=rewritten) if rewritten else req
