@@ -296,8 +296,8 @@ class Engine:
             elif UNTRUSTED in labels:
                 out.setdefault(piece.arg, set()).add(UNTRUSTED_LINK)
         tool = self.bundle.config.tools.get(event.tool_call.name)
-        for arg, labels in destination_labels(tool, pieces, found, self.bundle.config).items():
-            out.setdefault(arg, set()).update(labels)
+        for arg, proof in destination_labels(tool, pieces, found, self.bundle.config).items():
+            out.setdefault(arg, set()).update(proof)
         return out
 
     def model_access(self, principal: Principal, model: str) -> Reason | None:

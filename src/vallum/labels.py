@@ -132,10 +132,14 @@ def allowlisted(value: str, config: BundleConfig) -> list[str]:
         if any(_on_list(value, form, entry) for entry in entries)
     ]
     email = _EMAIL.fullmatch(value.strip())
-    if email and host_matches(email.group(1).lower(), config.organization.email_domains, subdomains=True):
+    if email and host_matches(
+        email.group(1).lower(), config.organization.email_domains, subdomains=True
+    ):
         names.append("organization")
     url = _URL.fullmatch(value.strip())
-    if url and host_matches((urlsplit(value.strip()).hostname or "").lower(), config.egress.allowed_hosts):
+    if url and host_matches(
+        (urlsplit(value.strip()).hostname or "").lower(), config.egress.allowed_hosts
+    ):
         names.append("egress")
     return names
 
@@ -147,7 +151,9 @@ def _canonical(value: str) -> str:
 def _on_list(value: str, form: str, entry: str) -> bool:
     if entry.startswith("*@"):
         email = _EMAIL.fullmatch(value.strip())
-        return bool(email) and host_matches(email.group(1).lower(), (entry[2:],), subdomains=True)
+        return email is not None and host_matches(
+            email.group(1).lower(), (entry[2:],), subdomains=True
+        )
     return form == _canonical(entry)
 
 

@@ -27,15 +27,35 @@ from agentdojo.attacks.important_instructions_attacks import ImportantInstructio
 
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]{10,30}\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_URL = re.compile(r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io)(?:/\S*)?")
+_URL = re.compile(
+    r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io)(?:/\S*)?"
+)
 _NUMBER = re.compile(r"(?<![\w.])\d{1,2}(?![\w.])")
 _DESTINATION = re.compile(f"{_IBAN.pattern}|{_EMAIL.pattern}|{_URL.pattern}")
 _LOOKALIKE = str.maketrans("aceopxyiAEHKMOPT", "асеорхуіАЕНКМОРТ")  # Cyrillic
-_WORDS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 ZERO_WIDTH = "\u200b"
 
 
