@@ -32,7 +32,9 @@ def main() -> None:
     n = parser.parse_args().number
     store = MemorySessionStore()
     store.add("s", ["untrusted"], dict.fromkeys(fingerprints(RESULT), "untrusted"))
-    store.add("s", ["user"], dict.fromkeys(fingerprints("mail ann@corp.example", Kind.USER), "user"))
+    store.add(
+        "s", ["user"], dict.fromkeys(fingerprints("mail ann@corp.example", Kind.USER), "user")
+    )
     values = {k: p.value for k, p in arg_pieces(CALL).items()}
     cases = {
         f"tool result ({len(RESULT)} chars) fingerprinted": lambda: fingerprints(RESULT),

@@ -276,12 +276,26 @@ class Engine:
             "|".join(sorted(record_labels(origin))),
         )
         taint.update(dict.fromkeys(fingerprints("\n".join(split.text)), "|".join(sorted(origin))))
-        if tool.trusted_record_fields:  # fields only a trusted party writes (the user's own ids)
+        # fields only a trusted party writes (the user's own ids), unless untrusted text chose
+        # what was looked up: an id found by a name the attacker wrote is the attacker's choice
+        if tool.trusted_record_fields and not self._steered(event):
             vouched = split_result(text, tool.trusted_record_fields).records
             taint.update(
                 dict.fromkeys({h for v in vouched for h in fingerprints(v, Kind.TRUSTED)}, TRUSTED)
             )
         return taint
+
+    def _steered(self, event: Event) -> bool:
+        """Whether a look-up's text arguments (a name, a query) came from untrusted text."""
+        if event.tool_call is None:
+            return False
+        values = {
+            k: p.value
+            for k, p in arg_pieces(event.tool_call.arguments).items()
+            if not p.value.replace(".", "", 1).isdigit()
+        }
+        found = self.sessions.taint_of(event.session, values) if values else {}
+        return any(UNTRUSTED in labels for labels in found.values())
 
     def _arg_labels(self, event: Event) -> dict[str, set[str]]:
         assert event.tool_call is not None

@@ -78,12 +78,13 @@ def match_taint(values: Mapping[str, str], lookup: Mapping[int, str]) -> dict[st
     for name, value in values.items():
         # a look-alike or invisibly altered value is matched as what it imitates for taint,
         # never credited with the standing of the user's or a trusted source's value
-        incidental = _incidental(value) or not is_plain(value)
-        if not incidental and _covered(value, Kind.USER, lookup):
+        plain = is_plain(value)
+        if plain and not _incidental(value) and _covered(value, Kind.USER, lookup):
             out[name] = frozenset({USER})
             continue
         found: set[str] = set()
-        if not incidental and _covered(value, Kind.TRUSTED, lookup):
+        # a short id (`7`) a trusted source returned is its id: no one else chose the number
+        if plain and _covered(value, Kind.TRUSTED, lookup):
             found.add(TRUSTED)
         for kind in (Kind.TEXT, Kind.RECORD):
             for joined in _covered(value, kind, lookup):
