@@ -1,7 +1,10 @@
 """AgentDojo v1.2 with the scripted (always-obeying) agent: utility, utility under attack and
 attack success rate with no defense, detectors only, and the AgentDojo bundle's taint policies.
 
-    .venv/bin/python bench/bench_agentdojo.py [--suite NAME] [--user-tasks N] [--json OUT]
+    .venv/bin/python bench/bench_agentdojo.py [--suite NAME] [--attack NAME] [--defense NAME]
+        [--user-tasks N] [--json OUT]
+
+Attacks: the four standard ones and the adaptive ones of `integrations/agentdojo/adaptive.py`.
 
 Needs `pip install 'vallum[agentdojo]'`. Prints one table; no approval is ever granted.
 """
@@ -21,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--suite", action="append")
     parser.add_argument("--attack", action="append")
+    parser.add_argument("--defense", action="append", choices=DEFENSES)
     parser.add_argument("--user-tasks", type=int)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -30,7 +34,7 @@ def main() -> None:
             Path(bundle),
             suites=args.suite,
             attacks=args.attack or list(ATTACKS),
-            defenses=list(DEFENSES),
+            defenses=args.defense or list(DEFENSES),
             user_tasks=args.user_tasks,
         )
     elapsed = time.perf_counter() - started
@@ -45,7 +49,7 @@ def main() -> None:
             f"{r['utility_under_attack']:9.3f} {r['asr']:7.3f} {r['pairs']:6d} {r['approvals_needed']:9d}"
         )
     print("\nall suites (pooled):")
-    for defense in DEFENSES:
+    for defense in args.defense or DEFENSES:
         for attack in args.attack or ATTACKS:
             sel = [r for r in rows if r["defense"] == defense and r["attack"] == attack]
             tasks = sum(r["user_tasks"] for r in sel)

@@ -31,10 +31,12 @@ from vallum.evidence.record import decision_record
 from vallum.exceptions import CanonicalJSONError, InputError
 from vallum.ids import new_id
 from vallum.labels import (
+    TRUSTED,
     UNTRUSTED,
     UNTRUSTED_LINK,
     arg_pieces,
     classify_args,
+    destination_labels,
     origin_labels,
     record_labels,
 )
@@ -280,8 +282,12 @@ class Engine:
             if role not in USER_ROLES or not self.bundle.config.tools or not event.tools_may_follow:
                 return None
             return dict.fromkeys(fingerprints(text, Kind.USER), USER)
-        if trust is not Trust.UNTRUSTED or event.stage not in (Stage.RETRIEVAL, Stage.TOOL_RESULT):
+        if event.stage not in (Stage.RETRIEVAL, Stage.TOOL_RESULT):
             return None
+        if trust is not Trust.UNTRUSTED:  # what a trusted source says is a destination's proof
+            if not self.bundle.config.tools:
+                return None
+            return dict.fromkeys(fingerprints(text, Kind.TRUSTED), TRUSTED)
         tool = self.bundle.config.tools.get(event.tool_call.name) if event.tool_call else None
         if tool is None or not tool.record_fields or event.stage is not Stage.TOOL_RESULT:
             return dict.fromkeys(fingerprints(text), "|".join(sorted(origin)))
@@ -291,7 +297,26 @@ class Engine:
             "|".join(sorted(record_labels(origin))),
         )
         taint.update(dict.fromkeys(fingerprints("\n".join(split.text)), "|".join(sorted(origin))))
+        # fields only a trusted party writes (the user's own ids), unless untrusted text chose
+        # what was looked up: an id found by a name the attacker wrote is the attacker's choice
+        if tool.trusted_record_fields and not self._steered(event):
+            vouched = split_result(text, tool.trusted_record_fields).records
+            taint.update(
+                dict.fromkeys({h for v in vouched for h in fingerprints(v, Kind.TRUSTED)}, TRUSTED)
+            )
         return taint
+
+    def _steered(self, event: Event) -> bool:
+        """Whether a look-up's text arguments (a name, a query) came from untrusted text."""
+        if event.tool_call is None:
+            return False
+        values = {
+            k: p.value
+            for k, p in arg_pieces(event.tool_call.arguments).items()
+            if not p.value.replace(".", "", 1).isdigit()
+        }
+        found = self.sessions.taint_of(event.session, values) if values else {}
+        return any(UNTRUSTED in labels for labels in found.values())
 
     def _arg_labels(self, event: Event) -> dict[str, set[str]]:
         assert event.tool_call is not None
@@ -302,9 +327,12 @@ class Engine:
         for key, labels in found.items():
             piece = pieces[key]
             if not piece.link:
-                out.setdefault(piece.arg, set()).update(labels)
+                out.setdefault(piece.arg, set()).update(labels - {TRUSTED})
             elif UNTRUSTED in labels:
                 out.setdefault(piece.arg, set()).add(UNTRUSTED_LINK)
+        tool = self.bundle.config.tools.get(event.tool_call.name)
+        for arg, proof in destination_labels(tool, pieces, found, self.bundle.config).items():
+            out.setdefault(arg, set()).update(proof)
         return out
 
     def model_access(self, principal: Principal, model: str) -> Reason | None:

@@ -12,11 +12,20 @@ from urllib.parse import urlsplit
 
 import re2
 
-from vallum.bundle.schema import BundleConfig
+from vallum.bundle.schema import BundleConfig, Tool
 from vallum.model import Event, Stage, Trust
+from vallum.sessions.canonical_forms import is_plain
+from vallum.sessions.fingerprint import squash_value, tokens
 
 UNTRUSTED = "untrusted"
 RECORD = "record"
+# Positive provenance of a destination argument (docs/policies.md, "Positive provenance")
+USER = "user"
+TRUSTED = "trusted"
+ALLOWLISTED = "allowlisted"  # `allowlisted:NAME`; `allowlisted:organization` for its domains
+PROVEN = "proven"  # every item traces to the user, a trusted source or an allowlist
+UNPROVEN = "unproven"  # some item does not: never allowed by default
+UNTRUSTED_AUTHOR = "record:untrusted-author"
 # an argument's text carries a link or address written in untrusted text
 UNTRUSTED_LINK = "untrusted-link"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@([A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+)")
@@ -63,11 +72,89 @@ def origin_labels(event: Event, config: BundleConfig) -> tuple[set[str], Trust]:
 
 
 def record_labels(origin: set[str]) -> set[str]:
-    """The labels of an identifier field of untrusted content: `record` in place of `untrusted`."""
+    """The labels of an identifier field of untrusted content: `record` in place of `untrusted`,
+    and `record:untrusted-author` (whoever wrote the record chose the value)."""
     return {
         RECORD + label[len(UNTRUSTED) :] if label.startswith(UNTRUSTED) else label
         for label in origin
-    }
+    } | {UNTRUSTED_AUTHOR}
+
+
+def destination_labels(
+    tool: Tool | None,
+    pieces: Mapping[str, Piece],
+    found: Mapping[str, frozenset[str]],
+    config: BundleConfig,
+) -> dict[str, set[str]]:
+    """Positive provenance of each destination argument of `tool` present in the call.
+
+    An argument gets `proven` when every item of it (each address of a list, or the value whole)
+    traces to the user's words (`user`), a trusted source (`trusted`) or an allowlist
+    (`allowlisted:NAME`), and with it each of those labels all items share; otherwise
+    `unproven`. An empty argument (no cc) sends nothing anywhere: it is `proven`.
+    """
+    if tool is None or not tool.destinations:
+        return {}
+    out: dict[str, set[str]] = {}
+    for arg in tool.destinations:
+        items = [k for k, p in pieces.items() if p.arg == arg and not p.link and k != arg]
+        if arg not in pieces:
+            continue
+        keys = items if items or pieces[arg].value in ("[]", "") else [arg]
+        shared: set[str] | None = None
+        for key in keys:
+            positive = _positive(pieces[key].value, found.get(key, frozenset()), config)
+            shared = positive if shared is None else shared & positive
+            if not positive:
+                break
+        if shared is None or shared:
+            out[arg] = {PROVEN, *(shared or ())}
+        else:
+            out[arg] = {UNPROVEN}
+    return out
+
+
+def _positive(value: str, found: frozenset[str], config: BundleConfig) -> set[str]:
+    out = {label for label in found if label in (USER, TRUSTED)}
+    out.update(f"{ALLOWLISTED}:{name}" for name in allowlisted(value, config))
+    return out
+
+
+def allowlisted(value: str, config: BundleConfig) -> list[str]:
+    """The bundle's allowlists `value` is on, in canonical form (`organization`: an address on
+    one of its e-mail domains; `egress`: a link to one of its allowed hosts)."""
+    form = _canonical(value)
+    if not form or not is_plain(value):
+        return []
+    names = [
+        name
+        for name, entries in config.allowlists.items()
+        if any(_on_list(value, form, entry) for entry in entries)
+    ]
+    email = _EMAIL.fullmatch(value.strip())
+    if email and host_matches(
+        email.group(1).lower(), config.organization.email_domains, subdomains=True
+    ):
+        names.append("organization")
+    url = _URL.fullmatch(value.strip())
+    if url and host_matches(
+        (urlsplit(value.strip()).hostname or "").lower(), config.egress.allowed_hosts
+    ):
+        names.append("egress")
+    return names
+
+
+def _canonical(value: str) -> str:
+    return squash_value(value) or " ".join(tokens(value))
+
+
+def _on_list(value: str, form: str, entry: str) -> bool:
+    if entry.startswith("*@"):
+        email = _EMAIL.fullmatch(value.strip())
+        return email is not None and host_matches(
+            email.group(1).lower(), (entry[2:],), subdomains=True
+        )
+    return form == _canonical(entry)
 
 
 @dataclass(frozen=True, slots=True)

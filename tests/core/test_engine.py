@@ -156,7 +156,8 @@ def test_output_pii_is_redacted(engine: Engine) -> None:
 
 
 def test_monitor_policy_is_recorded_not_enforced(engine: Engine) -> None:
-    """The trial policy on external email shows up as a monitor reason and the call goes through."""
+    """The trial policies (external email; a recipient no one vouched for) show up as monitor
+    reasons and the call goes through."""
     decision = engine.evaluate(
         Event(
             Stage.TOOL_CALL,
@@ -166,9 +167,9 @@ def test_monitor_policy_is_recorded_not_enforced(engine: Engine) -> None:
         )
     )
     assert Action.ALLOW == decision.action
-    assert [("trial-external-email", Mode.MONITOR)] == [
-        (r.policy_id, r.mode) for r in decision.reasons
-    ]
+    assert [("trial-external-email", Mode.MONITOR), ("unproven-destination", Mode.MONITOR)] == (
+        sorted((str(r.policy_id), r.mode) for r in decision.reasons)
+    )
 
 
 def test_model_outside_inventory_is_blocked(engine: Engine) -> None:

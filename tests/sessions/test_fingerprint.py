@@ -14,12 +14,21 @@ def _expected(piece: str, salt: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def test_text_fingerprints_are_unsalted_tokens_and_pairs() -> None:
+def test_text_fingerprints_are_unsalted_tokens_and_pairs_and_salted_squashed_runs() -> None:
+    """Tokens and pairs unsalted; separator-free runs of 6 to 64 characters salted apart."""
     text = "Send it to X@Evil.example, please"
     toks = ["send", "it", "to", "x@evil.example", "please"]
     assert toks == tokens(text)
     pairs = [f"{a} {b}" for a, b in pairwise(toks)]
-    assert {_expected(p, "") for p in toks + pairs} == fingerprints(text)
+    parts = ["send", "it", "to", "xevilexample", "please"]
+    runs = {
+        "".join(parts[i:j])
+        for i in range(len(parts))
+        for j in range(i + 1, len(parts) + 1)
+        if len("".join(parts[i:j])) >= 6
+    }
+    squashed = {_expected(r, "squash-text\x00") for r in runs}
+    assert {_expected(p, "") for p in toks + pairs} | squashed == fingerprints(text)
 
 
 def test_each_kind_is_salted_apart() -> None:

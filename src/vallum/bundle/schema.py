@@ -96,11 +96,26 @@ class Tool(_Model):
     # sets (a sender, an account, a file id; "[]" for the items of a plain list). A one-token
     # value there is labelled `record` instead of `untrusted`; all other text stays untrusted.
     record_fields: tuple[str, ...] = ()
+    # Record fields whose author is trusted (the user's own account ids, an internal directory):
+    # their values count as `trusted` provenance. Any other record is `record:untrusted-author`.
+    trusted_record_fields: tuple[str, ...] = ()
+    # Arguments that choose where a side effect lands (a recipient, an account, a URL, a file):
+    # each must trace to the user, a trusted source or an allowlist, or it is labelled
+    # `ARG:unproven` for the policies to hold or block (docs/policies.md, "Positive provenance").
+    destinations: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _records_need_untrusted_results(self) -> Tool:
         if self.record_fields and self.results is not Trust.UNTRUSTED:
             raise ValueError("`record_fields` only apply to tools whose `results: untrusted`")
+        unknown = [f for f in self.trusted_record_fields if f not in self.record_fields]
+        if unknown:
+            raise ValueError(f"`trusted_record_fields` {unknown} are not in `record_fields`")
+        if self.destinations and not self.side_effects:
+            raise ValueError("`destinations` only apply to tools with `side_effects: true`")
+        missing = [a for a in self.destinations if self.args and a not in self.args]
+        if missing:
+            raise ValueError(f"`destinations` {missing} are not among the tool's `args`")
         return self
 
 
@@ -210,6 +225,9 @@ class BundleConfig(_Model):
     models: dict[str, ModelEntry] = Field(default_factory=dict)
     prompts: dict[str, Prompt] = Field(default_factory=dict)
     egress: Egress = Egress()
+    # Named lists of known destinations (payees, a contact book, partner domains): a value on
+    # one is labelled `allowlisted:NAME`. `*@domain` covers every address at a domain.
+    allowlists: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     controls: tuple[Control, ...] = ()
     approvals: Approvals = Approvals()
     evidence: EvidenceConfig = EvidenceConfig()
@@ -217,6 +235,16 @@ class BundleConfig(_Model):
     cedar_schema: str = "schema.cedarschema"
     gateway: GatewayConfig = GatewayConfig()
     dashboard: DashboardConfig = DashboardConfig()
+
+    @field_validator("allowlists")
+    @classmethod
+    def _allowlist_names(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for name, entries in value.items():
+            if not re.match(_NAME, name):
+                raise ValueError(f"allowlist name {name!r} must match {_NAME}")
+            if any(not str(e).strip() for e in entries):
+                raise ValueError(f"allowlist {name!r} has an empty entry")
+        return value
 
     @field_validator("version")
     @classmethod

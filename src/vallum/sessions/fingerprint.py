@@ -10,7 +10,14 @@ Hashes come in three kinds, salted apart so one store holds all three without co
 - `TEXT`: free text of untrusted content (a web page, an e-mail body, a review);
 - `RECORD`: a value of an identifier field of a structured untrusted result that the bundle
   declares (`record_fields`: a sender, an account number, a channel, a file id), one token;
-- `USER`: what the user wrote. A value the user named is the user's, wherever else it appears.
+- `USER`: what the user wrote. A value the user named is the user's, wherever else it appears;
+- `TRUSTED`: what a trusted source or tool returned (the user's own account, a directory).
+
+Text is compared in canonical form (`canonical_forms`: NFKC, invisible characters out, look-alikes
+folded, links without scheme, numbers in words as digits), and besides its tokens every run of up
+to `SQUASH_WINDOW` tokens is remembered separator-free (salted apart): a value matches the text
+that split it (`DE89 3704 0044 ...`, `name at host dot com`) as it matches the text that wrote it
+whole. Only salted hashes are stored, never the text.
 """
 
 from __future__ import annotations
@@ -21,7 +28,12 @@ from collections.abc import Iterable
 from enum import StrEnum
 from itertools import pairwise
 
+from vallum.sessions.canonical_forms import fold, squash, token_form
+
 MAX_FINGERPRINTS = 20_000
+SQUASH_WINDOW = 12  # tokens a split value may be spread over (an IBAN in pairs: 11)
+MIN_SQUASH_CHARS = 6  # shorter separator-free runs name nothing on their own
+MAX_SQUASH_CHARS = 64
 PAIR_MATCH_RATIO = 0.8
 _STRIP = ".,;:!?\"'()[]{}<>*`"
 
@@ -30,6 +42,7 @@ class Kind(StrEnum):
     TEXT = "text"
     RECORD = "record"
     USER = "user"
+    TRUSTED = "trusted"
 
 
 # Quotes, brackets and separators split tokens too, so a value glued to its neighbours
@@ -38,30 +51,71 @@ _SEPARATORS = re.compile(r"[\s\"'`()\[\]{}<>,;|]+")
 
 
 def tokens(text: str) -> list[str]:
-    out = []
-    for raw in _SEPARATORS.split(text.casefold()):
+    """The canonical tokens of `text` (`canonical_forms`): `Forty two` -> `42`."""
+    out: list[str] = []
+    for raw in _SEPARATORS.split(fold(text)):
         token = raw.strip(_STRIP)
         if token:
+            token = token_form(token)
+            # "twenty two": the tens and the unit are one number
+            if out and token.isdigit() and len(token) == 1 and _is_tens_word(out[-1], token):
+                out[-1] = str(int(out[-1]) + int(token))
+                continue
             out.append(token)
     return out
 
 
-# What each kind's pieces are salted with. TEXT is unsalted (what earlier versions stored).
+def _is_tens_word(previous: str, unit: str) -> bool:
+    return unit != "0" and len(previous) == 2 and previous.isdigit() and previous[1] == "0"
+
+
+# What each kind's pieces are salted with. TEXT is unsalted (what earlier versions stored);
+# separator-free runs have salts of their own.
 _SALT = {kind: b"" if kind is Kind.TEXT else f"{kind.value}\x00".encode() for kind in Kind}
+_SQUASH_SALT = {kind: f"squash-{kind.value}\x00".encode() for kind in Kind}
 
 
 def _hash(piece: str, kind: Kind) -> int:
     return _hashes([piece], kind)[0]
 
 
-def _hashes(pieces: Iterable[str], kind: Kind) -> list[int]:
+def _hashes(pieces: Iterable[str], kind: Kind, *, squashed: bool = False) -> list[int]:
     """Signed 64-bit hashes (they fit a BIGINT column), in order. One loop for all pieces: this
     runs on every message the gateway sees."""
-    salt, blake2b, from_bytes = _SALT[kind], hashlib.blake2b, int.from_bytes
+    salt = (_SQUASH_SALT if squashed else _SALT)[kind]
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
     return [
         from_bytes(blake2b(salt + p.encode(), digest_size=8).digest(), "big", signed=True)
         for p in pieces
     ]
+
+
+def _squashed_runs(toks: list[str]) -> set[str]:
+    """The separator-free forms of every run of up to SQUASH_WINDOW tokens long enough to name
+    something."""
+    parts = [p for p in map(squash, toks) if p]
+    out: set[str] = set()
+    for i in range(len(parts)):
+        run = ""
+        for j in range(i, min(i + SQUASH_WINDOW, len(parts))):
+            run += parts[j]
+            if len(run) > MAX_SQUASH_CHARS:
+                break
+            if len(run) >= MIN_SQUASH_CHARS:
+                out.add(run)
+    return out
+
+
+def squash_value(value: str) -> str:
+    """A value's separator-free form ("" when too short to match on its own)."""
+    run = "".join(squash(t) for t in tokens(value))
+    return run if MIN_SQUASH_CHARS <= len(run) <= MAX_SQUASH_CHARS else ""
+
+
+def squash_fingerprint(value: str, kind: Kind) -> int | None:
+    """The separator-free hash of `kind` a value may match, if it is long enough."""
+    run = squash_value(value)
+    return _hashes([run], kind, squashed=True)[0] if run else None
 
 
 def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
@@ -71,8 +125,12 @@ def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
     """
     toks = tokens(text)
     if kind is Kind.RECORD:
-        return {_hash(toks[0], kind)} if len(toks) == 1 else set()
+        if len(toks) != 1:
+            return set()
+        run = squash_value(toks[0])
+        return {_hash(toks[0], kind), *(_hashes([run], kind, squashed=True) if run else [])}
     out = set(_hashes([*toks, *(f"{a} {b}" for a, b in pairwise(toks))], kind))
+    out.update(_hashes(_squashed_runs(toks), kind, squashed=True))
     if len(out) > MAX_FINGERPRINTS:
         out = set(sorted(out)[:MAX_FINGERPRINTS])
     return out
@@ -90,4 +148,6 @@ def value_fingerprints(value: str, kind: Kind = Kind.TEXT) -> tuple[list[int], b
 
 def all_value_fingerprints(value: str) -> set[int]:
     """Every hash, of any kind, that matching `value` may need to look up."""
-    return {h for kind in Kind for h in value_fingerprints(value, kind)[0]}
+    out = {h for kind in Kind for h in value_fingerprints(value, kind)[0]}
+    out.update(h for kind in Kind if (h := squash_fingerprint(value, kind)) is not None)
+    return out

@@ -14,11 +14,19 @@ from typing import Protocol, runtime_checkable
 
 from cachetools import FIFOCache, LRUCache
 
-from vallum.sessions.fingerprint import PAIR_MATCH_RATIO, Kind, tokens, value_fingerprints
+from vallum.sessions.canonical_forms import is_plain
+from vallum.sessions.fingerprint import (
+    PAIR_MATCH_RATIO,
+    Kind,
+    squash_fingerprint,
+    tokens,
+    value_fingerprints,
+)
 
 DEFAULT_MAX_SESSIONS = 100_000
 MAX_MARKS_PER_SESSION = 4096
 USER = "user"  # the one label of a value the user named
+TRUSTED = "trusted"  # a value a trusted source or tool returned
 MIN_NAMED_DIGITS = 4  # shorter numbers in the user's text do not name a value
 
 
@@ -64,14 +72,20 @@ def match_taint(values: Mapping[str, str], lookup: Mapping[int, str]) -> dict[st
     A value appears in content of one kind when its single token, or at least PAIR_MATCH_RATIO
     of its token pairs, are among that kind's hashes. A value the user named carries `user` and
     nothing else; otherwise it carries the labels of the untrusted text and of the records it
-    appears in.
+    appears in, and `trusted` when a trusted source returned it too.
     """
     out: dict[str, frozenset[str]] = {}
     for name, value in values.items():
-        if not _incidental(value) and _covered(value, Kind.USER, lookup):
+        # a look-alike or invisibly altered value is matched as what it imitates for taint,
+        # never credited with the standing of the user's or a trusted source's value
+        plain = is_plain(value)
+        if plain and not _incidental(value) and _covered(value, Kind.USER, lookup):
             out[name] = frozenset({USER})
             continue
         found: set[str] = set()
+        # a short id (`7`) a trusted source returned is its id: no one else chose the number
+        if plain and _covered(value, Kind.TRUSTED, lookup):
+            found.add(TRUSTED)
         for kind in (Kind.TEXT, Kind.RECORD):
             for joined in _covered(value, kind, lookup):
                 found.update(joined.split("|"))
@@ -92,7 +106,11 @@ def _incidental(value: str) -> bool:
 
 
 def _covered(value: str, kind: Kind, lookup: Mapping[int, str]) -> list[str]:
-    """The stored label sets of the `kind` hashes that cover `value`; empty if they do not."""
+    """The stored label sets of the `kind` hashes that cover `value`; empty if they do not.
+    A value whose separator-free form was seen separator-free is covered, however it was split."""
+    squashed = squash_fingerprint(value, kind)
+    if squashed is not None and squashed in lookup:
+        return [lookup[squashed]]
     wanted, single = value_fingerprints(value, kind)
     hits = [lookup[h] for h in wanted if h in lookup]
     if not wanted or not hits:

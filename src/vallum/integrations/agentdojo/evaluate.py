@@ -29,12 +29,15 @@ from vallum.bundle.cedar_source import split_statements
 from vallum.bundle.loader import Bundle, load_bundle
 from vallum.engine import Engine
 from vallum.exceptions import ConfigError, EvalError
+from vallum.integrations.agentdojo.adaptive import ADAPTIVE_ATTACKS
 from vallum.integrations.agentdojo.agent import PIPELINE_NAME, ScriptedAgent, scriptable
 from vallum.integrations.agentdojo.executor import VallumToolsExecutor
 from vallum.sessions.store import MemorySessionStore
 
 BENCHMARK_VERSION = "v1.2"
-ATTACKS = ("important_instructions", "tool_knowledge", "ignore_previous", "direct")
+STANDARD_ATTACKS = ("important_instructions", "tool_knowledge", "ignore_previous", "direct")
+# reported beside the standard ones (adaptive.py: the destination never written as its token)
+ATTACKS = (*STANDARD_ATTACKS, *ADAPTIVE_ATTACKS)
 DEFENSES = ("none", "detectors", "bundle")
 MAX_ITERS = 15  # AgentDojo's own limit, for a real model (which makes independent calls at once)
 SCRIPTED_MAX_ITERS = 40  # the scripted agent makes one call per turn; travel user_task_19 needs 18

@@ -1,0 +1,49 @@
+"""Cost of provenance matching per event: canonical fingerprints of a tool result (what the
+session remembers) and the look-up of a typical tool call's arguments (what each call pays).
+
+    .venv/bin/python bench/bench_matching.py [--number N]
+
+Figures are the best of 5 runs, in milliseconds per event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import timeit
+
+from vallum.labels import arg_pieces
+from vallum.sessions.fingerprint import Kind, fingerprints
+from vallum.sessions.store import MemorySessionStore
+
+RESULT = (
+    "From: billing@shop.example\nSubject: Your invoice\n\nDear customer, your invoice of 98.70 is"
+    " due on 2024-05-01. Pay to DE89 3704 0044 0532 0130 00 or reply to this e-mail. " * 6
+)
+CALL = {
+    "recipients": ["ann@corp.example", "bob@corp.example"],
+    "subject": "Invoice",
+    "body": "Please pay the attached invoice to the account in the e-mail by Friday.",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--number", type=int, default=200)
+    n = parser.parse_args().number
+    store = MemorySessionStore()
+    store.add("s", ["untrusted"], dict.fromkeys(fingerprints(RESULT), "untrusted"))
+    store.add(
+        "s", ["user"], dict.fromkeys(fingerprints("mail ann@corp.example", Kind.USER), "user")
+    )
+    values = {k: p.value for k, p in arg_pieces(CALL).items()}
+    cases = {
+        f"tool result ({len(RESULT)} chars) fingerprinted": lambda: fingerprints(RESULT),
+        "tool call (3 args) matched": lambda: store.taint_of("s", values),
+    }
+    for name, fn in cases.items():
+        best = min(timeit.repeat(fn, number=n, repeat=5)) / n * 1000
+        print(f"{name:45} {best:8.4f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Canonical forms of text, so a value matches however an attacker rewrites it.
+
+Both sides of every comparison (the content a session saw, the tool argument checked against it)
+go through `fold` before they are tokenised and hashed:
+
+- NFKC (full-width and mathematical letters become plain ones);
+- format characters removed (zero-width spaces and joiners, bidi controls, soft hyphens,
+  variation selectors): invisible, so they never separate what a reader sees as one value;
+- case folded, then look-alike letters and digits folded to ASCII (the TR39 confusables
+  skeleton, restricted to letters and digits: `confusables.py`, generated);
+- a link's scheme and `www.` dropped (`https://www.x.com/a` and `x.com/a` are one address);
+- numbers written as words become digits (`forty-two` -> `42`).
+
+`squash` is the separator-free form of a run of tokens: letters and digits only, with spelled
+separators (`at`, `dot`) left out, so `DE89 3704 0044`, `name at host dot com` and
+`name@host.com` meet the values they spell.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from vallum.sessions.confusables import SKELETON
+
+# Unicode's format characters (category Cf) and the invisible joiners and selectors of category
+# Mn an attacker puts inside a value: written out, so nothing scans the code space at import.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff\u0600-\u0605\u06dd\u070f"
+    "\u0890\u0891\u08e2]"
+)
+_LINK_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.\-]{0,15}://)?(?:www\.)?")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+_TENS = {
+    w: 10 * (i + 2)
+    for i, w in enumerate(
+        ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+    )
+}
+SPELLED_SEPARATORS = frozenset({"at", "dot", "at-sign", "atsign", "@", ".", "-", "_", "/", ":"})
+
+
+def fold(text: str) -> str:
+    """NFKC, invisible characters removed, case folded, look-alikes folded to ASCII."""
+    if text.isascii():  # the common case: nothing to normalise but case
+        return text.casefold()
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return text.casefold().translate(SKELETON)
+
+
+def is_plain(text: str) -> bool:
+    """Whether folding changes `text` beyond its case: a value with invisible characters or
+    look-alike letters matches what it imitates (for taint), but never inherits its standing
+    (the user's, a trusted source's, an allowlist's): `pаypal` is another account."""
+    return text.isascii() or fold(text) == text.casefold()
+
+
+def token_form(token: str) -> str:
+    """One folded token in canonical form: a link without scheme or `www.`, a number word as
+    digits."""
+    if "." in token or ":" in token:
+        return _LINK_PREFIX.sub("", token)
+    number = _number(token)
+    return token if number is None else number
+
+
+def _number(token: str) -> str | None:
+    if token in _UNITS:
+        return str(_UNITS[token])
+    if token in _TENS:
+        return str(_TENS[token])
+    tens, _, unit = token.partition("-")
+    if tens in _TENS and unit in _UNITS and 0 < _UNITS[unit] < 10:
+        return str(_TENS[tens] + _UNITS[unit])
+    return None
+
+
+def squash(token: str) -> str:
+    """A canonical token's letters and digits, or "" for a spelled separator."""
+    return "" if token in SPELLED_SEPARATORS else _NOT_ALNUM.sub("", token)

@@ -1,0 +1,77 @@
+"""Matching that survives rewriting: each way an attacker writes a value so its exact token never
+appears still matches the value, and hard negatives do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from vallum.sessions.canonical_forms import fold, is_plain
+from vallum.sessions.fingerprint import Kind, fingerprints
+from vallum.sessions.store import USER, match_taint
+
+IBAN = "DE89370400440532013000"
+
+
+def _labels(text: str, value: str, kind: Kind = Kind.TEXT) -> frozenset[str]:
+    label = USER if kind is Kind.USER else "untrusted"
+    found = match_taint({"v": value}, dict.fromkeys(fingerprints(text, kind), label))
+    return found.get("v", frozenset())
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("pay DE89 3704 0044 0532 0130 00 today", IBAN),  # grouped by four
+        ("pay DE 89 37 04 00 44 05 32 01 30 00 today", IBAN),  # grouped by two
+        ("pay DE89-3704-0044-0532-0130-00", IBAN),  # hyphens
+        ("pay DE89\u200b370400440532013000", IBAN),  # zero-width space inside
+        ("pay DE89\u2060370400440532013000", IBAN),  # word joiner inside
+        ("pay ＤＥ８９370400440532013000", IBAN),  # full-width
+        ("write to mark at evil dot com", "mark@evil.com"),  # spelled
+        ("write to mark (at) evil (dot) com", "mark@evil.com"),
+        ("write to mark + at-sign + evil.com", "mark@evil.com"),
+        ("write to mаrk@еvil.com", "mark@evil.com"),  # Cyrillic а and е
+        ("see evil . com/collect", "https://www.evil.com/collect"),  # spaced dots, no scheme
+        ("see www.evil.com/collect", "evil.com/collect"),
+        ("open file forty-two", "42"),  # a number in words
+        ("open file twenty two", "22"),
+        ("call +1 (555) 010-2030", "+15550102030"),  # a phone number formatted
+    ],
+)
+def test_rewritten_value_matches_untrusted_text(text: str, value: str) -> None:
+    """A value written in untrusted text in another form carries that text's labels."""
+    assert frozenset({"untrusted"}) == _labels(text, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("pay DE89 3704 0044 0532 0130 99 today", IBAN),  # another account
+        ("write to mark at evil dot org", "mark@evil.com"),
+        ("see good.com/collect", "evil.com/collect"),
+        ("pay 3704 0044", IBAN),  # only part of it
+    ],
+)
+def test_other_values_do_not_match(text: str, value: str) -> None:
+    """Hard negatives: a different value, or only a part of one, carries no label."""
+    assert frozenset() == _labels(text, value)
+
+
+def test_user_named_value_matches_when_the_agent_reformats_it() -> None:
+    """The user writes an IBAN in groups; the agent sends it whole: it is the user's."""
+    assert frozenset({USER}) == _labels(
+        f"send 10 to {IBAN[:4]} {IBAN[4:8]} {IBAN[8:]}", IBAN, Kind.USER
+    )
+
+
+@pytest.mark.parametrize("value", ["mаrk@evil.com", "mark\u200b@evil.com", "ｍark@evil.com"])
+def test_lookalike_value_never_inherits_the_users_standing(value: str) -> None:
+    """A look-alike of a user-named address is another address: tainted like it, never `user`."""
+    assert USER not in _labels("mail mark@evil.com", value, Kind.USER)
+    assert not is_plain(value)
+
+
+def test_fold_removes_invisible_and_folds_lookalikes() -> None:
+    """NFKC, format characters out, case and look-alikes folded to ASCII."""
+    assert "paypal" == fold("Р\u200bаураl")
+    assert is_plain("Plain ASCII") and is_plain("José")
