@@ -32,7 +32,22 @@ keys_app = typer.Typer(help="Vallum API keys for the gateway.", no_args_is_help=
 
 
 def serve(
-    directory: Annotated[Path, typer.Argument(help="The policy bundle directory.")],
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="The policy bundle directory (or --active instead)."),
+    ] = None,
+    active: Annotated[
+        bool,
+        typer.Option(
+            "--active",
+            help="Serve the policy store's active version and follow `vallum policy "
+            "activate|rollback` (every replica within seconds) instead of a directory.",
+        ),
+    ] = False,
+    poll_interval: Annotated[
+        float,
+        typer.Option(help="With --active: seconds between looks at the policy store.", min=0.1),
+    ] = 2.0,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
     upstream: Annotated[
@@ -67,10 +82,13 @@ def serve(
 
     if upstream and mock:
         fail("give --upstream URL or --mock, not both")
+    if (directory is None) == (not active):
+        fail("give a bundle DIRECTORY, or --active to serve the policy store's active version")
     client: UpstreamClientKind = "lean" if upstream_client is UpstreamClient.LEAN else "httpx"
     options = GatewayOptions(
-        directory, db, upstream, upstream_key_env, mock, upstream_client=client
-    )
+        directory, db, upstream, upstream_key_env, mock, upstream_client=client,
+        active=active, poll_interval_s=poll_interval,
+    )  # fmt: skip
     try:
         app = create_app(options)
     except VallumError as exc:

@@ -77,7 +77,7 @@ def activate(
     note: NoteOption = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Validate, store and activate a bundle; running gateways pick it up without restarting."""
+    """Validate, store and activate a bundle; `vallum serve --active` replicas switch to it."""
     try:
         row = _store(db).activate(target, by=_actor(by), note=note)
     except VallumError as exc:
@@ -103,7 +103,10 @@ def _done(row: Activation, as_json: bool) -> None:
     else:
         console.print(
             f"[green]✓[/] {row.action}: {row.version} is active "
-            f"(was {row.previous or 'nothing'}), by {row.activated_by}"
+            f"(was {row.previous or 'nothing'}), by {row.activated_by}\n"
+            "  gateways started with `vallum serve --active` on this database serve it within "
+            "their poll interval (2 s by default; at once on PostgreSQL); a gateway started "
+            "from a directory keeps serving that directory."
         )
 
 

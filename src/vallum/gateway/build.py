@@ -28,7 +28,7 @@ from vallum.extras import require
 from vallum.gateway.auth import Authenticator, load_jwks
 from vallum.gateway.authz_cache import CachedAuthorizer
 from vallum.gateway.evaluator import Evaluator
-from vallum.gateway.gateway import Gateway
+from vallum.gateway.gateway import Gateway, Infrastructure
 from vallum.gateway.lifecycle import RequestLifecycle
 from vallum.gateway.pipeline import ModelPipeline
 from vallum.gateway.ratelimit import RateLimiter
@@ -51,7 +51,7 @@ class GatewayOptions:
     `transport` replaces the network (tests pass `httpx.MockTransport`); `upstream_client`
     chooses how plain-HTTP upstreams are called (`vallum.gateway.upstream.build_transports`)."""
 
-    bundle: str | Path | Bundle
+    bundle: str | Path | Bundle | None
     database_url: str | None = None
     upstream_url: str | None = None
     upstream_key_env: str | None = None
@@ -59,16 +59,27 @@ class GatewayOptions:
     redis_url: str | None = None
     transport: httpx.AsyncBaseTransport | None = None
     upstream_client: UpstreamClientKind = "lean"
+    # Serve the policy store's active version and follow activations (`vallum serve --active`)
+    # instead of `bundle`; `cache_dir` holds the stored versions' files.
+    active: bool = False
+    poll_interval_s: float = 2.0
+    cache_dir: Path = Path(".vallum/bundles")
 
 
 def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> Gateway:
     """A gateway with every collaborator built from `options` and the environment."""
     settings = settings or Settings.from_env()
+    if options.bundle is None:
+        raise ConfigError("give a bundle directory, or serve the active version (--active)")
     bundle = options.bundle if isinstance(options.bundle, Bundle) else load_bundle(options.bundle)
-    config = bundle.config.gateway
+    return build_version(bundle, build_infrastructure(options, settings), options)
+
+
+def build_infrastructure(options: GatewayOptions, settings: Settings) -> Infrastructure:
+    """What every bundle version this process serves shares: database, evidence, sessions,
+    rate limits and Redis."""
     db = Database(options.database_url)
     log = EvidenceLog(db)
-    writer = EvidenceWriter(log)
     redis_url = options.redis_url or settings.redis_url
     redis: AsyncRedis | None = None
     sessions: SessionStore
@@ -87,6 +98,13 @@ def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> 
         sessions = MemorySessionStore()
         limiter = RateLimiter.in_memory()
     marks = sessions if isinstance(sessions, CheckMarks) else None
+    return Infrastructure(db, log, EvidenceWriter(log), sessions, marks, limiter, redis)
+
+
+def build_version(bundle: Bundle, infra: Infrastructure, options: GatewayOptions) -> Gateway:
+    """One bundle version served on `infra`: engine, pipeline, approvals, upstreams."""
+    config = bundle.config.gateway
+    sessions = infra.sessions
     engine = Engine(
         bundle, sessions=sessions, authorizer=CachedAuthorizer(bundle.policies, bundle.config)
     )
@@ -94,27 +112,26 @@ def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> 
     # buffered per request), and in a worker thread when sessions live in Redis or a database.
     evaluator = Evaluator(engine, offload=not isinstance(sessions, MemorySessionStore))
     jwks = load_jwks(config.auth.jwt, bundle.path) if config.auth.jwt else None
-    approvals = ApprovalService.open(bundle, db)
+    approvals = ApprovalService.open(bundle, infra.db)
     holds = ApprovalHolds(approvals)
     upstreams = _upstreams(bundle, options)
     pipeline = ModelPipeline(
-        evaluator, holds, upstreams, config.streaming, marks, bundle.version,
+        evaluator, holds, upstreams, config.streaming, infra.marks, bundle.version,
         max_json_depth=config.limits.max_json_depth,
     )  # fmt: skip
+    lifecycle = RequestLifecycle(
+        infra.writer, evaluator, infra.marks, bundle, config.drain_timeout_s
+    )
     return Gateway(
         bundle=bundle,
-        db=db,
-        evidence=log,
-        writer=writer,
+        infra=infra,
         engine=engine,
         evaluator=evaluator,
-        auth=Authenticator(db, config.auth.jwt, jwks),
+        auth=Authenticator(infra.db, config.auth.jwt, jwks),
         approvals=approvals,
-        limiter=limiter,
         upstreams=upstreams,
         pipeline=pipeline,
-        lifecycle=RequestLifecycle(writer, evaluator, marks, bundle, config.drain_timeout_s),
-        redis=redis,
+        lifecycle=lifecycle,
     )
 
 

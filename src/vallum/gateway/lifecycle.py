@@ -17,6 +17,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import anyio
 from starlette.requests import ClientDisconnect, Request
@@ -33,6 +34,9 @@ from vallum.gateway.wire.json import FastJSONResponse
 from vallum.gateway.writer import EvidenceWriter
 from vallum.model import Principal
 from vallum.sessions.store import CheckMarks
+
+if TYPE_CHECKING:
+    from vallum.gateway.gateway import Gateway
 
 log = logging.getLogger("vallum.gateway")
 SESSION_HEADER = "x-vallum-session"
@@ -105,9 +109,16 @@ class RequestLifecycle:
         return drained
 
 
+def gateway_of(request: Request) -> Gateway:
+    """The gateway (bundle version) serving this request, fixed at its first look: a policy
+    change while the request runs does not switch it to another version halfway."""
+    gw: Gateway = request.scope.setdefault("vallum.gateway", request.app.state.gateway)
+    return gw
+
+
 async def authenticate(request: Request) -> Principal:
     """The principal behind the request's credentials (`AuthenticationError` if none)."""
-    auth: Authenticator = request.app.state.gateway.auth
+    auth: Authenticator = gateway_of(request).auth
     token = auth.credential(request.headers.get("authorization"), request.headers.get("x-api-key"))
     cached = auth.lookup_cached(token)
     if cached is not None:
@@ -132,7 +143,7 @@ def endpoint(route: str, style: Style, handler: Handler, *, record: bool = True)
     request record."""
 
     async def serve(request: Request) -> Response:
-        lifecycle: RequestLifecycle = request.app.state.gateway.lifecycle
+        lifecycle = gateway_of(request).lifecycle
         ctx = lifecycle.begin(route) if record else RequestContext(route=route, finished=True)
         try:
             ctx.principal = await authenticate(request)

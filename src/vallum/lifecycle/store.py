@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from vallum.bundle.loader import Bundle, bundle_version, load_bundle
@@ -27,6 +29,8 @@ from vallum.storage.database import Database
 from vallum.storage.tables import policy_activations, policy_versions
 
 MIN_VERSION_PREFIX = 6
+# PostgreSQL channel an activation is announced on (`vallum serve --active` listens).
+NOTIFY_CHANNEL = "vallum_policy"
 _EXCLUDED_DIRS = {"tests", "__pycache__"}
 
 
@@ -158,18 +162,27 @@ class PolicyStore:
                 select(policy_versions.c.snapshot).where(policy_versions.c.version == version)
             ).first()
         assert row is not None
-        staging = cache_dir / f".{version}.tmp"
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        # Private staging: replicas sharing a cache directory never write into each other's.
+        staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=cache_dir))
         for rel, data in json.loads(row.snapshot).items():
             file = staging / rel
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_bytes(base64.b64decode(data))
         if bundle_version(staging) != version:
+            shutil.rmtree(staging)
             raise PolicyVersionError(f"stored snapshot of {version} does not hash to its version")
+        if target.is_dir() and bundle_version(target) == version:
+            shutil.rmtree(staging)  # another process finished first
+            return target
         if target.exists():
-            import shutil
-
-            shutil.rmtree(target)
-        staging.rename(target)
+            shutil.rmtree(target, ignore_errors=True)  # a damaged copy
+        try:
+            staging.rename(target)
+        except OSError:  # another process put its copy there first
+            shutil.rmtree(staging)
+            if not (target.is_dir() and bundle_version(target) == version):
+                raise
         return target
 
     def load(self, version: str, cache_dir: Path) -> Bundle:
@@ -211,6 +224,11 @@ class PolicyStore:
                         note=note,
                     )
                 )
+                if not self.db.is_sqlite:  # wakes running gateways at commit (see gateway.live)
+                    conn.execute(
+                        text("SELECT pg_notify(:channel, :version)"),
+                        {"channel": NOTIFY_CHANNEL, "version": version},
+                    )
         except SQLAlchemyError as exc:
             raise EvidenceError(f"cannot record activation of {version}: {exc}") from exc
         active = self.active()

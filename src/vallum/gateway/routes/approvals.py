@@ -27,14 +27,14 @@ from vallum.approvals.model import Status
 from vallum.approvals.service import ApprovalService
 from vallum.exceptions import ApprovalNotFound, InputError
 from vallum.gateway.context import RequestContext
-from vallum.gateway.lifecycle import endpoint
+from vallum.gateway.lifecycle import endpoint, gateway_of
 
 MAX_REASON_CHARS = 2000
 MAX_LIST = 500
 
 
 def _service(request: Request) -> ApprovalService:
-    service: ApprovalService = request.app.state.gateway.approvals
+    service: ApprovalService = gateway_of(request).approvals
     return service
 
 
