@@ -94,6 +94,13 @@ class AuthConfig(_Model):
     jwt: JwtConfig | None = None
 
 
+class MetricsConfig(_Model):
+    """`GET /metrics` (Prometheus text format) asks for a Vallum API key or JWT unless `public`
+    (for a scraper on a private network that cannot send credentials)."""
+
+    public: bool = False
+
+
 class GatewayConfig(_Model):
     """How `vallum serve` reaches models and admits callers.
 
@@ -110,6 +117,7 @@ class GatewayConfig(_Model):
     streaming: StreamingConfig = StreamingConfig()
     drain_timeout_s: float = Field(default=DEFAULT_DRAIN_TIMEOUT_S, ge=0)
     disclose: Disclosure = DEFAULT_DISCLOSURE
+    metrics: MetricsConfig = MetricsConfig()
 
     @model_validator(mode="after")
     def _default_exists(self) -> GatewayConfig:

@@ -93,10 +93,15 @@ def serve(
         app = create_app(options)
     except VallumError as exc:
         report_error(exc)
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    from vallum.telemetry.access import configure_json_logging
+
+    # One JSON object per line: the access log (`vallum.access`, one per request, naming the
+    # action taken and the evidence ids) replaces uvicorn's, which logs a blocked answer as 200.
+    configure_json_logging(log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call is noise
     uvicorn.run(
         app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
+        log_config=None, access_log=False,
         http="httptools", server_header=False,  # no "server: uvicorn" banner
         # Forwarded headers are believed only from `dashboard.trusted_proxies`, not from
         # whatever uvicorn trusts by default (localhost, or FORWARDED_ALLOW_IPS).

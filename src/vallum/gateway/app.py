@@ -30,7 +30,7 @@ from vallum.gateway.live import PolicyFollower, PostgresWakeup, retire
 from vallum.gateway.routes import approvals
 from vallum.gateway.routes.chat import chat_completions, list_models, messages
 from vallum.gateway.routes.guard import guard
-from vallum.gateway.routes.health import healthz, openapi, readyz
+from vallum.gateway.routes.health import healthz, metrics, openapi, readyz
 from vallum.lifecycle.store import PolicyStore
 from vallum.settings import Settings
 
@@ -98,6 +98,7 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
             Route("/v1/guard/{stage}", guard, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
             *approvals.ROUTES,
             Mount("/ui", app=dashboard),

@@ -38,6 +38,10 @@ from vallum.gateway.writer import EvidenceWriter
 from vallum.sessions.store import CheckMarks, MemorySessionStore, SessionStore
 from vallum.settings import Settings, secret_from_env
 from vallum.storage.database import Database
+from vallum.telemetry import Telemetry
+from vallum.telemetry.access import AccessLog
+from vallum.telemetry.metrics import Metrics
+from vallum.telemetry.tracing import Tracing
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis as AsyncRedis
@@ -64,6 +68,8 @@ class GatewayOptions:
     active: bool = False
     poll_interval_s: float = 2.0
     cache_dir: Path = Path(".vallum/bundles")
+    # OpenTelemetry providers to report to (tests); by default from the OTEL_* variables.
+    tracing: Tracing | None = None
 
 
 def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> Gateway:
@@ -98,7 +104,12 @@ def build_infrastructure(options: GatewayOptions, settings: Settings) -> Infrast
         sessions = MemorySessionStore()
         limiter = RateLimiter.in_memory()
     marks = sessions if isinstance(sessions, CheckMarks) else None
-    return Infrastructure(db, log, EvidenceWriter(log), sessions, marks, limiter, redis)
+    metrics = Metrics()
+    tracing = options.tracing if options.tracing is not None else Tracing.from_env()
+    telemetry = Telemetry(metrics, AccessLog(), *([tracing] if tracing else []))
+    return Infrastructure(
+        db, log, EvidenceWriter(log), sessions, marks, limiter, telemetry, metrics, tracing, redis
+    )
 
 
 def build_version(bundle: Bundle, infra: Infrastructure, options: GatewayOptions) -> Gateway:
@@ -120,7 +131,7 @@ def build_version(bundle: Bundle, infra: Infrastructure, options: GatewayOptions
         max_json_depth=config.limits.max_json_depth,
     )  # fmt: skip
     lifecycle = RequestLifecycle(
-        infra.writer, evaluator, infra.marks, bundle, config.drain_timeout_s
+        infra.writer, evaluator, infra.marks, bundle, config.drain_timeout_s, infra.telemetry
     )
     return Gateway(
         bundle=bundle,

@@ -73,6 +73,7 @@ class Evaluator:
         finally:
             ctx.cpu_ms += (time.thread_time() - start) * 1000
         ctx.decisions.append(decision)
+        ctx.timeline.append((time.time_ns(), event.stage.value))  # for telemetry spans
         return decision
 
     async def evaluate(self, ctx: RequestContext, event: Event) -> Decision:

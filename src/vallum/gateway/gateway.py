@@ -28,6 +28,9 @@ from vallum.gateway.routing import Upstreams
 from vallum.gateway.writer import EvidenceWriter
 from vallum.sessions.store import CheckMarks, SessionStore
 from vallum.storage.database import Database
+from vallum.telemetry import Telemetry
+from vallum.telemetry.metrics import Metrics
+from vallum.telemetry.tracing import Tracing
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis as AsyncRedis
@@ -43,9 +46,14 @@ class Infrastructure:
     sessions: SessionStore
     marks: CheckMarks | None
     limiter: RateLimiter
+    telemetry: Telemetry
+    metrics: Metrics
+    tracing: Tracing | None = None
     redis: AsyncRedis | None = None
 
     async def aclose(self) -> None:
+        if self.tracing is not None:
+            self.tracing.shutdown()
         await self.limiter.aclose()
         if self.redis is not None:
             await self.redis.aclose()

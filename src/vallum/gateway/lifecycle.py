@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ from vallum.gateway.wire.json import FastJSONResponse
 from vallum.gateway.writer import EvidenceWriter
 from vallum.model import Principal
 from vallum.sessions.store import CheckMarks
+from vallum.telemetry import Telemetry
+from vallum.telemetry.observer import FinishedRequest
 
 if TYPE_CHECKING:
     from vallum.gateway.gateway import Gateway
@@ -57,7 +60,9 @@ class RequestLifecycle:
         marks: CheckMarks | None,
         bundle: Bundle,
         drain_timeout_s: float,
+        telemetry: Telemetry | None = None,
     ):
+        self._telemetry = telemetry
         self._writer = writer
         self._evaluator = evaluator
         self._marks = marks
@@ -78,11 +83,18 @@ class RequestLifecycle:
         if ctx.finished:
             return
         ctx.finished = True
+        record = ctx.request_record(self._bundle)
         try:
-            await self._writer.write([*ctx.records, ctx.request_record(self._bundle)])
+            await self._writer.write([*ctx.records, record])
             if ctx.marks and self._marks is not None:
                 await self._remember(ctx, self._marks)
         finally:
+            if self._telemetry is not None:
+                self._telemetry.observe(
+                    FinishedRequest(
+                        record, ctx.decisions, ctx.timeline, ctx.started_ns, time.time_ns()
+                    )
+                )
             self.inflight -= 1
             if self.inflight == 0:
                 self._idle.set()

@@ -67,3 +67,16 @@ def _ping_db(gw: Gateway) -> None:
 
 async def openapi(request: Request) -> Response:
     return JSONResponse(openapi_schema())
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text format; asks for credentials unless `gateway.metrics.public`."""
+    gw: Gateway = gateway_of(request)
+    if not gw.bundle.config.gateway.metrics.public and not await _authenticated(request):
+        return JSONResponse(
+            {"error": {"message": "metrics need a Vallum API key or JWT", "type": "auth"}},
+            401,
+            headers={"www-authenticate": "Bearer"},
+        )
+    body = await asyncio.to_thread(gw.infra.metrics.render)
+    return Response(body, media_type=gw.infra.metrics.content_type)
