@@ -80,14 +80,29 @@ class StreamingConfig(_Model):
 
 
 class JwtConfig(_Model):
-    """Bearer JWTs signed by a key in a local JWKS file; the principal comes from a claim."""
+    """Bearer JWTs signed by a key from the organisation's identity provider; the principal
+    comes from a claim. The keys come from exactly one of: `jwks_file` (a local JWKS, relative
+    to the bundle), `jwks_url`, or `oidc_discovery: true` (the issuer's discovery document)."""
 
     issuer: str
     audience: str
-    jwks_file: str
+    jwks_file: str | None = None
+    jwks_url: str | None = None
+    oidc_discovery: bool = False
     principal_claim: str = "sub"
     default_kind: Literal["app", "agent", "user"] = "user"
     algorithms: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> JwtConfig:
+        given = [k for k in ("jwks_file", "jwks_url") if getattr(self, k) is not None]
+        given += ["oidc_discovery"] if self.oidc_discovery else []
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of jwks_file, jwks_url or oidc_discovery: true"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
 
 
 class AuthConfig(_Model):

@@ -25,10 +25,11 @@ from vallum.engine import Engine
 from vallum.evidence.log import EvidenceLog
 from vallum.exceptions import ConfigError
 from vallum.extras import require
-from vallum.gateway.auth import Authenticator, load_jwks
+from vallum.gateway.auth import Authenticator
 from vallum.gateway.authz_cache import CachedAuthorizer
 from vallum.gateway.evaluator import Evaluator
 from vallum.gateway.gateway import Gateway, Infrastructure
+from vallum.gateway.jwks import load_jwks
 from vallum.gateway.lifecycle import RequestLifecycle
 from vallum.gateway.pipeline import ModelPipeline
 from vallum.gateway.ratelimit import RateLimiter
