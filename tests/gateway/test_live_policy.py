@@ -212,3 +212,83 @@ def test_two_replicas_switch_on_the_activation_notice(
         )
         assert (400, "content_filter") == (answer.status_code, answer.json()["error"]["code"])
     print(f"replicas switched after {', '.join(f'{w:.2f} s' for w in waited)}")
+
+
+@pytest.mark.asyncio
+async def test_a_shadow_candidate_is_recorded_never_enforced(
+    tmp_path: Path, bundle_copy: Path, example_dir: Path
+) -> None:
+    """`vallum policy shadow` on a running gateway: the candidate decides beside the active
+    version on live traffic, its differences are recorded, the answers do not change."""
+    from typer.testing import CliRunner
+
+    from vallum.cli.main import app as cli
+    from vallum.evidence.log import EvidenceLog
+    from vallum.lifecycle.shadow import shadow_summary
+
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    db = Database(url)
+    store = PolicyStore(db)
+    first = store.activate(example_dir, by="ann")
+    options = GatewayOptions(
+        None, url, mock=True, active=True, poll_interval_s=0.1, cache_dir=tmp_path / "cache"
+    )
+    app = create_app(options)
+    key = create_api_key(db, Principal.parse(AGENT))
+    headers = {"authorization": f"Bearer {key}"}
+    runner = CliRunner()
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
+    ):
+
+        async def shadowing() -> str | None:
+            r = await client.get("/readyz", headers=headers)
+            return r.json()["policy"]["shadow"]  # type: ignore[no-any-return]
+
+        done = runner.invoke(cli, ["policy", "shadow", str(_frozen(bundle_copy)), "--db", url])
+        assert 0 == done.exit_code, done.output
+        candidate = store.shadowing()
+        assert candidate is not None and candidate.version != first.version
+        assert candidate.version == await _eventually(shadowing, candidate.version)
+        answered = await client.post("/v1/chat/completions", json=chat("hello"), headers=headers)
+        assert 200 == answered.status_code  # the candidate would block: it is not enforced
+        r = await client.get("/readyz", headers=headers)
+        assert first.version == r.json()["bundle"]["version"]
+        assert 0 == runner.invoke(cli, ["policy", "unshadow", "--db", url]).exit_code
+        assert None is await _eventually(shadowing, None)
+        await client.post("/v1/chat/completions", json=chat("hello again"), headers=headers)
+
+    records = [r.record for r in EvidenceLog(db).iter_records()]
+    summary = shadow_summary(EvidenceLog(db).iter_records())
+    report = runner.invoke(cli, ["policy", "shadow-report", "--db", url, "--json"])
+    db.dispose()
+    requests = [r["id"] for r in records if r["kind"] == "gateway_request"]
+    shadowed = {r["request_id"] for r in records if r["kind"] == "shadow_decision"}
+    assert [requests[0]] == sorted(shadowed)  # after unshadow, nothing is shadowed
+    counts = summary["candidates"][candidate.version]
+    assert counts["compared"] >= 1 and counts["differed"] >= 1
+    assert all(d["active_action"] == "allow" for d in summary["differences"])
+    assert {"block"} == {d["action"] for d in summary["differences"]}
+    assert {"freeze"} == {p for d in summary["differences"] for p in d["policies"]}
+    assert candidate.version in report.output
+
+
+@pytest.mark.asyncio
+async def test_shadow_bundle_setting(serve: Any, bundle_copy: Path, tmp_path: Path) -> None:
+    """`gateway.shadow_bundle` in the bundle runs a candidate directory beside it."""
+    import shutil
+
+    from .helpers import tune_bundle
+
+    candidate = tmp_path / "candidate"
+    shutil.copytree(bundle_copy, candidate)
+    _frozen(candidate)
+    s = await serve(bundle=tune_bundle(bundle_copy, shadow_bundle="../candidate"))
+    r = await s.client.post("/v1/chat/completions", json=chat("hello"), headers=s.headers())
+    assert 200 == r.status_code
+    shadows = [rec for rec in s.records() if rec["kind"] == "shadow_decision"]
+    by_stage = {rec["stage"]: (rec["active_action"], rec["action"]) for rec in shadows}
+    assert ("allow", "block") == by_stage["input"]
+    request = next(rec for rec in s.records() if rec["kind"] == "gateway_request")
+    assert {rec["request_id"] for rec in shadows} == {request["id"]}

@@ -133,6 +133,10 @@ class GatewayConfig(_Model):
     drain_timeout_s: float = Field(default=DEFAULT_DRAIN_TIMEOUT_S, ge=0)
     disclose: Disclosure = DEFAULT_DISCLOSURE
     metrics: MetricsConfig = MetricsConfig()
+    # A candidate bundle directory (relative to this one) decided beside it on live traffic and
+    # recorded as `shadow_decision` evidence, never enforced (`vallum policy shadow` does the
+    # same for `vallum serve --active` without editing the bundle).
+    shadow_bundle: str | None = None
 
     @model_validator(mode="after")
     def _default_exists(self) -> GatewayConfig:

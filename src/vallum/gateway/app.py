@@ -115,7 +115,7 @@ def _follow(options: GatewayOptions) -> tuple[PolicyFollower, Gateway]:
     infra = build_infrastructure(options, Settings.from_env())
     follower = PolicyFollower(
         PolicyStore(infra.db),
-        lambda bundle: build_version(bundle, infra, options),
+        lambda bundle, shadow: build_version(bundle, infra, options, shadow),
         cache_dir=options.cache_dir,
         poll_interval_s=options.poll_interval_s,
     )

@@ -36,6 +36,7 @@ from vallum.gateway.ratelimit import RateLimiter
 from vallum.gateway.routing import Upstreams
 from vallum.gateway.upstream import HttpUpstream, Upstream, UpstreamClientKind, build_transports
 from vallum.gateway.writer import EvidenceWriter
+from vallum.lifecycle.shadow import ShadowEngine
 from vallum.sessions.store import CheckMarks, MemorySessionStore, SessionStore
 from vallum.settings import Settings, secret_from_env
 from vallum.storage.database import Database
@@ -113,16 +114,24 @@ def build_infrastructure(options: GatewayOptions, settings: Settings) -> Infrast
     )
 
 
-def build_version(bundle: Bundle, infra: Infrastructure, options: GatewayOptions) -> Gateway:
-    """One bundle version served on `infra`: engine, pipeline, approvals, upstreams."""
+def build_version(
+    bundle: Bundle, infra: Infrastructure, options: GatewayOptions, shadow: Bundle | None = None
+) -> Gateway:
+    """One bundle version served on `infra`: engine, pipeline, approvals, upstreams; with
+    `shadow` (or the bundle's `gateway.shadow_bundle`), a candidate decided beside it."""
     config = bundle.config.gateway
     sessions = infra.sessions
     engine = Engine(
         bundle, sessions=sessions, authorizer=CachedAuthorizer(bundle.policies, bundle.config)
     )
+    if shadow is None and config.shadow_bundle is not None:
+        shadow = load_bundle(bundle.path / config.shadow_bundle)
+    candidate = ShadowEngine(engine, shadow) if shadow is not None else None
     # Engine work runs on the event loop when session state is in memory (pure CPU, evidence
     # buffered per request), and in a worker thread when sessions live in Redis or a database.
-    evaluator = Evaluator(engine, offload=not isinstance(sessions, MemorySessionStore))
+    evaluator = Evaluator(
+        engine, offload=not isinstance(sessions, MemorySessionStore), shadow=candidate
+    )
     jwks = load_jwks(config.auth.jwt, bundle.path) if config.auth.jwt else None
     approvals = ApprovalService.open(bundle, infra.db)
     holds = ApprovalHolds(approvals)

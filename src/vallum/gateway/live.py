@@ -45,6 +45,7 @@ class FollowState:
     """What `/readyz` tells an authenticated caller about the policy this replica serves."""
 
     serving: str
+    shadow: str | None
     seq: int
     last_checked_at: float
     last_error: str | None
@@ -56,7 +57,7 @@ class PolicyFollower:
     def __init__(
         self,
         store: PolicyStore,
-        build: Callable[[Bundle], Gateway],
+        build: Callable[[Bundle, Bundle | None], Gateway],
         *,
         cache_dir: Path,
         poll_interval_s: float = DEFAULT_POLL_INTERVAL_S,
@@ -68,6 +69,7 @@ class PolicyFollower:
         self._build = build
         self._seq = 0
         self._version: str | None = None
+        self._shadow: str | None = None
         self._checked_at = 0.0
         self._wake = asyncio.Event()
 
@@ -78,13 +80,16 @@ class PolicyFollower:
             raise PolicyVersionError(
                 "no bundle version is active: run `vallum policy activate DIR` first"
             )
-        gateway = self._build(self.store.load(active.version, self.cache_dir))
-        self._seq, self._version, self._checked_at = active.seq, active.version, time.time()
+        shadow = self.store.shadowing()
+        shadow_version = shadow.version if shadow else None
+        gateway = self._load(active.version, shadow_version)
+        self._seq, self._checked_at = self.store.active_seq(), time.time()
+        self._version, self._shadow = active.version, shadow_version
         return gateway
 
     def state(self) -> FollowState:
         error = str(self.last_error) if self.last_error else None
-        return FollowState(self._version or "", self._seq, self._checked_at, error)
+        return FollowState(self._version or "", self._shadow, self._seq, self._checked_at, error)
 
     def wake(self) -> None:
         """Check now (a notification arrived); safe from the event loop's thread only."""
@@ -108,23 +113,30 @@ class PolicyFollower:
             if seq == self._seq:
                 return None
             active = await asyncio.to_thread(self.store.active)
+            shadow = await asyncio.to_thread(self.store.shadowing)
             if active is None:
                 return None
-            if active.version == self._version:
-                self._seq = active.seq  # re-activated the version already served
+            shadow_version = shadow.version if shadow else None
+            if (active.version, shadow_version) == (self._version, self._shadow):
+                self._seq = seq  # nothing this replica serves changed
                 return None
-            gateway = await asyncio.to_thread(self._load, active.version)
+            gateway = await asyncio.to_thread(self._load, active.version, shadow_version)
         except VallumError as exc:
             if str(exc) != str(self.last_error):
                 log.error("policy version not loaded, still serving %s: %s", self._version, exc)
             self.last_error = exc
             return None
-        log.info("policy %s -> %s (activation %d)", self._version, active.version, active.seq)
-        self._seq, self._version, self.last_error = active.seq, active.version, None
+        log.info(
+            "policy %s -> %s, shadow %s -> %s (history %d)",
+            self._version, active.version, self._shadow, shadow_version, seq,
+        )  # fmt: skip
+        self._seq, self.last_error = seq, None
+        self._version, self._shadow = active.version, shadow_version
         return gateway
 
-    def _load(self, version: str) -> Gateway:
-        return self._build(self.store.load(version, self.cache_dir))
+    def _load(self, version: str, shadow: str | None) -> Gateway:
+        candidate = self.store.load(shadow, self.cache_dir) if shadow else None
+        return self._build(self.store.load(version, self.cache_dir), candidate)
 
 
 async def retire(gateway: Gateway, timeout: float = RETIRE_TIMEOUT_S) -> None:

@@ -44,6 +44,7 @@ async def readyz(request: Request) -> Response:
             body["policy"] = {
                 "source": "policy store (--active)",
                 "active_seq": state.seq,
+                "shadow": state.shadow,
                 "last_checked_at": state.last_checked_at,
                 "last_error": state.last_error,
             }
