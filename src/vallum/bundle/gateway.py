@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vallum.bundle.alerts import AlertsConfig
 from vallum.strict_json import DEFAULT_MAX_DEPTH
 
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
@@ -137,6 +138,7 @@ class GatewayConfig(_Model):
     # recorded as `shadow_decision` evidence, never enforced (`vallum policy shadow` does the
     # same for `vallum serve --active` without editing the bundle).
     shadow_bundle: str | None = None
+    alerts: AlertsConfig = AlertsConfig()
 
     @model_validator(mode="after")
     def _default_exists(self) -> GatewayConfig:

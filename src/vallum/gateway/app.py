@@ -78,6 +78,7 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gw.lifecycle.draining = False
+        gw.start()
         async with _following(app, follower):
             yield
         current: Gateway = app.state.gateway
@@ -139,6 +140,7 @@ async def _following(app: Starlette, follower: PolicyFollower | None) -> AsyncIt
     def swap(new: Gateway) -> None:
         old: Gateway = app.state.gateway
         app.state.gateway = new
+        new.start()
         dashboard.bundle, dashboard.approvals = new.bundle, new.approvals
         task = asyncio.create_task(retire(old))
         retiring.add(task)

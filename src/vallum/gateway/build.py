@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from vallum.alerts.service import Escalation
 from vallum.approvals.service import ApprovalService
 from vallum.bundle.gateway import UpstreamConfig
 from vallum.bundle.loader import Bundle, load_bundle
@@ -72,6 +73,8 @@ class GatewayOptions:
     cache_dir: Path = Path(".vallum/bundles")
     # OpenTelemetry providers to report to (tests); by default from the OTEL_* variables.
     tracing: Tracing | None = None
+    # Where alert webhooks go (tests pass a transport to a local receiver); default: the network.
+    alerts_transport: httpx.AsyncBaseTransport | None = None
 
 
 def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> Gateway:
@@ -140,8 +143,10 @@ def build_version(
         evaluator, holds, upstreams, config.streaming, infra.marks, bundle.version,
         max_json_depth=config.limits.max_json_depth,
     )  # fmt: skip
+    escalation = Escalation(config.alerts, approvals, transport=options.alerts_transport)
+    telemetry = Telemetry(*infra.telemetry.observers, escalation.rules)
     lifecycle = RequestLifecycle(
-        infra.writer, evaluator, infra.marks, bundle, config.drain_timeout_s, infra.telemetry
+        infra.writer, evaluator, infra.marks, bundle, config.drain_timeout_s, telemetry
     )
     return Gateway(
         bundle=bundle,
@@ -153,6 +158,7 @@ def build_version(
         upstreams=upstreams,
         pipeline=pipeline,
         lifecycle=lifecycle,
+        escalation=escalation,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vallum.alerts.service import Escalation
 from vallum.approvals.service import ApprovalService
 from vallum.bundle.loader import Bundle
 from vallum.engine import Engine
@@ -74,6 +75,11 @@ class Gateway:
     upstreams: Upstreams
     pipeline: ModelPipeline
     lifecycle: RequestLifecycle
+    escalation: Escalation
+
+    def start(self) -> None:
+        """Start this version's background work (alerts); on the running event loop."""
+        self.escalation.start()
 
     @property
     def db(self) -> Database:
@@ -98,6 +104,7 @@ class Gateway:
     async def aclose_version(self) -> None:
         """Close what this version opened (upstream connections, the worker pool, approvals),
         leaving the shared infrastructure to the versions that follow."""
+        await self.escalation.aclose()
         await self.upstreams.aclose()
         self.evaluator.close()
         self.approvals.close()

@@ -84,15 +84,19 @@ class RequestLifecycle:
             return
         ctx.finished = True
         record = ctx.request_record(self._bundle)
+        failed: str | None = None
         try:
             await self._writer.write([*ctx.records, record])
             if ctx.marks and self._marks is not None:
                 await self._remember(ctx, self._marks)
+        except Exception as exc:
+            failed = f"{type(exc).__name__}: {exc}"
+            raise
         finally:
             if self._telemetry is not None:
                 self._telemetry.observe(
                     FinishedRequest(
-                        record, ctx.decisions, ctx.timeline, ctx.started_ns, time.time_ns()
+                        record, ctx.decisions, ctx.timeline, ctx.started_ns, time.time_ns(), failed
                     )
                 )
             self.inflight -= 1

@@ -24,6 +24,7 @@ class FinishedRequest:
     timeline: Sequence[tuple[int, str]]
     started_ns: int
     ended_ns: int
+    evidence_error: str | None = None  # the evidence could not be written (the client got 5xx)
 
 
 class RequestObserver(Protocol):
