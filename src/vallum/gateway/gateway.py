@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from starlette.requests import Request
+
 from vallum.alerts.service import Escalation
 from vallum.approvals.service import ApprovalService
 from vallum.bundle.loader import Bundle
@@ -22,7 +24,7 @@ from vallum.engine import Engine
 from vallum.evidence.log import EvidenceLog
 from vallum.gateway.auth import Authenticator
 from vallum.gateway.evaluator import Evaluator
-from vallum.gateway.lifecycle import RequestLifecycle
+from vallum.gateway.lifecycle import RequestLifecycle, pinned
 from vallum.gateway.pipeline import ModelPipeline
 from vallum.gateway.ratelimit import RateLimiter
 from vallum.gateway.routing import Upstreams
@@ -112,3 +114,9 @@ class Gateway:
     async def aclose(self) -> None:
         await self.aclose_version()
         await self.infra.aclose()
+
+
+def gateway_of(request: Request) -> Gateway:
+    """The gateway (bundle version) serving `request`, the same for all of its life."""
+    gw: Gateway = pinned(request)
+    return gw

@@ -18,7 +18,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
 import anyio
 from starlette.requests import ClientDisconnect, Request
@@ -37,9 +37,6 @@ from vallum.model import Principal
 from vallum.sessions.store import CheckMarks
 from vallum.telemetry import Telemetry
 from vallum.telemetry.observer import FinishedRequest
-
-if TYPE_CHECKING:
-    from vallum.gateway.gateway import Gateway
 
 log = logging.getLogger("vallum.gateway")
 SESSION_HEADER = "x-vallum-session"
@@ -125,16 +122,16 @@ class RequestLifecycle:
         return drained
 
 
-def gateway_of(request: Request) -> Gateway:
+def pinned(request: Request) -> Any:
     """The gateway (bundle version) serving this request, fixed at its first look: a policy
-    change while the request runs does not switch it to another version halfway."""
-    gw: Gateway = request.scope.setdefault("vallum.gateway", request.app.state.gateway)
-    return gw
+    change while the request runs does not switch it to another version halfway. Typed as
+    `Gateway` by `vallum.gateway.gateway.gateway_of`, which routes use."""
+    return request.scope.setdefault("vallum.gateway", request.app.state.gateway)
 
 
 async def authenticate(request: Request) -> Principal:
     """The principal behind the request's credentials (`AuthenticationError` if none)."""
-    auth: Authenticator = gateway_of(request).auth
+    auth: Authenticator = pinned(request).auth
     token = auth.credential(request.headers.get("authorization"), request.headers.get("x-api-key"))
     cached = auth.lookup_cached(token)
     if cached is not None:
@@ -159,7 +156,7 @@ def endpoint(route: str, style: Style, handler: Handler, *, record: bool = True)
     request record."""
 
     async def serve(request: Request) -> Response:
-        lifecycle = gateway_of(request).lifecycle
+        lifecycle: RequestLifecycle = pinned(request).lifecycle
         ctx = lifecycle.begin(route) if record else RequestContext(route=route, finished=True)
         try:
             ctx.principal = await authenticate(request)

@@ -27,7 +27,8 @@ from vallum.approvals.model import Status
 from vallum.approvals.service import ApprovalService
 from vallum.exceptions import ApprovalNotFound, InputError
 from vallum.gateway.context import RequestContext
-from vallum.gateway.lifecycle import endpoint, gateway_of
+from vallum.gateway.gateway import gateway_of
+from vallum.gateway.lifecycle import endpoint
 
 MAX_REASON_CHARS = 2000
 MAX_LIST = 500

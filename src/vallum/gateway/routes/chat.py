@@ -17,13 +17,12 @@ from starlette.responses import JSONResponse, Response
 from vallum.exceptions import AccessDenied, InputError
 from vallum.gateway.context import RequestContext
 from vallum.gateway.errors import Style, blocked
-from vallum.gateway.gateway import Gateway
+from vallum.gateway.gateway import Gateway, gateway_of
 from vallum.gateway.lifecycle import (
     SESSION_HEADER,
     Endpoint,
     GuardedStream,
     endpoint,
-    gateway_of,
     session_of,
 )
 from vallum.gateway.pipeline import Call, Renderer

@@ -24,8 +24,8 @@ from starlette.responses import Response
 from vallum.enforcement import disclosure
 from vallum.exceptions import InputError
 from vallum.gateway.context import RequestContext
-from vallum.gateway.gateway import Gateway
-from vallum.gateway.lifecycle import SESSION_HEADER, endpoint, gateway_of, session_of
+from vallum.gateway.gateway import Gateway, gateway_of
+from vallum.gateway.lifecycle import SESSION_HEADER, endpoint, session_of
 from vallum.gateway.wire.json import FastJSONResponse, read_json
 from vallum.model import Event, Stage, ToolCall
 

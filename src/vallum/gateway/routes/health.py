@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from vallum.exceptions import VallumError
-from vallum.gateway.gateway import Gateway
-from vallum.gateway.lifecycle import authenticate, gateway_of
+from vallum.gateway.gateway import Gateway, gateway_of
+from vallum.gateway.lifecycle import authenticate
 from vallum.gateway.live import PolicyFollower
 from vallum.gateway.wire.openapi import openapi_schema
 
