@@ -26,6 +26,7 @@ from vallum.bundle.controls import BuiltControl
 from vallum.bundle.loader import Bundle
 from vallum.canonical import canonical_text
 from vallum.detectors.base import Detector
+from vallum.detectors.normalize import Normalized, normalize
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.record import decision_record
 from vallum.exceptions import CanonicalJSONError, InputError
@@ -231,13 +232,17 @@ class Engine:
         triggered: list[Finding] = []
         seen: set[Finding] = set()  # a set, not `in triggered`: dense text has many findings
         reasons: list[Reason] = []
+        normal: Normalized | None = None  # made once, when a detector first reads it
         for control in self._controls[stage]:
             found = results.get(id(control.detector))
             if found is None and _spent(cpu_start, cpu_budget_ms):
                 skipped.append(control.id)
                 continue
             if found is None:
-                found = _run(control.detector, text, stage, latency)
+                if control.detector.normalized and normal is None:
+                    normal = normalize(text)
+                form = normal if control.detector.normalized else None
+                found = _run(control.detector, text, form, stage, latency)
                 results[id(control.detector)] = found
                 if isinstance(found, list):
                     top = max((f.score for f in found), default=0.0)
@@ -389,11 +394,18 @@ class Engine:
 
 
 def _run(
-    detector: Detector, text: str, stage: Stage, latency: dict[str, float]
+    detector: Detector,
+    text: str,
+    normal: Normalized | None,
+    stage: Stage,
+    latency: dict[str, float],
 ) -> list[Finding] | Exception:
+    """`detector`'s findings on `text`, read in `normal` form when given (spans mapped back)."""
     start = time.perf_counter()
     try:
-        return detector.detect(text, stage)
+        if normal is None:
+            return detector.detect(text, stage)
+        return normal.restore(detector.detect(normal.text, stage))
     except Exception as exc:  # a detector bug must become a decision, not a crash
         return exc
     finally:

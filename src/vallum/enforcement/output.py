@@ -16,7 +16,9 @@ through a finding: the cut moves back to the finding's start. Nor does it cut in
 non-space characters that reaches the end of what was produced: a key, a token or a JWT is
 recognised only once whole, and one longer than the window would otherwise leave in part before
 it is. So a run is held until it ends (a space, or the end of the answer) however long it grows;
-it is then scanned whole. (A private key's armour is multi-line: the secrets detector reports an
+it is then scanned whole. The window counts characters a reader sees: invisible ones (zero-width
+spaces, soft hyphens, which detectors read through) do not count, so a value padded with them
+is still whole in the window when it is scanned. (A private key's armour is multi-line: the secrets detector reports an
 opened block to the end of the text, so the same rule holds it.) When a scan blocks, nothing more
 is released and the stream ends. At the end, the whole output is evaluated once more, by the
 recording engine: that is the output decision in the evidence log, whatever the windows said.
@@ -25,9 +27,11 @@ recording engine: that is the output decision in the evidence log, whatever the 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from vallum.detectors.normalize import invisible
 from vallum.model import Action, Decision, Finding
 from vallum.redaction import redact
 
@@ -67,6 +71,8 @@ class OutputScanner:
         self.text = ""
         self.released = 0
         self._open = 0  # where the run of non-space characters that ends the text begins
+        # Offsets of the last `holdback` visible characters: the first is the latest cut.
+        self._visible: deque[int] = deque(maxlen=holdback)
         self.delivered: list[str] = []
         self.decision: Decision | None = None  # the recorded output decision
         self.stopped_by: Decision | None = None  # the decision that ended delivery early
@@ -83,6 +89,7 @@ class OutputScanner:
         space = _SPACE.search(piece[::-1])  # the piece's last space, found from its end
         if space is not None:
             self._open = len(self.text) + len(piece) - space.start()
+        self._see(piece)
         self.text += piece
         if len(self.text) - self.released < self.holdback + self.step:
             return ""
@@ -93,12 +100,30 @@ class OutputScanner:
             self.stopped_by = decision
             self.decision = self._record(window)
             return ""
-        cut = min(len(self.text) - self.holdback, self._open)  # a token still growing stays
+        cut = min(self._held_from(), self._open)  # a token still growing stays
         spans = sorted((start + f.start, start + f.end) for f in decision.findings if f.has_span)
         for s, e in reversed(spans):  # never cut through a finding
             if s < cut < e:
                 cut = s
         return self._release(cut, decision, start)
+
+    def _see(self, piece: str) -> None:
+        """Note the offsets of `piece`'s visible characters (only the last `holdback` count)."""
+        at = len(self.text)
+        if piece.isascii():
+            self._visible.extend(range(max(at, at + len(piece) - self.holdback), at + len(piece)))
+            return
+        for i, ch in enumerate(piece, at):
+            if ch.isascii() or not invisible(ch):
+                self._visible.append(i)
+
+    def _held_from(self) -> int:
+        """Where the held text starts: `holdback` visible characters before the end."""
+        if self.holdback == 0:
+            return len(self.text)
+        if len(self._visible) < self.holdback:
+            return 0
+        return self._visible[0]
 
     def _release(self, cut: int, decision: Decision, offset: int) -> str:
         if cut <= self.released:
