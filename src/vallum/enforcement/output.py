@@ -27,7 +27,7 @@ recording engine: that is the output decision in the evidence log, whatever the 
 from __future__ import annotations
 
 import re
-from collections import deque
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -47,6 +47,52 @@ def _clip(findings: Iterable[Finding], offset: int, start: int, end: int) -> lis
         if f.has_span and s < e:
             out.append(replace(f, start=s - start, end=e - start))
     return out
+
+
+class _Visible:
+    """Where a text's visible characters are (not `invisible`: what a reader and the detectors
+    see), as runs, so `back` finds the offset `n` visible characters before a point by
+    bisection, however many invisible characters an attacker pads a value with."""
+
+    __slots__ = ("_before", "_ends", "_starts")
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._before: list[int] = []  # visible characters before each run
+
+    def add(self, piece: str, at: int) -> None:
+        """Note `piece`, which starts at offset `at` of the text."""
+        if piece.isascii():
+            self._run(at, at + len(piece))
+            return
+        for i, ch in enumerate(piece, at):
+            if ch.isascii() or not invisible(ch):
+                self._run(i, i + 1)
+
+    def _run(self, start: int, end: int) -> None:
+        if end <= start:
+            return
+        if self._ends and self._ends[-1] == start:
+            self._ends[-1] = end
+            return
+        count = self._before[-1] + self._ends[-1] - self._starts[-1] if self._ends else 0
+        self._starts.append(start)
+        self._ends.append(end)
+        self._before.append(count)
+
+    def back(self, point: int, n: int) -> int:
+        """The offset from which the text up to `point` holds `n` visible characters (0 when
+        it holds fewer)."""
+        k = bisect_right(self._starts, point) - 1
+        if k < 0:
+            return 0
+        seen = self._before[k] + min(point, self._ends[k]) - self._starts[k]
+        target = seen - n  # index of the first visible character to keep
+        if target <= 0:
+            return 0
+        k = bisect_right(self._before, target) - 1
+        return self._starts[k] + target - self._before[k]
 
 
 class OutputScanner:
@@ -71,8 +117,7 @@ class OutputScanner:
         self.text = ""
         self.released = 0
         self._open = 0  # where the run of non-space characters that ends the text begins
-        # Offsets of the last `holdback` visible characters: the first is the latest cut.
-        self._visible: deque[int] = deque(maxlen=holdback)
+        self._visible = _Visible()
         self.delivered: list[str] = []
         self.decision: Decision | None = None  # the recorded output decision
         self.stopped_by: Decision | None = None  # the decision that ended delivery early
@@ -89,41 +134,25 @@ class OutputScanner:
         space = _SPACE.search(piece[::-1])  # the piece's last space, found from its end
         if space is not None:
             self._open = len(self.text) + len(piece) - space.start()
-        self._see(piece)
+        self._visible.add(piece, len(self.text))
         self.text += piece
         if len(self.text) - self.released < self.holdback + self.step:
             return ""
-        start = max(0, self.released - self.holdback)
+        start = self._visible.back(self.released, self.holdback)
         window = self.text[start:]
         decision = self._probe(window)
         if decision.action in STOPPING:
             self.stopped_by = decision
             self.decision = self._record(window)
             return ""
-        cut = min(self._held_from(), self._open)  # a token still growing stays
+        cut = min(
+            self._visible.back(len(self.text), self.holdback), self._open
+        )  # a token still growing stays
         spans = sorted((start + f.start, start + f.end) for f in decision.findings if f.has_span)
         for s, e in reversed(spans):  # never cut through a finding
             if s < cut < e:
                 cut = s
         return self._release(cut, decision, start)
-
-    def _see(self, piece: str) -> None:
-        """Note the offsets of `piece`'s visible characters (only the last `holdback` count)."""
-        at = len(self.text)
-        if piece.isascii():
-            self._visible.extend(range(max(at, at + len(piece) - self.holdback), at + len(piece)))
-            return
-        for i, ch in enumerate(piece, at):
-            if ch.isascii() or not invisible(ch):
-                self._visible.append(i)
-
-    def _held_from(self) -> int:
-        """Where the held text starts: `holdback` visible characters before the end."""
-        if self.holdback == 0:
-            return len(self.text)
-        if len(self._visible) < self.holdback:
-            return 0
-        return self._visible[0]
 
     def _release(self, cut: int, decision: Decision, offset: int) -> str:
         if cut <= self.released:
