@@ -4,6 +4,7 @@ and redacted in evidence; the recipient's own address is not data leaving."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,16 @@ def test_the_sdk_refuses_an_email_carrying_a_card(example_dir: Path, tmp_path: P
     with guard.session("sdk-fresh-2"):
         assert "sent" == send_email(EXTERNAL, "Your order", "It has shipped.")
     assert [EXTERNAL] == sent
+
+
+@pytest.mark.parametrize("value", [100.00001, Decimal("100.00001")])
+def test_an_over_precise_refund_is_not_rounded_under_the_limit(engine: Engine, value: Any) -> None:
+    """`amount > 100.0` holds a refund; 100.00001 rounded to four places would have passed.
+    The comparison fails on the opaque value and the forbid blocks (fails closed)."""
+    event = Event(
+        Stage.TOOL_CALL,
+        AGENT,
+        "precise",
+        tool_call=ToolCall("refund", {"order_id": "ORD-12345678", "amount": value}),
+    )
+    assert Action.BLOCK == engine.evaluate(event, sink=None).action
