@@ -99,6 +99,7 @@ def _cases() -> list[tuple[str, str]]:
         (card_plain.translate(ARABIC), "pii.payment_card"),
         # mixed: Arabic-Indic and full-width digits, a soft hyphen and a word joiner
         ("٤١١١" + SH + "１１１１\u2060" + "1111" + "\u200b١١١١", "pii.payment_card"),
+        ("VALLUM" + SH + "-CANARY-" + fullwidth("7f3a9c"), "prompt_leak.canary"),
         (
             sprinkle("ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "\u200b", 6),
             "secret.github_token",
@@ -118,7 +119,7 @@ def test_obfuscated_values_are_found_and_cut_whole(engine: Engine, value: str, k
     assert [value] == spans
     if decision.action is Action.REDACT:
         assert f"Here it is: [REDACTED:{kind}] - thanks" == decision.redacted_text
-    else:  # secrets block; zero-width runs also trip the invisible-text control
+    else:  # secrets and canaries block; zero-width runs also trip the invisible-text control
         assert Action.BLOCK == decision.action
 
 
