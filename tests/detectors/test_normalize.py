@@ -58,7 +58,27 @@ def test_the_normal_form_and_its_map() -> None:
 
 
 ALPHABET = st.sampled_from(
-    [*"aZ09 @.-", *ZW, SH, "４", "Ａ", "٣", "३", "\u0301", "é", "日", "（", "\ufe0f", "ﬃ", "\u3000"]
+    [
+        *"aZ09 @.-",
+        "%",
+        "%3",
+        "%34",
+        "%E2%80%8B",
+        "%FF",
+        *ZW,
+        SH,
+        "４",
+        "Ａ",
+        "٣",
+        "३",
+        "\u0301",
+        "é",
+        "日",
+        "（",
+        "\ufe0f",
+        "ﬃ",
+        "\u3000",
+    ]
 )
 
 
@@ -100,6 +120,11 @@ def _cases() -> list[tuple[str, str]]:
         # mixed: Arabic-Indic and full-width digits, a soft hyphen and a word joiner
         ("٤١١١" + SH + "１１１１\u2060" + "1111" + "\u200b١١١١", "pii.payment_card"),
         ("VALLUM" + SH + "-CANARY-" + fullwidth("7f3a9c"), "prompt_leak.canary"),
+        # percent-escaped, as a value travels in a URL or a form
+        (CARD.replace(" ", "%20"), "pii.payment_card"),
+        ("".join(f"%{ord(c):02X}" for c in CARD), "pii.payment_card"),
+        ("jane.doe%40gmail.com", "pii.email"),
+        ("AKIA%E2%80%8BIOSFODNN7EXAMPLE", "secret.aws_access_key"),
         (
             sprinkle("ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "\u200b", 6),
             "secret.github_token",
@@ -133,6 +158,7 @@ def test_obfuscated_values_are_found_and_cut_whole(engine: Engine, value: str, k
         "日本語の説明（全角）：ＡＢＣ商品は１２３４円、２０２４年３月１５日に発送します。",
         "ＴＥＬ受付は平日９時〜１８時です。型番ＸＹＺ－２０００をご確認ください。",
         "Zero\u200bwidth\u200bspaces between words, and a soft hy\u00adphen.",
+        "Save 50%off today, 100% sure; %ZZ and %FF%FE are not text; see my%20file%20v2.pdf",
     ],
 )
 def test_hard_negatives_stay_quiet(engine: Engine, text: str) -> None:

@@ -11,7 +11,9 @@ a reader takes it in:
 - format characters (Unicode category Cf: U+00AD soft hyphen, U+200B-U+200D, U+2060, U+FEFF,
   bidi controls, tag characters...) removed;
 - every decimal digit (category Nd: Arabic-Indic, Devanagari, Bengali, Thai...) written as its
-  ASCII digit.
+  ASCII digit;
+- percent-escapes decoded (`4111%201111`, `%34%31%31%31`: how a value travels in a URL or a
+  form), when they spell UTF-8.
 
 Findings come back in the coordinates of the text that is delivered: `Normalized.restore` maps
 each span to the original characters it was read from, so a redaction cuts the whole obfuscated
@@ -19,8 +21,8 @@ value, invisible characters inside it included. Detectors that read structure as
 does (exfiltration, invisible_text, output_schema) see the original text, which is what the
 browser and the client parse.
 
-Cost is linear: ASCII text (the common case) is its own normal form and costs one `isascii`; in
-other text, runs of ASCII are copied as they are and each other cluster is normalised once per
+Cost is linear: ASCII text without `%` (the common case) is its own normal form and costs one
+`isascii` and one `in`; in other text, runs of ASCII are copied as they are and each other cluster is normalised once per
 distinct cluster (a per-call cache). The map back is a list of segments (a run copied as it is,
 or a cluster rewritten), searched by bisection for each finding.
 """
@@ -35,8 +37,9 @@ from dataclasses import replace
 
 from vallum.model import Finding
 
-# A run of characters outside ASCII: between runs, the text is copied as it is.
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# A run of characters outside ASCII, or of percent-escapes: between runs, the text is copied as
+# it is.
+_RUNS = re.compile(r"[^\x00-\x7f]+|(?:%[0-9A-Fa-f]{2})+")
 # What a run printable and in NFKC may still hold that detectors must not see: a digit (`\d` is
 # every Unicode decimal digit in `re`), or an invisible character outside category Cf (the
 # combining grapheme joiner, Hangul fillers, variation selectors, Mongolian selectors).
@@ -70,6 +73,16 @@ def _form(cluster: str) -> str:
     return "".join(out)
 
 
+def _unescape(run: str) -> str | None:
+    """A run of percent-escapes as the text it encodes (UTF-8), in normal form; None when the
+    bytes are not UTF-8 (left as written)."""
+    try:
+        text = bytes.fromhex(run.replace("%", "")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "".join(_form(ch) for ch in text) if not text.isascii() else text
+
+
 class Normalized:
     """A text in the form detectors read, and the map back to the original's offsets.
 
@@ -90,7 +103,7 @@ class Normalized:
         self._norm: list[int] = []
         self._orig: list[int] = []
         self._orig_end: list[int] = []
-        self._identity = original.isascii()
+        self._identity = original.isascii() and "%" not in original
         self.text = original if self._identity else self._build(original)
 
     @property
@@ -111,8 +124,17 @@ class Normalized:
                 out.append(original[copied_from:upto])
                 size += upto - copied_from
 
-        for match in _NON_ASCII.finditer(original):
+        for match in _RUNS.finditer(original):
             i, end = match.span()
+            if original[i] == "%":
+                decoded = _unescape(match.group())
+                if decoded is not None:
+                    copy(i)
+                    self._add(size, i, end)
+                    out.append(decoded)
+                    size += len(decoded)
+                    copied_from = end
+                continue
             # A combining mark right after an ASCII letter belongs to its cluster.
             if i > copied_from and unicodedata.combining(original[i]):
                 i -= 1
