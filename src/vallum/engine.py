@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
 
+from vallum.argument_data import ArgumentText, argument_text, data_labels
 from vallum.authz.authorizer import CONTROL as CEDAR_CONTROL
 from vallum.authz.authorizer import Authorizer
 from vallum.authz.values import typed_args
 from vallum.bundle.controls import BuiltControl
 from vallum.bundle.loader import Bundle
-from vallum.canonical import canonical_text
 from vallum.detectors.base import Detector
+from vallum.detectors.normalize import Normalized, normalize
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.record import decision_record
 from vallum.exceptions import CanonicalJSONError, InputError
@@ -130,16 +131,22 @@ class Engine:
         overrun is bounded by the bundle's text limit."""
         target = self.sink if sink is DEFAULT_SINK else sink
         started = time.perf_counter()
-        text = self._subject(event)
+        text, placed = self._subject(event)
         before = self.sessions.labels(event.session)
         scan = self._scan(text, event.stage, cpu_budget_ms)
         origin, trust = origin_labels(event, self.bundle.config)
-        added = origin | {label for f in scan.triggered for label in f.labels}
+        # a tool call's data, by argument; the addresses its destinations name label nothing
+        calls = event.tool_call is not None and event.stage is Stage.TOOL_CALL
+        data = data_labels(scan.triggered, placed, self._destinations(event)) if calls else None
+        quiet = data.addresses if data is not None else frozenset()
+        added = origin | {label for f in scan.triggered if f not in quiet for label in f.labels}
         labels = before | added
         reasons = list(scan.reasons)
         arg_labels: dict[str, set[str]] = {}
-        if event.tool_call is not None and event.stage is Stage.TOOL_CALL:
+        if data is not None:
             arg_labels = self._arg_labels(event)
+            for arg, found in data.labels.items():
+                arg_labels.setdefault(arg, set()).update(found)
         if event.model is not None and event.stage in (Stage.INPUT, Stage.OUTPUT):
             denied = self.model_access(event.principal, event.model)
             if denied is not None:
@@ -191,7 +198,7 @@ class Engine:
             event,
             decision,
             self.bundle,
-            scanned_text=text,
+            scanned_text=text[: placed.delivered],  # not the joined values after it
             session_labels=tuple(sorted(before)),
             arg_labels={k: sorted(v) for k, v in arg_labels.items()},
             extra=record_extra,
@@ -199,28 +206,38 @@ class Engine:
         target(record)  # raises if it cannot be kept: no decision without its evidence
         return decision
 
-    def _subject(self, event: Event) -> str:
-        """The text detectors see; a tool call is seen as its name and canonical arguments."""
+    def _subject(self, event: Event) -> tuple[str, ArgumentText]:
+        """The text detectors see; a tool call is seen as its name and canonical arguments, then
+        its content values joined (`argument_data`), with where each argument lies."""
+        placed = ArgumentText(event.text, (), len(event.text))
         if event.stage is Stage.TOOL_CALL:
             if event.tool_call is None:
                 raise InputError("a tool_call event needs a tool call (name and arguments)")
+            tool = self.bundle.config.tools.get(event.tool_call.name)
             try:  # a value JSON lacks (a date, a Decimal) is seen as its str, as it always was
-                args = canonical_text(dict(event.tool_call.arguments), default=str)
+                placed = argument_text(
+                    event.tool_call.name,
+                    event.tool_call.arguments,
+                    tuple(tool.args) if tool else (),
+                    self._destinations(event),
+                )
             except CanonicalJSONError as exc:
                 raise InputError(f"tool call arguments cannot be checked: {exc}") from None
-            text = f"{event.tool_call.name} {args}"
-        else:
-            text = event.text
+        text = placed.text
         limit = self.bundle.config.limits.max_text_chars
-        if len(text) > limit:
+        if placed.delivered > limit:  # what is delivered; the joined values are at most twice it
             raise InputError(
-                f"content of {len(text)} characters exceeds the bundle's limit of {limit}"
+                f"content of {placed.delivered} characters exceeds the bundle's limit of {limit}"
             )
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise InputError(f"content is not valid Unicode text (position {exc.start})") from None
-        return text
+        return text, placed
+
+    def _destinations(self, event: Event) -> tuple[str, ...]:
+        tool = self.bundle.config.tools.get(event.tool_call.name) if event.tool_call else None
+        return tool.destinations if tool else ()
 
     def _scan(self, text: str, stage: Stage, cpu_budget_ms: float | None = None) -> _Scan:
         cpu_start = time.thread_time()
@@ -231,13 +248,17 @@ class Engine:
         triggered: list[Finding] = []
         seen: set[Finding] = set()  # a set, not `in triggered`: dense text has many findings
         reasons: list[Reason] = []
+        normal: Normalized | None = None  # made once, when a detector first reads it
         for control in self._controls[stage]:
             found = results.get(id(control.detector))
             if found is None and _spent(cpu_start, cpu_budget_ms):
                 skipped.append(control.id)
                 continue
             if found is None:
-                found = _run(control.detector, text, stage, latency)
+                if control.detector.normalized and normal is None:
+                    normal = normalize(text)
+                form = normal if control.detector.normalized else None
+                found = _run(control.detector, text, form, stage, latency)
                 results[id(control.detector)] = found
                 if isinstance(found, list):
                     top = max((f.score for f in found), default=0.0)
@@ -321,7 +342,8 @@ class Engine:
     def _arg_labels(self, event: Event) -> dict[str, set[str]]:
         assert event.tool_call is not None
         pieces = arg_pieces(event.tool_call.arguments)
-        whole = {key: p.value for key, p in pieces.items() if key == p.arg}
+        # addresses read as detectors read them: `ａｎｎ＠ｇｍａｉｌ．ｃｏｍ` is external too
+        whole = {key: normalize(p.value).text for key, p in pieces.items() if key == p.arg}
         out = classify_args(whole, self.bundle.config)
         found = self.sessions.taint_of(event.session, {k: p.value for k, p in pieces.items()})
         for key, labels in found.items():
@@ -389,11 +411,18 @@ class Engine:
 
 
 def _run(
-    detector: Detector, text: str, stage: Stage, latency: dict[str, float]
+    detector: Detector,
+    text: str,
+    normal: Normalized | None,
+    stage: Stage,
+    latency: dict[str, float],
 ) -> list[Finding] | Exception:
+    """`detector`'s findings on `text`, read in `normal` form when given (spans mapped back)."""
     start = time.perf_counter()
     try:
-        return detector.detect(text, stage)
+        if normal is None:
+            return detector.detect(text, stage)
+        return normal.restore(detector.detect(normal.text, stage))
     except Exception as exc:  # a detector bug must become a decision, not a crash
         return exc
     finally:

@@ -11,10 +11,10 @@ def redact(
     text: str, findings: Iterable[Finding], keep: Callable[[Finding], bool] | None = None
 ) -> str:
     """`text` with every span of the chosen findings replaced; overlapping spans merge."""
-    spans = sorted(
-        (f.start, f.end, f.type)
+    spans = sorted(  # a span running past the end is cut at the end, never left out
+        (f.start, min(f.end, len(text)), f.type)
         for f in findings
-        if f.has_span and (keep is None or keep(f)) and f.end <= len(text)
+        if f.has_span and (keep is None or keep(f)) and f.start < len(text)
     )
     if not spans:
         return text

@@ -110,3 +110,23 @@ def test_escape_keys_are_data_not_cedar_escapes(key: str) -> None:
 def test_the_escape_prefix_cannot_be_spoofed() -> None:
     """A key already carrying the prefix is treated like an escape key (opaque)."""
     assert {ESCAPED + "x": OPAQUE} == cedar_record({ESCAPED + "x": 1})
+
+
+@pytest.mark.parametrize(
+    "value", [999.99999, Decimal("999.99999"), Fraction(99999999, 100000), 100.00001, 1e-5]
+)
+def test_more_places_than_cedar_holds_are_opaque_not_rounded(value: Any) -> None:
+    """A number with a fifth decimal place is not rounded to four (999.99999 would compare as
+    999.9999 and pass `amount > 999.9999`): it is opaque, and a comparing policy fails closed."""
+    assert {"amount": OPAQUE} == typed_args({"amount": value}, {"amount": "number"})
+    assert {"amount": OPAQUE} == cedar_record({"amount": value})
+
+
+@pytest.mark.parametrize(
+    ("value", "arg"),
+    [(999.9999, "999.9999"), (Decimal("100.00000"), "100.0000"), (0.5, "0.5000")],
+)
+def test_four_places_or_fewer_are_exact_decimals(value: Any, arg: str) -> None:
+    """Hard negative: what Cedar holds exactly is passed exactly, trailing zeros and all."""
+    expected = {"amount": {"__extn": {"fn": "decimal", "arg": arg}}}
+    assert expected == typed_args({"amount": value}, {"amount": "number"})

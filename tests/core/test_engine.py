@@ -168,7 +168,7 @@ def test_monitor_policy_is_recorded_not_enforced(engine: Engine) -> None:
     )
     assert Action.ALLOW == decision.action
     assert [("trial-external-email", Mode.MONITOR), ("unproven-destination", Mode.MONITOR)] == (
-        sorted((str(r.policy_id), r.mode) for r in decision.reasons)
+        sorted((str(r.policy_id), r.mode) for r in decision.reasons if r.policy_id is not None)
     )
 
 

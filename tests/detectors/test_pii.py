@@ -35,6 +35,11 @@ def types(text: str, setup: DetectorSetup | None = None) -> list[str]:
         ("call (415) 555-0100 now", ["pii.phone"]),
         ("tel +44 20 7946 0958", ["pii.phone"]),
         ("mail a@b.io, card 4111111111111111", ["pii.email", "pii.payment_card"]),
+        # separators an attacker (or a form) writes between the groups
+        ("card 4111\t1111\t1111\t1111 ok", ["pii.payment_card"]),
+        ("card 4111 - 1111 - 1111 - 1111 ok", ["pii.payment_card"]),
+        ("card 4111  1111  1111  1111 ok", ["pii.payment_card"]),
+        ("card 4111.1111.1111.1111 ok", ["pii.payment_card"]),
     ],
 )
 def test_positives(payload: str, expected: list[str]) -> None:
@@ -47,6 +52,10 @@ def test_positives(payload: str, expected: list[str]) -> None:
     [
         "card 4111 1111 1111 1112",  # Luhn-invalid
         "order number 123456789012",
+        "card 4111 1111-1111 1111",  # mixed separators
+        "prices 4111.11 1111.11 1111.11 1111",
+        "version 4.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1",
+        "oid 1.3.6.1.4.1.311.21.20.1234.5678",
         "tracking 1Z999AA10123456784",
         "IBAN DE89 3704 0044 0532 0130 01",  # bad mod 97
         "SSN 666-45-6789",

@@ -40,6 +40,15 @@ CASES = [
     (f"here is my key\n{PEM}\nthanks", "secret.private_key", PEM),
     (f"DefaultEndpointsProtocol=https;{AZURE};", "secret.azure_storage_key", AZURE),
     (f"postgres://admin:{BASIC}@db.internal:5432/app", "secret.basic_auth", BASIC),
+    # an AWS secret key written unquoted, as credentials files, shells and YAML write it
+    (f"export AWS_SECRET_ACCESS_KEY={AWS_SECRET}", "secret.aws_secret_key", AWS_SECRET),
+    (f"[default]\naws_secret_access_key = {AWS_SECRET}\n", "secret.aws_secret_key", AWS_SECRET),
+    (f"aws_secret_access_key: {AWS_SECRET}", "secret.aws_secret_key", AWS_SECRET),
+    (f"  aws_secret_access_key:{AWS_SECRET}  # prod", "secret.aws_secret_key", AWS_SECRET),
+    (f'{{"SecretAccessKey": "{AWS_SECRET}"}}', "secret.aws_secret_key", AWS_SECRET),
+    (f"set AWS_SECRET_KEY={AWS_SECRET}", "secret.aws_secret_key", AWS_SECRET),
+    (f"$env:AWS_SECRET_ACCESS_KEY='{AWS_SECRET}'", "secret.aws_secret_key", AWS_SECRET),
+    (f"secret_access_key => {AWS_SECRET},", "secret.aws_secret_key", AWS_SECRET),
 ]
 
 
@@ -78,6 +87,17 @@ def test_detail_never_contains_the_secret(payload: str, expected_type: str, valu
         "ghp_short",
         "The word ACCESSORIES and ASIAN appear in a catalogue.",
         "Use the Authorization header with a bearer token.",
+        # AWS secret key names with no key behind them
+        "aws_secret_access_key = <your-secret-access-key>",
+        "export AWS_SECRET_ACCESS_KEY=${AWS_SECRET}",
+        "AWS_SECRET_ACCESS_KEY=",
+        "aws_secret_access_key = " + "x" * 40,
+        "aws_secret_access_key = " + "0" * 40,
+        "aws_secret_access_key = YOURSECRETACCESSKEYGOESHEREPLEASEFILLIT",
+        'aws_secret_access_key = os.environ["AWS_SECRET_ACCESS_KEY"]',
+        "Set aws_secret_access_key in ~/.aws/credentials, never in code.",
+        f"aws_secret_access_key = {AWS_SECRET}EXTRA",  # 45 characters: not a key
+        f"not_aws_secret_access_key_id = {AWS_SECRET}",
     ],
 )
 def test_hard_negatives(payload: str) -> None:

@@ -21,7 +21,7 @@ def test_example_bundle_scenarios_all_pass(example_bundle: Bundle, example_dir: 
     loaded = [s for f in scenario_files(example_dir / "tests") for s in load_scenarios(f)]
     results = run_scenarios(example_bundle, loaded)
     assert [] == [r.to_dict() for r in results if not r.passed]
-    assert 12 == len(results)
+    assert 14 == len(results)
 
 
 def test_a_wrong_expectation_fails_at_its_step(example_bundle: Bundle, tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def test_vallum_test_runs_the_bundle_tests_folder(
     assert 0 == runner.invoke(app, ["init", "b"]).exit_code
     result = runner.invoke(app, ["test", "b", "--json"])
     assert 0 == result.exit_code, result.output
-    assert (12, 0) == (
+    assert (14, 0) == (
         json.loads(result.stdout)["scenarios"]["n"],
         json.loads(result.stdout)["scenarios"]["failed"],
     )

@@ -32,8 +32,8 @@ def test_each_detector_that_ran_appears_once_in_bundle_order(example_bundle: Bun
     scores = {"pii": 0.123456, "secrets": 0.0, "injection": 0.987654}
     expected = [
         {"id": "injection", "version": "2", "score": 0.9877},
-        {"id": "secrets", "version": "2", "score": 0.0},
-        {"id": "pii", "version": "1", "score": 0.1235},
+        {"id": "secrets", "version": "3", "score": 0.0},
+        {"id": "pii", "version": "2", "score": 0.1235},
     ]
     assert expected == _record(example_bundle, scores)["detectors"]
 

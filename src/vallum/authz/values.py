@@ -1,7 +1,7 @@
 """Conversion of argument values into Cedar's JSON value format: always data, never dropped.
 
 Cedar has no floats and no null: integral numbers become Longs, other numbers become `decimal`
-(rounded to the four places Cedar allows), and `None` attributes are left out (`has` is false,
+(exactly: a number with more than the four places Cedar allows is `OPAQUE`, never rounded), and `None` attributes are left out (`has` is false,
 as for an argument not given). Numbers are any `numbers.Real` (`int`, `float`, `Fraction`) or
 `Decimal`, and a numpy scalar is its Python value: a value's type cannot hide it from a limit.
 
@@ -9,7 +9,7 @@ A value Cedar cannot hold as written is never left out (a missing attribute woul
 `context.args has amount` false, and the limit would not apply). It becomes `OPAQUE`, a record
 no policy can compare: `greaterThan`, `like`, `contains` on it error, and an erroring forbid
 blocks, so the call fails closed. That covers numbers Cedar cannot hold (too large, NaN,
-infinities), other types (bytes, dates, objects with `__float__`), nesting deeper than
+infinities, more than four decimal places), other types (bytes, dates, objects with `__float__`), nesting deeper than
 `MAX_DEPTH`, and the values of keys Cedar's JSON format reads as escapes (`__extn`,
 `__entity`, `__expr`): an argument `{"__extn": {"fn": "decimal", "arg": "1.0"}}` is data
 from a model or a caller, and Cedar must never read it as the decimal 1.0. Such a key is
@@ -113,7 +113,9 @@ def _decimal(value: numbers.Real | Decimal) -> Any:
         fixed = exact.quantize(_FOUR_PLACES)
     except InvalidOperation:
         return dict(OPAQUE)
-    if abs(fixed) > _DECIMAL_MAX:
+    if fixed != exact or abs(fixed) > _DECIMAL_MAX:
+        # More places than Cedar holds: rounding could land either side of a limit (999.99999
+        # would compare as 999.9999 under `> 999.9999`), so the value is refused, not rounded.
         return dict(OPAQUE)
     return {"__extn": {"fn": "decimal", "arg": format(fixed, "f")}}
 

@@ -29,6 +29,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from vallum.approvals.model import Status
 from vallum.approvals.service import ApprovalService
+from vallum.bundle.dashboard import DashboardConfig
 from vallum.bundle.loader import Bundle
 from vallum.dashboard import charts, queries, search
 from vallum.dashboard.auth import LoginLimiter, Sessions, User
@@ -36,6 +37,7 @@ from vallum.dashboard.search import group_by_request
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.trace import trace_rows
 from vallum.exceptions import ApprovalError, ApprovalForbidden
+from vallum.extras import require
 from vallum.settings import Settings
 from vallum.storage.database import Database
 
@@ -81,7 +83,7 @@ def create_dashboard(
     dash = Dashboard(
         bundle, db, approvals,
         Sessions(config, admin_token=settings.dashboard_token, secret=settings.dashboard_secret),
-        LoginLimiter(config.login_attempts, config.login_window_s), env,
+        _login_limiter(config, settings.redis_url), env,
     )  # fmt: skip
     h = _Handlers(dash)
     routes = [
@@ -108,6 +110,15 @@ def create_dashboard(
     app = Starlette(routes=routes, middleware=middleware)
     app.state.dashboard = dash
     return app
+
+
+def _login_limiter(config: DashboardConfig, redis_url: str | None) -> LoginLimiter:
+    """Failed logins counted in Redis when the deployment has one (every replica sees every
+    failure), else in process."""
+    if redis_url:
+        require("redis", "redis", feature="a Redis URL (VALLUM_REDIS_URL)")
+        return LoginLimiter.redis(config.login_attempts, config.login_window_s, redis_url)
+    return LoginLimiter(config.login_attempts, config.login_window_s)
 
 
 class _Handlers:
@@ -177,16 +188,17 @@ class _Handlers:
         name = form.get("username", "")[:128]
         # The peer, or the client a trusted proxy names (ProxyHeadersMiddleware, below).
         address = request.client.host if request.client else "unknown"
-        wait = self.d.limiter.retry_after(name, address)
+        # off the loop: the counts may live in Redis
+        wait = await asyncio.to_thread(self.d.limiter.retry_after, name, address)
         if wait:
             response = await self.login_form(request, f"Too many attempts: wait {wait} s.", 429)
             response.headers["retry-after"] = str(wait)
             return response
         user = await asyncio.to_thread(self.d.sessions.check_login, name, form.get("password", ""))
         if user is None:
-            self.d.limiter.failed(name, address)
+            await asyncio.to_thread(self.d.limiter.failed, name, address)
             return await self.login_form(request, "Wrong name or password.", 401)
-        self.d.limiter.succeeded(name, address)
+        await asyncio.to_thread(self.d.limiter.succeeded, name, address)
         response = _redirect(request, "/decisions")
         response.set_cookie(
             _cookie_name(request, self.d), self.d.sessions.encode(user),

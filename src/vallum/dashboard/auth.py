@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import MemoryStorage, Storage
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from vallum.bundle.dashboard import DashboardConfig
@@ -136,20 +137,34 @@ class LoginLimiter:
     Backoff: `attempts` failures in `window_s` lock the pair out; twice as many in four times
     the window lock it out for longer, and so on for `BACKOFF_TIERS` tiers. An address that
     fails for many names (password spraying) is stopped by a looser per-address bound.
-    Counting is the `limits` library's moving window over its in-process storage.
+    Counting is the `limits` library's moving window, in process by default or in Redis
+    (`LoginLimiter.redis`, when `VALLUM_REDIS_URL` is set) so it holds across replicas: an
+    attacker spreading guesses over replicas behind a load balancer meets one count. If Redis
+    cannot be reached, logins wait (the limiter fails closed) rather than go uncounted.
     """
 
     BACKOFF_TIERS = 3
     ADDRESS_FACTOR = 10  # failures per window from one address, across every name
 
+    KEY_PREFIX = "vallum-login"
+
     def __init__(self, attempts: int, window_s: float, storage: Storage | None = None):
         self._limiter = MovingWindowRateLimiter(storage if storage is not None else MemoryStorage())
         window = max(1, int(window_s))
+        self._window = window
         self._pair = tuple(
             RateLimitItemPerSecond(attempts * 2**tier, window * 4**tier)
             for tier in range(self.BACKOFF_TIERS)
         )
         self._address = RateLimitItemPerSecond(attempts * self.ADDRESS_FACTOR, window)
+
+    @classmethod
+    def redis(
+        cls, attempts: int, window_s: float, url: str, *, key_prefix: str = KEY_PREFIX
+    ) -> LoginLimiter:
+        """Counts kept in Redis at `url`, shared by every replica using the same server."""
+        storage = RedisStorage(url, key_prefix=key_prefix, wrap_exceptions=True)
+        return cls(attempts, window_s, storage)
 
     def _limits(self, name: str, address: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
         pair = ("login", address, name)
@@ -159,16 +174,26 @@ class LoginLimiter:
         """Seconds until `name` may try again from `address`; 0 when it may now."""
         now = time.time()
         wait = 0.0
-        for item, keys in self._limits(name, address):
-            if not self._limiter.test(item, *keys):
-                reset = self._limiter.get_window_stats(item, *keys).reset_time
-                wait = max(wait, reset - now)
+        try:
+            for item, keys in self._limits(name, address):
+                if not self._limiter.test(item, *keys):
+                    reset = self._limiter.get_window_stats(item, *keys).reset_time
+                    wait = max(wait, reset - now)
+        except StorageError as exc:  # no count, no login: fail closed
+            log.error("login limiter storage unreachable, refusing logins: %s", exc)
+            return self._window
         return math.ceil(wait) if wait > 0 else 0
 
     def failed(self, name: str, address: str) -> None:
-        for item, keys in self._limits(name, address):
-            self._limiter.hit(item, *keys)
+        try:
+            for item, keys in self._limits(name, address):
+                self._limiter.hit(item, *keys)
+        except StorageError as exc:
+            log.error("login limiter storage unreachable, a failure went uncounted: %s", exc)
 
     def succeeded(self, name: str, address: str) -> None:
-        for item in self._pair:
-            self._limiter.clear(item, "login", address, name)
+        try:
+            for item in self._pair:
+                self._limiter.clear(item, "login", address, name)
+        except StorageError as exc:
+            log.error("login limiter storage unreachable: %s", exc)

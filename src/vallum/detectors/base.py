@@ -67,6 +67,12 @@ class Detector(ABC):
     stages: ClassVar[frozenset[Stage]]
     description: ClassVar[str] = ""
     Options: ClassVar[type[BaseModel]] = NoOptions
+    # Whether `detect` is given the text in normal form (`normalize.py`: NFKC, invisible format
+    # characters out, every digit ASCII), its findings mapped back to the original's offsets by
+    # the engine. Content detectors want it (an obfuscated value is still the value); detectors
+    # that read the text as a renderer or a parser will (links, invisible characters, a JSON
+    # answer) set it to False and see the text as it will be delivered.
+    normalized: ClassVar[bool] = True
 
     def __init__(self, options: BaseModel | None = None, setup: DetectorSetup | None = None):
         self.options = options if options is not None else self.Options()

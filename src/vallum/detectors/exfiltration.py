@@ -148,6 +148,7 @@ class ExfiltrationDetector(Detector):
         "Markdown, HTML and CSS references (as a renderer parses them) that send data to a host "
         "off the allowlist"
     )
+    normalized: ClassVar[bool] = False  # reads the text as it is delivered
 
     def __init__(self, options: BaseModel | None = None, setup: DetectorSetup | None = None):
         super().__init__(options, setup)

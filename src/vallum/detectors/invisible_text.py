@@ -64,6 +64,7 @@ class InvisibleTextDetector(Detector):
     description: ClassVar[str] = (
         "Unicode tag characters, bidi overrides, zero-width runs and mixed-script homoglyph words"
     )
+    normalized: ClassVar[bool] = False  # reads the text as it is delivered
 
     def detect(self, text: str, stage: Stage) -> list[Finding]:
         if text.isascii():

@@ -45,6 +45,7 @@ class OutputSchemaDetector(Detector):
     version: ClassVar[str] = "1"
     stages: ClassVar[frozenset[Stage]] = frozenset({Stage.OUTPUT})
     description: ClassVar[str] = "Output must be JSON valid against a JSON Schema (Draft 2020-12)"
+    normalized: ClassVar[bool] = False  # reads the text as it is delivered
     Options: ClassVar[type[BaseModel]] = OutputSchemaOptions
 
     def __init__(self, options: BaseModel | None = None, setup: DetectorSetup | None = None):

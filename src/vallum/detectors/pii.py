@@ -37,7 +37,10 @@ _EMAIL = (
     r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
 )
-_CARD = r"\d(?:[ -]?\d){12,18}"
+# Digits with up to three separator characters between them (`4111 1111`, `4111-1111`,
+# `4111\t1111`, `4111 - 1111`, `4111.1111`): `_valid_card` wants one separator throughout.
+_CARD = r"\d(?:[ \t.-]{0,3}\d){12,18}"
+_CARD_SEPARATORS = re.compile(r"[ \t.-]+")
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|35|6011|65|64[4-9]|62)")
 _IBAN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"
 _SSN = r"\d{3}-\d{2}-\d{4}"
@@ -82,11 +85,16 @@ def _valid_card(text: str, start: int, end: int) -> bool:
     if not _clear(text, start, end, ".-", "-"):
         return False
     raw = text[start:end]
-    digits = raw.replace(" ", "").replace("-", "")
-    if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits):
+    separators = set(_CARD_SEPARATORS.findall(raw))
+    # Mixed separators ("1234 5678-9012", "4111.11 1111.11") are rarely cards: one separator
+    # (written the same way each time) or none.
+    if len(separators) > 1:
         return False
-    # Mixed separators ("1234 5678-9012") are rarely cards; one separator kind or none.
-    if " " in raw and "-" in raw:
+    # Dotted digit runs are versions and OIDs (`1.3.6.1.4.1.311`) unless grouped as cards are.
+    if "." in raw and min(map(len, _CARD_SEPARATORS.split(raw))) < 3:
+        return False
+    digits = _CARD_SEPARATORS.sub("", raw)
+    if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits):
         return False
     return luhn_valid(digits)
 
@@ -232,7 +240,7 @@ class PiiDetector(Detector):
     """Finds personal data classes and the bundle's own data classes."""
 
     id: ClassVar[str] = "pii"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     stages: ClassVar[frozenset[Stage]] = frozenset(Stage)
     description: ClassVar[str] = (
         "Personal data (e-mail, phone, payment card, IBAN, US SSN, IP address) and custom data "

@@ -123,6 +123,21 @@ def _plugin(cls: type, *indexes: int) -> tuple[re.Pattern[str], ...]:
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+=*\.eyJ[A-Za-z0-9_-]+=*\.[A-Za-z0-9_-]*=*")
 
 
+# An AWS secret access key assigned unquoted, as credentials files, shells and YAML write it:
+# `aws_secret_access_key = …` (INI), `export AWS_SECRET_ACCESS_KEY=…`, `aws_secret_access_key: …`,
+# `"SecretAccessKey": "…"` (the CLI's JSON). detect-secrets' rule wants the value in quotes.
+_AWS_SECRET_ASSIGNED = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:aws_?secret_?(?:access_?)?key|secret_?access_?key)[\"']?"
+    r"[ \t]*(?:=|:=|:|=>)[ \t]*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+)
+
+
+def _aws_secret_value(value: str) -> bool:
+    """Forty characters that look like a key, not a placeholder (`xxxx…`, `0000…`): mixed
+    case or digits and at least 10 distinct characters."""
+    return len(set(value)) >= 10 and not (value.isalpha() and (value.islower() or value.isupper()))
+
+
 _PLACEHOLDER_WORDS = ("password", "passwd", "secret", "changeme", "example", "xxx", "***", "...")
 
 
@@ -143,6 +158,14 @@ _RULES: tuple[_Rule, ...] = (
         "secret.aws_access_key", ("akia", "asia", "abia", "acca", "a3t"), _plugin(AWSKeyDetector, 0)
     ),
     _Rule("secret.aws_secret_key", ("aws",), _plugin(AWSKeyDetector, 1), score=0.9, group=1),
+    _Rule(
+        "secret.aws_secret_key",
+        ("secret_access", "secretaccess", "aws_secret", "awssecret"),
+        (_AWS_SECRET_ASSIGNED,),
+        score=0.9,
+        group=1,
+        check=_aws_secret_value,
+    ),
     _Rule("secret.azure_storage_key", ("accountkey=",), _plugin(AzureStorageKeyDetector)),
     _Rule(
         "secret.basic_auth",
@@ -250,7 +273,7 @@ class SecretsDetector(Detector):
     """Finds credentials and private keys, with spans for redaction and no values in `detail`."""
 
     id: ClassVar[str] = "secrets"
-    version: ClassVar[str] = "2"
+    version: ClassVar[str] = "3"
     stages: ClassVar[frozenset[Stage]] = frozenset(Stage)
     description: ClassVar[str] = "Credentials, API tokens and private keys (detect-secrets rules)"
 

@@ -16,7 +16,9 @@ through a finding: the cut moves back to the finding's start. Nor does it cut in
 non-space characters that reaches the end of what was produced: a key, a token or a JWT is
 recognised only once whole, and one longer than the window would otherwise leave in part before
 it is. So a run is held until it ends (a space, or the end of the answer) however long it grows;
-it is then scanned whole. (A private key's armour is multi-line: the secrets detector reports an
+it is then scanned whole. The window counts characters a reader sees: invisible ones (zero-width
+spaces, soft hyphens, which detectors read through) do not count, so a value padded with them
+is still whole in the window when it is scanned. (A private key's armour is multi-line: the secrets detector reports an
 opened block to the end of the text, so the same rule holds it.) When a scan blocks, nothing more
 is released and the stream ends. At the end, the whole output is evaluated once more, by the
 recording engine: that is the output decision in the evidence log, whatever the windows said.
@@ -25,9 +27,11 @@ recording engine: that is the output decision in the evidence log, whatever the 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from vallum.detectors.normalize import invisible
 from vallum.model import Action, Decision, Finding
 from vallum.redaction import redact
 
@@ -43,6 +47,52 @@ def _clip(findings: Iterable[Finding], offset: int, start: int, end: int) -> lis
         if f.has_span and s < e:
             out.append(replace(f, start=s - start, end=e - start))
     return out
+
+
+class _Visible:
+    """Where a text's visible characters are (not `invisible`: what a reader and the detectors
+    see), as runs, so `back` finds the offset `n` visible characters before a point by
+    bisection, however many invisible characters an attacker pads a value with."""
+
+    __slots__ = ("_before", "_ends", "_starts")
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._before: list[int] = []  # visible characters before each run
+
+    def add(self, piece: str, at: int) -> None:
+        """Note `piece`, which starts at offset `at` of the text."""
+        if piece.isascii():
+            self._run(at, at + len(piece))
+            return
+        for i, ch in enumerate(piece, at):
+            if ch.isascii() or not invisible(ch):
+                self._run(i, i + 1)
+
+    def _run(self, start: int, end: int) -> None:
+        if end <= start:
+            return
+        if self._ends and self._ends[-1] == start:
+            self._ends[-1] = end
+            return
+        count = self._before[-1] + self._ends[-1] - self._starts[-1] if self._ends else 0
+        self._starts.append(start)
+        self._ends.append(end)
+        self._before.append(count)
+
+    def back(self, point: int, n: int) -> int:
+        """The offset from which the text up to `point` holds `n` visible characters (0 when
+        it holds fewer)."""
+        k = bisect_right(self._starts, point) - 1
+        if k < 0:
+            return 0
+        seen = self._before[k] + min(point, self._ends[k]) - self._starts[k]
+        target = seen - n  # index of the first visible character to keep
+        if target <= 0:
+            return 0
+        k = bisect_right(self._before, target) - 1
+        return self._starts[k] + target - self._before[k]
 
 
 class OutputScanner:
@@ -67,6 +117,7 @@ class OutputScanner:
         self.text = ""
         self.released = 0
         self._open = 0  # where the run of non-space characters that ends the text begins
+        self._visible = _Visible()
         self.delivered: list[str] = []
         self.decision: Decision | None = None  # the recorded output decision
         self.stopped_by: Decision | None = None  # the decision that ended delivery early
@@ -83,17 +134,20 @@ class OutputScanner:
         space = _SPACE.search(piece[::-1])  # the piece's last space, found from its end
         if space is not None:
             self._open = len(self.text) + len(piece) - space.start()
+        self._visible.add(piece, len(self.text))
         self.text += piece
         if len(self.text) - self.released < self.holdback + self.step:
             return ""
-        start = max(0, self.released - self.holdback)
+        start = self._visible.back(self.released, self.holdback)
         window = self.text[start:]
         decision = self._probe(window)
         if decision.action in STOPPING:
             self.stopped_by = decision
             self.decision = self._record(window)
             return ""
-        cut = min(len(self.text) - self.holdback, self._open)  # a token still growing stays
+        cut = min(
+            self._visible.back(len(self.text), self.holdback), self._open
+        )  # a token still growing stays
         spans = sorted((start + f.start, start + f.end) for f in decision.findings if f.has_span)
         for s, e in reversed(spans):  # never cut through a finding
             if s < cut < e:

@@ -89,12 +89,13 @@ def decision_record(
 
 def _kept_arguments(name: str, kept_text: str | None) -> dict[str, Any] | None:
     """The arguments as evidence keeps them: decoded from the kept (redacted) text the detectors
-    saw, `NAME {json}`, so they are redacted exactly like the content."""
+    saw, `NAME {json}` (then the joined content values, `argument_data`), so they are redacted
+    exactly like the content."""
     prefix = f"{name} "
     if kept_text is None or not kept_text.startswith(prefix):
         return None
-    try:
-        decoded = json.loads(kept_text[len(prefix) :])
+    try:  # the JSON object first; the content values joined after it are not arguments
+        decoded, _ = json.JSONDecoder().raw_decode(kept_text, len(prefix))
     except ValueError:
         return None  # a redaction crossed a JSON boundary: keep nothing rather than guess
     return decoded if isinstance(decoded, dict) else None

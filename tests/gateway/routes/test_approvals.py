@@ -169,3 +169,48 @@ async def test_api_errors_come_from_the_gateway_s_one_table(replicas: Any, tmp_p
     assert ["approval_not_found", "approval_conflict", "invalid_request"] == [
         r.json()["error"]["code"] for r in (unknown, second, bad)
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ('{"reason": "ok", "reason": "other"}', "duplicate key"),
+        ('{"reason": NaN}', "NaN"),
+        ('{"reason": "ok"} {"reason": "x"}', "not valid JSON"),
+        ("[" * 200 + "]" * 200, "nested deeper"),
+        ('{"reason": "x"', "not valid JSON"),
+        ('{"reason": 5}', "must be a string"),
+        ('{"reason": "' + "x" * 30_000 + '"}', "exceeds the limit"),
+    ],
+)
+async def test_decision_bodies_are_read_strictly(
+    replicas: Any, tmp_path: Path, body: str, why: str
+) -> None:
+    """A decision body two readers could read two ways (a key twice), or that is not one JSON
+    object, too deep or too large, is refused with a 4xx that says why; nothing is decided."""
+    (gw,) = replicas(f"sqlite:///{tmp_path / 'one.db'}", 1)
+    approval_id = (await gw.call()).headers["x-vallum-approval-id"]
+    r = await gw.client.post(
+        f"/v1/approvals/{approval_id}/approve",
+        content=body.encode(),
+        headers=gw.auth("user:fiona", **{"content-type": "application/json"}),
+    )
+    still = await gw.client.get(f"/v1/approvals/{approval_id}", headers=gw.auth("user:fiona"))
+    assert (True, True, "pending") == (
+        400 <= r.status_code < 500,
+        why in r.json()["error"]["message"],
+        still.json()["status"],
+    )
+
+
+async def test_a_plain_reason_and_an_empty_body_still_decide(replicas: Any, tmp_path: Path) -> None:
+    """Hard negative: a well-formed reason is kept; no body at all decides with no reason."""
+    (gw,) = replicas(f"sqlite:///{tmp_path / 'one.db'}", 1)
+    first = (await gw.call()).headers["x-vallum-approval-id"]
+    second = (await gw.call()).headers["x-vallum-approval-id"]
+    a = await gw.client.post(
+        f"/v1/approvals/{first}/deny", json={"reason": "not ours"}, headers=gw.auth("user:fiona")
+    )
+    b = await gw.client.post(f"/v1/approvals/{second}/deny", headers=gw.auth("user:fiona"))
+    assert [200, 200] == [a.status_code, b.status_code]
+    assert ["denied", "denied"] == [a.json()["status"], b.json()["status"]]

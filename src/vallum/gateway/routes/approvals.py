@@ -15,7 +15,6 @@ unknown id, 409 already decided or used, 410 expired.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,15 +22,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from vallum import strict_json
 from vallum.approvals.model import Status
 from vallum.approvals.service import ApprovalService
-from vallum.exceptions import ApprovalNotFound, InputError
+from vallum.exceptions import ApprovalNotFound, InputError, RequestTooLarge
 from vallum.gateway.context import RequestContext
 from vallum.gateway.gateway import gateway_of
 from vallum.gateway.lifecycle import endpoint
 
 MAX_REASON_CHARS = 2000
 MAX_LIST = 500
+MAX_BODY_BYTES = 12 * MAX_REASON_CHARS + 1024  # a reason of any characters, all escaped
 
 
 def _service(request: Request) -> ApprovalService:
@@ -77,13 +78,21 @@ def decide(approve: bool) -> Callable[[Request, RequestContext], Awaitable[Respo
 
 
 async def _reason(request: Request) -> str:
-    body = await request.body()
-    if not body.strip():
+    """The optional reason, read strictly (`strict_json`: a key twice, NaN, nesting past the
+    bundle's `max_json_depth` are 400 with the reason) from a body of at most
+    `MAX_BODY_BYTES`."""
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise RequestTooLarge(f"request body exceeds the limit of {MAX_BODY_BYTES} bytes")
+    if not raw.strip():
         return ""
+    depth = request.app.state.gateway.bundle.config.gateway.limits.max_json_depth
     try:
-        data: Any = json.loads(body)
-    except ValueError:
-        raise InputError('the body must be JSON: {"reason": "..."}') from None
+        data: Any = strict_json.loads(raw, max_depth=depth)
+    except InputError as exc:
+        raise type(exc)(f'the body must be one JSON object {{"reason": "..."}}: {exc}') from None
     reason = data.get("reason", "") if isinstance(data, dict) else None
     if not isinstance(reason, str) or len(reason) > MAX_REASON_CHARS:
         raise InputError(f"`reason` must be a string of at most {MAX_REASON_CHARS} characters")

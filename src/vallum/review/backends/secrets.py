@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 from pathlib import Path
 
+from vallum.detectors.normalize import normalize
 from vallum.detectors.secrets import SecretsDetector
 from vallum.model import Stage
 from vallum.review.files import MAX_BYTES, SourceFile
@@ -30,7 +31,8 @@ def detect_secrets_backend(
             continue
         text = raw.decode("utf-8", errors="replace")
         line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-        for hit in detector.detect(text, Stage.INPUT):
+        normal = normalize(text)  # read as the run-time controls read it (obfuscation and all)
+        for hit in normal.restore(detector.detect(normal.text, Stage.INPUT)):
             line = bisect.bisect_right(line_starts, hit.start)
             kind = hit.type.removeprefix("secret.")
             findings.append(

@@ -1,0 +1,142 @@
+"""Data found in a tool call's arguments, and which argument holds it.
+
+A tool call is checked as one text: its name and the canonical JSON of its arguments (what is
+delivered), followed by the string values of its content arguments joined end to end, once in
+the tool's declared order and once reversed, so a card number or an address split across two
+arguments (half in the subject, half in the body) is read whole as the recipient reads it.
+
+Each finding is then placed: in the argument whose canonical value holds it, or, in the joined
+part, in the content as a whole. Labels `ARG:LABEL` (`body:pii.payment_card`) say where, and
+`*:LABEL` (`*:pii`, `*:secret`) says "in content": any argument that is not a destination, and
+any data in a destination other than the address it names (a card number in `to` is content; the
+address in `to` is not, nor the same address quoted in the body). Policies forbid delivery of
+data on `*:` labels without listing a tool's arguments, so an argument added later is covered.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vallum.canonical import canonical_text
+from vallum.detectors.normalize import normalize
+from vallum.model import Finding
+
+CONTENT = "*"  # the argument name of `*:LABEL`: data in any content argument
+# Data classes a destination argument names as its address (not content when found there).
+ADDRESS_TYPES = frozenset({"pii.email", "pii.phone", "pii.iban", "pii.ip_address"})
+_MAX_LEAVES = 1_000  # string values joined per call, at most
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentText:
+    """The text detectors see for a tool call and where each argument lies in it.
+
+    `spans`: top-level argument name -> `[start, end)` of its canonical value; `delivered`: the
+    length of the part that is delivered (`NAME {json}`); what follows is the joined content
+    values, checked but never delivered nor kept in evidence."""
+
+    text: str
+    spans: tuple[tuple[str, int, int], ...]
+    delivered: int
+    starts: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", tuple(s for _, s, _ in self.spans))
+
+
+def argument_text(
+    name: str, arguments: Mapping[str, Any], order: Sequence[str], destinations: Iterable[str]
+) -> ArgumentText:
+    """`NAME {canonical arguments}`, then the content values joined (see the module docstring).
+
+    `order` is the tool's declared argument order (others follow, sorted); raises
+    `CanonicalJSONError` if the arguments cannot be written as JSON."""
+    canonical = canonical_text(dict(arguments), default=str)
+    head = f"{name} "
+    spans = _spans(arguments, canonical, len(head))
+    text = head + canonical
+    skip = set(destinations)
+    names = [a for a in order if a in arguments] + sorted(set(arguments) - set(order))
+    leaves = [v for a in names if a not in skip for v in _strings(arguments[a])][:_MAX_LEAVES]
+    if len(leaves) < 2:
+        return ArgumentText(text, spans, len(text))
+    joined = "".join(leaves) + "\n" + "".join(reversed(leaves))
+    return ArgumentText(f"{text}\n{joined}", spans, len(text))
+
+
+def _spans(arguments: Mapping[str, Any], canonical: str, offset: int) -> tuple[Any, ...]:
+    """Where each top-level argument's value lies in `canonical` (shifted by `offset`); empty if
+    the pieces do not rebuild it exactly (then nothing is placed in an argument by name)."""
+    keys = sorted(arguments, key=lambda k: str(k).encode("utf-16-be"))
+    out = []
+    at = 1  # after "{"
+    for key in keys:
+        k = canonical_text(str(key))
+        v = canonical_text(arguments[key], default=str)
+        if canonical[at : at + len(k) + 1 + len(v)] != f"{k}:{v}":
+            return ()
+        start = at + len(k) + 1
+        out.append((str(key), offset + start, offset + start + len(v)))
+        at = start + len(v) + 1  # past the "," or the closing "}"
+    return tuple(out)
+
+
+def _strings(value: Any) -> list[str]:
+    """The string values in `value`, depth first (bounded: `_MAX_LEAVES`)."""
+    out: list[str] = []
+    stack = [value]
+    while stack and len(out) < _MAX_LEAVES:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(reversed([item[k] for k in sorted(item, key=str)]))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed(item))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentData:
+    """Where a tool call's data is: `labels` per argument (`*` for content), and `addresses`,
+    the findings that are only the addresses its destinations name (they label nothing)."""
+
+    labels: dict[str, set[str]]
+    addresses: frozenset[Finding]
+
+
+def data_labels(
+    findings: Iterable[Finding], at: ArgumentText, destinations: Iterable[str]
+) -> ArgumentData:
+    """Place each finding in its argument (see the module docstring)."""
+    dests = set(destinations)
+    placed = [(f, _argument(at, f.start, f.end)) for f in findings if f.has_span and f.labels]
+    # the addresses the destinations name, as read (a display name around one is not read)
+    named = {_value(at, f) for f, arg in placed if arg in dests and f.type in ADDRESS_TYPES}
+    out: dict[str, set[str]] = {}
+    addresses = set()
+    for f, arg in placed:
+        if f.type in ADDRESS_TYPES and (arg in dests or _value(at, f) in named):
+            addresses.add(f)  # the address a destination names, or that address quoted
+            continue
+        if arg is not None:
+            out.setdefault(arg, set()).update(f.labels)
+        out.setdefault(CONTENT, set()).update(f.labels)
+    return ArgumentData(out, frozenset(addresses))
+
+
+def _argument(at: ArgumentText, start: int, end: int) -> str | None:
+    """The top-level argument whose value holds `[start, end)`, or None (the name, the joined
+    part, or arguments that could not be placed)."""
+    i = bisect_right(at.starts, start) - 1
+    if i < 0:
+        return None
+    name, s, e = at.spans[i]
+    return name if s <= start and end <= e else None
+
+
+def _value(at: ArgumentText, finding: Finding) -> str:
+    return normalize(at.text[finding.start : finding.end]).text.strip().casefold()
