@@ -18,9 +18,12 @@ from typing import Any
 import numpy as np
 from injection_fit import Featurised, auc, row_logits, train
 
+from vallum.detectors import injection_gibberish as G
 from vallum.detectors.injection import _STRONG_INDICES, STRONG_PATTERN_SCORE, _heuristic_indices
 
 FOLD_EPOCHS = 4
+# The gibberish score counts only above this quantile of benign rows' (out-of-family) scores.
+GIBBERISH_QUANTILE = 0.99
 # The threshold is the lowest on the grid at which, on out-of-family scores, the mean FPR over
 # benign families is at most MACRO_FPR and no benign family exceeds FAMILY_FPR.
 MACRO_FPR = 0.02
@@ -32,19 +35,51 @@ def families(data: Featurised) -> list[str]:
     return sorted({str(r["family"]) for r in data.rows})
 
 
-def out_of_family_logits(data: Featurised, only: list[str] | None = None) -> np.ndarray:
-    """Each row's logit from a model fitted without its family (NaN for families not run)."""
+def benign_table(data: Featurised, exclude: str | None = None) -> np.ndarray:
+    """The gibberish model's surprisal table, from benign rows (not of family `exclude`)."""
+    texts = [str(r["text"]) for r in data.rows if r["label"] == 0 and str(r["family"]) != exclude]
+    return G.surprisal_table(G.bigram_counts(texts))
+
+
+def out_of_family_logits(
+    data: Featurised, only: list[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's logit and gibberish score from models fitted without its family (NaN for
+    families not run)."""
     fam_of_row = np.array([str(r["family"]) for r in data.rows])
     fam_of_window = fam_of_row[data.owner]
-    out = np.full(len(data.rows), np.nan)
+    z = np.full(len(data.rows), np.nan)
+    g = np.full(len(data.rows), np.nan)
     todo = only or families(data)
     for k, fam in enumerate(todo):
         keep = np.flatnonzero(fam_of_window != fam)
         w, bias = train(data, keep, epochs=FOLD_EPOCHS, seed=k, quiet=True)
         held = np.flatnonzero(fam_of_row == fam)
-        out[held] = row_logits(data, held, w, bias)
+        z[held] = row_logits(data, held, w, bias)
+        table = benign_table(data, exclude=fam)
+        g[held] = [G.gibberish(str(data.rows[i]["text"]), table) for i in held]
         print(f"  fold {k + 1}/{len(todo)} {fam}: {len(held)} rows held out", file=sys.stderr)
-    return out
+    return z, g
+
+
+def stack_inputs(z: np.ndarray, g: np.ndarray, g0: float) -> np.ndarray:
+    """The stacker's inputs: the n-gram logit and the gibberish excess over g0."""
+    return np.stack([z, np.maximum(0.0, g - g0)], axis=1)
+
+
+def fit_stacker(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic regression p = sigmoid(x @ coef[:-1] + coef[-1]) by Newton's method."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    coef = np.array([1.0] + [0.0] * (x.shape[1] - 1) + [0.0])
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-np.clip(xb @ coef, -60, 60)))
+        grad = xb.T @ (p - y)
+        hess = (xb * (p * (1 - p) + 1e-9)[:, None]).T @ xb + 1e-6 * np.eye(len(coef))
+        step = np.linalg.solve(hess, grad)
+        coef -= step
+        if np.abs(step).sum() < 1e-9:
+            break
+    return coef
 
 
 def with_floor(data: Featurised, probs: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 import injection_lofo as lofo  # noqa: E402
 from injection_data import SEED, training_rows  # noqa: E402
-from injection_fit import STRIDE, WINDOW, featurise, platt, row_logits, train  # noqa: E402
+from injection_fit import STRIDE, WINDOW, featurise, train  # noqa: E402
 
 from vallum.detectors import injection_features as F  # noqa: E402
 
@@ -47,21 +47,35 @@ def main(argv: list[str] | None = None) -> None:
     y = np.array([r["label"] for r in rows], dtype=np.float64)
 
     if args.no_lofo:
-        stored = json.loads(FIGURES.read_text())
-        a, b, threshold = stored["platt"][0], stored["platt"][1], stored["threshold"]
-        figures = stored
+        figures = json.loads(FIGURES.read_text())
+        coef, g0, threshold = figures["stacker"], figures["gibberish_floor"], figures["threshold"]
     else:
-        z = lofo.out_of_family_logits(data, args.families)
+        z, g = lofo.out_of_family_logits(data, args.families)
         done = ~np.isnan(z)
+        g0 = float(np.quantile(g[done & (y == 0)], lofo.GIBBERISH_QUANTILE))
+        x = lofo.stack_inputs(z, g, g0)
         # A partial run has too few families to calibrate on: it reports sigmoid(logit).
-        a, b = platt(z[done], y[done]) if not args.families else (1.0, 0.0)
-        probs = lofo.with_floor(data, 1 / (1 + np.exp(-(a * np.nan_to_num(z) + b))))
+        coef = lofo.fit_stacker(x[done], y[done]) if not args.families else np.array([1, 0, 0])
+        zz = np.nan_to_num(x) @ coef[:2] + coef[2]
+        probs = lofo.with_floor(data, 1 / (1 + np.exp(-np.clip(zz, -60, 60))))
         kept = [r for r, d in zip(rows, done, strict=True) if d]
         threshold = lofo.choose_threshold(kept, probs[done])
-        figures = {"platt": [a, b], "threshold": threshold}
+        figures = {"stacker": [float(c) for c in coef], "gibberish_floor": g0}
+        figures["threshold"] = threshold
         figures["lofo"] = lofo.summary(kept, probs[done], threshold)
         lofo.print_table(f"leave-one-family-out at {threshold:.2f}", figures["lofo"]["families"])
         print(json.dumps({k: v for k, v in figures["lofo"].items() if k != "families"}))
+        # without the gibberish head, for comparison
+        z_only = lofo.fit_stacker(x[done][:, :1], y[done])
+        p_only = 1 / (1 + np.exp(-np.clip(np.nan_to_num(z) * z_only[0] + z_only[1], -60, 60)))
+        p_only = lofo.with_floor(data, p_only)
+        t_only = lofo.choose_threshold(kept, p_only[done])
+        figures["lofo_ngram_only"] = lofo.summary(kept, p_only[done], t_only)
+        print(
+            "n-gram model alone:",
+            json.dumps({k: v for k, v in figures["lofo_ngram_only"].items() if k != "families"}),
+        )
+        np.savez(ROOT / ".vallum/injection_oof.npz", z=z, g=g)
         if args.families:
             return  # a partial run neither writes the model nor the figures
 
@@ -74,7 +88,9 @@ def main(argv: list[str] | None = None) -> None:
         w_input=w[F.DIM : 2 * F.DIM].astype(np.float16),
         w_data=w[2 * F.DIM :].astype(np.float16),
         bias=bias.astype(np.float32),
-        platt=np.array([a, b], dtype=np.float32),
+        platt=np.array(coef[[0, 2]], dtype=np.float32),
+        gibberish=np.array([coef[1], g0], dtype=np.float32),
+        lm=lofo.benign_table(data).astype(np.float16),
         threshold=np.array(threshold, dtype=np.float32),
         window=np.array([WINDOW, STRIDE], dtype=np.int64),
         bits=np.array(F.BITS, dtype=np.int64),
@@ -89,10 +105,6 @@ def main(argv: list[str] | None = None) -> None:
     figures["validation"] = lofo.summary(val_rows, p_val, threshold)
     lofo.print_table("validation split (dataset, held out)", figures["validation"]["families"])
     print(json.dumps({k: v for k, v in figures["validation"].items() if k != "families"}))
-    fit_probs = 1 / (1 + np.exp(-(a * row_logits(data, np.arange(len(rows)), w, bias) + b)))
-    figures["in_sample_auc"] = lofo.summary(rows, lofo.with_floor(data, fit_probs), threshold)[
-        "auc"
-    ]
     FIGURES.write_text(json.dumps(figures, indent=1, sort_keys=True) + "\n")
 
 
