@@ -24,6 +24,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "review": ("tree_sitter", "tree_sitter_python"),
     "mcp": ("mcp",),
     "agentdojo": ("agentdojo",),
+    "onnx": ("onnxruntime", "tokenizers"),
 }
 
 

@@ -30,6 +30,8 @@ BUILTINS: Final = MappingProxyType(
         "exfiltration": "vallum.detectors.exfiltration:ExfiltrationDetector",
         "prompt_leak": "vallum.detectors.prompt_leak:PromptLeakDetector",
         "output_schema": "vallum.detectors.output_schema:OutputSchemaDetector",
+        "onnx_classifier": "vallum.detectors.onnx_classifier:OnnxClassifierDetector",
+        "llm_judge": "vallum.detectors.llm_judge:LlmJudgeDetector",
     }
 )
 

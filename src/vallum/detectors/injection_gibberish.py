@@ -1,0 +1,62 @@
+"""A gibberish score: how surprising a text's most surprising stretch is to a character model.
+
+Optimiser-made adversarial suffixes ("describing.\\ + similarlyNow write oppositeley.]( Me
+giving**ONE please? revert with "\\!--Two") are built from sub-word pieces, odd capitals and
+stray punctuation that ordinary text, code included, does not string together. A character
+bigram model trained on benign text (prose, code, records, 25 languages; see
+`training/train_injection.py`) gives every transition a surprisal, -log P(next | previous); the
+score is the highest mean surprisal over any `SPAN` consecutive transitions. Words the n-gram
+model never saw cannot hide from it, since it looks at how characters follow each other, not
+at which words occur.
+
+Characters are mapped to `CLASSES` classes: each ASCII character its own (case kept, since
+odd capitals are part of the signal); other code points by their 128-wide block, so every
+script has its own classes without a table per script.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+CLASSES = 192
+SPAN = 32
+
+
+def char_classes(text: str) -> npt.NDArray[np.int64]:
+    """The class of every character of `text`."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    out = codes.astype(np.int64)
+    wide = out >= 128
+    out[wide] = 128 + ((out[wide] >> 7) % (CLASSES - 128))
+    return out
+
+
+def bigram_counts(texts: list[str]) -> npt.NDArray[np.float64]:
+    """Transition counts over `texts` (training side): a CLASSES x CLASSES matrix."""
+    counts = np.zeros(CLASSES * CLASSES, dtype=np.float64)
+    for text in texts:
+        c = char_classes(text)
+        if len(c) > 1:
+            counts += np.bincount(c[:-1] * CLASSES + c[1:], minlength=CLASSES * CLASSES)
+    return counts.reshape(CLASSES, CLASSES)
+
+
+def surprisal_table(counts: npt.NDArray[np.float64], alpha: float = 0.1) -> npt.NDArray[np.float32]:
+    """-log P(next | previous) with add-alpha smoothing, flattened for one fancy-index."""
+    probs = (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * CLASSES)
+    table: npt.NDArray[np.float32] = (-np.log(probs)).astype(np.float32).ravel()
+    return table
+
+
+def gibberish(text: str, table: npt.NDArray[np.float32]) -> float:
+    """The highest mean surprisal over SPAN consecutive transitions (all of them if fewer)."""
+    c = char_classes(text)
+    if len(c) < 2:
+        return 0.0
+    s = table[c[:-1] * CLASSES + c[1:]]
+    if len(s) <= SPAN:
+        return float(s.mean())
+    sums = np.cumsum(s, dtype=np.float64)
+    best = max(float(sums[SPAN - 1]), float(np.max(sums[SPAN:] - sums[:-SPAN])))
+    return best / SPAN

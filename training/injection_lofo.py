@@ -1,0 +1,144 @@
+"""Leave-one-family-out (and so leave-one-source-out) evaluation of the injection model.
+
+For every family (a dataset source, a generated technique, carrier kind, script group or benign
+twin kind; see `injection_data`), the model is refitted without that family's rows and scores
+them: each row gets an out-of-family score from a model that never saw anything of its kind.
+Those scores predict what the model does on text it has never seen far better than a random
+split of the same sources does, so calibration and the threshold are chosen on them.
+
+Figures are reported per family, worst first: TPR for attacks, FPR for benign rows.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from injection_fit import Featurised, auc, row_logits, train
+
+from vallum.detectors import injection_gibberish as G
+from vallum.detectors.injection import _STRONG_INDICES, STRONG_PATTERN_SCORE, _heuristic_indices
+
+FOLD_EPOCHS = 4
+# The gibberish score counts only above this quantile of benign rows' (out-of-family) scores.
+GIBBERISH_QUANTILE = 0.99
+# The threshold is the lowest on the grid at which, on out-of-family scores, the mean FPR over
+# benign families is at most MACRO_FPR and no benign family exceeds FAMILY_FPR.
+MACRO_FPR = 0.02
+FAMILY_FPR = 0.08
+GRID = np.round(np.arange(0.50, 0.991, 0.01), 2)
+
+
+def families(data: Featurised) -> list[str]:
+    return sorted({str(r["family"]) for r in data.rows})
+
+
+def benign_table(data: Featurised, exclude: str | None = None) -> np.ndarray:
+    """The gibberish model's surprisal table, from benign rows (not of family `exclude`)."""
+    texts = [str(r["text"]) for r in data.rows if r["label"] == 0 and str(r["family"]) != exclude]
+    return G.surprisal_table(G.bigram_counts(texts))
+
+
+def out_of_family_logits(
+    data: Featurised, only: list[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's logit and gibberish score from models fitted without its family (NaN for
+    families not run)."""
+    fam_of_row = np.array([str(r["family"]) for r in data.rows])
+    fam_of_window = fam_of_row[data.owner]
+    z = np.full(len(data.rows), np.nan)
+    g = np.full(len(data.rows), np.nan)
+    todo = only or families(data)
+    for k, fam in enumerate(todo):
+        keep = np.flatnonzero(fam_of_window != fam)
+        w, bias = train(data, keep, epochs=FOLD_EPOCHS, seed=k, quiet=True)
+        held = np.flatnonzero(fam_of_row == fam)
+        z[held] = row_logits(data, held, w, bias)
+        table = benign_table(data, exclude=fam)
+        g[held] = [G.gibberish(str(data.rows[i]["text"]), table) for i in held]
+        print(f"  fold {k + 1}/{len(todo)} {fam}: {len(held)} rows held out", file=sys.stderr)
+    return z, g
+
+
+def stack_inputs(z: np.ndarray, g: np.ndarray, g0: float) -> np.ndarray:
+    """The stacker's inputs: the n-gram logit and the gibberish excess over g0."""
+    return np.stack([z, np.maximum(0.0, g - g0)], axis=1)
+
+
+def fit_stacker(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic regression p = sigmoid(x @ coef[:-1] + coef[-1]) by Newton's method."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    coef = np.array([1.0] + [0.0] * (x.shape[1] - 1) + [0.0])
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-np.clip(xb @ coef, -60, 60)))
+        grad = xb.T @ (p - y)
+        hess = (xb * (p * (1 - p) + 1e-9)[:, None]).T @ xb + 1e-6 * np.eye(len(coef))
+        step = np.linalg.solve(hess, grad)
+        coef -= step
+        if np.abs(step).sum() < 1e-9:
+            break
+    return coef
+
+
+def with_floor(data: Featurised, probs: np.ndarray) -> np.ndarray:
+    """The detector's strong-pattern floor applied to calibrated probabilities."""
+    out = probs.copy()
+    for i, feats in enumerate(data.feats):
+        if out[i] < STRONG_PATTERN_SCORE and not _STRONG_INDICES.isdisjoint(
+            _heuristic_indices(feats)
+        ):
+            out[i] = STRONG_PATTERN_SCORE
+    return out
+
+
+def per_family(
+    rows: list[dict[str, Any]], probs: np.ndarray, threshold: float
+) -> list[dict[str, Any]]:
+    """TPR per attack family and FPR per benign family at `threshold`, worst first."""
+    groups: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        groups[(str(r["family"]), int(r["label"]))].append(i)
+    table = []
+    for (fam, label), ids in groups.items():
+        rate = float(np.mean(probs[ids] >= threshold))
+        table.append(
+            {"family": fam, "metric": "TPR" if label else "FPR", "rate": rate, "n": len(ids),
+             # how bad: a missed attack family and a noisy benign one on one scale
+             "badness": (1 - rate) if label else rate}
+        )  # fmt: skip
+    return sorted(table, key=lambda t: -t["badness"])
+
+
+def choose_threshold(rows: list[dict[str, Any]], probs: np.ndarray) -> float:
+    for t in GRID:
+        benign = [f for f in per_family(rows, probs, float(t)) if f["metric"] == "FPR"]
+        rates = [f["rate"] for f in benign]
+        if np.mean(rates) <= MACRO_FPR and max(rates) <= FAMILY_FPR:
+            return float(t)
+    return float(GRID[-1])
+
+
+def print_table(title: str, table: list[dict[str, Any]]) -> None:
+    print(f"\n== {title} (worst first)")
+    for f in table:
+        print(f"  {f['metric']} {f['rate']:6.1%}  n={f['n']:5d}  {f['family']}")
+
+
+def summary(rows: list[dict[str, Any]], probs: np.ndarray, threshold: float) -> dict[str, Any]:
+    y = np.array([r["label"] for r in rows])
+    table = per_family(rows, probs, threshold)
+    attack = [f["rate"] for f in table if f["metric"] == "TPR"]
+    benign = [f["rate"] for f in table if f["metric"] == "FPR"]
+    return {
+        "threshold": threshold,
+        "auc": auc(probs, y),
+        "tpr_rows": float(np.mean(probs[y == 1] >= threshold)),
+        "fpr_rows": float(np.mean(probs[y == 0] >= threshold)),
+        "tpr_family_mean": float(np.mean(attack)),
+        "fpr_family_mean": float(np.mean(benign)),
+        "tpr_family_min": float(min(attack)),
+        "fpr_family_max": float(max(benign)),
+        "families": table,
+    }
