@@ -72,6 +72,10 @@ COMMANDS: Final = MappingProxyType(
         "policy": Entry("vallum.cli.policy", "Bundle versions: history, activate, rollback."),
         "approvals": Entry("vallum.cli.approvals", "Decide actions held for a human."),
         "dashboard": Entry("vallum.cli.dashboard", "The dashboard served under /ui."),
+        "threats": Entry(
+            "vallum.cli.threats",
+            "Threats and what answers them: coverage, CI gate, starting model.",
+        ),
     }
 )
 
