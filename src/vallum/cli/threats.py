@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from vallum.cli.common import DbOption, JsonFlag, print_json, report_error
+from vallum.cli.common import DbOption, JsonFlag, fail, print_json, report_error
 from vallum.exceptions import VallumError
 
 DEFAULT_COMMAND = "show"
@@ -89,6 +89,78 @@ def show(
         render_text(coverage, Console(highlight=False))
     if check and coverage.problems:
         raise typer.Exit(1)
+
+
+@threats_app.command("init")
+def init(
+    directory: Annotated[Path, typer.Argument(help="The bundle directory.")],
+    write: Annotated[
+        bool, typer.Option("--write", help="Write the starting model to DIR/threats.yaml.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --write: replace an existing threats.yaml.")
+    ] = False,
+    proposals: Annotated[
+        Path | None, typer.Option("--proposals", help="Write the proposed Cedar policies here.")
+    ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="An earlier bundle directory, or the --json of an earlier run: show what the "
+            "change opened and closed.",
+        ),
+    ] = None,
+    private_tool: Annotated[
+        list[str] | None,
+        typer.Option("--private-tool", help="A tool that reads private records (repeatable)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Derive the injection and leakage threats from the bundle, with proposed policies."""
+    import json
+
+    from rich.console import Console
+
+    from vallum.bundle.loader import load_bundle
+    from vallum.threats.init import derive
+    from vallum.threats.starter import diff, proposal_text, starter_yaml, undeclared
+
+    readers = tuple(private_tool or ())
+    try:
+        # Derived from vallum.yaml and the policies: a threats.yaml out of date is no obstacle.
+        bundle = load_bundle(directory, threats=False)
+        unknown = [t for t in readers if t not in bundle.config.tools]
+        if unknown:
+            fail(f"--private-tool: unknown tool(s) {', '.join(unknown)}")
+        report = derive(bundle, readers)
+        data = report.to_dict()
+        before = None
+        if against is not None:
+            if against.is_dir():
+                before = derive(load_bundle(against, threats=False), readers).to_dict()
+            else:
+                before = json.loads(against.read_text(encoding="utf-8"))
+    except VallumError as exc:
+        report_error(exc)
+    except (OSError, ValueError) as exc:
+        fail(f"--against {against}: {exc}")
+    changes = diff(before, data) if before is not None else None
+    target = directory / "threats.yaml"
+    if write:
+        if target.exists() and not force:
+            fail(f"{target} exists (use --force to replace it, or compare with --against)")
+        target.write_text(starter_yaml(report, bundle), encoding="utf-8")
+    if proposals is not None:
+        proposals.write_text(proposal_text(report), encoding="utf-8")
+    if as_json:
+        print_json({**data, "changes": changes, "undeclared": undeclared(report, bundle)})
+        return
+    from vallum.threats.render import render_init
+
+    render_init(report, changes, undeclared(report, bundle), Console(highlight=False))
+    if write:
+        Console(highlight=False).print(f"Wrote {target}. Next: vallum threats {directory} --check")
 
 
 def register(app: typer.Typer) -> None:

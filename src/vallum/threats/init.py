@@ -221,4 +221,5 @@ def _slug(name: str) -> str:
 def _data_title(data: Data) -> str:
     if data.tool is not None:
         return f"records read by {data.tool}"
-    return {"pii": "personal data", "secret": "credentials"}.get(data.name, data.name)
+    named = {"pii": "personal data", "secret": "credentials"}
+    return named.get(data.name, f"{data.name.removeprefix('data.')} data")

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vallum.threats.coverage import Coverage
+from vallum.threats.init import ANSWERED, InitReport
+from vallum.threats.starter import proposal_text
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -94,3 +96,43 @@ def _evidence(a: dict[str, Any]) -> str:
     if a["mode"] == "monitor":
         return f"{escape(a['id'])}: would have acted {a['would_have_acted']}×"
     return f"{escape(a['id'])}: acted {a['acted']}×"
+
+
+def render_init(
+    report: InitReport, changes: list[str] | None, undeclared: list[str], console: Console
+) -> None:
+    """`vallum threats init` for people: the trifecta, each threat's status, the proposals."""
+    from rich.markup import escape
+
+    data = report.to_dict()
+    console.print(f"[bold]Lethal trifecta of {escape(report.bundle)}[/]")
+    for title, key in (("untrusted content enters from", "entries"),
+                       ("private data", "private_data"), ("exits", "exits")):  # fmt: skip
+        console.print(f"  {title}: {escape(', '.join(data[key]) or 'none')}")
+    for name in data["unprobed_data"]:
+        console.print(f"  [yellow]![/] {escape(name)}: no sample value, not probed")
+    if not report.threats:
+        console.print("No untrusted entry, or no side-effecting tool: no trifecta threat.")
+    for derived in report.threats:
+        colour = {ANSWERED: "green"}.get(derived.status, "red")
+        by = ", ".join(derived.answered_by) or "nothing"
+        console.print(
+            f"[{colour}]{derived.status:>16}[/] {escape(derived.id)}: {escape(derived.title)}"
+            f" [dim](answered by {escape(by)})[/]"
+        )
+        for gap in derived.gaps:
+            watch = f", monitor: {', '.join(gap.monitored)}" if gap.monitored else ""
+            console.print(
+                f"{'':>18}gets through from {escape(gap.entry)} when {escape(gap.variant)}"
+                f" ({gap.action.value}{escape(watch)})"
+            )
+    text = proposal_text(report)
+    if text:
+        console.print("\n[bold]Proposed policies[/] (schema-valid; verified ones close every gap):")
+        console.print(text, soft_wrap=True, markup=False)
+    if changes is not None:
+        console.print("\n[bold]Since the earlier bundle[/]:")
+        for line in changes or ["nothing opened or closed"]:
+            console.print(f"  {escape(line)}")
+    if undeclared:
+        console.print(f"\nNot yet in threats.yaml: {escape(', '.join(undeclared))}")
