@@ -160,3 +160,18 @@ def test_write_gives_a_threats_yaml_the_bundle_validates(bundle_copy: Path) -> N
     # What it wrote is a start: the detector controls answer no derived threat yet.
     code, output = run("threats", str(bundle_copy), "--check", "--no-tests")
     assert (1, True) == (code, "control 'injection' answers no threat" in output)
+
+
+def test_grouped_probes_answer_as_every_entry_alone(bundle_copy: Path) -> None:
+    """Grouping entries the policies cannot tell apart changes no answer: three untrusted
+    entries (two sources, one tool) give the same statuses grouped and probed one by one."""
+    edit(bundle_copy / "vallum.yaml", "  web:\n    trust: untrusted\n",
+         "  web:\n    trust: untrusted\n  forum:\n    trust: untrusted\n")  # fmt: skip
+    edit(bundle_copy / "vallum.yaml", "  search_kb:\n    args: {query: string}\n    results: trusted\n",
+         "  search_kb:\n    args: {query: string}\n    results: untrusted\n")  # fmt: skip
+    bundle = load_bundle(bundle_copy)
+    grouped = {d.id: (d.status, len(d.probes)) for d in derive(bundle).threats}
+    alone = {d.id: d.status for d in derive(bundle, group=False).threats}
+    assert alone == {i: s for i, (s, _) in grouped.items()}
+    # three entries, two kinds of labels the policies see (retrieval vs tool result): 2 probed
+    assert 4 == grouped["injection-to-refund"][1]

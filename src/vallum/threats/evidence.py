@@ -8,12 +8,12 @@ works where it matters, whatever the tests say.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,7 +60,10 @@ def activity(
     )
     with db.engine.connect() as conn:
         for (raw,) in conn.execute(query):
-            record = json.loads(raw)
+            try:
+                record = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue  # not ours to judge here: `vallum audit verify` reports it
             if (record.get("bundle") or {}).get("name") != bundle_name:
                 continue
             decisions += 1

@@ -110,11 +110,21 @@ class InitReport:
         }
 
 
-def derive(bundle: Bundle, extra_readers: tuple[str, ...] = ()) -> InitReport:
-    """Every injection and leakage threat of `bundle`, probed, with proposals for the gaps."""
+def derive(
+    bundle: Bundle, extra_readers: tuple[str, ...] = (), *, group: bool = True
+) -> InitReport:
+    """Every injection and leakage threat of `bundle`, probed, with proposals for the gaps.
+
+    `group=False` probes every entry and every record-reading tool on its own (the benchmark
+    and the tests compare it with the grouped run, which must give the same answers)."""
     trifecta = find_trifecta(bundle, extra_readers)
     prober = Prober(bundle)
-    entries = representatives(bundle, trifecta.entries, prober.engine.authorizer)
+    read = prober.engine.authorizer
+    entries = (
+        representatives(bundle, trifecta.entries, read)
+        if group
+        else {e: [e] for e in trifecta.entries}
+    )
     threats: list[Derived] = []
     if not trifecta.entries:
         return InitReport(bundle.name, bundle.version, trifecta, threats)
@@ -123,15 +133,19 @@ def derive(bundle: Bundle, extra_readers: tuple[str, ...] = ()) -> InitReport:
         threats.append(
             Derived(f"injection-to-{_slug(tool)}", "injection", title, tool, None, trifecta.entries)
         )
-    data_groups = data_representatives(bundle, trifecta.data, prober.engine.authorizer)
-    for data, group in data_groups.items():
-        alike = f" (and {len(group) - 1} alike)" if len(group) > 1 else ""
+    data_groups = (
+        data_representatives(bundle, trifecta.data, read)
+        if group
+        else {d: [d] for d in trifecta.data}
+    )
+    for data, same in data_groups.items():
+        alike = f" (and {len(same) - 1} alike)" if len(same) > 1 else ""
         for tool in trifecta.exits:
             what = _data_title(data) + alike
             title = f"Untrusted content makes the agent send {what} out through {tool}"
             ident = f"leak-{_slug(data.name)}-via-{_slug(tool)}"
             threats.append(
-                Derived(ident, "leakage", title, tool, data, trifecta.entries, list(group))
+                Derived(ident, "leakage", title, tool, data, trifecta.entries, list(same))
             )
     for threat in threats:
         variants = INJECTION_VARIANTS if threat.data is None else LEAK_VARIANTS
