@@ -129,3 +129,19 @@ def test_catalogues_are_complete() -> None:
     """Ten LLM risks, ten agentic risks and fifteen agentic threats."""
     assert [f"LLM{i:02d}" for i in range(1, 11)] == list(LLM_TOP10_2025)
     assert {f"ASI{i:02d}" for i in range(1, 11)} | {f"T{i}" for i in range(1, 16)} == set(AGENTIC)
+
+
+def test_a_version_without_tests_still_serves(bundle_copy: Path) -> None:
+    """A bundle version restored from the policy store has no tests/ (not part of the version):
+    it loads to serve; `vallum validate` and `vallum threats --check` still name every missing
+    scenario."""
+    import shutil
+
+    from .conftest import run
+
+    shutil.rmtree(bundle_copy / "tests")
+    assert load_bundle(bundle_copy).threats is not None
+    issues = [str(i) for i in validate_bundle(bundle_copy)]
+    assert any("threat 'excessive-refund': unknown scenario" in i for i in issues), issues
+    code, output = run("threats", str(bundle_copy), "--check")
+    assert (1, True) == (code, "threat 'excessive-refund': unknown scenario" in output)

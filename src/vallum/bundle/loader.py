@@ -69,7 +69,7 @@ def load_bundle(
 
     `threats=False` leaves `threats.yaml` unread (`vallum threats` reads it itself, to show
     a threat whose answer is gone rather than refuse the whole bundle)."""
-    bundle, issues = _load(Path(path), registry or default_registry(), threats)
+    bundle, issues = _load(Path(path), registry or default_registry(), threats, False)
     if issues or bundle is None:
         raise BundleValidationError(issues)
     return bundle
@@ -78,8 +78,9 @@ def load_bundle(
 def validate_bundle(
     path: str | Path, registry: DetectorRegistry | None = None
 ) -> list[BundleIssue]:
-    """Every problem in the bundle at `path` (empty when it is valid)."""
-    return _load(Path(path), registry or default_registry())[1]
+    """Every problem in the bundle at `path` (empty when it is valid), including threats.yaml's
+    references to scenarios and eval suites, which loading to serve leaves out."""
+    return _load(Path(path), registry or default_registry(), True, True)[1]
 
 
 def bundle_version(root: Path) -> str:
@@ -120,7 +121,7 @@ def _read_text(file: Path, label: str, issues: list[BundleIssue]) -> str | None:
 
 
 def _load(
-    root: Path, registry: DetectorRegistry, with_threats: bool = True
+    root: Path, registry: DetectorRegistry, with_threats: bool = True, test_refs: bool = True
 ) -> tuple[Bundle | None, list[BundleIssue]]:
     issues: list[BundleIssue] = []
     if not root.is_dir():
@@ -142,7 +143,11 @@ def _load(
     check_references(config, policies, located, issues)
     # threats.yaml names controls and policies: checked once they load, so one broken control
     # is one issue, not one more per threat that names it.
-    threats = load_threats(root, config, policies, issues) if with_threats and not issues else None
+    threats = (
+        load_threats(root, config, policies, issues, check_files=test_refs)
+        if with_threats and not issues
+        else None
+    )
     if issues:
         return None, issues
     versions = {pid: hashlib.sha256(t.encode()).hexdigest()[:12] for pid, t in prompt_texts.items()}
