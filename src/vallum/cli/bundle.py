@@ -57,6 +57,7 @@ def validate(directory: Annotated[Path, typer.Argument(help="The bundle director
     console.print(
         f"[green]✓[/] {bundle.name} is valid: version {bundle.version}, "
         f"{len(bundle.policies)} policies, {len(bundle.controls)} controls"
+        + (f", {len(bundle.threats.threats)} threats" if bundle.threats else "")
     )
 
 
