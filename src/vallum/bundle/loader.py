@@ -25,6 +25,8 @@ from vallum.detectors.base import CustomDataClass, DetectorSetup
 from vallum.detectors.pii import BUILTIN_DATA_CLASSES
 from vallum.detectors.registry import DetectorRegistry, default_registry
 from vallum.exceptions import BundleIssue, BundleValidationError
+from vallum.threats.loader import load_threats
+from vallum.threats.model import ThreatsFile
 
 CONFIG_FILE = "vallum.yaml"
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -44,6 +46,7 @@ class Bundle:
     prompt_versions: dict[str, str]
     setup: DetectorSetup
     controls: tuple[BuiltControl, ...]
+    threats: ThreatsFile | None = None  # threats.yaml, when the bundle has one
     # Each detector the controls use, once, in control order: (id, version). Every evidence
     # record lists them; worked out here once rather than per record.
     detectors: tuple[tuple[str, str], ...] = field(init=False)
@@ -59,9 +62,14 @@ class Bundle:
         return self.config.name
 
 
-def load_bundle(path: str | Path, registry: DetectorRegistry | None = None) -> Bundle:
-    """Load and validate the bundle at `path`; raise `BundleValidationError` listing all issues."""
-    bundle, issues = _load(Path(path), registry or default_registry())
+def load_bundle(
+    path: str | Path, registry: DetectorRegistry | None = None, *, threats: bool = True
+) -> Bundle:
+    """Load and validate the bundle at `path`; raise `BundleValidationError` listing all issues.
+
+    `threats=False` leaves `threats.yaml` unread (`vallum threats` reads it itself, to show
+    a threat whose answer is gone rather than refuse the whole bundle)."""
+    bundle, issues = _load(Path(path), registry or default_registry(), threats, False)
     if issues or bundle is None:
         raise BundleValidationError(issues)
     return bundle
@@ -70,8 +78,9 @@ def load_bundle(path: str | Path, registry: DetectorRegistry | None = None) -> B
 def validate_bundle(
     path: str | Path, registry: DetectorRegistry | None = None
 ) -> list[BundleIssue]:
-    """Every problem in the bundle at `path` (empty when it is valid)."""
-    return _load(Path(path), registry or default_registry())[1]
+    """Every problem in the bundle at `path` (empty when it is valid), including threats.yaml's
+    references to scenarios and eval suites, which loading to serve leaves out."""
+    return _load(Path(path), registry or default_registry(), True, True)[1]
 
 
 def bundle_version(root: Path) -> str:
@@ -111,7 +120,9 @@ def _read_text(file: Path, label: str, issues: list[BundleIssue]) -> str | None:
     return None
 
 
-def _load(root: Path, registry: DetectorRegistry) -> tuple[Bundle | None, list[BundleIssue]]:
+def _load(
+    root: Path, registry: DetectorRegistry, with_threats: bool = True, test_refs: bool = True
+) -> tuple[Bundle | None, list[BundleIssue]]:
     issues: list[BundleIssue] = []
     if not root.is_dir():
         return None, [BundleIssue(str(root), None, "", "bundle directory not found")]
@@ -130,6 +141,13 @@ def _load(root: Path, registry: DetectorRegistry) -> tuple[Bundle | None, list[B
     controls = build_controls(config, setup, registry, located, issues)
     schema_text, policies = _check_cedar(root, config.cedar_schema, issues)
     check_references(config, policies, located, issues)
+    # threats.yaml names controls and policies: checked once they load, so one broken control
+    # is one issue, not one more per threat that names it.
+    threats = (
+        load_threats(root, config, policies, issues, check_files=test_refs)
+        if with_threats and not issues
+        else None
+    )
     if issues:
         return None, issues
     versions = {pid: hashlib.sha256(t.encode()).hexdigest()[:12] for pid, t in prompt_texts.items()}
@@ -143,6 +161,7 @@ def _load(root: Path, registry: DetectorRegistry) -> tuple[Bundle | None, list[B
         prompt_versions=versions,
         setup=setup,
         controls=tuple(controls),
+        threats=threats,
     )
     return bundle, issues
 

@@ -40,6 +40,8 @@ def init(
 
 def validate(directory: Annotated[Path, typer.Argument(help="The bundle directory.")]) -> None:
     """Check the bundle: YAML schema, Cedar syntax and schema, detector ids, references."""
+    from rich.markup import escape
+
     from vallum.bundle.loader import load_bundle, validate_bundle
 
     console = _console()
@@ -49,12 +51,13 @@ def validate(directory: Annotated[Path, typer.Argument(help="The bundle director
         report_error(exc)
     if issues:
         for issue in issues:
-            console.print(f"[red]✗[/] {issue}", soft_wrap=True)
+            console.print(f"[red]✗[/] {escape(str(issue))}", soft_wrap=True)
         raise typer.Exit(1)
     bundle = load_bundle(directory)
     console.print(
         f"[green]✓[/] {bundle.name} is valid: version {bundle.version}, "
         f"{len(bundle.policies)} policies, {len(bundle.controls)} controls"
+        + (f", {len(bundle.threats.threats)} threats" if bundle.threats else "")
     )
 
 

@@ -35,12 +35,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def report_error(exc: VallumError) -> NoReturn:
-    if isinstance(exc, BundleValidationError):
-        for issue in exc.issues:
-            err_console().print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
-        fail(f"bundle is invalid ({len(exc.issues)} problem(s))")
     from rich.markup import escape
 
+    if isinstance(exc, BundleValidationError):
+        for issue in exc.issues:
+            err_console().print(f"[red]✗[/] {escape(str(issue))}", highlight=False, soft_wrap=True)
+        fail(f"bundle is invalid ({len(exc.issues)} problem(s))")
     fail(escape(str(exc)))  # messages quote values: `[...]` in them is text, not markup
 
 

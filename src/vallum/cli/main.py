@@ -74,6 +74,10 @@ COMMANDS: Final = MappingProxyType(
         ),
         "approvals": Entry("vallum.cli.approvals", "Decide actions held for a human."),
         "dashboard": Entry("vallum.cli.dashboard", "The dashboard served under /ui."),
+        "threats": Entry(
+            "vallum.cli.threats",
+            "Threats and what answers them: coverage, CI gate, starting model.",
+        ),
     }
 )
 

@@ -28,7 +28,11 @@ def review(
         str | None, typer.Option("--diff", help="Only findings on lines changed since REV.")
     ] = None,
     threat_model: Annotated[
-        Path | None, typer.Option("--threat-model", help="threatmodel.yaml with requirements.")
+        Path | None,
+        typer.Option(
+            "--threat-model",
+            help="A bundle's threats.yaml (or its directory), or a threatmodel.yaml: requirements.",
+        ),
     ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="Report format.")

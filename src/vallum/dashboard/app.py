@@ -50,11 +50,13 @@ CSP = (
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 PAGES = (("decisions", "Decisions"), ("approvals", "Approvals"), ("controls", "Controls"),
-         ("bundles", "Bundles"))  # fmt: skip
+         ("bundles", "Bundles"), ("threats", "Threats"))  # fmt: skip
 
 Handler = Callable[[Request], Awaitable[Response]]
 R = TypeVar("R", bound=Response)
 _PACKAGE = Path(str(files("vallum.dashboard")))
+# The threat coverage matrix is one template, shared with `vallum threats --html`.
+_THREAT_TEMPLATES = Path(str(files("vallum.threats"))) / "templates"
 
 
 @dataclass
@@ -77,7 +79,7 @@ def create_dashboard(
     settings = settings or Settings.from_env()
     config = bundle.config.dashboard
     env = Environment(
-        loader=FileSystemLoader(_PACKAGE / "templates"),
+        loader=FileSystemLoader([_PACKAGE / "templates", _THREAT_TEMPLATES]),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
     dash = Dashboard(
@@ -101,6 +103,7 @@ def create_dashboard(
         Route("/approvals/{approval_id}/{verdict:str}", h.guard(h.decide), methods=["POST"]),
         Route("/controls", h.guard(h.controls)),
         Route("/bundles", h.guard(h.bundles)),
+        Route("/threats", h.guard(h.threats)),
         Mount("/static", StaticFiles(directory=_PACKAGE / "static"), name="static"),
     ]
     # X-Forwarded-For and -Proto are believed from the configured proxies only (none by
@@ -316,6 +319,26 @@ class _Handlers:
         return self.render(
             request, "bundles.html", seen=seen, history=history, active=active, page="bundles"
         )
+
+    async def threats(self, request: Request) -> Response:
+        days = _int(request.query_params.get("days"), 30, 1, 365)
+        run = request.query_params.get("tests") == "1"
+        cov = await asyncio.to_thread(_threat_coverage, self.d, days, run)
+        return self.render(request, "threats.html", cov=cov, days=days, tests=run, page="threats")
+
+
+def _threat_coverage(dash: Dashboard, days: int, run_tests: bool) -> dict[str, Any] | None:
+    """The bundle's threat matrix with production evidence (None without a threats.yaml)."""
+    from vallum.threats.coverage import build_coverage
+    from vallum.threats.evidence import activity
+
+    if dash.bundle.threats is None:
+        return None
+    evidence = activity(dash.db, dash.bundle.name, days)
+    coverage = build_coverage(
+        dash.bundle, dash.bundle.threats, evidence=evidence, run_tests=run_tests
+    )
+    return coverage.to_dict()
 
 
 def _history(db: Database) -> tuple[list[Any], str | None]:

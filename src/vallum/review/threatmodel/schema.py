@@ -16,6 +16,10 @@ into checks. Example:
       - {id: ERR-1, type: no-error-details}
       - {id: LOG-1, type: logged-events, events: [login, delete_account]}
       - {id: OWN-1, type: ownership, models: [Invoice]}
+
+The same `requirements:` section lives in a policy bundle's `threats.yaml` beside the threats
+the gateway's controls answer (docs/threat-model.md): `--threat-model` takes that file, or the
+bundle directory, and reads its requirements; a `threatmodel.yaml` of its own keeps working.
 """
 
 from __future__ import annotations
@@ -111,8 +115,20 @@ class ThreatModel(BaseModel):
     requirements: tuple[Requirement, ...] = ()
 
 
+BUNDLE_THREATS = "threats.yaml"
+LEGACY_FILE = "threatmodel.yaml"
+
+
 def load_threat_model(path: Path) -> ThreatModel:
-    """Read and validate a threat model; errors name the file, the requirement and the key."""
+    """Read and validate a threat model; errors name the file, the requirement and the key.
+
+    `path` is a `threatmodel.yaml`, a bundle's `threats.yaml` (its `requirements` are read;
+    its threats belong to `vallum threats`), or a directory holding either."""
+    if path.is_dir():
+        found = [path / n for n in (BUNDLE_THREATS, LEGACY_FILE) if (path / n).is_file()]
+        if not found:
+            raise ReviewError(f"{path}: no {BUNDLE_THREATS} or {LEGACY_FILE} in this directory")
+        path = found[0]
     try:
         data = load_located(path.read_text(encoding="utf-8"), str(path)).data
     except OSError as exc:
@@ -121,6 +137,11 @@ def load_threat_model(path: Path) -> ThreatModel:
         raise ReviewError(f"threat model: {yaml_issue(exc, str(path))}") from exc
     if not isinstance(data, dict):
         raise ReviewError(f"{path}: expected a mapping with a 'requirements' key")
+    if "threats" in data:  # a bundle's threats.yaml: the code-review section is ours
+        data = {
+            "version": data.get("version", SCHEMA_VERSION),
+            "requirements": data.get("requirements") or [],
+        }
     try:
         return ThreatModel.model_validate(data)
     except ValidationError as exc:
