@@ -72,6 +72,10 @@ COMMANDS: Final = MappingProxyType(
         "policy": Entry("vallum.cli.policy", "Bundle versions: history, activate, rollback."),
         "approvals": Entry("vallum.cli.approvals", "Decide actions held for a human."),
         "dashboard": Entry("vallum.cli.dashboard", "The dashboard served under /ui."),
+        "mcp": Entry(
+            "vallum.cli.mcp",
+            "The MCP proxy: enforce the bundle on MCP servers, pin their tools, scan configs.",
+        ),
     }
 )
 
