@@ -51,7 +51,7 @@ DiscloseOption = Annotated[
 ]
 
 
-@mcp_app.command(context_settings={"allow_interspersed_args": False})
+@mcp_app.command()
 def run(
     bundle: BundleArg,
     command: Annotated[list[str], typer.Argument(help="The server's command, after `--`.")],
