@@ -159,5 +159,66 @@ def approve(
         report_error(exc)
 
 
+class Format(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+@mcp_app.command()
+def scan(
+    configs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Config files (default: Claude Desktop, Claude Code, Cursor, VS Code)."
+        ),
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="table, json or sarif.")] = (
+        Format.TABLE
+    ),
+    bundle: Annotated[
+        Path | None, typer.Option(help="A bundle whose `mcp.servers` say which are trusted.")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds each server may take to list.")] = 20.0,
+    db: DbOption = None,
+) -> None:
+    """Scan MCP client configs offline: poisoned tools, changed pins, toxic flows (exit 1)."""
+    import anyio
+
+    from vallum.bundle.loader import load_bundle
+    from vallum.mcp import report as render
+    from vallum.mcp.configs import default_paths
+    from vallum.mcp.pins import PinStore
+    from vallum.mcp.scan import scan as run_scan
+    from vallum.storage.database import DEFAULT_DB_PATH, Database
+
+    require_all("mcp", feature="vallum mcp scan")
+    paths = list(configs) if configs else [p for p in default_paths() if p.is_file()]
+    try:
+        mcp_config = load_bundle(bundle).config.mcp if bundle is not None else None
+        pins = PinStore(Database(db)) if db or DEFAULT_DB_PATH.is_file() else None
+    except VallumError as exc:
+        report_error(exc)
+    found = anyio.run(lambda: run_scan(paths, timeout_s=timeout, pins=pins, bundle=mcp_config))
+    if output is Format.JSON:
+        typer.echo(render.to_json(found))
+    elif output is Format.SARIF:
+        typer.echo(render.to_sarif(found))
+    else:
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.table import Table
+
+        console = Console(highlight=False)
+        scanned = sum(1 for s in found.servers if s.error is None)
+        console.print(f"{len(found.configs)} config(s), {scanned} server(s) scanned")
+        table = Table("severity", "rule", "where", "config", "finding")
+        for row in render.rows(found):
+            table.add_row(*(escape(cell) for cell in row))
+        console.print(table)
+    if found.failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(mcp_app, name="mcp")
