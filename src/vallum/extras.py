@@ -24,6 +24,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "review": ("tree_sitter", "tree_sitter_python"),
     "mcp": ("mcp",),
     "agentdojo": ("agentdojo",),
+    "langchain": ("langchain_core",),
+    "openai-agents": ("agents",),
 }
 
 
