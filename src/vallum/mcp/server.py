@@ -25,6 +25,7 @@ from mcp.server.stdio import stdio_server
 
 from vallum.ids import new_id
 from vallum.mcp.gate import APPROVAL_META, Caller, ToolGate
+from vallum.mcp.pins import ToolVersion
 from vallum.model import Principal
 
 MAX_PAGES = 100  # a server whose listing never ends is cut here (what was listed is pinned)
@@ -103,12 +104,17 @@ def build_server(gate: ToolGate, upstream: Client, caller_for: CallerFor) -> Ser
         result = await upstream.get_prompt(params.name, params.arguments)
         return await gate.get_prompt(params.name, result, caller_for(ctx))
 
+    # The server's instructions reach the model as a description does: checked alike, and
+    # withheld when flagged.
+    instructions = upstream.instructions
+    if instructions and gate.checks.check(ToolVersion("instructions", instructions, {})):
+        instructions = None
     has_resources = capabilities.resources is not None
     has_prompts = capabilities.prompts is not None
     return Server(
         info.name if info else gate.server,
         version=info.version if info else "",
-        instructions=upstream.instructions,
+        instructions=instructions,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         on_list_resources=list_resources if has_resources else None,
