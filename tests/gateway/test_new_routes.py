@@ -231,3 +231,33 @@ async def test_count_tokens_answers_and_unknown_routes_are_json(serve: Any) -> N
     r = await s.client.get("/v1/messages", headers=s.headers())
     assert (405, "error") == (r.status_code, r.json()["type"])
     assert "application/json" == r.headers["content-type"]
+
+
+async def test_count_tokens_passes_through_to_an_anthropic_upstream(
+    serve: Any, bundle_copy: Path
+) -> None:
+    """With an Anthropic upstream the provider's own count comes back, unestimated; a body that
+    is not a Messages request is refused in Anthropic's format before it leaves."""
+    import httpx
+
+    from vallum.gateway.mock_model import create_mock_app
+
+    from .helpers import tune_bundle
+
+    bundle = tune_bundle(
+        bundle_copy,
+        upstreams={"claude": {"kind": "anthropic", "base_url": "http://anthropic.test"}},
+        default_upstream="claude",
+    )
+    s = await serve(
+        bundle=bundle, transport=httpx.ASGITransport(app=create_mock_app()), upstream_url=None
+    )
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x" * 400}]}
+    r = await s.client.post("/v1/messages/count_tokens", json=body, headers=s.headers())
+    assert (200, {"input_tokens": 101}, None) == (
+        r.status_code, r.json(), r.headers.get("x-vallum-estimated"),
+    )  # fmt: skip
+    r = await s.client.post(
+        "/v1/messages/count_tokens", json={"model": "gpt-4o-mini"}, headers=s.headers()
+    )
+    assert (400, "error") == (r.status_code, r.json()["type"])

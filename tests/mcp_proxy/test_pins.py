@@ -156,3 +156,34 @@ async def test_approve_refuses_a_version_other_than_the_one_reviewed(tmp_path: P
         store.approve("s", "t", by="user:ann", expected_hash="00000000")
     seen = store.list("s")[0].seen_hash
     assert store.approve("s", "t", by="user:ann", expected_hash=seen[:8]).delivered
+
+
+async def test_a_decision_on_a_pin_takes_effect_without_listing_again(
+    tmp_path: Path, gate_for: Callable[[str], ToolGate], proxied: Proxied
+) -> None:
+    """An approval given elsewhere opens the tool at once; a rug pull another proxy saw closes
+    it at once (the pin is read at every call, not cached)."""
+    spec = write_spec(tmp_path / "s.json", "strict", [ECHO])
+    gate = gate_for("strict")
+    async with proxied(gate, spec) as client:
+        await names(client)
+        assert (await client.call_tool("echo", {"text": "a"})).is_error
+        gate_for("strict").pins.approve("strict", "echo", by="user:ann")
+        assert "echo: b" == text_of(await client.call_tool("echo", {"text": "b"}))
+        changed = ToolVersion("echo", "Echo, changed.", ECHO["input_schema"])
+        gate_for("strict").pins.observe("strict", [changed], first_use=False)
+        refused = await client.call_tool("echo", {"text": "c"})
+    assert refused.is_error and "quarantined" in text_of(refused)
+
+
+async def test_a_tool_listed_twice_is_never_delivered(
+    tmp_path: Path, gate_for: Callable[[str], ToolGate], proxied: Proxied
+) -> None:
+    """The other route: an approved definition and a second one under the same name; the
+    second was never pinned, so the name is withheld and its calls refused."""
+    spec = write_spec(tmp_path / "s.json", "mail", [ECHO])
+    async with proxied(gate_for("mail"), spec) as client:
+        assert ["echo"] == await names(client)
+        write_spec(spec, "mail", [dict(ECHO, description=RUG), ECHO])
+        assert [] == await names(client)
+        assert (await client.call_tool("echo", {"text": "x"})).is_error

@@ -93,8 +93,9 @@ def serve(
     """Front a Streamable HTTP MCP server: clients connect to http://HOST:PORT/mcp."""
     import anyio
 
+    from vallum.ids import new_id
     from vallum.mcp.build import build_gate
-    from vallum.mcp.server import PerConnection, fixed_caller, serve_http
+    from vallum.mcp.server import fixed_caller, serve_http
 
     require_all("mcp", feature="vallum mcp serve")
     try:
@@ -102,7 +103,9 @@ def serve(
         who = Principal.parse(principal)
     except VallumError as exc:
         report_error(exc)
-    caller = fixed_caller(who, session) if session else PerConnection(who)
+    # One session for the whole proxy unless named: an HTTP request does not say reliably which
+    # client sent it, and sharing labels between clients only ever blocks more, never less.
+    caller = fixed_caller(who, session or f"mcp-serve-{name}-{new_id()}")
     anyio.run(lambda: serve_http(gate, upstream, caller, host=host, port=port))
 
 

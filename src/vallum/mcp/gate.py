@@ -17,6 +17,7 @@ result is delivered as the redacted text alone.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -91,9 +92,11 @@ class ToolGate:
             first_use=policy.pin == "first_use",
             flags=flags,
         )
+        # A name listed twice would deliver a definition nobody pinned: neither is delivered.
+        twice = {name for name, n in Counter(t.name for t in upstream).items() if n > 1}
         async with self._lock:
-            self._listed = {t.name: (t, pins[t.name]) for t in upstream}
-        return [t for t in upstream if pins[t.name].delivered]
+            self._listed = {t.name: (t, pins[t.name]) for t in upstream if t.name not in twice}
+        return [t for t in upstream if t.name not in twice and pins[t.name].delivered]
 
     def _other_tools(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -120,10 +123,13 @@ class ToolGate:
         listed = self._listed.get(name)
         if listed is None:
             return _error(f"{NOTICE_PREFIX} {self.server} has no tool {name!r}")
-        pin = listed[1]
-        if not pin.delivered:
+        # The pin as it is now, not as this process last saw it: approved since (by `vallum mcp
+        # approve`), or quarantined since (another proxy saw the server change).
+        pin = await asyncio.to_thread(self.pins.get, self.server, name) or listed[1]
+        if not pin.delivered or pin.seen_hash != _version(listed[0]).version_hash:
+            reason = pin.reason if not pin.delivered else "changed since it was listed"
             return _error(
-                f"{NOTICE_PREFIX} the tool {name} of {self.server} is quarantined: {pin.reason}"
+                f"{NOTICE_PREFIX} the tool {name} of {self.server} is quarantined: {reason}"
             )
         try:
             canonical_text(args)

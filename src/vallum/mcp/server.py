@@ -14,7 +14,6 @@ gate. The client sees the server's name and instructions unchanged.
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +22,6 @@ from mcp import Client, StdioServerParameters
 from mcp.server import Server, ServerRequestContext
 from mcp.server.stdio import stdio_server
 
-from vallum.ids import new_id
 from vallum.mcp.gate import APPROVAL_META, Caller, ToolGate
 from vallum.mcp.pins import ToolVersion
 from vallum.model import Principal
@@ -129,22 +127,6 @@ def fixed_caller(principal: Principal, session: str) -> CallerFor:
     """Every request in one session: a client host's servers all share it."""
     caller = Caller(principal, session)
     return lambda _ctx: caller
-
-
-class PerConnection:
-    """A session per client connection (Streamable HTTP with no `--session`)."""
-
-    def __init__(self, principal: Principal, prefix: str = "mcp-http"):
-        self.principal = principal
-        self.prefix = prefix
-        self._sessions: weakref.WeakKeyDictionary[object, Caller] = weakref.WeakKeyDictionary()
-
-    def __call__(self, ctx: ServerRequestContext[Any]) -> Caller:
-        found = self._sessions.get(ctx.session)
-        if found is None:
-            found = Caller(self.principal, f"{self.prefix}-{new_id()}")
-            self._sessions[ctx.session] = found
-        return found
 
 
 async def run_stdio(gate: ToolGate, command: list[str], caller_for: CallerFor) -> None:
