@@ -42,6 +42,14 @@ async def test_rug_pull_quarantines_the_changed_tool_until_approved(
         refused = await client.call_tool("echo", {"text": "hi"})
         assert refused.is_error
         assert "quarantined: description changed since it was pinned" in text_of(refused)
+        log = gate.engine.evidence
+        assert log is not None
+        [record] = [r.record for r in log.iter_records() if r.record["kind"] == "mcp.quarantined"]
+        assert f"(evidence {record['id']})" in text_of(refused)
+        assert ("mail", "echo", "block") == (
+            record["mcp"]["server"], record["mcp"]["tool"], record["action"],
+        )  # fmt: skip
+        assert 1 == log.verify().records
         result = CliRunner().invoke(
             app, ["mcp", "approve", "mail", "echo", "--as", "user:ann", "--db", db_url]
         )

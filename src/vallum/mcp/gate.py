@@ -31,13 +31,16 @@ from vallum.detectors.injection import InjectionDetector
 from vallum.enforcement import NOTICE_PREFIX, STOPPING, ApprovalHolds, authorize_tool_call
 from vallum.enforcement.disclosure import explain
 from vallum.engine import Engine
+from vallum.evidence.record import RECORD_SCHEMA_VERSION, utc_now
 from vallum.exceptions import CanonicalJSONError
+from vallum.ids import new_id
 from vallum.mcp.pins import Pin, PinStore, ToolVersion
 from vallum.mcp.poisoning import PoisoningChecks
 from vallum.model import Action, Decision, Event, Principal, Stage, ToolCall
 
 APPROVAL_META = "vallum/approval"  # `_meta` key a client may use to name an approval id
 NOTICE_META = "vallum"
+KIND_QUARANTINED = "mcp.quarantined"  # evidence of a call refused because its tool is quarantined
 BLOCKED = -32001  # JSON-RPC error code of a blocked resource read or prompt fetch
 
 ListTools = Callable[[], Awaitable[list[types.Tool]]]
@@ -128,8 +131,10 @@ class ToolGate:
         pin = await asyncio.to_thread(self.pins.get, self.server, name) or listed[1]
         if not pin.delivered or pin.seen_hash != _version(listed[0]).version_hash:
             reason = pin.reason if not pin.delivered else "changed since it was listed"
+            evidence = await asyncio.to_thread(self._record_refusal, caller, pin, reason)
             return _error(
-                f"{NOTICE_PREFIX} the tool {name} of {self.server} is quarantined: {reason}"
+                f"{NOTICE_PREFIX} the tool {name} of {self.server} is quarantined: {reason} "
+                f"(evidence {evidence})"
             )
         try:
             canonical_text(args)
@@ -160,6 +165,28 @@ class ToolGate:
                 f"{_first_line(exc)}"
             )
         return await self._screen_result(name, args, result, caller)
+
+    def _record_refusal(self, caller: Caller, pin: Pin, reason: str) -> str | None:
+        """Evidence of a call refused before any decision (the tool is quarantined)."""
+        log = self.engine.evidence
+        if log is None:
+            return None
+        bundle = self.engine.bundle
+        record = {
+            "schema": RECORD_SCHEMA_VERSION,
+            "kind": KIND_QUARANTINED,
+            "id": new_id(),
+            "created_at": utc_now(),
+            "principal": str(caller.principal),
+            "session": caller.session,
+            "stage": Stage.TOOL_CALL.value,
+            "action": Action.BLOCK.value,
+            "bundle": {"name": bundle.name, "version": bundle.version},
+            "mcp": {"server": self.server, "tool": pin.tool, "version": pin.seen_hash,
+                    "approved": pin.approved_hash, "reason": reason},
+        }  # fmt: skip
+        log.append(record)
+        return str(record["id"])
 
     async def _screen_result(
         self, name: str, args: dict[str, Any], result: types.CallToolResult, caller: Caller
