@@ -145,3 +145,28 @@ def test_vscode_configs_and_wrapped_servers_are_read(tmp_path: Path) -> None:
     broken.write_text('{"mcpServers": {\n  "a": ,\n}}')
     with pytest.raises(Exception, match=r"broken.json:2: not JSON"):
         read_config(broken)
+
+
+def test_default_paths_cover_the_four_clients_and_claude_code_projects_are_read(
+    tmp_path: Path,
+) -> None:
+    """Claude Desktop, Claude Code (user and project), Cursor and VS Code files are looked for;
+    a Claude Code file's per-project servers are read with its own."""
+    from vallum.mcp.configs import default_paths
+
+    names = {p.name for p in default_paths(home=tmp_path, cwd=tmp_path)}
+    assert {
+        "claude_desktop_config.json",
+        ".claude.json",
+        ".mcp.json",
+        "mcp.json",
+        "settings.json",
+    } <= names
+    claude = tmp_path / ".claude.json"
+    claude.write_text(json.dumps({
+        "mcpServers": {"a": {"command": "a-server"}},
+        "projects": {"/w": {"mcpServers": {"b": {"command": "b-server", "args": ["--x"]}}}},
+    }))  # fmt: skip
+    assert [("a", ("a-server",)), ("b", ("b-server", "--x"))] == [
+        (e.name, e.command) for e in read_config(claude)
+    ]
