@@ -13,6 +13,8 @@
     │   └── ChainBrokenError        verification found a tampered record
     ├── SessionStoreError       session labels cannot be read or written
     ├── ToolBlocked             `@guard.tool` refused a call or its result; carries the decision
+    ├── ContentBlocked          a framework hook (a LangChain callback) stopped model input or
+    │                           output it cannot rewrite; carries the decision
     ├── ApprovalError           an approval cannot be created or decided
     │   ├── ApprovalNotFound        no approval has this id
     │   ├── ApprovalPending         a call waits for a human; carries the approval id
@@ -113,6 +115,15 @@ class SessionStoreError(VallumError):
 
 class ToolBlocked(VallumError):
     """A guarded tool call (or its result) was blocked; `decision` says why."""
+
+    def __init__(self, message: str, decision: object):
+        self.decision = decision
+        super().__init__(message)
+
+
+class ContentBlocked(VallumError):
+    """Model input or output was blocked where it could only be stopped, not rewritten (a
+    framework callback); `decision` says why, its `evidence_id` where it is recorded."""
 
     def __init__(self, message: str, decision: object):
         self.decision = decision

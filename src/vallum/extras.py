@@ -25,6 +25,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "mcp": ("mcp",),
     "agentdojo": ("agentdojo",),
     "onnx": ("onnxruntime", "tokenizers"),
+    "langchain": ("langchain_core",),
+    "openai-agents": ("agents",),
 }
 
 

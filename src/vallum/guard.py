@@ -222,12 +222,7 @@ class Guard:
             def screen(result: Any, session: str) -> Any:
                 if not isinstance(result, str):
                     return result
-                decision = self.check_tool_result(tool_name, result, session=session)
-                if decision.action in STOPPING:  # as every enforcement point: nothing delivered
-                    raise ToolBlocked(
-                        f"result of tool {tool_name!r} blocked: {decision.explain()}", decision
-                    )
-                return decision.redacted_text if decision.action is Action.REDACT else result
+                return self.screen_tool_result(tool_name, result, session=session)
 
             if inspect.iscoroutinefunction(fn):
                 async_fn = cast(Callable[..., Awaitable[Any]], fn)
@@ -259,6 +254,29 @@ class Guard:
 
         return decorate(func) if func is not None else decorate
 
+    def authorize_tool(
+        self, name: str, arguments: Mapping[str, Any], *, session: str | None = None
+    ) -> None:
+        """Return when the call may run now; raise `ToolBlocked` or `ApprovalPending` (with the
+        approval's id) otherwise. An approval granted for exactly this call is used, once. For
+        wrappers of other frameworks' tools (`vallum.integrations`), as `tool` does for
+        functions."""
+        self._authorize_call(name, arguments, session or self._session.get(), None)
+
+    def screen_tool_result(self, name: str, result: str, *, session: str | None = None) -> str:
+        """A tool's text result as it may be delivered (redacted if need be); `ToolBlocked`
+        when it may not be delivered at all."""
+        decision = self.check_tool_result(name, result, session=session)
+        if decision.action in STOPPING:  # as every enforcement point: nothing delivered
+            raise ToolBlocked(
+                f"result of tool {name!r} blocked: {decision.explain()}"
+                f" (evidence {decision.evidence_id})",
+                decision,
+            )
+        if decision.action is Action.REDACT and decision.redacted_text is not None:
+            return decision.redacted_text
+        return result
+
     def _authorize_call(
         self, tool_name: str, arguments: Mapping[str, Any], session: str, wait: float | None
     ) -> tuple[HeldAction, str] | None:
@@ -271,7 +289,11 @@ class Guard:
         decision = self.check(event)
         what = verdict(decision)
         if what is Verdict.REFUSE:
-            raise ToolBlocked(f"call to tool {tool_name!r} blocked: {decision.explain()}", decision)
+            raise ToolBlocked(
+                f"call to tool {tool_name!r} blocked: {decision.explain()}"
+                f" (evidence {decision.evidence_id})",
+                decision,
+            )
         if what is Verdict.RUN:
             return None
         message = f"call to tool {tool_name!r} needs approval: {decision.explain()}"

@@ -48,7 +48,9 @@ def origin_labels(event: Event, config: BundleConfig) -> tuple[set[str], Trust]:
     """Origin and trust labels for content entering the session at this event.
 
     Retrieved documents take their source's trust and tool results their tool's; anything the
-    bundle does not declare is untrusted.
+    bundle does not declare is untrusted. Content an MCP server returns (`source` names the
+    server, `mcp.servers` in the bundle) takes the server's trust too: a tool result is trusted
+    only when both its tool and its server are.
     """
     if event.stage is Stage.INPUT:
         return {"user"}, Trust.TRUSTED
@@ -57,12 +59,17 @@ def origin_labels(event: Event, config: BundleConfig) -> tuple[set[str], Trust]:
     if event.stage is Stage.RETRIEVAL:
         name = event.source or "unknown"
         source = config.sources.get(name)
-        origin, trust = name, source.trust if source is not None else Trust.UNTRUSTED
+        server = config.mcp.servers.get(name)
+        declared = source.trust if source is not None else server.trust if server else None
+        origin, trust = name, declared or Trust.UNTRUSTED
         label = f"retrieval:{name}"
     elif event.stage is Stage.TOOL_RESULT:
         name = event.tool_call.name if event.tool_call else event.source or "unknown"
         tool = config.tools.get(name)
         origin, trust = f"tool:{name}", tool.results if tool is not None else Trust.UNTRUSTED
+        server = config.mcp.server(event.source) if event.source is not None else None
+        if event.tool_call is not None and server is not None:
+            trust = Trust.UNTRUSTED if server.trust is Trust.UNTRUSTED else trust
         label = origin
     else:
         return set(), Trust.TRUSTED

@@ -157,7 +157,7 @@ class Event:
     """One thing to decide on: content or a tool call at a stage, for a principal in a session.
 
     `source` names the retrieval source (stage `retrieval`); for `tool_result`, `tool` names the tool
-    that produced `text`. `model` and `prompt` tie the decision to the inventory for evidence.
+    that produced `text` and `source`, when set, the MCP server that ran it. `model` and `prompt` tie the decision to the inventory for evidence.
     `tools_may_follow=False` says no tool call can follow in this session (the gateway: a request
     without `tools` in a session of its own); the engine then skips remembering what the user
     wrote, which only argument provenance uses. Without it a later tool call is judged more

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from vallum.bundle.approvals import WebhookConfig, check_approvers
 from vallum.bundle.dashboard import DashboardConfig
 from vallum.bundle.gateway import GatewayConfig
+from vallum.bundle.mcp import McpConfig
 from vallum.model import Action, Mode, Stage, Trust
 
 SCHEMA_VERSION = 1
@@ -235,6 +236,7 @@ class BundleConfig(_Model):
     cedar_schema: str = "schema.cedarschema"
     gateway: GatewayConfig = GatewayConfig()
     dashboard: DashboardConfig = DashboardConfig()
+    mcp: McpConfig = McpConfig()
 
     @field_validator("allowlists")
     @classmethod

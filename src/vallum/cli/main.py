@@ -78,6 +78,10 @@ COMMANDS: Final = MappingProxyType(
             "vallum.cli.threats",
             "Threats and what answers them: coverage, CI gate, starting model.",
         ),
+        "mcp": Entry(
+            "vallum.cli.mcp",
+            "The MCP proxy: enforce the bundle on MCP servers, pin their tools, scan configs.",
+        ),
     }
 )
 

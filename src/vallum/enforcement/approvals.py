@@ -63,6 +63,15 @@ class ApprovalHolds:
             return False
         return True
 
+    async def release_matching(self, event: Event, decision: Decision) -> bool:
+        """Whether a granted approval for exactly this call exists (consumed if so)."""
+        action = self.service.held_action(event, decision)
+        try:
+            used = await asyncio.to_thread(self.service.release, None, action)
+        except ApprovalError:
+            return False
+        return used is not None
+
     def _release(self, hold_id: str, action: HeldAction) -> None:
         # Without a named session every request is a session of its own, so the resent request
         # cannot share the held one's: the approval then binds principal, tool and arguments, and

@@ -133,11 +133,15 @@ async def authorize_tool_call(
     evaluate: Evaluate,
     holds: ApprovalHolds,
     approval: str | None = None,
+    any_approval: bool = False,
     disclose: Disclosure = "minimal",
 ) -> Notice | None:
     """None when the call of `event` may run now; otherwise the notice that it was refused or
     held. `approval` names an approval the client was given for this exact call: a granted one
-    releases it (once). The notice says why as far as `disclose` tells."""
+    releases it (once). With `any_approval`, for clients that cannot name one (an MCP client
+    resends a call as the model wrote it), a granted approval for exactly this call (principal,
+    session, tool, canonical arguments) releases it, once. The notice says why as far as
+    `disclose` tells."""
     assert event.tool_call is not None
     tool = event.tool_call.name
     decision = await evaluate(event)
@@ -148,6 +152,8 @@ async def authorize_tool_call(
     because = f": {why}" if why else ""
     if what is Verdict.HOLD:
         if approval and await holds.release(approval, event, decision):
+            return None
+        if not approval and any_approval and await holds.release_matching(event, decision):
             return None
         hold = await holds.hold(event, decision)
         message = f"{NOTICE_PREFIX} {hold.message}{because}"

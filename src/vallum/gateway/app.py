@@ -29,8 +29,12 @@ from vallum.gateway.lifecycle import Endpoint
 from vallum.gateway.live import PolicyFollower, PostgresWakeup, retire
 from vallum.gateway.routes import approvals
 from vallum.gateway.routes.chat import chat_completions, list_models, messages
+from vallum.gateway.routes.embeddings import embeddings
+from vallum.gateway.routes.fallback import EXCEPTION_HANDLERS
 from vallum.gateway.routes.guard import guard
 from vallum.gateway.routes.health import healthz, metrics, openapi, readyz
+from vallum.gateway.routes.responses import create_response
+from vallum.gateway.routes.tokens import count_tokens
 from vallum.lifecycle.store import PolicyStore
 from vallum.settings import Settings
 
@@ -90,11 +94,14 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
     model_routes: dict[str, Endpoint] = {
         "/v1/chat/completions": chat_completions,
         "/v1/messages": messages,
+        "/v1/responses": create_response,
     }
     app = GatewayApp(
         hot=model_routes,
         routes=[
             *(Route(path, endpoint, methods=["POST"]) for path, endpoint in model_routes.items()),
+            Route("/v1/embeddings", embeddings, methods=["POST"]),
+            Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
             Route("/v1/models", list_models, methods=["GET"]),
             Route("/v1/guard/{stage}", guard, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
@@ -105,6 +112,7 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
             Mount("/ui", app=dashboard),
         ],
         lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.gateway = gw
     app.state.follower = follower

@@ -49,6 +49,7 @@ class RequestContext:
     marks: dict[str, str] = field(default_factory=dict)  # to remember once committed (history)
     marks_scope: str | None = None  # where `marks` go: the session, or shared content marks
     cpu_ms: float = 0.0  # CPU its checks took so far (the evaluator's per-request budget)
+    usage: dict[str, int] | None = None  # token usage the upstream reported
     finished: bool = False
 
     def fail(self, status: int, outcome: str, exc: BaseException) -> None:
@@ -78,8 +79,16 @@ class RequestContext:
             "covered": self.covered,
             "notices": self.notices,
             "delivered": self.delivered,
+            "usage": self.usage,
             "latency_ms": {"total": round((time.perf_counter() - self.started) * 1000, 4)},
         }
+
+
+def usage_record(usage: Any) -> dict[str, int] | None:
+    """Token usage as evidence keeps it (`Usage` from `wire.chat`, or None when not reported)."""
+    if usage is None:
+        return None
+    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
 
 
 def delivered_summary(text: str, *, complete: bool, ended_by: str) -> dict[str, Any]:

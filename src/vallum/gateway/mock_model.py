@@ -11,8 +11,10 @@ Without such a line it echoes the last user message. Gullible on purpose: whatev
 plants in a document, it obeys, so the gateway's controls have something to stop. `SAY64` lets a
 test make it emit content that never appeared in its input, as a model leaking data would.
 
-It speaks OpenAI Chat Completions (`/v1/chat/completions`) and Anthropic Messages
-(`/v1/messages`), streaming or not. `vallum mock-model --port 8081` serves it alone.
+It speaks OpenAI Chat Completions (`/v1/chat/completions`), the Responses API (`/v1/responses`)
+and Anthropic Messages (`/v1/messages`), streaming or not, and answers `/v1/embeddings` (a
+deterministic vector per text, from its hash) and `/v1/messages/count_tokens` (characters / 4).
+`vallum mock-model --port 8081` serves it alone.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from starlette.routing import Route
 from vallum.exceptions import InputError
 from vallum.gateway.wire import anthropic as anthropic_format
 from vallum.gateway.wire import openai as openai_format
+from vallum.gateway.wire import responses as responses_format
 from vallum.gateway.wire.chat import ChatRequest, ChatResult, ToolCallOut, Usage
 
 _LINE = re.compile(r"^\s*(CALL|SAY64|SAY)\s+(.*?)\s*$")
@@ -146,6 +149,64 @@ async def _anthropic(request: Request) -> Response:
     return StreamingResponse(events(), media_type="text/event-stream")
 
 
+async def _responses(request: Request) -> Response:
+    try:
+        chat = responses_format.parse_request(await _body(request))
+    except InputError as exc:
+        return JSONResponse({"error": {"message": str(exc), "type": "invalid_request_error"}}, 400)
+    result = reply(chat)
+    if not chat.stream:
+        return JSONResponse(responses_format.render_response(result, None))
+
+    async def events() -> AsyncIterator[bytes]:
+        renderer = responses_format.StreamRenderer(result.id, result.model)
+        yield renderer.start()
+        for piece in words(result.text) if result.text else []:
+            yield renderer.text(piece)
+        for call in result.tool_calls:
+            yield renderer.tool_call(call)
+        yield renderer.end(result.finish_reason, result.usage, None)
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+EMBEDDING_DIMENSIONS = 8
+
+
+def embed(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
+    """A deterministic unit-free vector for `text`: the same text, the same vector."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return [round(b / 255, 6) for b in (digest * (dimensions // 32 + 1))[:dimensions]]
+
+
+async def _embeddings(request: Request) -> Response:
+    body = await _body(request)
+    raw = body.get("input") if isinstance(body, dict) else None
+    texts = [raw] if isinstance(raw, str) else raw
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        message = "`input` must be a string or an array of strings"
+        return JSONResponse({"error": {"message": message, "type": "invalid_request_error"}}, 400)
+    dims = body.get("dimensions") if isinstance(body.get("dimensions"), int) else None
+    data = [
+        {"object": "embedding", "index": i, "embedding": embed(t, dims or EMBEDDING_DIMENSIONS)}
+        for i, t in enumerate(texts)
+    ]
+    tokens = sum(len(t) for t in texts) // 4 + 1
+    return JSONResponse({"object": "list", "data": data, "model": body.get("model"),
+                         "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})  # fmt: skip
+
+
+async def _count_tokens(request: Request) -> Response:
+    body = await _body(request)
+    try:
+        chat = anthropic_format.parse_request({"max_tokens": 1, **body})
+    except (InputError, TypeError) as exc:
+        return JSONResponse(
+            {"type": "error", "error": {"type": "invalid_request_error", "message": str(exc)}}, 400
+        )
+    return JSONResponse({"input_tokens": sum(len(m.text) for m in chat.messages) // 4 + 1})
+
+
 async def _models(request: Request) -> Response:
     data = [{"id": m, "object": "model", "created": 0, "owned_by": "vallum"} for m in MOCK_MODELS]
     return JSONResponse({"object": "list", "data": data})
@@ -161,6 +222,9 @@ def create_mock_app() -> Starlette:
         routes=[
             Route("/v1/chat/completions", _openai, methods=["POST"]),
             Route("/v1/messages", _anthropic, methods=["POST"]),
+            Route("/v1/responses", _responses, methods=["POST"]),
+            Route("/v1/embeddings", _embeddings, methods=["POST"]),
+            Route("/v1/messages/count_tokens", _count_tokens, methods=["POST"]),
             Route("/v1/models", _models, methods=["GET"]),
             Route("/healthz", _health, methods=["GET"]),
         ]

@@ -144,3 +144,22 @@ policy_activations = Table(
     Column("action", String(16), nullable=False),
     Column("note", Text, nullable=False, default=""),
 )
+
+# MCP tool pins (vallum.mcp.pins): per server and tool, the canonical hash of the version a
+# person approved (or the bundle trusted on first use) and of the version last seen. A tool is
+# delivered only while the two agree; `snapshot` keeps the last seen version for review.
+mcp_pins = Table(
+    "vallum_mcp_pins",
+    metadata,
+    Column("server", String(256), primary_key=True),
+    Column("tool", String(256), primary_key=True),
+    Column("approved_hash", String(64), nullable=True),
+    Column("seen_hash", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("snapshot", Text, nullable=False),
+    Column("first_seen", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("approved_by", String(256), nullable=True),
+)

@@ -25,7 +25,7 @@ from vallum.enforcement.approvals import ApprovalHolds
 from vallum.enforcement.output import STOPPING, OutputScanner
 from vallum.enforcement.tools import Notice, authorize_tool_call, read_arguments, refuse_unreadable
 from vallum.exceptions import InputError, NestingTooDeep, UpstreamError
-from vallum.gateway.context import delivered_summary
+from vallum.gateway.context import delivered_summary, usage_record
 from vallum.gateway.errors import Style, classify, stream_error
 from vallum.gateway.evaluator import Evaluator
 from vallum.gateway.pipeline.events import Call, event
@@ -193,6 +193,7 @@ async def stream(
         if scanner.stopped_by is not None:
             ended_by = "content_filter"
             ctx.outcome = "output_blocked"
+            ctx.usage = usage_record(end.usage)
             yield renderer.end(
                 "content_filter", end.usage, vallum_info(call, [], scanner.stopped_by)
             )
@@ -210,6 +211,7 @@ async def stream(
             yield renderer.text(("\n\n" if scanner.released else "") + explanation)
         finish = _finish(end.finish_reason, kept, notices)
         ended_by = finish
+        ctx.usage = usage_record(end.usage)
         yield renderer.end(finish, end.usage, vallum_info(call, notices, scanner.decision))
     except Exception as exc:  # the stream has started: end it with a well-formed error event
         info = classify(exc)

@@ -88,7 +88,7 @@ async def _reason(request: Request) -> str:
             raise RequestTooLarge(f"request body exceeds the limit of {MAX_BODY_BYTES} bytes")
     if not raw.strip():
         return ""
-    depth = request.app.state.gateway.bundle.config.gateway.limits.max_json_depth
+    depth = gateway_of(request).bundle.config.gateway.limits.max_json_depth
     try:
         data: Any = strict_json.loads(raw, max_depth=depth)
     except InputError as exc:

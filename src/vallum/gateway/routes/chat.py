@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from vallum.exceptions import AccessDenied, InputError
-from vallum.gateway.context import RequestContext
+from vallum.gateway.context import RequestContext, usage_record
 from vallum.gateway.errors import Style, blocked
 from vallum.gateway.gateway import Gateway, gateway_of
 from vallum.gateway.lifecycle import (
@@ -56,11 +56,11 @@ def estimate_tokens(req: ChatRequest) -> int:
     return sum(len(m.text) for m in req.messages) // CHARS_PER_TOKEN + 1
 
 
-def chat_endpoint(fmt: ChatFormat) -> Endpoint:
+def chat_endpoint(fmt: ChatFormat, route: str | None = None) -> Endpoint:
     async def serve(request: Request, ctx: RequestContext) -> Response:
         return await _serve(gateway_of(request), fmt, request, ctx)
 
-    return endpoint(f"{fmt.style}.chat", fmt.style, serve)
+    return endpoint(route or f"{fmt.style}.chat", fmt.style, serve)
 
 
 async def _serve(gw: Gateway, fmt: ChatFormat, request: Request, ctx: RequestContext) -> Response:
@@ -96,6 +96,7 @@ async def _serve(gw: Gateway, fmt: ChatFormat, request: Request, ctx: RequestCon
         return GuardedStream(gw.lifecycle, ctx, body_stream, headers)
     result, info = await gw.pipeline.complete(call, checked)
     await gw.limiter.spend(str(principal), limit, result.usage.completion_tokens)
+    ctx.usage = usage_record(result.usage)
     held = [n["hold_id"] for n in info["notices"] if n["status"] == "pending"]
     if held:
         headers["x-vallum-approval-id"] = held[0]

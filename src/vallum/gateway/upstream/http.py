@@ -45,10 +45,19 @@ class Upstream(Protocol):
 
     name: str
 
+    @property
+    def kind(self) -> str:
+        """`openai` or `anthropic`: the provider's API."""
+        ...
+
     async def complete(self, request: ChatRequest) -> ChatResult: ...
 
     def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         """Events ending with exactly one `StreamEnd`, or an `UpstreamError` raised."""
+        ...
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        """POST JSON to `path` under the upstream's base URL: status and body, as answered."""
         ...
 
 
@@ -124,6 +133,26 @@ class HttpUpstream:
         if response.status_code >= 400:
             raise _status_error(self.name, response.status_code, response.text)
         return self._parse_body(response.content)
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        """POST JSON to `path` under the base URL (embeddings, token counts): the routes that
+        pass a provider's answer on as it is, after checking what they send."""
+        request = httpx.Request("POST", httpx.URL(f"{self._base}{path}"), content=body,
+                                headers=self._headers, extensions=self._extensions)  # fmt: skip
+        try:
+            async with asyncio.timeout(self._total):
+                response = await next(self._transports).handle_async_request(request)
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise self._timed_out("no answer") from None
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(f"upstream {self.name!r} timed out ({_describe(exc)})") from None
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"upstream {self.name!r} failed: {_describe(exc)}") from None
+        return response.status_code, response.content
 
     def _parse_body(self, content: bytes) -> ChatResult:
         try:

@@ -360,9 +360,11 @@ class StreamRenderer:
         self, finish: FinishReason, usage: Usage | None, vallum: dict[str, Any] | None
     ) -> bytes:
         out = self._close_text()
-        output_tokens = usage.completion_tokens if usage else 0
+        counts = {"output_tokens": usage.completion_tokens if usage else 0}
+        if usage is not None:  # known only at the end when the upstream speaks another format
+            counts["input_tokens"] = usage.prompt_tokens
         delta: dict[str, Any] = {"type": "message_delta", "delta": {"stop_reason": _STOP_OUT[finish], "stop_sequence": None},
-                 "usage": {"output_tokens": output_tokens}}  # fmt: skip
+                 "usage": counts}  # fmt: skip
         if vallum is not None:
             delta["vallum"] = vallum
         out += encode(delta, "message_delta")

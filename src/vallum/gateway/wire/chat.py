@@ -51,7 +51,7 @@ class ChatRequest:
     tools: tuple[dict[str, Any], ...] = ()
     tool_choice: Any = None
     params: dict[str, Any] = field(default_factory=dict)
-    client_format: Literal["openai", "anthropic"] = "openai"
+    client_format: Literal["openai", "anthropic", "responses"] = "openai"
     raw: dict[str, Any] | None = None
     rewritten: bool = False  # enforcement changed a message: `raw` no longer says what to send
 

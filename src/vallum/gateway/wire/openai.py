@@ -152,6 +152,8 @@ def build_request(req: ChatRequest) -> dict[str, Any]:
             body["tool_choice"] = req.tool_choice
     body["model"] = req.model
     body["stream"] = req.stream
+    if req.stream:  # usage is recorded in evidence and passed on: ask for it
+        body["stream_options"] = {"include_usage": True}
     return body
 
 

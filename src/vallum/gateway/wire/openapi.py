@@ -97,6 +97,48 @@ _ANTHROPIC_REQUEST = {
     },
 }
 
+_RESPONSES_REQUEST = {
+    "type": "object",
+    "required": ["model", "input"],
+    "properties": {
+        "model": {"type": "string", "minLength": 1},
+        "input": {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "minItems": 1, "items": {"type": "object"}},
+            ]
+        },
+        "instructions": {"type": "string"},
+        "stream": {"type": "boolean"},
+        "tools": {"type": "array", "items": {"type": "object"}},
+        "max_output_tokens": {"type": "integer"},
+    },
+}
+
+_EMBEDDINGS_REQUEST = {
+    "type": "object",
+    "required": ["model", "input"],
+    "properties": {
+        "model": {"type": "string", "minLength": 1},
+        "input": {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            ]
+        },
+        "vallum_source": {"type": "string", "description": "The source the documents come from"},
+    },
+}
+
+_COUNT_TOKENS_REQUEST = {
+    "type": "object",
+    "required": ["model", "messages"],
+    "properties": {
+        "model": {"type": "string", "minLength": 1},
+        "messages": _ANTHROPIC_REQUEST["properties"]["messages"],  # type: ignore[index]
+    },
+}
+
 _GUARD_REQUEST = {
     "type": "object",
     "properties": {
@@ -175,6 +217,44 @@ def openapi_schema() -> dict[str, Any]:
                     },
                     "responses": _responses(
                         {"type": "object", "required": ["content"]}, *_CHAT_ERRORS, stream=True
+                    ),
+                }
+            },
+            "/v1/responses": {
+                "post": {
+                    "summary": "OpenAI Responses API, enforced as chat completions are",
+                    "parameters": [_SESSION_HEADER],
+                    "requestBody": {
+                        "required": True,
+                        "content": {_JSON: {"schema": _RESPONSES_REQUEST}},
+                    },
+                    "responses": _responses(
+                        {"type": "object", "required": ["output"]}, *_CHAT_ERRORS, stream=True
+                    ),
+                }
+            },
+            "/v1/embeddings": {
+                "post": {
+                    "summary": "Embeddings: every input checked as a retrieval from its source",
+                    "parameters": [_SESSION_HEADER],
+                    "requestBody": {
+                        "required": True,
+                        "content": {_JSON: {"schema": _EMBEDDINGS_REQUEST}},
+                    },
+                    "responses": _responses(
+                        {"type": "object", "required": ["data"]}, *_CHAT_ERRORS
+                    ),
+                }
+            },
+            "/v1/messages/count_tokens": {
+                "post": {
+                    "summary": "Anthropic token count, passed through",
+                    "requestBody": {
+                        "required": True,
+                        "content": {_JSON: {"schema": _COUNT_TOKENS_REQUEST}},
+                    },
+                    "responses": _responses(
+                        {"type": "object", "required": ["input_tokens"]}, *_CHAT_ERRORS
                     ),
                 }
             },
