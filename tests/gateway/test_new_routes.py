@@ -261,3 +261,20 @@ async def test_count_tokens_passes_through_to_an_anthropic_upstream(
         "/v1/messages/count_tokens", json={"model": "gpt-4o-mini"}, headers=s.headers()
     )
     assert (400, "error") == (r.status_code, r.json()["type"])
+
+
+async def test_responses_stream_items_are_distinct_and_whole() -> None:
+    """Text, a tool call, more text: three output items, each message with its own id and only
+    its own text, in the final response as in the deltas."""
+    from vallum.gateway.wire.chat import ToolCallOut, Usage
+    from vallum.gateway.wire.responses import StreamRenderer
+
+    r = StreamRenderer("chatcmpl-1", "m")
+    raw = r.start() + r.text("a") + r.tool_call(ToolCallOut("c1", "get_order", "{}"))
+    raw += r.text("b") + r.end("stop", Usage(1, 2), None)
+    events = [d for _, d in sse_events(raw.decode()) if isinstance(d, dict)]
+    final = events[-1]["response"]
+    kinds = [(o["type"], o.get("id")) for o in final["output"]]
+    texts = [o["content"][0]["text"] for o in final["output"] if o["type"] == "message"]
+    assert 3 == len({i for _, i in kinds}) and ["a", "b"] == texts
+    assert list(range(len(events))) == [e["sequence_number"] for e in events]

@@ -213,6 +213,7 @@ class StreamRenderer:
         self._seq = 0
         self._text: list[str] = []
         self._message_open = False
+        self._message_id = ""
         self._items: list[dict[str, Any]] = []
 
     def _event(self, kind: str, **fields: Any) -> bytes:
@@ -229,7 +230,9 @@ class StreamRenderer:
         if self._message_open:
             return b""
         self._message_open = True
-        item = _message_item(f"msg_{self._id}", "", "in_progress")
+        self._text = []
+        self._message_id = f"msg_{self._id.removeprefix('resp_')}_{len(self._items)}"
+        item = _message_item(self._message_id, "", "in_progress")
         index = len(self._items)
         return self._event("response.output_item.added", output_index=index, item=item) + (
             self._event(
@@ -246,7 +249,7 @@ class StreamRenderer:
             return b""
         self._message_open = False
         text = "".join(self._text)
-        item = _message_item(f"msg_{self._id}", text)
+        item = _message_item(self._message_id, text)
         index = len(self._items)
         self._items.append(item)
         common = {"item_id": item["id"], "output_index": index, "content_index": 0}
@@ -260,7 +263,7 @@ class StreamRenderer:
         head = self._open_message()
         self._text.append(piece)
         return head + self._event(
-            "response.output_text.delta", item_id=f"msg_{self._id}",
+            "response.output_text.delta", item_id=self._message_id,
             output_index=len(self._items), content_index=0, delta=piece,
         )  # fmt: skip
 
