@@ -61,3 +61,16 @@ async def test_no_limit_means_no_count_and_no_headers() -> None:
     """A principal without limits is admitted without touching the storage."""
     quota = await RateLimiter.in_memory().admit("app:a", RateLimit(), 10**9)
     assert {} == quota.headers()
+
+
+async def test_a_daily_budget_refuses_once_used_up() -> None:
+    limiter = RateLimiter.in_memory()
+    limit = RateLimit(tokens_per_day=50)
+    await limiter.admit("app:a", limit, 1)
+    await limiter.spend_day("app:a", limit, 49)
+    await limiter.admit("app:a", limit, 1)  # one token left
+    await limiter.spend_day("app:a", limit, 10)
+    with pytest.raises(RateLimited, match="budget"):
+        await limiter.admit("app:a", limit, 1)
+    await limiter.spend_day("app:b", RateLimit(), 10_000)  # no budget: nothing counted
+    await limiter.admit("app:b", limit, 1)

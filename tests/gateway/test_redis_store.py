@@ -97,3 +97,24 @@ async def test_an_unreachable_redis_limiter_refuses_with_a_typed_error() -> None
     with pytest.raises(SessionStoreError):
         await dead.admit("app:x", RateLimit(requests_per_minute=5), 1)
     await dead.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_daily_token_budget_holds_across_replicas(redis_url: str) -> None:
+    """Tokens used through one replica count against the budget another replica admits by;
+    once the day's budget is used up, every replica refuses with the time it renews."""
+    principal = f"app:test-{uuid.uuid4().hex}"
+    limit = RateLimit(tokens_per_day=1000)
+    one, two = RateLimiter.redis(redis_url), RateLimiter.redis(redis_url)
+    await one.admit(principal, limit, 1)
+    await one.spend_day(principal, limit, 600)
+    await two.admit(principal, limit, 1)  # 400 left: admitted
+    await two.spend_day(principal, limit, 600)  # counted up to the budget
+    for limiter in (one, two):
+        with pytest.raises(RateLimited, match="budget of 1000 tokens") as refused:
+            await limiter.admit(principal, limit, 1)
+        assert 1 <= refused.value.retry_after_s <= 86_400
+    other = f"app:test-{uuid.uuid4().hex}"
+    await two.admit(other, limit, 1)  # another principal has its own budget
+    await one.aclose()
+    await two.aclose()

@@ -45,10 +45,11 @@ class UpstreamConfig(_Model):
 
 
 class RateLimit(_Model):
-    """Per principal and per minute; 0 means unlimited."""
+    """Per principal: per minute, and a token budget per day (UTC); 0 means unlimited."""
 
     requests_per_minute: int = Field(default=0, ge=0)
     tokens_per_minute: int = Field(default=0, ge=0)
+    tokens_per_day: int = Field(default=0, ge=0)
 
 
 class RateLimits(_Model):

@@ -146,8 +146,9 @@ def build_version(
     escalation = Escalation(config.alerts, approvals, transport=options.alerts_transport)
     telemetry = Telemetry(*infra.telemetry.observers, escalation.rules)
     lifecycle = RequestLifecycle(
-        infra.writer, evaluator, infra.marks, bundle, config.drain_timeout_s, telemetry
-    )
+        infra.writer, evaluator, infra.marks, bundle, config.drain_timeout_s, telemetry,
+        infra.limiter,
+    )  # fmt: skip
     return Gateway(
         bundle=bundle,
         infra=infra,

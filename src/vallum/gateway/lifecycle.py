@@ -31,6 +31,7 @@ from vallum.gateway.auth import Authenticator
 from vallum.gateway.context import RequestContext
 from vallum.gateway.errors import Style, classify, exception_body
 from vallum.gateway.evaluator import Evaluator
+from vallum.gateway.ratelimit import RateLimiter
 from vallum.gateway.wire.json import FastJSONResponse
 from vallum.gateway.writer import EvidenceWriter
 from vallum.model import Principal
@@ -58,8 +59,10 @@ class RequestLifecycle:
         bundle: Bundle,
         drain_timeout_s: float,
         telemetry: Telemetry | None = None,
+        limiter: RateLimiter | None = None,
     ):
         self._telemetry = telemetry
+        self._limiter = limiter
         self._writer = writer
         self._evaluator = evaluator
         self._marks = marks
@@ -86,6 +89,7 @@ class RequestLifecycle:
             await self._writer.write([*ctx.records, record])
             if ctx.marks and self._marks is not None:
                 await self._remember(ctx, self._marks)
+            await self._spend(ctx, record)
         except Exception as exc:
             failed = f"{type(exc).__name__}: {exc}"
             raise
@@ -99,6 +103,19 @@ class RequestLifecycle:
             self.inflight -= 1
             if self.inflight == 0:
                 self._idle.set()
+
+    async def _spend(self, ctx: RequestContext, record: dict[str, Any]) -> None:
+        """Add the tokens the upstream reported to the principal's daily budget."""
+        usage = record.get("usage") or {}
+        tokens = sum(v for v in usage.values() if isinstance(v, int))
+        if self._limiter is None or ctx.principal is None or tokens <= 0:
+            return
+        principal = str(ctx.principal)
+        limit = self._bundle.config.gateway.rate_limits.for_principal(principal)
+        try:
+            await self._limiter.spend_day(principal, limit, tokens)
+        except VallumError as exc:  # the answer is delivered; the next admission re-checks
+            log.warning("could not count %d tokens of request %s: %s", tokens, ctx.id, exc)
 
     async def _remember(self, ctx: RequestContext, store: CheckMarks) -> None:
         """Mark the messages this request checked (its evidence is committed): see `history`."""

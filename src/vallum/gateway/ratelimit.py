@@ -1,4 +1,5 @@
-"""Per-principal rate limits: requests and tokens per minute, in a moving window.
+"""Per-principal rate limits: requests and tokens per minute, in a moving window, and a token
+budget per day.
 
 Counting is the `limits` library's moving-window strategy, over its in-process storage for one
 gateway or its Redis storage (`VALLUM_REDIS_URL`) when replicas must share the count: both
@@ -6,7 +7,10 @@ count the same way. A request is admitted when the principal's last minute has r
 request and for the tokens it is expected to use; the tokens it really used are added when it
 ends (up to the limit: a request is never refused after it was served). A refused request
 counts against its window too, so a client that keeps hammering stays refused. Every answer
-carries the quota left, in OpenAI's `x-ratelimit-*` headers.
+carries the quota left, in OpenAI's `x-ratelimit-*` headers. A daily token budget
+(`tokens_per_day`) is a fixed window per UTC day: a request is refused with 429 once the day's
+budget is used up, and what each request used (the upstream's reported usage, streams included)
+is added when it ends; over Redis the budget holds across replicas.
 
     limiter = RateLimiter.in_memory()     # or RateLimiter.redis("redis://127.0.0.1:6379/0")
     quota = await limiter.admit("agent:bot", RateLimit(requests_per_minute=60), tokens=200)
@@ -20,9 +24,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItemPerDay, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from limits.errors import StorageError
 
 from vallum.bundle.gateway import RateLimit
@@ -64,6 +68,7 @@ class RateLimiter:
     def __init__(self, storage: Storage, *, where: str):
         self._storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
+        self._daily = FixedWindowRateLimiter(storage)  # budgets: one counter per UTC day
         self._where = where
 
     @classmethod
@@ -87,6 +92,8 @@ class RateLimiter:
 
     async def admit(self, principal: str, limit: RateLimit, tokens: int) -> Quota:
         """Count one request (and `tokens` expected), or raise `RateLimited`."""
+        if limit.tokens_per_day:
+            await self._budget_left(principal, limit.tokens_per_day)
         if not (limit.requests_per_minute or limit.tokens_per_minute):
             return Quota()
         requests = tokens_left = None
@@ -108,6 +115,33 @@ class RateLimiter:
                 await self._strategy.hit(item, principal, "tokens", cost=cost)
         except StorageError as exc:
             raise self._unreachable(exc) from exc
+
+    async def spend_day(self, principal: str, limit: RateLimit, tokens: int) -> None:
+        """Add the tokens a request used to the principal's budget for the day (up to it)."""
+        if not limit.tokens_per_day or tokens <= 0:
+            return
+        item = RateLimitItemPerDay(limit.tokens_per_day)
+        try:
+            stats = await self._daily.get_window_stats(item, principal, "day-tokens")
+            cost = min(tokens, stats.remaining)
+            if cost > 0:
+                await self._daily.hit(item, principal, "day-tokens", cost=cost)
+        except StorageError as exc:
+            raise self._unreachable(exc) from exc
+
+    async def _budget_left(self, principal: str, per_day: int) -> None:
+        item = RateLimitItemPerDay(per_day)
+        try:
+            stats = await self._daily.get_window_stats(item, principal, "day-tokens")
+        except StorageError as exc:
+            raise self._unreachable(exc) from exc
+        if stats.remaining <= 0:
+            reset_s = max(1, math.ceil(stats.reset_time - time.time()))
+            raise RateLimited(
+                f"{principal} used its budget of {per_day} tokens for the day; "
+                f"it renews in {reset_s}s",
+                reset_s,
+            )
 
     async def _hit(self, principal: str, kind: str, per_minute: int, cost: int) -> Window:
         item = RateLimitItemPerMinute(per_minute)

@@ -8,6 +8,9 @@ which callers choose, are never labels.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -49,6 +52,10 @@ class Metrics:
             "vallum_control_errors", "Detector or policy failures, per control.",
             ["control", "kind"], registry=r,
         )  # fmt: skip
+        self.tokens = Counter(
+            "vallum_tokens", "Tokens the upstream reported (usage), by type.", ["type"],
+            registry=r,
+        )  # fmt: skip
         self.latency = Histogram(
             "vallum_check_duration_seconds", "Time each detector (and authz) took per decision.",
             ["check"], buckets=_LATENCY_BUCKETS, registry=r,
@@ -64,6 +71,8 @@ class Metrics:
         total_ms = (request.get("latency_ms") or {}).get("total")
         if isinstance(total_ms, int | float):
             self.duration.labels(route).observe(total_ms / 1000)
+        for kind, count in _usage(request).items():
+            self.tokens.labels(kind).inc(count)
         for decision in decisions:
             self.decisions.labels(decision.action.value).inc()
             for reason in decision.reasons:
@@ -78,3 +87,10 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def _usage(request: Mapping[str, Any]) -> dict[str, int]:
+    """Input and output tokens from the request record's `usage` (absent when not reported)."""
+    usage = request.get("usage") or {}
+    pairs = (("input", usage.get("prompt_tokens")), ("output", usage.get("completion_tokens")))
+    return {k: v for k, v in pairs if isinstance(v, int) and v > 0}

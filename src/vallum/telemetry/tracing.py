@@ -68,6 +68,9 @@ class Tracing:
                 "duration": meter.create_histogram(
                     "vallum.request.duration", "s", "Time from request to answer."
                 ),
+                "tokens": meter.create_histogram(
+                    "gen_ai.client.token.usage", "{token}", "Tokens used per request, by type."
+                ),
             }
 
     @classmethod
@@ -124,8 +127,8 @@ class Tracing:
         assert self._tracer is not None
         record = done.record
         route = str(record.get("route", ""))
-        provider, _, kind = route.partition(".")
-        operation = _OPERATIONS.get(kind, "vallum.guard")
+        operation = _operation(route)
+        provider = route.partition(".")[0]
         model = record.get("model")
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": operation,
@@ -140,6 +143,10 @@ class Tracing:
         }
         if model:
             attributes["gen_ai.request.model"] = str(model)
+        usage = record.get("usage") or {}
+        for name, key in (("input", "prompt_tokens"), ("output", "completion_tokens")):
+            if isinstance(usage.get(key), int):
+                attributes[f"gen_ai.usage.{name}_tokens"] = usage[key]
         if operation != "vallum.guard":
             attributes["gen_ai.provider.name" if self._latest else "gen_ai.system"] = provider
         name = f"{operation} {model}" if model else operation
@@ -178,6 +185,14 @@ class Tracing:
         self._instruments["duration"].record(
             (done.ended_ns - done.started_ns) / 1e9, {"vallum.route": route}
         )
+        usage = record.get("usage") or {}
+        for kind, key in (("input", "prompt_tokens"), ("output", "completion_tokens")):
+            count = usage.get(key)
+            if isinstance(count, int):
+                attrs = {"gen_ai.token.type": kind, "gen_ai.operation.name": _operation(route)}
+                if record.get("model"):
+                    attrs["gen_ai.request.model"] = str(record["model"])
+                self._instruments["tokens"].record(count, attrs)
         for decision in done.decisions:
             for reason in decision.reasons:
                 attrs = {"vallum.control": reason.control, "vallum.action": reason.action.value}
@@ -186,6 +201,10 @@ class Tracing:
                 elif reason.action is not Action.ALLOW:
                     key = "acted" if reason.enforced else "would_act"
                     self._instruments[key].add(1, attrs)
+
+
+def _operation(route: str) -> str:
+    return _OPERATIONS.get(route.partition(".")[2], "vallum.guard")
 
 
 def _wanted(env: Mapping[str, str], signal: str) -> bool:
