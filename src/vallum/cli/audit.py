@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -82,6 +84,45 @@ def head(db: DbOption = None, as_json: JsonFlag = False) -> None:
         print_json({"ok": True, "head": text})
     else:
         typer.echo(text)
+
+
+@audit_app.command()
+def keygen(
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Key name = the log's origin, a schema-less URL (default: vallum.local/log-RANDOM).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Signing key file; the verifier key goes to OUT.pub.")
+    ] = Path("vallum-log.key"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Write an Ed25519 key pair for signed checkpoints: OUT (secret, mode 0600) and OUT.pub
+    (give it to whoever verifies)."""
+    import secrets
+
+    from vallum.evidence.keys import SigningKey
+
+    pub = out.with_name(out.name + ".pub")
+    for path in (out, pub):
+        if path.exists() and not force:
+            fail(f"{path} exists (pass --force to overwrite)")
+    try:
+        key = SigningKey.generate(name or f"vallum.local/log-{secrets.token_hex(4)}")
+    except VallumError as exc:
+        report_error(exc)
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key.encode() + "\n")
+        pub.write_text(key.verifier.encode() + "\n", encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write the key pair: {exc}")
+    typer.echo(f"signing key  {out}  (keep it secret; or set VALLUM_SIGNING_KEY_FILE)")
+    typer.echo(f"verifier key {pub}  {key.verifier.encode()}")
 
 
 def trace(
