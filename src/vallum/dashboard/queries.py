@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 from vallum.bundle.loader import Bundle
+from vallum.evidence.payload import merge
 from vallum.model import Stage
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence
@@ -51,7 +52,9 @@ class Row:
 
 def decision_stream(db: Database, filters: Filters, limit: int = STREAM_LIMIT) -> list[Row]:
     """The newest decisions matching `filters`, newest first."""
-    query = select(evidence.c.seq, evidence.c.record).where(evidence.c.kind == "decision")
+    query = select(evidence.c.seq, evidence.c.record, evidence.c.payload).where(
+        evidence.c.kind == "decision"
+    )
     if filters.principal:
         query = query.where(evidence.c.principal.contains(filters.principal, autoescape=True))
     if filters.session:
@@ -61,8 +64,8 @@ def decision_stream(db: Database, filters: Filters, limit: int = STREAM_LIMIT) -
     query = query.order_by(evidence.c.seq.desc()).limit(SCAN_LIMIT if filters.control else limit)
     out: list[Row] = []
     with db.engine.connect() as conn:
-        for seq, raw in conn.execute(query):
-            row = _row(int(seq), json.loads(raw))
+        for seq, raw, kept in conn.execute(query):
+            row = _row(int(seq), merge(json.loads(raw), None if kept is None else json.loads(kept)))
             if filters.control and filters.control not in row.controls:
                 continue
             out.append(row)
