@@ -72,6 +72,10 @@ def verify_log(
             count, "-", "the head's Merkle tree frontier does not match the records (edited)"
         )
     _check_held(log, count, expect_head)
+    from vallum.evidence.proofs import check_consistency
+
+    for cp in checkpoints:  # what a remote auditor checks, from the stored tree: it must agree
+        check_consistency(log, cp, count, walk.root)
     return VerifyReport(count, prev, walk.root, len(walk.checked))
 
 

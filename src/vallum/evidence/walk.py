@@ -19,6 +19,20 @@ from vallum.exceptions import ChainBrokenError
 ABSENT = object()  # a payload not stored at all (a legacy row), as opposed to erased (None)
 
 
+def check_payload(seq: int, rid: str, body: dict[str, Any], stored: Any) -> bool:
+    """Whether the record's committed content was erased (True) or is there and matches
+    (False); ChainBrokenError when it was changed."""
+    if "payload" not in body:
+        return False
+    if stored is None:
+        return True
+    if stored is ABSENT or not payload.matches(body, stored):
+        raise ChainBrokenError(
+            seq, rid, "its content does not match the hash the record commits to (edited)"
+        )
+    return False
+
+
 class TreeWalk:
     """Feed `add` every record in leaf order, then call `finish`; each raises
     `ChainBrokenError` naming what is wrong."""
@@ -46,13 +60,8 @@ class TreeWalk:
             raise ChainBrokenError(
                 seq, rid, "its Merkle tree entry does not match the record (the tree was edited)"
             )
-        if "payload" in body:
-            if stored_payload is None:
-                self._erased[seq] = (rid, str(body["payload"]))
-            elif stored_payload is ABSENT or not payload.matches(body, stored_payload):
-                raise ChainBrokenError(
-                    seq, rid, "its content does not match the hash the record commits to (edited)"
-                )
+        if check_payload(seq, rid, body, stored_payload):
+            self._erased[seq] = (rid, str(body["payload"]))
         if body.get("kind") == payload.KIND_ERASED:
             target = body.get("erased") or {}
             self._erasures[int(target.get("seq", 0))] = str(target.get("payload", ""))
