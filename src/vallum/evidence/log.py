@@ -242,12 +242,17 @@ class EvidenceLog:
         except SQLAlchemyError as exc:
             raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
 
-    def raw_batches(self, size: int, *, after: int = 0) -> Iterator[list[Row]]:
+    def raw_batches(
+        self, size: int, *, after: int = 0, columns: dict[str, str] | None = None,
+        plain: bool = False,
+    ) -> Iterator[list[Any]]:  # fmt: skip
         """Every row after seq `after` in chain order, `size` at a time, read by the driver into
         plain tuples on one connection: no SQLAlchemy row objects, at the speed of the disk and
-        the hashing."""
+        the hashing. `columns` replaces a column by an SQL expression (constant, never user
+        input); `plain` leaves the rows as tuples (typed as `Row` all the same)."""
+        select_list = ", ".join((columns or {}).get(c, c) for c in COLUMNS)
         sql = (
-            f"SELECT {', '.join(COLUMNS)} FROM {evidence.name} "  # noqa: S608 - constant names
+            f"SELECT {select_list} FROM {evidence.name} "  # noqa: S608 - constant names
             f"WHERE seq > {self.mark} ORDER BY seq LIMIT {int(size)}"
         )
         try:
@@ -264,7 +269,7 @@ class EvidenceLog:
                     raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
                 if not rows:
                     return
-                yield list(map(Row._make, rows))
+                yield list(rows) if plain else list(map(Row._make, rows))
                 after = int(rows[-1][0])
         finally:
             raw.close()
