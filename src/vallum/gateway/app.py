@@ -61,8 +61,12 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gw.lifecycle.draining = False
+        if gw.checkpoints is not None:
+            await gw.checkpoints.start()
         yield
         await gw.lifecycle.drain()
+        if gw.checkpoints is not None:  # the last one covers every request drained
+            await gw.checkpoints.stop()
         if owned:
             await gw.aclose()
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from vallum.approvals.service import ApprovalService
-from vallum.bundle.gateway import UpstreamConfig
+from vallum.bundle.gateway import CheckpointsConfig, UpstreamConfig
 from vallum.bundle.loader import Bundle, load_bundle
 from vallum.enforcement.approvals import ApprovalHolds
 from vallum.engine import Engine
@@ -41,6 +41,8 @@ from vallum.storage.database import Database
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis as AsyncRedis
+
+    from vallum.evidence.publish import CheckpointPublisher
 
 MOCK_BASE_URL = "http://mock-model.vallum/v1"
 
@@ -115,7 +117,22 @@ def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> 
         pipeline=pipeline,
         lifecycle=RequestLifecycle(writer, evaluator, marks, bundle, config.drain_timeout_s),
         redis=redis,
+        checkpoints=_checkpoints(log, config.checkpoints),
     )
+
+
+def _checkpoints(log: EvidenceLog, config: CheckpointsConfig | None) -> CheckpointPublisher | None:
+    """The scheduled checkpoints `gateway.checkpoints` asks for (its key from the environment:
+    a ConfigError at start when it is missing, never a gateway that silently signs nothing)."""
+    if config is None:
+        return None
+    from vallum.evidence.keys import load_signing_key
+    from vallum.evidence.publish import CheckpointPublisher
+
+    return CheckpointPublisher(
+        log, load_signing_key(None), every_s=config.every_s, directory=config.dir,
+        webhook=config.webhook, stdout=config.stdout,
+    )  # fmt: skip
 
 
 def _upstreams(bundle: Bundle, options: GatewayOptions) -> Upstreams:

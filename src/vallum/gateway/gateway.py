@@ -25,6 +25,8 @@ from vallum.storage.database import Database
 if TYPE_CHECKING:
     from redis.asyncio import Redis as AsyncRedis
 
+    from vallum.evidence.publish import CheckpointPublisher
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Gateway:
@@ -41,6 +43,7 @@ class Gateway:
     pipeline: ModelPipeline
     lifecycle: RequestLifecycle
     redis: AsyncRedis | None = None
+    checkpoints: CheckpointPublisher | None = None
 
     async def aclose(self) -> None:
         await self.upstreams.aclose()
