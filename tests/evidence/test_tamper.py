@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete
 
+from vallum.evidence import chunks
 from vallum.evidence.checkpoint import Checkpoint, open_checkpoint
 from vallum.evidence.export import export_lines
 from vallum.evidence.keys import SigningKey
@@ -26,6 +27,16 @@ from vallum.storage.tables import evidence, evidence_head
 from . import attacker
 
 KEY = SigningKey.generate("vallum.test/tamper")
+
+
+@pytest.fixture(autouse=True, params=["one pass", "chunks"])
+def verify_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every case twice: verified in one pass, and in chunks of 4 records on 3 processes joined
+    (as a log of a million records is), which must find and name the same things."""
+    if request.param == "chunks":
+        monkeypatch.setattr(chunks, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(chunks, "WORKERS", 3)
+    return str(request.param)
 
 
 def _record(n: int) -> dict[str, Any]:
@@ -249,4 +260,31 @@ def test_head_frontier_rewound_alone_is_named(any_db: Database) -> None:
     with any_db.engine.begin() as conn:
         conn.execute(delete(evidence_head))
     with pytest.raises(ChainBrokenError, match="head row is missing"):
+        log.verify(checkpoints=[cp])
+
+
+def test_chunks_join_into_the_tree_of_one_pass(any_db: Database, verify_mode: str) -> None:
+    assert [(0, 4, 2), (4, 8, 2), (8, None, 2)] == chunks.plan(12, 3, parallel_from=1)
+    assert [(0, None, 0)] == chunks.plan(12, 1, parallel_from=1)
+    log = EvidenceLog(any_db)
+    cps = []
+    for n in range(37):
+        log.append(_record(n))
+        if n % 5 == 0:
+            cps.append(checkpoint(log, KEY))
+    report = log.verify(checkpoints=cps)
+    assert (37, log.tree_head()[1], len(cps)) == (report.records, report.root, report.checkpoints)
+
+
+def test_a_tree_entry_above_a_chunk_is_checked(any_db: Database, verify_mode: str) -> None:
+    """Record #8 completes the subtree of leaves 0-7, above the chunk of leaves 4-7: editing
+    only that entry is named in one pass and when chunks are joined."""
+    log, cp = _log(any_db)
+    with any_db.engine.begin() as conn:
+        tree = conn.execute(evidence.select().where(evidence.c.seq == 8)).one().tree
+        assert len(tree) == 4 * 64  # leaf, levels 1, 2 and 3
+        conn.execute(
+            evidence.update().where(evidence.c.seq == 8).values(tree=tree[:-64] + "0" * 64)
+        )
+    with pytest.raises(ChainBrokenError, match=r"#8 .*Merkle tree entry"):
         log.verify(checkpoints=[cp])

@@ -244,16 +244,17 @@ class EvidenceLog:
 
     def raw_batches(
         self, size: int, *, after: int = 0, columns: dict[str, str] | None = None,
-        plain: bool = False,
+        plain: bool = False, until: int | None = None,
     ) -> Iterator[list[Any]]:  # fmt: skip
         """Every row after seq `after` in chain order, `size` at a time, read by the driver into
         plain tuples on one connection: no SQLAlchemy row objects, at the speed of the disk and
         the hashing. `columns` replaces a column by an SQL expression (constant, never user
-        input); `plain` leaves the rows as tuples (typed as `Row` all the same)."""
+        input); `plain` leaves the rows as plain tuples; `until`: up to this seq."""
         select_list = ", ".join((columns or {}).get(c, c) for c in COLUMNS)
+        bound = "" if until is None else f" AND seq <= {int(until)}"
         sql = (
             f"SELECT {select_list} FROM {evidence.name} "  # noqa: S608 - constant names
-            f"WHERE seq > {self.mark} ORDER BY seq LIMIT {int(size)}"
+            f"WHERE seq > {self.mark}{bound} ORDER BY seq LIMIT {int(size)}"
         )
         try:
             raw = self.db.engine.raw_connection()

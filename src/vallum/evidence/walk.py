@@ -50,8 +50,18 @@ class TreeWalk:
     """Feed `add` every record in leaf order, then call `finish`; each raises
     `ChainBrokenError` naming what is wrong."""
 
-    def __init__(self, checkpoints: Sequence[Checkpoint] = ()):
-        self.size = 0
+    def __init__(
+        self, checkpoints: Sequence[Checkpoint] = (), *, start: int = 0, chunk_level: int = 0,
+        snapshots: Sequence[int] = (),
+    ):  # fmt: skip
+        """`start`, `chunk_level`: walk only leaves from `start` (a multiple of 2**chunk_level,
+        at most that many), building the tree of that chunk alone (`verify_parallel` joins
+        chunks); `snapshots`: sizes at which to keep a copy of the chunk's frontier."""
+        self.size = self.start = start
+        self.chunk_level = chunk_level
+        self._last_local = (1 << chunk_level) - 1 if chunk_level else -1
+        self.extra = b""  # tree entries of the chunk's last leaf above the chunk (chunked walk)
+        self.snapshots: dict[int, list[bytes]] = {size: [] for size in snapshots}
         self.frontier: list[bytes] = []
         self._due = sorted(checkpoints, key=lambda cp: cp.size)
         self._erased: dict[int, tuple[str, str]] = {}  # seq -> (id, commitment) missing payload
@@ -71,15 +81,24 @@ class TreeWalk:
         frontier = self.frontier
         h = leaf = _sha256(b"\x00" + data).digest()
         completed = b""
-        k = size
+        k = size - self.start
         while k & 1:
             h = _sha256(b"\x01" + frontier.pop() + h).digest()
             completed += h
             k >>= 1
         frontier.append(h)
-        if check_tree and not _tree_ok(stored_tree, leaf + completed):
+        if (
+            check_tree
+            and not _tree_ok(stored_tree, leaf + completed)
+            and (
+                size - self.start != self._last_local
+                or not self._keep_extra(stored_tree, leaf + completed)
+            )
+        ):
             raise ChainBrokenError(
-                seq, rid, "its Merkle tree entry does not match the record (the tree was edited)"
+                seq,
+                rid,
+                "its Merkle tree entry does not match the record (the tree was edited)",
             )
         if "payload" in body and check_payload(seq, rid, body, stored_payload):
             self._erased[seq] = (rid, str(body["payload"]))
@@ -89,6 +108,39 @@ class TreeWalk:
         self.size = seq
         if seq == self._next_due:
             self._check_due()
+        if seq in self.snapshots:
+            self.snapshots[seq] = list(frontier)
+
+    @classmethod
+    def joined(
+        cls, size: int, frontier: list[bytes], erased: dict[int, tuple[str, str]],
+        erasures: dict[int, str], checked: list[Checkpoint], due: list[Checkpoint],
+    ) -> TreeWalk:  # fmt: skip
+        """The walk of a whole log put together from chunks (`chunks.join`)."""
+        walk = cls()
+        walk.size, walk.frontier, walk.checked, walk._due = size, frontier, checked, due
+        walk._erased, walk._erasures = erased, erasures
+        return walk
+
+    def _keep_extra(self, stored: str | bytes | None, local: bytes) -> bool:
+        """The last leaf of a chunk also completes subtrees above it, which only the joined
+        tree knows: keep them to be checked there."""
+        try:
+            raw = _unhex(stored or "")
+        except (binascii.Error, ValueError):
+            return False
+        if not raw.startswith(local):
+            return False
+        self.extra = raw[len(local) :]
+        return True
+
+    @property
+    def erased(self) -> dict[int, tuple[str, str]]:
+        return self._erased
+
+    @property
+    def erasures(self) -> dict[int, str]:
+        return self._erasures
 
     def _check_due(self) -> None:
         while self._due and self._due[0].size <= self.size:
