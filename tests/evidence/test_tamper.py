@@ -31,11 +31,13 @@ KEY = SigningKey.generate("vallum.test/tamper")
 
 @pytest.fixture(autouse=True, params=["one pass", "chunks"])
 def verify_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every case twice: verified in one pass, and in chunks of 4 records on 3 processes joined
-    (as a log of a million records is), which must find and name the same things."""
+    """Every case twice: verified in one pass, and in chunks of 4 records joined (as a log of a
+    million records is, there on several processes), which must find and name the same
+    things. The chunks run in this process here; `test_chunks_on_processes` runs real ones."""
     if request.param == "chunks":
         monkeypatch.setattr(chunks, "PARALLEL_FROM", 1)
         monkeypatch.setattr(chunks, "WORKERS", 3)
+        monkeypatch.setattr(chunks, "USE_PROCESSES", False)
     return str(request.param)
 
 

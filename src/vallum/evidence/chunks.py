@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 PARALLEL_FROM = 200_000  # records; below this one process is faster than starting others
 MAX_WORKERS = 4
 WORKERS: int | None = None  # None: one per CPU (up to MAX_WORKERS)
+USE_PROCESSES = True  # False: chunks walked one after the other in this process (tests)
 Chunk = tuple[int, int | None, int]  # lo, hi (None: to the end), level (2**level leaves)
 WalkChunk = Callable[["EvidenceLog", int, int | None, int, Sequence[int]], "ChunkResult"]
 
@@ -64,10 +65,11 @@ def plan(size: int, workers: int | None = None, parallel_from: int | None = None
 def run_chunks(
     log: EvidenceLog, chunks: list[Chunk], sizes: Sequence[int], walk: WalkChunk
 ) -> list[ChunkResult]:
-    if len(chunks) == 1:
-        return [walk(log, *chunks[0], sizes)]
+    if len(chunks) == 1 or not USE_PROCESSES:
+        return [walk(log, *chunk, sizes) for chunk in chunks]
     url = log.db.url.render_as_string(hide_password=False)
-    context = multiprocessing.get_context("fork")  # the parent's modules, no re-import
+    # spawn, not fork: a fresh interpreter per worker, safe whatever threads this process runs
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
         futures = [pool.submit(_in_worker, url, chunk, list(sizes), walk) for chunk in chunks]
         return [f.result() for f in futures]
