@@ -168,3 +168,14 @@ def test_export_since_and_bad_format(setup: tuple[str, Path, Path]) -> None:
     assert "" == _ok("audit", "export", "--db", url, "--since", "2999-01-01T00:00")
     assert "jsonl" in _fails("audit", "export", "--db", url, "--format", "csv")
     assert "ISO" in _fails("audit", "export", "--db", url, "--since", "yesterday")
+
+
+def test_the_standalone_verifier_loads_no_database_code() -> None:
+    """It needs the export, the checkpoints and the key: no SQLAlchemy, driver or CLI loaded."""
+    code = (
+        "import sys, vallum.evidence.verify_export; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'sqlalchemy', 'psycopg', 'sqlite3', 'typer', 'rich', 'httpx'}))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "[]" == run.stdout.strip()

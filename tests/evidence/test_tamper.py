@@ -290,3 +290,30 @@ def test_a_tree_entry_above_a_chunk_is_checked(any_db: Database, verify_mode: st
         )
     with pytest.raises(ChainBrokenError, match=r"#8 .*Merkle tree entry"):
         log.verify(checkpoints=[cp])
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["drop a line", "duplicate a line", "swap two lines", "renumber a line", "other type"],
+)
+def test_an_altered_export_fails_the_standalone_verifier(
+    any_db: Database, verify_mode: str, change: str
+) -> None:
+    """Adaptive: the export itself edited (a line dropped, repeated, moved, renumbered, or its
+    record given as an object instead of its stored text)."""
+    import json
+
+    log, cp = _log(any_db)
+    lines = [dict(line) for line in export_lines(log)]
+    if change == "drop a line":
+        del lines[4]
+    elif change == "duplicate a line":
+        lines.insert(4, lines[3])
+    elif change == "swap two lines":
+        lines[3], lines[4] = lines[4], lines[3]
+    elif change == "renumber a line":
+        lines[4]["index"] = 3
+    else:
+        lines[4]["record"] = json.loads(lines[4]["record"])
+    with pytest.raises(EvidenceError):
+        verify_export([json.dumps(line) for line in lines], [cp])
