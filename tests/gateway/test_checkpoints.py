@@ -82,7 +82,10 @@ async def test_checkpoints_on_schedule_and_at_shutdown(
     assert (last.size, last.root) == gw.evidence.tree_head()
     assert gw.evidence.verify(checkpoints=[first, last]).records == last.size
     assert [last.text] == received[-1:]
-    assert all(open_checkpoint(t, KEY.verifier) for t in received)
+    sizes = [open_checkpoint(t, KEY.verifier).size for t in received]
+    assert sizes == sorted(set(sizes))  # in order, each once: latest never goes back
+    files = sorted(out.glob("0*.checkpoint"))
+    assert [f"{s:012d}.checkpoint" for s in sizes] == [f.name for f in files]
     await gw.aclose()
 
 

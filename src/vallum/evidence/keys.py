@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from vallum.exceptions import ConfigError
+from vallum.settings import Settings
 
 ED25519 = 0x01
 # A name is a schema-less URL-like string: no spaces, no '+', no control characters.
@@ -131,10 +132,10 @@ def _split(text: str, source: str, *, private: bool) -> tuple[str, bytes]:
 def load_signing_key(path: str | Path | None, env: Mapping[str, str] | None = None) -> SigningKey:
     """The signing key from `path`, else `VALLUM_SIGNING_KEY` (the key text) or
     `VALLUM_SIGNING_KEY_FILE` (a path); ConfigError naming what is missing or wrong."""
-    env = os.environ if env is None else env
-    if path is None and env.get(ENV_KEY):
-        return SigningKey.parse(env[ENV_KEY], source=ENV_KEY)
-    path = path or env.get(ENV_KEY_FILE) or None
+    settings = Settings.from_env(env)
+    if path is None and settings.signing_key:
+        return SigningKey.parse(settings.signing_key, source=ENV_KEY)
+    path = path or settings.signing_key_file
     if path is None:
         raise ConfigError(
             f"no signing key: pass --key PATH or set {ENV_KEY} / {ENV_KEY_FILE} "

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,19 +47,22 @@ class CheckpointPublisher:
         self._stdout = stdout
         self._post = post or _post
         self._task: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Event | None = None
+        self._lock = threading.Lock()  # one publication at a time, in order
         self.last: Checkpoint | None = None
         self.published = 0
 
     def publish_now(self) -> Checkpoint | None:
         """Sign and publish a checkpoint if the log changed since the last one."""
-        size, root = self._log.tree_head()
-        if self.last is not None and (self.last.size, self.last.root) == (size, root):
-            return None
-        cp = make_checkpoint(self._log, self._key)
-        self._deliver(cp)
-        self.last = cp
-        self.published += 1
-        return cp
+        with self._lock:
+            size, root = self._log.tree_head()
+            if self.last is not None and (self.last.size, self.last.root) == (size, root):
+                return None
+            cp = make_checkpoint(self._log, self._key)
+            self._deliver(cp)
+            self.last = cp
+            self.published += 1
+            return cp
 
     def _deliver(self, cp: Checkpoint) -> None:
         if self._dir is not None:
@@ -81,11 +85,14 @@ class CheckpointPublisher:
 
     async def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="vallum-checkpoints")
+            self._stopping = asyncio.Event()
+            self._task = asyncio.create_task(self._run(self._stopping), name="vallum-checkpoints")
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.every_s)
+    async def _run(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self.every_s)
+                return
             await self._publish_in_thread()
 
     async def _publish_in_thread(self) -> None:
@@ -95,12 +102,12 @@ class CheckpointPublisher:
             log.warning("checkpoint not signed: %s", exc)
 
     async def stop(self) -> None:
-        """Stop the schedule and publish a last checkpoint of what was written."""
+        """Stop the schedule (a publication under way finishes first, so none lands after the
+        last) and publish a last checkpoint of what was written."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if task is not None and self._stopping is not None:
+            self._stopping.set()
+            await task
         await self._publish_in_thread()
 
 
