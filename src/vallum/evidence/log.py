@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +25,10 @@ from vallum.evidence.tree_store import frontier_text, parse_frontier, tree_text
 from vallum.exceptions import EvidenceError
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence, evidence_head
+
+if TYPE_CHECKING:
+    from vallum.evidence.checkpoint import Checkpoint
+    from vallum.evidence.integrity import Head
 
 _COLUMNS, _Row = COLUMNS, Row  # the names tests and older callers use
 _VERIFY_BATCH = 2000
@@ -275,7 +279,9 @@ class EvidenceLog:
         finally:
             raw.close()
 
-    def verify(self, expect_head: Any = None, checkpoints: Sequence[Any] = ()) -> VerifyReport:
+    def verify(
+        self, expect_head: Head | None = None, checkpoints: Sequence[Checkpoint] = ()
+    ) -> VerifyReport:
         """Walk the whole log; raise `ChainBrokenError` naming the first bad record, or how the
         log shows it once held more (see `integrity`, and `checkpoints`: signed `Checkpoint`s
         it must still be consistent with). `expect_head`, a `Head` recorded earlier, must still
