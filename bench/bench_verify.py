@@ -70,12 +70,15 @@ def main() -> None:
     parser.add_argument(
         "--sqlite", help="keep the SQLite log in this file: later runs add only what is missing"
     )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     samples = sample_records()
     with tempfile.TemporaryDirectory() as tmp:
-        targets = [("sqlite", f"sqlite:///{args.sqlite or f'{tmp}/verify.db'}")]
+        targets = (
+            [] if args.no_sqlite else [("sqlite", f"sqlite:///{args.sqlite or f'{tmp}/verify.db'}")]
+        )
         if args.postgres:
-            targets.append(("postgresql", args.postgres))
+            targets.append(("postgresql", _own_schema(args.postgres, "vallum_bench_verify")))
         for name, url in targets:
             try:
                 db = Database(url)
@@ -99,6 +102,22 @@ def main() -> None:
             )
             proofs(name, log)
             db.dispose()
+
+
+def _own_schema(url: str, schema: str) -> str:
+    """The URL in a schema of the bench's own (kept between runs, like `--sqlite`), so no other
+    user of the shared server writes to this log."""
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        engine.dispose()
+    except Exception as exc:  # a bench reports what it cannot reach
+        print(f"postgresql   unavailable: {exc}")
+        return url
+    return f"{url}?options=-csearch_path%3D{schema}"
 
 
 def _cpu() -> float:
