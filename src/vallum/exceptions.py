@@ -10,7 +10,8 @@
     │   └── NestingTooDeep          JSON nested deeper than the configured limit
     ├── CanonicalJSONError      a value has no canonical JSON form (not JSON, too deep)
     ├── EvidenceError           the evidence log cannot be written or read
-    │   └── ChainBrokenError        verification found a tampered record
+    │   ├── ChainBrokenError        verification found a tampered record
+    │   └── CheckpointError         a signed checkpoint is malformed, forged or of another log
     ├── SessionStoreError       session labels cannot be read or written
     ├── ToolBlocked             `@guard.tool` refused a call or its result; carries the decision
     ├── ContentBlocked          a framework hook (a LangChain callback) stopped model input or
@@ -107,6 +108,10 @@ class ChainBrokenError(EvidenceError):
         self.record_id = record_id
         self.problem = problem
         super().__init__(f"evidence record #{seq} ({record_id}): {problem}")
+
+
+class CheckpointError(EvidenceError):
+    """A signed checkpoint cannot be parsed, does not verify, or is not this log's."""
 
 
 class SessionStoreError(VallumError):

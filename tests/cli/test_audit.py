@@ -50,7 +50,11 @@ def test_head_then_expect_head_round_trip(tmp_path: Path) -> None:
             "UPDATE vallum_evidence_head SET seq = 3, "
             "hash = (SELECT hash FROM vallum_evidence WHERE seq = 3)"
         )
-    assert 0 == runner.invoke(app, ["audit", "verify", "--db", url]).exit_code
+    # A rewind that forgets the Merkle tree's frontier is caught even without the recorded head
+    # (one that recomputes it is not: tests/evidence/test_truncation.py, test_tamper.py).
+    plain = runner.invoke(app, ["audit", "verify", "--db", url])
+    assert 1 == plain.exit_code
+    assert "frontier" in plain.output
     result = runner.invoke(app, ["audit", "verify", "--db", url, "--expect-head", head, "--json"])
     assert 1 == result.exit_code
     assert False is json.loads(result.stdout)["ok"]

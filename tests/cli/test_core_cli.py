@@ -146,8 +146,9 @@ def test_audit_verify_detects_tampering(workdir: Path) -> None:
         _check("--stage", "input", "--principal", "user:a", "--text", text)
     assert 0 == runner.invoke(app, ["audit", "verify"]).exit_code
     with sqlite3.connect(workdir / ".vallum" / "vallum.db") as conn:
+        # the kept text lives in the erasable payload, committed to by the record's hash
         conn.execute(
-            "UPDATE vallum_evidence SET record = replace(record, 'two', 'TWO') WHERE seq = 2"
+            "UPDATE vallum_evidence SET payload = replace(payload, 'two', 'TWO') WHERE seq = 2"
         )
     result = runner.invoke(app, ["audit", "verify", "--json"])
     assert 1 == result.exit_code

@@ -16,8 +16,10 @@ import orjson
 import pytest
 from sqlalchemy import insert, select, text, update
 
+from vallum.evidence import merkle
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.record import RECORD_SCHEMA_VERSION, utc_now
+from vallum.evidence.tree_store import frontier_text, parse_frontier, tree_text
 from vallum.exceptions import ChainBrokenError, EvidenceError
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence, evidence_head
@@ -206,18 +208,25 @@ def _append_as_before_orjson(
 ) -> None:
     """Append the way the log did with an earlier encoder (by default, the standard library's)."""
     with db.engine.begin() as conn:
-        seq, prev = conn.execute(select(evidence_head.c.seq, evidence_head.c.hash)).one()
+        seq, prev, front = conn.execute(
+            select(evidence_head.c.seq, evidence_head.c.hash, evidence_head.c.frontier)
+        ).one()
         body = {**record, "seq": seq + 1}
         stored = encode(body)
         digest = hashlib.sha256(f"{prev}\n{stored}".encode()).hexdigest()
+        frontier = parse_frontier(front, seq)  # the tree is kept as the log keeps it
+        leaf = merkle.leaf_hash(stored.encode())
+        tree = tree_text(leaf, merkle.push(frontier, seq, leaf))
         columns = ("id", "created_at", "kind", "principal", "session", "stage", "action")
         conn.execute(
             insert(evidence).values(
                 seq=seq + 1, bundle_version="", record=stored, prev_hash=prev, hash=digest,
-                **{c: body[c] for c in columns},
+                tree=tree, **{c: body[c] for c in columns},
             )
         )  # fmt: skip
-        conn.execute(update(evidence_head).values(seq=seq + 1, hash=digest))
+        conn.execute(
+            update(evidence_head).values(seq=seq + 1, hash=digest, frontier=frontier_text(frontier))
+        )
 
 
 def _mixed(db: Database) -> EvidenceLog:

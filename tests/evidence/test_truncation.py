@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, text
 
 from vallum.approvals.model import HeldAction, RuleRef
 from vallum.approvals.store import ApprovalStore
@@ -17,6 +17,8 @@ from vallum.evidence.record import utc_now
 from vallum.exceptions import ChainBrokenError, EvidenceError
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence, evidence_head
+
+from .attacker import rewind
 
 
 def _record(n: int) -> dict[str, Any]:
@@ -35,14 +37,9 @@ def _filled(db: Database, count: int = 5) -> tuple[EvidenceLog, Head]:
 
 
 def _rewind(db: Database, keep: int) -> None:
-    """What an attacker with write access does: cut the tail and rewind the head row to match."""
-    with db.engine.begin() as conn:
-        conn.execute(delete(evidence).where(evidence.c.seq > keep))
-        digest = GENESIS_HASH
-        if keep:
-            query = select(evidence.c.hash).where(evidence.c.seq == keep)
-            digest = conn.execute(query).scalar_one()
-        conn.execute(update(evidence_head).values(seq=keep, hash=digest))
+    """What an attacker with write access does: cut the tail and rewind the head row to match
+    (its hash and its tree frontier)."""
+    rewind(db, keep)
 
 
 def test_new_log_starts_with_its_head_row(any_db: Database) -> None:

@@ -118,6 +118,24 @@ class MetricsConfig(_Model):
     public: bool = False
 
 
+class CheckpointsConfig(_Model):
+    """Signed checkpoints of the evidence log, every `every_s` seconds (when it grew) and at
+    shutdown, to a directory (`NNN.checkpoint` files and `latest.checkpoint`), a webhook (POST,
+    text/plain) and/or stdout. The signing key comes from `VALLUM_SIGNING_KEY` or
+    `VALLUM_SIGNING_KEY_FILE`, never from the bundle (docs/evidence.md)."""
+
+    every_s: float = Field(default=60.0, gt=0)
+    dir: str | None = None
+    webhook: str | None = Field(default=None, pattern=r"^https?://")
+    stdout: bool = False
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> CheckpointsConfig:
+        if self.dir is None and self.webhook is None and not self.stdout:
+            raise ValueError("checkpoints need a destination: dir, webhook or stdout")
+        return self
+
+
 class GatewayConfig(_Model):
     """How `vallum serve` reaches models and admits callers.
 
@@ -140,6 +158,7 @@ class GatewayConfig(_Model):
     # same for `vallum serve --active` without editing the bundle).
     shadow_bundle: str | None = None
     alerts: AlertsConfig = AlertsConfig()
+    checkpoints: CheckpointsConfig | None = None
 
     @model_validator(mode="after")
     def _default_exists(self) -> GatewayConfig:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Select, func, select
 
+from vallum.evidence.payload import merge
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence
 
@@ -51,8 +52,11 @@ def filtered(query: Select[Any], filters: Filters, *, before: int | None = None)
         query = query.where(evidence.c.session.contains(filters.session, autoescape=True))
     if filters.action:
         query = query.where(evidence.c.action == filters.action)
-    if filters.q:
-        query = query.where(evidence.c.record.contains(filters.q, autoescape=True))
+    if filters.q:  # the record, or its erasable content (kept text, tool arguments)
+        query = query.where(
+            evidence.c.record.contains(filters.q, autoescape=True)
+            | evidence.c.payload.contains(filters.q, autoescape=True)
+        )
     since, until = _when(filters.since), _when(filters.until)
     if since:
         query = query.where(evidence.c.created_at >= since)
@@ -102,13 +106,13 @@ def decision_stream(
     out: list[Row] = []
     before = filters.before
     scanned = 0
-    query = select(evidence.c.seq, evidence.c.record)
+    query = select(evidence.c.seq, evidence.c.record, evidence.c.payload)
     with db.engine.connect() as conn:
         while len(out) < limit and scanned < SCAN_LIMIT * 4:
             page = list(conn.execute(filtered(query, filters, before=before).limit(limit)))
-            for seq, raw in page:
+            for seq, raw, kept in page:
                 before = int(seq)
-                row = _row(int(seq), json.loads(raw))
+                row = _row(int(seq), merged(raw, kept))
                 if filters.control and filters.control not in row.controls:
                     continue
                 out.append(row)
@@ -120,6 +124,11 @@ def decision_stream(
             if len(page) < limit:
                 return out, None  # the whole log was read
     return out, before
+
+
+def merged(raw: str, kept: str | None) -> dict[str, Any]:
+    """A stored record with its erasable content back in place (see `evidence.payload`)."""
+    return merge(json.loads(raw), None if kept is None else json.loads(kept))
 
 
 def _row(seq: int, record: dict[str, Any]) -> Row:

@@ -19,7 +19,15 @@ from typing import Any
 from sqlalchemy import select, text
 
 from vallum.bundle.loader import Bundle
-from vallum.dashboard.queries import BUCKETS, MIN_SPAN, SERIES, ControlFigures, Filters, filtered
+from vallum.dashboard.queries import (
+    BUCKETS,
+    MIN_SPAN,
+    SERIES,
+    ControlFigures,
+    Filters,
+    filtered,
+    merged,
+)
 from vallum.model import Stage
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence
@@ -109,13 +117,13 @@ def _series(action: str, mode: str) -> str | None:
 def session_records(db: Database, session: str) -> list[dict[str, Any]]:
     """Every record of one session, oldest first: each request with its decisions."""
     query = (
-        select(evidence.c.seq, evidence.c.record)
+        select(evidence.c.seq, evidence.c.record, evidence.c.payload)
         .where(evidence.c.session == session)
         .order_by(evidence.c.seq)
         .limit(SESSION_LIMIT)
     )
     with db.engine.connect() as conn:
-        return [{"seq": int(seq), **json.loads(raw)} for seq, raw in conn.execute(query)]
+        return [{"seq": int(seq), **merged(raw, kept)} for seq, raw, kept in conn.execute(query)]
 
 
 def group_by_request(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -148,11 +156,13 @@ def export_records(
     before: int | None = filters.before
     sent = 0
     while sent < limit:
-        query = filtered(select(evidence.c.seq, evidence.c.record), filters, before=before)
+        query = filtered(
+            select(evidence.c.seq, evidence.c.record, evidence.c.payload), filters, before=before
+        )
         with db.engine.connect() as conn:
             page = list(conn.execute(query.limit(PAGE)))
-        for seq, raw in page:
-            record = json.loads(raw)
+        for seq, raw, kept in page:
+            record = merged(raw, kept)
             if filters.control and filters.control not in _controls(record):
                 continue
             yield {"seq": int(seq), **record}

@@ -83,10 +83,15 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gw.lifecycle.draining = False
         gw.start()
+        publisher = gw.checkpoints  # it signs the shared log, whichever version serves
+        if publisher is not None:
+            await publisher.start()
         async with _following(app, follower):
             yield
         current: Gateway = app.state.gateway
         await current.lifecycle.drain()
+        if publisher is not None:  # the last one covers every request drained
+            await publisher.stop()
         if owned:
             await current.aclose()
 

@@ -19,7 +19,7 @@ import httpx
 
 from vallum.alerts.service import Escalation
 from vallum.approvals.service import ApprovalService
-from vallum.bundle.gateway import UpstreamConfig
+from vallum.bundle.gateway import CheckpointsConfig, UpstreamConfig
 from vallum.bundle.loader import Bundle, load_bundle
 from vallum.enforcement.approvals import ApprovalHolds
 from vallum.engine import Engine
@@ -48,6 +48,8 @@ from vallum.telemetry.tracing import Tracing
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis as AsyncRedis
+
+    from vallum.evidence.publish import CheckpointPublisher
 
 MOCK_BASE_URL = "http://mock-model.vallum/v1"
 
@@ -160,7 +162,22 @@ def build_version(
         pipeline=pipeline,
         lifecycle=lifecycle,
         escalation=escalation,
+        checkpoints=_checkpoints(infra.evidence, config.checkpoints),
     )
+
+
+def _checkpoints(log: EvidenceLog, config: CheckpointsConfig | None) -> CheckpointPublisher | None:
+    """The scheduled checkpoints `gateway.checkpoints` asks for (its key from the environment:
+    a ConfigError at start when it is missing, never a gateway that silently signs nothing)."""
+    if config is None:
+        return None
+    from vallum.evidence.keys import load_signing_key
+    from vallum.evidence.publish import CheckpointPublisher
+
+    return CheckpointPublisher(
+        log, load_signing_key(None), every_s=config.every_s, directory=config.dir,
+        webhook=config.webhook, stdout=config.stdout,
+    )  # fmt: skip
 
 
 def _upstreams(bundle: Bundle, options: GatewayOptions) -> Upstreams:

@@ -38,6 +38,8 @@ from vallum.telemetry.tracing import Tracing
 if TYPE_CHECKING:
     from redis.asyncio import Redis as AsyncRedis
 
+    from vallum.evidence.publish import CheckpointPublisher
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Infrastructure:
@@ -78,6 +80,7 @@ class Gateway:
     pipeline: ModelPipeline
     lifecycle: RequestLifecycle
     escalation: Escalation
+    checkpoints: CheckpointPublisher | None = None  # scheduled signed checkpoints of the log
 
     def start(self) -> None:
         """Start this version's background work (alerts); on the running event loop."""

@@ -14,6 +14,7 @@ from sqlalchemy.pool import StaticPool
 from vallum.exceptions import ConfigError, EvidenceError
 from vallum.extras import require
 from vallum.settings import Settings
+from vallum.storage.migrate import add_missing_columns
 from vallum.storage.tables import metadata
 
 DEFAULT_DB_PATH = Path(".vallum") / "vallum.db"
@@ -44,13 +45,14 @@ class Database:
         self.url = _normalise(parsed)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.engine = self._connect()
-        if create:
-            try:
+        try:
+            if create:
                 metadata.create_all(self.engine)
-            except SQLAlchemyError as exc:
-                raise EvidenceError(
-                    f"cannot open database {self.display_url}: {_first_line(exc)}"
-                ) from exc
+            add_missing_columns(self.engine)
+        except SQLAlchemyError as exc:
+            raise EvidenceError(
+                f"cannot open database {self.display_url}: {_first_line(exc)}"
+            ) from exc
 
     @property
     def display_url(self) -> str:

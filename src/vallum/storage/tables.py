@@ -40,6 +40,12 @@ evidence = Table(
     Column("record", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The erasable content (kept text, tool arguments, a nonce) as canonical JSON; the record
+    # commits to its SHA-256, so `vallum audit erase` can set it NULL and every hash still holds.
+    Column("payload", Text, nullable=True),
+    # The Merkle tree (evidence.tree_store): this leaf's hash and the subtree roots it completed,
+    # hex. NULL only in a database from before the tree, until EvidenceLog fills it in.
+    Column("tree", Text, nullable=True),
 )
 # No index on `session`: no query can use one (the dashboard's session filter is a substring
 # match), and every append would pay for it. Databases created earlier keep theirs, unused.
@@ -53,6 +59,8 @@ evidence_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", SeqType, nullable=False),
     Column("hash", String(64), nullable=False),
+    # The roots of the tree's complete subtrees, largest first, hex: the tree head in O(log n).
+    Column("frontier", Text, nullable=True),
 )
 
 
@@ -60,7 +68,7 @@ evidence_head = Table(
 def _genesis_head(target: Table, connection: Any, **_kw: Any) -> None:
     """The head row is born with its table, never added later: a log without one was emptied
     (`EvidenceLog.verify` says so), not a new log to start again."""
-    connection.execute(insert(target).values(id=1, seq=0, hash=GENESIS_HASH))
+    connection.execute(insert(target).values(id=1, seq=0, hash=GENESIS_HASH, frontier=""))
 
 
 session_labels = Table(

@@ -1,0 +1,156 @@
+"""Checkpoints, inclusion and consistency proofs from the stored tree, and erasure.
+
+Every proof reads O(log n) rows (`tree_store`) in one query; `checkpoint` reads only the head.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from vallum.evidence import merkle, payload
+from vallum.evidence.checkpoint import Checkpoint, sign
+from vallum.evidence.keys import SigningKey
+from vallum.evidence.log import EvidenceLog, StoredRecord
+from vallum.evidence.record import RECORD_SCHEMA_VERSION, utc_now
+from vallum.evidence.rows import brief
+from vallum.evidence.tree_store import prove
+from vallum.exceptions import ChainBrokenError, EvidenceError
+from vallum.storage.tables import evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Inclusion:
+    """Record `seq` (leaf `seq - 1`) is in the tree of `size` leaves: `proof` from its leaf hash
+    (RFC 9162 leaf hash of `record`, its stored bytes) to the root."""
+
+    seq: int
+    id: str
+    size: int
+    record: str
+    proof: list[bytes]
+
+    @property
+    def leaf(self) -> bytes:
+        return merkle.leaf_hash(self.record.encode())
+
+    def verify(self, root: bytes) -> bool:
+        return merkle.verify_inclusion(self.seq - 1, self.size, self.leaf, self.proof, root)
+
+
+def checkpoint(log: EvidenceLog, key: SigningKey) -> Checkpoint:
+    """A checkpoint of the log as it is now, signed by `key` (its name is the origin)."""
+    size, root = log.tree_head()
+    return sign(key.name, size, root, key)
+
+
+def fetch_trees(log: EvidenceLog, seqs: Sequence[int]) -> dict[int, str | None]:
+    """The `tree` column of these rows (one query)."""
+    if not seqs:
+        return {}
+    marks = ", ".join([log.mark] * len(seqs))
+    sql = f"SELECT seq, tree FROM {evidence.name} WHERE seq IN ({marks})"  # noqa: S608
+    try:
+        raw = log.db.engine.raw_connection()
+    except SQLAlchemyError as exc:
+        raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
+    try:
+        cursor = raw.cursor()
+        cursor.execute(sql, tuple(seqs))
+        return {int(s): t for s, t in cursor.fetchall()}
+    except Exception as exc:  # the driver's own errors
+        raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
+    finally:
+        raw.close()
+
+
+def inclusion(log: EvidenceLog, record_id: str, size: int | None = None) -> Inclusion:
+    """The inclusion proof of a record (id or unique 8+ character prefix) in the tree of `size`
+    leaves (default: the tree now)."""
+    stored = log.get(record_id)
+    if stored is None:
+        raise EvidenceError(f"no evidence record {record_id!r}")
+    size = log.tree_head()[0] if size is None else size
+    if not 0 < stored.seq <= size:
+        raise EvidenceError(f"record #{stored.seq} is not in a tree of {size} records")
+    text = _record_text(log, stored.seq)
+    proof = prove(partial(merkle.inclusion_proof, stored.seq - 1, size), partial(fetch_trees, log))
+    return Inclusion(stored.seq, stored.id, size, text, proof)
+
+
+def consistency(log: EvidenceLog, old: int, new: int) -> list[bytes]:
+    """The proof that the tree of `new` leaves extends the one of `old`."""
+    return prove(partial(merkle.consistency_proof, old, new), partial(fetch_trees, log))
+
+
+def check_consistency(log: EvidenceLog, cp: Checkpoint, size: int, root: bytes) -> None:
+    """The stored tree proves the log of `size` leaves and `root` extends `cp`; else
+    ChainBrokenError naming it."""
+    if cp.size > size:
+        raise ChainBrokenError(
+            size, "-", f"the log holds {size} records but a checkpoint signed {cp.size}: "
+            "records were removed after it",
+        )  # fmt: skip
+    proof = consistency(log, cp.size, size)
+    if not merkle.verify_consistency(cp.size, size, cp.root, root, proof):
+        raise ChainBrokenError(
+            cp.size, "-", f"no consistency proof from the checkpoint of size {cp.size}: "
+            "the log was rewritten after it",
+        )  # fmt: skip
+
+
+def _record_text(log: EvidenceLog, seq: int) -> str:
+    sql = f"SELECT record FROM {evidence.name} WHERE seq = {log.mark}"  # noqa: S608
+    raw = log.db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(sql, (seq,))
+        row = cursor.fetchone()
+    finally:
+        raw.close()
+    if row is None:
+        raise EvidenceError(f"record #{seq} is missing")
+    return str(row[0])
+
+
+def erase(log: EvidenceLog, record_id: str, *, reason: str, by: str) -> StoredRecord:
+    """Delete a record's erasable content (kept text, tool arguments) and append an
+    `evidence.erased` record naming it, in one transaction. The chain, the tree, every
+    checkpoint and proof stay valid: the record commits to the content by hash only."""
+    if not reason.strip():
+        raise EvidenceError("an erasure needs a reason")
+    target = log.get(record_id)
+    if target is None:
+        raise EvidenceError(f"no evidence record {record_id!r}")
+    body = target.record
+    if "payload" not in body:
+        raise EvidenceError(
+            f"record #{target.seq} holds no erasable content (none was kept, or it was written "
+            "before content commitments and erasing it would break the chain)"
+        )
+    if body.get("erased"):
+        raise EvidenceError(f"record #{target.seq} was already erased")
+    note = {
+        "schema": RECORD_SCHEMA_VERSION,
+        "kind": payload.KIND_ERASED,
+        "id": str(uuid.uuid4()),
+        "created_at": utc_now(),
+        "principal": by,
+        "erased": {"id": target.id, "seq": target.seq, "payload": body["payload"]},
+        "reason": reason,
+    }
+
+    def work(cursor: Any) -> StoredRecord:
+        stored = log.write(cursor, [note])[0]  # takes the head lock first
+        cursor.execute(
+            f"UPDATE {evidence.name} SET payload = NULL WHERE seq = {log.mark}",  # noqa: S608
+            (target.seq,),
+        )
+        return stored
+
+    return log.transaction(work)
