@@ -11,6 +11,10 @@ from vallum.review.checks.base import Facts
 from vallum.review.files import MAX_BYTES, SourceFile, collect, kind_of
 from vallum.review.findings import SCHEMA_VERSION, Finding, Problem, dedupe
 from vallum.review.infra import dockerfile, kubernetes, terraform
+from vallum.review.js import checks as js_checks
+from vallum.review.js import taint as js_taint
+from vallum.review.js import threatmodel as js_threatmodel
+from vallum.review.js.parse import JsModule, parse_js
 from vallum.review.parse import Module, module_name, parse_module
 from vallum.review.taint.project import Project
 from vallum.review.threatmodel.checks import check_requirements
@@ -80,6 +84,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
     """Review in-memory files keyed by relative path (`-` on stdin arrives here as one file)."""
     options = options or ReviewOptions()
     modules: list[Module] = []
+    scripts: list[JsModule] = []
     findings: list[Finding] = []
     problems: list[Problem] = []
     for rel, data in sorted(sources.items()):
@@ -88,6 +93,12 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
             module = parse_module(data, rel, module_name(rel))
             problems.extend(module.problems)
             modules.append(module)
+        elif kind == "javascript":
+            script = parse_js(data, rel)
+            problems.extend(script.problems)
+            scripts.append(script)
+            findings.extend(js_taint.analyse(script))
+            findings.extend(js_checks.check(script))
         elif kind in INFRA_CHECKS:
             try:
                 text = data.decode("utf-8")
@@ -103,4 +114,5 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
             findings.extend(check(facts))
     if options.threat_model is not None:
         findings.extend(check_requirements(options.threat_model, all_facts))
+        findings.extend(js_threatmodel.check(options.threat_model, scripts))
     return Report("", dedupe(findings), problems, files=len(sources))

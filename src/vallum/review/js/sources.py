@@ -1,0 +1,49 @@
+"""Where untrusted data enters JavaScript code, and the finding for a flow into a sink."""
+
+from __future__ import annotations
+
+from vallum.review.findings import Finding
+from vallum.review.js import spec
+from vallum.review.js.parse import JsModule, Node, dotted
+from vallum.review.js.sinks import JsSinkUse
+from vallum.review.taint.labels import Label, Taint
+
+# Request fields that are always strings (path parameters, headers): no operator objects.
+STRING_FIELDS = frozenset({"params", "headers", "path", "url", "originalUrl", "nextUrl"})
+STR_SAFE = frozenset({"nosql", "proto"})
+
+
+def member_source(m: JsModule, node: Node) -> Taint | None:
+    """The taint a member expression introduces (`req.query`, `window.location.hash`), or None."""
+    name = dotted(m, node)
+    if not name:
+        return None
+    line = node.start_point[0] + 1
+    obj, _, field = name.rpartition(".")
+    if obj in spec.REQUEST_OBJECTS and field in spec.REQUEST_FIELDS:
+        cleared = STR_SAFE if field in STRING_FIELDS else frozenset()
+        return frozenset({Label(name, line, cleared)})
+    if name.startswith(spec.BROWSER_SOURCES) or name == "process.argv":
+        return frozenset({Label(name, line)})
+    if name.startswith("process.env"):
+        return frozenset({Label("environment", line, spec.ALL_KINDS - {"cmd", "code"})})
+    return None
+
+
+def sink_finding(m: JsModule, use: JsSinkUse, label: Label, where: Node) -> Finding:
+    kind = spec.JS_KINDS[use.kind]
+    line = where.start_point[0] + 1
+    message = (
+        f"untrusted data from {label.origin} (line {label.line}) reaches {kind.what} "
+        f"in {use.callee}()"
+    )
+    return Finding(
+        kind.rule,
+        kind.cwe,
+        kind.severity,
+        m.path,
+        line,
+        message,
+        column=where.start_point[1] + 1,
+        snippet=m.snippet(line),
+    )
