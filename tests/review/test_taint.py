@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vallum.review import review_sources
+from vallum.review import ReviewOptions, review_sources
 
 FLASK = "from flask import Flask, request\nimport os, subprocess, sqlite3\napp = Flask(__name__)\n"
 
@@ -104,8 +104,25 @@ def test_llm_output_is_a_source() -> None:
 
 
 def test_entry_point_parameters_are_untrusted_with_lower_confidence() -> None:
-    """A function nothing calls is an entry point: its parameters reaching a sink are reported."""
+    """A named entry point nothing calls: its parameters reaching a sink are reported."""
     source = "import os\ndef clean(path):\n    os.system('rm -rf ' + path)\n"
-    report = review_sources({"snippet.py": source.encode()})
-    expected = [("taint.command-injection", 0.6)]
-    assert expected == [(f.rule, f.confidence) for f in report.findings]
+    for pattern in ("clean", "snippet.*", "*"):
+        options = ReviewOptions(entry_points=(pattern,))
+        report = review_sources({"snippet.py": source.encode()}, options)
+        expected = [("taint.command-injection", 0.6)]
+        assert expected == [(f.rule, f.confidence) for f in report.findings]
+    # --min-confidence drops them
+    strict = ReviewOptions(entry_points=("*",), min_confidence=0.8)
+    assert review_sources({"snippet.py": source.encode()}, strict).findings == []
+
+
+def test_library_parameters_are_not_sources() -> None:
+    """Parameters of functions nobody in the tree calls are not attacker data by default."""
+    source = (
+        "class Conn:\n    def _execute(self, operation, params=None):\n"
+        "        self.cursor.execute(operation, params)\n"
+        "def clean(path):\n    import os\n    os.system('rm -rf ' + path)\n"
+    )
+    assert review_sources({"lib.py": source.encode()}).findings == []
+    named = ReviewOptions(entry_points=("other_*",))
+    assert review_sources({"lib.py": source.encode()}, named).findings == []

@@ -172,6 +172,8 @@ def arguments(call: Node) -> tuple[list[Node], dict[str, Node]]:
     args = call.child_by_field_name("arguments")
     if args is None:
         return positional, keywords
+    if args.type == "generator_expression":  # `f(x for x in y)`: one argument, no parentheses
+        return [args], keywords
     for child in args.named_children:
         if child.type == "keyword_argument":
             name = child.child_by_field_name("name")

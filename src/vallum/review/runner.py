@@ -39,6 +39,9 @@ class ReviewOptions:
 
     threat_model: ThreatModel | None = None
     backends: tuple[BackEnd, ...] = ()
+    # Globs naming functions whose parameters are untrusted (added to the threat model's).
+    entry_points: tuple[str, ...] = ()
+    min_confidence: float = 0.0
 
 
 @dataclass(slots=True)
@@ -76,7 +79,7 @@ def review_path(root: Path, options: ReviewOptions | None = None) -> Report:
         found, trouble = backend(base, [f for f, _ in sources.values()])
         report.findings.extend(found)
         report.problems.extend(trouble)
-    report.findings = dedupe(report.findings)
+    report.findings = [f for f in dedupe(report.findings) if f.confidence >= options.min_confidence]
     return report
 
 
@@ -106,7 +109,9 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
                 problems.append(Problem(rel, "not UTF-8 text; not analysed"))
                 continue
             findings.extend(INFRA_CHECKS[kind](rel, text))
-    project = Project(modules)
+    model = options.threat_model
+    entry_points = (*options.entry_points, *(model.entry_points if model is not None else ()))
+    project = Project(modules, entry_points)
     findings.extend(project.analyse())
     all_facts = [Facts.gather(m, project.by_module[m.path]) for m in modules]
     for facts in all_facts:
@@ -115,4 +120,5 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
     if options.threat_model is not None:
         findings.extend(check_requirements(options.threat_model, all_facts))
         findings.extend(js_threatmodel.check(options.threat_model, scripts))
-    return Report("", dedupe(findings), problems, files=len(sources))
+    kept = [f for f in findings if f.confidence >= options.min_confidence]
+    return Report("", dedupe(kept), problems, files=len(sources))

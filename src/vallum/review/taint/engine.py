@@ -13,9 +13,10 @@ from functools import partial
 
 from vallum.review.findings import Finding
 from vallum.review.functions import Function
-from vallum.review.parse import Module, Node, call_name, dotted
+from vallum.review.parse import Module, Node, call_name
 from vallum.review.taint import spec
 from vallum.review.taint.expressions import Env, Expressions, Resolver
+from vallum.review.taint.guards import Cleared, guards
 from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, clear
 
 _TERMINATORS = frozenset(
@@ -40,6 +41,7 @@ class Analyzer(Expressions):
         self.resolve = resolve
         self.env: Env = {}
         self.types: dict[str, str] = {}
+        self.normalised: set[str] = set()
         self.returns: set[Label] = set()
         self.hits: set[tuple[int, SinkHit]] = set()
         self.findings: list[Finding] = []
@@ -126,7 +128,7 @@ class Analyzer(Expressions):
     def _if(self, node: Node) -> bool:
         condition = node.child_by_field_name("condition")
         self.expr(condition)
-        when_true, when_false = _guards(self.m, condition)
+        when_true, when_false = guards(self.m, condition, self.normalised)
         consequence = node.child_by_field_name("consequence")
 
         def then() -> bool:
@@ -194,10 +196,10 @@ class Analyzer(Expressions):
         else:
             self.expr(value)
 
-    def _clear_names(self, names: set[str]) -> None:
-        for name in names:
+    def _clear_names(self, names: Cleared) -> None:
+        for name, kinds in names.items():
             if name in self.env:
-                self.env[name] = clear(self.env[name], spec.ALL_KINDS)
+                self.env[name] = clear(self.env[name], kinds)
 
 
 def _framework_param(name: str, annotation: str, default: str) -> bool:
@@ -218,50 +220,6 @@ def _framework_param(name: str, annotation: str, default: str) -> bool:
 
 def _stay() -> bool:
     return False
-
-
-def _guards(m: Module, node: Node | None) -> tuple[set[str], set[str]]:
-    """Names a condition validates when it is true, and when it is false.
-
-    `x in ALLOWED`, `x == "a"`, `p.startswith(base)`, `re.fullmatch(...)` validate when true;
-    `x not in ALLOWED`, `netloc != ""` when false; `not`, `and`, `or` combine them.
-    """
-    if node is None:
-        return set(), set()
-    t = node.type
-    if t == "parenthesized_expression" and node.named_children:
-        return _guards(m, node.named_children[0])
-    if t == "not_operator":
-        when_true, when_false = _guards(m, node.child_by_field_name("argument"))
-        return when_false, when_true
-    if t == "boolean_operator":
-        lt, lf = _guards(m, node.child_by_field_name("left"))
-        rt, rf = _guards(m, node.child_by_field_name("right"))
-        op = m.text(node.child_by_field_name("operator"))
-        return (lt | rt, set()) if op == "and" else (set(), lf | rf)
-    if t == "comparison_operator":
-        ops = {m.text(c) for c in node.children if not c.is_named}
-        names = _mentioned(m, node)
-        if ops & {"in", "=="}:
-            return names, set()
-        if ops & {"not in", "!="}:
-            return set(), names
-        return set(), set()
-    if t == "call" and call_name(m, node).split(".")[-1] in spec.VALIDATOR_CALLS:
-        return _mentioned(m, node), set()
-    return set(), set()
-
-
-def _mentioned(m: Module, node: Node) -> set[str]:
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type in {"identifier", "attribute"}:
-            found.add(m.text(current))
-            found.add(dotted(m, current).split(".")[0])
-        stack.extend(current.named_children)
-    return found
 
 
 def _find(node: Node, kind: str) -> list[Node]:

@@ -9,6 +9,7 @@ from vallum.review.findings import Finding
 from vallum.review.functions import Function
 from vallum.review.parse import Module, Node, arguments, call_name, dotted
 from vallum.review.taint import sinks, spec
+from vallum.review.taint.guards import normalises
 from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, Taint, clear, dangerous
 
 Env = dict[str, Taint]
@@ -53,6 +54,7 @@ class Expressions:
     resolve: Resolver
     env: Env
     types: dict[str, str]
+    normalised: set[str]
     hits: set[tuple[int, SinkHit]]
     findings: list[Finding]
     callees: set[str]
@@ -140,6 +142,9 @@ class Expressions:
             return frozenset({Label(what, line, cleared)})
         if name.endswith(spec.LLM_CALL_SUFFIXES):
             return frozenset({Label("LLM output", line)})
+        method = name.rpartition(".")[2]
+        if method in spec.STORED_READS and func is not None and func.type == "attribute":
+            return frozenset({Label("stored data", line, spec.ALL_KINDS - {"xss"})})
         used: set[str] = set()
         for use in sinks.match(self.m, name, pos, kw, self.types):
             if use.receiver:
@@ -158,12 +163,16 @@ class Expressions:
         sanitized = spec.SANITIZERS.get(name)
         if sanitized is not None:
             return CLEAN if sanitized == spec.ALL_KINDS else clear(everything, sanitized)
-        method = name.rpartition(".")[2]
+        receiver_type = self.types.get(name.rpartition(".")[0], "")
+        if method == "render" and receiver_type.endswith(spec.ESCAPING_TEMPLATES):
+            return clear(everything, frozenset({"xss"}))
         if func is not None and func.type == "attribute" and method in spec.CLEAN_METHODS:
             return CLEAN
         callee = self.resolve(self.m, name, self.func)
         if callee is not None:
             return self._apply(callee, pos, kw, taints, node)
+        if method not in spec.VALUE_PRESERVING:
+            used.add("session")  # a lookup's result (`User.authenticate(...)`) is not raw input
         return clear(everything, frozenset(used))
 
     def _apply(
@@ -199,7 +208,12 @@ class Expressions:
         """A Flask or Django view returning HTML built from untrusted data (reflected XSS)."""
         route = self.func.route
         django_view = bool(self.func.params) and self.func.params[0].name == "request"
-        if not ((route is not None and route.framework == "flask") or django_view):
+        html_api = (
+            route is not None
+            and route.framework == "fastapi"
+            and any("HTMLResponse" in self.m.text(d) for d in self.func.decorators)
+        )
+        if not ((route is not None and route.framework == "flask") or django_view or html_api):
             return
         text = self.m.text(value)
         built = value.type in {"string", "binary_operator"} or (
@@ -224,7 +238,23 @@ class Expressions:
         self._bind(left, taint)
         if left is not None:
             self._remember_type(left, right)
+            self._session_write(left, taint)
+            if left.type == "identifier":
+                if normalises(self.m, right):
+                    self.normalised.add(self.m.text(left))
+                else:
+                    self.normalised.discard(self.m.text(left))
         return taint
+
+    def _session_write(self, target: Node, taint: Taint) -> None:
+        """`session["role"] = request.form["role"]`: untrusted data stored as trusted state."""
+        if target.type != "subscript":
+            return
+        container = dotted(self.m, target.child_by_field_name("value"))
+        if container in spec.SESSION_OBJECTS or self.m.qualify(container) == "flask.session":
+            labels = dangerous(taint, "session")
+            if labels:
+                self.report("session", labels, target, f"{container}.__setitem__")
 
     def _remember_type(self, target: Node, value: Node) -> None:
         if target.type == "identifier" and value.type == "call":

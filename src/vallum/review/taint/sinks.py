@@ -94,6 +94,9 @@ def _subprocess(module: Module, name: str, pos: list[Node], kw: dict[str, Node])
     # Without a shell only the program itself is a command-injection point.
     if first.type in {"list", "tuple"}:
         elements = first.named_children
+        program = literal(module, elements[0]).strip("'\"").rsplit("/", 1)[-1] if elements else ""
+        if program in spec.SHELLS:  # ["sh", "-c", command]: the command goes through a shell
+            return SinkUse("cmd", tuple(elements), name)
         return SinkUse("cmd", tuple(elements[:1]), name) if elements else None
     if name.startswith("os.exec") or name.startswith("os.spawn"):
         return SinkUse("cmd", tuple(pos[:2]), name)

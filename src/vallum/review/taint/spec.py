@@ -38,6 +38,9 @@ KINDS: dict[str, SinkKind] = {
         SinkKind("xpath", "taint.xpath-injection", 643, Severity.HIGH, "an XPath query"),
         SinkKind("ssrf", "taint.ssrf", 918, Severity.HIGH, "an outbound request URL"),
         SinkKind("regex", "taint.regex-injection", 1333, Severity.MEDIUM, "a regular expression"),
+        SinkKind(
+            "session", "taint.trust-boundary", 501, Severity.MEDIUM, "the session (trusted state)"
+        ),
     )
 }
 ALL_KINDS = frozenset(KINDS)
@@ -149,7 +152,45 @@ SANITIZERS: dict[str, frozenset[str]] = {
     "defusedxml.lxml.fromstring": ALL_KINDS,
     "ast.literal_eval": ALL_KINDS,
     "json.loads": frozenset({"deser"}),
+    "django.utils.html.format_html": frozenset({"xss"}),
+    "format_html": frozenset({"xss"}),
+    "django.shortcuts.get_object_or_404": ALL_KINDS,
+    "flask.render_template": frozenset({"xss"}),
+    "django.shortcuts.render": frozenset({"xss"}),
+    "django.template.loader.render_to_string": frozenset({"xss"}),
 }
+# Objects whose `.render(...)` escapes what it is given (Django templates, Flask's Jinja setup).
+ESCAPING_TEMPLATES = ("get_template", "select_template")
+# Where a session (trusted server-side state) is written: `session[k] = v`.
+SESSION_OBJECTS = frozenset({"flask.session", "session", "request.session", "self.request.session"})
+# Reads of stored rows: untrusted for HTML output (stored XSS), trusted for everything else.
+STORED_READS = frozenset({"fetchone", "fetchall", "fetchmany"})
+# Calls whose result is still the caller's raw value (for trust-boundary purposes).
+VALUE_PRESERVING = frozenset(
+    {
+        "get",
+        "getlist",
+        "get_json",
+        "strip",
+        "lower",
+        "upper",
+        "title",
+        "format",
+        "join",
+        "replace",
+        "split",
+        "pop",
+        "str",
+        "decode",
+        "encode",
+        "lstrip",
+        "rstrip",
+        "setdefault",
+        "dict",
+        "list",
+    }
+)
+SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "cmd", "cmd.exe", "powershell", "pwsh"})
 # Method calls on a tainted value that return something harmless.
 CLEAN_METHODS = frozenset(
     {

@@ -109,6 +109,9 @@ class ThreatModel(BaseModel):
 
     version: int = SCHEMA_VERSION
     requirements: tuple[Requirement, ...] = ()
+    # Functions called from outside the reviewed code (globs on `name` or `module.qualname`):
+    # their parameters are untrusted, reported with a lower confidence (`vallum review`).
+    entry_points: tuple[str, ...] = ()
 
 
 def load_threat_model(path: Path) -> ThreatModel:
