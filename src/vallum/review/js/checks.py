@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from vallum.review.checks.credentials import NOT_SECRET_SUFFIX, PLACEHOLDER, SECRET_NAME
+from vallum.review.checks.credentials import plausible_secret
 from vallum.review.checks.crypto import SECRETISH
 from vallum.review.findings import Finding, Severity
 from vallum.review.js.parse import (
@@ -201,16 +201,10 @@ def _secret(m: JsModule, node: Node) -> list[Finding]:
     )
     value = node.child_by_field_name("value") or node.child_by_field_name("right")
     name = (string_value(m, target) or m.text(target)).rpartition(".")[2]
-    if not SECRET_NAME.search(name.replace("-", "_")) or NOT_SECRET_SUFFIX.search(name):
-        return []
     secret = string_value(m, value)
-    if secret is None or len(secret) < 8 or any(c.isspace() for c in secret):
+    if secret is None or len(secret) < 8 or secret.startswith("http"):
         return []
-    if (
-        PLACEHOLDER.search(secret)
-        or secret.startswith(("/", "http"))
-        or secret.lower() in name.lower()
-    ):
+    if not plausible_secret(name, secret):
         return []
     return [
         js_finding(
