@@ -14,13 +14,27 @@ def rules(name: str, source: str) -> set[str]:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("import hashlib\nh = hashlib.md5(b'x')\n", {"crypto.weak-hash"}),
+        ("import hashlib\ntoken_digest = hashlib.md5(b'x')\n", {"crypto.weak-hash"}),
+        (
+            "import hashlib\ndef sign(m):\n    return hashlib.sha1(m).digest()\n",
+            {"crypto.weak-hash"},
+        ),
+        ("import hashlib\netag = hashlib.md5(body).hexdigest()\n", set()),
+        (
+            "import hashlib\ndef _sqlite_md5(text):\n    return hashlib.md5(text).hexdigest()\n",
+            set(),
+        ),
         ("import hashlib\nh = hashlib.md5(b'x', usedforsecurity=False)\n", set()),
         ("import random\nsession_token = random.getrandbits(64)\n", {"crypto.weak-random"}),
         ("import random\nsongs = random.sample(x, 3)\n", set()),
         ("import requests\nrequests.get('https://a', verify=False)\n", {"tls.verify-disabled"}),
         ("resp.set_cookie('s', v, secure=True, httponly=True)\n", set()),
         ("resp.set_cookie('s', v, httponly=True)\n", {"cookie.insecure"}),
+        ("resp.set_cookie('s', v, secure=False, httponly=True)\n", {"cookie.insecure"}),
+        ("resp.set_cookie('s', value=v, secure=True)\n", {"cookie.no-httponly"}),
+        ("jar.set_cookie(cookie)\n", set()),
+        ("resp.set_cookie(k, v, **kwargs)\n", set()),
+        ("resp.set_cookie(k, v, secure=conf.SECURE, httponly=conf.HTTPONLY)\n", set()),
         ("app.run(debug=True)\n", {"debug.enabled"}),
         ("DEBUG = True\n", {"debug.enabled"}),
         ("from flask_cors import CORS\nCORS(app)\n", {"cors.wildcard"}),

@@ -57,10 +57,11 @@ def test_diff_reports_only_new_lines(tmp_path: Path) -> None:
         subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
 
     git("init", "-q")
-    (tmp_path / "a.py").write_text("import hashlib\nhashlib.md5(b'a')\n")
+    (tmp_path / "a.py").write_text("import hashlib\ntoken = hashlib.md5(b'a')\n")
     git("add", "a.py")
     git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init")
-    (tmp_path / "a.py").write_text("import hashlib\nhashlib.md5(b'a')\nhashlib.sha1(b'b')\n")
+    new = "import hashlib\ntoken = hashlib.md5(b'a')\nsecret = hashlib.sha1(b'b')\n"
+    (tmp_path / "a.py").write_text(new)
     code, out = invoke(str(tmp_path), "--diff", "HEAD", "--format", "json", "--no-default-backends")
     assert (0, [3]) == (code, [f["line"] for f in json.loads(out)["findings"]])
 

@@ -41,8 +41,8 @@ def check(facts: Facts) -> list[Finding]:
     for name, call in facts.calls:
         pos, kw = arguments(call)
         method = name.rpartition(".")[2]
-        if method == "set_cookie":
-            if literal(m, kw.get("secure")) != "True":
+        if method == "set_cookie" and _sets_response_cookie(m, call, pos, kw):
+            if literal(m, kw.get("secure")) in {"", "False", "None"}:
                 out.append(
                     facts.finding(
                         "cookie.insecure",
@@ -52,7 +52,7 @@ def check(facts: Facts) -> list[Finding]:
                         "cookie set without secure=True",
                     )
                 )
-            if literal(m, kw.get("httponly")) != "True":
+            if literal(m, kw.get("httponly")) in {"", "False", "None"}:
                 out.append(
                     facts.finding(
                         "cookie.no-httponly",
@@ -239,3 +239,15 @@ def _alias(m: Module, clause: Node) -> str:
 
 def _mentions_value(m: Module, node: Node, alias: str) -> bool:
     return any(child.type == "identifier" and m.text(child) == alias for child in walk(node))
+
+
+def _sets_response_cookie(m: Module, call: Node, pos: list[Node], kw: dict[str, Node]) -> bool:
+    """`response.set_cookie(key, value, ...)`, not a cookie jar's `set_cookie(cookie)` nor a
+    wrapper forwarding `**kwargs` (the flags arrive with them); a flag passed as a variable or
+    a setting is configured, not missing."""
+    args = call.child_by_field_name("arguments")
+    if args is not None and any(c.type == "dictionary_splat" for c in args.named_children):
+        return False
+    if literal(m, kw.get("max_age")) == "0":
+        return False  # deleting a cookie
+    return len(pos) >= 2 or (len(pos) == 1 and "value" in kw)

@@ -1,7 +1,8 @@
 """What an `if` condition proves about the names it mentions, and for which sink kinds.
 
 `x in ALLOWED`, `x == "a"`, `re.fullmatch(...)`, `url_has_allowed_host_and_scheme(x)` validate
-`x` when true; `x not in ALLOWED`, `netloc != ""` when false; `not`, `and`, `or` combine them.
+`x` when true; `x not in ALLOWED`, `netloc != ""` when false; a bare `x` when false (empty or None); `not`,
+`and`, `or` combine them.
 A prefix check (`p.startswith(BASE)`, `p.is_relative_to(BASE)`, `commonpath`) proves nothing
 about a file path unless `p` was normalised first (`realpath`, `abspath`, `normpath`,
 `.resolve()`): `BASE/../../etc/passwd` starts with `BASE`. And `next.startswith("/")` proves
@@ -43,7 +44,13 @@ def guards(m: Module, node: Node | None, normalised: set[str]) -> tuple[Cleared,
         lt, lf = guards(m, node.child_by_field_name("left"), normalised)
         rt, rf = guards(m, node.child_by_field_name("right"), normalised)
         op = m.text(node.child_by_field_name("operator"))
-        return (_union(lt, rt), {}) if op == "and" else ({}, _union(lf, rf))
+        # `a and b` true: both hold; false: one of them failed, so only what both prove holds.
+        if op == "and":
+            return _union(lt, rt), _both(lf, rf)
+        return _both(lt, rt), _union(lf, rf)
+    if t in {"identifier", "attribute"}:
+        # `if next_url:` false means it is empty or None: harmless for every sink.
+        return {}, {m.text(node): spec.ALL_KINDS}
     if t == "comparison_operator":
         ops = {m.text(c) for c in node.children if not c.is_named}
         names = _all(mentioned(m, node))
@@ -91,6 +98,10 @@ def mentioned(m: Module, node: Node) -> set[str]:
 
 def _all(names: set[str]) -> Cleared:
     return {name: spec.ALL_KINDS for name in names}
+
+
+def _both(a: Cleared, b: Cleared) -> Cleared:
+    return {key: a[key] & b[key] for key in a.keys() & b.keys() if a[key] & b[key]}
 
 
 def _union(a: Cleared, b: Cleared) -> Cleared:
