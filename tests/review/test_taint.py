@@ -126,3 +126,32 @@ def test_library_parameters_are_not_sources() -> None:
     assert review_sources({"lib.py": source.encode()}).findings == []
     named = ReviewOptions(entry_points=("other_*",))
     assert review_sources({"lib.py": source.encode()}, named).findings == []
+
+
+def test_local_operator_inputs_have_lower_confidence() -> None:
+    """argv, stdin, input() and the environment are sources, reported below request data."""
+    source = (
+        "import os, sys, subprocess\nfrom flask import request\n"
+        "def main():\n    subprocess.run(sys.argv[1], shell=True)\n"
+        "    eval(input())\n    os.system(request.args['x'])\n"
+    )
+    found = sorted(
+        (f.line, f.confidence) for f in review_sources({"cli.py": source.encode()}).findings
+    )
+    assert found == [(4, 0.5), (5, 0.5), (6, 1.0)]
+    js = b"require('child_process').exec('ls ' + process.argv[2]);"
+    assert [0.5] == [f.confidence for f in review_sources({"cli.js": js}).findings]
+
+
+def test_guards_prove_only_what_both_sides_prove() -> None:
+    """`a and not valid(x)` false: x is empty or valid; `a and b` false proves nothing alone."""
+    template = (
+        "from django.http import HttpResponseRedirect\n"
+        "from django.utils.http import url_has_allowed_host_and_scheme as ok\n"
+        "def view(request):\n    n = request.GET.get('next')\n"
+        "    if {cond}:\n        n = '/'\n    return HttpResponseRedirect(n)\n"
+    )
+    safe = template.format(cond="(n or request.accepts('text/html')) and not ok(n, None)")
+    assert cwes({"v.py": safe}) == set()
+    unsafe = template.format(cond="request.user.is_anonymous and not ok(n, None)")
+    assert cwes({"v.py": unsafe}) == {601}

@@ -201,7 +201,7 @@ def _verbose_errors(facts: Facts) -> list[Finding]:
             leaks = any(c in text for c in ERROR_DETAIL_CALLS) or (
                 alias and _mentions_value(m, node, alias)
             )
-            if not leaks:
+            if not leaks or _debug_only(m, node):
                 continue
             if node.type == "raise_statement":
                 if "HTTPException" in text and "detail" in text:
@@ -251,3 +251,18 @@ def _sets_response_cookie(m: Module, call: Node, pos: list[Node], kw: dict[str, 
     if literal(m, kw.get("max_age")) == "0":
         return False  # deleting a cookie
     return len(pos) >= 2 or (len(pos) == 1 and "value" in kw)
+
+
+def _debug_only(m: Module, node: Node) -> bool:
+    """Details shown only in debug mode (`format_exc() if settings.DEBUG else "error"`)."""
+    for inner in walk(node):
+        if inner.type == "conditional_expression" and "DEBUG" in m.text(inner).upper():
+            return True
+    parent = node.parent
+    while parent is not None and parent.type != "function_definition":
+        if parent.type == "if_statement":
+            condition = parent.child_by_field_name("condition")
+            if "debug" in m.text(condition).lower():
+                return True
+        parent = parent.parent
+    return False

@@ -213,6 +213,9 @@ def call_name(m: JsModule, call: Node) -> str:
     if func is not None and func.type == "member_expression":
         inner = func.child_by_field_name("object")
         attr = m.text(func.child_by_field_name("property"))
+        required = _required(m, inner)
+        if required is not None:  # `require("child_process").exec(...)`
+            return f"{required}.{attr}"
         if inner is not None and inner.type in {"call_expression", "new_expression"}:
             return f"{call_name(m, inner)}().{attr}"
         return f"?.{attr}"

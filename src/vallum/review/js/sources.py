@@ -11,6 +11,8 @@ from vallum.review.taint.labels import Label, Taint
 # Request fields that are always strings (path parameters, headers): no operator objects.
 STRING_FIELDS = frozenset({"params", "headers", "path", "url", "originalUrl", "nextUrl"})
 STR_SAFE = frozenset({"nosql", "proto"})
+# The local operator's inputs: reported with a lower confidence than request data.
+LOCAL_ORIGINS = frozenset({"environment", "process.argv"})
 
 
 def member_source(m: JsModule, node: Node) -> Taint | None:
@@ -46,4 +48,5 @@ def sink_finding(m: JsModule, use: JsSinkUse, label: Label, where: Node) -> Find
         message,
         column=where.start_point[1] + 1,
         snippet=m.snippet(line),
+        confidence=0.5 if label.origin in LOCAL_ORIGINS else 1.0,
     )

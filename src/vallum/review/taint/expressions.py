@@ -351,6 +351,15 @@ def make_finding(
         f"untrusted data from {label.origin} (line {label.line}) reaches {sink.what} "
         f"{where}{through}"
     )
+    confidence = 0.5 if label.origin in spec.LOCAL_ORIGINS else 1.0
     return Finding(
-        sink.rule, sink.cwe, sink.severity, path, line, message, column=column, snippet=snippet
+        sink.rule,
+        sink.cwe,
+        sink.severity,
+        path,
+        line,
+        message,
+        column=column,
+        snippet=snippet,
+        confidence=confidence,
     )

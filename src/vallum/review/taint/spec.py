@@ -86,6 +86,9 @@ SOURCE_CALLS: dict[str, tuple[str, frozenset[str]]] = {
     "sys.stdin.read": ("stdin", frozenset()),
     "sys.stdin.readline": ("stdin", frozenset()),
 }
+# Inputs the local operator controls (the person running a CLI): real sources, but a flow from
+# them is reported with a lower confidence than one from a remote request.
+LOCAL_ORIGINS = frozenset({"input()", "stdin", "command-line arguments", "environment"})
 SOURCE_ATTRS: dict[str, tuple[str, frozenset[str]]] = {
     "sys.argv": ("command-line arguments", frozenset()),
     "os.environ": ("environment", ALL_KINDS - {"cmd", "code"}),
@@ -233,6 +236,7 @@ VALIDATOR_CALLS = frozenset(
         "is_valid",
         "is_safe_path",
         "is_allowed",
+        "check_for_language",
     }
 )
 
