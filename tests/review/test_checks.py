@@ -84,3 +84,16 @@ def test_unparseable_file_is_reported_not_skipped() -> None:
 def test_infrastructure_rules(name: str, text: str, expected: set[str]) -> None:
     """Dockerfile, Terraform and Kubernetes rules flag the insecure variant only."""
     assert expected == rules(name, text)
+
+
+def test_secrets_in_test_fixtures_have_lower_confidence() -> None:
+    """A credential in a test file is kept (it may be real) at confidence 0.5."""
+    from vallum.review import review_sources
+
+    code = b'DB_PASSWORD = "Sup3rS3cret!"\n'
+    for path, confidence in (("app/settings.py", 1.0), ("tests/test_db.py", 0.5)):
+        found = review_sources({path: code}).findings
+        assert [(f.rule, f.confidence) for f in found] == [("secrets.hard-coded", confidence)]
+    js = b'const apiToken = "f3a9c1d27be84e0b9a5d6c4e";\n'
+    found = review_sources({"src/api.spec.ts": js}).findings
+    assert [(f.cwe, f.confidence) for f in found] == [(798, 0.5)]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vallum.review.checks import credentials, crypto, web
@@ -79,7 +80,8 @@ def review_path(root: Path, options: ReviewOptions | None = None) -> Report:
         found, trouble = backend(base, [f for f, _ in sources.values()])
         report.findings.extend(found)
         report.problems.extend(trouble)
-    report.findings = [f for f in dedupe(report.findings) if f.confidence >= options.min_confidence]
+    kept = dedupe(map(_fixture, report.findings))
+    report.findings = [f for f in kept if f.confidence >= options.min_confidence]
     return report
 
 
@@ -120,5 +122,18 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
     if options.threat_model is not None:
         findings.extend(check_requirements(options.threat_model, all_facts))
         findings.extend(js_threatmodel.check(options.threat_model, scripts))
+    findings = [_fixture(f) for f in findings]
     kept = [f for f in findings if f.confidence >= options.min_confidence]
     return Report("", dedupe(kept), problems, files=len(sources))
+
+
+TEST_PATH = re.compile(
+    r"(^|/)(tests?|__tests__|spec|fixtures?)/|(^|/)test_[^/]*\.py$|\.(test|spec)\.[jt]sx?$"
+)
+
+
+def _fixture(finding: Finding) -> Finding:
+    """A credential in a test file is usually a fixture: kept, at a lower confidence."""
+    if finding.rule.startswith("secrets.") and TEST_PATH.search(finding.path):
+        return replace(finding, confidence=min(finding.confidence, 0.5))
+    return finding

@@ -19,6 +19,7 @@ NOT_SECRET_SUFFIX = re.compile(
     r"length|len|min|max|hash_?alg|endpoint|param|attr|column|key_?name)$",
     re.IGNORECASE,
 )
+MY_PLACEHOLDER = re.compile(r"^(my|some|the|a)[-_]?(secret|pass|key|token|api)")
 REGEX_LIKE = re.compile(r"\(\?|\\[wdsbWDS]|\[\^|\]\+|\)\*|\)\?")
 PLACEHOLDER = re.compile(r"^(\$|\{|<|%\(|\*+$|x+$|your[-_]|changeme$|example|dummy|test)", re.I)
 
@@ -73,7 +74,7 @@ def plausible_secret(name: str, secret: str) -> bool:
         return False
     if lowered in PLACEHOLDER_PASSWORDS or example_value(secret) or example_url(secret):
         return False
-    if REGEX_LIKE.search(secret):
+    if REGEX_LIKE.search(secret) or lowered.startswith("urn:") or MY_PLACEHOLDER.match(lowered):
         return False
     return not (
         re.search(r"token|key", name, re.I) and re.fullmatch(r"[A-Za-z_][A-Za-z_.:-]*", secret)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from vallum.review.checks.credentials import plausible_secret
-from vallum.review.checks.crypto import SECRETISH
+from vallum.review.checks.crypto import HASH_CONTEXT, SECRETISH
 from vallum.review.findings import Finding, Severity
 from vallum.review.js.parse import (
     JsModule,
@@ -96,7 +96,7 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
         )
     elif name.endswith("createHash") and args:
         algo = (string_value(m, args[0]) or "").lower()
-        if algo in WEAK_HASHES:
+        if algo in WEAK_HASHES and HASH_CONTEXT.search(_purpose(m, node) + m.text(node.parent)):
             out.append(
                 js_finding(m, "js.weak-hash", 328, Severity.MEDIUM, node, f"weak hash {algo}")
             )
