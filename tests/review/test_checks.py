@@ -97,3 +97,15 @@ def test_secrets_in_test_fixtures_have_lower_confidence() -> None:
     js = b'const apiToken = "f3a9c1d27be84e0b9a5d6c4e";\n'
     found = review_sources({"src/api.spec.ts": js}).findings
     assert [(f.cwe, f.confidence) for f in found] == [(798, 0.5)]
+
+
+def test_django_settings_confidence_depends_on_a_project_settings_module() -> None:
+    """`SESSION_COOKIE_SECURE = False` in a project's settings is certain; in a defaults module
+    without a URLconf (a library's global settings) it is reported at confidence 0.5."""
+    from vallum.review import review_sources
+
+    body = "SESSION_COOKIE_SECURE = False\n"
+    project = review_sources({"s.py": (body + 'ROOT_URLCONF = "app.urls"\n').encode()})
+    defaults = review_sources({"s.py": body.encode()})
+    assert [f.confidence for f in project.findings] == [1.0]
+    assert [f.confidence for f in defaults.findings] == [0.5]

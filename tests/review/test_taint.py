@@ -155,3 +155,17 @@ def test_guards_prove_only_what_both_sides_prove() -> None:
     assert cwes({"v.py": safe}) == set()
     unsafe = template.format(cond="request.user.is_anonymous and not ok(n, None)")
     assert cwes({"v.py": unsafe}) == {601}
+
+
+def test_request_meta_server_keys_are_not_client_data() -> None:
+    """WSGI environ keys the server sets are not sources; client headers and the query are."""
+    template = "def view(request):\n    request.session['k'] = {value}\n"
+    for value, found in (
+        ("request.META['CSRF_COOKIE']", set()),
+        ("request.META.get('SERVER_NAME')", set()),
+        ("request.META['HTTP_X_ROLE']", {501}),
+        ("request.META.get('HTTP_REFERER')", {501}),
+        ("request.META['QUERY_STRING']", {501}),
+        ("request.META[key]", {501}),  # an unknown key may be a header
+    ):
+        assert cwes({"v.py": template.format(value=value)}) == found, value

@@ -155,6 +155,11 @@ def _is_tar(facts: Facts, name: str) -> bool:
 def _assignments(facts: Facts) -> list[Finding]:
     m = facts.module
     out: list[Finding] = []
+    project_settings = any(
+        m.text(n.child_by_field_name("left")) == "ROOT_URLCONF"
+        and bool(string_value(m, n.child_by_field_name("right")))
+        for n in facts.assignments
+    )
     for node in facts.assignments:
         left = m.text(node.child_by_field_name("left"))
         right = m.text(node.child_by_field_name("right")).strip()
@@ -169,7 +174,10 @@ def _assignments(facts: Facts) -> list[Finding]:
             severity = (
                 Severity.HIGH if key in {"DEBUG", "CORS_ALLOW_ALL_ORIGINS"} else (Severity.MEDIUM)
             )
-            out.append(facts.finding(rule[1], rule[2], severity, node, rule[3]))
+            # A project's settings module names its URLconf; a library's defaults module
+            # (django/conf/global_settings.py) does not, and the project overrides it.
+            confidence = 1.0 if project_settings else 0.5
+            out.append(facts.finding(rule[1], rule[2], severity, node, rule[3], confidence))
     for pair in facts.pairs:
         header = string_value(m, pair.child_by_field_name("key"))
         value = string_value(m, pair.child_by_field_name("value"))

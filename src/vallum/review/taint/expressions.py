@@ -75,6 +75,10 @@ class Expressions:
             return self._call(node)
         if t == "subscript":
             self.expr(node.child_by_field_name("subscript"))
+            if _server_meta(
+                self.m, node.child_by_field_name("value"), node.child_by_field_name("subscript")
+            ):
+                return CLEAN
             return self.expr(node.child_by_field_name("value"))
         if t in _CLEAN_LEAVES:
             return CLEAN
@@ -137,6 +141,8 @@ class Expressions:
         taints.update({n.id: self.expr(n) for n in kw.values()})
         recv = self.expr(func) if func is not None and func.type == "attribute" else CLEAN
         line = node.start_point[0] + 1
+        if method_of(name) == "get" and pos and _server_meta(self.m, func, pos[0], getter=True):
+            return CLEAN
         if name in spec.SOURCE_CALLS:
             what, cleared = spec.SOURCE_CALLS[name]
             return frozenset({Label(what, line, cleared)})
@@ -363,3 +369,21 @@ def make_finding(
         snippet=snippet,
         confidence=confidence,
     )
+
+
+def method_of(name: str) -> str:
+    return name.rpartition(".")[2]
+
+
+def _server_meta(m: Module, container: Node | None, key: Node | None, getter: bool = False) -> bool:
+    """`request.META["SERVER_NAME"]`: a WSGI/ASGI environ key set by the server or middleware,
+    not by the client (client headers are `HTTP_*`, plus the query string and path)."""
+    if container is None or key is None or key.type != "string":
+        return False
+    owner = dotted(m, container)
+    if getter:
+        owner = owner.rpartition(".")[0]
+    if not owner.endswith("request.META"):
+        return False
+    value = m.text(key).strip("'\"")
+    return not value.startswith("HTTP_") and value not in spec.CLIENT_META

@@ -76,6 +76,10 @@ REQUEST_ATTRS = frozenset(
         "form_data",
     }
 )
+# WSGI environ keys the client controls besides the `HTTP_*` headers.
+CLIENT_META = frozenset(
+    {"QUERY_STRING", "PATH_INFO", "CONTENT_TYPE", "CONTENT_LENGTH", "REQUEST_URI", "RAW_URI"}
+)
 REQUEST_NAMES = frozenset({"request", "req", "flask.request", "self.request"})
 
 # Calls whose result is untrusted, with the kinds the value is NOT dangerous for.
