@@ -169,3 +169,62 @@ def test_request_meta_server_keys_are_not_client_data() -> None:
         ("request.META[key]", {501}),  # an unknown key may be a header
     ):
         assert cwes({"v.py": template.format(value=value)}) == found, value
+
+
+VIEW = (
+    "import os, configparser\nfrom flask import Flask, request\napp = Flask(__name__)\n"
+    "@app.route('/t')\ndef t():\n    param = request.args.get('p', '')\n{body}"
+    "    os.system('echo ' + bar)\n    return 'ok'\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        # constant conditions decide the branch (both directions)
+        ("    bar = param if (7 * 42) - 86 > 200 else 'safe'\n", {78}),
+        ("    bar = param if (7 * 42) - 106 > 200 else 'safe'\n", set()),
+        ("    num = 86\n    if (7 * 42) - num > 200:\n        bar = param\n"
+         "    else:\n        bar = 'safe'\n", {78}),
+        ("    num = 106\n    if (7 * 42) - num > 200:\n        bar = param\n"
+         "    else:\n        bar = 'safe'\n", set()),
+        # a switch over a character of a constant string
+        ("    guess = 'ABC'\n    target = guess[1]\n    if target == 'A':\n        bar = param\n"
+         "    elif target == 'B':\n        bar = 'bob'\n    else:\n        bar = param\n", set()),
+        ("    guess = 'ABC'\n    target = guess[0]\n    if target == 'A':\n        bar = param\n"
+         "    elif target == 'B':\n        bar = 'bob'\n    else:\n        bar = 'x'\n", {78}),
+        # dictionaries remember literal keys
+        ("    m = {}\n    m['a'] = 'safe'\n    m['b'] = param\n    bar = m['a']\n", set()),
+        ("    m = {}\n    m['a'] = 'safe'\n    m['b'] = param\n    bar = m['b']\n", {78}),
+        ("    m = {}\n    m['b'] = param\n    k = input_key()\n    bar = m[k]\n", {78}),
+        # containers and config parsers filled through methods
+        ("    lst = ['safe']\n    lst.append(param)\n    bar = lst[-1]\n", {78}),
+        ("    conf = configparser.ConfigParser()\n    conf.add_section('s')\n"
+         "    conf.set('s', 'k', param)\n    bar = conf.get('s', 'k')\n", {78}),
+        # the rows a query returns are not the query's parameters
+        ("    bar = str(db.execute('SELECT a FROM t WHERE b = ?', (param,)).fetchone()[0])\n",
+         set()),
+    ],
+)  # fmt: skip
+def test_value_flow_through_constants_and_containers(body: str, found: set[int]) -> None:
+    assert cwes({"v.py": VIEW.format(body=body)}) == found
+
+
+@pytest.mark.parametrize(
+    ("ret", "found"),
+    [
+        ("    return 'Hello ' + name\n", {79}),
+        ("    out = ''\n    out += f'Value: {name}'\n    return out\n", {79}),
+        ("    return 'Hello {}'.format(name)\n", {79}),
+        ("    return {'name': name}\n", set()),
+        ("    from html import escape\n    return 'Hello ' + escape(name)\n", set()),
+        ("    out = 'Hello ' + name\n    out = len(out)\n    return str(out)\n", set()),
+    ],
+)
+def test_flask_text_responses_reflect_input(ret: str, found: set[int]) -> None:
+    """Flask serves a returned str as text/html: built from input, it is reflected XSS."""
+    code = (
+        "from flask import Flask, request\napp = Flask(__name__)\n@app.route('/h')\n"
+        f"def h():\n    name = request.args.get('n', '')\n{ret}"
+    )
+    assert cwes({"h.py": code}) == found

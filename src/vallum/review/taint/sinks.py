@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vallum.review.parse import Module, Node, literal
-from vallum.review.taint import spec
+from vallum.review.taint import spec, valueflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,7 @@ def _subprocess(module: Module, name: str, pos: list[Node], kw: dict[str, Node])
     if first.type in {"list", "tuple"}:
         elements = first.named_children
         program = literal(module, elements[0]).strip("'\"").rsplit("/", 1)[-1] if elements else ""
-        if program in spec.SHELLS:  # ["sh", "-c", command]: the command goes through a shell
+        if program in valueflow.SHELLS:  # ["sh", "-c", command]: the command goes through a shell
             return SinkUse("cmd", tuple(elements), name)
         return SinkUse("cmd", tuple(elements[:1]), name) if elements else None
     if name.startswith("os.exec") or name.startswith("os.spawn"):

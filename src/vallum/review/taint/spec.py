@@ -76,10 +76,6 @@ REQUEST_ATTRS = frozenset(
         "form_data",
     }
 )
-# WSGI environ keys the client controls besides the `HTTP_*` headers.
-CLIENT_META = frozenset(
-    {"QUERY_STRING", "PATH_INFO", "CONTENT_TYPE", "CONTENT_LENGTH", "REQUEST_URI", "RAW_URI"}
-)
 REQUEST_NAMES = frozenset({"request", "req", "flask.request", "self.request"})
 
 # Calls whose result is untrusted, with the kinds the value is NOT dangerous for.
@@ -90,9 +86,6 @@ SOURCE_CALLS: dict[str, tuple[str, frozenset[str]]] = {
     "sys.stdin.read": ("stdin", frozenset()),
     "sys.stdin.readline": ("stdin", frozenset()),
 }
-# Inputs the local operator controls (the person running a CLI): real sources, but a flow from
-# them is reported with a lower confidence than one from a remote request.
-LOCAL_ORIGINS = frozenset({"input()", "stdin", "command-line arguments", "environment"})
 SOURCE_ATTRS: dict[str, tuple[str, frozenset[str]]] = {
     "sys.argv": ("command-line arguments", frozenset()),
     "os.environ": ("environment", ALL_KINDS - {"cmd", "code"}),
@@ -166,38 +159,6 @@ SANITIZERS: dict[str, frozenset[str]] = {
     "django.shortcuts.render": frozenset({"xss"}),
     "django.template.loader.render_to_string": frozenset({"xss"}),
 }
-# Objects whose `.render(...)` escapes what it is given (Django templates, Flask's Jinja setup).
-ESCAPING_TEMPLATES = ("get_template", "select_template")
-# Where a session (trusted server-side state) is written: `session[k] = v`.
-SESSION_OBJECTS = frozenset({"flask.session", "session", "request.session", "self.request.session"})
-# Reads of stored rows: untrusted for HTML output (stored XSS), trusted for everything else.
-STORED_READS = frozenset({"fetchone", "fetchall", "fetchmany"})
-# Calls whose result is still the caller's raw value (for trust-boundary purposes).
-VALUE_PRESERVING = frozenset(
-    {
-        "get",
-        "getlist",
-        "get_json",
-        "strip",
-        "lower",
-        "upper",
-        "title",
-        "format",
-        "join",
-        "replace",
-        "split",
-        "pop",
-        "str",
-        "decode",
-        "encode",
-        "lstrip",
-        "rstrip",
-        "setdefault",
-        "dict",
-        "list",
-    }
-)
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "cmd", "cmd.exe", "powershell", "pwsh"})
 # Method calls on a tainted value that return something harmless.
 CLEAN_METHODS = frozenset(
     {
@@ -362,6 +323,8 @@ SINK_METHODS: dict[str, tuple[str, tuple[int, ...] | None, tuple[str, ...]]] = {
     "write_bytes": ("path", (), ()),
     "unlink": ("path", (), ()),
     "from_string": ("ssti", (0,), ("source",)),
+    "findall": ("xpath", (0,), ("path",)),
+    "iterfind": ("xpath", (0,), ("path",)),
     "urlopen": ("ssrf", (0,), ("url",)),
 }
 # Methods whose *receiver* (not argument) is the dangerous value: `Path(x).read_text()`.
