@@ -228,3 +228,34 @@ def test_flask_text_responses_reflect_input(ret: str, found: set[int]) -> None:
         f"def h():\n    name = request.args.get('n', '')\n{ret}"
     )
     assert cwes({"h.py": code}) == found
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        # the value's name says nothing; where it goes does
+        ("    value = random.random()\n    key = str(value)[2:]\n    session['remember'] = key\n",
+         {330}),
+        ("    v = random.getrandbits(64)\n    resp.set_cookie('rememberMe', str(v))\n", {330}),
+        ("    v = random.randint(0, 99)\n    resp.set_cookie(key='n', value=f'{v}')\n", {330}),
+        ("    v = secrets.token_hex(16)\n    session['remember'] = v\n", set()),
+        ("    v = random.SystemRandom().random()\n    session['remember'] = str(v)\n", set()),
+        # a weak random number that never becomes a security value
+        ("    delay = random.random()\n    time.sleep(delay)\n    session['n'] = 1\n", set()),
+    ],
+)  # fmt: skip
+def test_weak_random_reaching_session_or_cookie(body: str, found: set[int]) -> None:
+    code = (
+        "import random, secrets, time\nfrom flask import Flask, session, make_response\n"
+        "app = Flask(__name__)\n@app.route('/r')\ndef r():\n    resp = make_response('ok')\n"
+        f"{body}    return resp\n"
+    )
+    assert {CANON.get(c, c) for c in cwes({"r.py": code}) | _pattern(code)} == found
+
+
+CANON = {338: 330}
+
+
+def _pattern(code: str) -> set[int]:
+    found = review_sources({"r.py": code.encode()}).findings
+    return {f.cwe for f in found if f.rule == "crypto.weak-random"}

@@ -159,6 +159,9 @@ class Expressions:
         if name.endswith(spec.LLM_CALL_SUFFIXES):
             return frozenset({Label("LLM output", line)})
         method = name.rpartition(".")[2]
+        if name in valueflow.WEAK_RANDOM_CALLS:
+            cleared = spec.ALL_KINDS - {"weakrand"}
+            return frozenset({Label(f"weak random {name}()", line, cleared)})
         if method in valueflow.STORED_READS and func is not None and func.type == "attribute":
             return frozenset({Label("stored data", line, spec.ALL_KINDS - {"xss"})})
         used: set[str] = set()
@@ -293,9 +296,10 @@ class Expressions:
             return
         container = dotted(self.m, target.child_by_field_name("value"))
         if container in valueflow.SESSION_OBJECTS or self.m.qualify(container) == "flask.session":
-            labels = dangerous(taint, "session")
-            if labels:
-                self.report("session", labels, target, f"{container}.__setitem__")
+            for kind in ("session", "weakrand"):
+                labels = dangerous(taint, kind)
+                if labels:
+                    self.report(kind, labels, target, f"{container}.__setitem__")
 
     def _remember_type(self, target: Node, value: Node) -> None:
         if target.type == "identifier" and value.type == "call":

@@ -130,7 +130,7 @@ def _entry_findings(func: Function, summary: Summary) -> list[Finding]:
         return []
     out: list[Finding] = []
     for index, hit in summary.sinks:
-        if index >= len(func.params) or hit.kind in hit.cleared:
+        if index >= len(func.params) or hit.kind in hit.cleared or hit.kind == "weakrand":
             continue
         param = func.params[index]
         base = param.annotation.split("|")[0].strip()

@@ -41,6 +41,13 @@ KINDS: dict[str, SinkKind] = {
         SinkKind(
             "session", "taint.trust-boundary", 501, Severity.MEDIUM, "the session (trusted state)"
         ),
+        SinkKind(
+            "weakrand",
+            "taint.weak-random",
+            330,
+            Severity.MEDIUM,
+            "a security value (session, cookie)",
+        ),
     )
 }
 ALL_KINDS = frozenset(KINDS)
@@ -323,6 +330,7 @@ SINK_METHODS: dict[str, tuple[str, tuple[int, ...] | None, tuple[str, ...]]] = {
     "write_bytes": ("path", (), ()),
     "unlink": ("path", (), ()),
     "from_string": ("ssti", (0,), ("source",)),
+    "set_cookie": ("weakrand", (1,), ("value",)),
     "findall": ("xpath", (0,), ("path",)),
     "iterfind": ("xpath", (0,), ("path",)),
     "urlopen": ("ssrf", (0,), ("url",)),

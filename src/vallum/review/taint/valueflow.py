@@ -55,3 +55,20 @@ CLIENT_META = frozenset(
 # Inputs the local operator controls (the person running a CLI): real sources, but a flow from
 # them is reported with a lower confidence than one from a remote request.
 LOCAL_ORIGINS = frozenset({"input()", "stdin", "command-line arguments", "environment"})
+
+# The `random` module: predictable, so never a session id, cookie value or token.
+WEAK_RANDOM_CALLS = frozenset(
+    {
+        "random.random",
+        "random.randint",
+        "random.choice",
+        "random.choices",
+        "random.randrange",
+        "random.getrandbits",
+        "random.sample",
+        "random.uniform",
+        "random.randbytes",
+        "numpy.random.randint",
+        "numpy.random.rand",
+    }
+)
