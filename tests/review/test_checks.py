@@ -19,11 +19,6 @@ def rules(name: str, source: str) -> set[str]:
             "import hashlib\ndef sign(m):\n    return hashlib.sha1(m).digest()\n",
             {"crypto.weak-hash"},
         ),
-        ("import hashlib\netag = hashlib.md5(body).hexdigest()\n", set()),
-        (
-            "import hashlib\ndef _sqlite_md5(text):\n    return hashlib.md5(text).hexdigest()\n",
-            set(),
-        ),
         ("import hashlib\nh = hashlib.md5(b'x', usedforsecurity=False)\n", set()),
         ("import random\nsession_token = random.getrandbits(64)\n", {"crypto.weak-random"}),
         ("import random\nsongs = random.sample(x, 3)\n", set()),
@@ -109,3 +104,20 @@ def test_django_settings_confidence_depends_on_a_project_settings_module() -> No
     defaults = review_sources({"s.py": body.encode()})
     assert [f.confidence for f in project.findings] == [1.0]
     assert [f.confidence for f in defaults.findings] == [0.5]
+
+
+@pytest.mark.parametrize(
+    ("code", "confidence"),
+    [
+        ("import hashlib\ntoken_digest = hashlib.md5(b'x')\n", 1.0),
+        ("import hashlib\ndef sign(m):\n    return hashlib.sha1(m).digest()\n", 1.0),
+        ("import hashlib\ndigest = hashlib.md5(password.encode())\n", 1.0),
+        ("import hashlib\netag = hashlib.md5(body).hexdigest()\n", 0.5),
+        ("import hashlib\ndef _sqlite_md5(text):\n    return hashlib.md5(text).hexdigest()\n", 0.5),
+    ],
+)
+def test_weak_hash_confidence_follows_what_it_protects(code: str, confidence: float) -> None:
+    from vallum.review import review_sources
+
+    found = review_sources({"h.py": code.encode()}).findings
+    assert [f.confidence for f in found if f.cwe in {328, 916}][:1] == [confidence]

@@ -71,20 +71,16 @@ def check(facts: Facts) -> list[Finding]:
     for name, call in facts.calls:
         pos, kw = arguments(call)
         if (
-            (
-                name in WEAK_HASHES
-                or (
-                    name == "hashlib.new"
-                    and pos
-                    and (
-                        (string_value(m, pos[0]) or "").lower()
-                        in {"md5", "sha1", "md4", "md5-sha1"}
-                    )
-                )
+            name in WEAK_HASHES
+            or (
+                name == "hashlib.new"
+                and pos
+                and ((string_value(m, pos[0]) or "").lower() in {"md5", "sha1", "md4", "md5-sha1"})
             )
-            and literal(m, kw.get("usedforsecurity")) != "False"
-            and _hash_context(facts, call, pos)
-        ):
+        ) and literal(m, kw.get("usedforsecurity")) != "False":
+            # Certain where it protects something; elsewhere (checksums, cache keys, ETags)
+            # kept at confidence 0.5 so `--min-confidence 0.6` drops it.
+            confidence = 1.0 if _hash_context(facts, call, pos) else 0.5
             out.append(
                 facts.finding(
                     "crypto.weak-hash",
@@ -92,6 +88,7 @@ def check(facts: Facts) -> list[Finding]:
                     Severity.MEDIUM,
                     call,
                     f"{name}() is a broken hash; use SHA-256 or better",
+                    confidence,
                 )
             )
         if name in FAST_HASHES and any(PASSWORDISH.search(m.text(a)) for a in pos):
@@ -190,8 +187,8 @@ def check(facts: Facts) -> list[Finding]:
     return out
 
 
-# A hash protects something only in these contexts; elsewhere MD5/SHA-1 are checksums, cache
-# keys and ETags (SQLite's md5() function, a template cache key), which are not weaknesses.
+# A hash protects something in these contexts; elsewhere MD5/SHA-1 are usually checksums, cache
+# keys and ETags (SQLite's md5() function, a template cache key): reported at lower confidence.
 HASH_CONTEXT = re.compile(
     r"passw|pwd|secret|token|sign|auth|session|nonce|salt|otp|cred|hmac|cert|verif|api_?key|"
     r"private|integrity|csrf",

@@ -4,6 +4,7 @@ hard-coded secrets and template escaping turned off."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from vallum.review.checks.credentials import plausible_secret
 from vallum.review.checks.crypto import HASH_CONTEXT, SECRETISH
@@ -96,10 +97,11 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
         )
     elif name.endswith("createHash") and args:
         algo = (string_value(m, args[0]) or "").lower()
-        if algo in WEAK_HASHES and HASH_CONTEXT.search(_purpose(m, node) + m.text(node.parent)):
-            out.append(
-                js_finding(m, "js.weak-hash", 328, Severity.MEDIUM, node, f"weak hash {algo}")
-            )
+        if algo in WEAK_HASHES:
+            found = js_finding(m, "js.weak-hash", 328, Severity.MEDIUM, node, f"weak hash {algo}")
+            if not HASH_CONTEXT.search(_purpose(m, node) + m.text(node.parent)):
+                found = replace(found, confidence=0.5)  # a checksum or an ETag, most likely
+            out.append(found)
         elif PASSWORDISH.search(m.text(node.parent)) and algo.startswith("sha"):
             out.append(
                 js_finding(
