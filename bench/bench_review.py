@@ -110,36 +110,45 @@ def label_key(tree: str, f: Finding) -> str:
 def real_code(trees: dict[str, Path], labels: dict[str, dict[str, str]]) -> None:
     print("## real code: findings per 10k lines and a labelled sample (default back ends)")
     print(f"{'tree':<12}{'lines':>10}{'findings':>10}{'/10k':>7}{'>=0.6':>7}{'/10k':>7}  ", end="")
-    print(f"{'sample':>6}{'TP':>4}{'FP':>4}{'precision':>10}{'unlabelled':>11}")
+    print(f"{'sample':>6}{'TP':>4}{'FP':>4}{'precision':>10}{'>=0.6 prec.':>12}{'unlabelled':>11}")
     unlabelled: list[str] = []
-    all_tp = all_fp = 0
+    all_tp = all_fp = confident_tp = confident_fp = 0
     for name, target in trees.items():
         _py, _js, lines = tree_size(target)
         options = ReviewOptions(backends=(BACKENDS["secrets"],))
         findings = review_path(target, options).findings
         confident = [f for f in findings if f.confidence >= 0.6]
         sample = sorted(findings, key=lambda f: (f.path, f.line, f.rule))[:SAMPLE]
-        tp = fp = 0
+        tp = fp = ctp = cfp = 0
         for f in sample:
             verdict = labels.get(label_key(name, f), {}).get("verdict")
             if verdict == "tp":
                 tp += 1
+                ctp += f.confidence >= 0.6
             elif verdict == "fp":
                 fp += 1
+                cfp += f.confidence >= 0.6
             else:
                 unlabelled.append(label_key(name, f))
+        confident_tp += ctp
+        confident_fp += cfp
         all_tp += tp
         all_fp += fp
         per = 10_000 / max(lines, 1)
         precision = f"{tp / (tp + fp):.2f}" if tp + fp else "-"
+        sure = f"{ctp / (ctp + cfp):.2f}" if ctp + cfp else "-"
         print(
             f"{name:<12}{lines:>10,}{len(findings):>10}{len(findings) * per:>7.2f}"
             f"{len(confident):>7}{len(confident) * per:>7.2f}  {len(sample):>6}{tp:>4}{fp:>4}"
-            f"{precision:>10}{len(sample) - tp - fp:>11}"
+            f"{precision:>10}{sure:>12}{len(sample) - tp - fp:>11}"
         )
     if all_tp + all_fp:
         print(f"all samples: precision {all_tp}/{all_tp + all_fp} = "
               f"{all_tp / (all_tp + all_fp):.2f}")  # fmt: skip
+    if confident_tp + confident_fp:
+        print(f"all samples at confidence >= 0.6: precision {confident_tp}/"
+              f"{confident_tp + confident_fp} = "
+              f"{confident_tp / (confident_tp + confident_fp):.2f}")  # fmt: skip
     for key in unlabelled:
         print(f"  unlabelled: {key}")
     print()
