@@ -72,6 +72,21 @@ def cwes(code: str, name: str = "app.js") -> set[int]:
         ),
         # eval reached through setTimeout with a string
         ('app.get("/a", (req, res) => setTimeout("run(" + req.query.x + ")", 10));', 94),
+        # the request read with brackets, or taken apart in the handler's signature
+        ('app.get("/a", (req, res) => db.query("SELECT " + req["query"]["c"]));', 89),
+        ('app.get("/a", ({ query }, res) => db.query("SELECT " + query.c));', 89),
+        ('app.post("/a", ({ body: b }, res) => eval(b.code));', 94),
+        # a promisified exec is still exec
+        (
+            'const { promisify } = require("util");\nconst { exec } = require("child_process");\n'
+            "const run = promisify(exec);\n"
+            'app.get("/a", async (req, res) => run("ls " + req.query.d));',
+            78,
+        ),
+        # res.location is a redirect too
+        ('app.get("/a", (req, res) => res.location(req.query.to).sendStatus(302));', 601),
+        # an SSRF through a URL whose host the attacker chooses
+        ('app.get("/a", (req, res) => fetch(`https://${req.query.host}/status`));', 918),
         # a front-end sink
         ('document.getElementById("o").innerHTML = location.hash.slice(1);', 79),
     ],
@@ -94,6 +109,13 @@ def test_variant_found(code: str, cwe: int) -> None:
         'app.get("/a", (req, res) => res.type("text/plain").send(req.query.q));',
         'const { execFile } = require("child_process");\n'
         'app.get("/a", (req, res) => execFile("ls", ["--", req.query.d]));',
+        # Express's root option refuses paths leaving the root
+        'app.get("/a", (req, res) => res.sendFile(req.params.f, { root: "/srv/pub" }));',
+        # the host of the URL is fixed: the input only picks a path on that host
+        'app.get("/a", (req, res) => fetch(`https://api.example.com/users/${req.params.id}`));',
+        'app.get("/a", (req, res) => fetch("https://api.example.com/u/" + req.params.id));',
+        # a destructured argument of an ordinary function is not a request
+        "function paint({ query }, canvas) { return db.query(query); }",
         # a parameter that merely shares a name with a request is not a source in a library
         "function format(value) { return db.query(value); }",
         'const token = Math.random() < 0.5 ? "a" : "b"; const delay = Math.random() * 10;',

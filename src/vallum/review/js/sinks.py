@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from vallum.review.js import spec
-from vallum.review.js.parse import JsModule, Node, dotted, object_props
+from vallum.review.js.parse import JsModule, Node, dotted, object_props, string_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
         if name in {"setTimeout", "setInterval"} and args and args[0].type != "string":
             indexes = (0,) if args[0].type in {"binary_expression", "template_string"} else ()
         picked = [a for i, a in enumerate(args) if indexes is None or i in indexes]
+        if kind == "ssrf" and picked and _fixed_host(m, picked[0]):
+            picked = picked[1:]  # `https://api.example.com/users/${id}`: the host is fixed
         uses.append(JsSinkUse(kind, tuple(picked), name))
         return uses
     func = call.child_by_field_name("function")
@@ -40,7 +43,9 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
     chain = m.text(receiver_node)
     root = receiver.split(".")[0] if receiver else chain.split(".")[0].split("(")[0]
     if (resolved.startswith(("fs", "fs-extra", "graceful-fs")) and method in spec.FS_METHODS) or (
-        root in spec.RESPONSE_OBJECTS and method in {"sendFile", "download", "attachment"}
+        root in spec.RESPONSE_OBJECTS
+        and method in {"sendFile", "download", "attachment"}
+        and not _rooted(m, args)  # `res.sendFile(name, { root })` refuses to leave the root
     ):
         picked = args[:2] if method in {"copyFile", "rename"} else args[:1]
         uses.append(JsSinkUse("path", tuple(picked), f"{receiver or chain}.{method}"))
@@ -50,7 +55,7 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
         values = tuple(v for v in object_props(m, args[0]).values() if v.type != "object")
         uses.append(JsSinkUse("nosql", values, f"{receiver or '?'}.{method}"))
     elif (
-        method == "redirect"
+        method in {"redirect", "location"}
         and args
         and (root in spec.REDIRECT_RECEIVERS or "NextResponse" in resolved)
     ):
@@ -90,3 +95,26 @@ def _html_response(m: JsModule, root: str, chain: str) -> bool:
     if root == "reply":
         return "html" in lowered  # Fastify sends strings as text/plain unless told otherwise
     return root in spec.RESPONSE_OBJECTS
+
+
+def _rooted(m: JsModule, args: list[Node]) -> bool:
+    return len(args) > 1 and "root" in object_props(m, args[1])
+
+
+FIXED_HOST = re.compile(r"^https?://[^/$`'\"{}]+/")
+
+
+def _fixed_host(m: JsModule, node: Node) -> bool:
+    """A URL built from a literal that already names scheme, host and the start of the path."""
+    first = node
+    while first.type == "binary_expression":
+        left = first.child_by_field_name("left")
+        if left is None:
+            return False
+        first = left
+    if first.type == "template_string":
+        parts = [c for c in first.named_children]
+        head = m.text(parts[0]) if parts and parts[0].type == "string_fragment" else ""
+    else:
+        head = string_value(m, first) or ""
+    return bool(FIXED_HOST.match(head))

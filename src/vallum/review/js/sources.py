@@ -32,6 +32,25 @@ def member_source(m: JsModule, node: Node) -> Taint | None:
     return None
 
 
+def subscript_source(m: JsModule, node: Node) -> Taint | None:
+    """`req["query"]`, `req.query["name"]` read with a literal key: the same as a member."""
+    obj = dotted(m, node.child_by_field_name("object"))
+    index = node.child_by_field_name("index")
+    if index is None or index.type != "string" or obj not in spec.REQUEST_OBJECTS:
+        return None
+    field = m.text(index).strip("'\"`")
+    if field not in spec.REQUEST_FIELDS:
+        return None
+    cleared = STR_SAFE if field in STRING_FIELDS else frozenset()
+    return frozenset({Label(f"{obj}.{field}", node.start_point[0] + 1, cleared)})
+
+
+def call_name_of(m: JsModule, node: Node) -> str:
+    """The import-resolved name a function value refers to (`exec` -> `child_process.exec`)."""
+    name = dotted(m, node)
+    return m.qualify(name) if name else ""
+
+
 def sink_finding(m: JsModule, use: JsSinkUse, label: Label, where: Node) -> Finding:
     kind = spec.JS_KINDS[use.kind]
     line = where.start_point[0] + 1

@@ -11,8 +11,14 @@ from __future__ import annotations
 from vallum.review.findings import Finding
 from vallum.review.js import sinks, spec
 from vallum.review.js.guards import Cleared, guards
+from vallum.review.js.params import param_taints
 from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
-from vallum.review.js.sources import STR_SAFE, member_source, sink_finding
+from vallum.review.js.sources import (
+    call_name_of,
+    member_source,
+    sink_finding,
+    subscript_source,
+)
 from vallum.review.taint.labels import CLEAN, Label, Taint, clear, dangerous
 
 Env = dict[str, Taint]
@@ -41,6 +47,7 @@ class JsTaint:
         self.normalised: set[str] = set()
         self.schemas: dict[str, str] = {}
         self.templates: set[str] = set()
+        self.aliases: dict[str, str] = {}
         self.findings: list[Finding] = []
 
     def run(self) -> list[Finding]:
@@ -110,6 +117,9 @@ class JsTaint:
         text = self.m.text(value)
         if value.type == "call_expression":
             callee = call_name(self.m, value)
+            wrapped = call_args(value)
+            if callee in {"util.promisify", "promisify"} and wrapped:
+                self.aliases[name] = call_name_of(self.m, wrapped[0])
             if callee in spec.PATH_NORMALISERS:
                 self.normalised.add(name)
             elif callee.endswith((".compile", ".compileFile")) and callee.split(".")[0] in {
@@ -186,21 +196,8 @@ class JsTaint:
         """Analyse a function where it is defined, its parameters shadowing outer names."""
         saved = self.env
         self.env = dict(saved)
-        name = self.m.text(node.child_by_field_name("name"))
-        params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
-        next_handler = (
-            name in spec.NEXT_HANDLERS
-            and node.parent is not None
-            and (node.parent.type == "export_statement")
-        )
-        for index, param in enumerate(_params(params)):
-            label: Taint = CLEAN
-            decorators = [self.m.text(d).lstrip("@").split("(")[0] for d in _decorators(param)]
-            if any(d in spec.NEST_DECORATORS for d in decorators):
-                label = frozenset({Label(f"@{decorators[0]}() parameter", _line(param))})
-            elif next_handler and index == 1:
-                label = frozenset({Label("route parameters", _line(param), STR_SAFE)})
-            self.bind(param.child_by_field_name("pattern") or param, label)
+        for target, taint in param_taints(self.m, node):
+            self.bind(target, taint)
         body = node.child_by_field_name("body")
         if body is not None:
             if body.type == "statement_block":
@@ -249,7 +246,8 @@ class JsTaint:
             return CLEAN
         if t == "subscript_expression":
             self.expr(node.child_by_field_name("index"))
-            return self.expr(node.child_by_field_name("object"))
+            source = subscript_source(self.m, node)  # `req["query"]`
+            return source or self.expr(node.child_by_field_name("object"))
         if t == "binary_expression":
             left = self.expr(node.child_by_field_name("left"))
             right = self.expr(node.child_by_field_name("right"))
@@ -334,6 +332,7 @@ class JsTaint:
         line = _line(node)
         if receiver in spec.REQUEST_OBJECTS and method in spec.REQUEST_METHODS:
             return frozenset({Label(f"{receiver}.{method}()", line)})
+        name = self.aliases.get(name, name)  # `const run = promisify(exec)`
         uses = sinks.match(m, name, node, args)
         for use in uses:
             taint = CLEAN
@@ -368,18 +367,6 @@ class JsTaint:
 
 def _line(node: Node) -> int:
     return node.start_point[0] + 1
-
-
-def _params(params: Node | None) -> list[Node]:
-    if params is None:
-        return []
-    if params.type == "identifier":
-        return [params]
-    return [p for p in params.named_children if p.type not in {"comment", "decorator"}]
-
-
-def _decorators(param: Node) -> list[Node]:
-    return [c for c in param.named_children if c.type == "decorator"]
 
 
 def analyse(m: JsModule) -> list[Finding]:
