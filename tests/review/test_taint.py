@@ -259,3 +259,30 @@ CANON = {338: 330}
 def _pattern(code: str) -> set[int]:
     found = review_sources({"r.py": code.encode()}).findings
     return {f.cwe for f in found if f.rule == "crypto.weak-random"}
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ("    return requests.get(f'https://api.example.com/users/{q}').text\n", set()),
+        ("    return requests.get('https://api.example.com/users/' + q).text\n", set()),
+        ("    return requests.get(f'https://{q}/status').text\n", {918}),
+        ("    return requests.get(q + '/status').text\n", {918}),
+        ("    return requests.get(f'{BASE}/users/{q}').text\n", set()),  # BASE: a constant
+        ("    return HttpResponse(q, content_type='text/plain')\n", set()),
+        ("    return Response(q, mimetype='application/json')\n", set()),
+        ("    return Response(q)\n", {79}),
+        ("    return HttpResponse(q, content_type=ctype)\n", {79}),  # unknown: may be HTML
+        ("    session['user_id'] = int(request.form['id'])\n    return 'ok'\n", {501}),
+        ("    session['page'] = 'home' if q == 'home' else 'list'\n    return 'ok'\n", set()),
+    ],
+)  # fmt: skip
+def test_what_the_input_can_choose(body: str, found: set[int]) -> None:
+    """Fixed hosts, non-HTML responses and casts: what the attacker's value can still do."""
+    code = (
+        "import requests\nfrom flask import Flask, request, session, Response\n"
+        "from django.http import HttpResponse\nBASE = 'https://api.example.com'\n"
+        "app = Flask(__name__)\n@app.route('/x')\ndef v():\n    q = request.args.get('q', '')\n"
+        f"    ctype = request.args.get('t')\n{body}"
+    )
+    assert cwes({"a.py": code}) == found

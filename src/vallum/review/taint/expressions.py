@@ -185,6 +185,9 @@ class Expressions:
                 key = self.m.text(target)  # `lst.append(param)`, `conf.set("s", "k", param)`
                 self.env[key] = self.env.get(key, CLEAN) | (everything - recv)
         sanitized = spec.SANITIZERS.get(name)
+        if sanitized is not None and name in valueflow.CASTS:
+            # `int(request.form["id"])` is a number, still the client's: not a trusted session id
+            return clear(everything, sanitized - {"session"})
         if sanitized is not None:
             return CLEAN if sanitized == spec.ALL_KINDS else clear(everything, sanitized)
         receiver_type = self.types.get(name.rpartition(".")[0], "")

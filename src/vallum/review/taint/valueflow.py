@@ -72,3 +72,6 @@ WEAK_RANDOM_CALLS = frozenset(
         "numpy.random.rand",
     }
 )
+
+# Conversions: the value is well-formed afterwards, but still the client's choice.
+CASTS = frozenset({"int", "float", "bool", "uuid.UUID"})
