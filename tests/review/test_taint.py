@@ -286,3 +286,29 @@ def test_what_the_input_can_choose(body: str, found: set[int]) -> None:
         f"    ctype = request.args.get('t')\n{body}"
     )
     assert cwes({"a.py": code}) == found
+
+
+@pytest.mark.parametrize(
+    ("template", "found"),
+    [
+        ("<p>{{ bio|safe }}</p>", {79}),
+        ("<p>{{ bio | safe }}</p>", {79}),
+        ("{% autoescape false %}<p>{{ bio }}</p>{% endautoescape %}", {79}),
+        ("<p>{{ bio }}</p>", set()),
+        ("<p>{{ title|safe }}</p><p>{{ bio }}</p>", set()),  # only the constant is unescaped
+    ],
+)
+def test_unescaped_template_variables(template: str, found: set[int]) -> None:
+    """A view passing input to a template that prints it with `|safe` is reflected XSS."""
+    view = (
+        "from flask import Flask, render_template, request\napp = Flask(__name__)\n"
+        "@app.route('/p')\ndef p():\n"
+        "    return render_template('p.html', bio=request.args.get('bio'), title='Hi')\n"
+    )
+    assert cwes({"app.py": view, "templates/p.html": template}) == found
+    django = (
+        "from django.shortcuts import render\n"
+        "def p(request):\n"
+        "    return render(request, 'p.html', {'bio': request.GET['bio'], 'title': 'Hi'})\n"
+    )
+    assert cwes({"views.py": django, "app/templates/p.html": template}) == found

@@ -43,6 +43,10 @@ TEXT_SUFFIXES = frozenset(
         ".properties",
         ".js",
         ".ts",
+        ".html",
+        ".jinja",
+        ".jinja2",
+        ".j2",
     }
 )
 MAX_BYTES = 2_000_000

@@ -36,6 +36,9 @@ class Module:
     lines: list[str]
     imports: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Template files of the review (relative path -> text), shared by every module, so a view
+    # can see that `{{ bio|safe }}` turns escaping off for the value it passes as `bio`.
+    templates: dict[str, str] = field(default_factory=dict)
 
     def text(self, node: Node | None) -> str:
         """Source text of a node ("" for None)."""

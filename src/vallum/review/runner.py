@@ -113,6 +113,13 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
             findings.extend(INFRA_CHECKS[kind](rel, text))
     model = options.threat_model
     entry_points = (*options.entry_points, *(model.entry_points if model is not None else ()))
+    templates = {
+        rel: data.decode("utf-8", "replace")
+        for rel, data in sources.items()
+        if rel.endswith(TEMPLATE_SUFFIXES)
+    }
+    for module in modules:
+        module.templates = templates
     project = Project(modules, entry_points)
     findings.extend(project.analyse())
     all_facts = [Facts.gather(m, project.by_module[m.path]) for m in modules]
@@ -127,6 +134,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
     return Report("", dedupe(kept), problems, files=len(sources))
 
 
+TEMPLATE_SUFFIXES = (".html", ".jinja", ".jinja2", ".j2")
 TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|fixtures?)/|(^|/)test_[^/]*\.py$|\.(test|spec)\.[jt]sx?$"
 )

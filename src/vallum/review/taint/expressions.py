@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from vallum.review.findings import Finding
 from vallum.review.functions import Function
-from vallum.review.parse import Module, Node, arguments, call_name, dotted
+from vallum.review.parse import Module, Node, arguments, call_name, dotted, string_value
 from vallum.review.taint import sinks, spec, valueflow
 from vallum.review.taint.consts import UNKNOWN, fold
 from vallum.review.taint.flows import make_finding, method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
 from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, Taint, clear, dangerous
+from vallum.review.taint.templates import unescaped_variables
 
 Env = dict[str, Taint]
 
@@ -184,6 +185,8 @@ class Expressions:
             if target is not None and target.type in {"identifier", "attribute"} and everything:
                 key = self.m.text(target)  # `lst.append(param)`, `conf.set("s", "k", param)`
                 self.env[key] = self.env.get(key, CLEAN) | (everything - recv)
+        if name in valueflow.TEMPLATE_RENDERERS:
+            self._unescaped(node, pos, kw, taints)
         sanitized = spec.SANITIZERS.get(name)
         if sanitized is not None and name in valueflow.CASTS:
             # `int(request.form["id"])` is a number, still the client's: not a trusted session id
@@ -282,6 +285,30 @@ class Expressions:
                 else:
                     self.normalised.discard(self.m.text(left))
         return taint
+
+    def _unescaped(
+        self, node: Node, pos: list[Node], kw: dict[str, Node], taints: dict[int, Taint]
+    ) -> None:
+        """`render_template("p.html", bio=x)` where p.html writes `{{ bio|safe }}` (XSS)."""
+        index = 1 if pos and pos[0].type != "string" else 0  # Django: render(request, name, ...)
+        template = string_value(self.m, pos[index]) if len(pos) > index else None
+        if not template:
+            return
+        values = dict(kw)
+        context = pos[index + 1] if len(pos) > index + 1 else kw.get("context")
+        if context is not None and context.type == "dictionary":
+            for pair in context.named_children:
+                key = string_value(self.m, pair.child_by_field_name("key"))
+                value = pair.child_by_field_name("value")
+                if key and value is not None:
+                    values[key] = value
+        for variable in unescaped_variables(self.m.templates, template):
+            value = values.get(variable)
+            if value is None:
+                continue
+            labels = dangerous(taints.get(value.id) or self.expr(value), "xss")
+            if labels:
+                self.report("xss", labels, node, f"{template} |safe")
 
     def _slot(self, node: Node) -> str:
         """`name[<literal>]` as an environment key when the container holds only literal keys."""

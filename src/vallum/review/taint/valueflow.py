@@ -75,3 +75,8 @@ WEAK_RANDOM_CALLS = frozenset(
 
 # Conversions: the value is well-formed afterwards, but still the client's choice.
 CASTS = frozenset({"int", "float", "bool", "uuid.UUID"})
+
+# Calls rendering a template file by name with a context (Flask keywords, Django a dict).
+TEMPLATE_RENDERERS = frozenset(
+    {"flask.render_template", "django.shortcuts.render", "django.template.loader.render_to_string"}
+)
