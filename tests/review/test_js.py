@@ -87,6 +87,15 @@ def cwes(code: str, name: str = "app.js") -> set[int]:
         ('app.get("/a", (req, res) => res.location(req.query.to).sendStatus(302));', 601),
         # an SSRF through a URL whose host the attacker chooses
         ('app.get("/a", (req, res) => fetch(`https://${req.query.host}/status`));', 918),
+        # a predictable value becoming a cookie or a session value, whatever it is called
+        (
+            'app.get("/a", (req, res) => { const v = Math.random().toString(36); res.cookie("r", v); });',
+            330,
+        ),
+        (
+            'app.get("/a", (req, res) => { req.session.nonce = String(Math.random()); res.end(); });',
+            330,
+        ),
         # a front-end sink
         ('document.getElementById("o").innerHTML = location.hash.slice(1);', 79),
     ],
@@ -106,6 +115,9 @@ def test_variant_found(code: str, cwe: int) -> None:
         ' const p = path.resolve("/srv", req.query.p); if (!p.startsWith("/srv/")) return;'
         " fs.readFile(p, () => {}); });",
         'app.get("/a", (req, res) => res.json({ q: req.query.q }));',
+        'app.get("/a", (req, res) => res.send({ q: req.query.q }));',
+        'app.get("/a", (req, res) => { req.session.theme = req.query.t === "dark" ? "dark" : "x"; });',
+        'app.get("/a", (req, res) => res.status(400).send([req.query.q]));',
         'app.get("/a", (req, res) => res.type("text/plain").send(req.query.q));',
         'const { execFile } = require("child_process");\n'
         'app.get("/a", (req, res) => execFile("ls", ["--", req.query.d]));',

@@ -49,6 +49,8 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
     ):
         picked = args[:2] if method in {"copyFile", "rename"} else args[:1]
         uses.append(JsSinkUse("path", tuple(picked), f"{receiver or chain}.{method}"))
+    elif method == "cookie" and root in spec.RESPONSE_OBJECTS and len(args) > 1:
+        uses.append(JsSinkUse("weakrand", (args[1],), f"{root}.cookie"))
     elif method in spec.SQL_METHODS and args and _is_db(root, receiver):
         uses.append(JsSinkUse("sql", (args[0],), f"{receiver or '?'}.{method}"))
     elif method in spec.NOSQL_METHODS and args and args[0].type == "object":
@@ -61,7 +63,8 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
     ):
         uses.append(JsSinkUse("redirect", (args[-1],), f"{receiver or chain}.redirect"))
     elif method in spec.HTML_RESPONSE_METHODS and args and _html_response(m, root, chain):
-        uses.append(JsSinkUse("xss", (args[0],), f"{root}.{method}"))
+        if args[0].type not in {"object", "array"}:  # `res.send({...})` is sent as JSON
+            uses.append(JsSinkUse("xss", (args[0],), f"{root}.{method}"))
     elif (method in {"write", "writeln"} and resolved == "document") or method == "html":
         uses.append(JsSinkUse("xss", tuple(args[:1]), f"{receiver or chain}.{method}"))
     elif method == "insertAdjacentHTML" and len(args) > 1:

@@ -301,6 +301,18 @@ class JsTaint:
             and prop in {"innerHTML", "outerHTML"}
         ):
             self._sink(sinks.JsSinkUse("xss", (), prop), taint, node)
+        target = dotted(self.m, left.child_by_field_name("object")) if left is not None else ""
+        if (
+            left is not None
+            and target.endswith(".session")
+            and target.split(".")[0]
+            in {
+                "req",
+                "request",
+                "ctx",
+            }
+        ):
+            self._sink(sinks.JsSinkUse("weakrand", (), f"{target}.{prop}"), taint, node)
         self.bind(left, taint)
         return taint
 
@@ -330,6 +342,10 @@ class JsTaint:
             receiver = dotted(m, func.child_by_field_name("object"))
         method = name.rpartition(".")[2]
         line = _line(node)
+        if name == "Math.random":  # predictable: never a session value or a cookie
+            return frozenset(
+                {Label("weak random Math.random()", line, spec.ALL_KINDS - {"weakrand"})}
+            )
         if receiver in spec.REQUEST_OBJECTS and method in spec.REQUEST_METHODS:
             return frozenset({Label(f"{receiver}.{method}()", line)})
         name = self.aliases.get(name, name)  # `const run = promisify(exec)`
