@@ -1,17 +1,26 @@
-"""Benchmark `vallum review` against bandit: speed, and precision/recall per CWE.
+"""Benchmark `vallum review`: speed against bandit, precision on real code, accuracy per CWE.
 
-    .venv/bin/python bench/bench_review.py [--target DIR]
+    .venv/bin/python bench/bench_review.py \\
+        --site-packages /tmp/rv-libs/lib/python3.11/site-packages \\
+        --tree rxjs=/tmp/rv-ts/rxjs-7.8.2/package --tree fastify=/tmp/rv-ts/fastify-4.29.1/package
 
-Speed: files per second over a large real Python code base (default: the installed
-SQLAlchemy package), Vallum and bandit in the same run. Accuracy: the labelled corpus in
-tests/review/corpus (secure/insecure pairs; each file's first line `# expect: CWE...`), scored per
-file and per CWE for both tools. bandit is installed into the running environment if missing.
+Trees are never committed: install the libraries into a throwaway venv and unpack npm packages
+under /tmp (`python3 -m venv /tmp/rv-libs && /tmp/rv-libs/bin/pip install sqlalchemy django
+flask requests`; `cd /tmp/rv-ts && npm pack rxjs@7 fastify@4 && tar xzf ...`).
+
+1. Speed: files per second on each tree, Vallum's own analysis and bandit in the same run
+   (bandit reads Python only; on JavaScript/TypeScript trees it has nothing to do).
+2. Precision on real code: findings per 10k lines (default settings, and at --min-confidence
+   0.6), and a labelled sample of up to 50 findings per tree scored with the labels in
+   bench/review_labels.json (true or false positive, with a reason). Unlabelled findings are
+   counted and listed so they can be labelled, never guessed.
+3. Accuracy: the labelled corpus in tests/review/corpus (vulnerable and safe twins; each file's
+   first line names its CWEs), recall and false positives per CWE, Vallum and bandit.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
@@ -19,9 +28,15 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from vallum.review import ReviewOptions, load_threat_model, review_path
+from vallum.review import Finding, ReviewOptions, load_threat_model, review_path
+from vallum.review.backends import BACKENDS
+from vallum.review.files import collect
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "review" / "corpus"
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE.parent / "tests" / "review" / "corpus"
+LABELS = HERE / "review_labels.json"
+LIBRARIES = ("sqlalchemy", "django", "flask", "requests")
+SAMPLE = 50
 # Equivalent CWEs, so that tools using neighbouring ids for one weakness are scored alike.
 CANONICAL = {328: 327, 916: 327, 338: 330, 259: 798, 95: 94}
 # bandit reports coarse CWEs (B201 debug -> CWE-94); score its tests by what they detect.
@@ -36,12 +51,6 @@ BANDIT = {
 }  # fmt: skip
 
 
-def ensure_bandit() -> None:
-    if importlib.util.find_spec("bandit") is None:
-        print("installing bandit for the benchmark ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "bandit"], check=True)
-
-
 def run_bandit(target: Path) -> tuple[list[dict[str, object]], float]:
     start = time.perf_counter()
     proc = subprocess.run(
@@ -54,32 +63,98 @@ def run_bandit(target: Path) -> tuple[list[dict[str, object]], float]:
     return json.loads(proc.stdout or "{}").get("results", []), elapsed
 
 
-def speed(target: Path) -> None:
-    files = [p for p in target.rglob("*.py") if "__pycache__" not in p.parts]
-    lines = sum(len(p.read_bytes().splitlines()) for p in files)
-    print(f"## speed: {target} ({len(files)} Python files, {lines:,} lines)")
-    start = time.perf_counter()
-    report = review_path(target, ReviewOptions())
-    ours = time.perf_counter() - start
-    from vallum.review.backends import BACKENDS
+def tree_size(target: Path) -> tuple[int, int, int]:
+    """(Python files, JavaScript/TypeScript files, lines in both) that the review reads."""
+    python = javascript = lines = 0
+    for f in collect(target):
+        if f.kind not in {"python", "javascript"}:
+            continue
+        python += f.kind == "python"
+        javascript += f.kind == "javascript"
+        lines += len(f.path.read_bytes().splitlines())
+    return python, javascript, lines
 
-    start = time.perf_counter()
-    review_path(target, ReviewOptions(backends=(BACKENDS["secrets"],)))
-    with_secrets = time.perf_counter() - start
-    results, theirs = run_bandit(target)
-    print(f"{'tool':<34}{'seconds':>9}{'files/s':>10}{'findings':>10}")
+
+# --- 1. speed ------------------------------------------------------------------------------
+
+
+def speed(trees: dict[str, Path]) -> None:
+    print("## speed (own analysis, no back ends; bandit -r on the same tree)")
     print(
-        f"{'vallum review (own analysis)':<34}{ours:>9.2f}{len(files) / ours:>10.1f}"
-        f"{len(report.findings):>10}"
+        f"{'tree':<12}{'py':>6}{'js/ts':>7}{'lines':>10}  {'vallum s':>9}{'files/s':>9}  ", end=""
     )
-    print(
-        f"{'vallum review + detect-secrets':<34}{with_secrets:>9.2f}"
-        f"{len(files) / with_secrets:>10.1f}{'':>10}"
-    )
-    print(f"{'bandit -r':<34}{theirs:>9.2f}{len(files) / theirs:>10.1f}{len(results):>10}")
-    if report.problems:
-        print(f"(vallum: {len(report.problems)} file(s) reported as not fully analysed)")
+    print(f"{'bandit s':>9}{'files/s':>9}")
+    for name, target in trees.items():
+        python, javascript, lines = tree_size(target)
+        start = time.perf_counter()
+        review_path(target, ReviewOptions())
+        ours = time.perf_counter() - start
+        row = f"{name:<12}{python:>6}{javascript:>7}{lines:>10,}  {ours:>9.2f}"
+        row += f"{(python + javascript) / ours:>9.1f}  "
+        if python:
+            _results, theirs = run_bandit(target)
+            row += f"{theirs:>9.2f}{python / theirs:>9.1f}"
+        else:
+            row += f"{'-':>9}{'-':>9}  (bandit reads no JavaScript/TypeScript)"
+        print(row)
     print()
+
+
+# --- 2. precision on real code ---------------------------------------------------------------
+
+
+def label_key(tree: str, f: Finding) -> str:
+    return f"{tree}|{f.rule}|{f.path}|{' '.join(f.snippet.split())}"
+
+
+def real_code(trees: dict[str, Path], labels: dict[str, dict[str, str]]) -> None:
+    print("## real code: findings per 10k lines and a labelled sample (default back ends)")
+    print(f"{'tree':<12}{'lines':>10}{'findings':>10}{'/10k':>7}{'>=0.6':>7}{'/10k':>7}  ", end="")
+    print(f"{'sample':>6}{'TP':>4}{'FP':>4}{'precision':>10}{'>=0.6 prec.':>12}{'unlabelled':>11}")
+    unlabelled: list[str] = []
+    all_tp = all_fp = confident_tp = confident_fp = 0
+    for name, target in trees.items():
+        _py, _js, lines = tree_size(target)
+        options = ReviewOptions(backends=(BACKENDS["secrets"],))
+        findings = review_path(target, options).findings
+        confident = [f for f in findings if f.confidence >= 0.6]
+        sample = sorted(findings, key=lambda f: (f.path, f.line, f.rule))[:SAMPLE]
+        tp = fp = ctp = cfp = 0
+        for f in sample:
+            verdict = labels.get(label_key(name, f), {}).get("verdict")
+            if verdict == "tp":
+                tp += 1
+                ctp += f.confidence >= 0.6
+            elif verdict == "fp":
+                fp += 1
+                cfp += f.confidence >= 0.6
+            else:
+                unlabelled.append(label_key(name, f))
+        confident_tp += ctp
+        confident_fp += cfp
+        all_tp += tp
+        all_fp += fp
+        per = 10_000 / max(lines, 1)
+        precision = f"{tp / (tp + fp):.2f}" if tp + fp else "-"
+        sure = f"{ctp / (ctp + cfp):.2f}" if ctp + cfp else "-"
+        print(
+            f"{name:<12}{lines:>10,}{len(findings):>10}{len(findings) * per:>7.2f}"
+            f"{len(confident):>7}{len(confident) * per:>7.2f}  {len(sample):>6}{tp:>4}{fp:>4}"
+            f"{precision:>10}{sure:>12}{len(sample) - tp - fp:>11}"
+        )
+    if all_tp + all_fp:
+        print(f"all samples: precision {all_tp}/{all_tp + all_fp} = "
+              f"{all_tp / (all_tp + all_fp):.2f}")  # fmt: skip
+    if confident_tp + confident_fp:
+        print(f"all samples at confidence >= 0.6: precision {confident_tp}/"
+              f"{confident_tp + confident_fp} = "
+              f"{confident_tp / (confident_tp + confident_fp):.2f}")  # fmt: skip
+    for key in unlabelled:
+        print(f"  unlabelled: {key}")
+    print()
+
+
+# --- 3. accuracy on the corpus ---------------------------------------------------------------
 
 
 def expected(path: Path) -> set[int]:
@@ -89,84 +164,97 @@ def expected(path: Path) -> set[int]:
 
 def units() -> list[tuple[Path, Path | None]]:
     """(file or project directory, threat model) pairs making up the corpus."""
-    out: list[tuple[Path, Path | None]] = [(p, None) for p in sorted((CORPUS / "python").iterdir())]
+    out: list[tuple[Path, Path | None]] = []
+    for language in ("python", "js"):
+        out += [(p, None) for p in sorted((CORPUS / language).iterdir())]
     model = CORPUS / "threatmodel" / "threatmodel.yaml"
-    out += [(p, model) for p in sorted((CORPUS / "threatmodel").glob("*.py"))]
+    out += [(p, model) for p in sorted((CORPUS / "threatmodel").iterdir()) if p != model]
     return out
+
+
+def sources(unit: Path) -> list[Path]:
+    if unit.is_file():
+        return [unit]
+    return sorted(p for p in unit.rglob("*") if p.is_file() and p.suffix != ".yaml")
 
 
 def accuracy() -> None:
     labels: dict[str, set[int]] = {}
-    found: dict[str, dict[str, set[int]]] = {
-        "vallum": defaultdict(set),
-        "bandit": defaultdict(set),
-    }
-    tm_files: set[str] = set()
+    found: dict[str, dict[str, set[int]]] = {"vallum": defaultdict(set), "bandit": defaultdict(set)}
+    language: dict[str, str] = {}
     for unit, model in units():
-        files = [unit] if unit.is_file() else sorted(unit.rglob("*.py"))
         base = unit.parent if unit.is_file() else unit
-        for f in files:
+        for f in sources(unit):
             key = f.relative_to(CORPUS).as_posix()
             labels[key] = expected(f)
-            if model is not None:
-                tm_files.add(key)
+            language[key] = "python" if f.suffix == ".py" else "js/ts"
         options = ReviewOptions(threat_model=load_threat_model(model) if model else None)
         for finding in review_path(unit, options).findings:
             key = (base / finding.path).relative_to(CORPUS).as_posix()
             if finding.cwe:
                 found["vallum"][key].add(CANONICAL.get(finding.cwe, finding.cwe))
-        results, _ = run_bandit(unit)
-        for r in results:
-            cwe = BANDIT.get(str(r["test_id"]))
-            if cwe:
-                key = Path(str(r["filename"])).resolve().relative_to(CORPUS).as_posix()
-                found["bandit"][key].add(cwe)
-    universe = sorted({c for cs in labels.values() for c in cs})
-    for scope, keys in (
-        ("all cases", set(labels)),
-        ("without threat-model cases", set(labels) - tm_files),
-    ):
-        insecure = sum(1 for k in keys if labels[k])
+    results, _ = run_bandit(CORPUS)
+    for r in results:
+        cwe = BANDIT.get(str(r["test_id"]))
+        if cwe:
+            key = Path(str(r["filename"])).resolve().relative_to(CORPUS).as_posix()
+            found["bandit"][key].add(cwe)
+    for scope in ("python", "js/ts", "all"):
+        keys = {k for k in labels if scope in {"all", language[k]}}
+        _table(scope, keys, labels, found)
+
+
+def _table(
+    scope: str, keys: set[str], labels: dict[str, set[int]], found: dict[str, dict[str, set[int]]]
+) -> None:
+    insecure = sum(1 for k in keys if labels[k])
+    print(f"## accuracy on tests/review/corpus ({scope}): {len(keys)} files, {insecure} "
+          f"vulnerable, {len(keys) - insecure} safe")  # fmt: skip
+    print(f"{'CWE':<9}{'n':>3}  {'vallum TP':>9}{'FP':>4}{'recall':>8}  ", end="")
+    print(f"{'bandit TP':>9}{'FP':>4}{'recall':>8}")
+    universe = sorted({c for k in keys for c in labels[k]})
+    totals = {t: [0, 0, 0] for t in found}
+    for cwe in universe:
+        n = sum(1 for k in keys if cwe in labels[k])
+        row = f"CWE-{cwe:<5}{n:>3}  "
+        for tool in ("vallum", "bandit"):
+            tp = sum(1 for k in keys if cwe in labels[k] and cwe in found[tool][k])
+            fp = sum(1 for k in keys if cwe not in labels[k] and cwe in found[tool][k])
+            totals[tool][0] += tp
+            totals[tool][1] += fp
+            totals[tool][2] += n
+            row += f"{tp:>9}{fp:>4}{tp / n:>8.2f}  "
+        print(row)
+    safe = [k for k in keys if not labels[k]]
+    for tool, (tp, fp, n) in totals.items():
+        flagged = sum(1 for k in safe if found[tool][k] & set(universe))
         print(
-            f"## accuracy on tests/review/corpus, {scope}: {len(keys)} files, "
-            f"{insecure} insecure, {len(keys) - insecure} secure"
+            f"{tool}: recall {tp}/{n} = {tp / max(n, 1):.2f}, false positives {fp}, "
+            f"safe files flagged {flagged}/{len(safe)} = {flagged / max(len(safe), 1):.2f}"
         )
-        print(f"{'CWE':<9}{'n':>3}  {'vallum P':>10}{'R':>6}  {'bandit P':>10}{'R':>6}")
-        totals = {t: [0, 0, 0] for t in found}
-        for cwe in universe:
-            n = sum(1 for k in keys if cwe in labels[k])
-            if not n:
-                continue
-            row = f"CWE-{cwe:<5}{n:>3}  "
-            for tool in ("vallum", "bandit"):
-                tp = sum(1 for k in keys if cwe in labels[k] and cwe in found[tool][k])
-                fp = sum(1 for k in keys if cwe not in labels[k] and cwe in found[tool][k])
-                totals[tool][0] += tp
-                totals[tool][1] += fp
-                totals[tool][2] += n
-                precision = f"{tp / (tp + fp):.2f}" if tp + fp else "-"
-                row += f"{precision:>10}{tp / n:>6.2f}  "
-            print(row)
-        secure = [k for k in keys if not labels[k]]
-        for tool, (tp, fp, n) in totals.items():
-            flagged = sum(1 for k in secure if found[tool][k] & set(universe))
-            print(
-                f"{tool}: recall {tp}/{n} = {tp / n:.2f}, precision {tp}/{tp + fp} = "
-                f"{tp / max(tp + fp, 1):.2f}, secure files flagged {flagged}/{len(secure)} "
-                f"= {flagged / max(len(secure), 1):.2f}"
-            )
-        print()
+    print()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = Path(importlib.util.find_spec("sqlalchemy").origin or ".").parent  # type: ignore[union-attr]
-    parser.add_argument("--target", type=Path, default=default)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--site-packages", type=Path, help="where sqlalchemy, django, ... live")
+    parser.add_argument("--tree", action="append", default=[], help="NAME=DIR (repeatable)")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-real", action="store_true")
     args = parser.parse_args()
-    ensure_bandit()
-    if not args.skip_speed:
-        speed(args.target)
+    trees: dict[str, Path] = {}
+    if args.site_packages:
+        for lib in LIBRARIES:
+            if (args.site_packages / lib).is_dir():
+                trees[lib] = args.site_packages / lib
+    for spec in args.tree:
+        name, _, where = spec.partition("=")
+        trees[name] = Path(where)
+    labels = json.loads(LABELS.read_text(encoding="utf-8")) if LABELS.exists() else {}
+    if trees and not args.skip_speed:
+        speed(trees)
+    if trees and not args.skip_real:
+        real_code(trees, labels)
     accuracy()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from vallum.review import ReviewOptions, review_path
 from vallum.review.backends import BACKENDS
 
@@ -28,7 +30,42 @@ def test_zizmor_findings_are_normalised(tmp_path: Path) -> None:
 
 def test_detect_secrets_finds_keys_without_storing_them(tmp_path: Path) -> None:
     """detect-secrets reports an AWS key as CWE-798 and the message does not contain it."""
-    (tmp_path / "settings.env").write_text("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n")
+    (tmp_path / "settings.env").write_text("AWS_ACCESS_KEY_ID=AKIAZ7QK3JD2LX4PRV6M\n")
     report = review_path(tmp_path, ReviewOptions(backends=(BACKENDS["secrets"],)))
     assert [("settings.env", 798)] == [(f.path, f.cwe) for f in report.findings]
     assert "AKIA" not in report.findings[0].message
+
+
+DOCS = '''"""Connect with ``create_engine("postgresql://scott:tiger@localhost/test")``.
+
+Or ``mysql://user:password@db.example.com/app``.
+"""
+# e.g. redis://admin:hunter2@localhost:6379
+# mssql+pyodbc://scott:tiger^5HHH@mssql2017:1433/test (a connection string in a comment)
+EXAMPLE_KEY = "AKIAIOSFODNN7EXAMPLE"
+'''
+
+
+def test_documentation_examples_are_not_secrets(tmp_path: Path) -> None:
+    """Docstring/comment connection strings, placeholder passwords and documented keys pass."""
+    (tmp_path / "db.py").write_text(DOCS)
+    (tmp_path / "README.md").write_text("postgres://scott:tiger@localhost/test\n")
+    options = ReviewOptions(backends=(BACKENDS["secrets"],))
+    assert review_path(tmp_path, options).findings == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a real-looking password on a real host, in code
+        'URL = "postgresql://app:Xq9v2LmT7pR4@prod-db.internal.acme.io/app"\n',
+        # a placeholder user does not make a code URL with a real password an example
+        'URL = "postgresql://scott:Xq9v2LmT7pR4@prod-db.internal.acme.io/app"\n',
+        # a provider token stays a finding even in a docstring
+        '"""Use key AKIAZ7QK3JD2LX4PRV6M for uploads."""\n',
+    ],
+)
+def test_real_credentials_near_docs_are_still_found(tmp_path: Path, line: str) -> None:
+    (tmp_path / "settings.py").write_text(line)
+    options = ReviewOptions(backends=(BACKENDS["secrets"],))
+    assert [798] == [f.cwe for f in review_path(tmp_path, options).findings]

@@ -14,13 +14,22 @@ def rules(name: str, source: str) -> set[str]:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("import hashlib\nh = hashlib.md5(b'x')\n", {"crypto.weak-hash"}),
+        ("import hashlib\ntoken_digest = hashlib.md5(b'x')\n", {"crypto.weak-hash"}),
+        (
+            "import hashlib\ndef sign(m):\n    return hashlib.sha1(m).digest()\n",
+            {"crypto.weak-hash"},
+        ),
         ("import hashlib\nh = hashlib.md5(b'x', usedforsecurity=False)\n", set()),
         ("import random\nsession_token = random.getrandbits(64)\n", {"crypto.weak-random"}),
         ("import random\nsongs = random.sample(x, 3)\n", set()),
         ("import requests\nrequests.get('https://a', verify=False)\n", {"tls.verify-disabled"}),
         ("resp.set_cookie('s', v, secure=True, httponly=True)\n", set()),
         ("resp.set_cookie('s', v, httponly=True)\n", {"cookie.insecure"}),
+        ("resp.set_cookie('s', v, secure=False, httponly=True)\n", {"cookie.insecure"}),
+        ("resp.set_cookie('s', value=v, secure=True)\n", {"cookie.no-httponly"}),
+        ("jar.set_cookie(cookie)\n", set()),
+        ("resp.set_cookie(k, v, **kwargs)\n", set()),
+        ("resp.set_cookie(k, v, secure=conf.SECURE, httponly=conf.HTTPONLY)\n", set()),
         ("app.run(debug=True)\n", {"debug.enabled"}),
         ("DEBUG = True\n", {"debug.enabled"}),
         ("from flask_cors import CORS\nCORS(app)\n", {"cors.wildcard"}),
@@ -70,3 +79,45 @@ def test_unparseable_file_is_reported_not_skipped() -> None:
 def test_infrastructure_rules(name: str, text: str, expected: set[str]) -> None:
     """Dockerfile, Terraform and Kubernetes rules flag the insecure variant only."""
     assert expected == rules(name, text)
+
+
+def test_secrets_in_test_fixtures_have_lower_confidence() -> None:
+    """A credential in a test file is kept (it may be real) at confidence 0.5."""
+    from vallum.review import review_sources
+
+    code = b'DB_PASSWORD = "Sup3rS3cret!"\n'
+    for path, confidence in (("app/settings.py", 1.0), ("tests/test_db.py", 0.5)):
+        found = review_sources({path: code}).findings
+        assert [(f.rule, f.confidence) for f in found] == [("secrets.hard-coded", confidence)]
+    js = b'const apiToken = "f3a9c1d27be84e0b9a5d6c4e";\n'
+    found = review_sources({"src/api.spec.ts": js}).findings
+    assert [(f.cwe, f.confidence) for f in found] == [(798, 0.5)]
+
+
+def test_django_settings_confidence_depends_on_a_project_settings_module() -> None:
+    """`SESSION_COOKIE_SECURE = False` in a project's settings is certain; in a defaults module
+    without a URLconf (a library's global settings) it is reported at confidence 0.5."""
+    from vallum.review import review_sources
+
+    body = "SESSION_COOKIE_SECURE = False\n"
+    project = review_sources({"s.py": (body + 'ROOT_URLCONF = "app.urls"\n').encode()})
+    defaults = review_sources({"s.py": body.encode()})
+    assert [f.confidence for f in project.findings] == [1.0]
+    assert [f.confidence for f in defaults.findings] == [0.5]
+
+
+@pytest.mark.parametrize(
+    ("code", "confidence"),
+    [
+        ("import hashlib\ntoken_digest = hashlib.md5(b'x')\n", 1.0),
+        ("import hashlib\ndef sign(m):\n    return hashlib.sha1(m).digest()\n", 1.0),
+        ("import hashlib\ndigest = hashlib.md5(password.encode())\n", 1.0),
+        ("import hashlib\netag = hashlib.md5(body).hexdigest()\n", 0.5),
+        ("import hashlib\ndef _sqlite_md5(text):\n    return hashlib.md5(text).hexdigest()\n", 0.5),
+    ],
+)
+def test_weak_hash_confidence_follows_what_it_protects(code: str, confidence: float) -> None:
+    from vallum.review import review_sources
+
+    found = review_sources({"h.py": code.encode()}).findings
+    assert [f.confidence for f in found if f.cwe in {328, 916}][:1] == [confidence]

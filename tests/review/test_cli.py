@@ -57,9 +57,60 @@ def test_diff_reports_only_new_lines(tmp_path: Path) -> None:
         subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
 
     git("init", "-q")
-    (tmp_path / "a.py").write_text("import hashlib\nhashlib.md5(b'a')\n")
+    (tmp_path / "a.py").write_text("import hashlib\ntoken = hashlib.md5(b'a')\n")
     git("add", "a.py")
     git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init")
-    (tmp_path / "a.py").write_text("import hashlib\nhashlib.md5(b'a')\nhashlib.sha1(b'b')\n")
+    new = "import hashlib\ntoken = hashlib.md5(b'a')\nsecret = hashlib.sha1(b'b')\n"
+    (tmp_path / "a.py").write_text(new)
     code, out = invoke(str(tmp_path), "--diff", "HEAD", "--format", "json", "--no-default-backends")
     assert (0, [3]) == (code, [f["line"] for f in json.loads(out)["findings"]])
+
+
+LIB = "import os\ndef purge(path):\n    os.system('rm -rf ' + path)\n"
+
+
+def _full(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["review", *args], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_llm_has_no_default_endpoint(tmp_path: Path) -> None:
+    """--llm without an endpoint and model is an error naming the options, never a guess."""
+    (tmp_path / "a.py").write_text(BAD)
+    code, _out, err = _full(str(tmp_path), "--no-default-backends", "--llm")
+    assert code == 2
+    assert "--llm-base-url" in err and "--llm-model" in err
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_llm_fails_unless_optional(tmp_path: Path) -> None:
+    """An endpoint that cannot be reached exits non-zero with the reason; --llm-optional warns."""
+    (tmp_path / "a.py").write_text(BAD)
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    base = [str(tmp_path), "--no-default-backends", "--llm", "--llm-base-url", url]
+    code, _out, err = _full(*base, "--llm-model", "m")
+    assert code == 2 and "LLM pass failed" in err
+    code, out, err = _full(*base, "--llm-model", "m", "--llm-optional", "--format", "json")
+    assert code == 0 and "LLM pass skipped" in err
+    assert "taint.command-injection" in out  # the deterministic findings are still reported
+
+
+def test_entry_points_and_min_confidence(tmp_path: Path) -> None:
+    """Library parameters are not sources unless named; --min-confidence filters them out."""
+    (tmp_path / "lib.py").write_text(LIB)
+    args = [str(tmp_path), "--no-default-backends", "--format", "json"]
+    assert json.loads(invoke(*args)[1])["findings"] == []
+    named = json.loads(invoke(*args, "--entry-point", "purge")[1])["findings"]
+    assert [(f["rule"], f["confidence"]) for f in named] == [("taint.command-injection", 0.6)]
+    high = invoke(*args, "--entry-point", "purge", "--min-confidence", "0.8")[1]
+    assert json.loads(high)["findings"] == []
+    # a snippet on stdin: every uncalled function is an entry point
+    snippet = json.loads(invoke("-", "--no-default-backends", "--format", "json", stdin=LIB)[1])
+    assert [f["rule"] for f in snippet["findings"]] == ["taint.command-injection"]

@@ -38,7 +38,7 @@ def fake(review: dict[str, object], verdict: str = "confirmed",
 
 
 def run(transport: httpx.BaseTransport, **config: object) -> list[tuple[str, int]]:
-    cfg = LLMConfig.from_env({}, base_url="http://fake/v1", **config)
+    cfg = LLMConfig.from_env({}, base_url="http://fake/v1", model="test-model", **config)
     return [(f.rule, f.line) for f in llm_review(CODE, None, cfg, transport=transport)]
 
 

@@ -21,6 +21,30 @@ def test_sarif_rules_carry_cwe_tags() -> None:
     assert [["security", "external/cwe/cwe-78"]] == [r["properties"]["tags"] for r in rules]
 
 
+def test_sarif_driver_version_and_rule_text() -> None:
+    """The driver names its version; rules have real descriptions and help, not their ids."""
+    from vallum import __version__
+    from vallum.review.runner import Report
+
+    external = Finding("bandit.B999", 327, Severity.LOW, "a.py", 1, "odd crypto (line 1)")
+    report = review_sources({"a.py": SOURCE})
+    report = Report("", [*report.findings, external])
+    driver = json.loads(render_sarif(report))["runs"][0]["tool"]["driver"]
+    assert driver["version"] == __version__
+    by_id = {r["id"]: r for r in driver["rules"]}
+    ours = by_id["taint.command-injection"]
+    assert ours["shortDescription"]["text"] == "OS command injection"
+    assert "CWE-78" in ours["fullDescription"]["text"]
+    assert "shlex.quote" in ours["help"]["text"]
+    theirs = by_id["bandit.B999"]
+    assert theirs["shortDescription"]["text"] != "bandit.B999"
+    assert "Broken or risky cryptography" in theirs["shortDescription"]["text"]
+    assert theirs["fullDescription"]["text"].startswith("odd crypto")
+    for rule in driver["rules"]:
+        texts = (rule["shortDescription"]["text"], rule["fullDescription"]["text"])
+        assert rule["id"] not in texts and rule["help"]["text"]
+
+
 def test_json_and_text_formats() -> None:
     """JSON carries the schema version and CWE; text shows the code excerpt under the file."""
     report = review_sources({"a.py": SOURCE})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vallum.review import review_sources
+from vallum.review import ReviewOptions, review_sources
 
 FLASK = "from flask import Flask, request\nimport os, subprocess, sqlite3\napp = Flask(__name__)\n"
 
@@ -104,8 +104,211 @@ def test_llm_output_is_a_source() -> None:
 
 
 def test_entry_point_parameters_are_untrusted_with_lower_confidence() -> None:
-    """A function nothing calls is an entry point: its parameters reaching a sink are reported."""
+    """A named entry point nothing calls: its parameters reaching a sink are reported."""
     source = "import os\ndef clean(path):\n    os.system('rm -rf ' + path)\n"
-    report = review_sources({"snippet.py": source.encode()})
-    expected = [("taint.command-injection", 0.6)]
-    assert expected == [(f.rule, f.confidence) for f in report.findings]
+    for pattern in ("clean", "snippet.*", "*"):
+        options = ReviewOptions(entry_points=(pattern,))
+        report = review_sources({"snippet.py": source.encode()}, options)
+        expected = [("taint.command-injection", 0.6)]
+        assert expected == [(f.rule, f.confidence) for f in report.findings]
+    # --min-confidence drops them
+    strict = ReviewOptions(entry_points=("*",), min_confidence=0.8)
+    assert review_sources({"snippet.py": source.encode()}, strict).findings == []
+
+
+def test_library_parameters_are_not_sources() -> None:
+    """Parameters of functions nobody in the tree calls are not attacker data by default."""
+    source = (
+        "class Conn:\n    def _execute(self, operation, params=None):\n"
+        "        self.cursor.execute(operation, params)\n"
+        "def clean(path):\n    import os\n    os.system('rm -rf ' + path)\n"
+    )
+    assert review_sources({"lib.py": source.encode()}).findings == []
+    named = ReviewOptions(entry_points=("other_*",))
+    assert review_sources({"lib.py": source.encode()}, named).findings == []
+
+
+def test_local_operator_inputs_have_lower_confidence() -> None:
+    """argv, stdin, input() and the environment are sources, reported below request data."""
+    source = (
+        "import os, sys, subprocess\nfrom flask import request\n"
+        "def main():\n    subprocess.run(sys.argv[1], shell=True)\n"
+        "    eval(input())\n    os.system(request.args['x'])\n"
+    )
+    found = sorted(
+        (f.line, f.confidence) for f in review_sources({"cli.py": source.encode()}).findings
+    )
+    assert found == [(4, 0.5), (5, 0.5), (6, 1.0)]
+    js = b"require('child_process').exec('ls ' + process.argv[2]);"
+    assert [0.5] == [f.confidence for f in review_sources({"cli.js": js}).findings]
+
+
+def test_guards_prove_only_what_both_sides_prove() -> None:
+    """`a and not valid(x)` false: x is empty or valid; `a and b` false proves nothing alone."""
+    template = (
+        "from django.http import HttpResponseRedirect\n"
+        "from django.utils.http import url_has_allowed_host_and_scheme as ok\n"
+        "def view(request):\n    n = request.GET.get('next')\n"
+        "    if {cond}:\n        n = '/'\n    return HttpResponseRedirect(n)\n"
+    )
+    safe = template.format(cond="(n or request.accepts('text/html')) and not ok(n, None)")
+    assert cwes({"v.py": safe}) == set()
+    unsafe = template.format(cond="request.user.is_anonymous and not ok(n, None)")
+    assert cwes({"v.py": unsafe}) == {601}
+
+
+def test_request_meta_server_keys_are_not_client_data() -> None:
+    """WSGI environ keys the server sets are not sources; client headers and the query are."""
+    template = "def view(request):\n    request.session['k'] = {value}\n"
+    for value, found in (
+        ("request.META['CSRF_COOKIE']", set()),
+        ("request.META.get('SERVER_NAME')", set()),
+        ("request.META['HTTP_X_ROLE']", {501}),
+        ("request.META.get('HTTP_REFERER')", {501}),
+        ("request.META['QUERY_STRING']", {501}),
+        ("request.META[key]", {501}),  # an unknown key may be a header
+    ):
+        assert cwes({"v.py": template.format(value=value)}) == found, value
+
+
+VIEW = (
+    "import os, configparser\nfrom flask import Flask, request\napp = Flask(__name__)\n"
+    "@app.route('/t')\ndef t():\n    param = request.args.get('p', '')\n{body}"
+    "    os.system('echo ' + bar)\n    return 'ok'\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        # constant conditions decide the branch (both directions)
+        ("    bar = param if (7 * 42) - 86 > 200 else 'safe'\n", {78}),
+        ("    bar = param if (7 * 42) - 106 > 200 else 'safe'\n", set()),
+        ("    num = 86\n    if (7 * 42) - num > 200:\n        bar = param\n"
+         "    else:\n        bar = 'safe'\n", {78}),
+        ("    num = 106\n    if (7 * 42) - num > 200:\n        bar = param\n"
+         "    else:\n        bar = 'safe'\n", set()),
+        # a switch over a character of a constant string
+        ("    guess = 'ABC'\n    target = guess[1]\n    if target == 'A':\n        bar = param\n"
+         "    elif target == 'B':\n        bar = 'bob'\n    else:\n        bar = param\n", set()),
+        ("    guess = 'ABC'\n    target = guess[0]\n    if target == 'A':\n        bar = param\n"
+         "    elif target == 'B':\n        bar = 'bob'\n    else:\n        bar = 'x'\n", {78}),
+        # dictionaries remember literal keys
+        ("    m = {}\n    m['a'] = 'safe'\n    m['b'] = param\n    bar = m['a']\n", set()),
+        ("    m = {}\n    m['a'] = 'safe'\n    m['b'] = param\n    bar = m['b']\n", {78}),
+        ("    m = {}\n    m['b'] = param\n    k = input_key()\n    bar = m[k]\n", {78}),
+        # containers and config parsers filled through methods
+        ("    lst = ['safe']\n    lst.append(param)\n    bar = lst[-1]\n", {78}),
+        ("    conf = configparser.ConfigParser()\n    conf.add_section('s')\n"
+         "    conf.set('s', 'k', param)\n    bar = conf.get('s', 'k')\n", {78}),
+        # the rows a query returns are not the query's parameters
+        ("    bar = str(db.execute('SELECT a FROM t WHERE b = ?', (param,)).fetchone()[0])\n",
+         set()),
+    ],
+)  # fmt: skip
+def test_value_flow_through_constants_and_containers(body: str, found: set[int]) -> None:
+    assert cwes({"v.py": VIEW.format(body=body)}) == found
+
+
+@pytest.mark.parametrize(
+    ("ret", "found"),
+    [
+        ("    return 'Hello ' + name\n", {79}),
+        ("    out = ''\n    out += f'Value: {name}'\n    return out\n", {79}),
+        ("    return 'Hello {}'.format(name)\n", {79}),
+        ("    return {'name': name}\n", set()),
+        ("    from html import escape\n    return 'Hello ' + escape(name)\n", set()),
+        ("    out = 'Hello ' + name\n    out = len(out)\n    return str(out)\n", set()),
+    ],
+)
+def test_flask_text_responses_reflect_input(ret: str, found: set[int]) -> None:
+    """Flask serves a returned str as text/html: built from input, it is reflected XSS."""
+    code = (
+        "from flask import Flask, request\napp = Flask(__name__)\n@app.route('/h')\n"
+        f"def h():\n    name = request.args.get('n', '')\n{ret}"
+    )
+    assert cwes({"h.py": code}) == found
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        # the value's name says nothing; where it goes does
+        ("    value = random.random()\n    key = str(value)[2:]\n    session['remember'] = key\n",
+         {330}),
+        ("    v = random.getrandbits(64)\n    resp.set_cookie('rememberMe', str(v))\n", {330}),
+        ("    v = random.randint(0, 99)\n    resp.set_cookie(key='n', value=f'{v}')\n", {330}),
+        ("    v = secrets.token_hex(16)\n    session['remember'] = v\n", set()),
+        ("    v = random.SystemRandom().random()\n    session['remember'] = str(v)\n", set()),
+        # a weak random number that never becomes a security value
+        ("    delay = random.random()\n    time.sleep(delay)\n    session['n'] = 1\n", set()),
+    ],
+)  # fmt: skip
+def test_weak_random_reaching_session_or_cookie(body: str, found: set[int]) -> None:
+    code = (
+        "import random, secrets, time\nfrom flask import Flask, session, make_response\n"
+        "app = Flask(__name__)\n@app.route('/r')\ndef r():\n    resp = make_response('ok')\n"
+        f"{body}    return resp\n"
+    )
+    assert {CANON.get(c, c) for c in cwes({"r.py": code}) | _pattern(code)} == found
+
+
+CANON = {338: 330}
+
+
+def _pattern(code: str) -> set[int]:
+    found = review_sources({"r.py": code.encode()}).findings
+    return {f.cwe for f in found if f.rule == "crypto.weak-random"}
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ("    return requests.get(f'https://api.example.com/users/{q}').text\n", set()),
+        ("    return requests.get('https://api.example.com/users/' + q).text\n", set()),
+        ("    return requests.get(f'https://{q}/status').text\n", {918}),
+        ("    return requests.get(q + '/status').text\n", {918}),
+        ("    return requests.get(f'{BASE}/users/{q}').text\n", set()),  # BASE: a constant
+        ("    return HttpResponse(q, content_type='text/plain')\n", set()),
+        ("    return Response(q, mimetype='application/json')\n", set()),
+        ("    return Response(q)\n", {79}),
+        ("    return HttpResponse(q, content_type=ctype)\n", {79}),  # unknown: may be HTML
+        ("    session['user_id'] = int(request.form['id'])\n    return 'ok'\n", {501}),
+        ("    session['page'] = 'home' if q == 'home' else 'list'\n    return 'ok'\n", set()),
+    ],
+)  # fmt: skip
+def test_what_the_input_can_choose(body: str, found: set[int]) -> None:
+    """Fixed hosts, non-HTML responses and casts: what the attacker's value can still do."""
+    code = (
+        "import requests\nfrom flask import Flask, request, session, Response\n"
+        "from django.http import HttpResponse\nBASE = 'https://api.example.com'\n"
+        "app = Flask(__name__)\n@app.route('/x')\ndef v():\n    q = request.args.get('q', '')\n"
+        f"    ctype = request.args.get('t')\n{body}"
+    )
+    assert cwes({"a.py": code}) == found
+
+
+@pytest.mark.parametrize(
+    ("template", "found"),
+    [
+        ("<p>{{ bio|safe }}</p>", {79}),
+        ("<p>{{ bio | safe }}</p>", {79}),
+        ("{% autoescape false %}<p>{{ bio }}</p>{% endautoescape %}", {79}),
+        ("<p>{{ bio }}</p>", set()),
+        ("<p>{{ title|safe }}</p><p>{{ bio }}</p>", set()),  # only the constant is unescaped
+    ],
+)
+def test_unescaped_template_variables(template: str, found: set[int]) -> None:
+    """A view passing input to a template that prints it with `|safe` is reflected XSS."""
+    view = (
+        "from flask import Flask, render_template, request\napp = Flask(__name__)\n"
+        "@app.route('/p')\ndef p():\n"
+        "    return render_template('p.html', bio=request.args.get('bio'), title='Hi')\n"
+    )
+    assert cwes({"app.py": view, "templates/p.html": template}) == found
+    django = (
+        "from django.shortcuts import render\n"
+        "def p(request):\n"
+        "    return render(request, 'p.html', {'bio': request.GET['bio'], 'title': 'Hi'})\n"
+    )
+    assert cwes({"views.py": django, "app/templates/p.html": template}) == found

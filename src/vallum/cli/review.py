@@ -64,6 +64,22 @@ def review(
     llm_key_env: Annotated[
         str | None, typer.Option("--llm-key-env", help="Env var holding the API key.")
     ] = None,
+    llm_optional: Annotated[
+        bool,
+        typer.Option("--llm-optional", help="If the LLM pass fails, warn and keep the rest."),
+    ] = False,
+    entry_point: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--entry-point",
+            help="Function (glob on name or module.qualname) whose parameters are untrusted; "
+            "repeatable. Code on stdin treats every uncalled function as one.",
+        ),
+    ] = None,
+    min_confidence: Annotated[
+        float,
+        typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop findings below this."),
+    ] = 0.0,
 ) -> None:
     """Review code for vulnerabilities and threat-model violations (SARIF for code scanning)."""
     try:
@@ -83,6 +99,9 @@ def review(
             llm_base_url,
             llm_model,
             llm_key_env,
+            llm_optional,
+            tuple(entry_point or ()),
+            min_confidence,
         )
     except (VallumError, ValueError) as exc:
         typer.echo(f"vallum review: {exc}", err=True)
@@ -106,6 +125,9 @@ def _run(
     llm_base_url: str | None,
     llm_model: str | None,
     llm_key_env: str | None,
+    llm_optional: bool = False,
+    entry_points: tuple[str, ...] = (),
+    min_confidence: float = 0.0,
 ) -> int:
     from vallum.exceptions import ReviewError
     from vallum.review import backends as registry
@@ -125,12 +147,15 @@ def _run(
             f"unknown back end(s): {', '.join(unknown)}; known: {', '.join(registry.BACKENDS)}"
         )
     model = load_threat_model(threat_model) if threat_model else None
-    options = ReviewOptions(model, tuple(registry.BACKENDS[n] for n in names))
+    backends = tuple(registry.BACKENDS[n] for n in names)
+    options = ReviewOptions(model, backends, entry_points, min_confidence)
     if path == "-":
         if diff:
             raise ReviewError("--diff cannot be combined with - (stdin)")
         sources = {stdin_name: sys.stdin.buffer.read()}
-        report = review_sources(sources, options)
+        # A snippet on stdin is called by code the review cannot see.
+        snippet = ReviewOptions(model, backends, entry_points or ("*",), min_confidence)
+        report = review_sources(sources, snippet)
         report.root = "-"
     else:
         root = Path(path)
@@ -139,8 +164,15 @@ def _run(
         report = review_path(root, options)
         sources = {}
     if llm:
-        found = _llm(path, sources, model, llm_base_url, llm_model, llm_key_env)
-        report.findings = dedupe([*report.findings, *found])
+        try:
+            found = _llm(path, sources, model, llm_base_url, llm_model, llm_key_env)
+        except VallumError as exc:
+            if not llm_optional:
+                raise ReviewError(f"LLM pass failed: {exc} (--llm-optional to continue)") from exc
+            sys.stderr.write(f"vallum review: warning: LLM pass skipped: {exc}\n")
+            found = []
+        kept = [f for f in found if f.confidence >= min_confidence]
+        report.findings = dedupe([*report.findings, *kept])
     if diff:
         root = Path(path)
         report.findings = filter_diff(
@@ -174,7 +206,8 @@ def _llm(
     config = LLMConfig.from_env(base_url=base_url, model=name, api_key_env=key_env)
     if not sources:
         root = Path(path)
-        sources = {f.relpath: f.path.read_bytes() for f in collect(root) if f.kind == "python"}
+        code = {"python", "javascript"}
+        sources = {f.relpath: f.path.read_bytes() for f in collect(root) if f.kind in code}
     files = {p: data.decode("utf-8", "replace") for p, data in sources.items()}
     return llm_review(files, model, config)
 

@@ -43,9 +43,14 @@ TEXT_SUFFIXES = frozenset(
         ".properties",
         ".js",
         ".ts",
+        ".html",
+        ".jinja",
+        ".jinja2",
+        ".j2",
     }
 )
 MAX_BYTES = 2_000_000
+JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +59,15 @@ class SourceFile:
 
     relpath: str
     path: Path
-    kind: str  # python | dockerfile | terraform | workflow | yaml | text
+    kind: str  # python | javascript | dockerfile | terraform | workflow | yaml | text
 
 
 def kind_of(relpath: str) -> str:
     name = relpath.rsplit("/", 1)[-1]
     if name.endswith((".py", ".pyi")):
         return "python"
+    if name.endswith(JS_SUFFIXES) and not name.endswith((".d.ts", ".min.js")):
+        return "javascript"
     if name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".dockerfile"):
         return "dockerfile"
     if name.endswith(".tf"):

@@ -36,6 +36,9 @@ class Module:
     lines: list[str]
     imports: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Template files of the review (relative path -> text), shared by every module, so a view
+    # can see that `{{ bio|safe }}` turns escaping off for the value it passes as `bio`.
+    templates: dict[str, str] = field(default_factory=dict)
 
     def text(self, node: Node | None) -> str:
         """Source text of a node ("" for None)."""
@@ -172,6 +175,8 @@ def arguments(call: Node) -> tuple[list[Node], dict[str, Node]]:
     args = call.child_by_field_name("arguments")
     if args is None:
         return positional, keywords
+    if args.type == "generator_expression":  # `f(x for x in y)`: one argument, no parentheses
+        return [args], keywords
     for child in args.named_children:
         if child.type == "keyword_argument":
             name = child.child_by_field_name("name")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vallum.review.checks import credentials, crypto, web
@@ -11,6 +12,10 @@ from vallum.review.checks.base import Facts
 from vallum.review.files import MAX_BYTES, SourceFile, collect, kind_of
 from vallum.review.findings import SCHEMA_VERSION, Finding, Problem, dedupe
 from vallum.review.infra import dockerfile, kubernetes, terraform
+from vallum.review.js import checks as js_checks
+from vallum.review.js import taint as js_taint
+from vallum.review.js import threatmodel as js_threatmodel
+from vallum.review.js.parse import JsModule, parse_js
 from vallum.review.parse import Module, module_name, parse_module
 from vallum.review.taint.project import Project
 from vallum.review.threatmodel.checks import check_requirements
@@ -35,6 +40,9 @@ class ReviewOptions:
 
     threat_model: ThreatModel | None = None
     backends: tuple[BackEnd, ...] = ()
+    # Globs naming functions whose parameters are untrusted (added to the threat model's).
+    entry_points: tuple[str, ...] = ()
+    min_confidence: float = 0.0
 
 
 @dataclass(slots=True)
@@ -72,7 +80,8 @@ def review_path(root: Path, options: ReviewOptions | None = None) -> Report:
         found, trouble = backend(base, [f for f, _ in sources.values()])
         report.findings.extend(found)
         report.problems.extend(trouble)
-    report.findings = dedupe(report.findings)
+    kept = dedupe(map(_fixture, report.findings))
+    report.findings = [f for f in kept if f.confidence >= options.min_confidence]
     return report
 
 
@@ -80,6 +89,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
     """Review in-memory files keyed by relative path (`-` on stdin arrives here as one file)."""
     options = options or ReviewOptions()
     modules: list[Module] = []
+    scripts: list[JsModule] = []
     findings: list[Finding] = []
     problems: list[Problem] = []
     for rel, data in sorted(sources.items()):
@@ -88,6 +98,12 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
             module = parse_module(data, rel, module_name(rel))
             problems.extend(module.problems)
             modules.append(module)
+        elif kind == "javascript":
+            script = parse_js(data, rel)
+            problems.extend(script.problems)
+            scripts.append(script)
+            findings.extend(js_taint.analyse(script))
+            findings.extend(js_checks.check(script))
         elif kind in INFRA_CHECKS:
             try:
                 text = data.decode("utf-8")
@@ -95,7 +111,16 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
                 problems.append(Problem(rel, "not UTF-8 text; not analysed"))
                 continue
             findings.extend(INFRA_CHECKS[kind](rel, text))
-    project = Project(modules)
+    model = options.threat_model
+    entry_points = (*options.entry_points, *(model.entry_points if model is not None else ()))
+    templates = {
+        rel: data.decode("utf-8", "replace")
+        for rel, data in sources.items()
+        if rel.endswith(TEMPLATE_SUFFIXES)
+    }
+    for module in modules:
+        module.templates = templates
+    project = Project(modules, entry_points)
     findings.extend(project.analyse())
     all_facts = [Facts.gather(m, project.by_module[m.path]) for m in modules]
     for facts in all_facts:
@@ -103,4 +128,20 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
             findings.extend(check(facts))
     if options.threat_model is not None:
         findings.extend(check_requirements(options.threat_model, all_facts))
-    return Report("", dedupe(findings), problems, files=len(sources))
+        findings.extend(js_threatmodel.check(options.threat_model, scripts))
+    findings = [_fixture(f) for f in findings]
+    kept = [f for f in findings if f.confidence >= options.min_confidence]
+    return Report("", dedupe(kept), problems, files=len(sources))
+
+
+TEMPLATE_SUFFIXES = (".html", ".jinja", ".jinja2", ".j2")
+TEST_PATH = re.compile(
+    r"(^|/)(tests?|__tests__|spec|fixtures?)/|(^|/)test_[^/]*\.py$|\.(test|spec)\.[jt]sx?$"
+)
+
+
+def _fixture(finding: Finding) -> Finding:
+    """A credential in a test file is usually a fixture: kept, at a lower confidence."""
+    if finding.rule.startswith("secrets.") and TEST_PATH.search(finding.path):
+        return replace(finding, confidence=min(finding.confidence, 0.5))
+    return finding

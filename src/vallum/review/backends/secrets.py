@@ -13,8 +13,13 @@ from pathlib import Path
 from vallum.detectors.normalize import normalize
 from vallum.detectors.secrets import SecretsDetector
 from vallum.model import Stage
+from vallum.review.examples import DocRanges, example_url, example_value
 from vallum.review.files import MAX_BYTES, SourceFile
 from vallum.review.findings import Finding, Problem, Severity
+
+# Secret kinds that are documentation when they appear in a docstring or a comment (a
+# connection string, a keyword assignment); provider tokens stay findings there too.
+DOC_KINDS = frozenset({"basic_auth"})
 
 
 def detect_secrets_backend(
@@ -32,9 +37,18 @@ def detect_secrets_backend(
         text = raw.decode("utf-8", errors="replace")
         line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
         normal = normalize(text)  # read as the run-time controls read it (obfuscation and all)
+        docs: DocRanges | None = None
         for hit in normal.restore(detector.detect(normal.text, Stage.INPUT)):
             line = bisect.bisect_right(line_starts, hit.start)
             kind = hit.type.removeprefix("secret.")
+            value = text[hit.start : hit.end]
+            around = text[line_starts[line - 1] : hit.end + 200].split("\n", 1)[0]
+            if example_value(value) or (kind == "basic_auth" and example_url(around)):
+                continue
+            if kind in DOC_KINDS and f.kind in {"python", "javascript"}:
+                docs = docs or DocRanges(f.relpath, text.encode("utf-8"))
+                if docs.contains(len(text[: hit.start].encode("utf-8"))):
+                    continue
             findings.append(
                 Finding(
                     "secrets.detected",

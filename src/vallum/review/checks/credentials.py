@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from vallum.review.checks.base import Facts
+from vallum.review.examples import PLACEHOLDER_PASSWORDS, example_url, example_value
 from vallum.review.findings import Finding, Severity
 from vallum.review.parse import Node, arguments, string_value
 
@@ -18,6 +19,8 @@ NOT_SECRET_SUFFIX = re.compile(
     r"length|len|min|max|hash_?alg|endpoint|param|attr|column|key_?name)$",
     re.IGNORECASE,
 )
+MY_PLACEHOLDER = re.compile(r"^(my|some|the|a)[-_]?(secret|pass|key|token|api)")
+REGEX_LIKE = re.compile(r"\(\?|\\[wdsbWDS]|\[\^|\]\+|\)\*|\)\?")
 PLACEHOLDER = re.compile(r"^(\$|\{|<|%\(|\*+$|x+$|your[-_]|changeme$|example|dummy|test)", re.I)
 
 
@@ -55,13 +58,32 @@ def check(facts: Facts) -> list[Finding]:
     return out
 
 
-def _candidate(facts: Facts, name: str, value: Node | None, where: Node) -> list[Finding]:
+def plausible_secret(name: str, secret: str) -> bool:
+    """A literal assigned to a secret-named target that could be a real credential.
+
+    Not: placeholders and documentation values (`tiger`, `passwd`, `your-key`), regular
+    expressions, paths, and for `token`-named constants, identifiers (`_DEFAULT_TOKEN =
+    "_sa_default"` is a lexer token, not a credential).
+    """
     if not SECRET_NAME.search(name.replace("-", "_")) or NOT_SECRET_SUFFIX.search(name):
-        return []
+        return False
+    if len(secret) < 4 or any(c.isspace() for c in secret):
+        return False
+    lowered = secret.lower()
+    if PLACEHOLDER.search(secret) or secret.startswith("/") or lowered in name.lower():
+        return False
+    if lowered in PLACEHOLDER_PASSWORDS or example_value(secret) or example_url(secret):
+        return False
+    if REGEX_LIKE.search(secret) or lowered.startswith("urn:") or MY_PLACEHOLDER.match(lowered):
+        return False
+    return not (
+        re.search(r"token|key", name, re.I) and re.fullmatch(r"[A-Za-z_][A-Za-z_.:-]*", secret)
+    )
+
+
+def _candidate(facts: Facts, name: str, value: Node | None, where: Node) -> list[Finding]:
     secret = string_value(facts.module, value)
-    if secret is None or len(secret) < 4 or any(c.isspace() for c in secret):
-        return []
-    if PLACEHOLDER.search(secret) or secret.startswith("/") or secret.lower() in name.lower():
+    if secret is None or not plausible_secret(name, secret):
         return []
     return [
         facts.finding(

@@ -78,6 +78,9 @@ def check(facts: Facts) -> list[Finding]:
                 and ((string_value(m, pos[0]) or "").lower() in {"md5", "sha1", "md4", "md5-sha1"})
             )
         ) and literal(m, kw.get("usedforsecurity")) != "False":
+            # Certain where it protects something; elsewhere (checksums, cache keys, ETags)
+            # kept at confidence 0.5 so `--min-confidence 0.6` drops it.
+            confidence = 1.0 if _hash_context(facts, call, pos) else 0.5
             out.append(
                 facts.finding(
                     "crypto.weak-hash",
@@ -85,9 +88,11 @@ def check(facts: Facts) -> list[Finding]:
                     Severity.MEDIUM,
                     call,
                     f"{name}() is a broken hash; use SHA-256 or better",
+                    confidence,
                 )
             )
         if name in FAST_HASHES and any(PASSWORDISH.search(m.text(a)) for a in pos):
+            out = [f for f in out if not (f.rule == "crypto.weak-hash" and f.line == _line(call))]
             out.append(
                 facts.finding(
                     "crypto.fast-password-hash",
@@ -180,6 +185,36 @@ def check(facts: Facts) -> list[Finding]:
                 )
             )
     return out
+
+
+# A hash protects something in these contexts; elsewhere MD5/SHA-1 are usually checksums, cache
+# keys and ETags (SQLite's md5() function, a template cache key): reported at lower confidence.
+HASH_CONTEXT = re.compile(
+    r"passw|pwd|secret|token|sign|auth|session|nonce|salt|otp|cred|hmac|cert|verif|api_?key|"
+    r"private|integrity|csrf",
+    re.IGNORECASE,
+)
+
+
+def _line(node: Node) -> int:
+    return node.start_point[0] + 1
+
+
+def _hash_context(facts: Facts, call: Node, args: list[Node]) -> bool:
+    m = facts.module
+    if any(HASH_CONTEXT.search(m.text(a)) for a in args):
+        return True
+    parent = call.parent
+    while parent is not None and parent.type not in {"assignment", "function_definition"}:
+        parent = parent.parent
+    if (
+        parent is not None
+        and parent.type == "assignment"
+        and HASH_CONTEXT.search(m.text(parent.child_by_field_name("left")))
+    ):
+        return True
+    func = facts.enclosing(call)
+    return func is not None and bool(HASH_CONTEXT.search(func.name))
 
 
 def _security_context(facts: Facts, node: Node) -> bool:

@@ -41,8 +41,8 @@ def check(facts: Facts) -> list[Finding]:
     for name, call in facts.calls:
         pos, kw = arguments(call)
         method = name.rpartition(".")[2]
-        if method == "set_cookie":
-            if literal(m, kw.get("secure")) != "True":
+        if method == "set_cookie" and _sets_response_cookie(m, call, pos, kw):
+            if literal(m, kw.get("secure")) in {"", "False", "None"}:
                 out.append(
                     facts.finding(
                         "cookie.insecure",
@@ -52,7 +52,7 @@ def check(facts: Facts) -> list[Finding]:
                         "cookie set without secure=True",
                     )
                 )
-            if literal(m, kw.get("httponly")) != "True":
+            if literal(m, kw.get("httponly")) in {"", "False", "None"}:
                 out.append(
                     facts.finding(
                         "cookie.no-httponly",
@@ -155,6 +155,11 @@ def _is_tar(facts: Facts, name: str) -> bool:
 def _assignments(facts: Facts) -> list[Finding]:
     m = facts.module
     out: list[Finding] = []
+    project_settings = any(
+        m.text(n.child_by_field_name("left")) == "ROOT_URLCONF"
+        and bool(string_value(m, n.child_by_field_name("right")))
+        for n in facts.assignments
+    )
     for node in facts.assignments:
         left = m.text(node.child_by_field_name("left"))
         right = m.text(node.child_by_field_name("right")).strip()
@@ -169,7 +174,10 @@ def _assignments(facts: Facts) -> list[Finding]:
             severity = (
                 Severity.HIGH if key in {"DEBUG", "CORS_ALLOW_ALL_ORIGINS"} else (Severity.MEDIUM)
             )
-            out.append(facts.finding(rule[1], rule[2], severity, node, rule[3]))
+            # A project's settings module names its URLconf; a library's defaults module
+            # (django/conf/global_settings.py) does not, and the project overrides it.
+            confidence = 1.0 if project_settings else 0.5
+            out.append(facts.finding(rule[1], rule[2], severity, node, rule[3], confidence))
     for pair in facts.pairs:
         header = string_value(m, pair.child_by_field_name("key"))
         value = string_value(m, pair.child_by_field_name("value"))
@@ -201,7 +209,7 @@ def _verbose_errors(facts: Facts) -> list[Finding]:
             leaks = any(c in text for c in ERROR_DETAIL_CALLS) or (
                 alias and _mentions_value(m, node, alias)
             )
-            if not leaks:
+            if not leaks or _debug_only(m, node):
                 continue
             if node.type == "raise_statement":
                 if "HTTPException" in text and "detail" in text:
@@ -239,3 +247,30 @@ def _alias(m: Module, clause: Node) -> str:
 
 def _mentions_value(m: Module, node: Node, alias: str) -> bool:
     return any(child.type == "identifier" and m.text(child) == alias for child in walk(node))
+
+
+def _sets_response_cookie(m: Module, call: Node, pos: list[Node], kw: dict[str, Node]) -> bool:
+    """`response.set_cookie(key, value, ...)`, not a cookie jar's `set_cookie(cookie)` nor a
+    wrapper forwarding `**kwargs` (the flags arrive with them); a flag passed as a variable or
+    a setting is configured, not missing."""
+    args = call.child_by_field_name("arguments")
+    if args is not None and any(c.type == "dictionary_splat" for c in args.named_children):
+        return False
+    if literal(m, kw.get("max_age")) == "0":
+        return False  # deleting a cookie
+    return len(pos) >= 2 or (len(pos) == 1 and "value" in kw)
+
+
+def _debug_only(m: Module, node: Node) -> bool:
+    """Details shown only in debug mode (`format_exc() if settings.DEBUG else "error"`)."""
+    for inner in walk(node):
+        if inner.type == "conditional_expression" and "DEBUG" in m.text(inner).upper():
+            return True
+    parent = node.parent
+    while parent is not None and parent.type != "function_definition":
+        if parent.type == "if_statement":
+            condition = parent.child_by_field_name("condition")
+            if "debug" in m.text(condition).lower():
+                return True
+        parent = parent.parent
+    return False

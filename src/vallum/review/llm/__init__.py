@@ -12,15 +12,20 @@ from vallum.review.llm.config import LLMConfig
 from vallum.review.llm.reviewer import LLMReviewer
 from vallum.review.threatmodel.schema import ThreatModel
 
-ENTRY_POINT = re.compile(r"@\w+\.(route|get|post|put|delete|patch)\(|\brequest\.|def \w+\(request")
+ENTRY_POINT = re.compile(
+    r"@\w+\.(route|get|post|put|delete|patch)\(|\brequest\.|def \w+\(request|\breq\.|"
+    r"export (async )?function (GET|POST|PUT|PATCH|DELETE)\b|@(Get|Post|Put|Patch|Delete)\("
+)
+CODE_SUFFIXES = (".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx")
 
 __all__ = ["LLMConfig", "LLMReviewer", "llm_review"]
 
 
 def llm_review(files: dict[str, str], threat_model: ThreatModel | None, config: LLMConfig,
                transport: httpx.BaseTransport | None = None) -> list[Finding]:  # fmt: skip
-    """Review the Python files holding entry points (all Python files if none do)."""
-    python = {p: code for p, code in files.items() if p.endswith(".py")}
+    """Review the source files holding entry points (all source files if none do)."""
+    config.require_endpoint()
+    python = {p: code for p, code in files.items() if p.endswith(CODE_SUFFIXES)}
     entry = {p: code for p, code in python.items() if ENTRY_POINT.search(code)}
     context = ""
     if threat_model is not None and threat_model.requirements:

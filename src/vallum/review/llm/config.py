@@ -9,8 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vallum.exceptions import ConfigError
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1"
-DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 DEFAULT_MIN_CONFIDENCE = 0.7
 DEFAULT_MAX_TOKENS = 200_000
@@ -22,8 +20,9 @@ class LLMConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    base_url: str = DEFAULT_BASE_URL
-    model: str = DEFAULT_MODEL
+    # No default endpoint or model: the review never sends code anywhere it was not told to.
+    base_url: str = ""
+    model: str = ""
     api_key_env: str = DEFAULT_KEY_ENV
     min_confidence: float = Field(default=DEFAULT_MIN_CONFIDENCE, ge=0, le=1)
     max_total_tokens: int = Field(default=DEFAULT_MAX_TOKENS, gt=0)
@@ -49,6 +48,17 @@ class LLMConfig(BaseModel):
             return cls.model_validate(values)
         except ValueError as exc:
             raise ConfigError(f"invalid LLM reviewer settings: {exc}") from exc
+
+    def require_endpoint(self) -> None:
+        """Refuse to run without an explicit endpoint and model, naming how to give them."""
+        missing = [
+            n for n, v in (("--llm-base-url", self.base_url), ("--llm-model", self.model)) if not v
+        ]
+        if missing:
+            raise ConfigError(
+                f"the LLM pass needs {' and '.join(missing)} (or VALLUM_REVIEW_LLM_BASE_URL / "
+                "VALLUM_REVIEW_LLM_MODEL); there is no default endpoint"
+            )
 
     def api_key(self, env: Mapping[str, str] | None = None) -> str:
         env = os.environ if env is None else env

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from vallum import __version__
 from vallum.review.findings import Finding, Severity
+from vallum.review.rules import describe
 from vallum.review.runner import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -45,6 +47,8 @@ def render_sarif(report: Report) -> str:
         "tool": {
             "driver": {
                 "name": "vallum-review",
+                "version": __version__,
+                "semanticVersion": __version__,
                 "informationUri": "https://github.com/vallum/vallum",
                 "rules": list(rules.values()),
             }
@@ -59,11 +63,14 @@ def _rule(f: Finding) -> dict[str, Any]:
     tags = ["security"]
     if f.cwe:
         tags.append(f"external/cwe/cwe-{f.cwe}")
+    text = describe(f.rule, f.cwe, f.message)
+    cwe = f" (CWE-{f.cwe})" if f.cwe else ""
     return {
         "id": f.rule,
         "name": f.rule.replace(".", "/"),
-        "shortDescription": {"text": f.rule},
-        "fullDescription": {"text": f.message.split(" (line")[0]},
+        "shortDescription": {"text": text.short},
+        "fullDescription": {"text": text.full + cwe},
+        "help": {"text": text.help, "markdown": f"**{text.short}**{cwe}\n\n{text.help}"},
         "defaultConfiguration": {"level": _LEVEL[f.severity]},
         "properties": {"tags": tags, "security-severity": _SCORE[f.severity]},
     }

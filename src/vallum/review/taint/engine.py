@@ -13,9 +13,11 @@ from functools import partial
 
 from vallum.review.findings import Finding
 from vallum.review.functions import Function
-from vallum.review.parse import Module, Node, call_name, dotted
+from vallum.review.parse import Module, Node, call_name
 from vallum.review.taint import spec
+from vallum.review.taint.consts import UNKNOWN, fold
 from vallum.review.taint.expressions import Env, Expressions, Resolver
+from vallum.review.taint.guards import Cleared, guards
 from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, clear
 
 _TERMINATORS = frozenset(
@@ -40,6 +42,9 @@ class Analyzer(Expressions):
         self.resolve = resolve
         self.env: Env = {}
         self.types: dict[str, str] = {}
+        self.normalised: set[str] = set()
+        self.consts: dict[str, object] = {}
+        self.strings: set[str] = set()
         self.returns: set[Label] = set()
         self.hits: set[tuple[int, SinkHit]] = set()
         self.findings: list[Finding] = []
@@ -124,48 +129,64 @@ class Analyzer(Expressions):
         return False
 
     def _if(self, node: Node) -> bool:
+        """Branches of an if/elif/else chain; a condition that folds to a constant decides."""
         condition = node.child_by_field_name("condition")
         self.expr(condition)
-        when_true, when_false = _guards(self.m, condition)
-        consequence = node.child_by_field_name("consequence")
-
-        def then() -> bool:
-            self._clear_names(when_true)
-            return self.block(consequence) if consequence is not None else False
-
-        def otherwise(body: Node | None) -> bool:
-            self._clear_names(when_false)
-            return self.block(body) if body is not None else False
-
-        branches: list[Callable[[], bool]] = [then]
-        has_else = False
+        first_true, first_false = guards(self.m, condition, self.normalised)
+        clauses: list[tuple[Node | None, Node | None]] = [
+            (condition, node.child_by_field_name("consequence"))
+        ]
+        otherwise: Node | None = None
         for alt in node.children_by_field_name("alternative"):
             body = alt.child_by_field_name("consequence") or alt.child_by_field_name("body")
             if alt.type == "elif_clause":
                 self.expr(alt.child_by_field_name("condition"))
+                clauses.append((alt.child_by_field_name("condition"), body))
             else:
-                has_else = True
-            branches.append(partial(otherwise, body))
-        if not has_else:
-            branches.append(partial(otherwise, None))
+                otherwise = body
+
+        def run(body: Node | None, cleared: Cleared) -> bool:
+            self._clear_names(cleared)
+            return self.block(body) if body is not None else False
+
+        branches: list[Callable[[], bool]] = []
+        for index, (cond, body) in enumerate(clauses):
+            value = fold(self.m, cond, self.consts)
+            if value is not UNKNOWN and not value:
+                continue  # a branch that never runs
+            own, _ = guards(self.m, cond, self.normalised) if index else (first_true, {})
+            cleared = own if index == 0 else {**first_false, **own}
+            branches.append(partial(run, body, cleared))
+            if value is not UNKNOWN:
+                break  # always taken: later branches never run
+        else:
+            branches.append(partial(run, otherwise, first_false))
         return self._branch(branches)
 
     def _branch(self, branches: list[Callable[[], bool]]) -> bool:
         """Run each branch from the same state; merge the states of those that fall through."""
         before = dict(self.env)
+        before_consts = dict(self.consts)
         states: list[Env] = []
+        consts: list[dict[str, object]] = []
         for run in branches:
             self.env = dict(before)
+            self.consts = dict(before_consts)
             if not run():
                 states.append(self.env)
+                consts.append(self.consts)
         if not states:
             self.env = before
+            self.consts = before_consts
             return True
         merged: Env = {}
         for state in states:
             for key, value in state.items():
                 merged[key] = merged.get(key, CLEAN) | value
         self.env = merged
+        self.consts = {
+            k: v for k, v in consts[0].items() if all(c.get(k, UNKNOWN) == v for c in consts[1:])
+        }
         return False
 
     def _loop(self, node: Node) -> bool:
@@ -194,10 +215,10 @@ class Analyzer(Expressions):
         else:
             self.expr(value)
 
-    def _clear_names(self, names: set[str]) -> None:
-        for name in names:
+    def _clear_names(self, names: Cleared) -> None:
+        for name, kinds in names.items():
             if name in self.env:
-                self.env[name] = clear(self.env[name], spec.ALL_KINDS)
+                self.env[name] = clear(self.env[name], kinds)
 
 
 def _framework_param(name: str, annotation: str, default: str) -> bool:
@@ -218,50 +239,6 @@ def _framework_param(name: str, annotation: str, default: str) -> bool:
 
 def _stay() -> bool:
     return False
-
-
-def _guards(m: Module, node: Node | None) -> tuple[set[str], set[str]]:
-    """Names a condition validates when it is true, and when it is false.
-
-    `x in ALLOWED`, `x == "a"`, `p.startswith(base)`, `re.fullmatch(...)` validate when true;
-    `x not in ALLOWED`, `netloc != ""` when false; `not`, `and`, `or` combine them.
-    """
-    if node is None:
-        return set(), set()
-    t = node.type
-    if t == "parenthesized_expression" and node.named_children:
-        return _guards(m, node.named_children[0])
-    if t == "not_operator":
-        when_true, when_false = _guards(m, node.child_by_field_name("argument"))
-        return when_false, when_true
-    if t == "boolean_operator":
-        lt, lf = _guards(m, node.child_by_field_name("left"))
-        rt, rf = _guards(m, node.child_by_field_name("right"))
-        op = m.text(node.child_by_field_name("operator"))
-        return (lt | rt, set()) if op == "and" else (set(), lf | rf)
-    if t == "comparison_operator":
-        ops = {m.text(c) for c in node.children if not c.is_named}
-        names = _mentioned(m, node)
-        if ops & {"in", "=="}:
-            return names, set()
-        if ops & {"not in", "!="}:
-            return set(), names
-        return set(), set()
-    if t == "call" and call_name(m, node).split(".")[-1] in spec.VALIDATOR_CALLS:
-        return _mentioned(m, node), set()
-    return set(), set()
-
-
-def _mentioned(m: Module, node: Node) -> set[str]:
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type in {"identifier", "attribute"}:
-            found.add(m.text(current))
-            found.add(dotted(m, current).split(".")[0])
-        stack.extend(current.named_children)
-    return found
 
 
 def _find(node: Node, kind: str) -> list[Node]:

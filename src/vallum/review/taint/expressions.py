@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 from vallum.review.findings import Finding
 from vallum.review.functions import Function
-from vallum.review.parse import Module, Node, arguments, call_name, dotted
-from vallum.review.taint import sinks, spec
+from vallum.review.parse import Module, Node, arguments, call_name, dotted, string_value
+from vallum.review.taint import sinks, spec, valueflow
+from vallum.review.taint.consts import UNKNOWN, fold
+from vallum.review.taint.flows import make_finding, method_of, server_meta, stringish
+from vallum.review.taint.guards import normalises
 from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, Taint, clear, dangerous
+from vallum.review.taint.templates import unescaped_variables
 
 Env = dict[str, Taint]
 
@@ -53,6 +57,9 @@ class Expressions:
     resolve: Resolver
     env: Env
     types: dict[str, str]
+    normalised: set[str]
+    strings: set[str]
+    consts: dict[str, object]
     hits: set[tuple[int, SinkHit]]
     findings: list[Finding]
     callees: set[str]
@@ -72,7 +79,14 @@ class Expressions:
         if t == "call":
             return self._call(node)
         if t == "subscript":
+            slot = self._slot(node)
+            if slot in self.env:
+                return self.env[slot]
             self.expr(node.child_by_field_name("subscript"))
+            if server_meta(
+                self.m, node.child_by_field_name("value"), node.child_by_field_name("subscript")
+            ):
+                return CLEAN
             return self.expr(node.child_by_field_name("value"))
         if t in _CLEAN_LEAVES:
             return CLEAN
@@ -89,6 +103,9 @@ class Expressions:
         if t == "conditional_expression":
             parts = node.named_children
             self.expr(parts[1] if len(parts) > 1 else None)
+            decided = fold(self.m, parts[1] if len(parts) > 1 else None, self.consts)
+            if decided is not UNKNOWN:  # `param if 7 * 42 - 106 > 200 else "safe"`
+                return self.expr(parts[0] if decided else (parts[2] if len(parts) > 2 else None))
             return self.expr(parts[0]) | (self.expr(parts[2]) if len(parts) > 2 else CLEAN)
         if t in _COMPREHENSIONS:
             return self._comprehension(node)
@@ -135,11 +152,19 @@ class Expressions:
         taints.update({n.id: self.expr(n) for n in kw.values()})
         recv = self.expr(func) if func is not None and func.type == "attribute" else CLEAN
         line = node.start_point[0] + 1
+        if method_of(name) == "get" and pos and server_meta(self.m, func, pos[0], getter=True):
+            return CLEAN
         if name in spec.SOURCE_CALLS:
             what, cleared = spec.SOURCE_CALLS[name]
             return frozenset({Label(what, line, cleared)})
         if name.endswith(spec.LLM_CALL_SUFFIXES):
             return frozenset({Label("LLM output", line)})
+        method = name.rpartition(".")[2]
+        if name in valueflow.WEAK_RANDOM_CALLS:
+            cleared = spec.ALL_KINDS - {"weakrand"}
+            return frozenset({Label(f"weak random {name}()", line, cleared)})
+        if method in valueflow.STORED_READS and func is not None and func.type == "attribute":
+            return frozenset({Label("stored data", line, spec.ALL_KINDS - {"xss"})})
         used: set[str] = set()
         for use in sinks.match(self.m, name, pos, kw, self.types):
             if use.receiver:
@@ -155,15 +180,31 @@ class Expressions:
         everything = recv
         for value in taints.values():
             everything = everything | value
+        if method in valueflow.MUTATORS and func is not None and func.type == "attribute":
+            target = func.child_by_field_name("object")
+            if target is not None and target.type in {"identifier", "attribute"} and everything:
+                key = self.m.text(target)  # `lst.append(param)`, `conf.set("s", "k", param)`
+                self.env[key] = self.env.get(key, CLEAN) | (everything - recv)
+        if name in valueflow.TEMPLATE_RENDERERS:
+            self._unescaped(node, pos, kw, taints)
         sanitized = spec.SANITIZERS.get(name)
+        if sanitized is not None and name in valueflow.CASTS:
+            # `int(request.form["id"])` is a number, still the client's: not a trusted session id
+            return clear(everything, sanitized - {"session"})
         if sanitized is not None:
             return CLEAN if sanitized == spec.ALL_KINDS else clear(everything, sanitized)
-        method = name.rpartition(".")[2]
+        receiver_type = self.types.get(name.rpartition(".")[0], "")
+        if method == "render" and receiver_type.endswith(valueflow.ESCAPING_TEMPLATES):
+            return clear(everything, frozenset({"xss"}))
         if func is not None and func.type == "attribute" and method in spec.CLEAN_METHODS:
             return CLEAN
         callee = self.resolve(self.m, name, self.func)
         if callee is not None:
             return self._apply(callee, pos, kw, taints, node)
+        if used and not used & valueflow.PASSTHROUGH_SINKS:
+            return CLEAN  # a query's rows, a command's output: new data, not the input
+        if method not in valueflow.VALUE_PRESERVING:
+            used.add("session")  # a lookup's result (`User.authenticate(...)`) is not raw input
         return clear(everything, frozenset(used))
 
     def _apply(
@@ -199,13 +240,15 @@ class Expressions:
         """A Flask or Django view returning HTML built from untrusted data (reflected XSS)."""
         route = self.func.route
         django_view = bool(self.func.params) and self.func.params[0].name == "request"
-        if not ((route is not None and route.framework == "flask") or django_view):
-            return
-        text = self.m.text(value)
-        built = value.type in {"string", "binary_operator"} or (
-            value.type == "call" and ".format(" in text
+        html_api = (
+            route is not None
+            and route.framework == "fastapi"
+            and any("HTMLResponse" in self.m.text(d) for d in self.func.decorators)
         )
-        if not built or "<" not in text:
+        if not ((route is not None and route.framework == "flask") or django_view or html_api):
+            return
+        # Flask serves a returned str as text/html: any text built from input is reflected.
+        if not (stringish(self.m, value) or self.m.text(value) in self.strings):
             return
         labels = dangerous(taint, "xss")
         if labels:
@@ -224,7 +267,69 @@ class Expressions:
         self._bind(left, taint)
         if left is not None:
             self._remember_type(left, right)
+            self._session_write(left, taint)
+            if left.type == "identifier":
+                name = self.m.text(left)
+                keep = node.type == "augmented_assignment" and name in self.strings
+                if keep or stringish(self.m, right):
+                    self.strings.add(name)
+                else:
+                    self.strings.discard(name)
+                value = fold(self.m, right, self.consts) if node.type == "assignment" else UNKNOWN
+                if value is UNKNOWN:
+                    self.consts.pop(self.m.text(left), None)
+                else:
+                    self.consts[self.m.text(left)] = value
+                if normalises(self.m, right):
+                    self.normalised.add(self.m.text(left))
+                else:
+                    self.normalised.discard(self.m.text(left))
         return taint
+
+    def _unescaped(
+        self, node: Node, pos: list[Node], kw: dict[str, Node], taints: dict[int, Taint]
+    ) -> None:
+        """`render_template("p.html", bio=x)` where p.html writes `{{ bio|safe }}` (XSS)."""
+        index = 1 if pos and pos[0].type != "string" else 0  # Django: render(request, name, ...)
+        template = string_value(self.m, pos[index]) if len(pos) > index else None
+        if not template:
+            return
+        values = dict(kw)
+        context = pos[index + 1] if len(pos) > index + 1 else kw.get("context")
+        if context is not None and context.type == "dictionary":
+            for pair in context.named_children:
+                key = string_value(self.m, pair.child_by_field_name("key"))
+                value = pair.child_by_field_name("value")
+                if key and value is not None:
+                    values[key] = value
+        for variable in unescaped_variables(self.m.templates, template):
+            value = values.get(variable)
+            if value is None:
+                continue
+            labels = dangerous(taints.get(value.id) or self.expr(value), "xss")
+            if labels:
+                self.report("xss", labels, node, f"{template} |safe")
+
+    def _slot(self, node: Node) -> str:
+        """`name[<literal>]` as an environment key when the container holds only literal keys."""
+        container = node.child_by_field_name("value")
+        value = fold(self.m, node.child_by_field_name("subscript"), {})
+        if container is None or container.type not in {"identifier", "attribute"}:
+            return ""
+        if value is UNKNOWN:
+            return ""
+        return f"{self.m.text(container)}[{value!r}]"
+
+    def _session_write(self, target: Node, taint: Taint) -> None:
+        """`session["role"] = request.form["role"]`: untrusted data stored as trusted state."""
+        if target.type != "subscript":
+            return
+        container = dotted(self.m, target.child_by_field_name("value"))
+        if container in valueflow.SESSION_OBJECTS or self.m.qualify(container) == "flask.session":
+            for kind in ("session", "weakrand"):
+                labels = dangerous(taint, kind)
+                if labels:
+                    self.report(kind, labels, target, f"{container}.__setitem__")
 
     def _remember_type(self, target: Node, value: Node) -> None:
         if target.type == "identifier" and value.type == "call":
@@ -253,6 +358,9 @@ class Expressions:
             if container is not None and container.type in {"identifier", "attribute"}:
                 key = self.m.text(container)
                 self.env[key] = self.env.get(key, CLEAN) | taint
+                slot = self._slot(target)
+                if slot:  # `map["keyB"] = param`: remembered per literal key as well
+                    self.env[slot] = taint
 
     # --- reporting ---------------------------------------------------------------------
 
@@ -301,26 +409,3 @@ class Expressions:
                     via=f"{via}() called at {self.m.path}:{line}",
                 )
             )
-
-
-def make_finding(
-    kind: str,
-    label: Label,
-    path: str,
-    line: int,
-    callee: str,
-    snippet: str,
-    column: int,
-    via: str = "",
-) -> Finding:
-    """The finding for one source-to-sink flow."""
-    sink = spec.KINDS[kind]
-    through = f", through {via}" if via else ""
-    where = "returned by the view" if callee == "return" else f"in {callee}()"
-    message = (
-        f"untrusted data from {label.origin} (line {label.line}) reaches {sink.what} "
-        f"{where}{through}"
-    )
-    return Finding(
-        sink.rule, sink.cwe, sink.severity, path, line, message, column=column, snippet=snippet
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PARAM = "param:"
+WEAK_RANDOM = "weak random"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ def clear(taint: Taint, kinds: frozenset[str]) -> Taint:
 
 def dangerous(taint: Taint, kind: str) -> list[Label]:
     found = [label for label in taint if kind not in label.cleared]
+    if kind == "weakrand":  # only predictable values make a weak session id or cookie
+        found = [label for label in found if label.origin.startswith((WEAK_RANDOM, PARAM))]
     return sorted(found, key=lambda label: (label.line, label.origin))
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from vallum.review.parse import Module, Node, literal
-from vallum.review.taint import spec
+from vallum.review.parse import Module, Node, literal, string_value
+from vallum.review.taint import spec, valueflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ def match(
                 pass
             else:
                 uses.append(_use(entry, name, pos, kw))
-    return uses
+    return [_narrow(module, use, kw) for use in uses]
 
 
 def _looks_like_re(receiver: str) -> bool:
@@ -94,7 +95,74 @@ def _subprocess(module: Module, name: str, pos: list[Node], kw: dict[str, Node])
     # Without a shell only the program itself is a command-injection point.
     if first.type in {"list", "tuple"}:
         elements = first.named_children
+        program = literal(module, elements[0]).strip("'\"").rsplit("/", 1)[-1] if elements else ""
+        if program in valueflow.SHELLS:  # ["sh", "-c", command]: the command goes through a shell
+            return SinkUse("cmd", tuple(elements), name)
         return SinkUse("cmd", tuple(elements[:1]), name) if elements else None
     if name.startswith("os.exec") or name.startswith("os.spawn"):
         return SinkUse("cmd", tuple(pos[:2]), name)
     return SinkUse("cmd", (first,), name)
+
+
+FIXED_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://[^/{}%]+/", re.IGNORECASE)
+NON_HTML = ("text/plain", "json", "octet-stream", "text/csv", "image/")
+
+
+def _narrow(module: Module, use: SinkUse, kw: dict[str, Node]) -> SinkUse:
+    """Drop arguments that cannot carry this kind of attack here.
+
+    A URL whose literal start names scheme and host (`f"https://api.example.com/u/{id}"`) lets
+    the input choose a path on that host, not the host; a response with a non-HTML content type
+    (`HttpResponse(q, content_type="text/plain")`) is not rendered as HTML.
+    """
+    if use.kind == "ssrf":
+        kept = tuple(n for n in use.nodes if not _fixed_host(module, n))
+        return SinkUse(use.kind, kept, use.callee, use.receiver)
+    if use.kind == "xss":
+        declared = kw.get("content_type") or kw.get("mimetype") or kw.get("media_type")
+        text = module.text(declared).lower() if declared is not None else ""
+        if declared is not None and declared.type == "string" and any(t in text for t in NON_HTML):
+            return SinkUse(use.kind, (), use.callee, use.receiver)
+    return use
+
+
+def _fixed_host(module: Module, node: Node) -> bool:
+    first = node
+    while first.type == "binary_operator":
+        left = first.child_by_field_name("left")
+        if left is None:
+            return False
+        first = left
+    if first.type != "string":
+        return False
+    head = ""
+    constants: dict[str, str] | None = None
+    for child in first.named_children:
+        if child.type == "string_content":
+            head += module.text(child)
+        elif child.type == "interpolation":
+            inner = child.named_children[0] if child.named_children else None
+            if inner is None or inner.type != "identifier":
+                break
+            constants = _module_strings(module) if constants is None else constants
+            value = constants.get(module.text(inner))
+            if value is None:  # f"{BASE}/users/{id}" with BASE = "https://api.example.com"
+                break
+            head += value
+    return bool(FIXED_HOST.match(head))
+
+
+def _module_strings(module: Module) -> dict[str, str]:
+    """Top-level `NAME = "literal"` constants of a module."""
+    out: dict[str, str] = {}
+    for statement in module.root.named_children:
+        if statement.type != "expression_statement" or not statement.named_children:
+            continue
+        node = statement.named_children[0]
+        if node.type != "assignment":
+            continue
+        left = node.child_by_field_name("left")
+        value = string_value(module, node.child_by_field_name("right"))
+        if left is not None and left.type == "identifier" and value is not None:
+            out[module.text(left)] = value
+    return out

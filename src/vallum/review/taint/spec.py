@@ -38,6 +38,16 @@ KINDS: dict[str, SinkKind] = {
         SinkKind("xpath", "taint.xpath-injection", 643, Severity.HIGH, "an XPath query"),
         SinkKind("ssrf", "taint.ssrf", 918, Severity.HIGH, "an outbound request URL"),
         SinkKind("regex", "taint.regex-injection", 1333, Severity.MEDIUM, "a regular expression"),
+        SinkKind(
+            "session", "taint.trust-boundary", 501, Severity.MEDIUM, "the session (trusted state)"
+        ),
+        SinkKind(
+            "weakrand",
+            "taint.weak-random",
+            330,
+            Severity.MEDIUM,
+            "a security value (session, cookie)",
+        ),
     )
 }
 ALL_KINDS = frozenset(KINDS)
@@ -149,6 +159,12 @@ SANITIZERS: dict[str, frozenset[str]] = {
     "defusedxml.lxml.fromstring": ALL_KINDS,
     "ast.literal_eval": ALL_KINDS,
     "json.loads": frozenset({"deser"}),
+    "django.utils.html.format_html": frozenset({"xss"}),
+    "format_html": frozenset({"xss"}),
+    "django.shortcuts.get_object_or_404": ALL_KINDS,
+    "flask.render_template": frozenset({"xss"}),
+    "django.shortcuts.render": frozenset({"xss"}),
+    "django.template.loader.render_to_string": frozenset({"xss"}),
 }
 # Method calls on a tainted value that return something harmless.
 CLEAN_METHODS = frozenset(
@@ -192,6 +208,7 @@ VALIDATOR_CALLS = frozenset(
         "is_valid",
         "is_safe_path",
         "is_allowed",
+        "check_for_language",
     }
 )
 
@@ -313,6 +330,9 @@ SINK_METHODS: dict[str, tuple[str, tuple[int, ...] | None, tuple[str, ...]]] = {
     "write_bytes": ("path", (), ()),
     "unlink": ("path", (), ()),
     "from_string": ("ssti", (0,), ("source",)),
+    "set_cookie": ("weakrand", (1,), ("value",)),
+    "findall": ("xpath", (0,), ("path",)),
+    "iterfind": ("xpath", (0,), ("path",)),
     "urlopen": ("ssrf", (0,), ("url",)),
 }
 # Methods whose *receiver* (not argument) is the dangerous value: `Path(x).read_text()`.

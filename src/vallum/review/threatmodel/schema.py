@@ -113,6 +113,9 @@ class ThreatModel(BaseModel):
 
     version: int = SCHEMA_VERSION
     requirements: tuple[Requirement, ...] = ()
+    # Functions called from outside the reviewed code (globs on `name` or `module.qualname`):
+    # their parameters are untrusted, reported with a lower confidence (`vallum review`).
+    entry_points: tuple[str, ...] = ()
 
 
 BUNDLE_THREATS = "threats.yaml"

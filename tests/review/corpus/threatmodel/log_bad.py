@@ -1,10 +1,15 @@
 # expect: 778
-from flask import Flask, request, session
+from flask import Flask, abort, request, session
+
+from .accounts import authenticate
 
 app = Flask(__name__)
 
 
 @app.route("/login", methods=["POST"])
 def login():
-    session["user"] = request.form["user"]
+    user = authenticate(request.form["user"], request.form["password"])
+    if user is None:
+        abort(401)
+    session["user"] = user.id
     return "ok"

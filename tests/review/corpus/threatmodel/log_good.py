@@ -1,7 +1,9 @@
 # expect:
 import logging
 
-from flask import Flask, request, session
+from flask import Flask, abort, request, session
+
+from .accounts import authenticate
 
 app = Flask(__name__)
 log = logging.getLogger("audit")
@@ -9,6 +11,9 @@ log = logging.getLogger("audit")
 
 @app.route("/login", methods=["POST"])
 def login():
-    session["user"] = request.form["user"]
+    user = authenticate(request.form["user"], request.form["password"])
+    if user is None:
+        abort(401)
+    session["user"] = user.id
     log.info("login user=%s", session["user"])
     return "ok"

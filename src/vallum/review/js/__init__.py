@@ -1,0 +1,1 @@
+"""JavaScript and TypeScript review: tree-sitter parsing, taint tracking and pattern checks."""

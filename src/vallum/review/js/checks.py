@@ -1,0 +1,215 @@
+"""Pattern checks for JavaScript and TypeScript: JWT, randomness, crypto, CORS, cookies, errors,
+hard-coded secrets and template escaping turned off."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from vallum.review.checks.credentials import plausible_secret
+from vallum.review.checks.crypto import HASH_CONTEXT, SECRETISH
+from vallum.review.findings import Finding, Severity
+from vallum.review.js.parse import (
+    JsModule,
+    Node,
+    call_args,
+    call_name,
+    object_props,
+    string_value,
+    walk,
+)
+
+WEAK_HASHES = frozenset({"md5", "sha1", "md4", "ripemd160"})
+WEAK_CIPHER = re.compile(r"^(des|des-ede|des-ede3|rc4|rc2|bf|blowfish|cast)|-ecb$", re.I)
+PASSWORDISH = re.compile(r"passw|pwd|passphrase", re.I)
+RESPONSE_CALL = re.compile(
+    r"^(res|response|reply|ctx)\b.*\.(send|json|end|write)$|NextResponse\.json$"
+)
+JWT_MODULES = ("jsonwebtoken.", "jwt.")
+COOKIE_FLAGS = ("httpOnly", "secure", "sameSite")
+
+
+def check(m: JsModule) -> list[Finding]:
+    out: list[Finding] = []
+    for node in walk(m.root):
+        if node.type in {"call_expression", "new_expression"}:
+            out.extend(_call(m, node))
+        elif node.type in {"variable_declarator", "pair", "assignment_expression"}:
+            out.extend(_secret(m, node))
+    return out
+
+
+def js_finding(m: JsModule, rule: str, cwe: int, sev: Severity, node: Node, msg: str) -> Finding:
+    line = node.start_point[0] + 1
+    return Finding(
+        rule,
+        cwe,
+        sev,
+        m.path,
+        line,
+        msg,
+        column=node.start_point[1] + 1,
+        end_line=node.end_point[0] + 1,
+        snippet=m.snippet(line),
+    )
+
+
+def _call(m: JsModule, node: Node) -> list[Finding]:
+    name = call_name(m, node)
+    args = call_args(node)
+    out: list[Finding] = []
+    if name.startswith(JWT_MODULES) or name in {"jsonwebtoken.default.verify"}:
+        method = name.rpartition(".")[2]
+        if method == "decode":
+            out.append(
+                js_finding(
+                    m,
+                    "js.jwt-decode",
+                    347,
+                    Severity.HIGH,
+                    node,
+                    "jwt.decode() reads a token without verifying its signature",
+                )
+            )
+        elif method == "verify" and "algorithms" not in object_props(
+            m, args[2] if len(args) > 2 else None
+        ):
+            out.append(
+                js_finding(
+                    m,
+                    "js.jwt-algorithms",
+                    347,
+                    Severity.HIGH,
+                    node,
+                    "jwt.verify() without `algorithms` accepts whatever the token names",
+                )
+            )
+    elif name == "Math.random" and SECRETISH.search(_purpose(m, node)):
+        out.append(
+            js_finding(
+                m,
+                "js.weak-random",
+                330,
+                Severity.HIGH,
+                node,
+                f"Math.random() used for a security value ({_purpose(m, node)})",
+            )
+        )
+    elif name.endswith("createHash") and args:
+        algo = (string_value(m, args[0]) or "").lower()
+        if algo in WEAK_HASHES:
+            found = js_finding(m, "js.weak-hash", 328, Severity.MEDIUM, node, f"weak hash {algo}")
+            if not HASH_CONTEXT.search(_purpose(m, node) + m.text(node.parent)):
+                found = replace(found, confidence=0.5)  # a checksum or an ETag, most likely
+            out.append(found)
+        elif PASSWORDISH.search(m.text(node.parent)) and algo.startswith("sha"):
+            out.append(
+                js_finding(
+                    m,
+                    "js.fast-password-hash",
+                    916,
+                    Severity.HIGH,
+                    node,
+                    f"{algo} is too fast for passwords; use scrypt, argon2 or bcrypt",
+                )
+            )
+    elif name.endswith(("createCipheriv", "createCipher", "createDecipheriv")) and args:
+        algo = string_value(m, args[0]) or ""
+        if WEAK_CIPHER.search(algo) or name.endswith("createCipher"):
+            out.append(
+                js_finding(
+                    m,
+                    "js.weak-cipher",
+                    327,
+                    Severity.HIGH,
+                    node,
+                    f"weak or deprecated cipher {algo or name}",
+                )
+            )
+    elif name == "cors" or name.endswith(".cors"):
+        opts = object_props(m, args[0] if args else None)
+        origin = m.text(opts.get("origin")) if "origin" in opts else ""
+        if m.text(opts.get("credentials")) == "true" and origin in {"true", '"*"', "'*'"}:
+            out.append(
+                js_finding(
+                    m,
+                    "js.cors-credentials",
+                    942,
+                    Severity.HIGH,
+                    node,
+                    "CORS reflects any origin and allows credentials",
+                )
+            )
+    elif name.endswith(".cookie") and name.split(".")[0] in {"res", "response", "reply", "ctx"}:
+        opts = object_props(m, args[2] if len(args) > 2 else None)
+        missing = [f for f in COOKIE_FLAGS if m.text(opts.get(f)) in {"", "false"}]
+        if missing:
+            out.append(
+                js_finding(
+                    m,
+                    "js.cookie-flags",
+                    614,
+                    Severity.MEDIUM,
+                    node,
+                    f"cookie set without {', '.join(missing)}",
+                )
+            )
+    elif (
+        name.endswith(".compile")
+        and len(args) > 1
+        and m.text(object_props(m, args[1]).get("noEscape")) == "true"
+    ):
+        out.append(
+            js_finding(
+                m,
+                "js.template-noescape",
+                79,
+                Severity.HIGH,
+                node,
+                "template compiled with HTML escaping turned off",
+            )
+        )
+    if RESPONSE_CALL.search(name) and any(".stack" in m.text(a) for a in args):
+        out.append(
+            js_finding(
+                m, "js.stack-trace", 209, Severity.MEDIUM, node, "stack trace sent in the response"
+            )
+        )
+    return out
+
+
+def _purpose(m: JsModule, node: Node) -> str:
+    """The variable, property or function a value is computed for."""
+    current: Node | None = node
+    while current is not None:
+        if current.type in {"variable_declarator", "pair", "assignment_expression"}:
+            target = (
+                current.child_by_field_name("name")
+                or current.child_by_field_name("key")
+                or current.child_by_field_name("left")
+            )
+            return m.text(target)
+        if current.type in {"function_declaration", "method_definition"}:
+            return m.text(current.child_by_field_name("name"))
+        current = current.parent
+    return ""
+
+
+def _secret(m: JsModule, node: Node) -> list[Finding]:
+    target = (
+        node.child_by_field_name("name")
+        or node.child_by_field_name("key")
+        or (node.child_by_field_name("left"))
+    )
+    value = node.child_by_field_name("value") or node.child_by_field_name("right")
+    name = (string_value(m, target) or m.text(target)).rpartition(".")[2]
+    secret = string_value(m, value)
+    if secret is None or len(secret) < 8 or secret.startswith("http"):
+        return []
+    if not plausible_secret(name, secret):
+        return []
+    return [
+        js_finding(
+            m, "secrets.hard-coded", 798, Severity.HIGH, node, f"hard-coded credential in '{name}'"
+        )
+    ]

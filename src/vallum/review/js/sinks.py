@@ -1,0 +1,123 @@
+"""Which arguments of a JavaScript call must not carry untrusted data, and of which kind."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vallum.review.js import spec
+from vallum.review.js.parse import JsModule, Node, dotted, object_props, string_value
+
+
+@dataclass(frozen=True, slots=True)
+class JsSinkUse:
+    """`nodes` of one call flow into a sink of `kind`; `nosql` marks query-object values."""
+
+    kind: str
+    nodes: tuple[Node, ...]
+    callee: str
+
+
+def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUse]:
+    """Every sink use of one call whose import-resolved name is `name`."""
+    uses: list[JsSinkUse] = []
+    table = spec.SINK_CALLS.get(name)
+    if table is not None:
+        kind, indexes = table
+        if name.startswith("child_process.") and _shell(m, args):
+            indexes = None
+        if name in {"setTimeout", "setInterval"} and args and args[0].type != "string":
+            indexes = (0,) if args[0].type in {"binary_expression", "template_string"} else ()
+        picked = [a for i, a in enumerate(args) if indexes is None or i in indexes]
+        if kind == "ssrf" and picked and _fixed_host(m, picked[0]):
+            picked = picked[1:]  # `https://api.example.com/users/${id}`: the host is fixed
+        uses.append(JsSinkUse(kind, tuple(picked), name))
+        return uses
+    func = call.child_by_field_name("function")
+    if func is None or func.type != "member_expression":
+        return uses
+    method = m.text(func.child_by_field_name("property"))
+    receiver_node = func.child_by_field_name("object")
+    receiver = dotted(m, receiver_node)
+    resolved = m.qualify(receiver) if receiver else ""
+    chain = m.text(receiver_node)
+    root = receiver.split(".")[0] if receiver else chain.split(".")[0].split("(")[0]
+    if (resolved.startswith(("fs", "fs-extra", "graceful-fs")) and method in spec.FS_METHODS) or (
+        root in spec.RESPONSE_OBJECTS
+        and method in {"sendFile", "download", "attachment"}
+        and not _rooted(m, args)  # `res.sendFile(name, { root })` refuses to leave the root
+    ):
+        picked = args[:2] if method in {"copyFile", "rename"} else args[:1]
+        uses.append(JsSinkUse("path", tuple(picked), f"{receiver or chain}.{method}"))
+    elif method == "cookie" and root in spec.RESPONSE_OBJECTS and len(args) > 1:
+        uses.append(JsSinkUse("weakrand", (args[1],), f"{root}.cookie"))
+    elif method in spec.SQL_METHODS and args and _is_db(root, receiver):
+        uses.append(JsSinkUse("sql", (args[0],), f"{receiver or '?'}.{method}"))
+    elif method in spec.NOSQL_METHODS and args and args[0].type == "object":
+        values = tuple(v for v in object_props(m, args[0]).values() if v.type != "object")
+        uses.append(JsSinkUse("nosql", values, f"{receiver or '?'}.{method}"))
+    elif (
+        method in {"redirect", "location"}
+        and args
+        and (root in spec.REDIRECT_RECEIVERS or "NextResponse" in resolved)
+    ):
+        uses.append(JsSinkUse("redirect", (args[-1],), f"{receiver or chain}.redirect"))
+    elif method in spec.HTML_RESPONSE_METHODS and args and _html_response(m, root, chain):
+        if args[0].type not in {"object", "array"}:  # `res.send({...})` is sent as JSON
+            uses.append(JsSinkUse("xss", (args[0],), f"{root}.{method}"))
+    elif (method in {"write", "writeln"} and resolved == "document") or method == "html":
+        uses.append(JsSinkUse("xss", tuple(args[:1]), f"{receiver or chain}.{method}"))
+    elif method == "insertAdjacentHTML" and len(args) > 1:
+        uses.append(JsSinkUse("xss", (args[1],), "insertAdjacentHTML"))
+    return uses
+
+
+def _shell(m: JsModule, args: list[Node]) -> bool:
+    for arg in args[1:]:
+        shell = object_props(m, arg).get("shell")
+        if shell is not None and m.text(shell) not in {"false", "undefined", "null"}:
+            return True
+    return False
+
+
+def _is_db(root: str, receiver: str) -> bool:
+    if not receiver:
+        return False
+    tail = receiver.split(".")[-1]
+    if root in spec.NOT_DB_RECEIVERS or tail in spec.NOT_DB_RECEIVERS:
+        return False
+    lowered = tail.lower()
+    return "executor" not in lowered and "command" not in lowered
+
+
+def _html_response(m: JsModule, root: str, chain: str) -> bool:
+    """`res.send(x)` (HTML by default in Express) unless the chain set a non-HTML type."""
+    lowered = chain.lower()
+    if any(t in lowered for t in ("text/plain", "json", "'text'", '"text"', "octet-stream")):
+        return False
+    if root == "reply":
+        return "html" in lowered  # Fastify sends strings as text/plain unless told otherwise
+    return root in spec.RESPONSE_OBJECTS
+
+
+def _rooted(m: JsModule, args: list[Node]) -> bool:
+    return len(args) > 1 and "root" in object_props(m, args[1])
+
+
+FIXED_HOST = re.compile(r"^https?://[^/$`'\"{}]+/")
+
+
+def _fixed_host(m: JsModule, node: Node) -> bool:
+    """A URL built from a literal that already names scheme, host and the start of the path."""
+    first = node
+    while first.type == "binary_expression":
+        left = first.child_by_field_name("left")
+        if left is None:
+            return False
+        first = left
+    if first.type == "template_string":
+        parts = [c for c in first.named_children]
+        head = m.text(parts[0]) if parts and parts[0].type == "string_fragment" else ""
+    else:
+        head = string_value(m, first) or ""
+    return bool(FIXED_HOST.match(head))

@@ -1,0 +1,111 @@
+"""What an `if` condition proves about the names it mentions, and for which sink kinds.
+
+`x in ALLOWED`, `x == "a"`, `re.fullmatch(...)`, `url_has_allowed_host_and_scheme(x)` validate
+`x` when true; `x not in ALLOWED`, `netloc != ""` when false; a bare `x` when false (empty or None); `not`,
+`and`, `or` combine them.
+A prefix check (`p.startswith(BASE)`, `p.is_relative_to(BASE)`, `commonpath`) proves nothing
+about a file path unless `p` was normalised first (`realpath`, `abspath`, `normpath`,
+`.resolve()`): `BASE/../../etc/passwd` starts with `BASE`. And `next.startswith("/")` proves
+nothing about a redirect target (`//evil.example` starts with `/`).
+"""
+
+from __future__ import annotations
+
+from vallum.review.parse import Module, Node, arguments, call_name, dotted
+from vallum.review.taint import spec
+
+Cleared = dict[str, frozenset[str]]
+PREFIX_CHECKS = frozenset({"startswith", "is_relative_to", "commonpath"})
+NORMALISERS = frozenset(
+    {"os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.normpath"}
+)
+NORMALISING_METHODS = frozenset({"resolve", "realpath", "absolute"})
+
+
+def normalises(m: Module, value: Node | None) -> bool:
+    """True when `value` is a call that returns a normalised path."""
+    if value is None or value.type != "call":
+        return False
+    name = call_name(m, value)
+    return name in NORMALISERS or name.rpartition(".")[2] in NORMALISING_METHODS
+
+
+def guards(m: Module, node: Node | None, normalised: set[str]) -> tuple[Cleared, Cleared]:
+    """Names a condition validates (with the kinds it validates them for) if true / if false."""
+    if node is None:
+        return {}, {}
+    t = node.type
+    if t == "parenthesized_expression" and node.named_children:
+        return guards(m, node.named_children[0], normalised)
+    if t == "not_operator":
+        when_true, when_false = guards(m, node.child_by_field_name("argument"), normalised)
+        return when_false, when_true
+    if t == "boolean_operator":
+        lt, lf = guards(m, node.child_by_field_name("left"), normalised)
+        rt, rf = guards(m, node.child_by_field_name("right"), normalised)
+        op = m.text(node.child_by_field_name("operator"))
+        # `a and b` true: both hold; false: one of them failed, so only what both prove holds.
+        if op == "and":
+            return _union(lt, rt), _both(lf, rf)
+        return _both(lt, rt), _union(lf, rf)
+    if t in {"identifier", "attribute"}:
+        # `if next_url:` false means it is empty or None: harmless for every sink.
+        return {}, {m.text(node): spec.ALL_KINDS}
+    if t == "comparison_operator":
+        ops = {m.text(c) for c in node.children if not c.is_named}
+        names = _all(mentioned(m, node))
+        if ops & {"in", "=="}:
+            return names, {}
+        if ops & {"not in", "!="}:
+            return {}, names
+        return {}, {}
+    if t == "call":
+        method = call_name(m, node).split(".")[-1]
+        if method in PREFIX_CHECKS:
+            return _prefix(m, node, method, normalised), {}
+        if method in spec.VALIDATOR_CALLS:
+            return _all(mentioned(m, node)), {}
+    return {}, {}
+
+
+def _prefix(m: Module, node: Node, method: str, normalised: set[str]) -> Cleared:
+    func = node.child_by_field_name("function")
+    pos, _kw = arguments(node)
+    if method == "commonpath":
+        checked: set[str] = set()
+        for arg in pos:
+            checked |= mentioned(m, arg)
+    else:
+        receiver = func.child_by_field_name("object") if func is not None else None
+        checked = mentioned(m, receiver) if receiver is not None else set()
+    kinds = spec.ALL_KINDS - {"redirect"}
+    if not checked & normalised:
+        kinds = kinds - {"path"}
+    return {name: kinds for name in checked}
+
+
+def mentioned(m: Module, node: Node) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in {"identifier", "attribute"}:
+            found.add(m.text(current))
+            found.add(dotted(m, current).split(".")[0])
+        stack.extend(current.named_children)
+    return found
+
+
+def _all(names: set[str]) -> Cleared:
+    return {name: spec.ALL_KINDS for name in names}
+
+
+def _both(a: Cleared, b: Cleared) -> Cleared:
+    return {key: a[key] & b[key] for key in a.keys() & b.keys() if a[key] & b[key]}
+
+
+def _union(a: Cleared, b: Cleared) -> Cleared:
+    out = dict(a)
+    for key, kinds in b.items():
+        out[key] = out.get(key, frozenset()) | kinds
+    return out

@@ -1,0 +1,13 @@
+// expect: 89
+import { Controller, Get, Query } from "@nestjs/common";
+import { DataSource } from "typeorm";
+
+@Controller("users")
+export class UsersController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get()
+  async find(@Query("email") email: string) {
+    return this.dataSource.query(`SELECT * FROM users WHERE email = '${email}'`);
+  }
+}

@@ -1,0 +1,9 @@
+// expect:
+import { NextRequest, NextResponse } from "next/server";
+import { prisma } from "@/lib/prisma";
+
+export async function GET(request: NextRequest) {
+  const q = request.nextUrl.searchParams.get("q") ?? "";
+  const rows = await prisma.$queryRaw`SELECT * FROM "Post" WHERE title LIKE ${"%" + q + "%"}`;
+  return NextResponse.json(rows);
+}
