@@ -199,6 +199,11 @@ class Engine:
         target(record)  # raises if it cannot be kept: no decision without its evidence
         return decision
 
+    def labels_read(self, event: Event) -> frozenset[str] | None:
+        """The session labels `event`'s decision can depend on: those the policies that can
+        apply to its action and resource tell apart (None: any). Detectors read no label."""
+        return self.authorizer.labels_read_for(event.stage.cedar_action, _resource(event))
+
     def _subject(self, event: Event) -> str:
         """The text detectors see; a tool call is seen as its name and canonical arguments."""
         if event.stage is Stage.TOOL_CALL:

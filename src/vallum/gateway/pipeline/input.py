@@ -35,14 +35,17 @@ async def check_input(
     found: dict[str, str] = {}
     keys: list[str | None] = [None] * len(events)
     read = engine.authorizer.labels_read
+    # What each message's decision can depend on: the labels the policies that can apply to
+    # its action tell apart (none, when labels only matter to tool calls).
+    reads = [None if e is None else engine.labels_read(e) for e in events]
     if store is not None:
         sessions = engine.sessions
         labels = history.visible(await evaluator.run(lambda: sessions.labels(ctx.session)), read)
         keys = [
             None
             if e is None or not (ctx.linked or history.shareable(e, engine.bundle.config))
-            else history.mark_key(version, labels, e)
-            for e in events
+            else history.mark_key(version, history.visible(labels, r), e)
+            for e, r in zip(events, reads, strict=True)
         ]
         wanted = [k for k in keys if k is not None]
         if not ctx.linked:
@@ -55,11 +58,12 @@ async def check_input(
         if event is None:
             messages.append(m)
             continue
-        key = keys[i]
-        # Labels unchanged so far; one-off requests also need what the message added.
+        key, r = keys[i], reads[i]
+        # Labels unchanged so far (as far as this message's decision can tell); one-off
+        # requests also need what the message added.
         if (
             key is not None
-            and current == labels
+            and history.visible(current, r) == history.visible(labels, r)
             and key in found
             and (ctx.linked or history.labels_key(key) in found)
         ):
@@ -79,7 +83,8 @@ async def check_input(
         # session held before the message (what it adds follows from its text: same decision).
         before, current = current, history.visible(decision.labels, read)
         if store is not None and keys[i] is not None and history.reusable(decision):
-            mark = history.mark_key(version, current if ctx.linked else before, event)
+            seen = history.visible(current if ctx.linked else before, r)
+            mark = history.mark_key(version, seen, event)
             ctx.marks[mark] = str(decision.evidence_id)
             if not ctx.linked:
                 added = history.added_labels(event, decision, engine.bundle.config)
