@@ -199,6 +199,12 @@ class Engine:
         target(record)  # raises if it cannot be kept: no decision without its evidence
         return decision
 
+    def taint(self, event: Event) -> dict[int, str] | None:
+        """The fingerprints a decision that does not block `event` adds to its session (what
+        `evaluate` adds): to replay a decision taken before on the same content."""
+        origin, trust = origin_labels(event, self.bundle.config)
+        return self._taint(event, self._subject(event), origin, trust)
+
     def labels_read(self, event: Event) -> frozenset[str] | None:
         """The session labels `event`'s decision can depend on: those the policies that can
         apply to its action and resource tell apart (None: any). Detectors read no label."""

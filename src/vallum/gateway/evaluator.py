@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Final, TypeVar
 
 from vallum.engine import Engine
+from vallum.gateway import history
 from vallum.gateway.context import RequestContext
 from vallum.model import Decision, Event
 
@@ -49,6 +50,21 @@ class Evaluator:
         self.offload = offload
         self.cpu_budget_ms = cpu_budget_ms
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vallum-check")
+        self.taints = history.TaintCache()  # fingerprints of covered messages, for replay
+
+    async def taint(self, ctx: RequestContext, key: str, event: Event) -> history.Taint | None:
+        """The fingerprints a decision allowing `event` left in its session (cached by content;
+        computed within the request's CPU accounting, off the loop when the content is large)."""
+
+        def compute() -> history.Taint | None:
+            start = time.thread_time()
+            try:
+                return self.engine.taint(event)
+            finally:
+                ctx.cpu_ms += (time.thread_time() - start) * 1000
+
+        key = history.taint_key(key, event)
+        return await self.run(lambda: self.taints.get(key, compute), heavy=_heavy(event))
 
     async def run(self, fn: Callable[[], T], *, heavy: bool = False) -> T:
         """Run engine or session-store work inline, in the bounded pool when `heavy` (large

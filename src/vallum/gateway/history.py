@@ -36,19 +36,23 @@ weakens nothing:
 
 Without a session header each request is a session of its own, so its history starts empty.
 Marks then live in a scope per principal and opening message (`content_scope`: a
-conversation resent turn after turn, bounded and expiring like any session's) and carry the labels the decision added (`labels_key`); a message found there is
-covered and its labels are added to the request's session, as its check would have. Only
-messages whose check leaves nothing else behind are shared this way (`shareable`): user input
-when no tool call can follow (no fingerprints of what the user wrote are kept), and assistant
-turns (never fingerprinted). Retrieved documents and tool results leave fingerprints of
-untrusted content that argument provenance needs, so they are checked in every such request.
+conversation resent turn after turn, bounded and expiring like any session's) and carry the
+labels the decision added (`labels_key`); a message found there is covered and what its check
+left in the session is put in the request's session, as its check would have: its labels, and
+for a message whose check leaves fingerprints (what the user wrote when a tool call can follow,
+retrieved documents, tool results: `shareable` is false), those fingerprints, computed from the
+message as it is now (`Engine.taint`: a pure function of the event) and kept in a bounded cache
+(`TaintCache`), so a conversation resent turn after turn is fingerprinted once per process.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
+
+from cachetools import LRUCache
 
 from vallum.bundle.schema import BundleConfig
 from vallum.engine import USER_ROLES
@@ -56,6 +60,7 @@ from vallum.labels import origin_labels
 from vallum.model import Action, Decision, Event, Stage
 
 _LABELS_SUFFIX = "/labels"
+TAINT_CACHE_HASHES = 1_000_000  # fingerprints kept for replay, all messages together (~100 MB)
 
 if TYPE_CHECKING:
     from vallum.gateway.context import RequestContext
@@ -129,3 +134,61 @@ def encode_labels(labels: Iterable[str]) -> str:
 
 def decode_labels(value: str) -> frozenset[str]:
     return frozenset(label for label in value.split("\n") if label)
+
+
+Taint = Mapping[int, str]
+
+
+class TaintCache:
+    """The fingerprints of messages checked before, by content: bounded by the number of
+    fingerprints held (the least recently used message goes first), safe across threads."""
+
+    def __init__(self, max_hashes: int = TAINT_CACHE_HASHES):
+        self._cache: LRUCache[str, Taint | None] = LRUCache(
+            max_hashes, getsizeof=lambda taint: 1 + len(taint or ())
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: str, compute: Callable[[], Taint | None]) -> Taint | None:
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        taint = compute()
+        if taint is not None and len(taint) + 1 > self._cache.maxsize:
+            return taint  # larger than the whole cache: not kept
+        with self._lock:
+            self._cache[key] = taint
+        return taint
+
+
+def taint_key(key: str, event: Event) -> str:
+    """The cache key of `event`'s fingerprints: its mark, and whether a tool call can follow
+    (what the user wrote is fingerprinted only then)."""
+    return f"{key}/{int(event.tools_may_follow)}"
+
+
+class Replay:
+    """Fingerprints of covered messages, to add to the request's session in as few calls as the
+    store needs: grouped by the labels they carry (a store merges one group into an empty
+    session by a copy), a message whose fingerprints carry several label sets on its own."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, set[int]] = {}
+        self.mixed: list[Taint] = []
+
+    def add(self, taint: Taint | None) -> None:
+        if not taint:
+            return
+        values = set(taint.values())
+        if len(values) == 1:
+            self.groups.setdefault(values.pop(), set()).update(taint)
+        else:
+            self.mixed.append(taint)
+
+    def batches(self) -> list[Taint]:
+        """What to add to the session (each with no labels: those were added already); empty
+        afterwards."""
+        out: list[Taint] = [dict.fromkeys(hashes, joined) for joined, hashes in self.groups.items()]
+        out += self.mixed
+        self.groups, self.mixed = {}, []
+        return out

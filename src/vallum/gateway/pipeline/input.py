@@ -11,6 +11,7 @@ from dataclasses import replace
 from functools import partial
 
 from vallum.enforcement.output import STOPPING
+from vallum.engine import Engine
 from vallum.gateway import history
 from vallum.gateway.evaluator import Evaluator
 from vallum.gateway.pipeline.events import Call, message_event
@@ -27,8 +28,8 @@ async def check_input(
     engine = evaluator.engine
     events = [message_event(call, req, m) for m in req.messages]
     # A named session's marks are its own; a one-off request shares content marks with its
-    # principal's requests that open alike, for messages whose check leaves nothing but labels
-    # behind (`history.shareable`).
+    # principal's requests that open alike, and puts in its session what each covered message's
+    # check left there: labels, and fingerprints (`history.Replay`).
     scope = ctx.session if ctx.linked else history.content_scope(ctx, events)
     store = marks
     labels: frozenset[str] = frozenset()
@@ -42,9 +43,7 @@ async def check_input(
         sessions = engine.sessions
         labels = history.visible(await evaluator.run(lambda: sessions.labels(ctx.session)), read)
         keys = [
-            None
-            if e is None or not (ctx.linked or history.shareable(e, engine.bundle.config))
-            else history.mark_key(version, history.visible(labels, r), e)
+            None if e is None else history.mark_key(version, history.visible(labels, r), e)
             for e, r in zip(events, reads, strict=True)
         ]
         wanted = [k for k in keys if k is not None]
@@ -54,6 +53,16 @@ async def check_input(
             found = await evaluator.run(lambda: store.checked(scope, wanted))
     current = labels
     messages, rewritten = [], False
+    # What covered messages left in a one-off request's session, written in one go before the
+    # next decision reads the session (and at the end).
+    replay, replayed_labels = history.Replay(), set[str]()
+
+    async def flush() -> None:
+        batches, added = replay.batches(), frozenset(replayed_labels)
+        replayed_labels.clear()
+        if added or batches:
+            await evaluator.run(partial(_add, engine, ctx.session, added, batches))
+
     for i, (m, event) in enumerate(zip(req.messages, events, strict=True)):
         if event is None:
             messages.append(m)
@@ -69,11 +78,14 @@ async def check_input(
         ):
             if not ctx.linked:  # what the message adds, this request's session must hold
                 added = history.decode_labels(found[history.labels_key(key)])
-                await evaluator.run(partial(engine.sessions.add, ctx.session, added))
+                replayed_labels.update(added)
+                if not history.shareable(event, engine.bundle.config):
+                    replay.add(await evaluator.taint(ctx, key, event))
                 current = current | history.visible(added, read)
             ctx.covered.append({"message": i, "decision": found[key]})
             messages.append(m)
             continue
+        await flush()
         decision = await evaluator.evaluate(ctx, event)
         if decision.action in STOPPING:
             return decision
@@ -92,5 +104,14 @@ async def check_input(
         if decision.action is Action.REDACT and decision.redacted_text is not None:
             m, rewritten = replace(m, text=decision.redacted_text, raw=None), True
         messages.append(m)
+    await flush()
     ctx.marks_scope = scope
     return replace(req, messages=tuple(messages), rewritten=rewritten) if rewritten else req
+
+
+def _add(
+    engine: Engine, session: str, labels: frozenset[str], batches: list[history.Taint]
+) -> None:
+    engine.sessions.add(session, labels, batches[0] if batches else None)
+    for taint in batches[1:]:
+        engine.sessions.add(session, (), taint)
