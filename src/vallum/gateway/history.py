@@ -27,8 +27,9 @@ weakens nothing:
   checked again once under the new labels (a session sees a handful of such changes);
 - the labels a decision added stay in the session store, and marks live and expire with them
   (`vallum.sessions.store.CheckMarks`);
-- only plain allows are marked: blocks, redactions, approvals and decisions where a detector
-  failed open are taken again every time;
+- only allows and redactions are marked: blocks, approvals and decisions where a detector
+  failed open are taken again every time; a redaction's mark keeps the redacted text (it holds
+  no more than what is forwarded upstream), which a covered message is delivered as;
 - marks are written after the evidence they point to is committed, so they never name a
   record that does not exist;
 - with several replicas sharing Redis they share marks; with separate stores each replica
@@ -60,6 +61,8 @@ from vallum.labels import origin_labels
 from vallum.model import Action, Decision, Event, Stage
 
 _LABELS_SUFFIX = "/labels"
+_REDACTED_SUFFIX = "/redacted"
+MAX_REDACTED_CHARS = 65_536  # a longer redacted message is redacted again each time
 TAINT_CACHE_HASHES = 1_000_000  # fingerprints kept for replay, all messages together (~100 MB)
 
 if TYPE_CHECKING:
@@ -92,12 +95,21 @@ def mark_key(bundle_version: str, labels: Iterable[str], event: Event) -> str:
 
 
 def reusable(decision: Decision) -> bool:
-    """Whether a later request may rely on this decision instead of taking it again."""
-    return (
-        decision.action is Action.ALLOW
-        and decision.evidence_id is not None
-        and not decision.detector_failed
-    )
+    """Whether a later request may rely on this decision instead of taking it again: an allow,
+    or a redaction whose redacted text is kept with the mark (`redacted_key`), so the message is
+    delivered redacted exactly as a new check would redact it."""
+    if decision.action is Action.REDACT:
+        text = decision.redacted_text
+        if text is None or len(text) > MAX_REDACTED_CHARS:
+            return False
+    elif decision.action is not Action.ALLOW:
+        return False
+    return decision.evidence_id is not None and not decision.detector_failed
+
+
+def redacted_key(key: str) -> str:
+    """The key of the redacted text of the redaction marked under `key`."""
+    return key + _REDACTED_SUFFIX
 
 
 def content_scope(ctx: RequestContext, events: Sequence[Event | None]) -> str:

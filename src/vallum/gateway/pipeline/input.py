@@ -46,9 +46,10 @@ async def check_input(
             None if e is None else history.mark_key(version, history.visible(labels, r), e)
             for e, r in zip(events, reads, strict=True)
         ]
-        wanted = [k for k in keys if k is not None]
+        marked = [k for k in keys if k is not None]
+        wanted = marked + [history.redacted_key(k) for k in marked]
         if not ctx.linked:
-            wanted += [history.labels_key(k) for k in wanted]
+            wanted += [history.labels_key(k) for k in marked]
         if wanted:
             found = await evaluator.run(lambda: store.checked(scope, wanted))
     current = labels
@@ -83,6 +84,9 @@ async def check_input(
                     replay.add(await evaluator.taint(ctx, key, event))
                 current = current | history.visible(added, read)
             ctx.covered.append({"message": i, "decision": found[key]})
+            redacted = found.get(history.redacted_key(key))
+            if redacted is not None:  # delivered as that decision redacted it
+                m, rewritten = replace(m, text=redacted, raw=None), True
             messages.append(m)
             continue
         await flush()
@@ -98,6 +102,8 @@ async def check_input(
             seen = history.visible(current if ctx.linked else before, r)
             mark = history.mark_key(version, seen, event)
             ctx.marks[mark] = str(decision.evidence_id)
+            if decision.action is Action.REDACT and decision.redacted_text is not None:
+                ctx.marks[history.redacted_key(mark)] = decision.redacted_text
             if not ctx.linked:
                 added = history.added_labels(event, decision, engine.bundle.config)
                 ctx.marks[history.labels_key(mark)] = history.encode_labels(added)
