@@ -14,7 +14,7 @@ policy that errors blocks; a sink that fails raises, so nothing proceeds unrecor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
@@ -121,8 +121,12 @@ class Engine:
         sink: Sink | UseDefault | None = DEFAULT_SINK,
         record_extra: dict[str, Any] | None = None,
         cpu_budget_ms: float | None = None,
+        keep_taint: Callable[[Mapping[int, str] | None], None] | None = None,
     ) -> Decision:
         """Decide on `event`, hand its evidence record to `sink` and return the decision.
+
+        `keep_taint` is handed the fingerprints the decision adds to the session (what `taint`
+        computes), for a caller that replays them later.
 
         `cpu_budget_ms` bounds the CPU time detectors may take (this thread's, checked before
         each detector runs): once spent, the detectors left are not run and the decision blocks
@@ -166,7 +170,10 @@ class Engine:
                     Reason("redaction", Action.BLOCK, Mode.ENFORCE, message, ReasonKind.REDACTION)
                 )
         if action is not Action.BLOCK:
-            self.sessions.add(event.session, added, self._taint(event, text, origin, trust))
+            taint = self._taint(event, text, origin, trust)
+            self.sessions.add(event.session, added, taint)
+            if keep_taint is not None:
+                keep_taint(taint)
         else:
             labels = before
         scan.latency["total"] = (time.perf_counter() - started) * 1000

@@ -23,6 +23,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Final, TypeVar
 
 from vallum.engine import Engine
@@ -75,24 +76,29 @@ class Evaluator:
             return await asyncio.to_thread(fn)
         return fn()
 
-    def evaluate_now(self, ctx: RequestContext, event: Event) -> Decision:
-        """Decide, keeping the decision and its record for the request's flush."""
+    def evaluate_now(self, ctx: RequestContext, event: Event, mark: str | None = None) -> Decision:
+        """Decide, keeping the decision and its record for the request's flush (and, for a
+        message marked under `mark`, the fingerprints it left, for a later replay)."""
         budget = None if self.cpu_budget_ms is None else self.cpu_budget_ms - ctx.cpu_ms
         start = time.thread_time()
+        keep = None if mark is None else partial(self.taints.put, history.taint_key(mark, event))
         try:
             decision = self.engine.evaluate(
                 event,
                 sink=ctx.records.append,
                 record_extra={"request_id": ctx.id},
                 cpu_budget_ms=budget,
+                keep_taint=keep,
             )
         finally:
             ctx.cpu_ms += (time.thread_time() - start) * 1000
         ctx.decisions.append(decision)
         return decision
 
-    async def evaluate(self, ctx: RequestContext, event: Event) -> Decision:
-        return await self.run(lambda: self.evaluate_now(ctx, event), heavy=_heavy(event))
+    async def evaluate(
+        self, ctx: RequestContext, event: Event, mark: str | None = None
+    ) -> Decision:
+        return await self.run(lambda: self.evaluate_now(ctx, event, mark), heavy=_heavy(event))
 
     def probe_now(self, event: Event) -> Decision:
         """Decide without recording (a stream window; the whole output is recorded later)."""

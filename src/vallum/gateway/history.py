@@ -161,15 +161,17 @@ class TaintCache:
         )
         self._lock = threading.Lock()
 
+    def put(self, key: str, taint: Taint | None) -> None:
+        if taint is None or len(taint) + 1 <= self._cache.maxsize:  # else larger than the cache
+            with self._lock:
+                self._cache[key] = taint
+
     def get(self, key: str, compute: Callable[[], Taint | None]) -> Taint | None:
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
         taint = compute()
-        if taint is not None and len(taint) + 1 > self._cache.maxsize:
-            return taint  # larger than the whole cache: not kept
-        with self._lock:
-            self._cache[key] = taint
+        self.put(key, taint)
         return taint
 
 

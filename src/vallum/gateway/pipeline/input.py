@@ -90,7 +90,14 @@ async def check_input(
             messages.append(m)
             continue
         await flush()
-        decision = await evaluator.evaluate(ctx, event)
+        # A one-off request's message that leaves fingerprints: keep them for the requests
+        # that will resend it (under the key they will look it up by).
+        replayable = not ctx.linked and keys[i] is not None
+        if replayable and not history.shareable(event, engine.bundle.config):
+            mark = history.mark_key(version, history.visible(current, r), event)
+            decision = await evaluator.evaluate(ctx, event, mark)
+        else:
+            decision = await evaluator.evaluate(ctx, event)
         if decision.action in STOPPING:
             return decision
         # In a session, keyed by the labels the decision saw (the session's, plus what this
