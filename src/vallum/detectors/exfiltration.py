@@ -98,8 +98,8 @@ class _Remote:
 
 @dataclass(frozen=True, slots=True)
 class _Ref:
-    url: str
-    start: int
+    remote: _Remote  # where it leads (looked up once: a text with more URLs than the cache
+    start: int  # holds would otherwise miss twice per URL)
     end: int
     fetched: bool  # fetched without a click (an image, a stylesheet, a frame, ...)
 
@@ -159,9 +159,7 @@ class ExfiltrationDetector(Detector):
     def detect(self, text: str, stage: Stage) -> list[Finding]:
         if "](" not in text and "]:" not in text and "][" not in text and "<" not in text:
             return []  # no inline link or image, no reference, no tag: nothing a renderer fetches
-        findings = [
-            finding for ref in self._references(text) if (finding := self._check(ref)) is not None
-        ]
+        findings = [self._check(ref) for ref in self._references(text)]
         findings.sort(key=lambda f: (f.start, f.end))
         return findings
 
@@ -176,11 +174,11 @@ class ExfiltrationDetector(Detector):
         for node, url, fetched, is_base in _html_references(html):
             if is_base:
                 base = url
-            url = _resolve_base(url, base, is_base)
-            if self._remote(url.strip()) is None:
+            remote = self._remote(_resolve_base(url, base, is_base).strip())
+            if remote is None:  # relative, data:, mailto:, allowlisted: fetched from nowhere else
                 continue
             lines = lines or _line_starts(text)
-            yield _Ref(url, *_span(node, lines, len(text)), fetched)
+            yield _Ref(remote, *_span(node, lines, len(text)), fetched)
 
     def _where(self, raw: str) -> _Remote | None:
         """Where a browser fetches `raw` from, when that is a host off the allowlist: on an
@@ -198,11 +196,8 @@ class ExfiltrationDetector(Detector):
                 return _Remote(host, data_reason(parts))
         return None
 
-    def _check(self, ref: _Ref) -> Finding | None:
-        remote = self._remote(ref.url.strip())
-        if remote is None:
-            return None  # relative, data:, mailto:, allowlisted: nothing fetched elsewhere
-        host, reason = remote.host, remote.data_reason
+    def _check(self, ref: _Ref) -> Finding:
+        host, reason = ref.remote.host, ref.remote.data_reason
         if ref.fetched:
             score = IMAGE_WITH_DATA_SCORE if reason else IMAGE_SCORE
         else:
