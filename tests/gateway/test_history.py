@@ -332,3 +332,44 @@ async def test_replicas_sharing_redis_share_marks(tmp_path: Path, bundle_copy: P
     for gw, client in ((a, client_a), (b, client_b)):
         await client.aclose()
         await gw.aclose()
+
+
+@pytest.mark.redis
+async def test_replicas_sharing_redis_cover_one_off_history_and_its_fingerprints(
+    tmp_path: Path, bundle_copy: Path
+) -> None:
+    """Without a session header, with tools: a replica covers the history another replica
+    checked (through Redis), and the fingerprints that history leaves (computed again there,
+    its own cache being empty) still vouch for a recipient the user named."""
+    url = os.environ.get("VALLUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as exc:
+        pytest.skip(f"Redis not reachable ({exc})")
+    db = f"sqlite:///{tmp_path / 'shared.db'}"
+    a, client_a = await replica(tmp_path, monitor_injection(bundle_copy), db, redis_url=url)
+    b, client_b = await replica(tmp_path, bundle_copy, db, redis_url=url)
+    key = create_api_key(a.db, Principal.parse(AGENT))
+    headers = {"authorization": f"Bearer {key}"}
+    tools = [{"type": "function", "function": {"name": "send_email", "parameters": {}}}]
+    opening = user(f"Please write to carol@partner.example about parcel {uuid.uuid4().hex}.")
+    history = [opening, assistant("Sure, what should I say?")]
+    body = {"model": "gpt-4o-mini", "messages": history, "tools": tools}
+    first = await client_a.post("/v1/chat/completions", json=body, headers=headers)
+    call = {"role": "user", "vallum_source": "web",
+            "content": 'CALL send_email {"to": "carol@partner.example", "subject": "s", "body": "b"}'}  # fmt: skip
+    body = {"model": "gpt-4o-mini", "messages": [*history, call], "tools": tools}
+    second = await client_b.post("/v1/chat/completions", json=body, headers=headers)
+    records = {r.record["id"]: r.record for r in a.evidence.iter_records()}
+    by_a = [r["id"] for r in records.values()
+            if r.get("request_id") == first.headers["x-vallum-request-id"] and r["stage"] == "input"]  # fmt: skip
+    covered = records[second.headers["x-vallum-request-id"]]["covered"]
+    assert [{"message": i, "decision": by_a[i]} for i in (0, 1)] == covered
+    tool_call = next(
+        r for r in records.values()
+        if r.get("request_id") == second.headers["x-vallum-request-id"] and r["stage"] == "tool_call"
+    )  # fmt: skip
+    assert "user" in tool_call["tool"]["arg_labels"]["to"]
+    for gw, client in ((a, client_a), (b, client_b)):
+        await client.aclose()
+        await gw.aclose()
