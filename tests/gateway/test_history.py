@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from pathlib import Path
@@ -373,3 +374,20 @@ async def test_replicas_sharing_redis_cover_one_off_history_and_its_fingerprints
     for gw, client in ((a, client_a), (b, client_b)):
         await client.aclose()
         await gw.aclose()
+
+
+async def test_a_conversation_checked_whole_lets_a_small_request_through(serve: Any) -> None:
+    """200 new messages are 200 checks on the event loop: between two, other requests get
+    their turn, so a one-line request is decided before the long conversation's last check."""
+    s = await serve()
+    turns = [user(f"Line {i} about my parcel, ann{i}@example.org") if i % 2 == 0
+             else assistant(f"Noted {i}.") for i in range(199)] + [user("And?")]  # fmt: skip
+    long = asyncio.create_task(post(s, turns, **{"X-Vallum-Session": uuid.uuid4().hex}))
+    await asyncio.sleep(0.01)  # the long request has started its checks
+    small = await post(s, [user("Where is my order?")])
+    await long
+    assert 200 == small.status_code == long.result().status_code
+    decided_small = input_decisions(s, small)[0]["created_at"]
+    decided_long = [d["created_at"] for d in input_decisions(s, long.result())]
+    assert 200 == len(decided_long)
+    assert decided_small < max(decided_long)

@@ -7,6 +7,7 @@ request record lists them as covered.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from functools import partial
 
@@ -100,6 +101,10 @@ async def check_input(
             decision = await evaluator.evaluate(ctx, event)
         if decision.action in STOPPING:
             return decision
+        # Each check of small content runs on the loop: between two, other requests get their
+        # turn, so a conversation checked whole (hundreds of messages) never holds the loop for
+        # its whole length (timers, keep-alive clocks and small requests would all wait).
+        await asyncio.sleep(0)
         # In a session, keyed by the labels the decision saw (the session's, plus what this
         # message adds): a later request finds it while the session holds the same (as the
         # policies tell them apart). One-off requests start with no labels: keyed by those the
