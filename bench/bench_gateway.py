@@ -1,7 +1,7 @@
 """Gateway overhead and throughput, side by side, on loopback.
 
     .venv/bin/python bench/bench_gateway.py [--quick] [--no-litellm]
-        [--upstream-client httpx|lean]
+        [--upstream-client httpx|lean] [--workload plain|realistic|both]
     .venv/bin/python bench/bench_gateway.py --compare [--quick]
 
 Starts three servers as subprocesses: the standalone mock model, `vallum serve` in front of it
@@ -18,6 +18,11 @@ Then, from one asyncio client in this process:
 - CPU time per request of each server process at concurrency 1 and 64 (Linux: from /proc), the
   figure to compare changes by when other work shares the machine and wall-clock is noisy.
 
+That is the plain workload (issue 3): 64 short prompts, no tools, no session. The realistic one
+(issue 20, `gateway_workload.py`, measured by `gateway_realistic.py`) runs first by default:
+1-8 KB prompts with findings, tools declared and called, sessions, conversations of 1, 10, 50
+and 200 messages resent turn after turn, interleaved at concurrency 64.
+
 With `--compare`, the gateway runs once per upstream client (httpx's transport, the lean one:
 two `vallum serve` processes in front of the same mock, no LiteLLM), both measured in the same
 run, the concurrency-1 rounds interleaved across them; the report ends with what the lean
@@ -31,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import socket
@@ -40,11 +44,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import yaml
+from gateway_realistic import measure_realistic, report_realistic
+from loadgen import Conn, caller, cpu_seconds, pct, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -123,116 +128,6 @@ def bench_bundle(tmp: Path, cli: str, name: str = "bundle") -> Path:
             }
             config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     return target
-
-
-def cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of process `pid` so far (Linux), or None where unknown."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except (OSError, TypeError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-async def run_load(
-    concurrency: int, total: int, one: Callable[[int], Awaitable[float]]
-) -> tuple[list[float], float]:
-    """`total` calls of `one` with `concurrency` in flight; latencies (ms) and wall seconds."""
-    latencies: list[float] = []
-    remaining = total
-
-    async def worker(index: int) -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            latencies.append(await one(index))
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(i) for i in range(concurrency)))
-    return latencies, time.perf_counter() - start
-
-
-class Conn:
-    """A minimal keep-alive HTTP/1.1 client: the load generator must cost far less than what
-    it measures (httpx's pool dominates at concurrency 64 on two cores)."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader, self.writer = reader, writer
-        self.base = ""
-
-    @classmethod
-    async def open(cls, base: str) -> Conn:
-        conn = cls(*await cls._connect(base))
-        conn.base = base
-        return conn
-
-    @staticmethod
-    async def _connect(base: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        hostport = base.split("//", 1)[1].split("/", 1)[0]
-        host, port = hostport.split(":")
-        return await asyncio.open_connection(host, int(port))
-
-    async def post(
-        self, url: str, body: bytes, headers: dict[str, str], *, first_token: bool = False
-    ) -> float:
-        """Send; return ms to the whole response (or to the first content chunk)."""
-        path = "/" + url.split("//", 1)[1].split("/", 1)[1]
-        extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        head = f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n{extra}Content-Length: {len(body)}\r\n\r\n"
-        start = time.perf_counter()
-        self.writer.write(head.encode() + body)
-        status = await self.reader.readline()
-        if not status:  # the server closed an idle keep-alive connection: reconnect once
-            self.reader, self.writer = await self._connect(self.base)
-            start = time.perf_counter()
-            self.writer.write(head.encode() + body)
-            status = await self.reader.readline()
-        if b" 200 " not in status:
-            raise RuntimeError(f"{url}: {status!r}")
-        length, chunked = None, False
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "transfer-encoding" and "chunked" in value:
-                chunked = True
-        first = None
-        if not chunked:
-            await self.reader.readexactly(length or 0)
-        else:
-            while size := int((await self.reader.readline()).strip(), 16):
-                data = await self.reader.readexactly(size + 2)
-                if first is None and b'"content":"' in data and b'"content":""' not in data:
-                    first = (time.perf_counter() - start) * 1000
-            await self.reader.readline()
-        total = (time.perf_counter() - start) * 1000
-        return first if first_token and first is not None else total
-
-
-def caller(
-    conns: list[Conn],
-    url: str,
-    headers: dict[str, str],
-    bodies: list[dict[str, object]],
-    first_token: bool = False,
-) -> Callable[[int], Awaitable[float]]:
-    """Each call sends the next of `bodies`, round robin."""
-    payloads = [json.dumps(body).encode() for body in bodies]
-    sent = 0
-
-    async def one(worker: int) -> float:
-        nonlocal sent
-        payload = payloads[sent % len(payloads)]
-        sent += 1
-        return await conns[worker].post(url, payload, headers, first_token=first_token)
-
-    return one
 
 
 def row(name: str, *cells: str) -> str:
@@ -386,6 +281,8 @@ def main() -> int:
     parser.add_argument("--before", metavar="CLI",
                         help="also run the gateway of an earlier checkout, by the path of its CLI "
                              "(e.g. a worktree's .venv/bin/<cli>), side by side in the same run")  # fmt: skip
+    parser.add_argument("--workload", choices=("plain", "realistic", "both"), default="both",
+                        help="the plain workload (issue 3), the realistic one (issue 20), or both")  # fmt: skip
     args = parser.parse_args()
     procs: list[subprocess.Popen[bytes]] = []
     tmp = Path(tempfile.mkdtemp(prefix="vallum-bench-"))
@@ -435,7 +332,16 @@ def main() -> int:
         print(
             f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, servers: {', '.join(targets)}"
         )
+        if args.workload in ("realistic", "both"):
+            realistic = asyncio.run(measure_realistic(targets, args.quick))
+        if args.workload == "realistic":
+            report_realistic(realistic)
+            return 0
         results = asyncio.run(measure(targets, args.quick))
+        if args.workload == "both":
+            report_realistic(realistic)
+            print()
+            print("Plain workload: 64 short prompts, no tools, no session (issue 3's bench)")
         if args.compare:
             print()
             print(row("", *results))  # the full table, one column per variant

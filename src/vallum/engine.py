@@ -14,7 +14,7 @@ policy that errors blocks; a sink that fails raises, so nothing proceeds unrecor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
@@ -122,8 +122,12 @@ class Engine:
         sink: Sink | UseDefault | None = DEFAULT_SINK,
         record_extra: dict[str, Any] | None = None,
         cpu_budget_ms: float | None = None,
+        keep_taint: Callable[[Mapping[int, str] | None], None] | None = None,
     ) -> Decision:
         """Decide on `event`, hand its evidence record to `sink` and return the decision.
+
+        `keep_taint` is handed the fingerprints the decision adds to the session (what `taint`
+        computes), for a caller that replays them later.
 
         `cpu_budget_ms` bounds the CPU time detectors may take (this thread's, checked before
         each detector runs): once spent, the detectors left are not run and the decision blocks
@@ -173,7 +177,10 @@ class Engine:
                     Reason("redaction", Action.BLOCK, Mode.ENFORCE, message, ReasonKind.REDACTION)
                 )
         if action is not Action.BLOCK:
-            self.sessions.add(event.session, added, self._taint(event, text, origin, trust))
+            taint = self._taint(event, text, origin, trust)
+            self.sessions.add(event.session, added, taint)
+            if keep_taint is not None:
+                keep_taint(taint)
         else:
             labels = before
         scan.latency["total"] = (time.perf_counter() - started) * 1000
@@ -205,6 +212,17 @@ class Engine:
         )
         target(record)  # raises if it cannot be kept: no decision without its evidence
         return decision
+
+    def taint(self, event: Event) -> dict[int, str] | None:
+        """The fingerprints a decision that does not block `event` adds to its session (what
+        `evaluate` adds): to replay a decision taken before on the same content."""
+        origin, trust = origin_labels(event, self.bundle.config)
+        return self._taint(event, self._subject(event)[0], origin, trust)
+
+    def labels_read(self, event: Event) -> frozenset[str] | None:
+        """The session labels `event`'s decision can depend on: those the policies that can
+        apply to its action and resource tell apart (None: any). Detectors read no label."""
+        return self.authorizer.labels_read_for(event.stage.cedar_action, _resource(event))
 
     def _subject(self, event: Event) -> tuple[str, ArgumentText]:
         """The text detectors see; a tool call is seen as its name and canonical arguments, then

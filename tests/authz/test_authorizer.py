@@ -210,4 +210,52 @@ def test_labels_cut_to_those_policies_test_change_no_answer(example_bundle: Bund
             cut = sorted(authz.labels_read.intersection(labels))
             if whole != authz.authorize(agent, action, resource, {**base, "labels": cut}):
                 differ.append((labels, action, resource))
+            # per action and resource: cut to what the policies that can apply there test
+            read = authz.labels_read_for(action, resource)
+            assert read is not None and read <= authz.labels_read
+            sliced = sorted(read.intersection(labels))
+            if whole != authz.authorize(agent, action, resource, {**base, "labels": sliced}):
+                differ.append((labels, action, resource, "sliced"))
     assert [] == differ
+    # the example bundle tests labels only on tool calls: a model request depends on none
+    assert frozenset() == authz.labels_read_for("llm.request", ("Model", "gpt-4o-mini"))
+    assert {"pii", "untrusted"} <= authz.labels_read_for("tool.call", ("Tool", "send_email")) | (
+        authz.labels_read_for("tool.call", ("Tool", "refund")) or frozenset()
+    )
+
+
+def test_labels_read_per_slice_keeps_what_any_applicable_policy_tests() -> None:
+    """Hard negatives: a policy scoped to every action, to an action list, to a group (`in`),
+    or reading labels as a whole (`==`, a label from elsewhere) still counts for the slice."""
+    cases = [
+        ('forbid (principal, action, resource) when { context.labels.contains("a") };', {"a"}),
+        (
+            'forbid (principal, action in [Action::"llm.request", Action::"tool.call"], resource) '
+            'when { context.labels.containsAny(["b", "c"]) };',
+            {"b", "c"},
+        ),
+        (
+            'forbid (principal, action == Action::"tool.call", resource) '
+            'when { context.labels.contains("d") };',
+            set(),
+        ),
+        (
+            'forbid (principal, action == Action::"llm.request", resource == Model::"other") '
+            'when { context.labels.contains("e") };',
+            set(),
+        ),
+        (
+            'forbid (principal, action == Action::"llm.request", resource) '
+            "when { context.labels.isEmpty() };",
+            None,
+        ),
+        (
+            'forbid (principal, action == Action::"llm.request", resource) '
+            'when { context.labels == ["x"] };',
+            None,
+        ),
+    ]
+    for policy, expected in cases:
+        authz = _authorizer(BASE + policy)
+        read = authz.labels_read_for("llm.request", ("Model", "gpt-4o-mini"))
+        assert (None if expected is None else frozenset(expected)) == read, policy

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -131,6 +131,13 @@ class _Slices(NamedTuple):
     combined: _CompiledSet
     permits: _CompiledSet
     monitor: _CompiledSet
+    labels_read: frozenset[str] | None  # what `Authorizer.labels_read` is, for this slice
+
+
+def _labels_read(policies: Collection[dict[str, Any]]) -> frozenset[str] | None:
+    """The labels `policies` tell apart: none if they never read labels (`label_literals`)."""
+    reads = context_attributes(policies)
+    return label_literals(policies) if reads is None or "labels" in reads else frozenset()
 
 
 class Authorizer:
@@ -157,13 +164,10 @@ class Authorizer:
         self._slices_lock = threading.Lock()
         # Every compiled policy is in `combined` (monitor forbids flipped, which reads nothing).
         self._reads = context_attributes(self._combined.policies.values())
-        reads_labels = self._reads is None or "labels" in self._reads
-        self.labels_read: frozenset[str] | None = (
-            label_literals(self._combined.policies.values()) if reads_labels else frozenset()
-        )
+        self.labels_read: frozenset[str] | None = _labels_read(self._combined.policies.values())
         """The session labels the policies can tell apart (see `context_use.label_literals`):
         their answer for any labels is their answer for those labels cut to these. None: every
-        label may matter."""
+        label may matter. Per action and resource: `labels_read_for`."""
         try:
             self._entities = cedarpy.Entities.from_json_str(json.dumps(bundle_entities(config)))
         except ValueError as exc:
@@ -199,15 +203,28 @@ class Authorizer:
             return dict(context)
         return {key: value for key, value in context.items() if key in self._reads}
 
+    def labels_read_for(self, action: str, resource: tuple[str, str]) -> frozenset[str] | None:
+        """The labels that the policies which can apply to `action` on `resource` tell apart
+        (within `labels_read`): the answer for that request, whatever its labels, is the answer
+        for its labels cut to these, since a policy whose scope cannot hold is never satisfied.
+        An input message's decision on a bundle whose labels only matter to tool calls depends
+        on no label at all."""
+        if self.labels_read is not None and not self.labels_read:
+            return self.labels_read
+        return self._slice_of(action, resource).labels_read
+
     def _slice(self, request: dict[str, Any]) -> _Slices:
         """The compiled sets for the request's action and resource, built on first use."""
-        action, resource = request["action"]["id"], request["resource"]
-        key = (action, resource["type"], resource["id"])
+        resource = request["resource"]
+        return self._slice_of(request["action"]["id"], (resource["type"], resource["id"]))
+
+    def _slice_of(self, action: str, resource: tuple[str, str]) -> _Slices:
+        key = (action, *resource)
         with self._slices_lock:
             found = self._slices.get(key)
         if found is None:
-            target = (resource["type"], resource["id"])
-            found = _Slices(*(s.slice(action, target) for s in self._sets()))
+            combined, permits, monitor = (s.slice(action, resource) for s in self._sets())
+            found = _Slices(combined, permits, monitor, _labels_read(combined.policies.values()))
             with self._slices_lock:
                 self._slices[key] = found
         return found

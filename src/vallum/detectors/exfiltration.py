@@ -32,6 +32,7 @@ the host and why the URL looks like it carries data, never the data itself.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import re
 from collections.abc import Iterator, Mapping
@@ -40,8 +41,8 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
 import ada_url
-import cmarkgfm
 import tinycss2
+from cmarkgfm import _cmark
 from cmarkgfm.cmark import Options
 from pydantic import BaseModel
 from selectolax.lexbor import LexborHTMLParser
@@ -88,6 +89,24 @@ _NEWLINE = re.compile("\n")
 _SOURCEPOS = re.compile(r"(\d+):\d+-(\d+):\d+")
 # Raw HTML kept (a renderer with HTML on), and source positions for each block's span.
 _CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_SOURCEPOS
+# cmark hands back its HTML in a buffer from the C library's malloc that the caller must free;
+# `cmarkgfm.markdown_to_html` never does (cmarkgfm issue 53): two bytes leaked per byte of
+# output checked, and the cost per KB of a megabyte grew with every fresh page. Freed here.
+_free = ctypes.CDLL(None).free
+_free.argtypes, _free.restype = [ctypes.c_void_p], None
+
+
+def markdown_to_html(text: str) -> str:
+    """The HTML cmark-gfm renders `text` to (raw HTML kept, source positions on), its buffer
+    freed."""
+    encoded = text.encode("utf-8")
+    raw = _cmark.lib.cmark_markdown_to_html(encoded, len(encoded), _CMARK_OPTIONS)
+    if raw == _cmark.ffi.NULL:
+        raise MemoryError("cmark could not allocate its output")
+    try:
+        return str(_cmark.ffi.string(raw).decode("utf-8"))
+    finally:
+        _free(int(_cmark.ffi.cast("uintptr_t", raw)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +117,8 @@ class _Remote:
 
 @dataclass(frozen=True, slots=True)
 class _Ref:
-    url: str
-    start: int
+    remote: _Remote  # where it leads (looked up once: a text with more URLs than the cache
+    start: int  # holds would otherwise miss twice per URL)
     end: int
     fetched: bool  # fetched without a click (an image, a stylesheet, a frame, ...)
 
@@ -160,9 +179,7 @@ class ExfiltrationDetector(Detector):
     def detect(self, text: str, stage: Stage) -> list[Finding]:
         if "](" not in text and "]:" not in text and "][" not in text and "<" not in text:
             return []  # no inline link or image, no reference, no tag: nothing a renderer fetches
-        findings = [
-            finding for ref in self._references(text) if (finding := self._check(ref)) is not None
-        ]
+        findings = [self._check(ref) for ref in self._references(text)]
         findings.sort(key=lambda f: (f.start, f.end))
         return findings
 
@@ -171,17 +188,17 @@ class ExfiltrationDetector(Detector):
         browser reads that HTML, in document order (so an SVG `<image>` inside raw `<svg>` is
         SVG's, a Markdown image is the `<img>` it becomes, and a `<base href>` applies to what
         follows it)."""
-        html = cmarkgfm.markdown_to_html(text, options=_CMARK_OPTIONS)
+        html = markdown_to_html(text)
         base: str | None = None
         lines: list[int] = []  # where each line starts: worked out once, when first needed
         for node, url, fetched, is_base in _html_references(html):
             if is_base:
                 base = url
-            url = _resolve_base(url, base, is_base)
-            if self._remote(url.strip()) is None:
+            remote = self._remote(_resolve_base(url, base, is_base).strip())
+            if remote is None:  # relative, data:, mailto:, allowlisted: fetched from nowhere else
                 continue
             lines = lines or _line_starts(text)
-            yield _Ref(url, *_span(node, lines, len(text)), fetched)
+            yield _Ref(remote, *_span(node, lines, len(text)), fetched)
 
     def _where(self, raw: str) -> _Remote | None:
         """Where a browser fetches `raw` from, when that is a host off the allowlist: on an
@@ -199,11 +216,8 @@ class ExfiltrationDetector(Detector):
                 return _Remote(host, data_reason(parts))
         return None
 
-    def _check(self, ref: _Ref) -> Finding | None:
-        remote = self._remote(ref.url.strip())
-        if remote is None:
-            return None  # relative, data:, mailto:, allowlisted: nothing fetched elsewhere
-        host, reason = remote.host, remote.data_reason
+    def _check(self, ref: _Ref) -> Finding:
+        host, reason = ref.remote.host, ref.remote.data_reason
         if ref.fetched:
             score = IMAGE_WITH_DATA_SCORE if reason else IMAGE_SCORE
         else:

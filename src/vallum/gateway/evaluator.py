@@ -23,9 +23,11 @@ import asyncio
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Final, TypeVar
 
 from vallum.engine import Engine
+from vallum.gateway import history
 from vallum.gateway.context import RequestContext
 from vallum.lifecycle.shadow import ShadowEngine
 from vallum.model import Decision, Event
@@ -52,6 +54,21 @@ class Evaluator:
         self.offload = offload
         self.cpu_budget_ms = cpu_budget_ms
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vallum-check")
+        self.taints = history.TaintCache()  # fingerprints of covered messages, for replay
+
+    async def taint(self, ctx: RequestContext, key: str, event: Event) -> history.Taint | None:
+        """The fingerprints a decision allowing `event` left in its session (cached by content;
+        computed within the request's CPU accounting, off the loop when the content is large)."""
+
+        def compute() -> history.Taint | None:
+            start = time.thread_time()
+            try:
+                return self.engine.taint(event)
+            finally:
+                ctx.cpu_ms += (time.thread_time() - start) * 1000
+
+        key = history.taint_key(key, event)
+        return await self.run(lambda: self.taints.get(key, compute), heavy=_heavy(event))
 
     async def run(self, fn: Callable[[], T], *, heavy: bool = False) -> T:
         """Run engine or session-store work inline, in the bounded pool when `heavy` (large
@@ -62,18 +79,21 @@ class Evaluator:
             return await asyncio.to_thread(fn)
         return fn()
 
-    def evaluate_now(self, ctx: RequestContext, event: Event) -> Decision:
-        """Decide, keeping the decision and its record for the request's flush."""
+    def evaluate_now(self, ctx: RequestContext, event: Event, mark: str | None = None) -> Decision:
+        """Decide, keeping the decision and its record for the request's flush (and, for a
+        message marked under `mark`, the fingerprints it left, for a later replay)."""
         budget = None if self.cpu_budget_ms is None else self.cpu_budget_ms - ctx.cpu_ms
         # A shadow candidate decides first (on the session as it was), off the CPU budget.
         candidate = self.shadow.decide(event) if self.shadow is not None else None
         start = time.thread_time()
+        keep = None if mark is None else partial(self.taints.put, history.taint_key(mark, event))
         try:
             decision = self.engine.evaluate(
                 event,
                 sink=ctx.records.append,
                 record_extra={"request_id": ctx.id},
                 cpu_budget_ms=budget,
+                keep_taint=keep,
             )
         finally:
             ctx.cpu_ms += (time.thread_time() - start) * 1000
@@ -85,8 +105,10 @@ class Evaluator:
         ctx.timeline.append((time.time_ns(), event.stage.value))  # for telemetry spans
         return decision
 
-    async def evaluate(self, ctx: RequestContext, event: Event) -> Decision:
-        return await self.run(lambda: self.evaluate_now(ctx, event), heavy=_heavy(event))
+    async def evaluate(
+        self, ctx: RequestContext, event: Event, mark: str | None = None
+    ) -> Decision:
+        return await self.run(lambda: self.evaluate_now(ctx, event, mark), heavy=_heavy(event))
 
     def probe_now(self, event: Event) -> Decision:
         """Decide without recording (a stream window; the whole output is recorded later)."""

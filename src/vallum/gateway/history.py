@@ -10,7 +10,9 @@ decision covered every message.
 
 The key is a hash of everything the decision depended on: the bundle version, the labels the
 policies could tell apart (the session's, plus those the message itself adds:
-`Decision.labels`, cut to the labels the bundle's policies test: `Authorizer.labels_read`),
+`Decision.labels`, cut to the labels tested by the policies that can apply to the message's
+action and resource: `Engine.labels_read`, `Authorizer.labels_read_for`; a bundle whose labels
+only matter to tool calls keys model requests by no label at all),
 principal, stage, role, source, tool, model, prompt and the text. A later request looks a
 message up under the session's current labels, cut the same way; since a message's own labels
 are already in the session, a hit means the policies would see the same context as far as they
@@ -19,13 +21,15 @@ for any labels is their answer for those labels cut to the ones they test), so r
 weakens nothing:
 
 - labels the policies do not test (`model`, added by every answer; `user`) change no key: the
-  turn after an answer does not check the history again;
+  turn after an answer does not check the history again; nor do labels tested only by
+  policies that cannot apply to the message (`pii`, in a bundle that tests it on tool calls);
 - labels only grow; when a label the policies test appears, the keys change and history is
   checked again once under the new labels (a session sees a handful of such changes);
 - the labels a decision added stay in the session store, and marks live and expire with them
   (`vallum.sessions.store.CheckMarks`);
-- only plain allows are marked: blocks, redactions, approvals and decisions where a detector
-  failed open are taken again every time;
+- only allows and redactions are marked: blocks, approvals and decisions where a detector
+  failed open are taken again every time; a redaction's mark keeps the redacted text (it holds
+  no more than what is forwarded upstream), which a covered message is delivered as;
 - marks are written after the evidence they point to is committed, so they never name a
   record that does not exist;
 - with several replicas sharing Redis they share marks; with separate stores each replica
@@ -33,19 +37,23 @@ weakens nothing:
 
 Without a session header each request is a session of its own, so its history starts empty.
 Marks then live in a scope per principal and opening message (`content_scope`: a
-conversation resent turn after turn, bounded and expiring like any session's) and carry the labels the decision added (`labels_key`); a message found there is
-covered and its labels are added to the request's session, as its check would have. Only
-messages whose check leaves nothing else behind are shared this way (`shareable`): user input
-when no tool call can follow (no fingerprints of what the user wrote are kept), and assistant
-turns (never fingerprinted). Retrieved documents and tool results leave fingerprints of
-untrusted content that argument provenance needs, so they are checked in every such request.
+conversation resent turn after turn, bounded and expiring like any session's) and carry the
+labels the decision added (`labels_key`); a message found there is covered and what its check
+left in the session is put in the request's session, as its check would have: its labels, and
+for a message whose check leaves fingerprints (what the user wrote when a tool call can follow,
+retrieved documents, tool results: `shareable` is false), those fingerprints, computed from the
+message as it is now (`Engine.taint`: a pure function of the event) and kept in a bounded cache
+(`TaintCache`), so a conversation resent turn after turn is fingerprinted once per process.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
+
+from cachetools import LRUCache
 
 from vallum.bundle.schema import BundleConfig
 from vallum.engine import USER_ROLES
@@ -53,6 +61,9 @@ from vallum.labels import origin_labels
 from vallum.model import Action, Decision, Event, Stage
 
 _LABELS_SUFFIX = "/labels"
+_REDACTED_SUFFIX = "/redacted"
+MAX_REDACTED_CHARS = 65_536  # a longer redacted message is redacted again each time
+TAINT_CACHE_HASHES = 1_000_000  # fingerprints kept for replay, all messages together (~100 MB)
 
 if TYPE_CHECKING:
     from vallum.gateway.context import RequestContext
@@ -84,12 +95,21 @@ def mark_key(bundle_version: str, labels: Iterable[str], event: Event) -> str:
 
 
 def reusable(decision: Decision) -> bool:
-    """Whether a later request may rely on this decision instead of taking it again."""
-    return (
-        decision.action is Action.ALLOW
-        and decision.evidence_id is not None
-        and not decision.detector_failed
-    )
+    """Whether a later request may rely on this decision instead of taking it again: an allow,
+    or a redaction whose redacted text is kept with the mark (`redacted_key`), so the message is
+    delivered redacted exactly as a new check would redact it."""
+    if decision.action is Action.REDACT:
+        text = decision.redacted_text
+        if text is None or len(text) > MAX_REDACTED_CHARS:
+            return False
+    elif decision.action is not Action.ALLOW:
+        return False
+    return decision.evidence_id is not None and not decision.detector_failed
+
+
+def redacted_key(key: str) -> str:
+    """The key of the redacted text of the redaction marked under `key`."""
+    return key + _REDACTED_SUFFIX
 
 
 def content_scope(ctx: RequestContext, events: Sequence[Event | None]) -> str:
@@ -126,3 +146,63 @@ def encode_labels(labels: Iterable[str]) -> str:
 
 def decode_labels(value: str) -> frozenset[str]:
     return frozenset(label for label in value.split("\n") if label)
+
+
+Taint = Mapping[int, str]
+
+
+class TaintCache:
+    """The fingerprints of messages checked before, by content: bounded by the number of
+    fingerprints held (the least recently used message goes first), safe across threads."""
+
+    def __init__(self, max_hashes: int = TAINT_CACHE_HASHES):
+        self._cache: LRUCache[str, Taint | None] = LRUCache(
+            max_hashes, getsizeof=lambda taint: 1 + len(taint or ())
+        )
+        self._lock = threading.Lock()
+
+    def put(self, key: str, taint: Taint | None) -> None:
+        if taint is None or len(taint) + 1 <= self._cache.maxsize:  # else larger than the cache
+            with self._lock:
+                self._cache[key] = taint
+
+    def get(self, key: str, compute: Callable[[], Taint | None]) -> Taint | None:
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        taint = compute()
+        self.put(key, taint)
+        return taint
+
+
+def taint_key(key: str, event: Event) -> str:
+    """The cache key of `event`'s fingerprints: its mark, and whether a tool call can follow
+    (what the user wrote is fingerprinted only then)."""
+    return f"{key}/{int(event.tools_may_follow)}"
+
+
+class Replay:
+    """Fingerprints of covered messages, to add to the request's session in as few calls as the
+    store needs: grouped by the labels they carry (a store merges one group into an empty
+    session by a copy), a message whose fingerprints carry several label sets on its own."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, set[int]] = {}
+        self.mixed: list[Taint] = []
+
+    def add(self, taint: Taint | None) -> None:
+        if not taint:
+            return
+        values = set(taint.values())
+        if len(values) == 1:
+            self.groups.setdefault(values.pop(), set()).update(taint)
+        else:
+            self.mixed.append(taint)
+
+    def batches(self) -> list[Taint]:
+        """What to add to the session (each with no labels: those were added already); empty
+        afterwards."""
+        out: list[Taint] = [dict.fromkeys(hashes, joined) for joined, hashes in self.groups.items()]
+        out += self.mixed
+        self.groups, self.mixed = {}, []
+        return out
