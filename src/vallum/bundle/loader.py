@@ -78,8 +78,8 @@ def load_bundle(
 def validate_bundle(
     path: str | Path, registry: DetectorRegistry | None = None
 ) -> list[BundleIssue]:
-    """Every problem in the bundle at `path` (empty when it is valid), including threats.yaml's
-    references to scenarios and eval suites, which loading to serve leaves out."""
+    """Every problem in the bundle at `path` (empty when it is valid), including every name
+    threats.yaml refers to, which loading to serve leaves out (see `load_threats`)."""
     return _load(Path(path), registry or default_registry(), True, True)[1]
 
 
@@ -121,7 +121,7 @@ def _read_text(file: Path, label: str, issues: list[BundleIssue]) -> str | None:
 
 
 def _load(
-    root: Path, registry: DetectorRegistry, with_threats: bool = True, test_refs: bool = True
+    root: Path, registry: DetectorRegistry, with_threats: bool = True, references: bool = True
 ) -> tuple[Bundle | None, list[BundleIssue]]:
     issues: list[BundleIssue] = []
     if not root.is_dir():
@@ -142,9 +142,9 @@ def _load(
     schema_text, policies = _check_cedar(root, config.cedar_schema, issues)
     check_references(config, policies, located, issues)
     # threats.yaml names controls and policies: checked once they load, so one broken control
-    # is one issue, not one more per threat that names it.
+    # is one issue, not one more per threat that names it; checked by validation, not to serve.
     threats = (
-        load_threats(root, config, policies, issues, check_files=test_refs)
+        load_threats(root, config, policies, issues, check_references=references)
         if with_threats and not issues
         else None
     )

@@ -126,19 +126,23 @@ def load_threats(
     policies: Sequence[PolicyStatement],
     issues: list[BundleIssue],
     *,
-    check_files: bool = True,
+    check_references: bool = True,
 ) -> ThreatsFile | None:
-    """`threats.yaml` checked against the bundle; problems are appended to `issues`.
+    """`threats.yaml`, parsed and validated; with `check_references`, every name in it checked
+    against the bundle. Problems are appended to `issues`.
 
-    `check_files=False` leaves out the names that live outside the bundle's version (scenarios
-    in `tests/`, eval suite files): a bundle version restored from the policy store has no
-    `tests/`, and serving it must not depend on them. `vallum validate` and `vallum threats`
-    check them."""
+    Serving a bundle reads the file without its references: what is enforced does not depend
+    on the threat model's bookkeeping (a deleted control must not take the gateway down, and a
+    version restored from the policy store has no `tests/`). `vallum validate` and `vallum
+    threats --check` check every reference."""
     threats, located = read_threats(root, issues)
     if threats is None or located is None:
         return None
-    names = BundleNames.of(root, config, policies)
-    check_threats(threats, located, names, root, issues, check_files=check_files)
+    if check_references:
+        names = BundleNames.of(root, config, policies)
+        check_threats(threats, located, names, root, issues)
+    else:
+        _check_requirements(threats, located, issues)
     return threats
 
 
@@ -148,8 +152,6 @@ def check_threats(
     names: BundleNames,
     root: Path,
     issues: list[BundleIssue],
-    *,
-    check_files: bool = True,
 ) -> None:
     """Append an issue for every name a threat uses that the bundle does not have."""
     requirement_ids = _check_requirements(threats, located, issues)
@@ -189,11 +191,12 @@ def check_threats(
             " in vallum.yaml `controls`",
         )
         check(("answered_by", "policies"), answered.policies, names.policies, "Cedar policy @id")
-        tests = answered.tests if check_files else ()
-        check(("answered_by", "tests"), tests, names.tests, "scenario", f" in {TESTS_DIR}/")
+        check(
+            ("answered_by", "tests"), answered.tests, names.tests, "scenario", f" in {TESTS_DIR}/"
+        )
         check(("answered_by", "requirements"), answered.requirements, requirement_ids, "requirement",
               " in this file's `requirements`")  # fmt: skip
-        for e, suite in enumerate(answered.evals if check_files else ()):
+        for e, suite in enumerate(answered.evals):
             if suite.suite in BUILTIN_SUITES:
                 continue
             path = (root / suite.suite).resolve()
