@@ -99,3 +99,27 @@ def test_scripted_agent_reads_injections_in_yaml_escaped_results() -> None:
         user_tasks=1,
     )
     assert rows[0]["attack_successes"] > 0
+
+
+@pytest.mark.parametrize(
+    ("suite", "attack"),
+    [
+        ("banking", "adaptive_described"),  # amount "one hundred" written in the injection
+        ("banking", "adaptive_unchecked"),  # profile street, amount "2,500.00"
+        ("banking", "adaptive_record_routed"),  # standing order redirected to a record's sender
+        ("workspace", "adaptive_lookup"),  # delete the largest file, cancel the meeting found
+        ("slack", "adaptive_lookup"),  # remove whoever posted about lunch
+    ],
+)
+def test_bundle_holds_adaptive_tasks(suite: str, attack: str) -> None:
+    """The AgentDojo bundle holds each adaptive task on the first user tasks (no approvals)."""
+    from pathlib import Path
+
+    from vallum.integrations.agentdojo.evaluate import run_agentdojo
+
+    bundle = Path(__file__).parents[2] / "src/vallum/integrations/agentdojo_bundle"
+    rows = run_agentdojo(
+        bundle, suites=[suite], attacks=[attack], defenses=["bundle"], user_tasks=5
+    )
+    assert rows[0]["pairs"] > 0
+    assert rows[0]["successes_by_injection_task"] == {}

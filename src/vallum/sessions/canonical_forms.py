@@ -9,7 +9,10 @@ go through `fold` before they are tokenised and hashed:
 - case folded, then look-alike letters and digits folded to ASCII (the TR39 confusables
   skeleton, restricted to letters and digits: `confusables.py`, generated);
 - a link's scheme and `www.` dropped (`https://www.x.com/a` and `x.com/a` are one address);
-- numbers written as words become digits (`forty-two` -> `42`).
+- numbers written as words become digits (`forty-two` -> `42`, `two thousand five hundred` ->
+  `2500`: `tokens` joins the words of one number), and written numbers lose their thousands
+  separators and trailing decimal zeros (`2,500.00` -> `2500`, `98.70` -> `98.7`), so an amount
+  matches however it was written.
 
 `squash` is the separator-free form of a run of tokens: letters and digits only, with spelled
 separators (`at`, `dot`) left out, so `DE89 3704 0044`, `name at host dot com` and
@@ -31,6 +34,8 @@ _INVISIBLE = re.compile(
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff\u0600-\u0605\u06dd\u070f"
     "\u0890\u0891\u08e2]"
 )
+_DECIMAL = re.compile(r"[0-9]+\.[0-9]+")
+_THOUSANDS = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
 _LINK_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.\-]{0,15}://)?(?:www\.)?")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _UNITS = {
@@ -88,9 +93,19 @@ def token_form(token: str) -> str:
     """One folded token in canonical form: a link without scheme or `www.`, a number word as
     digits."""
     if "." in token or ":" in token:
+        if _DECIMAL.fullmatch(token):
+            return token.rstrip("0").rstrip(".")
         return _LINK_PREFIX.sub("", token)
     number = _number(token)
     return token if number is None else number
+
+
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+
+
+def drop_thousands(text: str) -> str:
+    """`2,500` -> `2500` (a comma between digits followed by exactly three)."""
+    return _THOUSANDS.sub("", text) if "," in text else text
 
 
 def _number(token: str) -> str | None:

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from itertools import pairwise
 
-from vallum.sessions.canonical_forms import fold, squash, token_form
+from vallum.sessions.canonical_forms import SCALES, drop_thousands, fold, squash, token_form
 
 MAX_FINGERPRINTS = 20_000
 SQUASH_WINDOW = 12  # tokens a split value may be spread over (an IBAN in pairs: 11)
@@ -51,22 +51,42 @@ _SEPARATORS = re.compile(r"[\s\"'`()\[\]{}<>,;|]+")
 
 
 def tokens(text: str) -> list[str]:
-    """The canonical tokens of `text` (`canonical_forms`): `Forty two` -> `42`."""
+    """The canonical tokens of `text` (`canonical_forms`): `Forty two` -> `42`, `two thousand
+    five hundred` -> `2500`, `2,500.00` -> `2500`."""
     out: list[str] = []
-    for raw in _SEPARATORS.split(fold(text)):
+    worded = False  # whether out[-1] is a number written (at least partly) in words
+    for raw in _SEPARATORS.split(drop_thousands(fold(text))):
         token = raw.strip(_STRIP)
-        if token:
-            token = token_form(token)
-            # "twenty two": the tens and the unit are one number
-            if out and token.isdigit() and len(token) == 1 and _is_tens_word(out[-1], token):
-                out[-1] = str(int(out[-1]) + int(token))
-                continue
-            out.append(token)
+        if not token:
+            continue
+        scale = SCALES.get(token)
+        if scale is not None and out and out[-1].isdigit() and len(out[-1]) < 16:
+            out[-1] = str(_scaled(int(out[-1]), scale))  # "five hundred", "2 thousand"
+            worded = True
+            continue
+        form = token_form(token)
+        spelled = form != token and form.isdigit()
+        # "twenty two", "two thousand five": the words of one number are one number
+        if spelled and worded and _joins(out[-1], form):
+            out[-1] = str(int(out[-1]) + int(form))
+            continue
+        out.append(form)
+        worded = spelled
     return out
 
 
-def _is_tens_word(previous: str, unit: str) -> bool:
-    return unit != "0" and len(previous) == 2 and previous.isdigit() and previous[1] == "0"
+def _scaled(value: int, scale: int) -> int:
+    """`value` followed by a scale word: the part below the scale's group is multiplied
+    (2005 hundred -> 2500, 2000300 thousand -> 2300000)."""
+    group = 1000 if scale == 100 else scale * 1000
+    high, low = divmod(value, group)
+    return high * group + low * scale
+
+
+def _joins(previous: str, part: str) -> bool:
+    """Whether a spelled `part` continues the spelled number `previous` (20 + 2, 2000 + 5)."""
+    p, n = int(previous), int(part)
+    return 0 < n < p and p % (10 ** len(part)) == 0
 
 
 # What each kind's pieces are salted with. TEXT is unsalted (what earlier versions stored);
