@@ -108,3 +108,30 @@ def test_amount_written_otherwise_matches(text: str, value: str) -> None:
 def test_other_amounts_do_not_match(text: str, value: str) -> None:
     """Hard negatives: numbers that only look alike carry no label."""
     assert frozenset() == _labels(text, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("call 020 7946 0000 today", "+44 20 7946 0000"),  # national form with trunk prefix
+        ("call 0044 20 7946 0000 today", "+442079460000"),  # 00 in place of +
+        ("call +44 (0)20 7946-0000", "+442079460000"),
+        ("call 020 7946 0000 today", "0044 20 7946 0000"),
+        ("ring (555) 010-2030", "+1 555 010 2030"),
+    ],
+)
+def test_phone_number_in_another_form_matches(text: str, value: str) -> None:
+    """An international number matches its national, `00` and formatted forms (phonenumbers)."""
+    assert frozenset({"untrusted"}) == _labels(text, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("call 020 7946 0001 today", "+44 20 7946 0000"),  # another number
+        ("call 030 7946 0000 today", "+44 20 7946 0000"),  # another area
+        ("call 7946 0000", "+44 20 7946 0000"),  # only part of it
+    ],
+)
+def test_other_phone_numbers_do_not_match(text: str, value: str) -> None:
+    assert frozenset() == _labels(text, value)

@@ -14,6 +14,11 @@ go through `fold` before they are tokenised and hashed:
   separators and trailing decimal zeros (`2,500.00` -> `2500`, `98.70` -> `98.7`), so an amount
   matches however it was written.
 
+An international phone number (`+44 20 7946 0000`, `0044 20 7946 0000`) has more forms than its
+digits: `phone_forms` gives its E.164 digits, the same after `00` and its national form (`020 7946
+0000`) through `phonenumbers` (Google's libphonenumber metadata), so a number the text wrote in
+any of them matches.
+
 `squash` is the separator-free form of a run of tokens: letters and digits only, with spelled
 separators (`at`, `dot`) left out, so `DE89 3704 0044`, `name at host dot com` and
 `name@host.com` meet the values they spell.
@@ -117,6 +122,31 @@ def _number(token: str) -> str | None:
     if tens in _TENS and unit in _UNITS and 0 < _UNITS[unit] < 10:
         return str(_TENS[tens] + _UNITS[unit])
     return None
+
+
+_PHONE = re.compile(r"(?:\+|00)[0-9][0-9 ()./\-]{5,24}[0-9]")
+
+
+def phone_forms(value: str) -> tuple[str, ...]:
+    """The separator-free forms of an international phone number: E.164 digits, the same after
+    `00`, the national form with its trunk prefix. Empty for anything else (parsed only when the
+    value is written like a phone number: no scan of text)."""
+    v = value.strip()
+    if not _PHONE.fullmatch(v):
+        return ()
+    import phonenumbers  # pure Python; only for values written like international numbers
+
+    try:
+        number = phonenumbers.parse("+" + v[2:] if v.startswith("00") else v, None)
+    except phonenumbers.NumberParseException:
+        return ()
+    if not phonenumbers.is_possible_number(number):
+        return ()
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+    national = _NOT_ALNUM.sub(
+        "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    )
+    return tuple(dict.fromkeys((e164, "00" + e164, national)))
 
 
 def squash(token: str) -> str:

@@ -28,7 +28,14 @@ from collections.abc import Iterable
 from enum import StrEnum
 from itertools import pairwise
 
-from vallum.sessions.canonical_forms import SCALES, drop_thousands, fold, squash, token_form
+from vallum.sessions.canonical_forms import (
+    SCALES,
+    drop_thousands,
+    fold,
+    phone_forms,
+    squash,
+    token_form,
+)
 
 MAX_FINGERPRINTS = 20_000
 SQUASH_WINDOW = 12  # tokens a split value may be spread over (an IBAN in pairs: 11)
@@ -132,10 +139,13 @@ def squash_value(value: str) -> str:
     return run if MIN_SQUASH_CHARS <= len(run) <= MAX_SQUASH_CHARS else ""
 
 
-def squash_fingerprint(value: str, kind: Kind) -> int | None:
-    """The separator-free hash of `kind` a value may match, if it is long enough."""
+def squash_fingerprints(value: str, kind: Kind) -> list[int]:
+    """The separator-free hashes of `kind` a value may match (its own form, if long enough; an
+    international phone number's other forms)."""
     run = squash_value(value)
-    return _hashes([run], kind, squashed=True)[0] if run else None
+    forms = [run] if run else []
+    forms.extend(f for f in phone_forms(value) if f != run and MIN_SQUASH_CHARS <= len(f))
+    return _hashes(forms, kind, squashed=True)
 
 
 def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
@@ -169,5 +179,5 @@ def value_fingerprints(value: str, kind: Kind = Kind.TEXT) -> tuple[list[int], b
 def all_value_fingerprints(value: str) -> set[int]:
     """Every hash, of any kind, that matching `value` may need to look up."""
     out = {h for kind in Kind for h in value_fingerprints(value, kind)[0]}
-    out.update(h for kind in Kind if (h := squash_fingerprint(value, kind)) is not None)
+    out.update(h for kind in Kind for h in squash_fingerprints(value, kind))
     return out

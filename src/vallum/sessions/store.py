@@ -18,7 +18,7 @@ from vallum.sessions.canonical_forms import is_plain
 from vallum.sessions.fingerprint import (
     PAIR_MATCH_RATIO,
     Kind,
-    squash_fingerprint,
+    squash_fingerprints,
     tokens,
     value_fingerprints,
 )
@@ -108,9 +108,9 @@ def _incidental(value: str) -> bool:
 def _covered(value: str, kind: Kind, lookup: Mapping[int, str]) -> list[str]:
     """The stored label sets of the `kind` hashes that cover `value`; empty if they do not.
     A value whose separator-free form was seen separator-free is covered, however it was split."""
-    squashed = squash_fingerprint(value, kind)
-    if squashed is not None and squashed in lookup:
-        return [lookup[squashed]]
+    for squashed in squash_fingerprints(value, kind):
+        if squashed in lookup:
+            return [lookup[squashed]]
     wanted, single = value_fingerprints(value, kind)
     hits = [lookup[h] for h in wanted if h in lookup]
     if not wanted or not hits:
