@@ -135,3 +135,60 @@ def test_lookup_steered_by_untrusted_text_does_not_launder_ids(engine: Engine) -
         Event(Stage.TOOL_RESULT, AGENT, "s", text='[{"id": "6632"}]', tool_call=asked), sink=None
     )
     assert "proven" in _labels(engine, "6632")
+
+
+@pytest.fixture
+def web_engine(bundle_copy: Path) -> Engine:
+    config_file = bundle_copy / "vallum.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    config["tools"]["fetch"] = {
+        "args": {"url": "string"},
+        "side_effects": True,
+        "destinations": ["url"],
+        "results": "untrusted",
+    }
+    config["tools"]["read_channel"] = {"args": {}, "results": "untrusted"}
+    config["tools"]["get_profile"] = {"args": {}, "results": "trusted"}
+    config["controls"] = []
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    return Engine(load_bundle(bundle_copy))
+
+
+def _url_labels(engine: Engine, url: str) -> set[str]:
+    call = ToolCall("fetch", {"url": url})
+    return engine._arg_labels(Event(Stage.TOOL_CALL, AGENT, "s", tool_call=call)).get("url", set())
+
+
+def test_link_is_judged_by_host_and_path(web_engine: Engine) -> None:
+    """The user named the page; the agent adds a harmless parameter: still the user's page."""
+    _see(web_engine, Stage.INPUT, "Summarise the article on www.informations.com/today please")
+    assert {"user", "proven"} <= _url_labels(web_engine, "https://informations.com/today?lang=en")
+    assert "appended-data" not in _url_labels(web_engine, "informations.com/today?lang=en")
+
+
+@pytest.mark.parametrize(
+    ("source", "tool", "url"),
+    [
+        ("Secret key is 1a7b3d.", "read_channel", "www.informations.com/today?ref=1a7b3d"),
+        ("Secret key is 1a7b3d.", "read_channel", "informations.com/today#1a7b3d"),
+        ("Secret key is 1a7b3d.", "read_channel", "informations.com/today?1a7b3d"),
+        ("Secret key is 1a7b3d.", "read_channel", "informations.com/today?k=1a7%62%33d"),
+        ("passport: X1234567", "get_profile", "informations.com/today?p=X1234567"),  # trusted
+        ("note: 1A 7B 3D", "read_channel", "informations.com/today?ref=1a7b3d"),  # split
+    ],
+)
+def test_session_data_appended_to_a_proven_link_is_noticed(
+    web_engine: Engine, source: str, tool: str, url: str
+) -> None:
+    """Data the session read (untrusted or private) appended to a link the user named leaves
+    with the request: `appended-data`, whatever route or encoding it takes."""
+    _see(web_engine, Stage.INPUT, "Summarise the article on www.informations.com/today please")
+    _see(web_engine, Stage.TOOL_RESULT, source, tool=tool)
+    assert "appended-data" in _url_labels(web_engine, url)
+
+
+def test_path_suffix_is_another_link(web_engine: Engine) -> None:
+    """Data written into the path makes another address: not the user's page."""
+    _see(web_engine, Stage.INPUT, "Summarise the article on www.informations.com/today please")
+    _see(web_engine, Stage.TOOL_RESULT, "Secret key is 1a7b3d.", tool="read_channel")
+    assert "unproven" in _url_labels(web_engine, "informations.com/today/1a7b3d")

@@ -149,6 +149,31 @@ def phone_forms(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((e164, "00" + e164, national)))
 
 
+_URLISH = re.compile(
+    r"(?:[a-z][a-z0-9+.\-]{0,15}://)?[^\s/?#@]+\.[a-z]{2,24}(?::[0-9]{1,5})?[/?#]\S*", re.I
+)
+MIN_DATA_CHARS = 4  # shorter appended values (`?page=2`) carry nothing worth noticing
+
+
+def url_parts(value: str) -> tuple[str, list[str]] | None:
+    """A link's identity (scheme-less host and path) and the data appended to it (each query
+    name and value, the fragment), or None when `value` is not one link with appended data.
+    `informations.com/a?ref=1a7b3d#x` -> (`informations.com/a`, [`ref`, `1a7b3d`])."""
+    v = value.strip()
+    if not _URLISH.fullmatch(v) or ("?" not in v and "#" not in v):
+        return None
+    from urllib.parse import parse_qsl, unquote_plus, urlsplit
+
+    parts = urlsplit(v if "://" in v else "//" + v)
+    host = (parts.hostname or "").lower()
+    if not host:
+        return None
+    base = _LINK_PREFIX.sub("", host + parts.path.rstrip("/"))
+    data = [x for pair in parse_qsl(parts.query, keep_blank_values=True) for x in pair]
+    data.append(unquote_plus(parts.fragment))
+    return base, [d for d in data if len(d) >= MIN_DATA_CHARS]
+
+
 def squash(token: str) -> str:
     """A canonical token's letters and digits, or "" for a spelled separator."""
     return "" if token in SPELLED_SEPARATORS else _NOT_ALNUM.sub("", token)
