@@ -13,6 +13,7 @@ from vallum.bundle.loader import load_bundle
 from vallum.engine import Engine
 from vallum.exceptions import BundleValidationError
 from vallum.model import Event, Principal, Stage, ToolCall
+from vallum.provenance import arg_labels
 
 AGENT = Principal("agent", "bank-bot")
 USER_IBAN = "DE89370400440532013000"
@@ -45,7 +46,11 @@ def _labels(engine: Engine, recipient: str, session: str = "s") -> set[str]:
     call = ToolCall("send_money", {"recipient": recipient, "amount": 10})
     decision = engine.evaluate(Event(Stage.TOOL_CALL, AGENT, session, tool_call=call), sink=None)
     assert decision is not None
-    found = engine._arg_labels(Event(Stage.TOOL_CALL, AGENT, session, tool_call=call))
+    found = arg_labels(
+        engine.bundle.config,
+        engine.sessions,
+        Event(Stage.TOOL_CALL, AGENT, session, tool_call=call),
+    )
     return found.get("recipient", set())
 
 
@@ -156,7 +161,9 @@ def web_engine(bundle_copy: Path) -> Engine:
 
 def _url_labels(engine: Engine, url: str) -> set[str]:
     call = ToolCall("fetch", {"url": url})
-    return engine._arg_labels(Event(Stage.TOOL_CALL, AGENT, "s", tool_call=call)).get("url", set())
+    return arg_labels(
+        engine.bundle.config, engine.sessions, Event(Stage.TOOL_CALL, AGENT, "s", tool_call=call)
+    ).get("url", set())
 
 
 def test_link_is_judged_by_host_and_path(web_engine: Engine) -> None:

@@ -102,6 +102,11 @@ _SALT = {kind: b"" if kind is Kind.TEXT else f"{kind.value}\x00".encode() for ki
 _SQUASH_SALT = {kind: f"squash-{kind.value}\x00".encode() for kind in Kind}
 
 
+def hashes(pieces: Iterable[str], kind: Kind, *, squashed: bool = False) -> list[int]:
+    """Salted hashes of `pieces` (see `_hashes`), for other session keys built the same way."""
+    return _hashes(pieces, kind, squashed=squashed)
+
+
 def _hash(piece: str, kind: Kind) -> int:
     return _hashes([piece], kind)[0]
 

@@ -18,6 +18,7 @@ from vallum.sessions.canonical_forms import is_plain
 from vallum.sessions.fingerprint import (
     PAIR_MATCH_RATIO,
     Kind,
+    all_value_fingerprints,
     squash_fingerprints,
     tokens,
     value_fingerprints,
@@ -128,6 +129,8 @@ class _Session:
 
     labels: set[str] = field(default_factory=set)
     taint: dict[int, str] = field(default_factory=dict)
+    counters: dict[str, float] = field(default_factory=dict)  # sessions/history.py
+    destinations: set[int] = field(default_factory=set)
     # Checked content: the oldest marks go first beyond MAX_MARKS_PER_SESSION.
     marks: FIFOCache[str, str] = field(default_factory=lambda: FIFOCache(MAX_MARKS_PER_SESSION))
 
@@ -173,10 +176,33 @@ class MemorySessionStore:
             self._session(session).marks.update(marks)
 
     def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
+        # only the hashes these values can need, read under the lock (never a copy of the
+        # session's whole taint: that was the cost of every lookup on a long session)
+        wanted = {h for v in values.values() for h in all_value_fingerprints(v)}
         with self._lock:
             found = self._sessions.get(session)
-            known = dict(found.taint) if found is not None else {}
+            taint = found.taint if found is not None else {}
+            known = {h: taint[h] for h in wanted if h in taint}
         return match_taint(values, known)
+
+    def counters(self, session: str) -> dict[str, float]:
+        with self._lock:
+            found = self._sessions.get(session)
+            return {} if found is None else dict(found.counters)
+
+    def seen_destinations(self, session: str, fingerprints: Sequence[int]) -> set[int]:
+        with self._lock:
+            found = self._sessions.get(session)
+            return set() if found is None else found.destinations.intersection(fingerprints)
+
+    def record_history(
+        self, session: str, increments: Mapping[str, float], destinations: Iterable[int]
+    ) -> None:
+        with self._lock:
+            state = self._session(session)
+            for key, amount in increments.items():
+                state.counters[key] = state.counters.get(key, 0.0) + amount
+            state.destinations.update(destinations)
 
     def _session(self, session: str) -> _Session:
         """The session's state, created if new; marked as the most recently used."""
