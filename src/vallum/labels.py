@@ -31,6 +31,8 @@ APPENDED_DATA = "appended-data"
 BASE, DATA = "base", "data"  # Piece.part of a link's identity and of its appended data
 # an argument's text carries a link or address written in untrusted text
 UNTRUSTED_LINK = "untrusted-link"
+# a side effect's text carries a link or address that traces to no one (user, trusted, allowlist)
+UNPROVEN_LINK = "unproven-link"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@([A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+)")
 _URL = re.compile(r"https?://[^\s\"'<>]{1,2048}", re.IGNORECASE)
 MAX_ARG_CHARS = 65_536
@@ -126,9 +128,13 @@ def destination_labels(
 
 
 def _positive(value: str, found: frozenset[str], config: BundleConfig) -> set[str]:
+    """The positive provenance of one value: `user`, `trusted`, `allowlisted:NAME`."""
     out = {label for label in found if label in (USER, TRUSTED)}
     out.update(f"{ALLOWLISTED}:{name}" for name in allowlisted(value, config))
     return out
+
+
+positive = _positive
 
 
 def allowlisted(value: str, config: BundleConfig) -> list[str]:

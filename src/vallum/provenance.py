@@ -4,7 +4,8 @@ tool call came from, and what side effects the session already had.
 - `taint`: fingerprints of content entering the session (the user's words, a trusted source's,
   untrusted text, and records whose fields the bundle declares);
 - `arg_labels`: per argument, the labels of the content it appears in and its positive
-  provenance (`vallum.labels.destination_labels`), `ARG:first-time` for a destination the
+  provenance (`vallum.labels.destination_labels`), `ARG:unproven-link` for a link or address a
+  side effect's text relays that traces to no one, `ARG:first-time` for a destination the
   session never sent anything to before;
 - `History`: `context.history` for policies and the record of each side effect
   (`vallum.sessions.history`).
@@ -20,11 +21,13 @@ from typing import Any
 from vallum.bundle.schema import BundleConfig
 from vallum.labels import (
     TRUSTED,
+    UNPROVEN_LINK,
     UNTRUSTED,
     UNTRUSTED_LINK,
     arg_pieces,
     classify_args,
     destination_labels,
+    positive,
     record_labels,
 )
 from vallum.model import Event, Stage, Trust
@@ -115,6 +118,12 @@ def arg_labels(
     tool = config.tools.get(event.tool_call.name)
     for arg, proof in destination_labels(tool, pieces, found, config).items():
         out.setdefault(arg, set()).update(proof)
+    if tool is not None and tool.side_effects:
+        # a link a side effect relays must trace somewhere too: one seen nowhere whole (split
+        # across sentences, reassembled by the model) is as unproven as a destination
+        for key, piece in pieces.items():
+            if piece.link and not positive(piece.value, found.get(key, frozenset()), config):
+                out.setdefault(piece.arg, set()).add(UNPROVEN_LINK)
     if first_time and isinstance(sessions, SessionHistory):
         for arg, values in destinations(config, event).items():
             seen = sessions.seen_destinations(event.session, values)
