@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
@@ -41,6 +42,7 @@ MAX_FINGERPRINTS = 20_000
 SQUASH_WINDOW = 12  # tokens a split value may be spread over (an IBAN in pairs: 11)
 MIN_SQUASH_CHARS = 6  # shorter separator-free runs name nothing on their own
 MAX_SQUASH_CHARS = 64
+_CHUNK_CHARS = 4  # a part this short (an IBAN's group, a phone's) may be a chunk of a value
 PAIR_MATCH_RATIO = 0.8
 _STRIP = ".,;:!?\"'()[]{}<>*`"
 
@@ -123,13 +125,36 @@ def _hashes(pieces: Iterable[str], kind: Kind, *, squashed: bool = False) -> lis
 
 
 def _squashed_runs(toks: list[str]) -> set[str]:
-    """The separator-free forms of every run of up to SQUASH_WINDOW tokens long enough to name
-    something."""
-    parts = [p for p in map(squash, toks) if p]
+    """The separator-free forms of the runs of up to SQUASH_WINDOW tokens that can spell one
+    value, long enough to name something.
+
+    A value an attacker splits is written as chunks (`DE89 3704 0044`, `+1 (555) 010-2030`: each
+    part short or with a digit) or glued by spelled separators (`name at host dot com`, `x - y`).
+    A run continues past its first two parts only through such joints: prose (`the invoice of
+    account`) spells no value, and hashing every run of it was most of the cost of fingerprinting
+    a long text. Any two neighbouring parts still form a run (`evil . com/collect`)."""
+    parts: list[str] = []
+    chunky: list[bool] = []
+    glued: list[bool] = []
+    separated = False
+    for token in toks:
+        part = squash(token)
+        if not part:
+            separated = True  # a spelled separator (`at`, `dot`, `-`) glues its neighbours
+            continue
+        parts.append(part)
+        chunky.append(len(part) <= _CHUNK_CHARS or not part.isalpha())
+        glued.append(separated)
+        separated = False
     out: set[str] = set()
-    for i in range(len(parts)):
-        run = ""
-        for j in range(i, min(i + SQUASH_WINDOW, len(parts))):
+    n = len(parts)
+    for i in range(n):
+        run = parts[i]
+        if len(run) >= MIN_SQUASH_CHARS:
+            out.add(run)
+        for j in range(i + 1, min(i + SQUASH_WINDOW, n)):
+            if j > i + 1 and not (glued[j] or (chunky[j - 1] and chunky[j])):
+                break
             run += parts[j]
             if len(run) > MAX_SQUASH_CHARS:
                 break
@@ -144,13 +169,28 @@ def squash_value(value: str) -> str:
     return run if MIN_SQUASH_CHARS <= len(run) <= MAX_SQUASH_CHARS else ""
 
 
-def squash_fingerprints(value: str, kind: Kind) -> list[int]:
-    """The separator-free hashes of `kind` a value may match (its own form, if long enough; an
-    international phone number's other forms)."""
-    run = squash_value(value)
-    forms = [run] if run else []
-    forms.extend(f for f in phone_forms(value) if f != run and MIN_SQUASH_CHARS <= len(f))
-    return _hashes(forms, kind, squashed=True)
+@dataclass(frozen=True, slots=True)
+class Forms:
+    """What matching one value needs, computed once per value: its canonical tokens and its
+    separator-free forms (its own, an international phone number's others)."""
+
+    toks: tuple[str, ...]
+    squashed: tuple[str, ...]
+
+
+def forms(value: str | Forms) -> Forms:
+    if isinstance(value, Forms):
+        return value
+    toks = tokens(value)
+    run = "".join(squash(t) for t in toks)
+    found = [run] if MIN_SQUASH_CHARS <= len(run) <= MAX_SQUASH_CHARS else []
+    found.extend(f for f in phone_forms(value) if f not in found and MIN_SQUASH_CHARS <= len(f))
+    return Forms(tuple(toks), tuple(found))
+
+
+def squash_fingerprints(value: str | Forms, kind: Kind) -> list[int]:
+    """The separator-free hashes of `kind` a value may match."""
+    return _hashes(forms(value).squashed, kind, squashed=True)
 
 
 def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
@@ -171,9 +211,9 @@ def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
     return out
 
 
-def value_fingerprints(value: str, kind: Kind = Kind.TEXT) -> tuple[list[int], bool]:
+def value_fingerprints(value: str | Forms, kind: Kind = Kind.TEXT) -> tuple[list[int], bool]:
     """The hashes of `kind` a value must match, and whether it is a single token."""
-    toks = tokens(value)
+    toks = forms(value).toks
     if len(toks) == 1:
         return [_hash(toks[0], kind)], True
     if kind is Kind.RECORD:
@@ -181,8 +221,9 @@ def value_fingerprints(value: str, kind: Kind = Kind.TEXT) -> tuple[list[int], b
     return _hashes([f"{a} {b}" for a, b in pairwise(toks)], kind), False
 
 
-def all_value_fingerprints(value: str) -> set[int]:
+def all_value_fingerprints(value: str | Forms) -> set[int]:
     """Every hash, of any kind, that matching `value` may need to look up."""
-    out = {h for kind in Kind for h in value_fingerprints(value, kind)[0]}
-    out.update(h for kind in Kind for h in squash_fingerprints(value, kind))
+    f = forms(value)
+    out = {h for kind in Kind for h in value_fingerprints(f, kind)[0]}
+    out.update(h for kind in Kind for h in squash_fingerprints(f, kind))
     return out
