@@ -122,9 +122,33 @@ def destination_labels(
             out[arg] = {PROVEN, *(shared or ())}
         else:
             out[arg] = {UNPROVEN}
+        out[arg].update(_reader_labels(keys, pieces, arg, found, config))
         if any(found.get(k, frozenset()) - {USER} for k, p in mine.items() if p.part == DATA):
             out[arg].add(APPENDED_DATA)
     return out
+
+
+def _reader_labels(
+    keys: list[str],
+    pieces: Mapping[str, Piece],
+    arg: str,
+    found: Mapping[str, frozenset[str]],
+    config: BundleConfig,
+) -> set[str]:
+    """`reader:CLASS` for each data class every item of the destination may read
+    (`readers` in vallum.yaml). An empty destination reads nothing."""
+    if not config.readers or not keys:
+        return set()
+    proofs = []
+    for key in keys:
+        value = pieces[arg].value if pieces[key].part == BASE else pieces[key].value
+        proof = _positive(value, found.get(key, frozenset()), config)
+        proofs.append({p.removeprefix(f"{ALLOWLISTED}:") for p in proof})
+    return {
+        f"reader:{data_class}"
+        for data_class, names in config.readers.items()
+        if all(proof & set(names) for proof in proofs)
+    }
 
 
 def _positive(value: str, found: frozenset[str], config: BundleConfig) -> set[str]:

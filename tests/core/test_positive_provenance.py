@@ -12,7 +12,7 @@ import yaml
 from vallum.bundle.loader import load_bundle
 from vallum.engine import Engine
 from vallum.exceptions import BundleValidationError
-from vallum.model import Event, Principal, Stage, ToolCall
+from vallum.model import Action, Event, Principal, Stage, ToolCall
 from vallum.provenance import arg_labels
 
 AGENT = Principal("agent", "bank-bot")
@@ -241,3 +241,70 @@ def test_relayed_link_the_user_gave_is_not_unproven(chat_engine: Engine) -> None
     _see(chat_engine, Stage.INPUT, "Send Alice the link www.secure-systems-252.com please")
     assert "unproven-link" not in _body_labels(chat_engine, "See www.secure-systems-252.com")
     assert "unproven-link" not in _body_labels(chat_engine, "Attached report.docx as promised")
+
+
+READERS_POLICY = """
+@id("hr-data-to-readers-only")
+forbid (principal, action == Action::"tool.call", resource == Tool::"mail")
+when {
+  context.labels.contains("tool:hr_records") && !context.arg_labels.contains("to:reader:hr")
+};
+"""
+
+
+@pytest.fixture
+def hr_engine(bundle_copy: Path) -> Engine:
+    config_file = bundle_copy / "vallum.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    config["tools"]["mail"] = {
+        "args": {"to": "string", "body": "string"},
+        "side_effects": True,
+        "destinations": ["to"],
+    }
+    config["tools"]["hr_records"] = {"args": {}, "results": "trusted"}
+    config["allowlists"] = {"auditors": ["*@audit.example"]}
+    config["readers"] = {"hr": ["organization", "auditors"]}
+    config["controls"] = []
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    policies = bundle_copy / "policies.cedar"
+    policies.write_text(policies.read_text() + READERS_POLICY)
+    return Engine(load_bundle(bundle_copy))
+
+
+def _mail(engine: Engine, to: object) -> Action:
+    call = ToolCall("mail", {"to": to, "body": "the salary table"})
+    return engine.evaluate(Event(Stage.TOOL_CALL, AGENT, "s", tool_call=call), sink=None).action
+
+
+@pytest.mark.parametrize(
+    ("to", "allowed"),
+    [
+        ("payroll@acme.example", True),  # the organisation reads HR data
+        ("lead@audit.example", True),  # so do the auditors
+        ("friend@gmail.com", False),  # named by the user, but no reader
+        ("payroll@acme.example.evil.com", False),  # a look-alike domain
+        ("pаyroll@аcme.example", False),  # Cyrillic look-alikes
+        (["payroll@acme.example", "friend@gmail.com"], False),  # one outsider in the list
+    ],
+)
+def test_private_data_flows_only_to_its_readers(
+    hr_engine: Engine, to: object, allowed: bool
+) -> None:
+    """Once HR records were read, mail goes only to recipients allowed to read them."""
+    _see(hr_engine, Stage.INPUT, "Send the salary table to friend@gmail.com")
+    _see(hr_engine, Stage.TOOL_RESULT, "salary table: ...", tool="hr_records")
+    assert (Action.ALLOW if allowed else Action.BLOCK) == _mail(hr_engine, to)
+
+
+def test_readers_apply_only_after_the_data_was_read(hr_engine: Engine) -> None:
+    _see(hr_engine, Stage.INPUT, "Send the lunch menu to friend@gmail.com")
+    assert Action.ALLOW == _mail(hr_engine, "friend@gmail.com")
+
+
+def test_unknown_reader_is_a_bundle_error(bundle_copy: Path) -> None:
+    config_file = bundle_copy / "vallum.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    config["readers"] = {"hr": ["nobody"]}
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    with pytest.raises(BundleValidationError, match="nobody"):
+        load_bundle(bundle_copy)
