@@ -19,6 +19,13 @@ RESULT = (
     "From: billing@shop.example\nSubject: Your invoice\n\nDear customer, your invoice of 98.70 is"
     " due on 2024-05-01. Pay to DE89 3704 0044 0532 0130 00 or reply to this e-mail. " * 6
 )
+# 8 KB of prose with the odd number and address in it (issue 20's engine input size)
+LONG = (
+    "Hello team, following up on the quarterly review: the order 4471 shipped on Tuesday and the "
+    "customer asked us to confirm the delivery address and the refund of 25.00 before Friday. "
+    "Please reply to support@shop.example with any questions about the account or the invoice. "
+) * 30
+LONG = LONG[:8192]
 CALL = {
     "recipients": ["ann@corp.example", "bob@corp.example"],
     "subject": "Invoice",
@@ -36,9 +43,15 @@ def main() -> None:
         "s", ["user"], dict.fromkeys(fingerprints("mail ann@corp.example", Kind.USER), "user")
     )
     values = {k: p.value for k, p in arg_pieces(CALL).items()}
+    long_session = MemorySessionStore()
+    for i in range(40):  # a long session: 40 results of 8 KB read
+        page = LONG.replace("4471", str(1000 + i))
+        long_session.add("s", ["untrusted"], dict.fromkeys(fingerprints(page), "untrusted"))
     cases = {
         f"tool result ({len(RESULT)} chars) fingerprinted": lambda: fingerprints(RESULT),
+        f"text ({len(LONG)} chars) fingerprinted": lambda: fingerprints(LONG),
         "tool call (3 args) matched": lambda: store.taint_of("s", values),
+        "tool call matched, session of 40 x 8 KB": lambda: long_session.taint_of("s", values),
     }
     for name, fn in cases.items():
         best = min(timeit.repeat(fn, number=n, repeat=5)) / n * 1000

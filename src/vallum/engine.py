@@ -31,16 +31,7 @@ from vallum.evidence.log import EvidenceLog
 from vallum.evidence.record import decision_record
 from vallum.exceptions import CanonicalJSONError, InputError
 from vallum.ids import new_id
-from vallum.labels import (
-    TRUSTED,
-    UNTRUSTED,
-    UNTRUSTED_LINK,
-    arg_pieces,
-    classify_args,
-    destination_labels,
-    origin_labels,
-    record_labels,
-)
+from vallum.labels import origin_labels
 from vallum.model import (
     Action,
     Decision,
@@ -53,13 +44,13 @@ from vallum.model import (
     Stage,
     Trust,
 )
+from vallum.provenance import USER_ROLES as USER_ROLES  # gateway.history reads it here
+from vallum.provenance import History, arg_labels, empty_history, history, taint
 from vallum.redaction import is_sensitive, redact
-from vallum.sessions.fingerprint import Kind, fingerprints
-from vallum.sessions.records import split_result
-from vallum.sessions.store import USER, MemorySessionStore, SessionStore
+from vallum.sessions.history import FIRST_TIME, SessionHistory
+from vallum.sessions.store import MemorySessionStore, SessionStore
 
 SCORE_SCALE = 1000  # Cedar has no floats: scores reach policies as integers in [0, 1000]
-USER_ROLES = frozenset({"user", "system", "developer"})  # input roles whose values are the user's
 
 
 Sink = Callable[[dict[str, Any]], object]
@@ -111,6 +102,9 @@ class Engine:
         self.authorizer = (
             authorizer if authorizer is not None else Authorizer(bundle.policies, bundle.config)
         )
+        # session history is read only when a policy can see it (vallum.sessions.history)
+        self._history = self.authorizer.reads("history")
+        self._first_time = any(f":{FIRST_TIME}" in p.text for p in bundle.policies)
         self._controls: dict[Stage, list[BuiltControl]] = {
             stage: [c for c in bundle.controls if c.applies_to(stage)] for stage in Stage
         }
@@ -146,17 +140,24 @@ class Engine:
         added = origin | {label for f in scan.triggered if f not in quiet for label in f.labels}
         labels = before | added
         reasons = list(scan.reasons)
-        arg_labels: dict[str, set[str]] = {}
-        if data is not None:
-            arg_labels = self._arg_labels(event)
+        args: dict[str, set[str]] = {}
+        past: History | None = None
+        if event.tool_call is not None and event.stage is Stage.TOOL_CALL:
+            config = self.bundle.config
+            args = arg_labels(config, self.sessions, event, first_time=self._first_time)
+            if self._history:
+                past = history(config, self.sessions, event, labels)
+        if data is not None:  # what the content detectors found in each argument
             for arg, found in data.labels.items():
-                arg_labels.setdefault(arg, set()).update(found)
+                args.setdefault(arg, set()).update(found)
         if event.model is not None and event.stage in (Stage.INPUT, Stage.OUTPUT):
             denied = self.model_access(event.principal, event.model)
             if denied is not None:
                 reasons.append(denied)
         authz_start = time.perf_counter()
-        context = self._context(event, labels, scan, arg_labels, trust)
+        context = self._context(event, labels, scan, args, trust)
+        if self._history:
+            context["history"] = past.context if past else empty_history(self.bundle.config)
         resource = _resource(event)
         result = self.authorizer.authorize(
             event.principal, event.stage.cedar_action, resource, context
@@ -177,10 +178,17 @@ class Engine:
                     Reason("redaction", Action.BLOCK, Mode.ENFORCE, message, ReasonKind.REDACTION)
                 )
         if action is not Action.BLOCK:
-            taint = self._taint(event, text, origin, trust)
-            self.sessions.add(event.session, added, taint)
+            brought = taint(self.bundle.config, self.sessions, event, text, origin, trust)
+            self.sessions.add(event.session, added, brought)
             if keep_taint is not None:
-                keep_taint(taint)
+                keep_taint(brought)
+            if past is not None and isinstance(self.sessions, SessionHistory):
+                # a held call counts too (caps are reached sooner, never later); a destination
+                # is known only once a call to it went through (a refused payee stays new)
+                went = action in (Action.ALLOW, Action.REDACT)
+                self.sessions.record_history(
+                    event.session, past.increments, past.destinations if went else ()
+                )
         else:
             labels = before
         scan.latency["total"] = (time.perf_counter() - started) * 1000
@@ -207,7 +215,7 @@ class Engine:
             self.bundle,
             scanned_text=text[: placed.delivered],  # not the joined values after it
             session_labels=tuple(sorted(before)),
-            arg_labels={k: sorted(v) for k, v in arg_labels.items()},
+            arg_labels={k: sorted(v) for k, v in args.items()},
             extra=record_extra,
         )
         target(record)  # raises if it cannot be kept: no decision without its evidence
@@ -217,7 +225,9 @@ class Engine:
         """The fingerprints a decision that does not block `event` adds to its session (what
         `evaluate` adds): to replay a decision taken before on the same content."""
         origin, trust = origin_labels(event, self.bundle.config)
-        return self._taint(event, self._subject(event)[0], origin, trust)
+        return taint(
+            self.bundle.config, self.sessions, event, self._subject(event)[0], origin, trust
+        )
 
     def labels_read(self, event: Event) -> frozenset[str] | None:
         """The session labels `event`'s decision can depend on: those the policies that can
@@ -308,72 +318,6 @@ class Engine:
             )
             reasons.append(Reason("budget", Action.BLOCK, Mode.ENFORCE, message, ReasonKind.BUDGET))
         return _Scan(triggered, reasons, scores, latency)
-
-    def _taint(
-        self, event: Event, text: str, origin: set[str], trust: Trust
-    ) -> dict[int, str] | None:
-        """Fingerprints of what this event brings into the session, for argument taint."""
-        if event.stage is Stage.INPUT:
-            # Only what a person wrote names values for the user: an assistant turn replayed in
-            # the history may repeat untrusted text, and must not launder it. No tools (in the
-            # bundle, or none can follow in this session), no need.
-            role = event.metadata.get("role", "user")
-            if role not in USER_ROLES or not self.bundle.config.tools or not event.tools_may_follow:
-                return None
-            return dict.fromkeys(fingerprints(text, Kind.USER), USER)
-        if event.stage not in (Stage.RETRIEVAL, Stage.TOOL_RESULT):
-            return None
-        if trust is not Trust.UNTRUSTED:  # what a trusted source says is a destination's proof
-            if not self.bundle.config.tools:
-                return None
-            return dict.fromkeys(fingerprints(text, Kind.TRUSTED), TRUSTED)
-        tool = self.bundle.config.tools.get(event.tool_call.name) if event.tool_call else None
-        if tool is None or not tool.record_fields or event.stage is not Stage.TOOL_RESULT:
-            return dict.fromkeys(fingerprints(text), "|".join(sorted(origin)))
-        split = split_result(text, tool.record_fields)
-        taint = dict.fromkeys(
-            {h for value in split.records for h in fingerprints(value, Kind.RECORD)},
-            "|".join(sorted(record_labels(origin))),
-        )
-        taint.update(dict.fromkeys(fingerprints("\n".join(split.text)), "|".join(sorted(origin))))
-        # fields only a trusted party writes (the user's own ids), unless untrusted text chose
-        # what was looked up: an id found by a name the attacker wrote is the attacker's choice
-        if tool.trusted_record_fields and not self._steered(event):
-            vouched = split_result(text, tool.trusted_record_fields).records
-            taint.update(
-                dict.fromkeys({h for v in vouched for h in fingerprints(v, Kind.TRUSTED)}, TRUSTED)
-            )
-        return taint
-
-    def _steered(self, event: Event) -> bool:
-        """Whether a look-up's text arguments (a name, a query) came from untrusted text."""
-        if event.tool_call is None:
-            return False
-        values = {
-            k: p.value
-            for k, p in arg_pieces(event.tool_call.arguments).items()
-            if not p.value.replace(".", "", 1).isdigit()
-        }
-        found = self.sessions.taint_of(event.session, values) if values else {}
-        return any(UNTRUSTED in labels for labels in found.values())
-
-    def _arg_labels(self, event: Event) -> dict[str, set[str]]:
-        assert event.tool_call is not None
-        pieces = arg_pieces(event.tool_call.arguments)
-        # addresses read as detectors read them: `ａｎｎ＠ｇｍａｉｌ．ｃｏｍ` is external too
-        whole = {key: normalize(p.value).text for key, p in pieces.items() if key == p.arg}
-        out = classify_args(whole, self.bundle.config)
-        found = self.sessions.taint_of(event.session, {k: p.value for k, p in pieces.items()})
-        for key, labels in found.items():
-            piece = pieces[key]
-            if not piece.link:
-                out.setdefault(piece.arg, set()).update(labels - {TRUSTED})
-            elif UNTRUSTED in labels:
-                out.setdefault(piece.arg, set()).add(UNTRUSTED_LINK)
-        tool = self.bundle.config.tools.get(event.tool_call.name)
-        for arg, proof in destination_labels(tool, pieces, found, self.bundle.config).items():
-            out.setdefault(arg, set()).update(proof)
-        return out
 
     def model_access(self, principal: Principal, model: str) -> Reason | None:
         """The reason `principal` may not use `model` (not in the inventory, or not for it), or

@@ -14,7 +14,7 @@ import re2
 
 from vallum.bundle.schema import BundleConfig, Tool
 from vallum.model import Event, Stage, Trust
-from vallum.sessions.canonical_forms import is_plain
+from vallum.sessions.canonical_forms import is_plain, url_parts
 from vallum.sessions.fingerprint import squash_value, tokens
 
 UNTRUSTED = "untrusted"
@@ -26,8 +26,13 @@ ALLOWLISTED = "allowlisted"  # `allowlisted:NAME`; `allowlisted:organization` fo
 PROVEN = "proven"  # every item traces to the user, a trusted source or an allowlist
 UNPROVEN = "unproven"  # some item does not: never allowed by default
 UNTRUSTED_AUTHOR = "record:untrusted-author"
+# a link with data appended (query, fragment) that the session read: an outbound flow
+APPENDED_DATA = "appended-data"
+BASE, DATA = "base", "data"  # Piece.part of a link's identity and of its appended data
 # an argument's text carries a link or address written in untrusted text
 UNTRUSTED_LINK = "untrusted-link"
+# a side effect's text carries a link or address that traces to no one (user, trusted, allowlist)
+UNPROVEN_LINK = "unproven-link"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@([A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+)")
 _URL = re.compile(r"https?://[^\s\"'<>]{1,2048}", re.IGNORECASE)
 MAX_ARG_CHARS = 65_536
@@ -98,19 +103,25 @@ def destination_labels(
     An argument gets `proven` when every item of it (each address of a list, or the value whole)
     traces to the user's words (`user`), a trusted source (`trusted`) or an allowlist
     (`allowlisted:NAME`), and with it each of those labels all items share; otherwise
-    `unproven`. An empty argument (no cc) sends nothing anywhere: it is `proven`.
+    `unproven`. An empty argument (no cc) sends nothing anywhere: it is `proven`. A link is
+    judged by its identity (host and path); data appended to it (a query value, a fragment) that
+    the session read from anyone but the user adds `appended-data`: it leaves with the request.
     """
     if tool is None or not tool.destinations:
         return {}
     out: dict[str, set[str]] = {}
     for arg in tool.destinations:
-        items = [k for k, p in pieces.items() if p.arg == arg and not p.link and k != arg]
         if arg not in pieces:
             continue
-        keys = items if items or pieces[arg].value in ("[]", "") else [arg]
+        mine = {k: p for k, p in pieces.items() if p.arg == arg and not p.link and k != arg}
+        items = [k for k, p in mine.items() if not p.part]
+        base = [k for k, p in mine.items() if p.part == BASE]
+        keys = items or base or ([] if pieces[arg].value in ("[]", "") else [arg])
         shared: set[str] | None = None
         for key in keys:
-            positive = _positive(pieces[key].value, found.get(key, frozenset()), config)
+            # a link's allowlists judge it whole (its host), its provenance by its identity
+            value = pieces[arg].value if key in base else pieces[key].value
+            positive = _positive(value, found.get(key, frozenset()), config)
             shared = positive if shared is None else shared & positive
             if not positive:
                 break
@@ -118,13 +129,43 @@ def destination_labels(
             out[arg] = {PROVEN, *(shared or ())}
         else:
             out[arg] = {UNPROVEN}
+        out[arg].update(_reader_labels(keys, pieces, arg, found, config))
+        if any(found.get(k, frozenset()) - {USER} for k, p in mine.items() if p.part == DATA):
+            out[arg].add(APPENDED_DATA)
     return out
+
+
+def _reader_labels(
+    keys: list[str],
+    pieces: Mapping[str, Piece],
+    arg: str,
+    found: Mapping[str, frozenset[str]],
+    config: BundleConfig,
+) -> set[str]:
+    """`reader:CLASS` for each data class every item of the destination may read
+    (`readers` in vallum.yaml). An empty destination reads nothing."""
+    if not config.readers or not keys:
+        return set()
+    proofs = []
+    for key in keys:
+        value = pieces[arg].value if pieces[key].part == BASE else pieces[key].value
+        proof = _positive(value, found.get(key, frozenset()), config)
+        proofs.append({p.removeprefix(f"{ALLOWLISTED}:") for p in proof})
+    return {
+        f"reader:{data_class}"
+        for data_class, names in config.readers.items()
+        if all(proof & set(names) for proof in proofs)
+    }
 
 
 def _positive(value: str, found: frozenset[str], config: BundleConfig) -> set[str]:
+    """The positive provenance of one value: `user`, `trusted`, `allowlisted:NAME`."""
     out = {label for label in found if label in (USER, TRUSTED)}
     out.update(f"{ALLOWLISTED}:{name}" for name in allowlisted(value, config))
     return out
+
+
+positive = _positive
 
 
 def allowlisted(value: str, config: BundleConfig) -> list[str]:
@@ -171,16 +212,23 @@ class Piece:
     arg: str
     value: str
     link: bool = False
+    part: str = ""  # BASE / DATA: a link's identity or data appended to it
 
 
 def arg_pieces(arguments: Mapping[str, Any]) -> dict[str, Piece]:
     """Each argument whole (keyed by its name; nested values as compact JSON, bounded in size);
     each item of a list argument on its own (a recipient list is as tainted as its worst
-    address); each link or address written inside a longer text."""
+    address); each link or address written inside a longer text; a link's identity and each
+    value appended to it."""
     out: dict[str, Piece] = {}
     for name, value in arguments.items():
         name = str(name)
         out[name] = Piece(name, _text(value))
+        parts = url_parts(value) if isinstance(value, str) and len(value) < MAX_ARG_CHARS else None
+        if parts is not None:
+            out[f"{name}\x00base"] = Piece(name, parts[0], part=BASE)
+            for i, data in enumerate(parts[1][:MAX_PIECES_PER_ARG]):
+                out[f"{name}\x00data{i}"] = Piece(name, data, part=DATA)
         if isinstance(value, list | tuple):
             for i, item in enumerate(value[:MAX_PIECES_PER_ARG]):
                 out[f"{name}\x00{i}"] = Piece(name, _text(item))

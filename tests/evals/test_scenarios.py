@@ -21,7 +21,7 @@ def test_example_bundle_scenarios_all_pass(example_bundle: Bundle, example_dir: 
     loaded = [s for f in scenario_files(example_dir / "tests") for s in load_scenarios(f)]
     results = run_scenarios(example_bundle, loaded)
     assert [] == [r.to_dict() for r in results if not r.passed]
-    assert 14 == len(results)
+    assert len(loaded) == len(results) >= 20  # every scenario file's scenarios ran
 
 
 def test_a_wrong_expectation_fails_at_its_step(example_bundle: Bundle, tmp_path: Path) -> None:

@@ -75,3 +75,63 @@ def test_fold_removes_invisible_and_folds_lookalikes() -> None:
     """NFKC, format characters out, case and look-alikes folded to ASCII."""
     assert "paypal" == fold("Р\u200bаураl")
     assert is_plain("Plain ASCII") and is_plain("José")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("set the amount to 2,500.00 now", "2500.0"),  # thousands separator, decimals
+        ("set the amount to 2500 now", "2500.0"),
+        ("pay two thousand five hundred euros", "2500"),  # in words
+        ("pay one hundred euros", "100.0"),
+        ("pay eleven hundred euros", "1100"),
+        ("pay 2 thousand", "2000"),
+        ("the bill is 98.70", "98.7"),  # trailing zero
+        ("a fee of two million three hundred thousand", "2300000"),
+    ],
+)
+def test_amount_written_otherwise_matches(text: str, value: str) -> None:
+    """An amount written in untrusted text with separators, decimals or words is that amount."""
+    assert frozenset({"untrusted"}) == _labels(text, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("pick 1,2,3 then", "123"),  # a list, not a thousands separator
+        ("pay 2,50 now", "250"),
+        ("pay two thousand five hundred euros", "2000"),  # part of a larger number
+        ("pay 25 00", "2500"),
+        ("the bill is 98.07", "98.7"),
+    ],
+)
+def test_other_amounts_do_not_match(text: str, value: str) -> None:
+    """Hard negatives: numbers that only look alike carry no label."""
+    assert frozenset() == _labels(text, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("call 020 7946 0000 today", "+44 20 7946 0000"),  # national form with trunk prefix
+        ("call 0044 20 7946 0000 today", "+442079460000"),  # 00 in place of +
+        ("call +44 (0)20 7946-0000", "+442079460000"),
+        ("call 020 7946 0000 today", "0044 20 7946 0000"),
+        ("ring (555) 010-2030", "+1 555 010 2030"),
+    ],
+)
+def test_phone_number_in_another_form_matches(text: str, value: str) -> None:
+    """An international number matches its national, `00` and formatted forms (phonenumbers)."""
+    assert frozenset({"untrusted"}) == _labels(text, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("call 020 7946 0001 today", "+44 20 7946 0000"),  # another number
+        ("call 030 7946 0000 today", "+44 20 7946 0000"),  # another area
+        ("call 7946 0000", "+44 20 7946 0000"),  # only part of it
+    ],
+)
+def test_other_phone_numbers_do_not_match(text: str, value: str) -> None:
+    assert frozenset() == _labels(text, value)

@@ -20,13 +20,8 @@ def test_text_fingerprints_are_unsalted_tokens_and_pairs_and_salted_squashed_run
     toks = ["send", "it", "to", "x@evil.example", "please"]
     assert toks == tokens(text)
     pairs = [f"{a} {b}" for a, b in pairwise(toks)]
-    parts = ["send", "it", "to", "xevilexample", "please"]
-    runs = {
-        "".join(parts[i:j])
-        for i in range(len(parts))
-        for j in range(i + 1, len(parts) + 1)
-        if len("".join(parts[i:j])) >= 6
-    }
+    # runs of 6+ characters: any two neighbours; longer runs only through short (<= 4) parts
+    runs = {"sendit", "senditto", "toxevilexample", "xevilexample", "xevilexampleplease", "please"}
     squashed = {_expected(r, "squash-text\x00") for r in runs}
     assert {_expected(p, "") for p in toks + pairs} | squashed == fingerprints(text)
 
@@ -44,3 +39,13 @@ def test_value_fingerprints_keep_repeated_pairs() -> None:
     assert [_expected(p, "") for p in ("a b", "b a", "a b")] == hashes
     assert ([_expected("a", "user\x00")], True) == value_fingerprints("A", Kind.USER)
     assert ([], False) == value_fingerprints("two tokens", Kind.RECORD)
+
+
+def test_runs_continue_only_through_chunks_or_spelled_separators() -> None:
+    """A split value (chunks, or words glued by `at`/`dot`) gives its whole run; prose gives only
+    neighbouring pairs (it spells no value)."""
+    squashed = {_expected(r, "squash-text\x00") for r in ("de89370400440532013000", "markevilcom")}
+    assert squashed <= fingerprints("pay DE89 3704 0044 0532 0130 00 to mark at evil dot com")
+    prose = fingerprints("please invoice customer account")
+    assert _expected("pleaseinvoice", "squash-text\x00") in prose
+    assert _expected("pleaseinvoicecustomer", "squash-text\x00") not in prose

@@ -196,6 +196,10 @@ class Authorizer:
         enforced = [r.action for r in reasons if r.enforced]
         return AuthzResult(Action.strictest(enforced), tuple(reasons))
 
+    def reads(self, attribute: str) -> bool:
+        """Whether any policy can read `context.ATTRIBUTE` (then the engine must build it)."""
+        return self._reads is None or attribute in self._reads
+
     def visible(self, context: Mapping[str, Any]) -> dict[str, Any]:
         """The part of `context` the policies can read (see `context_use`): Cedar's answer to
         it is the same as to the whole context."""

@@ -213,6 +213,9 @@ class Limits(_Model):
     max_text_chars: int = Field(default=1_000_000, gt=0)
 
 
+READER_KINDS = frozenset({"organization", "user", "trusted"})
+
+
 class BundleConfig(_Model):
     """The whole of `vallum.yaml`."""
 
@@ -229,6 +232,10 @@ class BundleConfig(_Model):
     # Named lists of known destinations (payees, a contact book, partner domains): a value on
     # one is labelled `allowlisted:NAME`. `*@domain` covers every address at a domain.
     allowlists: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # Who may read each class of private data (a session label: `pii`, `data.order_number`):
+    # allowlist names, `organization`, `user` (a recipient the user named), `trusted`. A
+    # destination all of whose items are readers of CLASS is labelled `ARG:reader:CLASS`.
+    readers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     controls: tuple[Control, ...] = ()
     approvals: Approvals = Approvals()
     evidence: EvidenceConfig = EvidenceConfig()
@@ -247,6 +254,18 @@ class BundleConfig(_Model):
             if any(not str(e).strip() for e in entries):
                 raise ValueError(f"allowlist {name!r} has an empty entry")
         return value
+
+    @model_validator(mode="after")
+    def _readers_are_known(self) -> BundleConfig:
+        known = {*self.allowlists, *READER_KINDS}
+        for data_class, names in self.readers.items():
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                raise ValueError(
+                    f"readers of {data_class!r}: {unknown} are neither allowlists nor one of "
+                    f"{sorted(READER_KINDS)}"
+                )
+        return self
 
     @field_validator("version")
     @classmethod

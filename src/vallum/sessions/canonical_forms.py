@@ -9,7 +9,15 @@ go through `fold` before they are tokenised and hashed:
 - case folded, then look-alike letters and digits folded to ASCII (the TR39 confusables
   skeleton, restricted to letters and digits: `confusables.py`, generated);
 - a link's scheme and `www.` dropped (`https://www.x.com/a` and `x.com/a` are one address);
-- numbers written as words become digits (`forty-two` -> `42`).
+- numbers written as words become digits (`forty-two` -> `42`, `two thousand five hundred` ->
+  `2500`: `tokens` joins the words of one number), and written numbers lose their thousands
+  separators and trailing decimal zeros (`2,500.00` -> `2500`, `98.70` -> `98.7`), so an amount
+  matches however it was written.
+
+An international phone number (`+44 20 7946 0000`, `0044 20 7946 0000`) has more forms than its
+digits: `phone_forms` gives its E.164 digits, the same after `00` and its national form (`020 7946
+0000`) through `phonenumbers` (Google's libphonenumber metadata), so a number the text wrote in
+any of them matches.
 
 `squash` is the separator-free form of a run of tokens: letters and digits only, with spelled
 separators (`at`, `dot`) left out, so `DE89 3704 0044`, `name at host dot com` and
@@ -31,6 +39,8 @@ _INVISIBLE = re.compile(
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff\u0600-\u0605\u06dd\u070f"
     "\u0890\u0891\u08e2]"
 )
+_DECIMAL = re.compile(r"[0-9]+\.[0-9]+")
+_THOUSANDS = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
 _LINK_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.\-]{0,15}://)?(?:www\.)?")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _UNITS = {
@@ -88,9 +98,19 @@ def token_form(token: str) -> str:
     """One folded token in canonical form: a link without scheme or `www.`, a number word as
     digits."""
     if "." in token or ":" in token:
+        if _DECIMAL.fullmatch(token):
+            return token.rstrip("0").rstrip(".")
         return _LINK_PREFIX.sub("", token)
     number = _number(token)
     return token if number is None else number
+
+
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+
+
+def drop_thousands(text: str) -> str:
+    """`2,500` -> `2500` (a comma between digits followed by exactly three)."""
+    return _THOUSANDS.sub("", text) if "," in text else text
 
 
 def _number(token: str) -> str | None:
@@ -102,6 +122,56 @@ def _number(token: str) -> str | None:
     if tens in _TENS and unit in _UNITS and 0 < _UNITS[unit] < 10:
         return str(_TENS[tens] + _UNITS[unit])
     return None
+
+
+_PHONE = re.compile(r"(?:\+|00)[0-9][0-9 ()./\-]{5,24}[0-9]")
+
+
+def phone_forms(value: str) -> tuple[str, ...]:
+    """The separator-free forms of an international phone number: E.164 digits, the same after
+    `00`, the national form with its trunk prefix. Empty for anything else (parsed only when the
+    value is written like a phone number: no scan of text)."""
+    v = value.strip()
+    if not _PHONE.fullmatch(v):
+        return ()
+    import phonenumbers  # pure Python; only for values written like international numbers
+
+    try:
+        number = phonenumbers.parse("+" + v[2:] if v.startswith("00") else v, None)
+    except phonenumbers.NumberParseException:
+        return ()
+    if not phonenumbers.is_possible_number(number):
+        return ()
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+    national = _NOT_ALNUM.sub(
+        "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    )
+    return tuple(dict.fromkeys((e164, "00" + e164, national)))
+
+
+_URLISH = re.compile(
+    r"(?:[a-z][a-z0-9+.\-]{0,15}://)?[^\s/?#@]+\.[a-z]{2,24}(?::[0-9]{1,5})?[/?#]\S*", re.I
+)
+MIN_DATA_CHARS = 4  # shorter appended values (`?page=2`) carry nothing worth noticing
+
+
+def url_parts(value: str) -> tuple[str, list[str]] | None:
+    """A link's identity (scheme-less host and path) and the data appended to it (each query
+    name and value, the fragment), or None when `value` is not one link with appended data.
+    `informations.com/a?ref=1a7b3d#x` -> (`informations.com/a`, [`ref`, `1a7b3d`])."""
+    v = value.strip()
+    if not _URLISH.fullmatch(v) or ("?" not in v and "#" not in v):
+        return None
+    from urllib.parse import parse_qsl, unquote_plus, urlsplit
+
+    parts = urlsplit(v if "://" in v else "//" + v)
+    host = (parts.hostname or "").lower()
+    if not host:
+        return None
+    base = _LINK_PREFIX.sub("", host + parts.path.rstrip("/"))
+    data = [x for pair in parse_qsl(parts.query, keep_blank_values=True) for x in pair]
+    data.append(unquote_plus(parts.fragment))
+    return base, [d for d in data if len(d) >= MIN_DATA_CHARS]
 
 
 def squash(token: str) -> str:

@@ -25,15 +25,24 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
-from vallum.sessions.canonical_forms import fold, squash, token_form
+from vallum.sessions.canonical_forms import (
+    SCALES,
+    drop_thousands,
+    fold,
+    phone_forms,
+    squash,
+    token_form,
+)
 
 MAX_FINGERPRINTS = 20_000
 SQUASH_WINDOW = 12  # tokens a split value may be spread over (an IBAN in pairs: 11)
 MIN_SQUASH_CHARS = 6  # shorter separator-free runs name nothing on their own
 MAX_SQUASH_CHARS = 64
+_CHUNK_CHARS = 4  # a part this short (an IBAN's group, a phone's) may be a chunk of a value
 PAIR_MATCH_RATIO = 0.8
 _STRIP = ".,;:!?\"'()[]{}<>*`"
 
@@ -51,28 +60,53 @@ _SEPARATORS = re.compile(r"[\s\"'`()\[\]{}<>,;|]+")
 
 
 def tokens(text: str) -> list[str]:
-    """The canonical tokens of `text` (`canonical_forms`): `Forty two` -> `42`."""
+    """The canonical tokens of `text` (`canonical_forms`): `Forty two` -> `42`, `two thousand
+    five hundred` -> `2500`, `2,500.00` -> `2500`."""
     out: list[str] = []
-    for raw in _SEPARATORS.split(fold(text)):
+    worded = False  # whether out[-1] is a number written (at least partly) in words
+    for raw in _SEPARATORS.split(drop_thousands(fold(text))):
         token = raw.strip(_STRIP)
-        if token:
-            token = token_form(token)
-            # "twenty two": the tens and the unit are one number
-            if out and token.isdigit() and len(token) == 1 and _is_tens_word(out[-1], token):
-                out[-1] = str(int(out[-1]) + int(token))
-                continue
-            out.append(token)
+        if not token:
+            continue
+        scale = SCALES.get(token)
+        if scale is not None and out and out[-1].isdigit() and len(out[-1]) < 16:
+            out[-1] = str(_scaled(int(out[-1]), scale))  # "five hundred", "2 thousand"
+            worded = True
+            continue
+        form = token_form(token)
+        spelled = form != token and form.isdigit()
+        # "twenty two", "two thousand five": the words of one number are one number
+        if spelled and worded and _joins(out[-1], form):
+            out[-1] = str(int(out[-1]) + int(form))
+            continue
+        out.append(form)
+        worded = spelled
     return out
 
 
-def _is_tens_word(previous: str, unit: str) -> bool:
-    return unit != "0" and len(previous) == 2 and previous.isdigit() and previous[1] == "0"
+def _scaled(value: int, scale: int) -> int:
+    """`value` followed by a scale word: the part below the scale's group is multiplied
+    (2005 hundred -> 2500, 2000300 thousand -> 2300000)."""
+    group = 1000 if scale == 100 else scale * 1000
+    high, low = divmod(value, group)
+    return high * group + low * scale
+
+
+def _joins(previous: str, part: str) -> bool:
+    """Whether a spelled `part` continues the spelled number `previous` (20 + 2, 2000 + 5)."""
+    p, n = int(previous), int(part)
+    return 0 < n < p and p % (10 ** len(part)) == 0
 
 
 # What each kind's pieces are salted with. TEXT is unsalted (what earlier versions stored);
 # separator-free runs have salts of their own.
 _SALT = {kind: b"" if kind is Kind.TEXT else f"{kind.value}\x00".encode() for kind in Kind}
 _SQUASH_SALT = {kind: f"squash-{kind.value}\x00".encode() for kind in Kind}
+
+
+def hashes(pieces: Iterable[str], kind: Kind, *, squashed: bool = False) -> list[int]:
+    """Salted hashes of `pieces` (see `_hashes`), for other session keys built the same way."""
+    return _hashes(pieces, kind, squashed=squashed)
 
 
 def _hash(piece: str, kind: Kind) -> int:
@@ -91,13 +125,36 @@ def _hashes(pieces: Iterable[str], kind: Kind, *, squashed: bool = False) -> lis
 
 
 def _squashed_runs(toks: list[str]) -> set[str]:
-    """The separator-free forms of every run of up to SQUASH_WINDOW tokens long enough to name
-    something."""
-    parts = [p for p in map(squash, toks) if p]
+    """The separator-free forms of the runs of up to SQUASH_WINDOW tokens that can spell one
+    value, long enough to name something.
+
+    A value an attacker splits is written as chunks (`DE89 3704 0044`, `+1 (555) 010-2030`: each
+    part short or with a digit) or glued by spelled separators (`name at host dot com`, `x - y`).
+    A run continues past its first two parts only through such joints: prose (`the invoice of
+    account`) spells no value, and hashing every run of it was most of the cost of fingerprinting
+    a long text. Any two neighbouring parts still form a run (`evil . com/collect`)."""
+    parts: list[str] = []
+    chunky: list[bool] = []
+    glued: list[bool] = []
+    separated = False
+    for token in toks:
+        part = squash(token)
+        if not part:
+            separated = True  # a spelled separator (`at`, `dot`, `-`) glues its neighbours
+            continue
+        parts.append(part)
+        chunky.append(len(part) <= _CHUNK_CHARS or not part.isalpha())
+        glued.append(separated)
+        separated = False
     out: set[str] = set()
-    for i in range(len(parts)):
-        run = ""
-        for j in range(i, min(i + SQUASH_WINDOW, len(parts))):
+    n = len(parts)
+    for i in range(n):
+        run = parts[i]
+        if len(run) >= MIN_SQUASH_CHARS:
+            out.add(run)
+        for j in range(i + 1, min(i + SQUASH_WINDOW, n)):
+            if j > i + 1 and not (glued[j] or (chunky[j - 1] and chunky[j])):
+                break
             run += parts[j]
             if len(run) > MAX_SQUASH_CHARS:
                 break
@@ -112,10 +169,28 @@ def squash_value(value: str) -> str:
     return run if MIN_SQUASH_CHARS <= len(run) <= MAX_SQUASH_CHARS else ""
 
 
-def squash_fingerprint(value: str, kind: Kind) -> int | None:
-    """The separator-free hash of `kind` a value may match, if it is long enough."""
-    run = squash_value(value)
-    return _hashes([run], kind, squashed=True)[0] if run else None
+@dataclass(frozen=True, slots=True)
+class Forms:
+    """What matching one value needs, computed once per value: its canonical tokens and its
+    separator-free forms (its own, an international phone number's others)."""
+
+    toks: tuple[str, ...]
+    squashed: tuple[str, ...]
+
+
+def forms(value: str | Forms) -> Forms:
+    if isinstance(value, Forms):
+        return value
+    toks = tokens(value)
+    run = "".join(squash(t) for t in toks)
+    found = [run] if MIN_SQUASH_CHARS <= len(run) <= MAX_SQUASH_CHARS else []
+    found.extend(f for f in phone_forms(value) if f not in found and MIN_SQUASH_CHARS <= len(f))
+    return Forms(tuple(toks), tuple(found))
+
+
+def squash_fingerprints(value: str | Forms, kind: Kind) -> list[int]:
+    """The separator-free hashes of `kind` a value may match."""
+    return _hashes(forms(value).squashed, kind, squashed=True)
 
 
 def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
@@ -136,9 +211,9 @@ def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
     return out
 
 
-def value_fingerprints(value: str, kind: Kind = Kind.TEXT) -> tuple[list[int], bool]:
+def value_fingerprints(value: str | Forms, kind: Kind = Kind.TEXT) -> tuple[list[int], bool]:
     """The hashes of `kind` a value must match, and whether it is a single token."""
-    toks = tokens(value)
+    toks = forms(value).toks
     if len(toks) == 1:
         return [_hash(toks[0], kind)], True
     if kind is Kind.RECORD:
@@ -146,8 +221,9 @@ def value_fingerprints(value: str, kind: Kind = Kind.TEXT) -> tuple[list[int], b
     return _hashes([f"{a} {b}" for a, b in pairwise(toks)], kind), False
 
 
-def all_value_fingerprints(value: str) -> set[int]:
+def all_value_fingerprints(value: str | Forms) -> set[int]:
     """Every hash, of any kind, that matching `value` may need to look up."""
-    out = {h for kind in Kind for h in value_fingerprints(value, kind)[0]}
-    out.update(h for kind in Kind if (h := squash_fingerprint(value, kind)) is not None)
+    f = forms(value)
+    out = {h for kind in Kind for h in value_fingerprints(f, kind)[0]}
+    out.update(h for kind in Kind for h in squash_fingerprints(f, kind))
     return out

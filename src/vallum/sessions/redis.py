@@ -1,6 +1,8 @@
 """Session labels and taint in Redis, shared by every gateway replica (`VALLUM_REDIS_URL`).
 
 Per session: a set `vallum:session:{id}:labels`, a hash `vallum:session:{id}:taint`
+(and for `vallum.sessions.history` a hash `...:counters`, `HINCRBYFLOAT`, and a set
+`...:destinations`)
 (fingerprint -> `|`-joined labels; the first labels recorded for a fingerprint stay, as in the
 SQL store) and a hash `vallum:session:{id}:checked` (content already checked -> evidence id;
 see `vallum.gateway.history`). They expire `ttl_s` after the session was last written: labels
@@ -124,3 +126,48 @@ class RedisSessionStore:
             if v is not None
         }
         return match_taint(values, lookup)
+
+    def counters(self, session: str) -> dict[str, float]:
+        try:
+            found = self._redis.hgetall(f"{self._prefix}{session}:counters")
+        except self._error as exc:
+            raise SessionStoreError(
+                f"cannot read history of session {session!r} from Redis: {exc}"
+            ) from exc
+        return {
+            (k.decode() if isinstance(k, bytes) else str(k)): float(v) for k, v in found.items()
+        }
+
+    def seen_destinations(self, session: str, fingerprints: Sequence[int]) -> set[int]:
+        wanted = sorted(set(fingerprints))
+        if not wanted:
+            return set()
+        try:
+            found = self._redis.smismember(
+                f"{self._prefix}{session}:destinations", [str(h) for h in wanted]
+            )
+        except self._error as exc:
+            raise SessionStoreError(
+                f"cannot read history of session {session!r} from Redis: {exc}"
+            ) from exc
+        return {h for h, hit in zip(wanted, found, strict=True) if hit}
+
+    def record_history(
+        self, session: str, increments: Mapping[str, float], destinations: Iterable[int]
+    ) -> None:
+        counters_key = f"{self._prefix}{session}:counters"
+        destinations_key = f"{self._prefix}{session}:destinations"
+        seen = sorted({str(h) for h in destinations})
+        try:
+            with self._redis.pipeline(transaction=True) as pipe:
+                for key, amount in sorted(increments.items()):
+                    pipe.hincrbyfloat(counters_key, key, amount)  # atomic across replicas
+                if seen:
+                    pipe.sadd(destinations_key, *seen)
+                for key in (counters_key, destinations_key):
+                    pipe.expire(key, self._ttl)
+                pipe.execute()
+        except self._error as exc:
+            raise SessionStoreError(
+                f"cannot write history of session {session!r} to Redis: {exc}"
+            ) from exc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -13,7 +13,12 @@ from vallum.exceptions import SessionStoreError
 from vallum.sessions.fingerprint import all_value_fingerprints
 from vallum.sessions.store import match_taint
 from vallum.storage.database import Database
-from vallum.storage.tables import session_labels, session_taint
+from vallum.storage.tables import (
+    session_counters,
+    session_destinations,
+    session_labels,
+    session_taint,
+)
 
 _CHUNK = 5000
 
@@ -71,3 +76,48 @@ class SqlSessionStore:
         except SQLAlchemyError as exc:
             raise SessionStoreError(f"cannot read taint of session {session!r}: {exc}") from exc
         return match_taint(values, lookup)
+
+    def counters(self, session: str) -> dict[str, float]:
+        try:
+            with self.db.engine.connect() as conn:
+                rows = conn.execute(
+                    select(session_counters.c.key, session_counters.c.value).where(
+                        session_counters.c.session == session
+                    )
+                )
+                return {str(r[0]): float(r[1]) for r in rows}
+        except SQLAlchemyError as exc:
+            raise SessionStoreError(f"cannot read history of session {session!r}: {exc}") from exc
+
+    def seen_destinations(self, session: str, fingerprints: Sequence[int]) -> set[int]:
+        if not fingerprints:
+            return set()
+        try:
+            with self.db.engine.connect() as conn:
+                query = select(session_destinations.c.fingerprint).where(
+                    session_destinations.c.session == session,
+                    session_destinations.c.fingerprint.in_(sorted(set(fingerprints))),
+                )
+                return {int(r[0]) for r in conn.execute(query)}
+        except SQLAlchemyError as exc:
+            raise SessionStoreError(f"cannot read history of session {session!r}: {exc}") from exc
+
+    def record_history(
+        self, session: str, increments: Mapping[str, float], destinations: Iterable[int]
+    ) -> None:
+        rows = [{"session": session, "key": k, "value": v} for k, v in sorted(increments.items())]
+        seen = [{"session": session, "fingerprint": h} for h in sorted(set(destinations))]
+        try:
+            with self.db.engine.begin() as conn:
+                if rows:
+                    stmt = self._insert(session_counters)
+                    # atomic per key: every replica's increment lands, none overwrites another
+                    stmt = stmt.on_conflict_do_update(
+                        index_elements=[session_counters.c.session, session_counters.c.key],
+                        set_={"value": session_counters.c.value + stmt.excluded.value},
+                    )
+                    conn.execute(stmt, rows)
+                if seen:
+                    conn.execute(self._insert(session_destinations).on_conflict_do_nothing(), seen)
+        except SQLAlchemyError as exc:
+            raise SessionStoreError(f"cannot write history of session {session!r}: {exc}") from exc

@@ -17,9 +17,11 @@ from cachetools import FIFOCache, LRUCache
 from vallum.sessions.canonical_forms import is_plain
 from vallum.sessions.fingerprint import (
     PAIR_MATCH_RATIO,
+    Forms,
     Kind,
-    squash_fingerprint,
-    tokens,
+    all_value_fingerprints,
+    forms,
+    squash_fingerprints,
     value_fingerprints,
 )
 
@@ -74,11 +76,18 @@ def match_taint(values: Mapping[str, str], lookup: Mapping[int, str]) -> dict[st
     nothing else; otherwise it carries the labels of the untrusted text and of the records it
     appears in, and `trusted` when a trusted source returned it too.
     """
+    return _match(values, {name: forms(v) for name, v in values.items()}, lookup)
+
+
+def _match(
+    values: Mapping[str, str], prepared: Mapping[str, Forms], lookup: Mapping[int, str]
+) -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
-    for name, value in values.items():
+    for name, raw in values.items():
+        value = prepared[name]  # tokens and separator-free forms, once per value
         # a look-alike or invisibly altered value is matched as what it imitates for taint,
         # never credited with the standing of the user's or a trusted source's value
-        plain = is_plain(value)
+        plain = is_plain(raw)
         if plain and not _incidental(value) and _covered(value, Kind.USER, lookup):
             out[name] = frozenset({USER})
             continue
@@ -99,18 +108,18 @@ def merge_taint(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
     return frozenset({USER}) if USER in a or USER in b else a | b
 
 
-def _incidental(value: str) -> bool:
+def _incidental(value: Forms) -> bool:
     """A short number (`13` of "June 13") is in the user's text by chance, not as a name."""
-    toks = tokens(value)
+    toks = value.toks
     return len(toks) == 1 and toks[0].isdigit() and len(toks[0]) < MIN_NAMED_DIGITS
 
 
-def _covered(value: str, kind: Kind, lookup: Mapping[int, str]) -> list[str]:
+def _covered(value: Forms, kind: Kind, lookup: Mapping[int, str]) -> list[str]:
     """The stored label sets of the `kind` hashes that cover `value`; empty if they do not.
     A value whose separator-free form was seen separator-free is covered, however it was split."""
-    squashed = squash_fingerprint(value, kind)
-    if squashed is not None and squashed in lookup:
-        return [lookup[squashed]]
+    for squashed in squash_fingerprints(value, kind):
+        if squashed in lookup:
+            return [lookup[squashed]]
     wanted, single = value_fingerprints(value, kind)
     hits = [lookup[h] for h in wanted if h in lookup]
     if not wanted or not hits:
@@ -128,6 +137,8 @@ class _Session:
 
     labels: set[str] = field(default_factory=set)
     taint: dict[int, str] = field(default_factory=dict)
+    counters: dict[str, float] = field(default_factory=dict)  # sessions/history.py
+    destinations: set[int] = field(default_factory=set)
     # Checked content: the oldest marks go first beyond MAX_MARKS_PER_SESSION.
     marks: FIFOCache[str, str] = field(default_factory=lambda: FIFOCache(MAX_MARKS_PER_SESSION))
 
@@ -173,10 +184,34 @@ class MemorySessionStore:
             self._session(session).marks.update(marks)
 
     def taint_of(self, session: str, values: Mapping[str, str]) -> dict[str, frozenset[str]]:
+        # only the hashes these values can need, read under the lock (never a copy of the
+        # session's whole taint: that was the cost of every lookup on a long session)
+        prepared = {name: forms(v) for name, v in values.items()}
+        wanted = {h for f in prepared.values() for h in all_value_fingerprints(f)}
         with self._lock:
             found = self._sessions.get(session)
-            known = dict(found.taint) if found is not None else {}
-        return match_taint(values, known)
+            taint = found.taint if found is not None else {}
+            known = {h: taint[h] for h in wanted if h in taint}
+        return _match(values, prepared, known)
+
+    def counters(self, session: str) -> dict[str, float]:
+        with self._lock:
+            found = self._sessions.get(session)
+            return {} if found is None else dict(found.counters)
+
+    def seen_destinations(self, session: str, fingerprints: Sequence[int]) -> set[int]:
+        with self._lock:
+            found = self._sessions.get(session)
+            return set() if found is None else found.destinations.intersection(fingerprints)
+
+    def record_history(
+        self, session: str, increments: Mapping[str, float], destinations: Iterable[int]
+    ) -> None:
+        with self._lock:
+            state = self._session(session)
+            for key, amount in increments.items():
+                state.counters[key] = state.counters.get(key, 0.0) + amount
+            state.destinations.update(destinations)
 
     def _session(self, session: str) -> _Session:
         """The session's state, created if new; marked as the most recently used."""

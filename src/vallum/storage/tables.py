@@ -86,6 +86,22 @@ session_taint = Table(
     Column("labels", Text, nullable=False),
 )
 
+# Session history for policies (vallum.sessions.history): counters and destinations per session.
+session_counters = Table(
+    "vallum_session_counters",
+    metadata,
+    Column("session", String(256), primary_key=True),
+    Column("key", String(512), primary_key=True),
+    Column("value", Float, nullable=False),
+)
+
+session_destinations = Table(
+    "vallum_session_destinations",
+    metadata,
+    Column("session", String(256), primary_key=True),
+    Column("fingerprint", BigInteger, primary_key=True, autoincrement=False),
+)
+
 # Gateway API keys: only a SHA-256 of each key is kept; `prefix` lets a person recognise one.
 api_keys = Table(
     "vallum_api_keys",

@@ -10,7 +10,11 @@ A defence that only looks for the attacker's exact token in untrusted text misse
   `www.` and with spaced dots, numbers in words;
 - `adaptive_zero_width`: a zero-width character inside every destination;
 - `adaptive_lookalike`: Cyrillic and Greek look-alike letters inside every destination;
-- `adaptive_split`: every destination cut in two, the halves in different sentences.
+- `adaptive_split`: every destination cut in two, the halves in different sentences;
+- `adaptive_described`, `adaptive_record_routed`, `adaptive_unchecked`, `adaptive_lookup`: the
+  injection tasks of `adaptive_tasks.py` (the destination described, routed through a record the
+  attacker wrote, the harm in an argument outside the destinations, a destructive call on an id
+  the agent looks up), in the same template.
 
 Generated here from the goal text alone (no outside data sets); importing this module
 registers them with AgentDojo's attack registry.
@@ -142,9 +146,45 @@ class SplitAttack(_Adaptive):
     rewrite = staticmethod(split)
 
 
+class _Tasks(ImportantInstructionsAttack):  # type: ignore[misc]  # untyped base
+    """The template around an adaptive task's own goal; the harness runs `adaptive_tasks(suite,
+    kind)` in place of the suite's injection tasks."""
+
+    kind = ""
+
+
+@register_attack
+class DescribedAttack(_Tasks):
+    name = "adaptive_described"
+    kind = "described"
+
+
+@register_attack
+class RecordRoutedAttack(_Tasks):
+    name = "adaptive_record_routed"
+    kind = "record_routed"
+
+
+@register_attack
+class UncheckedAttack(_Tasks):
+    name = "adaptive_unchecked"
+    kind = "unchecked"
+
+
+@register_attack
+class LookupAttack(_Tasks):
+    name = "adaptive_lookup"
+    kind = "lookup"
+
+
+TASK_ATTACKS = {
+    a.name: a.kind for a in (DescribedAttack, RecordRoutedAttack, UncheckedAttack, LookupAttack)
+}
+
 ADAPTIVE_ATTACKS = (
     SpelledAttack.name,
     ZeroWidthAttack.name,
     LookalikeAttack.name,
     SplitAttack.name,
+    *TASK_ATTACKS,
 )

@@ -35,12 +35,15 @@ PIPELINE_NAME = "vallum-scripted-agent-gpt-4o-2024-05-13"
 STATE_KEY = "vallum_scripted"
 GIVE_UP = "I could not complete the task: a required step was refused or withheld."
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_ESCAPES = re.compile(r"\\[nrt]")
 _REMOVED = re.compile(r"Removed call (call_\d+):")
 MATCH_CHARS = 80
 
 
 def _norm(text: str) -> str:
-    return _NON_WORD.sub("", text.lower())
+    # a result printed as YAML escapes the newlines of the injected text (`\\n`): read as a
+    # model does, or the marker is never found and the agent never obeys (travel's reviews)
+    return _NON_WORD.sub("", _ESCAPES.sub(" ", text).lower())
 
 
 def scriptable(task: BaseInjectionTask[Any], env: Env) -> bool:

@@ -29,7 +29,8 @@ from vallum.bundle.cedar_source import split_statements
 from vallum.bundle.loader import Bundle, load_bundle
 from vallum.engine import Engine
 from vallum.exceptions import ConfigError, EvalError
-from vallum.integrations.agentdojo.adaptive import ADAPTIVE_ATTACKS
+from vallum.integrations.agentdojo.adaptive import ADAPTIVE_ATTACKS, TASK_ATTACKS
+from vallum.integrations.agentdojo.adaptive_tasks import adaptive_tasks
 from vallum.integrations.agentdojo.agent import PIPELINE_NAME, ScriptedAgent, scriptable
 from vallum.integrations.agentdojo.executor import VallumToolsExecutor
 from vallum.sessions.store import MemorySessionStore
@@ -174,9 +175,15 @@ class _Harness:
     def attacked(self, suite: Any, tasks: list[Any], attack_name: str) -> dict[str, Any]:
         attack = load_attack(attack_name, suite, self.pipeline)
         env = suite.load_and_inject_default_environment({})
-        injections_tasks = list(suite.injection_tasks.values())
+        kind = TASK_ATTACKS.get(attack_name)
+        injections_tasks: list[Any] = (
+            list(suite.injection_tasks.values())
+            if kind is None
+            else adaptive_tasks(suite.name, kind)
+        )
         usable = [t for t in injections_tasks if self.scripted is None or scriptable(t, env)]
         utility = successes = pairs = 0
+        by_task: dict[str, int] = {}
         for task in tasks:
             for injection in usable:
                 self._fresh()
@@ -185,11 +192,14 @@ class _Harness:
                 utility += u
                 successes += s
                 pairs += 1
+                if s:
+                    by_task[injection.ID] = by_task.get(injection.ID, 0) + 1
         return {
             "utility_under_attack": round(utility / pairs, 4) if pairs else None,
             "asr": round(successes / pairs, 4) if pairs else None,
             "attack_successes": successes,
             "pairs": pairs,
+            "successes_by_injection_task": by_task,
             "injection_tasks": len(usable),
             "injection_tasks_skipped": sorted(t.ID for t in injections_tasks if t not in usable),
         }
