@@ -41,10 +41,7 @@ class ArgumentText:
     text: str
     spans: tuple[tuple[str, int, int], ...]
     delivered: int
-    starts: tuple[int, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "starts", tuple(s for _, s, _ in self.spans))
+    starts: tuple[int, ...] = ()  # the spans' starts, for bisection
 
 
 def argument_text(
@@ -61,10 +58,11 @@ def argument_text(
     skip = set(destinations)
     names = [a for a in order if a in arguments] + sorted(set(arguments) - set(order))
     leaves = [v for a in names if a not in skip for v in _strings(arguments[a])][:_MAX_LEAVES]
+    starts = tuple(s for _, s, _ in spans)
     if len(leaves) < 2:
-        return ArgumentText(text, spans, len(text))
+        return ArgumentText(text, spans, len(text), starts)
     joined = "".join(leaves) + "\n" + "".join(reversed(leaves))
-    return ArgumentText(f"{text}\n{joined}", spans, len(text))
+    return ArgumentText(f"{text}\n{joined}", spans, len(text), starts)
 
 
 def _spans(arguments: Mapping[str, Any], canonical: str, offset: int) -> tuple[Any, ...]:

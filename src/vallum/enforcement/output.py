@@ -63,8 +63,11 @@ class _Visible:
 
     def add(self, piece: str, at: int) -> None:
         """Note `piece`, which starts at offset `at` of the text."""
-        if piece.isascii():
-            self._run(at, at + len(piece))
+        if piece.isascii():  # every character visible: extend the last run, the usual case
+            if self._ends and self._ends[-1] == at:
+                self._ends[-1] = at + len(piece)
+            else:
+                self._run(at, at + len(piece))
             return
         for i, ch in enumerate(piece, at):
             if ch.isascii() or not invisible(ch):

@@ -10,8 +10,10 @@ What redaction costs replay (the bundle's `evidence.content`):
 - `redacted` (default): PII, secrets and custom data classes are replaced by `[REDACTED:type]`
   markers. Replay puts a stand-in value of the same class back (a reserved-domain e-mail address,
   a test card number, a documentation IP address...), so the built-in PII detectors fire again
-  as they did; an e-mail stand-in is always external, and secrets and custom data classes have
-  no stand-in. Such records are marked `lossy`, and the labels the original decision recorded are
+  as they did; an e-mail stand-in is external, except in a tool argument the original decision
+  labelled `email.internal` only (a recipient at the organisation: its stand-in is on the
+  organisation's first domain), and secrets and custom data classes have no stand-in. Tool-call
+  arguments are kept redacted too (a recipient's address included), so such calls are lossy. Such records are marked `lossy`, and the labels the original decision recorded are
   carried into the replayed session, so taint policies ("no external email once the session
   holds PII") still see them. A change on a lossy record that involves a data-class control is
   suspect: check it before trusting it.
@@ -52,9 +54,36 @@ STAND_INS = {
 }
 
 
-def restore_stand_ins(text: str) -> str:
-    """Redaction markers replaced by stand-in values of their class (unknown classes stay)."""
-    return _MARKER.sub(lambda m: STAND_INS.get(m.group(1), m.group(0)), text)
+def restore_stand_ins(text: str, email: str = STAND_INS["pii.email"]) -> str:
+    """Redaction markers replaced by stand-in values of their class (unknown classes stay);
+    `email` is the address to put back for an e-mail."""
+    stand_ins = {**STAND_INS, "pii.email": email}
+    return _MARKER.sub(lambda m: stand_ins.get(m.group(1), m.group(0)), text)
+
+
+def _restore_arguments(
+    arguments: dict[str, Any], arg_labels: dict[str, Any], domains: tuple[str, ...]
+) -> dict[str, Any]:
+    """A tool call's kept arguments with stand-ins for their markers. An argument the original
+    decision labelled `email.internal` only (a recipient at the organisation) gets an address
+    on the organisation's first domain, so replay sees it internal as it was."""
+
+    def walk(value: Any, email: str) -> Any:
+        if isinstance(value, str):
+            return restore_stand_ins(value, email) if REDACTION_MARK in value else value
+        if isinstance(value, dict):
+            return {k: walk(v, email) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, email) for v in value]
+        return value
+
+    out = {}
+    for name, value in arguments.items():
+        labels = set(arg_labels.get(name) or ())
+        internal = domains and "email.internal" in labels and "email.external" not in labels
+        email = f"replayed.person@{domains[0]}" if internal else STAND_INS["pii.email"]
+        out[name] = walk(value, email)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +171,7 @@ def replay(
             continue
         if cutoff is not None and str(record.get("created_at", "")) < cutoff:
             continue
-        event, why = rebuild_event(record)
+        event, why = rebuild_event(record, candidate.config.organization.email_domains)
         if event is None:
             report.skipped[why] += 1
             continue
@@ -165,8 +194,11 @@ def replay(
     return report
 
 
-def rebuild_event(record: dict[str, Any]) -> tuple[Event | None, str]:
-    """The event a decision record describes, or None and why it cannot be rebuilt."""
+def rebuild_event(
+    record: dict[str, Any], domains: tuple[str, ...] = ()
+) -> tuple[Event | None, str]:
+    """The event a decision record describes, or None and why it cannot be rebuilt (`domains`:
+    the organisation's e-mail domains, for stand-ins of internal recipients)."""
     try:
         stage = Stage(record["stage"])
         principal = Principal.parse(str(record["principal"]))
@@ -178,7 +210,10 @@ def rebuild_event(record: dict[str, Any]) -> tuple[Event | None, str]:
     if stage is Stage.TOOL_CALL:
         if "arguments" not in tool:
             return None, "tool arguments not kept (evidence.content: none, or an older record)"
-        call = ToolCall(str(tool.get("name", "")), dict(tool["arguments"]))
+        arguments = _restore_arguments(
+            dict(tool["arguments"]), tool.get("arg_labels") or {}, domains
+        )
+        call = ToolCall(str(tool.get("name", "")), arguments)
         text = ""
     else:
         if "text" not in content:
