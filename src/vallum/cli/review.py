@@ -196,10 +196,9 @@ def _llm(
     name: str | None,
     key_env: str | None,
 ) -> list[Finding]:
+    from vallum.exceptions import ReviewError
     from vallum.review.files import collect
     from vallum.review.llm import LLMConfig, llm_review
-
-    from vallum.exceptions import ReviewError
 
     # The threat model's `llm:` section (base_url, model, api_key_env, ...) under the flags.
     settings = (model.model_extra or {}).get("llm") if model is not None else None
