@@ -114,3 +114,17 @@ def test_entry_points_and_min_confidence(tmp_path: Path) -> None:
     # a snippet on stdin: every uncalled function is an entry point
     snippet = json.loads(invoke("-", "--no-default-backends", "--format", "json", stdin=LIB)[1])
     assert [f["rule"] for f in snippet["findings"]] == ["taint.command-injection"]
+
+
+def test_llm_endpoint_from_the_threat_model(tmp_path: Path) -> None:
+    """The threat model's `llm:` section names the endpoint; a bad one is a clear error."""
+    (tmp_path / "a.py").write_text(BAD)
+    model = tmp_path / "threatmodel.yaml"
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    model.write_text(f"requirements: []\nllm:\n  base_url: {url}\n  model: m\n")
+    args = [str(tmp_path / "a.py"), "--no-default-backends", "--llm", "--threat-model", str(model)]
+    code, _out, err = _full(*args)
+    assert code == 2 and "LLM pass failed" in err and "--llm-base-url" not in err
+    model.write_text("requirements: []\nllm:\n  base_url: http://x/v1\n  modle: m\n")
+    code, _out, err = _full(*args)
+    assert code == 2 and "modle" in err

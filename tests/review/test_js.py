@@ -96,6 +96,9 @@ def cwes(code: str, name: str = "app.js") -> set[int]:
             'app.get("/a", (req, res) => { req.session.nonce = String(Math.random()); res.end(); });',
             330,
         ),
+        # the whole query object from the client; a computed two-level write
+        ('app.post("/a", async (req, res) => res.json(await User.find(req.body)));', 943),
+        ('app.post("/a", (req, res) => { const { a, b, v } = req.body; store[a][b] = v; });', 1321),
         # a front-end sink
         ('document.getElementById("o").innerHTML = location.hash.slice(1);', 79),
     ],
@@ -116,6 +119,9 @@ def test_variant_found(code: str, cwe: int) -> None:
         " fs.readFile(p, () => {}); });",
         'app.get("/a", (req, res) => res.json({ q: req.query.q }));',
         'app.get("/a", (req, res) => res.send({ q: req.query.q }));',
+        'app.get("/a", async (req, res) => res.json(await User.find(req.params.id)));',
+        'app.get("/a", (req, res) => res.json(items.find((i) => i.id === req.query.id)));',
+        'app.post("/a", (req, res) => { store["users"][req.body.id] = true; });',
         'app.get("/a", (req, res) => { req.session.theme = req.query.t === "dark" ? "dark" : "x"; });',
         'app.get("/a", (req, res) => res.status(400).send([req.query.q]));',
         'app.get("/a", (req, res) => res.type("text/plain").send(req.query.q));',

@@ -200,10 +200,17 @@ def _llm(
     name: str | None,
     key_env: str | None,
 ) -> list[Finding]:
+    from vallum.exceptions import ReviewError
     from vallum.review.files import collect
     from vallum.review.llm import LLMConfig, llm_review
 
-    config = LLMConfig.from_env(base_url=base_url, model=name, api_key_env=key_env)
+    # The threat model's `llm:` section (base_url, model, api_key_env, ...) under the flags.
+    settings = (model.model_extra or {}).get("llm") if model is not None else None
+    if settings is not None and not isinstance(settings, dict):
+        raise ReviewError("threat model [llm]: expected a mapping (base_url, model, ...)")
+    given = {"base_url": base_url, "model": name, "api_key_env": key_env}
+    merged = {**(settings or {}), **{k: v for k, v in given.items() if v is not None}}
+    config = LLMConfig.from_env(**merged)
     if not sources:
         root = Path(path)
         code = {"python", "javascript"}

@@ -56,6 +56,9 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
     elif method in spec.NOSQL_METHODS and args and args[0].type == "object":
         values = tuple(v for v in object_props(m, args[0]).values() if v.type != "object")
         uses.append(JsSinkUse("nosql", values, f"{receiver or '?'}.{method}"))
+    elif method in spec.NOSQL_METHODS and args and args[0].type in _WHOLE_QUERY:
+        # `User.find(req.body)`: the client writes the whole query object
+        uses.append(JsSinkUse("nosql", (args[0],), f"{receiver or '?'}.{method}"))
     elif (
         method in {"redirect", "location"}
         and args
@@ -70,6 +73,9 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
     elif method == "insertAdjacentHTML" and len(args) > 1:
         uses.append(JsSinkUse("xss", (args[1],), "insertAdjacentHTML"))
     return uses
+
+
+_WHOLE_QUERY = frozenset({"identifier", "member_expression", "subscript_expression"})
 
 
 def _shell(m: JsModule, args: list[Node]) -> bool:

@@ -292,6 +292,15 @@ class JsTaint:
     def _assign(self, node: Node) -> Taint:
         left = node.child_by_field_name("left")
         taint = self.expr(node.child_by_field_name("right"))
+        outer = left.child_by_field_name("object") if left is not None else None
+        if (
+            left is not None
+            and left.type == "subscript_expression"
+            and outer is not None
+            and outer.type == "subscript_expression"  # `obj[a][b] = v` with a = "__proto__"
+        ):
+            key = self.expr(outer.child_by_field_name("index"))
+            self._sink(sinks.JsSinkUse("proto", (), "obj[key][key] ="), key, node)
         if node.type == "augmented_assignment_expression":
             taint = taint | self.expr(left)
         prop = self.m.text(left.child_by_field_name("property")) if left is not None else ""
