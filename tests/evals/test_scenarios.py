@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from vallum.bundle.loader import Bundle
@@ -16,12 +17,18 @@ from vallum.exceptions import EvalError
 runner = CliRunner()
 
 
+def _names(file: Path) -> list[str]:
+    """Scenario names in a file, read with plain YAML (independent of the loader under test)."""
+    return [s["name"] for s in yaml.safe_load(file.read_text())["scenarios"]]
+
+
 def test_example_bundle_scenarios_all_pass(example_bundle: Bundle, example_dir: Path) -> None:
     """Every scenario shipped with the example bundle passes against it."""
     loaded = [s for f in scenario_files(example_dir / "tests") for s in load_scenarios(f)]
     results = run_scenarios(example_bundle, loaded)
     assert [] == [r.to_dict() for r in results if not r.passed]
-    assert len(loaded) == len(results) >= 20  # every scenario file's scenarios ran
+    names = [n for f in scenario_files(example_dir / "tests") for n in _names(f)]
+    assert len(names) == len(results) > 0
 
 
 def test_a_wrong_expectation_fails_at_its_step(example_bundle: Bundle, tmp_path: Path) -> None:
@@ -54,12 +61,11 @@ def test_vallum_test_runs_the_bundle_tests_folder(
     assert 0 == runner.invoke(app, ["init", "b"]).exit_code
     result = runner.invoke(app, ["test", "b", "--json"])
     assert 0 == result.exit_code, result.output
-    shipped = [s for f in scenario_files(tmp_path / "b" / "tests") for s in load_scenarios(f)]
-    assert (len(shipped), 0) == (
+    count = sum(len(_names(f)) for f in (tmp_path / "b" / "tests").glob("*.yaml"))
+    assert (count, 0) == (
         json.loads(result.stdout)["scenarios"]["n"],
         json.loads(result.stdout)["scenarios"]["failed"],
     )
-    assert len(shipped) >= 20
 
 
 def test_vallum_test_exits_1_on_a_failing_scenario(bundle_copy: Path) -> None:
