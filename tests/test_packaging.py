@@ -11,6 +11,9 @@ import pytest
 
 NOT_IN_CORE = (
     "starlette",
+    "prometheus-client",
+    "structlog",
+    "opentelemetry-sdk",
     "uvicorn",
     "httptools",
     "uvloop",
@@ -21,7 +24,7 @@ NOT_IN_CORE = (
     "bandit",
     "mcp",
 )
-RUNTIME_EXTRAS = {"gateway", "postgres", "redis", "review", "mcp", "agentdojo"}
+RUNTIME_EXTRAS = {"gateway", "postgres", "redis", "review", "mcp", "agentdojo", "otel"}
 
 
 def _project() -> dict[str, Any]:

@@ -60,7 +60,9 @@ def test_xss_payload_in_a_prompt_renders_as_text(page: Any, live: Live) -> None:
     live.chat(XSS)
     row = page.locator("td.what", has_text="<script>").first
     row.wait_for()
-    page.locator("tr", has_text="<script>").first.locator("a").click()
+    page.locator("tr", has_text="<script>").first.locator("td").first.locator(
+        "a"
+    ).click()  # the time links to the trace
     page.locator("table.trace").wait_for()
     assert XSS in page.inner_text("table.trace")
     assert (None, 0) == (page.evaluate("window.__pwned"), page.locator("main img").count())

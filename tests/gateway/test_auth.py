@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from vallum.bundle.gateway import JwtConfig
 from vallum.cli.main import app as cli
 from vallum.exceptions import AuthenticationError
-from vallum.gateway import auth as auth_module
+from vallum.gateway import jwks as jwks_module
 from vallum.gateway.auth import Authenticator, hash_key, load_jwks
 from vallum.model import Principal
 from vallum.storage.database import Database
@@ -165,7 +165,7 @@ def test_jwks_file_is_reloaded_when_it_changes(
 ) -> None:
     """Rotating the signing key takes a file write, not a restart; a broken rewrite keeps the
     last good keys (and a key removed from the file stops working)."""
-    monkeypatch.setattr(auth_module, "JWKS_CHECK_S", 0.0)
+    monkeypatch.setattr(jwks_module, "JWKS_CHECK_S", 0.0)
     old_private, old_public = _keypair("k1")
     new_private, new_public = _keypair("k2")
     path = tmp_path / "jwks.json"

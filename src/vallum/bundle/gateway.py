@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vallum.bundle.alerts import AlertsConfig
 from vallum.strict_json import DEFAULT_MAX_DEPTH
 
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
@@ -80,14 +81,29 @@ class StreamingConfig(_Model):
 
 
 class JwtConfig(_Model):
-    """Bearer JWTs signed by a key in a local JWKS file; the principal comes from a claim."""
+    """Bearer JWTs signed by a key from the organisation's identity provider; the principal
+    comes from a claim. The keys come from exactly one of: `jwks_file` (a local JWKS, relative
+    to the bundle), `jwks_url`, or `oidc_discovery: true` (the issuer's discovery document)."""
 
     issuer: str
     audience: str
-    jwks_file: str
+    jwks_file: str | None = None
+    jwks_url: str | None = None
+    oidc_discovery: bool = False
     principal_claim: str = "sub"
     default_kind: Literal["app", "agent", "user"] = "user"
     algorithms: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> JwtConfig:
+        given = [k for k in ("jwks_file", "jwks_url") if getattr(self, k) is not None]
+        given += ["oidc_discovery"] if self.oidc_discovery else []
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of jwks_file, jwks_url or oidc_discovery: true"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
 
 
 class AuthConfig(_Model):
@@ -112,6 +128,13 @@ class CheckpointsConfig(_Model):
         return self
 
 
+class MetricsConfig(_Model):
+    """`GET /metrics` (Prometheus text format) asks for a Vallum API key or JWT unless `public`
+    (for a scraper on a private network that cannot send credentials)."""
+
+    public: bool = False
+
+
 class GatewayConfig(_Model):
     """How `vallum serve` reaches models and admits callers.
 
@@ -129,6 +152,12 @@ class GatewayConfig(_Model):
     drain_timeout_s: float = Field(default=DEFAULT_DRAIN_TIMEOUT_S, ge=0)
     disclose: Disclosure = DEFAULT_DISCLOSURE
     checkpoints: CheckpointsConfig | None = None
+    metrics: MetricsConfig = MetricsConfig()
+    # A candidate bundle directory (relative to this one) decided beside it on live traffic and
+    # recorded as `shadow_decision` evidence, never enforced (`vallum policy shadow` does the
+    # same for `vallum serve --active` without editing the bundle).
+    shadow_bundle: str | None = None
+    alerts: AlertsConfig = AlertsConfig()
 
     @model_validator(mode="after")
     def _default_exists(self) -> GatewayConfig:

@@ -32,7 +32,22 @@ keys_app = typer.Typer(help="Vallum API keys for the gateway.", no_args_is_help=
 
 
 def serve(
-    directory: Annotated[Path, typer.Argument(help="The policy bundle directory.")],
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="The policy bundle directory (or --active instead)."),
+    ] = None,
+    active: Annotated[
+        bool,
+        typer.Option(
+            "--active",
+            help="Serve the policy store's active version and follow `vallum policy "
+            "activate|rollback` (every replica within seconds) instead of a directory.",
+        ),
+    ] = False,
+    poll_interval: Annotated[
+        float,
+        typer.Option(help="With --active: seconds between looks at the policy store.", min=0.1),
+    ] = 2.0,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
     upstream: Annotated[
@@ -67,18 +82,26 @@ def serve(
 
     if upstream and mock:
         fail("give --upstream URL or --mock, not both")
+    if (directory is None) == (not active):
+        fail("give a bundle DIRECTORY, or --active to serve the policy store's active version")
     client: UpstreamClientKind = "lean" if upstream_client is UpstreamClient.LEAN else "httpx"
     options = GatewayOptions(
-        directory, db, upstream, upstream_key_env, mock, upstream_client=client
-    )
+        directory, db, upstream, upstream_key_env, mock, upstream_client=client,
+        active=active, poll_interval_s=poll_interval,
+    )  # fmt: skip
     try:
         app = create_app(options)
     except VallumError as exc:
         report_error(exc)
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    from vallum.telemetry.access import configure_json_logging
+
+    # One JSON object per line: the access log (`vallum.access`, one per request, naming the
+    # action taken and the evidence ids) replaces uvicorn's, which logs a blocked answer as 200.
+    configure_json_logging(log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call is noise
     uvicorn.run(
         app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
+        log_config=None, access_log=False,
         http="httptools", server_header=False,  # no "server: uvicorn" banner
         # Forwarded headers are believed only from `dashboard.trusted_proxies`, not from
         # whatever uvicorn trusts by default (localhost, or FORWARDED_ALLOW_IPS).

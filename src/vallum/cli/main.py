@@ -69,7 +69,9 @@ COMMANDS: Final = MappingProxyType(
         ),
         "audit": Entry("vallum.cli.audit", "Check the evidence log."),
         "keys": Entry("vallum.cli.gateway", "Vallum API keys for the gateway."),
-        "policy": Entry("vallum.cli.policy", "Bundle versions: history, activate, rollback."),
+        "policy": Entry(
+            "vallum.cli.policy", "Bundle versions: history, activate, rollback, shadow."
+        ),
         "approvals": Entry("vallum.cli.approvals", "Decide actions held for a human."),
         "dashboard": Entry("vallum.cli.dashboard", "The dashboard served under /ui."),
     }

@@ -1,4 +1,5 @@
-"""`vallum policy history|activate|rollback` and `vallum replay --candidate DIR`."""
+"""`vallum policy history|activate|rollback|shadow|unshadow|shadow-report` and
+`vallum replay --candidate DIR`."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
     from vallum.lifecycle.store import Activation, PolicyStore
 
 console = Console(highlight=False)
-policy_app = typer.Typer(help="Bundle versions: history, activate, rollback.", no_args_is_help=True)
+policy_app = typer.Typer(
+    help="Bundle versions: history, activate, rollback, shadow.", no_args_is_help=True
+)
 
 ByOption = Annotated[
     str | None, typer.Option("--by", help="Who is acting (default: the login name).")
@@ -77,7 +80,7 @@ def activate(
     note: NoteOption = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Validate, store and activate a bundle; running gateways pick it up without restarting."""
+    """Validate, store and activate a bundle; `vallum serve --active` replicas switch to it."""
     try:
         row = _store(db).activate(target, by=_actor(by), note=note)
     except VallumError as exc:
@@ -103,8 +106,94 @@ def _done(row: Activation, as_json: bool) -> None:
     else:
         console.print(
             f"[green]✓[/] {row.action}: {row.version} is active "
-            f"(was {row.previous or 'nothing'}), by {row.activated_by}"
+            f"(was {row.previous or 'nothing'}), by {row.activated_by}\n"
+            "  gateways started with `vallum serve --active` on this database serve it within "
+            "their poll interval (2 s by default; at once on PostgreSQL); a gateway started "
+            "from a directory keeps serving that directory."
         )
+
+
+@policy_app.command("shadow")
+def shadow(
+    candidate: Annotated[str, typer.Argument(help="A bundle directory or a stored VERSION.")],
+    db: DbOption = None,
+    by: ByOption = None,
+    note: NoteOption = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Run a candidate beside the active version on live traffic; record what it would change."""
+    try:
+        row = _store(db).shadow(candidate, by=_actor(by), note=note)
+    except VallumError as exc:
+        report_error(exc)
+    if as_json:
+        print_json(row.to_dict())
+        return
+    console.print(
+        f"[green]✓[/] {row.version} runs in shadow beside {row.previous or 'nothing'} on "
+        "`vallum serve --active` replicas; `vallum policy shadow-report` shows what it would change"
+    )
+
+
+@policy_app.command("unshadow")
+def unshadow(
+    db: DbOption = None, by: ByOption = None, note: NoteOption = "", as_json: JsonFlag = False
+) -> None:
+    """Stop the candidate running in shadow."""
+    try:
+        row = _store(db).unshadow(by=_actor(by), note=note)
+    except VallumError as exc:
+        report_error(exc)
+    if as_json:
+        print_json(row.to_dict())
+    else:
+        console.print(f"[green]✓[/] {row.version} no longer runs in shadow")
+
+
+@policy_app.command("shadow-report")
+def shadow_report(
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only records from this long ago: 30m, 24h, 7d.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+    limit: Annotated[int, typer.Option("--show", help="List at most N differences.")] = 50,
+) -> None:
+    """What shadow candidates decided on live traffic, and where they differed from the active."""
+    from vallum.bundle.schema import parse_duration
+    from vallum.evidence.log import EvidenceLog
+    from vallum.lifecycle.shadow import shadow_summary
+    from vallum.storage.database import Database
+
+    cutoff = None
+    if since is not None:
+        try:
+            cutoff = datetime.now(UTC) - parse_duration(since)
+        except ValueError as exc:
+            fail(f"--since: {exc}")
+    try:
+        summary = shadow_summary(EvidenceLog(Database(db)).iter_records(), since=cutoff)
+    except VallumError as exc:
+        report_error(exc)
+    if as_json:
+        print_json(summary)
+        return
+    for version, counts in summary["candidates"].items():
+        console.print(
+            f"candidate {version}: {counts['compared']} decisions shadowed, "
+            f"{counts['differed']} differ from the active version"
+        )
+    rows = summary["differences"][:limit]
+    if rows:
+        table = Table(title=f"differences (first {len(rows)})")
+        for column in ("shadowed record", "stage", "active", "candidate", "controls"):
+            table.add_column(column)
+        for d in rows:
+            table.add_row(
+                d["shadow_of"][:12], d["stage"], d["active_action"], d["action"],
+                ", ".join(d["controls"]),
+            )  # fmt: skip
+        console.print(table)
 
 
 def replay_command(

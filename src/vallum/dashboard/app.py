@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -30,8 +30,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from vallum.approvals.model import Status
 from vallum.approvals.service import ApprovalService
 from vallum.bundle.loader import Bundle
-from vallum.dashboard import charts, queries
+from vallum.dashboard import charts, queries, search
 from vallum.dashboard.auth import LoginLimiter, Sessions, User
+from vallum.dashboard.search import group_by_request
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.trace import trace_rows
 from vallum.exceptions import ApprovalError, ApprovalForbidden
@@ -90,6 +91,8 @@ def create_dashboard(
         Route("/logout", h.guard(h.logout), methods=["POST"]),
         Route("/decisions", h.guard(h.decisions)),
         Route("/decisions/rows", h.guard(h.decision_rows)),
+        Route("/decisions/export.{fmt:str}", h.guard(h.export)),
+        Route("/sessions/{session:path}", h.guard(h.session)),
         Route("/decisions/{record_id}", h.guard(h.trace)),
         Route("/approvals", h.guard(h.approvals_page)),
         Route("/approvals/rows", h.guard(h.approval_rows)),
@@ -201,12 +204,36 @@ class _Handlers:
     # Decisions.
     async def decisions(self, request: Request) -> Response:
         filters = _filters(request)
-        rows = await asyncio.to_thread(queries.decision_stream, self.d.db, filters)
-        return self.render(request, "decisions.html", filters=filters, rows=rows, page="decisions")
+        rows, more = await asyncio.to_thread(queries.decision_stream, self.d.db, filters)
+        return self.render(
+            request, "decisions.html", filters=filters, rows=rows, more=more, page="decisions"
+        )
 
     async def decision_rows(self, request: Request) -> Response:
-        rows = await asyncio.to_thread(queries.decision_stream, self.d.db, _filters(request))
+        rows, _ = await asyncio.to_thread(queries.decision_stream, self.d.db, _filters(request))
         return self.render(request, "_decision_rows.html", rows=rows)
+
+    async def export(self, request: Request) -> Response:
+        fmt = request.path_params["fmt"]
+        if fmt not in ("csv", "jsonl"):
+            return self.render(request, "error.html", 404, message="Export as csv or jsonl.")
+        # A sync iterator: Starlette reads it in a worker thread, page by page.
+        records = search.export_records(self.d.db, _filters(request))
+        lines = search.to_csv(records) if fmt == "csv" else search.to_jsonl(records)
+        media = "text/csv" if fmt == "csv" else "application/x-ndjson"
+        name = f"vallum-decisions.{fmt}"
+        return _secure(
+            StreamingResponse(
+                lines, media_type=media,
+                headers={"content-disposition": f'attachment; filename="{name}"'},
+            )
+        )  # fmt: skip
+
+    async def session(self, request: Request) -> Response:
+        name = request.path_params["session"][:256]
+        records = await asyncio.to_thread(search.session_records, self.d.db, name)
+        turns = group_by_request(records)
+        return self.render(request, "session.html", session=name, turns=turns, page="decisions")
 
     async def trace(self, request: Request) -> Response:
         record_id = request.path_params["record_id"]
@@ -264,7 +291,7 @@ class _Handlers:
     async def controls(self, request: Request) -> Response:
         hours = _int(request.query_params.get("hours"), 24, 1, 24 * 30)
         figures, labels = await asyncio.to_thread(
-            queries.control_figures, self.d.db, self.d.bundle, hours=hours
+            search.control_figures, self.d.db, self.d.bundle, hours=hours
         )
         drawn = [charts.draw(f, labels) for f in figures]
         return self.render(
@@ -299,6 +326,10 @@ def _filters(request: Request) -> queries.Filters:
         session=q.get("session", "")[:256],
         action=q.get("action", "")[:32],
         control=q.get("control", "")[:128],
+        q=q.get("q", "")[:256],
+        since=q.get("since", "")[:40],
+        until=q.get("until", "")[:40],
+        before=_int(q.get("before"), 0, 1, 2**62) or None,
     )
 
 

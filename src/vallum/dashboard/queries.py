@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 
-from vallum.bundle.loader import Bundle
-from vallum.evidence.payload import merge
-from vallum.model import Stage
+from vallum.evidence.payload import merged_json
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence
 
@@ -26,15 +22,67 @@ SERIES = ("evaluated", "blocked", "redacted", "held", "would_block")
 
 @dataclass(frozen=True, slots=True)
 class Filters:
+    """What the decision stream, its pages and its exports are narrowed to. `q` searches the
+    record's text (content, ids, reasons); `since`/`until` are ISO times or `30m`, `24h`, `7d`
+    ago; `before` is a page cursor (a sequence number)."""
+
     principal: str = ""
     session: str = ""
     action: str = ""
     control: str = ""
+    q: str = ""
+    since: str = ""
+    until: str = ""
+    before: int | None = None
 
-    def query(self) -> str:
-        """The filters as a query string, for links and polling."""
-        names = ("principal", "session", "action", "control")
-        return urlencode({k: getattr(self, k) for k in names if getattr(self, k)})
+    def query(self, **extra: object) -> str:
+        """The filters as a query string, for links, polling and exports."""
+        names = ("principal", "session", "action", "control", "q", "since", "until")
+        values = {k: getattr(self, k) for k in names if getattr(self, k)}
+        return urlencode({**values, **{k: v for k, v in extra.items() if v is not None}})
+
+
+def filtered(query: Select[Any], filters: Filters, *, before: int | None = None) -> Select[Any]:
+    """`query` over decision records narrowed to `filters` (but `control`), newest first."""
+    query = query.where(evidence.c.kind == "decision")
+    if filters.principal:
+        query = query.where(evidence.c.principal.contains(filters.principal, autoescape=True))
+    if filters.session:
+        query = query.where(evidence.c.session.contains(filters.session, autoescape=True))
+    if filters.action:
+        query = query.where(evidence.c.action == filters.action)
+    if filters.q:
+        query = query.where(  # the kept content lives beside the record (evidence.payload)
+            or_(
+                evidence.c.record.contains(filters.q, autoescape=True),
+                evidence.c.payload.contains(filters.q, autoescape=True),
+            )
+        )
+    since, until = _when(filters.since), _when(filters.until)
+    if since:
+        query = query.where(evidence.c.created_at >= since)
+    if until:
+        query = query.where(evidence.c.created_at < until)
+    if before is not None:
+        query = query.where(evidence.c.seq < before)
+    return query.order_by(evidence.c.seq.desc())
+
+
+def _when(raw: str) -> str | None:
+    """An ISO time, or a duration ago (`30m`, `24h`, `7d`), as the stored text compares."""
+    if not raw:
+        return None
+    from vallum.bundle.schema import parse_duration
+
+    try:
+        moment = datetime.now(UTC) - parse_duration(raw)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,30 +96,35 @@ class Row:
     action: str
     controls: tuple[str, ...]
     summary: str
+    latency_ms: str = ""
 
 
-def decision_stream(db: Database, filters: Filters, limit: int = STREAM_LIMIT) -> list[Row]:
-    """The newest decisions matching `filters`, newest first."""
-    query = select(evidence.c.seq, evidence.c.record, evidence.c.payload).where(
-        evidence.c.kind == "decision"
-    )
-    if filters.principal:
-        query = query.where(evidence.c.principal.contains(filters.principal, autoescape=True))
-    if filters.session:
-        query = query.where(evidence.c.session.contains(filters.session, autoescape=True))
-    if filters.action:
-        query = query.where(evidence.c.action == filters.action)
-    query = query.order_by(evidence.c.seq.desc()).limit(SCAN_LIMIT if filters.control else limit)
+def decision_stream(
+    db: Database, filters: Filters, limit: int = STREAM_LIMIT
+) -> tuple[list[Row], int | None]:
+    """The newest decisions matching `filters` (older than `filters.before`), and the cursor of
+    the next page (None at the end). A control filter reads pages until it has `limit` rows."""
     out: list[Row] = []
+    before = filters.before
+    scanned = 0
+    query = select(evidence.c.seq, evidence.c.record, evidence.c.payload)
     with db.engine.connect() as conn:
-        for seq, raw, kept in conn.execute(query):
-            row = _row(int(seq), merge(json.loads(raw), None if kept is None else json.loads(kept)))
-            if filters.control and filters.control not in row.controls:
-                continue
-            out.append(row)
+        while len(out) < limit and scanned < SCAN_LIMIT * 4:
+            page = list(conn.execute(filtered(query, filters, before=before).limit(limit)))
+            for seq, raw, kept in page:
+                before = int(seq)
+                row = _row(int(seq), merged_json(raw, kept))
+                if filters.control and filters.control not in row.controls:
+                    continue
+                out.append(row)
+                if len(out) >= limit:
+                    break
+            scanned += len(page)
             if len(out) >= limit:
                 break
-    return out
+            if len(page) < limit:
+                return out, None  # the whole log was read
+    return out, before
 
 
 def _row(seq: int, record: dict[str, Any]) -> Row:
@@ -93,6 +146,7 @@ def _row(seq: int, record: dict[str, Any]) -> Row:
         action=str(record.get("action", "")),
         controls=controls,
         summary=str(summary)[:200],
+        latency_ms=str((record.get("latency_ms") or {}).get("total", "")),
     )
 
 
@@ -109,54 +163,6 @@ class ControlFigures:
     @property
     def peak(self) -> int:
         return max((b["evaluated"] for b in self.buckets), default=0)
-
-
-def control_figures(
-    db: Database, bundle: Bundle, *, hours: int = 24, now: datetime | None = None
-) -> tuple[list[ControlFigures], list[str]]:
-    """Per control: evaluated, blocked, redacted, held and monitor would-have-blocked, per bucket.
-
-    The window is the last `hours`, narrowed to the span that has decisions (at least ten
-    minutes), split into 24 buckets. Returns the figures and the bucket start labels.
-    """
-    now = now or datetime.now(UTC)
-    since = (now - timedelta(hours=hours)).isoformat(timespec="microseconds")
-    query = (
-        select(evidence.c.created_at, evidence.c.stage, evidence.c.record)
-        .where(evidence.c.kind == "decision", evidence.c.created_at >= since)
-        .order_by(evidence.c.seq.desc())
-        .limit(SCAN_LIMIT * 4)
-    )
-    with db.engine.connect() as conn:
-        rows = [(datetime.fromisoformat(c), s, json.loads(r)) for c, s, r in conn.execute(query)]
-    start = min((r[0] for r in rows), default=now - MIN_SPAN)
-    span = max(now - start, MIN_SPAN)
-    start = now - span
-    width = span / BUCKETS
-    applies = {c.id: {s.value for s in Stage if c.applies_to(s)} for c in bundle.controls}
-    names = [*applies, "cedar"]
-    counts: dict[str, list[Counter[str]]] = {n: [Counter() for _ in range(BUCKETS)] for n in names}
-    for created, stage, record in rows:
-        index = min(int((created - start) / width), BUCKETS - 1)
-        for name in names:
-            if name == "cedar" or stage in applies.get(name, set()):
-                counts[name][index]["evaluated"] += 1
-        for reason in record.get("reasons", []):
-            bucket = counts.setdefault(reason["control"], [Counter() for _ in range(BUCKETS)])
-            key = _series(reason["action"], reason["mode"])
-            if key:
-                bucket[index][key] += 1
-    figures = [
-        ControlFigures(name, [{s: c[s] for s in SERIES} for c in counts[name]]) for name in counts
-    ]
-    labels = [(start + width * i).strftime("%H:%M") for i in range(BUCKETS)]
-    return figures, labels
-
-
-def _series(action: str, mode: str) -> str | None:
-    if mode == "monitor":
-        return "would_block" if action == "block" else None
-    return {"block": "blocked", "redact": "redacted", "require_approval": "held"}.get(action)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ uvicorn.run(app, port=8080)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,13 +17,22 @@ from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from vallum.dashboard import create_dashboard
-from vallum.gateway.build import GatewayOptions, build_gateway
+from vallum.dashboard.app import Dashboard
+from vallum.gateway.build import (
+    GatewayOptions,
+    build_gateway,
+    build_infrastructure,
+    build_version,
+)
 from vallum.gateway.gateway import Gateway
 from vallum.gateway.lifecycle import Endpoint
+from vallum.gateway.live import PolicyFollower, PostgresWakeup, retire
 from vallum.gateway.routes import approvals
 from vallum.gateway.routes.chat import chat_completions, list_models, messages
 from vallum.gateway.routes.guard import guard
-from vallum.gateway.routes.health import healthz, openapi, readyz
+from vallum.gateway.routes.health import healthz, metrics, openapi, readyz
+from vallum.lifecycle.store import PolicyStore
+from vallum.settings import Settings
 
 
 class GatewayApp(Starlette):
@@ -53,23 +63,35 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
     """An app serving one gateway; on shutdown it drains in-flight streams and flushes evidence.
 
     Given options, the app owns the gateway and closes it on shutdown; given a `Gateway`, the
-    caller owns it (and closes it).
+    caller owns it (and closes it). With `options.active`, the app serves the policy store's
+    active version and swaps in each new one as it is activated (`vallum.gateway.live`).
     """
     owned = not isinstance(options, Gateway)
-    gw = options if isinstance(options, Gateway) else build_gateway(options)
+    follower: PolicyFollower | None = None
+    if isinstance(options, Gateway):
+        gw = options
+    elif options.active:
+        follower, gw = _follow(options)
+    else:
+        gw = build_gateway(options)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gw.lifecycle.draining = False
-        if gw.checkpoints is not None:
-            await gw.checkpoints.start()
-        yield
-        await gw.lifecycle.drain()
-        if gw.checkpoints is not None:  # the last one covers every request drained
-            await gw.checkpoints.stop()
+        gw.start()
+        checkpoints = gw.infra.checkpoints
+        if checkpoints is not None:
+            await checkpoints.start()
+        async with _following(app, follower):
+            yield
+        current: Gateway = app.state.gateway
+        await current.lifecycle.drain()
+        if checkpoints is not None:  # the last one covers every request drained
+            await checkpoints.stop()
         if owned:
-            await gw.aclose()
+            await current.aclose()
 
+    dashboard = create_dashboard(gw.bundle, gw.db, gw.approvals)
     model_routes: dict[str, Endpoint] = {
         "/v1/chat/completions": chat_completions,
         "/v1/messages": messages,
@@ -82,11 +104,65 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
             Route("/v1/guard/{stage}", guard, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
             *approvals.ROUTES,
-            Mount("/ui", app=create_dashboard(gw.bundle, gw.db, gw.approvals)),
+            Mount("/ui", app=dashboard),
         ],
         lifespan=lifespan,
     )
     app.state.gateway = gw
+    app.state.follower = follower
+    app.state.dashboard = dashboard.state.dashboard
     return app
+
+
+def _follow(options: GatewayOptions) -> tuple[PolicyFollower, Gateway]:
+    infra = build_infrastructure(options, Settings.from_env())
+    follower = PolicyFollower(
+        PolicyStore(infra.db),
+        lambda bundle, shadow: build_version(bundle, infra, options, shadow),
+        cache_dir=options.cache_dir,
+        poll_interval_s=options.poll_interval_s,
+    )
+    try:
+        return follower, follower.initial()
+    except BaseException:
+        infra.db.dispose()
+        infra.writer.close()
+        raise
+
+
+@contextlib.asynccontextmanager
+async def _following(app: Starlette, follower: PolicyFollower | None) -> AsyncIterator[None]:
+    """While the app runs, swap in each newly activated version; retire the replaced ones."""
+    if follower is None:
+        yield
+        return
+    retiring: set[asyncio.Task[None]] = set()
+    dashboard: Dashboard = app.state.dashboard
+
+    def swap(new: Gateway) -> None:
+        old: Gateway = app.state.gateway
+        app.state.gateway = new
+        new.start()
+        dashboard.bundle, dashboard.approvals = new.bundle, new.approvals
+        task = asyncio.create_task(retire(old))
+        retiring.add(task)
+        task.add_done_callback(retiring.discard)
+
+    watch = asyncio.create_task(follower.run(swap))
+    wakeup = None
+    current: Gateway = app.state.gateway
+    if not current.db.is_sqlite:
+        wakeup = PostgresWakeup(current.db, follower, asyncio.get_running_loop())
+        wakeup.start()
+    try:
+        yield
+    finally:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+        if wakeup is not None:
+            await asyncio.to_thread(wakeup.stop)
+        await asyncio.gather(*retiring, return_exceptions=True)

@@ -1,8 +1,8 @@
-"""Who is calling: Vallum API keys (stored hashed) and JWTs verified against a local JWKS.
+"""Who is calling: Vallum API keys (stored hashed) and JWTs verified against a JWKS.
 
 A key looks like `rk_` + 43 URL-safe characters; only its SHA-256 is stored (a key has 256 bits
 of entropy, so a plain hash is enough: there is nothing to brute-force). A JWT must be signed by
-a key in the configured JWKS file and carry the configured issuer and audience and an expiry;
+a key in the configured JWKS (a file, a URL, or the issuer's OIDC discovery; see `jwks`) and carry the configured issuer and audience and an expiry;
 the principal comes from one of its claims. Anything else is an `AuthenticationError` (401).
 
     key = create_api_key(Database(), Principal.parse("app:web"), name="web frontend")
@@ -13,9 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -25,16 +23,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from vallum.bundle.gateway import JwtConfig
 from vallum.evidence.record import utc_now
-from vallum.exceptions import AuthenticationError, ConfigError, EvidenceError, InputError
+from vallum.exceptions import AuthenticationError, EvidenceError, InputError
+from vallum.gateway.jwks import KeySource, load_jwks
 from vallum.model import Principal
 from vallum.storage.database import Database
 from vallum.storage.tables import api_keys
+
+__all__ = ["Authenticator", "create_api_key", "hash_key", "load_jwks"]
 
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "rk_"
 CACHE_TTL_S = 30.0
-JWKS_CHECK_S = 5.0  # how often the JWKS file is checked for a change
 MAX_CACHE = 10_000
 
 
@@ -57,56 +57,11 @@ def create_api_key(db: Database, principal: Principal, *, name: str = "") -> str
     return key
 
 
-def load_jwks(config: JwtConfig, bundle_dir: Path) -> JwksFile:
-    path = Path(config.jwks_file)
-    return JwksFile(path if path.is_absolute() else bundle_dir / path)
-
-
-class JwksFile:
-    """The JWKS file, reloaded when it changes (checked at most every `JWKS_CHECK_S`), so keys
-    can be rotated without a restart. A file that fails to load at start is a `ConfigError`;
-    one that breaks later leaves the last good key set in use and says so in the log."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._mtime = self._stat()
-        self._keys = self._read()
-        self._checked = time.monotonic()
-
-    def current(self) -> jwt.PyJWKSet:
-        now = time.monotonic()
-        if now - self._checked >= JWKS_CHECK_S:
-            self._checked = now
-            mtime = self._stat()
-            if mtime != self._mtime:
-                self._mtime = mtime
-                try:
-                    self._keys = self._read()
-                    log.info("reloaded the JWKS from %s", self.path)
-                except ConfigError as exc:
-                    log.warning("%s; keeping the keys loaded before", exc)
-        return self._keys
-
-    def _stat(self) -> int | None:
-        try:
-            return self.path.stat().st_mtime_ns
-        except OSError:
-            return None
-
-    def _read(self) -> jwt.PyJWKSet:
-        try:
-            return jwt.PyJWKSet.from_json(self.path.read_text())
-        except (OSError, jwt.PyJWTError, ValueError) as exc:
-            raise ConfigError(
-                f"gateway.auth.jwt.jwks_file {self.path}: cannot load a JWKS ({exc})"
-            ) from exc
-
-
 class Authenticator:
     """Maps a bearer credential to a principal. Key lookups are cached briefly."""
 
     def __init__(
-        self, db: Database, jwt_config: JwtConfig | None = None, jwks: JwksFile | None = None
+        self, db: Database, jwt_config: JwtConfig | None = None, jwks: KeySource | None = None
     ):
         self._db = db
         self._jwt = jwt_config
@@ -180,12 +135,4 @@ class Authenticator:
 
     def _signing_key(self, kid: str | None) -> Any:
         assert self._jwks is not None
-        keys = self._jwks.current().keys
-        if kid is not None:
-            for k in keys:
-                if k.key_id == kid:
-                    return k.key
-            raise AuthenticationError(f"token key id {kid!r} is not in the JWKS")
-        if len(keys) == 1:
-            return keys[0].key
-        raise AuthenticationError("token names no key id and the JWKS has several keys")
+        return self._jwks.signing_key(kid)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from vallum.alerts.service import Escalation
 from vallum.approvals.service import ApprovalService
 from vallum.bundle.gateway import CheckpointsConfig, UpstreamConfig
 from vallum.bundle.loader import Bundle, load_bundle
@@ -25,19 +26,25 @@ from vallum.engine import Engine
 from vallum.evidence.log import EvidenceLog
 from vallum.exceptions import ConfigError
 from vallum.extras import require
-from vallum.gateway.auth import Authenticator, load_jwks
+from vallum.gateway.auth import Authenticator
 from vallum.gateway.authz_cache import CachedAuthorizer
 from vallum.gateway.evaluator import Evaluator
-from vallum.gateway.gateway import Gateway
+from vallum.gateway.gateway import Gateway, Infrastructure
+from vallum.gateway.jwks import load_jwks
 from vallum.gateway.lifecycle import RequestLifecycle
 from vallum.gateway.pipeline import ModelPipeline
 from vallum.gateway.ratelimit import RateLimiter
 from vallum.gateway.routing import Upstreams
 from vallum.gateway.upstream import HttpUpstream, Upstream, UpstreamClientKind, build_transports
 from vallum.gateway.writer import EvidenceWriter
+from vallum.lifecycle.shadow import ShadowEngine
 from vallum.sessions.store import CheckMarks, MemorySessionStore, SessionStore
 from vallum.settings import Settings, secret_from_env
 from vallum.storage.database import Database
+from vallum.telemetry import Telemetry
+from vallum.telemetry.access import AccessLog
+from vallum.telemetry.metrics import Metrics
+from vallum.telemetry.tracing import Tracing
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis as AsyncRedis
@@ -53,7 +60,7 @@ class GatewayOptions:
     `transport` replaces the network (tests pass `httpx.MockTransport`); `upstream_client`
     chooses how plain-HTTP upstreams are called (`vallum.gateway.upstream.build_transports`)."""
 
-    bundle: str | Path | Bundle
+    bundle: str | Path | Bundle | None
     database_url: str | None = None
     upstream_url: str | None = None
     upstream_key_env: str | None = None
@@ -61,16 +68,34 @@ class GatewayOptions:
     redis_url: str | None = None
     transport: httpx.AsyncBaseTransport | None = None
     upstream_client: UpstreamClientKind = "lean"
+    # Serve the policy store's active version and follow activations (`vallum serve --active`)
+    # instead of `bundle`; `cache_dir` holds the stored versions' files.
+    active: bool = False
+    poll_interval_s: float = 2.0
+    cache_dir: Path = Path(".vallum/bundles")
+    # OpenTelemetry providers to report to (tests); by default from the OTEL_* variables.
+    tracing: Tracing | None = None
+    # Where alert webhooks go (tests pass a transport to a local receiver); default: the network.
+    alerts_transport: httpx.AsyncBaseTransport | None = None
 
 
 def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> Gateway:
     """A gateway with every collaborator built from `options` and the environment."""
     settings = settings or Settings.from_env()
+    if options.bundle is None:
+        raise ConfigError("give a bundle directory, or serve the active version (--active)")
     bundle = options.bundle if isinstance(options.bundle, Bundle) else load_bundle(options.bundle)
-    config = bundle.config.gateway
+    checkpoints = bundle.config.gateway.checkpoints
+    return build_version(bundle, build_infrastructure(options, settings, checkpoints), options)
+
+
+def build_infrastructure(
+    options: GatewayOptions, settings: Settings, checkpoints: CheckpointsConfig | None = None
+) -> Infrastructure:
+    """What every bundle version this process serves shares: database, evidence, sessions,
+    rate limits, Redis, and the signed checkpoints `checkpoints` asks for."""
     db = Database(options.database_url)
     log = EvidenceLog(db)
-    writer = EvidenceWriter(log)
     redis_url = options.redis_url or settings.redis_url
     redis: AsyncRedis | None = None
     sessions: SessionStore
@@ -89,35 +114,57 @@ def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> 
         sessions = MemorySessionStore()
         limiter = RateLimiter.in_memory()
     marks = sessions if isinstance(sessions, CheckMarks) else None
+    metrics = Metrics()
+    tracing = options.tracing if options.tracing is not None else Tracing.from_env()
+    telemetry = Telemetry(metrics, AccessLog(), *([tracing] if tracing else []))
+    return Infrastructure(
+        db, log, EvidenceWriter(log), sessions, marks, limiter, telemetry, metrics, tracing, redis,
+        _checkpoints(log, checkpoints),
+    )  # fmt: skip
+
+
+def build_version(
+    bundle: Bundle, infra: Infrastructure, options: GatewayOptions, shadow: Bundle | None = None
+) -> Gateway:
+    """One bundle version served on `infra`: engine, pipeline, approvals, upstreams; with
+    `shadow` (or the bundle's `gateway.shadow_bundle`), a candidate decided beside it."""
+    config = bundle.config.gateway
+    sessions = infra.sessions
     engine = Engine(
         bundle, sessions=sessions, authorizer=CachedAuthorizer(bundle.policies, bundle.config)
     )
+    if shadow is None and config.shadow_bundle is not None:
+        shadow = load_bundle(bundle.path / config.shadow_bundle)
+    candidate = ShadowEngine(engine, shadow) if shadow is not None else None
     # Engine work runs on the event loop when session state is in memory (pure CPU, evidence
     # buffered per request), and in a worker thread when sessions live in Redis or a database.
-    evaluator = Evaluator(engine, offload=not isinstance(sessions, MemorySessionStore))
+    evaluator = Evaluator(
+        engine, offload=not isinstance(sessions, MemorySessionStore), shadow=candidate
+    )
     jwks = load_jwks(config.auth.jwt, bundle.path) if config.auth.jwt else None
-    approvals = ApprovalService.open(bundle, db)
+    approvals = ApprovalService.open(bundle, infra.db)
     holds = ApprovalHolds(approvals)
     upstreams = _upstreams(bundle, options)
     pipeline = ModelPipeline(
-        evaluator, holds, upstreams, config.streaming, marks, bundle.version,
+        evaluator, holds, upstreams, config.streaming, infra.marks, bundle.version,
         max_json_depth=config.limits.max_json_depth,
     )  # fmt: skip
+    escalation = Escalation(config.alerts, approvals, transport=options.alerts_transport)
+    telemetry = Telemetry(*infra.telemetry.observers, escalation.rules)
+    lifecycle = RequestLifecycle(
+        infra.writer, evaluator, infra.marks, bundle, config.drain_timeout_s, telemetry
+    )
     return Gateway(
         bundle=bundle,
-        db=db,
-        evidence=log,
-        writer=writer,
+        infra=infra,
         engine=engine,
         evaluator=evaluator,
-        auth=Authenticator(db, config.auth.jwt, jwks),
+        auth=Authenticator(infra.db, config.auth.jwt, jwks),
         approvals=approvals,
-        limiter=limiter,
         upstreams=upstreams,
         pipeline=pipeline,
-        lifecycle=RequestLifecycle(writer, evaluator, marks, bundle, config.drain_timeout_s),
-        redis=redis,
-        checkpoints=_checkpoints(log, config.checkpoints),
+        lifecycle=lifecycle,
+        escalation=escalation,
     )
 
 

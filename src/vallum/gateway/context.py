@@ -30,6 +30,7 @@ class RequestContext:
     route: str
     id: str = field(default_factory=new_id)
     started: float = field(default_factory=time.perf_counter)
+    started_ns: int = field(default_factory=time.time_ns)  # wall clock, for telemetry spans
     principal: Principal | None = None
     session: str = ""
     linked: bool = False  # the session was named (X-Vallum-Session): history may be covered
@@ -42,6 +43,7 @@ class RequestContext:
     delivered: dict[str, Any] | None = None
     notices: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    timeline: list[tuple[int, str]] = field(default_factory=list)  # per decision: (ended ns, stage)
     records: list[dict[str, Any]] = field(default_factory=list)
     covered: list[dict[str, Any]] = field(default_factory=list)  # messages earlier decisions cover
     marks: dict[str, str] = field(default_factory=dict)  # to remember once committed (history)

@@ -27,6 +27,7 @@ from typing import Final, TypeVar
 
 from vallum.engine import Engine
 from vallum.gateway.context import RequestContext
+from vallum.lifecycle.shadow import ShadowEngine
 from vallum.model import Decision, Event
 
 T = TypeVar("T")
@@ -44,8 +45,10 @@ class Evaluator:
         offload: bool,
         workers: int = DEFAULT_WORKERS,
         cpu_budget_ms: float | None = DEFAULT_CPU_BUDGET_MS,
+        shadow: ShadowEngine | None = None,
     ):
         self.engine = engine
+        self.shadow = shadow  # a candidate version decided beside the engine, never enforced
         self.offload = offload
         self.cpu_budget_ms = cpu_budget_ms
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vallum-check")
@@ -62,6 +65,8 @@ class Evaluator:
     def evaluate_now(self, ctx: RequestContext, event: Event) -> Decision:
         """Decide, keeping the decision and its record for the request's flush."""
         budget = None if self.cpu_budget_ms is None else self.cpu_budget_ms - ctx.cpu_ms
+        # A shadow candidate decides first (on the session as it was), off the CPU budget.
+        candidate = self.shadow.decide(event) if self.shadow is not None else None
         start = time.thread_time()
         try:
             decision = self.engine.evaluate(
@@ -73,6 +78,11 @@ class Evaluator:
         finally:
             ctx.cpu_ms += (time.thread_time() - start) * 1000
         ctx.decisions.append(decision)
+        if candidate is not None and self.shadow is not None:
+            ctx.records.append(
+                self.shadow.record(event, decision, candidate) | {"request_id": ctx.id}
+            )
+        ctx.timeline.append((time.time_ns(), event.stage.value))  # for telemetry spans
         return decision
 
     async def evaluate(self, ctx: RequestContext, event: Event) -> Decision:

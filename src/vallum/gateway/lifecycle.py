@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any
 
 import anyio
 from starlette.requests import ClientDisconnect, Request
@@ -33,6 +35,8 @@ from vallum.gateway.wire.json import FastJSONResponse
 from vallum.gateway.writer import EvidenceWriter
 from vallum.model import Principal
 from vallum.sessions.store import CheckMarks
+from vallum.telemetry import Telemetry
+from vallum.telemetry.observer import FinishedRequest
 
 log = logging.getLogger("vallum.gateway")
 SESSION_HEADER = "x-vallum-session"
@@ -53,7 +57,9 @@ class RequestLifecycle:
         marks: CheckMarks | None,
         bundle: Bundle,
         drain_timeout_s: float,
+        telemetry: Telemetry | None = None,
     ):
+        self._telemetry = telemetry
         self._writer = writer
         self._evaluator = evaluator
         self._marks = marks
@@ -74,11 +80,22 @@ class RequestLifecycle:
         if ctx.finished:
             return
         ctx.finished = True
+        record = ctx.request_record(self._bundle)
+        failed: str | None = None
         try:
-            await self._writer.write([*ctx.records, ctx.request_record(self._bundle)])
+            await self._writer.write([*ctx.records, record])
             if ctx.marks and self._marks is not None:
                 await self._remember(ctx, self._marks)
+        except Exception as exc:
+            failed = f"{type(exc).__name__}: {exc}"
+            raise
         finally:
+            if self._telemetry is not None:
+                self._telemetry.observe(
+                    FinishedRequest(
+                        record, ctx.decisions, ctx.timeline, ctx.started_ns, time.time_ns(), failed
+                    )
+                )
             self.inflight -= 1
             if self.inflight == 0:
                 self._idle.set()
@@ -105,9 +122,16 @@ class RequestLifecycle:
         return drained
 
 
+def pinned(request: Request) -> Any:
+    """The gateway (bundle version) serving this request, fixed at its first look: a policy
+    change while the request runs does not switch it to another version halfway. Typed as
+    `Gateway` by `vallum.gateway.gateway.gateway_of`, which routes use."""
+    return request.scope.setdefault("vallum.gateway", request.app.state.gateway)
+
+
 async def authenticate(request: Request) -> Principal:
     """The principal behind the request's credentials (`AuthenticationError` if none)."""
-    auth: Authenticator = request.app.state.gateway.auth
+    auth: Authenticator = pinned(request).auth
     token = auth.credential(request.headers.get("authorization"), request.headers.get("x-api-key"))
     cached = auth.lookup_cached(token)
     if cached is not None:
@@ -132,7 +156,7 @@ def endpoint(route: str, style: Style, handler: Handler, *, record: bool = True)
     request record."""
 
     async def serve(request: Request) -> Response:
-        lifecycle: RequestLifecycle = request.app.state.gateway.lifecycle
+        lifecycle: RequestLifecycle = pinned(request).lifecycle
         ctx = lifecycle.begin(route) if record else RequestContext(route=route, finished=True)
         try:
             ctx.principal = await authenticate(request)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from vallum.bundle.loader import Bundle
@@ -85,52 +86,91 @@ class ShadowEngine:
     ) -> Decision:
         engine = self.active_engine()
         # The candidate goes first so it sees the session as it was before this event.
-        shadow = self._shadow(event)
+        shadow = self.decide(event)
         decision = engine.evaluate(event, sink=sink, record_extra=record_extra)
         if shadow is not None:
-            self._record(event, decision, shadow)
+            self._append(self.record(event, decision, shadow))
         return decision
 
-    def _shadow(self, event: Event) -> Decision | None:
+    def decide(self, event: Event) -> Decision | None:
+        """The candidate's decision (recorded nowhere); None if the candidate failed. Call it
+        before the active engine sees the event, so both see the same session."""
         try:
-            # its evidence is appended after the active decision, so it can point at it
             return self.candidate.evaluate(event, sink=None)
         except Exception as exc:  # the shadow must never affect live traffic
             with self._lock:
                 self.errors.append(f"{type(exc).__name__}: {exc}")
             return None
 
-    def _record(self, event: Event, active: Decision, shadow: Decision) -> None:
+    def record(self, event: Event, active: Decision, shadow: Decision) -> dict[str, Any]:
+        """The `shadow_decision` evidence record comparing the two (and count it)."""
         with self._lock:
             self.compared += 1
             self.differed += shadow.action is not active.action
+        return {
+            "schema": 1,
+            "kind": KIND_SHADOW,
+            "id": shadow.id,
+            "created_at": utc_now(),
+            "shadow_of": active.evidence_id or active.id,
+            "principal": str(event.principal),
+            "session": event.session,
+            "stage": event.stage.value,
+            "action": shadow.action.value,
+            "active_action": active.action.value,
+            "differs": shadow.action is not active.action,
+            "bundle": {
+                "name": self.candidate.bundle.name,
+                "version": self.candidate.bundle.version,
+            },
+            "active_bundle": active.bundle_version,
+            "reasons": [r.to_dict() for r in shadow.reasons],
+            "findings": [f.to_dict() for f in shadow.findings],
+            "labels": list(shadow.labels),
+            "latency_ms": {k: round(v, 4) for k, v in shadow.latency_ms.items()},
+        }
+
+    def _append(self, record: dict[str, Any]) -> None:
         log = self.candidate.evidence
         if log is None:
             return
         try:
-            log.append(
-                {
-                    "schema": 1,
-                    "kind": KIND_SHADOW,
-                    "id": shadow.id,
-                    "created_at": utc_now(),
-                    "shadow_of": active.evidence_id or active.id,
-                    "principal": str(event.principal),
-                    "session": event.session,
-                    "stage": event.stage.value,
-                    "action": shadow.action.value,
-                    "active_action": active.action.value,
-                    "bundle": {
-                        "name": self.candidate.bundle.name,
-                        "version": self.candidate.bundle.version,
-                    },
-                    "active_bundle": active.bundle_version,
-                    "reasons": [r.to_dict() for r in shadow.reasons],
-                    "findings": [f.to_dict() for f in shadow.findings],
-                    "labels": list(shadow.labels),
-                    "latency_ms": {k: round(v, 4) for k, v in shadow.latency_ms.items()},
-                }
-            )
+            log.append(record)
         except Exception as exc:
             with self._lock:
                 self.errors.append(f"{type(exc).__name__}: {exc}")
+
+
+def shadow_summary(records: Iterable[Any], *, since: datetime | None = None) -> dict[str, Any]:
+    """Per candidate version, how many decisions were shadowed and how many differed; and the
+    differing ones, newest last (from `shadow_decision` evidence records)."""
+    candidates: dict[str, dict[str, int]] = {}
+    differences: list[dict[str, Any]] = []
+    cutoff = since.isoformat("T", "microseconds") if since is not None else None
+    for stored in records:
+        record = stored.record
+        if record.get("kind") != KIND_SHADOW:
+            continue
+        if cutoff is not None and str(record.get("created_at", "")) < cutoff:
+            continue
+        version = str(record.get("bundle", {}).get("version", ""))
+        counts = candidates.setdefault(version, {"compared": 0, "differed": 0})
+        counts["compared"] += 1
+        if record.get("action") != record.get("active_action"):
+            counts["differed"] += 1
+            differences.append(
+                {
+                    "id": record.get("id"),
+                    "shadow_of": str(record.get("shadow_of", "")),
+                    "created_at": record.get("created_at"),
+                    "stage": record.get("stage"),
+                    "action": record.get("action"),
+                    "active_action": record.get("active_action"),
+                    "candidate": version,
+                    "controls": sorted({r.get("control", "") for r in record.get("reasons", [])}),
+                    "policies": sorted(
+                        {r["policy_id"] for r in record.get("reasons", []) if r.get("policy_id")}
+                    ),
+                }
+            )
+    return {"candidates": candidates, "differences": differences}

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from vallum.bundle.loader import Bundle, bundle_version, load_bundle
@@ -27,6 +30,10 @@ from vallum.storage.database import Database
 from vallum.storage.tables import policy_activations, policy_versions
 
 MIN_VERSION_PREFIX = 6
+# PostgreSQL channel an activation is announced on (`vallum serve --active` listens).
+NOTIFY_CHANNEL = "vallum_policy"
+ACTIVATE, ROLLBACK, SHADOW, UNSHADOW = "activate", "rollback", "shadow", "unshadow"
+ACTIVATING = (ACTIVATE, ROLLBACK)  # the rows that change which version enforces
 _EXCLUDED_DIRS = {"tests", "__pycache__"}
 
 
@@ -37,7 +44,7 @@ class Activation:
     previous: str | None
     activated_by: str
     activated_at: str
-    action: str  # "activate" | "rollback"
+    action: str  # "activate" | "rollback" | "shadow" | "unshadow"
     note: str
 
     def to_dict(self) -> dict[str, object]:
@@ -79,6 +86,27 @@ class PolicyStore:
             version = self.resolve(str(source))
         return self._append(version, by=by, action="activate", note=note)
 
+    def shadow(self, source: str | Path, *, by: str, note: str = "") -> Activation:
+        """Run a bundle directory or stored VERSION beside the active one on live traffic
+        (`vallum serve --active` replicas): its decisions are recorded, never enforced."""
+        path = Path(source)
+        version = self._store(load_bundle(path)) if path.is_dir() else self.resolve(str(source))
+        return self._append(version, by=by, action=SHADOW, note=note)
+
+    def unshadow(self, *, by: str, note: str = "") -> Activation:
+        """Stop the shadow candidate."""
+        current = self.shadowing()
+        if current is None:
+            raise PolicyVersionError("no candidate is running in shadow")
+        return self._append(current.version, by=by, action=UNSHADOW, note=note)
+
+    def shadowing(self) -> Activation | None:
+        """The candidate running in shadow now, or None."""
+        for row in self.history():
+            if row.action in (SHADOW, UNSHADOW):
+                return row if row.action == SHADOW else None
+        return None
+
     def rollback(self, *, by: str, note: str = "") -> Activation:
         """Activate the version that was active before the current one."""
         stack = self._stack()
@@ -87,9 +115,18 @@ class PolicyStore:
         return self._append(stack[-2], by=by, action="rollback", note=note)
 
     def active(self) -> Activation | None:
-        """The newest activation, or None when nothing was ever activated."""
-        rows = self.history(limit=1)
-        return rows[0] if rows else None
+        """The newest activation (or rollback), or None when nothing was ever activated."""
+        try:
+            with self.db.engine.connect() as conn:
+                row = conn.execute(
+                    select(policy_activations)
+                    .where(policy_activations.c.action.in_(ACTIVATING))
+                    .order_by(policy_activations.c.seq.desc())
+                    .limit(1)
+                ).first()
+        except SQLAlchemyError as exc:
+            raise EvidenceError(f"cannot read policy history: {exc}") from exc
+        return _activation(row) if row is not None else None
 
     def active_seq(self) -> int:
         """The sequence number of the newest activation (0 if none): one cheap query to poll."""
@@ -110,18 +147,7 @@ class PolicyStore:
                 rows = conn.execute(query).all()
         except SQLAlchemyError as exc:
             raise EvidenceError(f"cannot read policy history: {exc}") from exc
-        return [
-            Activation(
-                int(r.seq),
-                r.version,
-                r.previous,
-                r.activated_by,
-                r.activated_at,
-                r.action,
-                r.note or "",
-            )
-            for r in rows
-        ]
+        return [_activation(r) for r in rows]
 
     def resolve(self, version: str) -> str:
         """The full stored version a VERSION or unique prefix names."""
@@ -158,18 +184,27 @@ class PolicyStore:
                 select(policy_versions.c.snapshot).where(policy_versions.c.version == version)
             ).first()
         assert row is not None
-        staging = cache_dir / f".{version}.tmp"
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        # Private staging: replicas sharing a cache directory never write into each other's.
+        staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=cache_dir))
         for rel, data in json.loads(row.snapshot).items():
             file = staging / rel
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_bytes(base64.b64decode(data))
         if bundle_version(staging) != version:
+            shutil.rmtree(staging)
             raise PolicyVersionError(f"stored snapshot of {version} does not hash to its version")
+        if target.is_dir() and bundle_version(target) == version:
+            shutil.rmtree(staging)  # another process finished first
+            return target
         if target.exists():
-            import shutil
-
-            shutil.rmtree(target)
-        staging.rename(target)
+            shutil.rmtree(target, ignore_errors=True)  # a damaged copy
+        try:
+            staging.rename(target)
+        except OSError:  # another process put its copy there first
+            shutil.rmtree(staging)
+            if not (target.is_dir() and bundle_version(target) == version):
+                raise
         return target
 
     def load(self, version: str, cache_dir: Path) -> Bundle:
@@ -211,18 +246,31 @@ class PolicyStore:
                         note=note,
                     )
                 )
+                if not self.db.is_sqlite:  # wakes running gateways at commit (see gateway.live)
+                    conn.execute(
+                        text("SELECT pg_notify(:channel, :version)"),
+                        {"channel": NOTIFY_CHANNEL, "version": version},
+                    )
         except SQLAlchemyError as exc:
             raise EvidenceError(f"cannot record activation of {version}: {exc}") from exc
-        active = self.active()
-        assert active is not None
-        return active
+        newest = self.history(limit=1)
+        assert newest
+        return newest[0]
 
     def _stack(self) -> list[str]:
         """Replay the history: an activation pushes its version, a rollback pops one."""
         stack: list[str] = []
         for row in reversed(self.history()):
+            if row.action not in ACTIVATING:
+                continue
             if row.action == "rollback" and len(stack) >= 2:
                 stack.pop()
             else:
                 stack.append(row.version)
         return stack
+
+
+def _activation(r: Any) -> Activation:
+    return Activation(
+        int(r.seq), r.version, r.previous, r.activated_by, r.activated_at, r.action, r.note or ""
+    )

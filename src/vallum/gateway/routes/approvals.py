@@ -27,6 +27,7 @@ from vallum.approvals.model import Status
 from vallum.approvals.service import ApprovalService
 from vallum.exceptions import ApprovalNotFound, InputError
 from vallum.gateway.context import RequestContext
+from vallum.gateway.gateway import gateway_of
 from vallum.gateway.lifecycle import endpoint
 
 MAX_REASON_CHARS = 2000
@@ -34,7 +35,7 @@ MAX_LIST = 500
 
 
 def _service(request: Request) -> ApprovalService:
-    service: ApprovalService = request.app.state.gateway.approvals
+    service: ApprovalService = gateway_of(request).approvals
     return service
 
 

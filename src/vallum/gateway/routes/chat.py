@@ -17,8 +17,14 @@ from starlette.responses import JSONResponse, Response
 from vallum.exceptions import AccessDenied, InputError
 from vallum.gateway.context import RequestContext
 from vallum.gateway.errors import Style, blocked
-from vallum.gateway.gateway import Gateway
-from vallum.gateway.lifecycle import SESSION_HEADER, Endpoint, GuardedStream, endpoint, session_of
+from vallum.gateway.gateway import Gateway, gateway_of
+from vallum.gateway.lifecycle import (
+    SESSION_HEADER,
+    Endpoint,
+    GuardedStream,
+    endpoint,
+    session_of,
+)
 from vallum.gateway.pipeline import Call, Renderer
 from vallum.gateway.wire import anthropic, openai
 from vallum.gateway.wire.chat import ChatRequest, ChatResult
@@ -52,7 +58,7 @@ def estimate_tokens(req: ChatRequest) -> int:
 
 def chat_endpoint(fmt: ChatFormat) -> Endpoint:
     async def serve(request: Request, ctx: RequestContext) -> Response:
-        return await _serve(request.app.state.gateway, fmt, request, ctx)
+        return await _serve(gateway_of(request), fmt, request, ctx)
 
     return endpoint(f"{fmt.style}.chat", fmt.style, serve)
 
@@ -104,7 +110,7 @@ messages = chat_endpoint(ANTHROPIC)
 
 async def _list_models(request: Request, ctx: RequestContext) -> Response:
     """The models of the inventory this caller may use."""
-    gw: Gateway = request.app.state.gateway
+    gw: Gateway = gateway_of(request)
     data = [
         {"id": name, "object": "model", "created": 0, "owned_by": entry.provider}
         for name, entry in sorted(gw.bundle.config.models.items())

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from vallum.enforcement import disclosure
 from vallum.exceptions import InputError
 from vallum.gateway.context import RequestContext
-from vallum.gateway.gateway import Gateway
+from vallum.gateway.gateway import Gateway, gateway_of
 from vallum.gateway.lifecycle import SESSION_HEADER, endpoint, session_of
 from vallum.gateway.wire.json import FastJSONResponse, read_json
 from vallum.model import Event, Stage, ToolCall
@@ -38,7 +38,7 @@ def _str(body: dict[str, Any], key: str) -> str | None:
 
 
 async def _decide(request: Request, ctx: RequestContext) -> Response:
-    gw: Gateway = request.app.state.gateway
+    gw: Gateway = gateway_of(request)
     principal = ctx.principal
     assert principal is not None
     name = request.path_params["stage"]

@@ -8,7 +8,10 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from vallum.gateway.gateway import Gateway
+from vallum.exceptions import VallumError
+from vallum.gateway.gateway import Gateway, gateway_of
+from vallum.gateway.lifecycle import authenticate
+from vallum.gateway.live import PolicyFollower
 from vallum.gateway.wire.openapi import openapi_schema
 
 
@@ -18,8 +21,12 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready to take traffic: not draining, and the database (and Redis, if used) answer."""
-    gw: Gateway = request.app.state.gateway
+    """Ready to take traffic: not draining, and the database (and Redis, if used) answer.
+
+    Anyone may ask whether the gateway is ready; which policies run is not theirs to know. A
+    caller with valid credentials also gets the bundle version this replica serves and, under
+    `vallum serve --active`, what it last saw in the policy store."""
+    gw: Gateway = gateway_of(request)
     if gw.lifecycle.draining:
         return JSONResponse({"status": "draining"}, 503)
     try:
@@ -28,9 +35,30 @@ async def readyz(request: Request) -> Response:
             await gw.redis.ping()
     except Exception as exc:
         return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
-    # No bundle name or version: anyone may ask, and which policies run is not theirs to know
-    # (an operator finds the version in the dashboard, the evidence or `vallum policy status`).
-    return JSONResponse({"status": "ready"})
+    body: dict[str, object] = {"status": "ready"}
+    if await _authenticated(request):
+        body["bundle"] = {"name": gw.bundle.name, "version": gw.bundle.version}
+        follower: PolicyFollower | None = request.app.state.follower
+        if follower is not None:
+            state = follower.state()
+            body["policy"] = {
+                "source": "policy store (--active)",
+                "active_seq": state.seq,
+                "shadow": state.shadow,
+                "last_checked_at": state.last_checked_at,
+                "last_error": state.last_error,
+            }
+    return JSONResponse(body)
+
+
+async def _authenticated(request: Request) -> bool:
+    if "authorization" not in request.headers and "x-api-key" not in request.headers:
+        return False
+    try:
+        await authenticate(request)
+    except VallumError:
+        return False
+    return True
 
 
 def _ping_db(gw: Gateway) -> None:
@@ -40,3 +68,16 @@ def _ping_db(gw: Gateway) -> None:
 
 async def openapi(request: Request) -> Response:
     return JSONResponse(openapi_schema())
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text format; asks for credentials unless `gateway.metrics.public`."""
+    gw: Gateway = gateway_of(request)
+    if not gw.bundle.config.gateway.metrics.public and not await _authenticated(request):
+        return JSONResponse(
+            {"error": {"message": "metrics need a Vallum API key or JWT", "type": "auth"}},
+            401,
+            headers={"www-authenticate": "Bearer"},
+        )
+    body = await asyncio.to_thread(gw.infra.metrics.render)
+    return Response(body, media_type=gw.infra.metrics.content_type)
