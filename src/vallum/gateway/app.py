@@ -23,6 +23,7 @@ from vallum.gateway.build import (
     build_gateway,
     build_infrastructure,
     build_version,
+    checkpoint_publisher,
 )
 from vallum.gateway.gateway import Gateway
 from vallum.gateway.lifecycle import Endpoint
@@ -80,6 +81,8 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
         gw.lifecycle.draining = False
         gw.start()
         checkpoints = gw.infra.checkpoints
+        if checkpoints is None and follower is not None:  # --active: the first version's setting
+            checkpoints = checkpoint_publisher(gw.evidence, gw.bundle.config.gateway.checkpoints)
         if checkpoints is not None:
             await checkpoints.start()
         async with _following(app, follower):

@@ -119,7 +119,7 @@ def build_infrastructure(
     telemetry = Telemetry(metrics, AccessLog(), *([tracing] if tracing else []))
     return Infrastructure(
         db, log, EvidenceWriter(log), sessions, marks, limiter, telemetry, metrics, tracing, redis,
-        _checkpoints(log, checkpoints),
+        checkpoint_publisher(log, checkpoints),
     )  # fmt: skip
 
 
@@ -168,7 +168,9 @@ def build_version(
     )
 
 
-def _checkpoints(log: EvidenceLog, config: CheckpointsConfig | None) -> CheckpointPublisher | None:
+def checkpoint_publisher(
+    log: EvidenceLog, config: CheckpointsConfig | None
+) -> CheckpointPublisher | None:
     """The scheduled checkpoints `gateway.checkpoints` asks for (its key from the environment:
     a ConfigError at start when it is missing, never a gateway that silently signs nothing)."""
     if config is None:
