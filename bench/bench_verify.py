@@ -82,7 +82,8 @@ def main() -> None:
             [] if args.no_sqlite else [("sqlite", f"sqlite:///{args.sqlite or f'{tmp}/verify.db'}")]
         )
         if args.postgres:
-            targets.append(("postgresql", _own_schema(args.postgres, "vallum_bench_verify")))
+            schema = f"vallum_bench_verify_{args.records}"  # a log of this size, kept
+            targets.append(("postgresql", _own_schema(args.postgres, schema)))
         for name, url in targets:
             try:
                 db = Database(url)

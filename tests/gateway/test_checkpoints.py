@@ -107,3 +107,39 @@ def test_checkpoints_need_a_destination(bundle_copy: Path) -> None:
 
     with pytest.raises(BundleError, match="destination"):
         load_bundle(tune_bundle(bundle_copy, checkpoints={"every_s": 5}))
+
+
+@pytest.mark.asyncio
+async def test_checkpoints_when_serving_the_active_version(
+    tmp_path: Path, bundle_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`vallum serve --active`: the active version's `gateway.checkpoints` is followed too."""
+    from vallum.lifecycle.store import PolicyStore
+    from vallum.storage.database import Database
+
+    monkeypatch.setenv("VALLUM_SIGNING_KEY", KEY.encode())
+    out = tmp_path / "cps"
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    db = Database(url)
+    PolicyStore(db).activate(
+        tune_bundle(bundle_copy, checkpoints={"every_s": 60, "dir": str(out)}), by="ann"
+    )
+    options = GatewayOptions(
+        None, url, mock=True, active=True, poll_interval_s=0.1, cache_dir=tmp_path / "cache"
+    )
+    app = create_app(options)
+    key = create_api_key(db, Principal.parse(AGENT))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
+    ):
+        r = await client.post(
+            "/v1/chat/completions", json=chat("Where is my parcel?"),
+            headers={"authorization": f"Bearer {key}"},
+        )  # fmt: skip
+        assert 200 == r.status_code
+    last = open_checkpoint((out / "latest.checkpoint").read_text(), KEY.verifier)
+    from vallum.evidence.log import EvidenceLog
+
+    assert last.size >= 1 and (last.size, last.root) == EvidenceLog(db).tree_head()
+    db.dispose()

@@ -111,13 +111,6 @@ class AuthConfig(_Model):
     jwt: JwtConfig | None = None
 
 
-class MetricsConfig(_Model):
-    """`GET /metrics` (Prometheus text format) asks for a Vallum API key or JWT unless `public`
-    (for a scraper on a private network that cannot send credentials)."""
-
-    public: bool = False
-
-
 class CheckpointsConfig(_Model):
     """Signed checkpoints of the evidence log, every `every_s` seconds (when it grew) and at
     shutdown, to a directory (`NNN.checkpoint` files and `latest.checkpoint`), a webhook (POST,
@@ -136,6 +129,13 @@ class CheckpointsConfig(_Model):
         return self
 
 
+class MetricsConfig(_Model):
+    """`GET /metrics` (Prometheus text format) asks for a Vallum API key or JWT unless `public`
+    (for a scraper on a private network that cannot send credentials)."""
+
+    public: bool = False
+
+
 class GatewayConfig(_Model):
     """How `vallum serve` reaches models and admits callers.
 
@@ -152,13 +152,13 @@ class GatewayConfig(_Model):
     streaming: StreamingConfig = StreamingConfig()
     drain_timeout_s: float = Field(default=DEFAULT_DRAIN_TIMEOUT_S, ge=0)
     disclose: Disclosure = DEFAULT_DISCLOSURE
+    checkpoints: CheckpointsConfig | None = None
     metrics: MetricsConfig = MetricsConfig()
     # A candidate bundle directory (relative to this one) decided beside it on live traffic and
     # recorded as `shadow_decision` evidence, never enforced (`vallum policy shadow` does the
     # same for `vallum serve --active` without editing the bundle).
     shadow_bundle: str | None = None
     alerts: AlertsConfig = AlertsConfig()
-    checkpoints: CheckpointsConfig | None = None
 
     @model_validator(mode="after")
     def _default_exists(self) -> GatewayConfig:

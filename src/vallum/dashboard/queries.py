@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
-from vallum.evidence.payload import merge
+from vallum.evidence.payload import merged_json
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence
 
@@ -52,10 +51,12 @@ def filtered(query: Select[Any], filters: Filters, *, before: int | None = None)
         query = query.where(evidence.c.session.contains(filters.session, autoescape=True))
     if filters.action:
         query = query.where(evidence.c.action == filters.action)
-    if filters.q:  # the record, or its erasable content (kept text, tool arguments)
-        query = query.where(
-            evidence.c.record.contains(filters.q, autoescape=True)
-            | evidence.c.payload.contains(filters.q, autoescape=True)
+    if filters.q:
+        query = query.where(  # the kept content lives beside the record (evidence.payload)
+            or_(
+                evidence.c.record.contains(filters.q, autoescape=True),
+                evidence.c.payload.contains(filters.q, autoescape=True),
+            )
         )
     since, until = _when(filters.since), _when(filters.until)
     if since:
@@ -112,7 +113,7 @@ def decision_stream(
             page = list(conn.execute(filtered(query, filters, before=before).limit(limit)))
             for seq, raw, kept in page:
                 before = int(seq)
-                row = _row(int(seq), merged(raw, kept))
+                row = _row(int(seq), merged_json(raw, kept))
                 if filters.control and filters.control not in row.controls:
                     continue
                 out.append(row)
@@ -124,11 +125,6 @@ def decision_stream(
             if len(page) < limit:
                 return out, None  # the whole log was read
     return out, before
-
-
-def merged(raw: str, kept: str | None) -> dict[str, Any]:
-    """A stored record with its erasable content back in place (see `evidence.payload`)."""
-    return merge(json.loads(raw), None if kept is None else json.loads(kept))
 
 
 def _row(seq: int, record: dict[str, Any]) -> Row:

@@ -19,15 +19,8 @@ from typing import Any
 from sqlalchemy import select, text
 
 from vallum.bundle.loader import Bundle
-from vallum.dashboard.queries import (
-    BUCKETS,
-    MIN_SPAN,
-    SERIES,
-    ControlFigures,
-    Filters,
-    filtered,
-    merged,
-)
+from vallum.dashboard.queries import BUCKETS, MIN_SPAN, SERIES, ControlFigures, Filters, filtered
+from vallum.evidence.payload import merged_json
 from vallum.model import Stage
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence
@@ -123,7 +116,9 @@ def session_records(db: Database, session: str) -> list[dict[str, Any]]:
         .limit(SESSION_LIMIT)
     )
     with db.engine.connect() as conn:
-        return [{"seq": int(seq), **merged(raw, kept)} for seq, raw, kept in conn.execute(query)]
+        return [
+            {"seq": int(seq), **merged_json(raw, kept)} for seq, raw, kept in conn.execute(query)
+        ]
 
 
 def group_by_request(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -156,13 +151,12 @@ def export_records(
     before: int | None = filters.before
     sent = 0
     while sent < limit:
-        query = filtered(
-            select(evidence.c.seq, evidence.c.record, evidence.c.payload), filters, before=before
-        )
+        columns = select(evidence.c.seq, evidence.c.record, evidence.c.payload)
+        query = filtered(columns, filters, before=before)
         with db.engine.connect() as conn:
             page = list(conn.execute(query.limit(PAGE)))
         for seq, raw, kept in page:
-            record = merged(raw, kept)
+            record = merged_json(raw, kept)
             if filters.control and filters.control not in _controls(record):
                 continue
             yield {"seq": int(seq), **record}

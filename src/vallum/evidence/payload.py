@@ -12,6 +12,7 @@ the commitment from confirming a guess of erased content (a phone number, a shor
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from typing import Any
 
@@ -59,3 +60,10 @@ def matches(body: dict[str, Any], data: str | bytes) -> bool:
     """Whether stored payload bytes are the ones the record commits to."""
     raw = data.encode() if isinstance(data, str) else data
     return hashlib.sha256(raw).hexdigest() == body.get("payload")
+
+
+def merged_json(record: str, kept: str | None) -> dict[str, Any]:
+    """`merge` of a record and its payload as stored (JSON texts; the payload None if erased or
+    never split out)."""
+    body = json.loads(record)
+    return merge(body, None if kept is None else json.loads(kept))

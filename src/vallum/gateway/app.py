@@ -23,6 +23,7 @@ from vallum.gateway.build import (
     build_gateway,
     build_infrastructure,
     build_version,
+    checkpoint_publisher,
 )
 from vallum.gateway.gateway import Gateway
 from vallum.gateway.lifecycle import Endpoint
@@ -83,15 +84,17 @@ def create_app(options: GatewayOptions | Gateway) -> GatewayApp:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gw.lifecycle.draining = False
         gw.start()
-        publisher = gw.checkpoints  # it signs the shared log, whichever version serves
-        if publisher is not None:
-            await publisher.start()
+        checkpoints = gw.infra.checkpoints
+        if checkpoints is None and follower is not None:  # --active: the first version's setting
+            checkpoints = checkpoint_publisher(gw.evidence, gw.bundle.config.gateway.checkpoints)
+        if checkpoints is not None:
+            await checkpoints.start()
         async with _following(app, follower):
             yield
         current: Gateway = app.state.gateway
         await current.lifecycle.drain()
-        if publisher is not None:  # the last one covers every request drained
-            await publisher.stop()
+        if checkpoints is not None:  # the last one covers every request drained
+            await checkpoints.stop()
         if owned:
             await current.aclose()
 

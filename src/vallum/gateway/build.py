@@ -85,12 +85,15 @@ def build_gateway(options: GatewayOptions, settings: Settings | None = None) -> 
     if options.bundle is None:
         raise ConfigError("give a bundle directory, or serve the active version (--active)")
     bundle = options.bundle if isinstance(options.bundle, Bundle) else load_bundle(options.bundle)
-    return build_version(bundle, build_infrastructure(options, settings), options)
+    checkpoints = bundle.config.gateway.checkpoints
+    return build_version(bundle, build_infrastructure(options, settings, checkpoints), options)
 
 
-def build_infrastructure(options: GatewayOptions, settings: Settings) -> Infrastructure:
+def build_infrastructure(
+    options: GatewayOptions, settings: Settings, checkpoints: CheckpointsConfig | None = None
+) -> Infrastructure:
     """What every bundle version this process serves shares: database, evidence, sessions,
-    rate limits and Redis."""
+    rate limits, Redis, and the signed checkpoints `checkpoints` asks for."""
     db = Database(options.database_url)
     log = EvidenceLog(db)
     redis_url = options.redis_url or settings.redis_url
@@ -115,8 +118,9 @@ def build_infrastructure(options: GatewayOptions, settings: Settings) -> Infrast
     tracing = options.tracing if options.tracing is not None else Tracing.from_env()
     telemetry = Telemetry(metrics, AccessLog(), *([tracing] if tracing else []))
     return Infrastructure(
-        db, log, EvidenceWriter(log), sessions, marks, limiter, telemetry, metrics, tracing, redis
-    )
+        db, log, EvidenceWriter(log), sessions, marks, limiter, telemetry, metrics, tracing, redis,
+        checkpoint_publisher(log, checkpoints),
+    )  # fmt: skip
 
 
 def build_version(
@@ -162,11 +166,12 @@ def build_version(
         pipeline=pipeline,
         lifecycle=lifecycle,
         escalation=escalation,
-        checkpoints=_checkpoints(infra.evidence, config.checkpoints),
     )
 
 
-def _checkpoints(log: EvidenceLog, config: CheckpointsConfig | None) -> CheckpointPublisher | None:
+def checkpoint_publisher(
+    log: EvidenceLog, config: CheckpointsConfig | None
+) -> CheckpointPublisher | None:
     """The scheduled checkpoints `gateway.checkpoints` asks for (its key from the environment:
     a ConfigError at start when it is missing, never a gateway that silently signs nothing)."""
     if config is None:

@@ -55,6 +55,7 @@ class Infrastructure:
     metrics: Metrics
     tracing: Tracing | None = None
     redis: AsyncRedis | None = None
+    checkpoints: CheckpointPublisher | None = None  # scheduled signed checkpoints of the log
 
     async def aclose(self) -> None:
         if self.tracing is not None:
@@ -80,7 +81,6 @@ class Gateway:
     pipeline: ModelPipeline
     lifecycle: RequestLifecycle
     escalation: Escalation
-    checkpoints: CheckpointPublisher | None = None  # scheduled signed checkpoints of the log
 
     def start(self) -> None:
         """Start this version's background work (alerts); on the running event loop."""
