@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,8 +23,9 @@ from vallum.detectors import injection_gibberish as G
 from vallum.detectors.injection import _STRONG_INDICES, STRONG_PATTERN_SCORE, _heuristic_indices
 
 FOLD_EPOCHS = 4
-# The gibberish score counts only above this quantile of benign rows' (out-of-family) scores.
-GIBBERISH_QUANTILE = 0.99
+# The gibberish score counts only above a quantile of benign rows' (out-of-family) scores; the
+# quantile is the one of these whose stacked model has the best mean family TPR at its threshold.
+GIBBERISH_QUANTILES = (0.90, 0.95, 0.99)
 # The threshold is the lowest on the grid at which, on out-of-family scores, the mean FPR over
 # benign families is at most MACRO_FPR and no benign family exceeds FAMILY_FPR.
 MACRO_FPR = 0.02
@@ -80,6 +82,32 @@ def fit_stacker(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         if np.abs(step).sum() < 1e-9:
             break
     return coef
+
+
+def fit_head(
+    rows: list[dict[str, Any]],
+    z: np.ndarray,
+    g: np.ndarray,
+    floor: Callable[[np.ndarray], np.ndarray],
+) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """(stacker coefficients, gibberish floor, threshold, probabilities), chosen on
+    out-of-family scores: for each candidate floor, fit the stacker, pick its threshold, and
+    keep the floor whose model has the best mean family TPR."""
+    y = np.array([r["label"] for r in rows], dtype=np.float64)
+    best: tuple[float, np.ndarray, float, float, np.ndarray] | None = None
+    for q in GIBBERISH_QUANTILES:
+        g0 = float(np.quantile(g[y == 0], q))
+        x = stack_inputs(z, g, g0)
+        coef = fit_stacker(x, y)
+        probs = floor(1 / (1 + np.exp(-np.clip(x @ coef[:2] + coef[2], -60, 60))))
+        threshold = choose_threshold(rows, probs)
+        tpr = summary(rows, probs, threshold)["tpr_family_mean"]
+        print(f"  gibberish floor q{q}: g0={g0:.2f} coef={coef.round(3)} t={threshold} "
+              f"family TPR {tpr:.3f}", file=sys.stderr)  # fmt: skip
+        if best is None or tpr > best[0]:
+            best = (tpr, coef, g0, threshold, probs)
+    assert best is not None
+    return best[1], best[2], best[3], best[4]
 
 
 def with_floor(data: Featurised, probs: np.ndarray) -> np.ndarray:
