@@ -175,6 +175,15 @@ def latency(runs: int) -> None:
             cells.append(f"{p50:9.3f} / {p99:7.3f}")
         print(f"  {det.id:16s}" + "".join(f"{c:>22s}" for c in cells))
 
+    # The same detector with its gibberish head off, side by side: what the head costs.
+    plain = InjectionDetector()
+    plain._gib_weight = 0.0
+    cells = []
+    for text in inputs.values():
+        p50, p99 = percentiles(lambda t: plain.detect(t, Stage.RETRIEVAL), text, runs)
+        cells.append(f"{p50:9.3f} / {p99:7.3f}")
+    print(f"  {'(no gibberish)':16s}" + "".join(f"{c:>22s}" for c in cells))
+
     def run_all(text: str) -> None:
         for det, stage in dets:
             det.detect(text, stage)
