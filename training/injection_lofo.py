@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,12 +23,13 @@ from vallum.detectors import injection_gibberish as G
 from vallum.detectors.injection import _STRONG_INDICES, STRONG_PATTERN_SCORE, _heuristic_indices
 
 FOLD_EPOCHS = 4
-# The gibberish score counts only above this quantile of benign rows' (out-of-family) scores.
-GIBBERISH_QUANTILE = 0.99
+# The gibberish score counts only above a quantile of benign rows' (out-of-family) scores; the
+# quantile is the one of these whose stacked model has the best mean family TPR at its threshold.
+GIBBERISH_QUANTILES = (0.90, 0.95, 0.99)
 # The threshold is the lowest on the grid at which, on out-of-family scores, the mean FPR over
 # benign families is at most MACRO_FPR and no benign family exceeds FAMILY_FPR.
-MACRO_FPR = 0.02
-FAMILY_FPR = 0.08
+MACRO_FPR = 0.10
+FAMILY_FPR = 1.0
 GRID = np.round(np.arange(0.50, 0.991, 0.01), 2)
 
 
@@ -67,19 +69,59 @@ def stack_inputs(z: np.ndarray, g: np.ndarray, g0: float) -> np.ndarray:
     return np.stack([z, np.maximum(0.0, g - g0)], axis=1)
 
 
-def fit_stacker(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Logistic regression p = sigmoid(x @ coef[:-1] + coef[-1]) by Newton's method."""
+def fit_stacker(x: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> np.ndarray:
+    """Logistic regression p = sigmoid(x @ coef[:-1] + coef[-1]), L2-regularised, by Newton's
+    method with step halving (a plain Newton step can overshoot into huge coefficients)."""
     xb = np.hstack([x, np.ones((len(x), 1))])
     coef = np.array([1.0] + [0.0] * (x.shape[1] - 1) + [0.0])
+    reg = np.full(len(coef), l2 * len(x))
+    reg[-1] = 0.0
+
+    def loss(c: np.ndarray) -> float:
+        m = xb @ c
+        return float(np.sum(np.logaddexp(0, m) - y * m) + 0.5 * np.sum(reg * c * c))
+
+    current = loss(coef)
     for _ in range(100):
         p = 1 / (1 + np.exp(-np.clip(xb @ coef, -60, 60)))
-        grad = xb.T @ (p - y)
-        hess = (xb * (p * (1 - p) + 1e-9)[:, None]).T @ xb + 1e-6 * np.eye(len(coef))
+        grad = xb.T @ (p - y) + reg * coef
+        hess = (xb * (p * (1 - p) + 1e-9)[:, None]).T @ xb + np.diag(reg + 1e-9)
         step = np.linalg.solve(hess, grad)
-        coef -= step
-        if np.abs(step).sum() < 1e-9:
+        scale = 1.0
+        while scale > 1e-6 and loss(coef - scale * step) > current:
+            scale /= 2
+        coef = coef - scale * step
+        new = loss(coef)
+        if current - new < 1e-10:
             break
+        current = new
     return coef
+
+
+def fit_head(
+    rows: list[dict[str, Any]],
+    z: np.ndarray,
+    g: np.ndarray,
+    floor: Callable[[np.ndarray], np.ndarray],
+) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """(stacker coefficients, gibberish floor, threshold, probabilities), chosen on
+    out-of-family scores: for each candidate floor, fit the stacker, pick its threshold, and
+    keep the floor whose model has the best mean family TPR."""
+    y = np.array([r["label"] for r in rows], dtype=np.float64)
+    best: tuple[float, np.ndarray, float, float, np.ndarray] | None = None
+    for q in GIBBERISH_QUANTILES:
+        g0 = float(np.quantile(g[y == 0], q))
+        x = stack_inputs(z, g, g0)
+        coef = fit_stacker(x, y)
+        probs = floor(1 / (1 + np.exp(-np.clip(x @ coef[:2] + coef[2], -60, 60))))
+        threshold = choose_threshold(rows, probs)
+        tpr = summary(rows, probs, threshold)["tpr_family_mean"]
+        print(f"  gibberish floor q{q}: g0={g0:.2f} coef={coef.round(3)} t={threshold} "
+              f"family TPR {tpr:.3f}", file=sys.stderr)  # fmt: skip
+        if best is None or tpr > best[0]:
+            best = (tpr, coef, g0, threshold, probs)
+    assert best is not None
+    return best[1], best[2], best[3], best[4]
 
 
 def with_floor(data: Featurised, probs: np.ndarray) -> np.ndarray:

@@ -48,34 +48,43 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.no_lofo:
         figures = json.loads(FIGURES.read_text())
-        coef, g0, threshold = figures["stacker"], figures["gibberish_floor"], figures["threshold"]
+        coef = np.array(figures["stacker"])
+        g0, threshold = figures["gibberish_floor"], figures["threshold"]
     else:
         z, g = lofo.out_of_family_logits(data, args.families)
+        (ROOT / ".vallum").mkdir(exist_ok=True)
+        np.savez(ROOT / ".vallum/injection_oof.npz", z=z, g=g)  # to re-fit the head without LOFO
         done = ~np.isnan(z)
-        g0 = float(np.quantile(g[done & (y == 0)], lofo.GIBBERISH_QUANTILE))
-        x = lofo.stack_inputs(z, g, g0)
-        # A partial run has too few families to calibrate on: it reports sigmoid(logit).
-        coef = lofo.fit_stacker(x[done], y[done]) if not args.families else np.array([1, 0, 0])
-        zz = np.nan_to_num(x) @ coef[:2] + coef[2]
-        probs = lofo.with_floor(data, 1 / (1 + np.exp(-np.clip(zz, -60, 60))))
         kept = [r for r, d in zip(rows, done, strict=True) if d]
-        threshold = lofo.choose_threshold(kept, probs[done])
+        floored = np.flatnonzero(done)
+
+        def floor(p: np.ndarray) -> np.ndarray:
+            full = np.zeros(len(rows))
+            full[floored] = p
+            return lofo.with_floor(data, full)[floored]
+
+        if args.families:  # too few families to calibrate on: sigmoid(logit)
+            coef, g0 = np.array([1.0, 0.0, 0.0]), 0.0
+            probs = floor(1 / (1 + np.exp(-np.clip(z[done], -60, 60))))
+            threshold = lofo.choose_threshold(kept, probs)
+        else:
+            coef, g0, threshold, probs = lofo.fit_head(kept, z[done], g[done], floor)
+        x = lofo.stack_inputs(z, g, g0)
         figures = {"stacker": [float(c) for c in coef], "gibberish_floor": g0}
         figures["threshold"] = threshold
-        figures["lofo"] = lofo.summary(kept, probs[done], threshold)
+        figures["lofo"] = lofo.summary(kept, probs, threshold)
         lofo.print_table(f"leave-one-family-out at {threshold:.2f}", figures["lofo"]["families"])
         print(json.dumps({k: v for k, v in figures["lofo"].items() if k != "families"}))
         # without the gibberish head, for comparison
         z_only = lofo.fit_stacker(x[done][:, :1], y[done])
         p_only = 1 / (1 + np.exp(-np.clip(np.nan_to_num(z) * z_only[0] + z_only[1], -60, 60)))
-        p_only = lofo.with_floor(data, p_only)
-        t_only = lofo.choose_threshold(kept, p_only[done])
-        figures["lofo_ngram_only"] = lofo.summary(kept, p_only[done], t_only)
+        p_only = floor(p_only[done])
+        t_only = lofo.choose_threshold(kept, p_only)
+        figures["lofo_ngram_only"] = lofo.summary(kept, p_only, t_only)
         print(
             "n-gram model alone:",
             json.dumps({k: v for k, v in figures["lofo_ngram_only"].items() if k != "families"}),
         )
-        np.savez(ROOT / ".vallum/injection_oof.npz", z=z, g=g)
         if args.families:
             return  # a partial run neither writes the model nor the figures
 

@@ -31,7 +31,11 @@ STAGES = (Stage.INPUT, Stage.TOOL_RESULT)
 
 @pytest.fixture(scope="module")
 def detector() -> InjectionDetector:
-    return InjectionDetector()
+    """The shipped detector without its gibberish head: the reference predates the head, and
+    the fast path is a matter of the n-gram part (the head adds the same term on both paths)."""
+    found = InjectionDetector()
+    found._gib_weight = 0.0
+    return found
 
 
 def same(expected: list[Finding], actual: list[Finding]) -> bool:

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from markdown_it import MarkdownIt
 
 from vallum.gateway import GatewayOptions, build_gateway, create_app
@@ -104,6 +105,15 @@ def delivered(tmp_path_factory: pytest.TempPathFactory, example_dir: Path) -> li
     tmp = tmp_path_factory.mktemp("exfil")
     bundle = tmp / "bundle"
     shutil.copytree(example_dir, bundle)
+    # The payloads reach the mock as base64 `SAY64` commands from the user, which the injection
+    # model scores as encoded instructions; this test is about what the browser fetches from
+    # delivered output, so the input injection controls only record (monitor mode).
+    config_file = bundle / "vallum.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    for control in config["controls"]:
+        if control["detector"] == "injection":
+            control["mode"] = "monitor"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     return asyncio.run(_delivered(bundle, f"sqlite:///{tmp / 'g.db'}"))
 
 

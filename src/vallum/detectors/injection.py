@@ -5,10 +5,11 @@ injection when it sits inside an e-mail the assistant was asked to summarise. Th
 logistic regression over hashed character and word n-grams plus heuristic pattern features
 (`injection_patterns`), with one weight vector shared by all stages and one per stage group
 (the user's input; data: retrieval and tool results), and a prior per window-length bucket
-crossed with the stage group the same way, trained by `training/train_injection.py` on the
-project dataset, generated attacks and generated benign data of every length (so a short KB
-sentence or order record in a tool result is not read as an attack for being short). See
-models/INJECTION_MODEL_CARD.md.
+crossed with the stage group the same way. A gibberish head (`injection_gibberish`: a
+character bigram model of benign text) adds the excess surprisal of the text's most surprising
+stretch, so optimiser-made adversarial suffixes count even when none of their words were seen.
+Trained by `training/train_injection.py`; calibration, the head's weight and the threshold are
+fitted on leave-one-family-out scores. See models/INJECTION_MODEL_CARD.md.
 
 Long texts are scored in overlapping windows and the most suspicious window wins, so an
 injection buried in 8 KB of ordinary text still stands out; the finding spans that window.
@@ -31,6 +32,7 @@ from pydantic import BaseModel
 
 from vallum.detectors import injection_features as F
 from vallum.detectors.base import Detector, DetectorSetup
+from vallum.detectors.injection_gibberish import gibberish
 from vallum.detectors.injection_patterns import HEURISTICS, STRONG_SLOTS
 from vallum.exceptions import DetectorError
 from vallum.model import Finding, Stage
@@ -90,15 +92,15 @@ class InjectionDetector(Detector):
     """Scores text for prompt injection with a calibrated, stage-aware model."""
 
     id: ClassVar[str] = "injection"
-    version: ClassVar[str] = "2"
+    version: ClassVar[str] = "3"
     stages: ClassVar[frozenset[Stage]] = frozenset(
         {Stage.INPUT, Stage.RETRIEVAL, Stage.TOOL_RESULT}
     )
     description: ClassVar[str] = (
         "Prompt injection and jailbreaks, direct and planted in documents and tool results"
     )
-    # Chosen on a tuning slice of the training split (see the model card), not on validation.
-    DEFAULT_THRESHOLD: ClassVar[float] = 0.85
+    # Chosen on leave-one-family-out scores (see the model card), not on an in-distribution split.
+    DEFAULT_THRESHOLD: ClassVar[float] = 0.58
     # Scores below this are not reported at all, to keep evidence small.
     REPORT_FLOOR: ClassVar[float] = 0.05
 
@@ -114,6 +116,9 @@ class InjectionDetector(Detector):
                 }
                 self._bias = [float(x) for x in model["bias"]]
                 self._platt = (float(model["platt"][0]), float(model["platt"][1]))
+                # The gibberish head: weight and floor of the surprisal score, and its table.
+                self._gib_weight, self._gib_floor = (float(x) for x in model["gibberish"])
+                self._lm = model["lm"].astype(np.float32)
                 self._window, self._stride = (int(x) for x in model["window"])
                 bits = int(model["bits"])
         except (OSError, KeyError, ValueError) as exc:
@@ -132,6 +137,13 @@ class InjectionDetector(Detector):
         z, a, b = score_features(feats, weights, bias, self._window, self._stride)
         return z, a, b, feats
 
+    def _stacked(self, z: float, text: str) -> float:
+        """The n-gram logit plus the gibberish head's excess, as calibrated in training."""
+        if self._gib_weight <= 0.0:
+            return z
+        excess = gibberish(text, self._lm) - self._gib_floor
+        return z + (self._gib_weight / self._platt[0]) * excess if excess > 0 else z
+
     def _probability(self, z: float, feats: F.Features) -> float:
         a, b = self._platt
         p = float(1.0 / (1.0 + np.exp(-(a * z + b))))
@@ -142,13 +154,13 @@ class InjectionDetector(Detector):
     def score(self, text: str, stage: Stage) -> float:
         """The calibrated probability that `text` at `stage` is an injection."""
         z, _, _, feats = self._logit(text, stage)
-        return self._probability(z, feats)
+        return self._probability(self._stacked(z, text), feats)
 
     def detect(self, text: str, stage: Stage) -> list[Finding]:
         if not text.strip():
             return []
         z, start, end, feats = self._logit(text, stage)
-        score = self._probability(z, feats)
+        score = self._probability(self._stacked(z, text), feats)
         if score < self.REPORT_FLOOR:
             return []
         if feats.length != len(text) or (start == 0 and end >= len(text)):

@@ -9,9 +9,11 @@ score is the highest mean surprisal over any `SPAN` consecutive transitions. Wor
 model never saw cannot hide from it, since it looks at how characters follow each other, not
 at which words occur.
 
-Characters are mapped to `CLASSES` classes: each ASCII character its own (case kept, since
-odd capitals are part of the signal); other code points by their 128-wide block, so every
-script has its own classes without a table per script.
+Characters are mapped to classes: each ASCII character its own (case kept, since odd capitals
+are part of the signal); other code points by script range (`SCRIPT_EDGES`: Latin letters
+with diacritics, Greek, Cyrillic, Hebrew, Arabic, Indic scripts, Thai, Hangul, kana, CJK
+ideographs, ...), so a sentence in any script is a run of its own class and reads as ordinary,
+while a jumble of scripts and symbols does not.
 """
 
 from __future__ import annotations
@@ -19,8 +21,56 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-CLASSES = 192
+# Lower bounds of the non-ASCII ranges; a code point's class is 128 + its range's index.
+SCRIPT_EDGES = (
+    0x80,
+    0x100,
+    0x250,
+    0x370,
+    0x400,
+    0x530,
+    0x590,
+    0x600,
+    0x700,
+    0x900,
+    0x980,
+    0xA00,
+    0xB80,
+    0xC00,
+    0xE00,
+    0xE80,
+    0x1100,
+    0x1200,
+    0x1E00,
+    0x2000,
+    0x2070,
+    0x2190,
+    0x2500,
+    0x2E80,
+    0x3000,
+    0x3040,
+    0x3100,
+    0x3400,
+    0x4E00,
+    0xA000,
+    0xAC00,
+    0xD800,
+    0xE000,
+    0xF900,
+    0xFB00,
+    0xFE00,
+    0xFF00,
+    0xFFF0,
+    0x10000,
+    0x1F000,
+    0x1F900,
+    0x20000,
+    0x30000,
+)
+CLASSES = 128 + len(SCRIPT_EDGES)
 SPAN = 32
+_EDGES = np.array(SCRIPT_EDGES, dtype=np.int64)
+_EDGES.flags.writeable = False
 
 
 def char_classes(text: str) -> npt.NDArray[np.int64]:
@@ -28,7 +78,8 @@ def char_classes(text: str) -> npt.NDArray[np.int64]:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     out = codes.astype(np.int64)
     wide = out >= 128
-    out[wide] = 128 + ((out[wide] >> 7) % (CLASSES - 128))
+    if wide.any():
+        out[wide] = 127 + np.searchsorted(_EDGES, out[wide], side="right")
     return out
 
 
