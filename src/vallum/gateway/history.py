@@ -63,7 +63,7 @@ from vallum.model import Action, Decision, Event, Stage
 _LABELS_SUFFIX = "/labels"
 _REDACTED_SUFFIX = "/redacted"
 MAX_REDACTED_CHARS = 65_536  # a longer redacted message is redacted again each time
-TAINT_CACHE_HASHES = 1_000_000  # fingerprints kept for replay, all messages together (~100 MB)
+TAINT_CACHE_HASHES = 500_000  # fingerprints kept for replay, all messages together (~40 MB)
 
 if TYPE_CHECKING:
     from vallum.gateway.context import RequestContext
