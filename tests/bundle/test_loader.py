@@ -48,7 +48,7 @@ def test_unknown_detector_names_file_line_key(bundle_copy: Path) -> None:
 def test_bad_threshold_type_is_located(bundle_copy: Path) -> None:
     """A threshold that is not a number names the exact key and value."""
     config = bundle_copy / "vallum.yaml"
-    _edit(config, "    threshold: 0.6", "    threshold: high")
+    _edit(config, "    threshold: 0.6\n", "    threshold: high\n")  # the monitor trial
     issues = validate_bundle(bundle_copy)
     assert 1 == len(issues)
     assert (_line_of(config, "threshold: high"), "controls.1.threshold") == (

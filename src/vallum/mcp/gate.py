@@ -27,7 +27,6 @@ from mcp.shared.exceptions import MCPError
 
 from vallum.bundle.gateway import Disclosure
 from vallum.canonical import canonical_text
-from vallum.detectors.injection import InjectionDetector
 from vallum.enforcement import NOTICE_PREFIX, STOPPING, ApprovalHolds, authorize_tool_call
 from vallum.enforcement.disclosure import explain
 from vallum.engine import Engine
@@ -35,7 +34,7 @@ from vallum.evidence.record import RECORD_SCHEMA_VERSION, utc_now
 from vallum.exceptions import CanonicalJSONError
 from vallum.ids import new_id
 from vallum.mcp.pins import Pin, PinStore, ToolVersion
-from vallum.mcp.poisoning import PoisoningChecks
+from vallum.mcp.poisoning import DESCRIPTION_THRESHOLD, PoisoningChecks
 from vallum.model import Action, Decision, Event, Principal, Stage, ToolCall
 
 APPROVAL_META = "vallum/approval"  # `_meta` key a client may use to name an approval id
@@ -299,7 +298,7 @@ def _threshold(engine: Engine) -> float:
         for c in engine.bundle.controls
         if c.detector.id == "injection" and c.applies_to(Stage.INPUT) and c.config.mode == "enforce"
     ]
-    return min(found) if found else InjectionDetector.DEFAULT_THRESHOLD
+    return min(found) if found else DESCRIPTION_THRESHOLD
 
 
 def _error(message: str, meta: dict[str, Any] | None = None) -> types.CallToolResult:

@@ -72,10 +72,14 @@ class Flag:
         return f"{self.check}: {self.detail}"
 
 
+# Descriptions are instructions by nature: without a bundle's threshold, a high bar.
+DESCRIPTION_THRESHOLD = 0.85
+
+
 class PoisoningChecks:
     """The checks, with the detectors built once."""
 
-    def __init__(self, injection_threshold: float = InjectionDetector.DEFAULT_THRESHOLD):
+    def __init__(self, injection_threshold: float = DESCRIPTION_THRESHOLD):
         self.injection: Detector = InjectionDetector()
         self.invisible: Detector = InvisibleTextDetector()
         self.threshold = injection_threshold
