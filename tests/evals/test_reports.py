@@ -95,7 +95,7 @@ def test_junit_xml_parses_and_counts_failures(
     )
     root = ET.parse(junit).getroot()
     suites = {s.get("name"): (s.get("tests"), s.get("failures")) for s in root}
-    assert ("13", "0") == suites["scenarios"]
+    assert ("12", "0") == suites["scenarios"]
     assert ("1", "1") == suites["gates"]
 
 
