@@ -150,6 +150,7 @@ class _Harness:
         ok = 0
         failed: list[str] = []
         approvals_for_failed = 0
+        by_task: dict[str, int] = {}  # approvals each failed task would have needed
         recovered = 0
         for task in tasks:
             self._fresh()
@@ -163,12 +164,14 @@ class _Harness:
             self._fresh(grant=True)
             with_approvals, _ = self._run(suite, task, None, {})
             approvals_for_failed += self.executor.stats.held
+            by_task[task.ID] = self.executor.stats.held
             recovered += with_approvals
         return {
             "utility": round(ok / len(tasks), 4) if tasks else None,
             "user_tasks": len(tasks),
             "failed_without_attack": failed,
             "approvals_needed": approvals_for_failed,
+            "approvals_by_task": by_task,
             "utility_with_approvals": round((ok + recovered) / len(tasks), 4) if tasks else None,
         }
 
