@@ -94,7 +94,10 @@ def test_every_span_maps_to_the_original_it_was_read_from(text: str, data: st.Da
         start = data.draw(st.integers(0, len(n.text) - 1))
         end = data.draw(st.integers(start + 1, len(n.text)))
         a, b = n.span(start, end)
-        assert n.text[start:end] in normalize(text[a:b]).text
+        # what was read is in the original span, as written or in its own normal form (a run of
+        # percent-escapes decodes only when all of it is valid UTF-8, so a piece may decode alone)
+        read = n.text[start:end]
+        assert read in normalize(text[a:b]).text or read in text[a:b]
 
 
 def _cases() -> list[tuple[str, str]]:
