@@ -16,8 +16,8 @@ from typing import Any
 
 from vallum.approvals.model import Approval
 from vallum.bundle.alerts import AlertRule, AlertsConfig
-from vallum.model import Action, Decision, Reason, ReasonKind
-from vallum.telemetry.observer import FinishedRequest
+from vallum.model import Decision, Reason, ReasonKind
+from vallum.telemetry.observer import FinishedRequest, effect
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +115,7 @@ class AlertRules:
                     _details(reason, request_id),
                 )
             )
-        if reason.kind in (ReasonKind.DETECTOR_FAILED, ReasonKind.POLICY_ERROR):
-            return
-        if not reason.enforced or reason.action is Action.ALLOW:
+        if effect(reason) != "acted":  # failed, monitor-only, or allowed
             return
         if rule.when == "control_acted":
             self._submit(

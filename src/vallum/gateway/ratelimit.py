@@ -24,9 +24,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from limits import RateLimitItemPerDay, RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+from limits.aio.strategies import RateLimiter as Strategy
 from limits.errors import StorageError
 
 from vallum.bundle.gateway import RateLimit
@@ -108,24 +109,24 @@ class RateLimiter:
         if not limit.tokens_per_minute or tokens <= 0:
             return
         item = RateLimitItemPerMinute(limit.tokens_per_minute)
-        try:
-            stats = await self._strategy.get_window_stats(item, principal, "tokens")
-            cost = min(tokens, stats.remaining)
-            if cost > 0:
-                await self._strategy.hit(item, principal, "tokens", cost=cost)
-        except StorageError as exc:
-            raise self._unreachable(exc) from exc
+        await self._fill(self._strategy, item, principal, "tokens", tokens)
 
     async def spend_day(self, principal: str, limit: RateLimit, tokens: int) -> None:
         """Add the tokens a request used to the principal's budget for the day (up to it)."""
         if not limit.tokens_per_day or tokens <= 0:
             return
         item = RateLimitItemPerDay(limit.tokens_per_day)
+        await self._fill(self._daily, item, principal, "day-tokens", tokens)
+
+    async def _fill(
+        self, strategy: Strategy, item: RateLimitItem, principal: str, kind: str, tokens: int
+    ) -> None:
+        """Count `tokens` already used in `item`'s window, up to what the window has left."""
         try:
-            stats = await self._daily.get_window_stats(item, principal, "day-tokens")
+            stats = await strategy.get_window_stats(item, principal, kind)
             cost = min(tokens, stats.remaining)
             if cost > 0:
-                await self._daily.hit(item, principal, "day-tokens", cost=cost)
+                await strategy.hit(item, principal, kind, cost=cost)
         except StorageError as exc:
             raise self._unreachable(exc) from exc
 

@@ -8,16 +8,11 @@ which callers choose, are never labels.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from vallum.model import Action, ReasonKind
-from vallum.telemetry.observer import FinishedRequest
+from vallum.telemetry.observer import FinishedRequest, effect, token_usage
 
-_ERRORS = (ReasonKind.DETECTOR_FAILED, ReasonKind.POLICY_ERROR)
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
@@ -71,15 +66,17 @@ class Metrics:
         total_ms = (request.get("latency_ms") or {}).get("total")
         if isinstance(total_ms, int | float):
             self.duration.labels(route).observe(total_ms / 1000)
-        for kind, count in _usage(request).items():
-            self.tokens.labels(kind).inc(count)
+        for kind, count in token_usage(request).items():
+            if count > 0:
+                self.tokens.labels(kind).inc(count)
         for decision in decisions:
             self.decisions.labels(decision.action.value).inc()
             for reason in decision.reasons:
-                if reason.kind in _ERRORS:
+                did = effect(reason)
+                if did == "error":
                     self.errors.labels(reason.control, reason.kind.value).inc()
-                elif reason.action is not Action.ALLOW:
-                    counter = self.acted if reason.enforced else self.would_act
+                elif did is not None:
+                    counter = self.acted if did == "acted" else self.would_act
                     counter.labels(reason.control, reason.action.value).inc()
             for check, ms in decision.latency_ms.items():
                 if check != "total":
@@ -87,10 +84,3 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
-
-
-def _usage(request: Mapping[str, Any]) -> dict[str, int]:
-    """Input and output tokens from the request record's `usage` (absent when not reported)."""
-    usage = request.get("usage") or {}
-    pairs = (("input", usage.get("prompt_tokens")), ("output", usage.get("completion_tokens")))
-    return {k: v for k, v in pairs if isinstance(v, int) and v > 0}

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
-from vallum.model import Decision
+from vallum.model import Action, Decision, Reason, ReasonKind
 
 log = logging.getLogger("vallum.telemetry")
 
@@ -25,6 +25,27 @@ class FinishedRequest:
     started_ns: int
     ended_ns: int
     evidence_error: str | None = None  # the evidence could not be written (the client got 5xx)
+
+
+Effect = Literal["error", "acted", "would_act"]
+_FAILED = (ReasonKind.DETECTOR_FAILED, ReasonKind.POLICY_ERROR)
+
+
+def effect(reason: Reason) -> Effect | None:
+    """What a reason says a control did: failed (`error`), changed the action (`acted`, an
+    enforcing control), would have (`would_act`, a monitor), or nothing (it allowed)."""
+    if reason.kind in _FAILED:
+        return "error"
+    if reason.action is Action.ALLOW:
+        return None
+    return "acted" if reason.enforced else "would_act"
+
+
+def token_usage(record: Mapping[str, Any]) -> dict[str, int]:
+    """Input and output tokens from a request record's `usage` (absent when not reported)."""
+    usage = record.get("usage") or {}
+    pairs = (("input", usage.get("prompt_tokens")), ("output", usage.get("completion_tokens")))
+    return {kind: count for kind, count in pairs if isinstance(count, int)}
 
 
 class RequestObserver(Protocol):

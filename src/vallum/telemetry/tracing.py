@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from vallum.extras import require
 from vallum.model import Action
-from vallum.telemetry.observer import FinishedRequest
+from vallum.telemetry.observer import FinishedRequest, effect, token_usage
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics import MeterProvider
@@ -143,10 +143,8 @@ class Tracing:
         }
         if model:
             attributes["gen_ai.request.model"] = str(model)
-        usage = record.get("usage") or {}
-        for name, key in (("input", "prompt_tokens"), ("output", "completion_tokens")):
-            if isinstance(usage.get(key), int):
-                attributes[f"gen_ai.usage.{name}_tokens"] = usage[key]
+        for kind, count in token_usage(record).items():
+            attributes[f"gen_ai.usage.{kind}_tokens"] = count
         if operation != "vallum.guard":
             attributes["gen_ai.provider.name" if self._latest else "gen_ai.system"] = provider
         name = f"{operation} {model}" if model else operation
@@ -185,22 +183,17 @@ class Tracing:
         self._instruments["duration"].record(
             (done.ended_ns - done.started_ns) / 1e9, {"vallum.route": route}
         )
-        usage = record.get("usage") or {}
-        for kind, key in (("input", "prompt_tokens"), ("output", "completion_tokens")):
-            count = usage.get(key)
-            if isinstance(count, int):
-                attrs = {"gen_ai.token.type": kind, "gen_ai.operation.name": _operation(route)}
-                if record.get("model"):
-                    attrs["gen_ai.request.model"] = str(record["model"])
-                self._instruments["tokens"].record(count, attrs)
+        for kind, count in token_usage(record).items():
+            attrs = {"gen_ai.token.type": kind, "gen_ai.operation.name": _operation(route)}
+            if record.get("model"):
+                attrs["gen_ai.request.model"] = str(record["model"])
+            self._instruments["tokens"].record(count, attrs)
         for decision in done.decisions:
             for reason in decision.reasons:
-                attrs = {"vallum.control": reason.control, "vallum.action": reason.action.value}
-                if reason.kind.value in ("detector_failed", "policy_error"):
-                    self._instruments["errors"].add(1, attrs)
-                elif reason.action is not Action.ALLOW:
-                    key = "acted" if reason.enforced else "would_act"
-                    self._instruments[key].add(1, attrs)
+                did = effect(reason)
+                if did is not None:
+                    attrs = {"vallum.control": reason.control, "vallum.action": reason.action.value}
+                    self._instruments["errors" if did == "error" else did].add(1, attrs)
 
 
 def _operation(route: str) -> str:
