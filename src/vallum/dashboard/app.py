@@ -12,17 +12,16 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -31,42 +30,28 @@ from vallum.approvals.model import Status
 from vallum.approvals.service import ApprovalService
 from vallum.bundle.dashboard import DashboardConfig
 from vallum.bundle.loader import Bundle
-from vallum.dashboard import charts, queries, search
+from vallum.dashboard import queries
 from vallum.dashboard.auth import LoginLimiter, Sessions, User
-from vallum.dashboard.search import group_by_request
-from vallum.evidence.log import EvidenceLog
-from vallum.evidence.trace import trace_rows
+from vallum.dashboard.search_pages import SearchPages
+from vallum.dashboard.web import Dashboard, int_param, secure
 from vallum.exceptions import ApprovalError, ApprovalForbidden
 from vallum.extras import require
 from vallum.settings import Settings
 from vallum.storage.database import Database
 
+__all__ = ["Dashboard", "create_dashboard"]
+
 COOKIE = "vallum_session"
 SECURE_COOKIE = "__Host-vallum_session"  # the prefix requires Secure, Path=/ and no Domain
 LOGIN_CSRF_COOKIE = "vallum_login_csrf"
 MAX_FORM_BYTES = 16_384
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 PAGES = (("decisions", "Decisions"), ("approvals", "Approvals"), ("controls", "Controls"),
          ("bundles", "Bundles"), ("threats", "Threats"))  # fmt: skip
 
 Handler = Callable[[Request], Awaitable[Response]]
-R = TypeVar("R", bound=Response)
 _PACKAGE = Path(str(files("vallum.dashboard")))
 # The threat coverage matrix is one template, shared with `vallum threats --html`.
 _THREAT_TEMPLATES = Path(str(files("vallum.threats"))) / "templates"
-
-
-@dataclass
-class Dashboard:
-    bundle: Bundle
-    db: Database
-    approvals: ApprovalService
-    sessions: Sessions
-    limiter: LoginLimiter
-    env: Environment
 
 
 def create_dashboard(
@@ -124,7 +109,7 @@ def _login_limiter(config: DashboardConfig, redis_url: str | None) -> LoginLimit
     return LoginLimiter(config.login_attempts, config.login_window_s)
 
 
-class _Handlers:
+class _Handlers(SearchPages):
     def __init__(self, dash: Dashboard):
         self.d = dash
 
@@ -139,7 +124,7 @@ class _Handlers:
             roles=sorted(self.d.approvals.roles_of(user.principal)) if user else [],
             csrf=self.d.sessions.csrf_token(user) if user else "", **context,
         )  # fmt: skip
-        return _secure(HTMLResponse(page, status))
+        return secure(HTMLResponse(page, status))
 
     def guard(self, handler: Handler) -> Handler:
         """Require a session; on POST also a same-origin request with the CSRF token."""
@@ -216,48 +201,6 @@ class _Handlers:
         response.delete_cookie(_cookie_name(request, self.d), path="/")
         return response
 
-    # Decisions.
-    async def decisions(self, request: Request) -> Response:
-        filters = _filters(request)
-        rows, more = await asyncio.to_thread(queries.decision_stream, self.d.db, filters)
-        return self.render(
-            request, "decisions.html", filters=filters, rows=rows, more=more, page="decisions"
-        )
-
-    async def decision_rows(self, request: Request) -> Response:
-        rows, _ = await asyncio.to_thread(queries.decision_stream, self.d.db, _filters(request))
-        return self.render(request, "_decision_rows.html", rows=rows)
-
-    async def export(self, request: Request) -> Response:
-        fmt = request.path_params["fmt"]
-        if fmt not in ("csv", "jsonl"):
-            return self.render(request, "error.html", 404, message="Export as csv or jsonl.")
-        # A sync iterator: Starlette reads it in a worker thread, page by page.
-        records = search.export_records(self.d.db, _filters(request))
-        lines = search.to_csv(records) if fmt == "csv" else search.to_jsonl(records)
-        media = "text/csv" if fmt == "csv" else "application/x-ndjson"
-        name = f"vallum-decisions.{fmt}"
-        return _secure(
-            StreamingResponse(
-                lines, media_type=media,
-                headers={"content-disposition": f'attachment; filename="{name}"'},
-            )
-        )  # fmt: skip
-
-    async def session(self, request: Request) -> Response:
-        name = request.path_params["session"][:256]
-        records = await asyncio.to_thread(search.session_records, self.d.db, name)
-        turns = group_by_request(records)
-        return self.render(request, "session.html", session=name, turns=turns, page="decisions")
-
-    async def trace(self, request: Request) -> Response:
-        record_id = request.path_params["record_id"]
-        stored = await asyncio.to_thread(EvidenceLog(self.d.db).get, record_id)
-        if stored is None:
-            return self.render(request, "error.html", 404, message="No such evidence record.")
-        rows = trace_rows(stored.record, stored.hash)
-        return self.render(request, "trace.html", record=stored.record, rows=rows, page="decisions")
-
     # Approvals.
     async def approvals_page(self, request: Request) -> Response:
         return self.render(
@@ -302,17 +245,7 @@ class _Handlers:
         response.headers["x-vallum-status"] = str(status)
         return response
 
-    # Figures and bundles.
-    async def controls(self, request: Request) -> Response:
-        hours = _int(request.query_params.get("hours"), 24, 1, 24 * 30)
-        figures, labels = await asyncio.to_thread(
-            search.control_figures, self.d.db, self.d.bundle, hours=hours
-        )
-        drawn = [charts.draw(f, labels) for f in figures]
-        return self.render(
-            request, "controls.html", charts=drawn, hours=hours, labels=labels, page="controls"
-        )
-
+    # Bundles and threats.
     async def bundles(self, request: Request) -> Response:
         seen = await asyncio.to_thread(queries.versions_in_evidence, self.d.db)
         history, active = await asyncio.to_thread(_history, self.d.db)
@@ -321,7 +254,7 @@ class _Handlers:
         )
 
     async def threats(self, request: Request) -> Response:
-        days = _int(request.query_params.get("days"), 30, 1, 365)
+        days = int_param(request.query_params.get("days"), 30, 1, 365)
         run = request.query_params.get("tests") == "1"
         cov = await asyncio.to_thread(_threat_coverage, self.d, days, run)
         return self.render(request, "threats.html", cov=cov, days=days, tests=run, page="threats")
@@ -354,27 +287,6 @@ def _history(db: Database) -> tuple[list[Any], str | None]:
         return [], None
 
 
-def _filters(request: Request) -> queries.Filters:
-    q = request.query_params
-    return queries.Filters(
-        principal=q.get("principal", "")[:256],
-        session=q.get("session", "")[:256],
-        action=q.get("action", "")[:32],
-        control=q.get("control", "")[:128],
-        q=q.get("q", "")[:256],
-        since=q.get("since", "")[:40],
-        until=q.get("until", "")[:40],
-        before=_int(q.get("before"), 0, 1, 2**62) or None,
-    )
-
-
-def _int(raw: str | None, default: int, low: int, high: int) -> int:
-    try:
-        return max(low, min(high, int(raw))) if raw else default
-    except ValueError:
-        return default
-
-
 async def _form(request: Request) -> dict[str, str]:
     """A urlencoded form (the only kind the dashboard posts), size-limited."""
     body = await request.body()
@@ -401,13 +313,4 @@ def _cookie_name(request: Request, dash: Dashboard) -> str:
 
 
 def _redirect(request: Request, path: str) -> Response:
-    return _secure(RedirectResponse(f"{request.scope.get('root_path', '')}{path}", 303))
-
-
-def _secure(response: R) -> R:
-    response.headers["content-security-policy"] = CSP
-    response.headers["x-content-type-options"] = "nosniff"
-    response.headers["referrer-policy"] = "same-origin"
-    response.headers["x-frame-options"] = "DENY"
-    response.headers["cache-control"] = "no-store"
-    return response
+    return secure(RedirectResponse(f"{request.scope.get('root_path', '')}{path}", 303))

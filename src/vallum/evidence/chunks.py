@@ -17,23 +17,21 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from vallum.evidence import merkle
 from vallum.evidence.chain import GENESIS_HASH
 from vallum.evidence.checkpoint import Checkpoint
+from vallum.evidence.reader import LogReader, RawReader
 from vallum.evidence.walk import TreeWalk
 from vallum.exceptions import ChainBrokenError
-
-if TYPE_CHECKING:
-    from vallum.evidence.log import EvidenceLog
+from vallum.storage.database import Database
 
 PARALLEL_FROM = 200_000  # records; below this one process is faster than starting others
 MAX_WORKERS = 4
 WORKERS: int | None = None  # None: one per CPU (up to MAX_WORKERS)
 USE_PROCESSES = True  # False: chunks walked one after the other in this process (tests)
 Chunk = tuple[int, int | None, int]  # lo, hi (None: to the end), level (2**level leaves)
-WalkChunk = Callable[["EvidenceLog", int, int | None, int, Sequence[int]], "ChunkResult"]
+WalkChunk = Callable[[LogReader, int, int | None, int, Sequence[int]], "ChunkResult"]
 
 
 @dataclass
@@ -63,7 +61,7 @@ def plan(size: int, workers: int | None = None, parallel_from: int | None = None
 
 
 def run_chunks(
-    log: EvidenceLog, chunks: list[Chunk], sizes: Sequence[int], walk: WalkChunk
+    log: LogReader, chunks: list[Chunk], sizes: Sequence[int], walk: WalkChunk
 ) -> list[ChunkResult]:
     if len(chunks) == 1 or not USE_PROCESSES:
         return [walk(log, *chunk, sizes) for chunk in chunks]
@@ -76,12 +74,9 @@ def run_chunks(
 
 
 def _in_worker(url: str, chunk: Chunk, sizes: list[int], walk: WalkChunk) -> ChunkResult:
-    from vallum.evidence.log import EvidenceLog
-    from vallum.storage.database import Database
-
     db = Database(url, create=False)
     try:
-        return walk(EvidenceLog(db), *chunk, sizes)
+        return walk(RawReader(db), *chunk, sizes)
     finally:
         db.dispose()
 

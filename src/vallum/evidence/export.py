@@ -18,7 +18,7 @@ from typing import Any
 from vallum.evidence import merkle
 from vallum.evidence.checkpoint import Checkpoint
 from vallum.evidence.log import EvidenceLog
-from vallum.evidence.proofs import fetch_trees
+from vallum.evidence.tree_proofs import fetch_trees
 from vallum.evidence.tree_store import prove
 
 _BATCH = 5000

@@ -13,27 +13,28 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from vallum.evidence import merkle, payload
 from vallum.evidence.chain import canonical_bytes, link_hash
+from vallum.evidence.checkpoint import Checkpoint
+from vallum.evidence.integrity import Head
+from vallum.evidence.reader import NO_HEAD, RawReader, VerifyReport
 from vallum.evidence.rows import COLUMNS, Row, brief, check, loads, row_values
 from vallum.evidence.tree_store import frontier_text, parse_frontier, tree_text
+from vallum.evidence.upgrade import build_tree
+from vallum.evidence.verify import verify_log
 from vallum.exceptions import EvidenceError
 from vallum.storage.database import Database
 from vallum.storage.tables import evidence, evidence_head
 
-if TYPE_CHECKING:
-    from vallum.evidence.checkpoint import Checkpoint
-    from vallum.evidence.integrity import Head
-
 _COLUMNS, _Row = COLUMNS, Row  # the names tests and older callers use
+__all__ = ["NO_HEAD", "EvidenceLog", "StoredRecord", "VerifyReport", "stored_record"]
 _VERIFY_BATCH = 2000
 T = TypeVar("T")
-NO_HEAD = "the chain head row is missing: the log was emptied"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,25 +45,16 @@ class StoredRecord:
     hash: str
 
 
-@dataclass(frozen=True, slots=True)
-class VerifyReport:
-    records: int
-    head_hash: str
-    root: bytes = merkle.EMPTY_ROOT
-    checkpoints: int = 0  # signed checkpoints the log was verified against
-
-
-class EvidenceLog:
+class EvidenceLog(RawReader):
     """Append records; read them back; verify the chain and the tree (`verify`)."""
 
     def __init__(self, database: Database):
-        self.db = database
-        self.mark = mark = "?" if database.is_sqlite else "%s"
+        super().__init__(database)
+        mark, lock = self.mark, self.lock
         columns = ", ".join(COLUMNS)
         self._sql_insert = (
             f"INSERT INTO {evidence.name} ({columns}) VALUES ({', '.join([mark] * len(COLUMNS))})"  # noqa: S608 - constant names, bound values
         )
-        self.lock = lock = "" if database.is_sqlite else " FOR UPDATE"
         self._sql_head = f"SELECT seq, hash, frontier FROM {evidence_head.name} WHERE id = 1{lock}"  # noqa: S608
         self._sql_update_head = f"UPDATE {evidence_head.name} SET seq = {mark}, hash = {mark}, frontier = {mark} WHERE id = 1"  # noqa: S608
         self._ensure_head()
@@ -71,8 +63,6 @@ class EvidenceLog:
         # The head row is created with its table (storage.tables); one missing now means the
         # log was emptied, and starting a new chain would hide that. A head without a tree
         # frontier is a database from before the tree: build it once.
-        from vallum.evidence.upgrade import build_tree
-
         try:
             with self.db.engine.begin() as conn:
                 row = conn.execute(select(evidence_head.c.id, evidence_head.c.frontier)).first()
@@ -179,18 +169,6 @@ class EvidenceLog:
         seq = int(row[0])
         return seq, str(row[1]), parse_frontier(row[2] or "", seq)
 
-    def tree_head(self) -> tuple[int, bytes]:
-        """(size, root) of the tree now, from the head row: O(log n)."""
-        try:
-            with self.db.engine.connect() as conn:
-                row = conn.execute(select(evidence_head.c.seq, evidence_head.c.frontier)).first()
-        except SQLAlchemyError as exc:
-            raise EvidenceError(f"cannot read evidence head: {brief(exc)}") from exc
-        if row is None:
-            raise EvidenceError(NO_HEAD)
-        size = int(row.seq)
-        return size, merkle.fold(parse_frontier(row.frontier or "", size))
-
     def get(self, record_id: str) -> StoredRecord | None:
         """The record with this id (or a unique id prefix of at least 8 characters)."""
         try:
@@ -246,39 +224,6 @@ class EvidenceLog:
         except SQLAlchemyError as exc:
             raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
 
-    def raw_batches(
-        self, size: int, *, after: int = 0, columns: dict[str, str] | None = None,
-        plain: bool = False, until: int | None = None,
-    ) -> Iterator[list[Any]]:  # fmt: skip
-        """Every row after seq `after` in chain order, `size` at a time, read by the driver into
-        plain tuples on one connection: no SQLAlchemy row objects, at the speed of the disk and
-        the hashing. `columns` replaces a column by an SQL expression (constant, never user
-        input); `plain` leaves the rows as plain tuples; `until`: up to this seq."""
-        select_list = ", ".join((columns or {}).get(c, c) for c in COLUMNS)
-        bound = "" if until is None else f" AND seq <= {int(until)}"
-        sql = (
-            f"SELECT {select_list} FROM {evidence.name} "  # noqa: S608 - constant names
-            f"WHERE seq > {self.mark}{bound} ORDER BY seq LIMIT {int(size)}"
-        )
-        try:
-            raw = self.db.engine.raw_connection()
-        except SQLAlchemyError as exc:
-            raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
-        try:
-            cursor = raw.cursor()
-            while True:
-                try:
-                    cursor.execute(sql, (after,))
-                    rows = cursor.fetchall()
-                except Exception as exc:  # the driver's own errors (sqlite3, psycopg)
-                    raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
-                if not rows:
-                    return
-                yield list(rows) if plain else list(map(Row._make, rows))
-                after = int(rows[-1][0])
-        finally:
-            raw.close()
-
     def verify(
         self, expect_head: Head | None = None, checkpoints: Sequence[Checkpoint] = ()
     ) -> VerifyReport:
@@ -286,8 +231,6 @@ class EvidenceLog:
         log shows it once held more (see `integrity`, and `checkpoints`: signed `Checkpoint`s
         it must still be consistent with). `expect_head`, a `Head` recorded earlier, must still
         be in the chain: a log that only grew since verifies."""
-        from vallum.evidence.verify import verify_log
-
         return verify_log(self, expect_head, checkpoints)
 
 

@@ -6,22 +6,29 @@ Every proof reads O(log n) rows (`tree_store`) in one query; `checkpoint` reads 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from vallum.evidence import merkle, payload
 from vallum.evidence.checkpoint import Checkpoint, sign
 from vallum.evidence.keys import SigningKey
 from vallum.evidence.log import EvidenceLog, StoredRecord
 from vallum.evidence.record import RECORD_SCHEMA_VERSION, utc_now
-from vallum.evidence.rows import brief
+from vallum.evidence.tree_proofs import check_consistency, consistency, fetch_trees
 from vallum.evidence.tree_store import prove
-from vallum.exceptions import ChainBrokenError, EvidenceError
+from vallum.exceptions import EvidenceError
 from vallum.storage.tables import evidence
+
+__all__ = [
+    "Inclusion",
+    "check_consistency",
+    "checkpoint",
+    "consistency",
+    "erase",
+    "fetch_trees",
+    "inclusion",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,26 +56,6 @@ def checkpoint(log: EvidenceLog, key: SigningKey) -> Checkpoint:
     return sign(key.name, size, root, key)
 
 
-def fetch_trees(log: EvidenceLog, seqs: Sequence[int]) -> dict[int, str | None]:
-    """The `tree` column of these rows (one query)."""
-    if not seqs:
-        return {}
-    marks = ", ".join([log.mark] * len(seqs))
-    sql = f"SELECT seq, tree FROM {evidence.name} WHERE seq IN ({marks})"  # noqa: S608
-    try:
-        raw = log.db.engine.raw_connection()
-    except SQLAlchemyError as exc:
-        raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
-    try:
-        cursor = raw.cursor()
-        cursor.execute(sql, tuple(seqs))
-        return {int(s): t for s, t in cursor.fetchall()}
-    except Exception as exc:  # the driver's own errors
-        raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
-    finally:
-        raw.close()
-
-
 def inclusion(log: EvidenceLog, record_id: str, size: int | None = None) -> Inclusion:
     """The inclusion proof of a record (id or unique 8+ character prefix) in the tree of `size`
     leaves (default: the tree now)."""
@@ -81,27 +68,6 @@ def inclusion(log: EvidenceLog, record_id: str, size: int | None = None) -> Incl
     text = _record_text(log, stored.seq)
     proof = prove(partial(merkle.inclusion_proof, stored.seq - 1, size), partial(fetch_trees, log))
     return Inclusion(stored.seq, stored.id, size, text, proof)
-
-
-def consistency(log: EvidenceLog, old: int, new: int) -> list[bytes]:
-    """The proof that the tree of `new` leaves extends the one of `old`."""
-    return prove(partial(merkle.consistency_proof, old, new), partial(fetch_trees, log))
-
-
-def check_consistency(log: EvidenceLog, cp: Checkpoint, size: int, root: bytes) -> None:
-    """The stored tree proves the log of `size` leaves and `root` extends `cp`; else
-    ChainBrokenError naming it."""
-    if cp.size > size:
-        raise ChainBrokenError(
-            size, "-", f"the log holds {size} records but a checkpoint signed {cp.size}: "
-            "records were removed after it",
-        )  # fmt: skip
-    proof = consistency(log, cp.size, size)
-    if not merkle.verify_consistency(cp.size, size, cp.root, root, proof):
-        raise ChainBrokenError(
-            cp.size, "-", f"no consistency proof from the checkpoint of size {cp.size}: "
-            "the log was rewritten after it",
-        )  # fmt: skip
 
 
 def _record_text(log: EvidenceLog, seq: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
+import msgspec
 import orjson
 
 from vallum.exceptions import EvidenceError
@@ -46,6 +47,30 @@ class Row(NamedTuple):
     tree: str | None
 
 
+class _Bundle(msgspec.Struct):
+    version: str = ""
+
+
+class Indexed(msgspec.Struct):
+    """The fields of a record that verification compares with its row, decoded from the
+    stored bytes without building the rest (`INDEXED.decode`); a record whose fields are of
+    other types fails to decode and is checked from the whole parsed record instead."""
+
+    seq: int
+    id: str
+    created_at: str
+    kind: str
+    principal: str = ""
+    session: str = ""
+    stage: str = ""
+    action: str = ""
+    bundle: _Bundle | None = None
+    payload: str | msgspec.UnsetType = msgspec.UNSET  # the content commitment, when any
+
+
+INDEXED = msgspec.json.Decoder(Indexed)
+
+
 def row_values(
     seq: int, body: dict[str, Any], canonical: str, prev: str, digest: str, payload: str | None,
     tree: str,
@@ -78,7 +103,7 @@ def indexed(body: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def loads(text: str) -> Any:
+def loads(text: str | bytes) -> Any:
     """orjson first (the fast path), then the standard library for what only it reads: the
     `NaN` and `Infinity` tokens that records written before orjson may hold."""
     try:

@@ -9,20 +9,18 @@ processes opening the same old database build it once.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from vallum.evidence import merkle
+from vallum.evidence.reader import LogReader
 from vallum.evidence.tree_store import frontier_text, tree_text
 from vallum.storage.tables import evidence, evidence_head
-
-if TYPE_CHECKING:
-    from vallum.evidence.log import EvidenceLog
 
 log = logging.getLogger("vallum.evidence")
 _BATCH = 5000
 
 
-def build_tree(evidence_log: EvidenceLog, cursor: Any) -> int:
+def build_tree(evidence_log: LogReader, cursor: Any) -> int:
     """Fill in `tree` for every record and the head's `frontier`; return the records done."""
     mark, lock = evidence_log.mark, evidence_log.lock
     cursor.execute(f"SELECT seq, frontier FROM {evidence_head.name} WHERE id = 1{lock}")  # noqa: S608

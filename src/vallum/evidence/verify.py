@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,23 +19,25 @@ from vallum.evidence.chain import GENESIS_HASH
 from vallum.evidence.checkpoint import Checkpoint
 from vallum.evidence.chunks import ChunkResult, join, plan, run_chunks
 from vallum.evidence.integrity import Head, missing_records
-from vallum.evidence.rows import Row, brief, loads, matches
+from vallum.evidence.payload import KIND_ERASED
+from vallum.evidence.reader import NO_HEAD, LogReader, VerifyReport
+from vallum.evidence.rows import INDEXED, Indexed, Row, brief, loads, matches
+from vallum.evidence.tree_proofs import check_consistency
 from vallum.evidence.walk import TreeWalk
 from vallum.exceptions import ChainBrokenError, EvidenceError
 from vallum.storage.tables import evidence, evidence_head
 
-if TYPE_CHECKING:
-    from vallum.evidence.log import EvidenceLog, VerifyReport
-
 STREAM_BATCH = 20_000  # rows per query when verifying
 _sha256 = hashlib.sha256
+EDITED = "content does not match its hash (edited)"
+CONTENT_EDITED = "its content does not match the hash the record commits to (edited)"
+BROKEN_LINK = "link to the previous record is broken (deleted or reordered)"
+COLUMNS_DIFFER = "indexed columns do not match the record"
 
 
 def verify_log(
-    log: EvidenceLog, expect_head: Head | None, checkpoints: Sequence[Checkpoint]
+    log: LogReader, expect_head: Head | None, checkpoints: Sequence[Checkpoint]
 ) -> VerifyReport:
-    from vallum.evidence.log import NO_HEAD, VerifyReport
-
     head = _head(log)
     chunks = plan(head[0] if head else 0)
     results = run_chunks(log, chunks, [cp.size for cp in checkpoints], walk_chunk)
@@ -54,15 +57,13 @@ def verify_log(
             count, "-", "the head's Merkle tree frontier does not match the records (edited)"
         )
     _check_held(log, count, expect_head)
-    from vallum.evidence.proofs import check_consistency
-
     for cp in checkpoints:  # what a remote auditor checks, from the stored tree: it must agree
         check_consistency(log, cp, count, walk.root)
     return VerifyReport(count, prev, walk.root, len(walk.checked))
 
 
 def walk_chunk(
-    log: EvidenceLog, lo: int, hi: int | None, level: int, sizes: Sequence[int]
+    log: LogReader, lo: int, hi: int | None, level: int, sizes: Sequence[int]
 ) -> ChunkResult:
     """Verify the rows of leaves lo..hi-1 (seq lo+1..hi; to the end when hi is None)."""
     walk = TreeWalk(start=lo, chunk_level=level, snapshots=[s for s in sizes if s > lo])
@@ -75,50 +76,109 @@ def walk_chunk(
 
 
 def _walk_rows(
-    log: EvidenceLog, lo: int, hi: int | None, walk: TreeWalk, result: ChunkResult
+    log: LogReader, lo: int, hi: int | None, walk: TreeWalk, result: ChunkResult
 ) -> None:
-    add = walk.add
+    """The hot loop of verification, one pass over plain tuples with everything common inlined:
+    the chain link and hash, the JSON, the copied columns, the leaf and the subtrees it
+    completes, the stored tree entry. What is rare (content commitments, erasures, checkpoint
+    sizes, a tree entry that is not plain lowercase hex) goes to `walk`'s own checks."""
+    sha256, decode, unset = _sha256, INDEXED.decode, msgspec.UNSET
+    frontier = walk.frontier
+    push, pop, stops, start = frontier.append, frontier.pop, walk.stops, walk.start
     prev: str | None = None
     expected_seq = lo + 1
-    for batch in _raw_rows(log, lo, hi):
-        for row in batch:
-            # (seq, id, created_at, kind, principal, session, stage, action, bundle_version,
-            #  record as bytes, prev_hash, hash, payload, tree): plain tuples, for speed
-            seq, data = row[0], row[9]
-            if seq != expected_seq:
-                raise ChainBrokenError(
-                    expected_seq, row[1], f"record #{expected_seq} is missing (next is #{seq})"
-                )
-            if prev is None:
-                prev = result.first_prev = row[10]
-                if lo == 0 and prev != GENESIS_HASH:
+    try:
+        for batch in _raw_rows(log, lo, hi):
+            for row in batch:
+                # (seq, id, created_at, kind, principal, session, stage, action, bundle_version,
+                #  record as bytes, prev_hash, hash, payload, tree)
+                seq, rid, created, kind, principal, session, stage, action, version, data = row[:10]
+                if seq != expected_seq:
                     raise ChainBrokenError(
-                        seq, row[1], "link to the previous record is broken (deleted or reordered)"
+                        expected_seq, rid, f"record #{expected_seq} is missing (next is #{seq})"
                     )
-            elif row[10] != prev:
-                raise ChainBrokenError(
-                    seq, row[1], "link to the previous record is broken (deleted or reordered)"
-                )
-            try:
-                body = loads(data)
-            except ValueError:
-                raise ChainBrokenError(seq, row[1], "content is not valid JSON") from None
-            if type(body) is not dict or body.get("seq") != seq:
-                raise ChainBrokenError(seq, row[1], "indexed columns do not match the record")
-            # The stored bytes themselves are hashed, never a re-serialisation of `body`:
-            # records written by any encoder verify, and any change to the text changes its hash.
-            if _sha256(prev.encode() + b"\n" + data).hexdigest() != row[11]:
-                raise ChainBrokenError(seq, row[1], "content does not match its hash (edited)")
-            if not _columns_match(row, body):
-                raise ChainBrokenError(seq, row[1], "indexed columns do not match the record")
-            add(seq, row[1], data, body, row[12], row[13], check_tree=True)
-            prev, expected_seq = row[11], seq + 1
+                if prev is None:
+                    prev = result.first_prev = row[10]
+                    if type(prev) is not str or (lo == 0 and prev != GENESIS_HASH):
+                        raise ChainBrokenError(seq, rid, BROKEN_LINK)
+                elif row[10] != prev:
+                    raise ChainBrokenError(seq, rid, BROKEN_LINK)
+                try:
+                    fields: Indexed | None = decode(data)
+                except msgspec.MsgspecError:  # not JSON, or fields of other types: see below
+                    fields = None
+                # The stored bytes themselves are hashed, never a re-serialisation of the
+                # record: records written by any encoder verify, and any change to the text
+                # changes its hash.
+                digest = row[11]
+                whole = None
+                if fields is None or fields.seq != seq or kind == KIND_ERASED:
+                    whole = _whole_record(row, prev)  # the rare and the odd: checks on the dict
+                elif sha256(prev.encode() + b"\n" + data).hexdigest() != digest:
+                    raise ChainBrokenError(seq, rid, EDITED)
+                elif not (
+                    rid == fields.id
+                    and created == fields.created_at
+                    and kind == fields.kind
+                    and principal == fields.principal[:256]
+                    and session == fields.session[:256]
+                    and stage == fields.stage
+                    and action == fields.action
+                    and version == ("" if fields.bundle is None else fields.bundle.version)
+                ):
+                    raise ChainBrokenError(seq, rid, COLUMNS_DIFFER)
+                h = leaf = sha256(b"\x00" + data).digest()
+                completed = b""
+                k = seq - 1 - start
+                while k & 1:
+                    h = sha256(b"\x01" + pop() + h).digest()
+                    completed += h
+                    k >>= 1
+                push(h)
+                if row[13] != (leaf + completed).hex():
+                    walk.check_tree(seq, rid, row[13], leaf + completed)
+                if whole is not None:
+                    walk.note_content(seq, rid, whole, row[12])
+                elif fields is not None and fields.payload is not unset:
+                    kept = row[12]
+                    if type(kept) is not str:  # erased (None), or an odd type: walk's checks
+                        walk.note_content(seq, rid, {"payload": fields.payload}, kept)
+                    elif sha256(kept.encode()).hexdigest() != fields.payload:
+                        raise ChainBrokenError(seq, rid, CONTENT_EDITED)
+                if seq in stops:
+                    walk.size = seq
+                    walk.reached(seq)
+                prev, expected_seq = digest, seq + 1
+            walk.size = expected_seq - 1
             result.last_hash = prev
+    except ChainBrokenError:
+        # `join` carries on after a chunk cut short: it needs the last record that passed
+        walk.size = expected_seq - 1
+        result.last_hash = prev if expected_seq > lo + 1 else None
+        raise
     if hi is not None and expected_seq <= hi:
         raise ChainBrokenError(expected_seq, "-", f"record #{expected_seq} is missing")
 
 
-def _raw_rows(log: EvidenceLog, lo: int, hi: int | None) -> Iterator[list[Any]]:
+def _whole_record(row: tuple[Any, ...], prev: str) -> dict[str, Any]:
+    """Every check of one row on its whole parsed record: for erasure records, and records
+    whose indexed fields are of other types or whose JSON only the standard library reads
+    (`NaN` in records written before orjson)."""
+    seq, rid, data = row[0], row[1], row[9]
+    try:
+        body = loads(data)
+    except ValueError:
+        raise ChainBrokenError(seq, rid, "content is not valid JSON") from None
+    if type(body) is not dict or body.get("seq") != seq:
+        raise ChainBrokenError(seq, rid, COLUMNS_DIFFER)
+    if _sha256(prev.encode() + b"\n" + data).hexdigest() != row[11]:
+        raise ChainBrokenError(seq, rid, EDITED)
+    if not matches(Row._make(row), body):
+        raise ChainBrokenError(seq, rid, COLUMNS_DIFFER)
+    return body
+
+
+def _raw_rows(log: LogReader, lo: int, hi: int | None) -> Iterator[list[Any]]:
     """The rows after seq `lo` up to `hi`, the record column as its stored UTF-8 bytes (what is
     hashed): no decoding into str and encoding back per row."""
     as_bytes = "CAST(record AS BLOB)" if log.db.is_sqlite else "convert_to(record, 'UTF8')"
@@ -127,24 +187,7 @@ def _raw_rows(log: EvidenceLog, lo: int, hi: int | None) -> Iterator[list[Any]]:
     )
 
 
-def _columns_match(row: tuple[Any, ...], body: dict[str, Any]) -> bool:
-    """The copied columns are what the record says (`rows.indexed`, inlined for speed)."""
-    try:
-        return (
-            row[1] == body["id"]
-            and row[2] == body["created_at"]
-            and row[3] == body["kind"]
-            and row[4] == str(body.get("principal", ""))[:256]
-            and row[5] == str(body.get("session", ""))[:256]
-            and row[6] == str(body.get("stage", ""))
-            and row[7] == str(body.get("action", ""))
-            and row[8] == str((body.get("bundle") or {}).get("version", ""))
-        ) or matches(Row._make(row), body)  # other types in the record: compare as text
-    except (KeyError, AttributeError, TypeError):
-        return False
-
-
-def _check_held(log: EvidenceLog, count: int, expect: Head | None) -> None:
+def _check_held(log: LogReader, count: int, expect: Head | None) -> None:
     try:
         with log.db.engine.connect() as conn:
             removed = missing_records(conn)
@@ -170,7 +213,7 @@ def _check_held(log: EvidenceLog, count: int, expect: Head | None) -> None:
         )
 
 
-def _head(log: EvidenceLog) -> tuple[int, str, str | None] | None:
+def _head(log: LogReader) -> tuple[int, str, str | None] | None:
     try:
         with log.db.engine.connect() as conn:
             row = conn.execute(

@@ -30,8 +30,10 @@ def check_payload(seq: int, rid: str, body: dict[str, Any], stored: Any) -> bool
         return False
     if stored is None:
         return True
-    if stored is ABSENT or (
-        _sha256(stored.encode() if type(stored) is str else stored).hexdigest() != body["payload"]
+    if (
+        type(stored) not in (str, bytes)  # absent (a legacy row), or an odd type in the column
+        or _sha256(stored.encode() if type(stored) is str else stored).hexdigest()
+        != body["payload"]
     ):
         raise ChainBrokenError(
             seq, rid, "its content does not match the hash the record commits to (edited)"
@@ -67,6 +69,7 @@ class TreeWalk:
         self._erased: dict[int, tuple[str, str]] = {}  # seq -> (id, commitment) missing payload
         self._erasures: dict[int, str] = {}  # seq -> commitment named by an erasure record
         self.checked: list[Checkpoint] = []
+        self._stops = {cp.size for cp in self._due} | set(self.snapshots)
         self._check_due()
 
     def add(
@@ -87,29 +90,43 @@ class TreeWalk:
             completed += h
             k >>= 1
         frontier.append(h)
-        if (
-            check_tree
-            and not _tree_ok(stored_tree, leaf + completed)
-            and (
-                size - self.start != self._last_local
-                or not self._keep_extra(stored_tree, leaf + completed)
-            )
+        if check_tree:
+            self.check_tree(seq, rid, stored_tree, leaf + completed)
+        self.note_content(seq, rid, body, stored_payload)
+        self.size = seq
+        if seq in self.stops:
+            self.reached(seq)
+
+    def check_tree(self, seq: int, rid: str, stored: str | bytes | None, local: bytes) -> None:
+        """The row's stored tree entry is `local` (the leaf hash, then the subtree roots it
+        completed), or for a chunk's last leaf starts with it (the rest checked by the join)."""
+        if not _tree_ok(stored, local) and (
+            seq - 1 - self.start != self._last_local or not self._keep_extra(stored, local)
         ):
             raise ChainBrokenError(
-                seq,
-                rid,
-                "its Merkle tree entry does not match the record (the tree was edited)",
+                seq, rid, "its Merkle tree entry does not match the record (the tree was edited)"
             )
+
+    def note_content(self, seq: int, rid: str, body: dict[str, Any], stored_payload: Any) -> None:
+        """Check the committed content, and remember erasures to match them up in `finish`."""
         if "payload" in body and check_payload(seq, rid, body, stored_payload):
             self._erased[seq] = (rid, str(body["payload"]))
         if body.get("kind") == payload.KIND_ERASED:
             target = body.get("erased") or {}
             self._erasures[int(target.get("seq", 0))] = str(target.get("payload", ""))
-        self.size = seq
-        if seq == self._next_due:
+
+    @property
+    def stops(self) -> set[int]:
+        """The sizes at which `reached` must be called (checkpoints due, snapshots)."""
+        return self._stops
+
+    def reached(self, size: int) -> None:
+        """The walk holds `size` leaves (`self.size` already set): check the checkpoints of
+        that size, keep the snapshot."""
+        if size == self._next_due:
             self._check_due()
-        if seq in self.snapshots:
-            self.snapshots[seq] = list(frontier)
+        if size in self.snapshots:
+            self.snapshots[size] = list(self.frontier)
 
     @classmethod
     def joined(
