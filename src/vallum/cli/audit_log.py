@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -135,7 +136,14 @@ def export(
         str | None,
         typer.Option("--since", help="Records from this long ago (30m, 24h, 7d) or an ISO time."),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl (one record per line).")] = "jsonl",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="jsonl (one record per line), or otel: OpenTelemetry log records sent over "
+            "OTLP to OTEL_EXPORTER_OTLP_ENDPOINT (vallum[otel]).",
+        ),
+    ] = "jsonl",
     against: Annotated[
         Path | None,
         typer.Option("--checkpoint", help="Add inclusion proofs against this checkpoint."),
@@ -146,16 +154,33 @@ def export(
     (`python -m vallum.evidence.verify_export` checks them against checkpoints)."""
     from vallum.evidence.export import export_lines
 
-    if fmt != "jsonl":
-        fail(f"--format {fmt!r}: only jsonl is supported")
+    if fmt not in ("jsonl", "otel"):
+        fail(f"--format {fmt!r}: jsonl or otel")
     try:
         cutoff = _cutoff(since)
         cp = read_checkpoints([against], verifier_key(key))[0] if against else None
+        lines = export_lines(open_log(db), since=cutoff, checkpoint=cp)
+        if fmt == "otel":
+            _to_otel(lines)
+            return
         write = sys.stdout.write
-        for line in export_lines(open_log(db), since=cutoff, checkpoint=cp):
+        for line in lines:
             write(json.dumps(line, ensure_ascii=False) + "\n")
     except VallumError as exc:
         report_error(exc)
+
+
+def _to_otel(lines: Iterator[dict[str, Any]]) -> None:
+    from vallum.evidence.otel_logs import emit, provider_from_env
+
+    provider = provider_from_env()
+    try:
+        count = emit(lines, provider)
+        if not provider.force_flush():
+            fail(f"{count} records emitted, but the OTLP exporter did not flush them all in time")
+    finally:
+        provider.shutdown()
+    typer.echo(f"{count} evidence records sent as OpenTelemetry log records", err=True)
 
 
 def _cutoff(since: str | None) -> str | None:
