@@ -21,7 +21,7 @@ from vallum.evidence.chunks import ChunkResult, join, plan, run_chunks
 from vallum.evidence.integrity import Head, missing_records
 from vallum.evidence.payload import KIND_ERASED
 from vallum.evidence.reader import NO_HEAD, LogReader, VerifyReport
-from vallum.evidence.rows import INDEXED, Indexed, Row, brief, loads, matches
+from vallum.evidence.rows import INDEXED, Indexed, brief, indexed, loads
 from vallum.evidence.tree_proofs import check_consistency
 from vallum.evidence.walk import TreeWalk
 from vallum.exceptions import ChainBrokenError, EvidenceError
@@ -89,19 +89,19 @@ def _walk_rows(
     expected_seq = lo + 1
     try:
         for batch in _raw_rows(log, lo, hi):
-            for row in batch:
-                # (seq, id, created_at, kind, principal, session, stage, action, bundle_version,
-                #  record as bytes, prev_hash, hash, payload, tree)
-                seq, rid, created, kind, principal, session, stage, action, version, data = row[:10]
+            for (
+                seq, rid, created, kind, principal, session, stage, action, version, data,
+                link, digest, kept, tree,
+            ) in batch:  # fmt: skip
                 if seq != expected_seq:
                     raise ChainBrokenError(
                         expected_seq, rid, f"record #{expected_seq} is missing (next is #{seq})"
                     )
                 if prev is None:
-                    prev = result.first_prev = row[10]
+                    prev = result.first_prev = link
                     if type(prev) is not str or (lo == 0 and prev != GENESIS_HASH):
                         raise ChainBrokenError(seq, rid, BROKEN_LINK)
-                elif row[10] != prev:
+                elif link != prev:
                     raise ChainBrokenError(seq, rid, BROKEN_LINK)
                 try:
                     fields: Indexed | None = decode(data)
@@ -110,10 +110,11 @@ def _walk_rows(
                 # The stored bytes themselves are hashed, never a re-serialisation of the
                 # record: records written by any encoder verify, and any change to the text
                 # changes its hash.
-                digest = row[11]
                 whole = None
                 if fields is None or fields.seq != seq or kind == KIND_ERASED:
-                    whole = _whole_record(row, prev)  # the rare and the odd: checks on the dict
+                    whole = _whole_record(seq, rid, data, prev, digest, (
+                        rid, created, kind, principal, session, stage, action, version
+                    ))  # fmt: skip  # the rare and the odd: checks on the dict
                 elif sha256(prev.encode() + b"\n" + data).hexdigest() != digest:
                     raise ChainBrokenError(seq, rid, EDITED)
                 elif not (
@@ -135,12 +136,11 @@ def _walk_rows(
                     completed += h
                     k >>= 1
                 push(h)
-                if row[13] != (leaf + completed).hex():
-                    walk.check_tree(seq, rid, row[13], leaf + completed)
+                if tree != (leaf + completed).hex():
+                    walk.check_tree(seq, rid, tree, leaf + completed)
                 if whole is not None:
-                    walk.note_content(seq, rid, whole, row[12])
+                    walk.note_content(seq, rid, whole, kept)
                 elif fields is not None and fields.payload is not unset:
-                    kept = row[12]
                     if type(kept) is not str:  # erased (None), or an odd type: walk's checks
                         walk.note_content(seq, rid, {"payload": fields.payload}, kept)
                     elif sha256(kept.encode()).hexdigest() != fields.payload:
@@ -160,20 +160,25 @@ def _walk_rows(
         raise ChainBrokenError(expected_seq, "-", f"record #{expected_seq} is missing")
 
 
-def _whole_record(row: tuple[Any, ...], prev: str) -> dict[str, Any]:
+def _whole_record(
+    seq: int, rid: str, data: bytes, prev: str, digest: str, columns: tuple[Any, ...]
+) -> dict[str, Any]:
     """Every check of one row on its whole parsed record: for erasure records, and records
     whose indexed fields are of other types or whose JSON only the standard library reads
     (`NaN` in records written before orjson)."""
-    seq, rid, data = row[0], row[1], row[9]
     try:
         body = loads(data)
     except ValueError:
         raise ChainBrokenError(seq, rid, "content is not valid JSON") from None
     if type(body) is not dict or body.get("seq") != seq:
         raise ChainBrokenError(seq, rid, COLUMNS_DIFFER)
-    if _sha256(prev.encode() + b"\n" + data).hexdigest() != row[11]:
+    if _sha256(prev.encode() + b"\n" + data).hexdigest() != digest:
         raise ChainBrokenError(seq, rid, EDITED)
-    if not matches(Row._make(row), body):
+    try:
+        expected: tuple[str, ...] | None = indexed(body)
+    except (KeyError, AttributeError):  # a record without its required fields
+        expected = None
+    if tuple(map(str, columns)) != expected:
         raise ChainBrokenError(seq, rid, COLUMNS_DIFFER)
     return body
 
