@@ -18,6 +18,7 @@ from vallum.canonical import canonical_bytes as _canonical_bytes
 from vallum.exceptions import CanonicalJSONError, EvidenceError
 
 GENESIS_HASH = "0" * 64
+_SEQ, _SEQ_UNITS = "seq", "seq".encode("utf-16-be")
 
 
 def canonical_json(record: dict[str, Any]) -> str:
@@ -40,6 +41,36 @@ def canonical_bytes(record: dict[str, Any]) -> bytes:
         return _canonical_bytes(record, default=_non_finite_as_null)
     except CanonicalJSONError as exc:
         raise EvidenceError(f"evidence record {record.get('id')!r} is not JSON: {exc}") from exc
+
+
+def canonical_halves(body: dict[str, Any]) -> tuple[bytes, bytes] | None:
+    """The canonical bytes of `body`'s members whose keys sort before `"seq"`, and of those
+    after it, so that the record's bytes with any seq (`with_seq`) need no encoding under the
+    log's head lock; None when a key is not a plain `str` (then the whole record is encoded
+    with its seq). Any `"seq"` in `body` is left out: the log numbers records."""
+    if any(type(key) is not str for key in body):
+        return None
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for key, value in body.items():
+        if key != "seq":
+            # RFC 8785 orders keys by UTF-16 code units (for ASCII, as str compares)
+            first = key < _SEQ if key.isascii() else key.encode("utf-16-be") < _SEQ_UNITS
+            (before if first else after)[key] = value
+    return canonical_bytes(before), canonical_bytes(after)
+
+
+def with_seq(halves: tuple[bytes, bytes], seq: int) -> bytes:
+    """`canonical_bytes({**body, "seq": seq})` from `canonical_halves(body)`.
+
+    >>> with_seq(canonical_halves({"a": 1, "z": [2]}), 7)
+    b'{"a":1,"seq":7,"z":[2]}'
+    """
+    before, after = halves
+    return b"".join((
+        before[:-1], b"," if len(before) > 2 else b"", b'"seq":', str(int(seq)).encode(),
+        b"," + after[1:] if len(after) > 2 else b"}",
+    ))  # fmt: skip
 
 
 def _non_finite_as_null(value: Any) -> None:

@@ -19,11 +19,11 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from vallum.evidence import merkle, payload
-from vallum.evidence.chain import canonical_bytes, link_hash
+from vallum.evidence.chain import canonical_bytes, canonical_halves, link_hash, with_seq
 from vallum.evidence.checkpoint import Checkpoint
 from vallum.evidence.integrity import Head
 from vallum.evidence.reader import NO_HEAD, RawReader, VerifyReport
-from vallum.evidence.rows import COLUMNS, Row, brief, check, loads, row_values
+from vallum.evidence.rows import COLUMNS, Row, brief, check, indexed, loads
 from vallum.evidence.tree_store import frontier_text, parse_frontier, tree_text
 from vallum.evidence.upgrade import build_tree
 from vallum.evidence.verify import verify_log
@@ -32,7 +32,15 @@ from vallum.storage.database import Database
 from vallum.storage.tables import evidence, evidence_head
 
 _COLUMNS, _Row = COLUMNS, Row  # the names tests and older callers use
-__all__ = ["NO_HEAD", "EvidenceLog", "StoredRecord", "VerifyReport", "stored_record"]
+__all__ = [
+    "NO_HEAD",
+    "EvidenceLog",
+    "Prepared",
+    "StoredRecord",
+    "VerifyReport",
+    "prepare",
+    "stored_record",
+]
 _VERIFY_BATCH = 2000
 T = TypeVar("T")
 
@@ -88,9 +96,8 @@ class EvidenceLog(RawReader):
         evidence writer: `Database.dedicated_connection`); by default one is taken from the pool
         and returned.
         """
-        for record in records:
-            check(record)
-        return self.transaction(lambda cursor: self.write(cursor, records), connection)
+        ready = [prepare(record) for record in records]  # encoded before the lock is taken
+        return self.transaction(lambda cursor: self.write_prepared(cursor, ready), connection)
 
     def transaction(self, work: Callable[[Any], T], connection: Any | None = None) -> T:
         """Run `work(cursor)` in one write transaction (the write lock taken first on SQLite)."""
@@ -140,22 +147,29 @@ class EvidenceLog(RawReader):
 
     def write(self, cursor: Any, records: Sequence[dict[str, Any]]) -> list[StoredRecord]:
         """Append under the head lock, on the caller's cursor and transaction."""
+        return self.write_prepared(cursor, [prepare(record) for record in records])
+
+    def write_prepared(self, cursor: Any, records: Sequence[Prepared]) -> list[StoredRecord]:
+        """Append records `prepare`d beforehand: under the head lock only what depends on the
+        position (the seq spliced into the encoded record, the link, the tree), so replicas
+        and threads wait for each other as little as the one chain allows."""
         # Straight to the driver: this is the one write on the hot path, and SQLAlchemy's
         # statement building costs more than SQLite's insert itself.
         seq, prev, frontier = self.lock_head(cursor)
         rows, stored = [], []
-        for record in records:
-            body, data = payload.split(record)
-            body = {**body, "seq": seq + 1}
-            canonical = canonical_bytes(body)
+        for p in records:
+            seq += 1
+            if p.halves is None:
+                canonical = canonical_bytes({**p.body, "seq": seq})
+            else:
+                canonical = with_seq(p.halves, seq)
             digest = link_hash(prev, canonical)
             leaf = merkle.leaf_hash(canonical)
-            tree = tree_text(leaf, merkle.push(frontier, seq, leaf))
-            seq += 1
-            kept = None if data is None else data.decode()
-            rows.append(row_values(seq, body, canonical.decode(), prev, digest, kept, tree))
-            full = body if data is None else {**record, "seq": seq, "payload": body["payload"]}
-            stored.append(StoredRecord(seq, str(record["id"]), full, digest))
+            tree = tree_text(leaf, merkle.push(frontier, seq - 1, leaf))
+            rows.append((seq, *p.columns, canonical.decode(), prev, digest, p.kept, tree))
+            body = {**p.body, "seq": seq}
+            full = body if p.kept is None else {**p.record, "seq": seq, "payload": body["payload"]}
+            stored.append(StoredRecord(seq, str(p.record["id"]), full, digest))
             prev = digest
         cursor.executemany(self._sql_insert, rows)
         cursor.execute(self._sql_update_head, (seq, prev, frontier_text(frontier)))
@@ -232,6 +246,27 @@ class EvidenceLog(RawReader):
         it must still be consistent with). `expect_head`, a `Head` recorded earlier, must still
         be in the chain: a log that only grew since verifies."""
         return verify_log(self, expect_head, checkpoints)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A record ready to append: split from its erasable content, encoded around its seq."""
+
+    record: dict[str, Any]  # as given
+    body: dict[str, Any]  # what the log stores (content committed by hash), without a seq
+    halves: tuple[bytes, bytes] | None  # `chain.canonical_halves(body)`
+    kept: str | None  # the erasable content as stored (`payload`)
+    columns: tuple[str, ...]  # copied out for lookups and filters (`rows.indexed`)
+
+
+def prepare(record: dict[str, Any]) -> Prepared:
+    """Everything about appending `record` that does not depend on where it lands in the log;
+    EvidenceError for a record that cannot be stored (before any lock is taken)."""
+    check(record)
+    body, data = payload.split(record)
+    body = {k: v for k, v in body.items() if k != "seq"}
+    kept = None if data is None else data.decode()
+    return Prepared(record, body, canonical_halves(body), kept, indexed(body))
 
 
 def stored_record(row: Any) -> StoredRecord:

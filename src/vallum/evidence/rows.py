@@ -71,13 +71,6 @@ class Indexed(msgspec.Struct):
 INDEXED = msgspec.json.Decoder(Indexed)
 
 
-def row_values(
-    seq: int, body: dict[str, Any], canonical: str, prev: str, digest: str, payload: str | None,
-    tree: str,
-) -> tuple[Any, ...]:  # fmt: skip
-    return (seq, *indexed(body), canonical, prev, digest, payload, tree)
-
-
 def matches(row: Row, body: dict[str, Any]) -> bool:
     """Whether the row's copied columns are what its record says (an edited `principal` or
     `action` column would hide a record from the dashboard's filters)."""
