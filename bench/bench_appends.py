@@ -60,10 +60,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 20])
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     samples = sample_records()
     with tempfile.TemporaryDirectory() as tmp:
-        targets = [("sqlite", f"sqlite:///{tmp}/appends.db")]
+        targets = [] if args.no_sqlite else [("sqlite", f"sqlite:///{tmp}/appends.db")]
         if args.postgres:
             targets.append(("postgresql", _fresh_schema(args.postgres)))
         for name, url in targets:

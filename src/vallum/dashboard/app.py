@@ -30,8 +30,8 @@ from vallum.approvals.model import Status
 from vallum.approvals.service import ApprovalService
 from vallum.bundle.dashboard import DashboardConfig
 from vallum.bundle.loader import Bundle
-from vallum.dashboard import queries
 from vallum.dashboard.auth import LoginLimiter, Sessions, User
+from vallum.dashboard.queries import versions_in_evidence
 from vallum.dashboard.search_pages import SearchPages
 from vallum.dashboard.web import Dashboard, int_param, secure
 from vallum.exceptions import ApprovalError, ApprovalForbidden
@@ -247,7 +247,7 @@ class _Handlers(SearchPages):
 
     # Bundles and threats.
     async def bundles(self, request: Request) -> Response:
-        seen = await asyncio.to_thread(queries.versions_in_evidence, self.d.db)
+        seen = await asyncio.to_thread(versions_in_evidence, self.d.db)
         history, active = await asyncio.to_thread(_history, self.d.db)
         return self.render(
             request, "bundles.html", seen=seen, history=history, active=active, page="bundles"

@@ -9,8 +9,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 
-from vallum.dashboard import charts, queries, search
-from vallum.dashboard.search import group_by_request
+from vallum.dashboard.charts import draw
+from vallum.dashboard.queries import Filters, decision_stream
+from vallum.dashboard.search import (
+    control_figures,
+    export_records,
+    group_by_request,
+    session_records,
+    to_csv,
+    to_jsonl,
+)  # fmt: skip
 from vallum.dashboard.web import Dashboard, int_param, secure
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.trace import trace_rows
@@ -28,13 +36,13 @@ class SearchPages:
 
     async def decisions(self, request: Request) -> Response:
         filters = filters_of(request)
-        rows, more = await asyncio.to_thread(queries.decision_stream, self.d.db, filters)
+        rows, more = await asyncio.to_thread(decision_stream, self.d.db, filters)
         return self.render(
             request, "decisions.html", filters=filters, rows=rows, more=more, page="decisions"
         )
 
     async def decision_rows(self, request: Request) -> Response:
-        rows, _ = await asyncio.to_thread(queries.decision_stream, self.d.db, filters_of(request))
+        rows, _ = await asyncio.to_thread(decision_stream, self.d.db, filters_of(request))
         return self.render(request, "_decision_rows.html", rows=rows)
 
     async def export(self, request: Request) -> Response:
@@ -42,8 +50,8 @@ class SearchPages:
         if fmt not in ("csv", "jsonl"):
             return self.render(request, "error.html", 404, message="Export as csv or jsonl.")
         # A sync iterator: Starlette reads it in a worker thread, page by page.
-        records = search.export_records(self.d.db, filters_of(request))
-        lines = search.to_csv(records) if fmt == "csv" else search.to_jsonl(records)
+        records = export_records(self.d.db, filters_of(request))
+        lines = to_csv(records) if fmt == "csv" else to_jsonl(records)
         media = "text/csv" if fmt == "csv" else "application/x-ndjson"
         name = f"vallum-decisions.{fmt}"
         return secure(
@@ -55,7 +63,7 @@ class SearchPages:
 
     async def session(self, request: Request) -> Response:
         name = request.path_params["session"][:256]
-        records = await asyncio.to_thread(search.session_records, self.d.db, name)
+        records = await asyncio.to_thread(session_records, self.d.db, name)
         turns = group_by_request(records)
         return self.render(request, "session.html", session=name, turns=turns, page="decisions")
 
@@ -70,17 +78,17 @@ class SearchPages:
     async def controls(self, request: Request) -> Response:
         hours = int_param(request.query_params.get("hours"), 24, 1, 24 * 30)
         figures, labels = await asyncio.to_thread(
-            search.control_figures, self.d.db, self.d.bundle, hours=hours
+            control_figures, self.d.db, self.d.bundle, hours=hours
         )
-        drawn = [charts.draw(f, labels) for f in figures]
+        drawn = [draw(f, labels) for f in figures]
         return self.render(
             request, "controls.html", charts=drawn, hours=hours, labels=labels, page="controls"
         )
 
 
-def filters_of(request: Request) -> queries.Filters:
+def filters_of(request: Request) -> Filters:
     q = request.query_params
-    return queries.Filters(
+    return Filters(
         principal=q.get("principal", "")[:256],
         session=q.get("session", "")[:256],
         action=q.get("action", "")[:32],
