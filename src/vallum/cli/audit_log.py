@@ -225,6 +225,34 @@ def erase(
                    f"erasure recorded as #{stored.seq}")  # fmt: skip
 
 
+def witness(
+    against: Annotated[Path, typer.Argument(help="The log's new signed checkpoint.")],
+    log_key: Annotated[Path, typer.Option("--log-key", help="The log's verifier key (.pub).")],
+    key: Annotated[Path, typer.Option("--key", help="This witness's signing key.")],
+    state: Annotated[
+        Path,
+        typer.Option("--state", help="Where this witness keeps the last checkpoint it signed."),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Co-sign a checkpoint only if it extends the last one this witness co-signed (checked with
+    a consistency proof from the log); print the cosigned checkpoint, or fail naming the fork,
+    rollback or rewrite."""
+    from vallum.evidence.keys import load_signing_key
+    from vallum.evidence.tree_proofs import consistency
+    from vallum.evidence.witness import witness as cosign
+
+    try:
+        cp = read_checkpoints([against], verifier_key(log_key))[0]
+        log = open_log(db, create=False)
+        text = cosign(cp, load_signing_key(key), state, lambda old, new: consistency(log, old, new))
+    except VallumError as exc:
+        report_error(exc)
+    except OSError as exc:
+        fail(f"cannot keep the witness state in {state}: {exc}")
+    sys.stdout.write(text)
+
+
 def register(app: typer.Typer) -> None:
-    for command in (checkpoint, prove, export, erase):
+    for command in (checkpoint, prove, export, erase, witness):
         app.command()(command)
