@@ -78,7 +78,7 @@ def test_another_logs_checkpoint_is_refused(sqlite_db: Database, tmp_path: Path)
     _cosign(log, _grown(log, 2), state)
     other = SigningKey.generate("vallum.test/other")
     cp = open_checkpoint(checkpoint(log, other).text, other.verifier)
-    with pytest.raises(CheckpointError, match="follows 'vallum.test/witnessed'"):
+    with pytest.raises(CheckpointError, match=r"follows 'vallum\.test/witnessed'"):
         _cosign(log, cp, state)
 
 
