@@ -98,16 +98,16 @@ def main() -> None:
             )
             parts = len(chunks.plan(log.tree_head()[0]))
             default = f"{parts} chunks on {parts} processes" if parts > 1 else "one pass"
-            if name == "sqlite":
-                plain_loop(db.engine.url.database or "")
+            plain = plain_loop(db.engine.url.database or "") if name == "sqlite" else None
             for mode in (default, "one pass") if args.one_pass and parts > 1 else (default,):
-                timed(name, mode, log)
+                timed(name, mode, log, plain)
             proofs(name, log)
             db.dispose()
 
 
-def timed(name: str, mode: str, log: EvidenceLog) -> None:
-    """Two verify runs, the faster printed, wall and CPU (workers included)."""
+def timed(name: str, mode: str, log: EvidenceLog, plain: tuple[float, float] | None) -> None:
+    """Two verify runs, the faster printed, wall and CPU (workers included), and how many times
+    the plain loop's (`plain`: its wall and CPU seconds in this run) that is."""
     if mode == "one pass":
         chunks.PARALLEL_FROM = 1 << 62  # this bench's own process: no one else reads it
     runs = []
@@ -121,9 +121,14 @@ def timed(name: str, mode: str, log: EvidenceLog) -> None:
         f"{total / best:9.0f} records/s, 1 M in {1_000_000 * best / total:6.1f} s "
         f"(CPU {1_000_000 * cpu / total:6.1f} s)   goal sqlite: 1 M < 10 s"
     )
+    if plain is not None:
+        print(
+            f"{name:<12} verify ({mode}) / plain loop: {best / plain[0]:.1f}x wall, "
+            f"{cpu / plain[1]:.1f}x CPU"
+        )
 
 
-def plain_loop(path: str) -> None:
+def plain_loop(path: str) -> tuple[float, float]:
     """The floor the issue compares against: a plain sqlite3 loop that reads every record in
     order and takes one SHA-256 of it, nothing else checked (one process)."""
     import hashlib
@@ -142,6 +147,7 @@ def plain_loop(path: str) -> None:
         f"(CPU {used:6.2f} s), 1 M in {1_000_000 * wall / max(total, 1):6.1f} s "
         f"(CPU {1_000_000 * used / max(total, 1):6.1f} s)"
     )
+    return wall, used
 
 
 def _own_schema(url: str, schema: str) -> str:
