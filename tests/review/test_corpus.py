@@ -23,7 +23,17 @@ UNITS = [
     *sorted(p for p in (CORPUS / "threatmodel").iterdir() if p.suffix != ".yaml"),
 ]
 # Cases the rules do not meet yet. Strict: a case that starts passing fails until removed here.
-KNOWN_MISSES: frozenset[str] = frozenset()
+KNOWN_MISSES: frozenset[str] = frozenset(
+    {
+        "cwe501_update_bad.py",
+        "cwe601_slash_good.py",
+        "crossfile_bad",
+        "crossfile_good",
+        "crossfile_ts_bad",
+        "crossfile_ts_good",
+        "cwe22_helper_good.ts",
+    }
+)
 
 
 def expected(path: Path) -> set[int]:

@@ -1,0 +1,15 @@
+# expect:
+from urllib.parse import urlparse
+
+from flask import Flask, redirect, request
+
+app = Flask(__name__)
+
+
+@app.route("/login/done")
+def done():
+    target = request.args.get("next") or "/"
+    parts = urlparse(target)
+    if parts.scheme or parts.netloc:
+        target = "/"
+    return redirect(target)
