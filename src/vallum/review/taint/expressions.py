@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vallum.review.findings import Finding
 from vallum.review.functions import Function
 from vallum.review.parse import Module, Node, arguments, call_name, dotted, string_value
 from vallum.review.taint import sinks, spec, valueflow
 from vallum.review.taint.consts import UNKNOWN, fold
-from vallum.review.taint.flows import make_finding, method_of, server_meta, stringish
+from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
-from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, Taint, clear, dangerous
+from vallum.review.taint.labels import CLEAN, Label, Summary, Taint, clear, dangerous
+from vallum.review.taint.reporting import Reporter
 from vallum.review.taint.templates import unescaped_variables
 
 Env = dict[str, Taint]
@@ -49,7 +49,7 @@ _COMPREHENSIONS = frozenset(
 )
 
 
-class Expressions:
+class Expressions(Reporter):
     """Mixin holding expression evaluation; `Analyzer` adds statements."""
 
     func: Function
@@ -60,8 +60,6 @@ class Expressions:
     normalised: set[str]
     strings: set[str]
     consts: dict[str, object]
-    hits: set[tuple[int, SinkHit]]
-    findings: list[Finding]
     callees: set[str]
 
     def expr(self, node: Node | None) -> Taint:
@@ -361,51 +359,3 @@ class Expressions:
                 slot = self._slot(target)
                 if slot:  # `map["keyB"] = param`: remembered per literal key as well
                     self.env[slot] = taint
-
-    # --- reporting ---------------------------------------------------------------------
-
-    def report(self, kind: str, labels: list[Label], where: Node, callee: str) -> None:
-        line = where.start_point[0] + 1
-        snippet = self.m.snippet(line)
-        for label in labels:
-            index = label.param
-            if index is not None:
-                hit = SinkHit(kind, self.m.path, line, callee, snippet, label.cleared)
-                self.hits.add((index, hit))
-        real = [label for label in labels if label.param is None]
-        if real:
-            self.findings.append(
-                make_finding(
-                    kind, real[0], self.m.path, line, callee, snippet, where.start_point[1] + 1
-                )
-            )
-
-    def report_hit(self, hit: SinkHit, taint: Taint, via: str, where: Node) -> None:
-        labels = [label for label in dangerous(taint, hit.kind) if hit.kind not in hit.cleared]
-        for label in labels:
-            index = label.param
-            if index is not None:
-                moved = SinkHit(
-                    hit.kind,
-                    hit.path,
-                    hit.line,
-                    hit.callee,
-                    hit.snippet,
-                    hit.cleared | label.cleared,
-                )
-                self.hits.add((index, moved))
-        real = [label for label in labels if label.param is None]
-        if real:
-            line = where.start_point[0] + 1
-            self.findings.append(
-                make_finding(
-                    hit.kind,
-                    real[0],
-                    hit.path,
-                    hit.line,
-                    hit.callee,
-                    hit.snippet,
-                    1,
-                    via=f"{via}() called at {self.m.path}:{line}",
-                )
-            )
