@@ -27,11 +27,6 @@ KNOWN_MISSES: frozenset[str] = frozenset(
     {
         "cwe501_update_bad.py",
         "cwe601_slash_good.py",
-        "crossfile_bad",
-        "crossfile_good",
-        "crossfile_ts_bad",
-        "crossfile_ts_good",
-        "cwe22_helper_good.ts",
     }
 )
 

@@ -13,9 +13,9 @@ from vallum.review.files import MAX_BYTES, SourceFile, collect, kind_of
 from vallum.review.findings import SCHEMA_VERSION, Finding, Problem, dedupe
 from vallum.review.infra import dockerfile, kubernetes, terraform
 from vallum.review.js import checks as js_checks
-from vallum.review.js import taint as js_taint
 from vallum.review.js import threatmodel as js_threatmodel
 from vallum.review.js.parse import JsModule, parse_js
+from vallum.review.js.project import JsProject
 from vallum.review.parse import Module, module_name, parse_module
 from vallum.review.taint.project import Project
 from vallum.review.threatmodel.checks import check_requirements
@@ -102,7 +102,6 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
             script = parse_js(data, rel)
             problems.extend(script.problems)
             scripts.append(script)
-            findings.extend(js_taint.analyse(script))
             findings.extend(js_checks.check(script))
         elif kind in INFRA_CHECKS:
             try:
@@ -111,6 +110,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
                 problems.append(Problem(rel, "not UTF-8 text; not analysed"))
                 continue
             findings.extend(INFRA_CHECKS[kind](rel, text))
+    findings.extend(JsProject(scripts).analyse())
     model = options.threat_model
     entry_points = (*options.entry_points, *(model.entry_points if model is not None else ()))
     templates = {

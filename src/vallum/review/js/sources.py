@@ -6,7 +6,7 @@ from vallum.review.findings import Finding
 from vallum.review.js import spec
 from vallum.review.js.parse import JsModule, Node, dotted
 from vallum.review.js.sinks import JsSinkUse
-from vallum.review.taint.labels import Label, Taint
+from vallum.review.taint.labels import Label, SinkHit, Taint
 
 # Request fields that are always strings (path parameters, headers): no operator objects.
 STRING_FIELDS = frozenset({"params", "headers", "path", "url", "originalUrl", "nextUrl"})
@@ -67,5 +67,25 @@ def sink_finding(m: JsModule, use: JsSinkUse, label: Label, where: Node) -> Find
         message,
         column=where.start_point[1] + 1,
         snippet=m.snippet(line),
+        confidence=0.5 if label.origin in LOCAL_ORIGINS else 1.0,
+    )
+
+
+def hit_finding(hit: SinkHit, label: Label, via: str) -> Finding:
+    """A flow into a sink inside a project function, reported at the sink, reached via a call."""
+    kind = spec.JS_KINDS[hit.kind]
+    message = (
+        f"untrusted data from {label.origin} (line {label.line}) reaches {kind.what} "
+        f"in {hit.callee}(), through {via}"
+    )
+    return Finding(
+        kind.rule,
+        kind.cwe,
+        kind.severity,
+        hit.path,
+        hit.line,
+        message,
+        column=1,
+        snippet=hit.snippet,
         confidence=0.5 if label.origin in LOCAL_ORIGINS else 1.0,
     )
