@@ -152,3 +152,25 @@ def test_typescript_and_tsx_parse() -> None:
     assert 94 in cwes(ts, "a.ts")
     tsx = "export const A = () => <div dangerouslySetInnerHTML={{ __html: document.cookie }} />;"
     assert 79 in cwes(tsx, "a.tsx")
+
+
+@pytest.mark.parametrize(
+    ("handler", "expected"),
+    [
+        ("res.redirect(req.query.n)", {601}),
+        ("res.redirect(`${req.query.n}?from=login`)", {601}),
+        ('res.redirect("/" + req.query.n)', {601}),  # "//evil.example"
+        ('res.redirect("https://" + req.query.n + "/home")', {601}),
+        ('res.redirect(`https://${req.get("X-Forwarded-Host")}/`)', {601}),
+        ("res.location(req.originalUrl)", {601}),  # "GET //evil.example/"
+        ("res.redirect(`/login?next=${req.query.n}`)", set()),
+        ('res.redirect(HOME + "?q=" + req.query.n)', set()),
+        ("res.redirect(`/users/${req.params.id}`)", set()),
+        ('res.redirect("https://example.com/u/" + req.query.n)', set()),
+        ('res.redirect(`https://${req.get("host")}/login`)', set()),  # the site it is on
+    ],
+)
+def test_what_a_redirect_target_lets_the_input_choose(handler: str, expected: set[int]) -> None:
+    """Only values before the query string, with no fixed host or path before them, count."""
+    code = HEAD + f'const HOME = "/home";\napp.get("/a", (req, res) => {handler});\n'
+    assert expected == cwes(code)

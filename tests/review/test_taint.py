@@ -275,13 +275,34 @@ def _pattern(code: str) -> set[int]:
         ("    return HttpResponse(q, content_type=ctype)\n", {79}),  # unknown: may be HTML
         ("    session['user_id'] = int(request.form['id'])\n    return 'ok'\n", {501}),
         ("    session['page'] = 'home' if q == 'home' else 'list'\n    return 'ok'\n", set()),
+        ("    session.update({'role': q})\n    return 'ok'\n", {501}),
+        ("    session.update(role=q)\n    return 'ok'\n", {501}),
+        ("    session.update({'visits': 1})\n    return 'ok'\n", set()),
+        # a redirect's input chooses the page only before the query string and fragment
+        ("    return redirect(q)\n", {601}),
+        ("    return redirect(f'{q}?from=login')\n", {601}),
+        ("    return redirect('/' + q)\n", {601}),  # '//evil.example'
+        ("    return redirect('https://' + q + '/home')\n", {601}),
+        ("    return redirect(q + '#top')\n", {601}),
+        ("    return redirect(f'{BASE}/login?next={q}')\n", set()),
+        ("    return redirect(url_for('login') + '?next=' + q)\n", set()),
+        ("    return redirect(f'/users/{q}')\n", set()),
+        ("    return redirect('https://example.com/u/' + q)\n", set()),
+        # a table lookup returns the table's value (or the default), not the key
+        ("    return redirect(PAGES.get(q, '/'))\n", set()),
+        ("    return redirect(PAGES[q])\n", set()),
+        ("    return redirect(PAGES.get('x', q))\n", {601}),  # the default is the input
+        ("    return redirect(request.args.get('n'))\n", {601}),
+        ("    os.system(COMMANDS.get(q, 'true'))\n    return 'ok'\n", set()),
+        ("    os.system(COMMANDS.get('ls') + q)\n    return 'ok'\n", {78}),
     ],
 )  # fmt: skip
 def test_what_the_input_can_choose(body: str, found: set[int]) -> None:
     """Fixed hosts, non-HTML responses and casts: what the attacker's value can still do."""
     code = (
-        "import requests\nfrom flask import Flask, request, session, Response\n"
+        "import os, requests\nfrom flask import Flask, request, session, Response, redirect, url_for\n"
         "from django.http import HttpResponse\nBASE = 'https://api.example.com'\n"
+        "PAGES = {'home': '/', 'orders': '/orders'}\nCOMMANDS = {'ls': 'ls -l'}\n"
         "app = Flask(__name__)\n@app.route('/x')\ndef v():\n    q = request.args.get('q', '')\n"
         f"    ctype = request.args.get('t')\n{body}"
     )

@@ -136,7 +136,8 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
 
 TEMPLATE_SUFFIXES = (".html", ".jinja", ".jinja2", ".j2")
 TEST_PATH = re.compile(
-    r"(^|/)(tests?|__tests__|spec|fixtures?)/|(^|/)test_[^/]*\.py$|\.(test|spec)\.[jt]sx?$"
+    r"(^|/)(tests?|__tests__|spec|fixtures?)/|(^|/)(test_[^/]*|[^/]*_tests?|tests?|conftest)\.py$"
+    r"|\.(test|spec)\.[jt]sx?$"
 )
 
 

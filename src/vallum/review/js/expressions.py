@@ -187,7 +187,10 @@ class JsExpressions:
                 {Label("weak random Math.random()", line, spec.ALL_KINDS - {"weakrand"})}
             )
         if receiver in spec.REQUEST_OBJECTS and method in spec.REQUEST_METHODS:
-            return frozenset({Label(f"{receiver}.{method}()", line)})
+            # The request's own Host names the site the browser is on: no redirect elsewhere.
+            host = method in {"get", "header"} and args and m.text(args[0]).lower()[1:-1] == "host"
+            cleared = frozenset({"redirect"}) if host else frozenset()
+            return frozenset({Label(f"{receiver}.{method}()", line, cleared)})
         name = self.aliases.get(name, name)  # `const run = promisify(exec)`
         summary = self.summaries(m, name) if self.summaries is not None else None
         if summary is not None:  # a project function: known better than by its method name

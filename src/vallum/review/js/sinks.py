@@ -64,7 +64,8 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
         and args
         and (root in spec.REDIRECT_RECEIVERS or "NextResponse" in resolved)
     ):
-        uses.append(JsSinkUse("redirect", (args[-1],), f"{receiver or chain}.redirect"))
+        parts = tuple(_target_parts(m, args[-1]))
+        uses.append(JsSinkUse("redirect", parts, f"{receiver or chain}.redirect"))
     elif method in spec.HTML_RESPONSE_METHODS and args and _html_response(m, root, chain):
         if args[0].type not in {"object", "array"}:  # `res.send({...})` is sent as JSON
             uses.append(JsSinkUse("xss", (args[0],), f"{root}.{method}"))
@@ -127,3 +128,52 @@ def _fixed_host(m: JsModule, node: Node) -> bool:
     else:
         head = string_value(m, first) or ""
     return bool(FIXED_HOST.match(head))
+
+
+SAME_SITE = re.compile(r"^/[^/\\]")
+
+
+def _target_parts(m: JsModule, node: Node) -> list[Node]:
+    """The values choosing where a redirect goes: those before its query string or fragment.
+
+    A literal start naming a host or a same-site path (`/users/${id}`) fixes the host whatever
+    follows; `${url}?next=${req.query.n}` lets the input choose parameters, not the page.
+    """
+    operands: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if (
+            current.type == "binary_expression"
+            and m.text(current.child_by_field_name("operator")) == "+"
+        ):
+            stack.extend(reversed(current.named_children))
+        else:
+            operands.append(current)
+    first = operands[0]
+    if first.type == "template_string":
+        head = (
+            m.text(first.named_children[0])
+            if first.named_children and first.named_children[0].type == "string_fragment"
+            else ""
+        )
+    else:
+        head = string_value(m, first) or ""
+    if FIXED_HOST.match(head) or SAME_SITE.match(head):
+        return []
+    parts: list[Node] = []
+    for operand in operands:
+        literal = string_value(m, operand)
+        if literal is not None:
+            if any(c in literal for c in "?#"):
+                return parts
+            continue
+        if operand.type != "template_string":
+            parts.append(operand)
+            continue
+        for child in operand.named_children:
+            if child.type == "string_fragment" and any(c in m.text(child) for c in "?#"):
+                return parts
+            if child.type == "template_substitution":
+                parts.extend(child.named_children[:1])
+    return parts

@@ -183,6 +183,8 @@ class Expressions(Reporter):
             if target is not None and target.type in {"identifier", "attribute"} and everything:
                 key = self.m.text(target)  # `lst.append(param)`, `conf.set("s", "k", param)`
                 self.env[key] = self.env.get(key, CLEAN) | (everything - recv)
+        if method in {"update", "setdefault"} and func is not None and func.type == "attribute":
+            self._session_write(func, everything - recv)  # `session.update({"role": role})`
         if name in valueflow.TEMPLATE_RENDERERS:
             self._unescaped(node, pos, kw, taints)
         sanitized = spec.SANITIZERS.get(name)
@@ -199,6 +201,9 @@ class Expressions(Reporter):
         callee = self.resolve(self.m, name, self.func)
         if callee is not None:
             return self._apply(callee, pos, kw, taints, node)
+        if method in {"get", "pop"} and func is not None and func.type == "attribute" and not used:
+            # `TABLE.get(key, "/")` is one of the table's values (or the default), not the key
+            return recv | (taints[pos[1].id] if len(pos) > 1 else CLEAN)
         if used and not used & valueflow.PASSTHROUGH_SINKS:
             return CLEAN  # a query's rows, a command's output: new data, not the input
         if method not in valueflow.VALUE_PRESERVING:
@@ -237,7 +242,9 @@ class Expressions(Reporter):
     def _html_return(self, value: Node, taint: Taint) -> None:
         """A Flask or Django view returning HTML built from untrusted data (reflected XSS)."""
         route = self.func.route
-        django_view = bool(self.func.params) and self.func.params[0].name == "request"
+        first = self.func.params[0] if self.func.params else None
+        # `def view(request)`; a helper's `request=None` is not a view
+        django_view = first is not None and first.name == "request" and not first.default
         html_api = (
             route is not None
             and route.framework == "fastapi"
@@ -319,10 +326,15 @@ class Expressions(Reporter):
         return f"{self.m.text(container)}[{value!r}]"
 
     def _session_write(self, target: Node, taint: Taint) -> None:
-        """`session["role"] = request.form["role"]`: untrusted data stored as trusted state."""
-        if target.type != "subscript":
+        """`session["role"] = request.form["role"]`: untrusted data stored as trusted state.
+
+        `target` is the subscript written, or the `session.update` attribute called.
+        """
+        if target.type not in {"subscript", "attribute"}:
             return
-        container = dotted(self.m, target.child_by_field_name("value"))
+        container = dotted(
+            self.m, target.child_by_field_name("value" if target.type == "subscript" else "object")
+        )
         if container in valueflow.SESSION_OBJECTS or self.m.qualify(container) == "flask.session":
             for kind in ("session", "weakrand"):
                 labels = dangerous(taint, kind)

@@ -1,15 +1,10 @@
 # expect:
-from urllib.parse import urlparse
-
 from flask import Flask, redirect, request
 
 app = Flask(__name__)
+DESTINATIONS = {"home": "/", "orders": "/orders", "settings": "/settings"}
 
 
 @app.route("/login/done")
 def done():
-    target = request.args.get("next") or "/"
-    parts = urlparse(target)
-    if parts.scheme or parts.netloc:
-        target = "/"
-    return redirect(target)
+    return redirect(DESTINATIONS.get(request.args.get("next", ""), "/"))
