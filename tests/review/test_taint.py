@@ -9,8 +9,12 @@ from vallum.review import ReviewOptions, review_sources
 FLASK = "from flask import Flask, request\nimport os, subprocess, sqlite3\napp = Flask(__name__)\n"
 
 
+# Every finding, the usually-noise ones below the default confidence too.
+EVERY = ReviewOptions(min_confidence=0.0)
+
+
 def cwes(sources: dict[str, str]) -> set[int]:
-    report = review_sources({k: v.encode() for k, v in sources.items()})
+    report = review_sources({k: v.encode() for k, v in sources.items()}, EVERY)
     return {f.cwe for f in report.findings if f.rule.startswith("taint.")}
 
 
@@ -136,11 +140,11 @@ def test_local_operator_inputs_have_lower_confidence() -> None:
         "    eval(input())\n    os.system(request.args['x'])\n"
     )
     found = sorted(
-        (f.line, f.confidence) for f in review_sources({"cli.py": source.encode()}).findings
+        (f.line, f.confidence) for f in review_sources({"cli.py": source.encode()}, EVERY).findings
     )
     assert found == [(4, 0.5), (5, 0.5), (6, 1.0)]
     js = b"require('child_process').exec('ls ' + process.argv[2]);"
-    assert [0.5] == [f.confidence for f in review_sources({"cli.js": js}).findings]
+    assert [0.5] == [f.confidence for f in review_sources({"cli.js": js}, EVERY).findings]
 
 
 def test_guards_prove_only_what_both_sides_prove() -> None:

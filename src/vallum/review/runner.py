@@ -10,7 +10,13 @@ from pathlib import Path
 from vallum.review.checks import credentials, crypto, web
 from vallum.review.checks.base import Facts
 from vallum.review.files import MAX_BYTES, SourceFile, collect, kind_of
-from vallum.review.findings import SCHEMA_VERSION, Finding, Problem, dedupe
+from vallum.review.findings import (
+    DEFAULT_MIN_CONFIDENCE,
+    SCHEMA_VERSION,
+    Finding,
+    Problem,
+    dedupe,
+)
 from vallum.review.infra import dockerfile, kubernetes, terraform
 from vallum.review.js import checks as js_checks
 from vallum.review.js import threatmodel as js_threatmodel
@@ -42,7 +48,7 @@ class ReviewOptions:
     backends: tuple[BackEnd, ...] = ()
     # Globs naming functions whose parameters are untrusted (added to the threat model's).
     entry_points: tuple[str, ...] = ()
-    min_confidence: float = 0.0
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
 
 
 @dataclass(slots=True)
