@@ -6,7 +6,6 @@ import pytest
 
 from vallum.review import ReviewOptions, review_sources
 
-
 # Every finding, the usually-noise ones below the default confidence too.
 EVERY = ReviewOptions(min_confidence=0.0)
 
