@@ -337,3 +337,28 @@ def test_unescaped_template_variables(template: str, found: set[int]) -> None:
         "    return render(request, 'p.html', {'bio': request.GET['bio'], 'title': 'Hi'})\n"
     )
     assert cwes({"views.py": django, "app/templates/p.html": template}) == found
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ("    return hashlib.md5(request.args['p'].encode()).hexdigest()\n", True),
+        ("    h = hashlib.md5()\n    h.update(request.args['p'].encode())\n    return h.hexdigest()\n", True),
+        ("    h = hashlib.new('sha1')\n    h.update(request.form['p'].encode())\n    return 'ok'\n", True),
+        ("    return hashlib.new('md5', request.args['p'].encode()).hexdigest()\n", True),
+        ("    d = {'v': request.args['p']}\n    return hashlib.sha1(d['v'].encode()).hexdigest()\n", True),
+        # a strong hash, a constant, the server's own file: not chosen by the client
+        ("    h = hashlib.sha256()\n    h.update(request.args['p'].encode())\n    return 'ok'\n", False),
+        ("    h = hashlib.md5()\n    h.update(b'static')\n    return h.hexdigest()\n", False),
+        ("    return hashlib.md5(open('/srv/app.css', 'rb').read()).hexdigest()\n", False),
+        ("    return hashlib.md5(request.args['p'].encode(), usedforsecurity=False).hexdigest()\n", False),
+        ("    h = hashlib.md5(usedforsecurity=False)\n    h.update(request.args['p'].encode())\n    return 'ok'\n", False),
+    ],
+)  # fmt: skip
+def test_weak_hash_over_client_data_is_shown_by_default(body: str, shown: bool) -> None:
+    """MD5/SHA-1 over request data is reported at the default confidence (0.7): the client
+    chooses the input, so it can choose collisions; checksums of the server's own data are not."""
+    code = "import hashlib\nfrom flask import Flask, request\napp = Flask(__name__)\n"
+    code += "@app.route('/h')\ndef h():\n" + body
+    found = review_sources({"h.py": code.encode()}).findings
+    assert shown == any(f.cwe == 328 for f in found)

@@ -6,13 +6,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vallum.review.functions import Function
-from vallum.review.parse import Module, Node, arguments, call_name, dotted, string_value
+from vallum.review.parse import (
+    Module,
+    Node,
+    arguments,
+    call_name,
+    dotted,
+    literal,
+    string_value,
+)
 from vallum.review.taint import sinks, spec, valueflow
 from vallum.review.taint.consts import UNKNOWN, fold
 from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
 from vallum.review.taint.labels import CLEAN, Label, Summary, Taint, clear, dangerous
 from vallum.review.taint.reporting import Reporter
+from vallum.review.taint.sinks import WEAK_NAMES
 from vallum.review.taint.templates import unescaped_variables
 
 Env = dict[str, Taint]
@@ -344,6 +353,14 @@ class Expressions(Reporter):
     def _remember_type(self, target: Node, value: Node) -> None:
         if target.type == "identifier" and value.type == "call":
             name = call_name(self.m, value)
+            pos, kw = arguments(value)
+            if (
+                name == "hashlib.new"
+                and string_value(self.m, pos[0] if pos else None) in WEAK_NAMES
+            ):
+                name = "hashlib.new:weak"  # `hashlib.new("md5")`: its `update` is a weak hash
+            if literal(self.m, kw.get("usedforsecurity")) == "False":
+                name += ":not-for-security"
             if name:
                 self.types[self.m.text(target)] = name
 

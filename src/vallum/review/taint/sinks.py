@@ -40,8 +40,14 @@ def match(
         len(pos) > 1 or "parser" in kw
     ):
         uses.clear()  # an explicit parser: assume it was configured deliberately
+    if name == "hashlib.new" and string_value(module, pos[0] if pos else None) in WEAK_NAMES:
+        uses.append(
+            SinkUse("hash", tuple(pos[1:2]) + tuple(kw[k] for k in ("data",) if k in kw), name)
+        )
     if table is None and method:
         recv_type = types.get(receiver, receiver)
+        if method == "update" and recv_type in WEAK_HASH_TYPES:  # `h = hashlib.md5(); h.update(x)`
+            uses.append(SinkUse("hash", tuple(pos[:1]), name))
         if method in spec.HTTP_METHODS and (
             recv_type in spec.HTTP_CLIENT_TYPES
             or receiver.removesuffix("()") in spec.HTTP_CLIENT_TYPES
@@ -61,6 +67,8 @@ def match(
                 pass
             else:
                 uses.append(_use(entry, name, pos, kw))
+    if literal(module, kw.get("usedforsecurity")) == "False":
+        uses = [u for u in uses if u.kind != "hash"]  # declared a checksum, not security
     return [_narrow(module, use, kw) for use in uses]
 
 
@@ -104,6 +112,16 @@ def _subprocess(module: Module, name: str, pos: list[Node], kw: dict[str, Node])
     return SinkUse("cmd", (first,), name)
 
 
+WEAK_NAMES = frozenset({"md5", "MD5", "sha1", "SHA1", "md4", "md5-sha1"})
+WEAK_HASH_TYPES = frozenset(
+    {
+        "hashlib.md5",
+        "hashlib.sha1",
+        "hashlib.new:weak",
+        "Crypto.Hash.MD5.new",
+        "Crypto.Hash.SHA.new",
+    }
+)
 FIXED_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://[^/{}%]+/", re.IGNORECASE)
 NON_HTML = ("text/plain", "json", "octet-stream", "text/csv", "image/")
 

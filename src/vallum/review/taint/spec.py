@@ -41,6 +41,9 @@ KINDS: dict[str, SinkKind] = {
         SinkKind(
             "session", "taint.trust-boundary", 501, Severity.MEDIUM, "the session (trusted state)"
         ),
+        # MD5/SHA-1 collisions are chosen by whoever chooses the input: over client data a
+        # broken hash is more than a checksum (the pattern check judges the other uses).
+        SinkKind("hash", "crypto.weak-hash", 328, Severity.MEDIUM, "a broken hash (MD5/SHA-1)"),
         SinkKind(
             "weakrand",
             "taint.weak-random",
@@ -218,6 +221,10 @@ VALIDATOR_CALLS = frozenset(
 # (None: all of them) plus dangerous keyword names.
 SINK_CALLS: dict[str, tuple[str, tuple[int, ...] | None, tuple[str, ...]]] = {
     "os.system": ("cmd", (0,), ("command",)),
+    "hashlib.md5": ("hash", (0,), ("string", "data")),
+    "hashlib.sha1": ("hash", (0,), ("string", "data")),
+    "Crypto.Hash.MD5.new": ("hash", (0,), ("data",)),
+    "Crypto.Hash.SHA.new": ("hash", (0,), ("data",)),
     "os.popen": ("cmd", (0,), ("cmd",)),
     "subprocess.getoutput": ("cmd", (0,), ("cmd",)),
     "subprocess.getstatusoutput": ("cmd", (0,), ("cmd",)),
