@@ -1,4 +1,4 @@
-# expect: 328
+# expect: 327
 import hashlib
 
 from flask import Flask, request
