@@ -282,6 +282,7 @@ def _pattern(code: str) -> set[int]:
         ("    session.update({'role': q})\n    return 'ok'\n", {501}),
         ("    session.update(role=q)\n    return 'ok'\n", {501}),
         ("    session.update({'visits': 1})\n    return 'ok'\n", set()),
+        ("    session.is_editing = q\n    return 'ok'\n", set()),  # an attribute: not a key
         # a redirect's input chooses the page only before the query string and fragment
         ("    return redirect(q)\n", {601}),
         ("    return redirect(f'{q}?from=login')\n", {601}),

@@ -193,7 +193,8 @@ class Expressions(Reporter):
                 key = self.m.text(target)  # `lst.append(param)`, `conf.set("s", "k", param)`
                 self.env[key] = self.env.get(key, CLEAN) | (everything - recv)
         if method in {"update", "setdefault"} and func is not None and func.type == "attribute":
-            self._session_write(func, everything - recv)  # `session.update({"role": role})`
+            # `session.update({"role": role})`
+            self._session_write(func.child_by_field_name("object"), everything - recv, func)
         if name in valueflow.TEMPLATE_RENDERERS:
             self._unescaped(node, pos, kw, taints)
         sanitized = spec.SANITIZERS.get(name)
@@ -281,7 +282,8 @@ class Expressions(Reporter):
         self._bind(left, taint)
         if left is not None:
             self._remember_type(left, right)
-            self._session_write(left, taint)
+            if left.type == "subscript":
+                self._session_write(left.child_by_field_name("value"), taint, left)
             if left.type == "identifier":
                 name = self.m.text(left)
                 keep = node.type == "augmented_assignment" and name in self.strings
@@ -334,21 +336,17 @@ class Expressions(Reporter):
             return ""
         return f"{self.m.text(container)}[{value!r}]"
 
-    def _session_write(self, target: Node, taint: Taint) -> None:
+    def _session_write(self, store: Node | None, taint: Taint, where: Node) -> None:
         """`session["role"] = request.form["role"]`: untrusted data stored as trusted state.
 
-        `target` is the subscript written, or the `session.update` attribute called.
+        `store` is the object written to (by subscript, or by `session.update(...)`).
         """
-        if target.type not in {"subscript", "attribute"}:
-            return
-        container = dotted(
-            self.m, target.child_by_field_name("value" if target.type == "subscript" else "object")
-        )
+        container = dotted(self.m, store)
         if container in valueflow.SESSION_OBJECTS or self.m.qualify(container) == "flask.session":
             for kind in ("session", "weakrand"):
                 labels = dangerous(taint, kind)
                 if labels:
-                    self.report(kind, labels, target, f"{container}.__setitem__")
+                    self.report(kind, labels, where, f"{container}.__setitem__")
 
     def _remember_type(self, target: Node, value: Node) -> None:
         if target.type == "identifier" and value.type == "call":
