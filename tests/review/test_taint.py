@@ -363,3 +363,25 @@ def test_weak_hash_over_client_data_is_shown_by_default(body: str, shown: bool) 
     code += "@app.route('/h')\ndef h():\n" + body
     found = review_sources({"h.py": code.encode()}).findings
     assert shown == any(f.cwe == 328 for f in found)
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ("    match 'ABC'[0]:\n        case 'A':\n            bar = q\n        case _:\n            bar = 'x'\n", {22}),
+        ("    match 'ABC'[1]:\n        case 'A':\n            bar = q\n        case _:\n            bar = 'x'\n", set()),
+        ("    match 'ABC'[1]:\n        case 'A' | 'C':\n            bar = q\n        case _:\n            bar = 'x'\n", {22}),
+        ("    match mode:\n        case 'a':\n            bar = 'x'\n        case _:\n            bar = q\n", {22}),
+        ("    match mode:\n        case 'a':\n            bar = q\n        case 'b':\n            bar = 'y'\n", {22}),
+        ("    bar = q\n    match mode:\n        case 'a':\n            bar = 'x'\n        case _:\n            bar = 'y'\n", set()),
+        ("    bar = q\n    match mode:\n        case 'a' if q:\n            bar = 'x'\n        case 'b':\n            bar = 'y'\n", {22}),
+    ],
+)  # fmt: skip
+def test_match_statements(body: str, found: set[int]) -> None:
+    """One case of a `match` runs: a constant subject picks it, otherwise any (or none) may."""
+    code = (
+        "from flask import Flask, request\napp = Flask(__name__)\n@app.route('/m')\ndef m():\n"
+        "    q = request.args['q']\n    mode = request.args['mode']\n    bar = 'init'\n"
+        f"{body}    return open('/srv/' + bar).read()\n"
+    )
+    assert found == cwes({"m.py": code})
