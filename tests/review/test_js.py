@@ -174,3 +174,53 @@ def test_what_a_redirect_target_lets_the_input_choose(handler: str, expected: se
     """Only values before the query string, with no fixed host or path before them, count."""
     code = HEAD + f'const HOME = "/home";\napp.get("/a", (req, res) => {handler});\n'
     assert expected == cwes(code)
+
+
+@pytest.mark.parametrize(
+    ("call", "flagged"),
+    [
+        ('res.cookie("sid", t)', True),
+        ('res.cookie("sid", t, { httpOnly: true })', True),
+        ('res.cookie("sid", t, WEAK)', True),  # a module constant we can read
+        ('res.cookie("sid", t, { ...OPTS, secure: false })', True),  # unset explicitly
+        ('res.cookie("sid", t, { httpOnly: true, secure: true, sameSite: "strict" })', False),
+        ('res.cookie("sid", t, LOCAL)', False),
+        ('res.cookie("sid", t, OPTS)', False),  # imported: may set every flag
+        ('res.cookie("sid", t, { ...OPTS, maxAge: 5 })', False),
+    ],
+)
+def test_cookie_flags_judged_only_on_options_we_can_read(call: str, flagged: bool) -> None:
+    """Cookie options imported from another module are not assumed to lack the flags."""
+    code = (
+        HEAD + 'const { OPTS } = require("./constants");\n'
+        'const LOCAL = { httpOnly: true, secure: true, sameSite: "lax" };\n'
+        "const WEAK = { httpOnly: true };\n"
+        f'app.get("/a", (req, res) => {{ const t = "x"; {call}; res.end(); }});\n'
+    )
+    assert flagged == (614 in cwes(code))
+
+
+@pytest.mark.parametrize(
+    ("setup", "call", "flagged"),
+    [
+        ("", "User.find(req.body)", True),
+        ("", "User.findOne({ name: req.body.name })", True),
+        ('const { MongoClient } = require("mongodb");\nconst client = new MongoClient(u);\n',
+         'client.db("d").collection("c").find({ a: req.body.a })', True),
+        ('const { ItemsService } = require("./services");\n',
+         "new ItemsService().deleteMany(req.body.keys)", True),  # not bound: unknown
+        ('const { ItemsService } = require("./services");\n', "svc.deleteMany(req.body.keys)", False),
+        ('const { ItemsService } = require("./services");\n',
+         "svc.updateMany(req.body.keys, req.body.data)", False),
+    ],
+)  # fmt: skip
+def test_nosql_methods_of_a_project_class_are_not_queries(
+    setup: str, call: str, flagged: bool
+) -> None:
+    """`find`/`deleteMany` on an object made with `new SomeService()` are that class's methods."""
+    code = (
+        HEAD + setup + 'app.post("/a", async (req, res) => {\n'
+        "  const svc = new ItemsService({ schema: req.schema });\n"
+        f"  res.json(await {call});\n}});\n"
+    )
+    assert flagged == (943 in cwes(code))

@@ -141,8 +141,12 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
                 )
             )
     elif name.endswith(".cookie") and name.split(".")[0] in {"res", "response", "reply", "ctx"}:
-        opts = object_props(m, args[2] if len(args) > 2 else None)
-        missing = [f for f in COOKIE_FLAGS if m.text(opts.get(f)) in {"", "false"}]
+        given = _options(m, args[2]) if len(args) > 2 else None
+        opts = object_props(m, given)
+        # Options we cannot read (imported, spread in) may set a flag; `false` still unsets it.
+        unknown = len(args) > 2 and (given is None or _spreads(given))
+        unset = {"false"} if unknown else {"", "false"}
+        missing = [f for f in COOKIE_FLAGS if m.text(opts.get(f)) in unset]
         if missing:
             out.append(
                 js_finding(
@@ -176,6 +180,29 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
             )
         )
     return out
+
+
+def _options(m: JsModule, node: Node) -> Node | None:
+    """An options object: written inline, or a module-level `const NAME = { ... }`; else None."""
+    if node.type == "object":
+        return node
+    if node.type != "identifier":
+        return None
+    name = m.text(node)
+    for stmt in m.root.named_children:
+        if stmt.type in {"export_statement"} and stmt.named_children:
+            stmt = stmt.named_children[0]
+        if stmt.type not in {"lexical_declaration", "variable_declaration"}:
+            continue
+        for decl in stmt.named_children:
+            value = decl.child_by_field_name("value")
+            if m.text(decl.child_by_field_name("name")) == name and value is not None:
+                return value if value.type == "object" else None
+    return None
+
+
+def _spreads(node: Node) -> bool:
+    return any(c.type == "spread_element" for c in node.named_children)
 
 
 def _purpose(m: JsModule, node: Node) -> str:

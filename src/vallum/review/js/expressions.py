@@ -49,6 +49,7 @@ class JsExpressions:
     schemas: dict[str, str]
     templates: set[str]
     aliases: dict[str, str]
+    constructed: dict[str, str]
     findings: list[Finding]
     hits: set[tuple[int, SinkHit]]
     summaries: Summaries | None
@@ -195,7 +196,7 @@ class JsExpressions:
         summary = self.summaries(m, name) if self.summaries is not None else None
         if summary is not None:  # a project function: known better than by its method name
             return self._apply(summary, name, taints, node)
-        uses = sinks.match(m, name, node, args)
+        uses = sinks.match(m, name, node, args, self.constructed)
         for use in uses:
             taint = CLEAN
             for arg in use.nodes:

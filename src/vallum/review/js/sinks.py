@@ -18,8 +18,14 @@ class JsSinkUse:
     callee: str
 
 
-def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUse]:
-    """Every sink use of one call whose import-resolved name is `name`."""
+def match(
+    m: JsModule, name: str, call: Node, args: list[Node], constructed: dict[str, str] | None = None
+) -> list[JsSinkUse]:
+    """Every sink use of one call whose import-resolved name is `name`.
+
+    `constructed` maps local names to the class they were made with (`new ItemsService(...)`):
+    such an object's `find`/`deleteMany` are its class's methods, not a MongoDB query.
+    """
     uses: list[JsSinkUse] = []
     table = spec.SINK_CALLS.get(name)
     if table is not None:
@@ -53,6 +59,8 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
         uses.append(JsSinkUse("weakrand", (args[1],), f"{root}.cookie"))
     elif method in spec.SQL_METHODS and args and _is_db(root, receiver):
         uses.append(JsSinkUse("sql", (args[0],), f"{receiver or '?'}.{method}"))
+    elif method in spec.NOSQL_METHODS and _project_class(constructed, root):
+        pass
     elif method in spec.NOSQL_METHODS and args and args[0].type == "object":
         values = tuple(v for v in object_props(m, args[0]).values() if v.type != "object")
         uses.append(JsSinkUse("nosql", values, f"{receiver or '?'}.{method}"))
@@ -77,6 +85,12 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
 
 
 _WHOLE_QUERY = frozenset({"identifier", "member_expression", "subscript_expression"})
+MONGO_CLASSES = ("MongoClient", "Collection", "Model", "Db")
+
+
+def _project_class(constructed: dict[str, str] | None, root: str) -> bool:
+    made_with = (constructed or {}).get(root)
+    return made_with is not None and not made_with.endswith(MONGO_CLASSES)
 
 
 def _shell(m: JsModule, args: list[Node]) -> bool:

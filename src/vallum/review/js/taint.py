@@ -32,6 +32,7 @@ class JsTaint(JsExpressions):
         self.schemas: dict[str, str] = {}
         self.templates: set[str] = set()
         self.aliases: dict[str, str] = {}
+        self.constructed: dict[str, str] = {}
         self.findings: list[Finding] = []
         self.hits: set[tuple[int, SinkHit]] = set()
         self.summaries = summaries
@@ -117,6 +118,10 @@ class JsTaint(JsExpressions):
             return
         name = self.m.text(target)
         text = self.m.text(value)
+        if value.type == "new_expression":  # `const service = new ItemsService(...)`
+            self.constructed[name] = call_name(self.m, value)
+        else:
+            self.constructed.pop(name, None)
         if value.type == "call_expression":
             callee = call_name(self.m, value)
             wrapped = call_args(value)
