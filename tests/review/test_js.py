@@ -224,3 +224,57 @@ def test_nosql_methods_of_a_project_class_are_not_queries(
         f"  res.json(await {call});\n}});\n"
     )
     assert flagged == (943 in cwes(code))
+
+
+@pytest.mark.parametrize(
+    ("manifest", "flagged"),
+    [
+        (None, True),
+        ('{"dependencies": {"jsonwebtoken": "^8.5.1"}}', True),
+        ('{"dependencies": {"jsonwebtoken": "^9.0.2"}}', False),
+        ('{"dependencies": {"express": "4"}}', True),  # jsonwebtoken not declared here
+        ("not json", True),
+    ],
+)
+def test_jwt_verify_without_algorithms_depends_on_the_declared_version(
+    manifest: str | None, flagged: bool
+) -> None:
+    """jsonwebtoken 9 picks algorithms from the key type itself; before 9 it trusted the token."""
+    code = 'const jwt = require("jsonwebtoken");\nmodule.exports = (t, k) => jwt.verify(t, k);\n'
+    files = {"app.js": code.encode()}
+    if manifest is not None:
+        files["package.json"] = manifest.encode()
+    found = review_sources(files).findings
+    assert flagged == any(f.rule == "js.jwt-algorithms" for f in found)
+
+
+@pytest.mark.parametrize(
+    ("handler", "expected"),
+    [
+        ("res.send(req.params.x)", {79}),
+        ('res.setHeader("Content-Type", "text/html"); res.end(req.params.x)', {79}),
+        ('res.setHeader("Content-Type", "application/javascript"); res.end(req.params.x)', set()),
+        ('res.type("json"); res.send(req.params.x)', set()),
+        ("res.attachment(req.params.x); res.send(req.params.x)", set()),  # a download
+        ('res.send(req.params.x); res.type("json")', {79}),  # typed after sending
+        ("res.attachment(req.params.x)", set()),  # names the download; reads no file
+        ("res.download(req.params.x)", {22}),
+        (  # the claims of a verified token were signed by the server
+            'res.redirect(jwt.verify(req.cookies.s, KEY, { algorithms: ["HS256"] }).redirect)',
+            set(),
+        ),
+        ("res.redirect(jwt.decode(req.cookies.state).redirect)", {601, 347}),
+    ],
+)
+def test_response_types_downloads_and_signed_values(handler: str, expected: set[int]) -> None:
+    """A response typed non-HTML or made a download is not XSS; verified token claims are the
+    server's own; `attachment()` only names a download."""
+    code = HEAD + 'const jwt = require("jsonwebtoken");\nconst KEY = process.env.K;\n'
+    code += f'app.get("/a/:x", (req, res) => {{ {handler}; }});\n'
+    assert expected == cwes(code)
+
+
+def test_dotted_names_are_not_credentials() -> None:
+    """`user_password: "u.password"` names a column; a real-looking literal still counts."""
+    code = 'const q = { user_password: "u.password", api_password: "Zq9!vR2#kLp7" };\n'
+    assert [798] == [f.cwe for f in review_sources({"q.js": code.encode()}).findings]

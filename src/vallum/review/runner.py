@@ -98,6 +98,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
     scripts: list[JsModule] = []
     findings: list[Finding] = []
     problems: list[Problem] = []
+    jwt_defaults = js_checks.jwt_safe_defaults(sources)
     for rel, data in sorted(sources.items()):
         kind = kind_of(rel)
         if kind == "python":
@@ -108,7 +109,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
             script = parse_js(data, rel)
             problems.extend(script.problems)
             scripts.append(script)
-            findings.extend(js_checks.check(script))
+            findings.extend(js_checks.check(script, jwt_defaults))
         elif kind in INFRA_CHECKS:
             try:
                 text = data.decode("utf-8")

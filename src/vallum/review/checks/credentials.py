@@ -58,6 +58,9 @@ def check(facts: Facts) -> list[Finding]:
     return out
 
 
+QUALIFIED_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+")
+
+
 def plausible_secret(name: str, secret: str) -> bool:
     """A literal assigned to a secret-named target that could be a real credential.
 
@@ -75,6 +78,8 @@ def plausible_secret(name: str, secret: str) -> bool:
     if lowered in PLACEHOLDER_PASSWORDS or example_value(secret) or example_url(secret):
         return False
     if REGEX_LIKE.search(secret) or lowered.startswith("urn:") or MY_PLACEHOLDER.match(lowered):
+        return False
+    if QUALIFIED_NAME.fullmatch(secret):  # `user_password: "u.password"`: a column, a field
         return False
     return not (
         re.search(r"token|key", name, re.I) and re.fullmatch(r"[A-Za-z_][A-Za-z_.:-]*", secret)

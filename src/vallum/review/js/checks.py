@@ -3,6 +3,7 @@ hard-coded secrets and template escaping turned off."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 
@@ -29,14 +30,38 @@ JWT_MODULES = ("jsonwebtoken.", "jwt.")
 COOKIE_FLAGS = ("httpOnly", "secure", "sameSite")
 
 
-def check(m: JsModule) -> list[Finding]:
+def check(m: JsModule, jwt_safe_defaults: bool = False) -> list[Finding]:
+    """Pattern findings of one module; `jwt_safe_defaults` when jsonwebtoken >= 9 is declared."""
     out: list[Finding] = []
     for node in walk(m.root):
         if node.type in {"call_expression", "new_expression"}:
-            out.extend(_call(m, node))
+            found = _call(m, node)
+            if jwt_safe_defaults:
+                found = [f for f in found if f.rule != "js.jwt-algorithms"]
+            out.extend(found)
         elif node.type in {"variable_declarator", "pair", "assignment_expression"}:
             out.extend(_secret(m, node))
     return out
+
+
+def jwt_safe_defaults(sources: dict[str, bytes]) -> bool:
+    """Every package.json of the review that names jsonwebtoken asks for 9 or later: its
+    `verify()` then refuses `none` and algorithms of another key type unless told otherwise."""
+    majors: list[int] = []
+    for rel, data in sources.items():
+        if rel.rsplit("/", 1)[-1] != "package.json":
+            continue
+        try:
+            manifest = json.loads(data)
+        except ValueError:
+            continue
+        for section in ("dependencies", "devDependencies", "peerDependencies"):
+            table = manifest.get(section) if isinstance(manifest, dict) else None
+            wanted = table.get("jsonwebtoken") if isinstance(table, dict) else None
+            if isinstance(wanted, str):
+                major = re.search(r"\d+", wanted)
+                majors.append(int(major.group()) if major else 0)
+    return bool(majors) and min(majors) >= 9
 
 
 def js_finding(m: JsModule, rule: str, cwe: int, sev: Severity, node: Node, msg: str) -> Finding:

@@ -6,7 +6,15 @@ import re
 from dataclasses import dataclass
 
 from vallum.review.js import spec
-from vallum.review.js.parse import JsModule, Node, dotted, object_props, string_value
+from vallum.review.js.parse import (
+    JsModule,
+    Node,
+    call_args,
+    dotted,
+    object_props,
+    string_value,
+    walk,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +58,7 @@ def match(
     root = receiver.split(".")[0] if receiver else chain.split(".")[0].split("(")[0]
     if (resolved.startswith(("fs", "fs-extra", "graceful-fs")) and method in spec.FS_METHODS) or (
         root in spec.RESPONSE_OBJECTS
-        and method in {"sendFile", "download", "attachment"}
+        and method in {"sendFile", "download"}  # `attachment(name)` only names the download
         and not _rooted(m, args)  # `res.sendFile(name, { root })` refuses to leave the root
     ):
         picked = args[:2] if method in {"copyFile", "rename"} else args[:1]
@@ -74,7 +82,12 @@ def match(
     ):
         parts = tuple(_target_parts(m, args[-1]))
         uses.append(JsSinkUse("redirect", parts, f"{receiver or chain}.redirect"))
-    elif method in spec.HTML_RESPONSE_METHODS and args and _html_response(m, root, chain):
+    elif (
+        method in spec.HTML_RESPONSE_METHODS
+        and args
+        and _html_response(m, root, chain)
+        and not _typed_before(m, call, root)
+    ):
         if args[0].type not in {"object", "array"}:  # `res.send({...})` is sent as JSON
             uses.append(JsSinkUse("xss", (args[0],), f"{root}.{method}"))
     elif (method in {"write", "writeln"} and resolved == "document") or method == "html":
@@ -119,6 +132,56 @@ def _html_response(m: JsModule, root: str, chain: str) -> bool:
     if root == "reply":
         return "html" in lowered  # Fastify sends strings as text/plain unless told otherwise
     return root in spec.RESPONSE_OBJECTS
+
+
+TYPE_SETTERS = frozenset({"setHeader", "set", "header", "type", "contentType", "attachment"})
+_BODIES = frozenset(
+    {
+        "arrow_function",
+        "function_expression",
+        "function_declaration",
+        "method_definition",
+        "program",
+    }
+)
+
+
+def _typed_before(m: JsModule, call: Node, root: str) -> bool:
+    """Earlier in the handler the response was given a non-HTML type or made a download:
+    `res.setHeader("Content-Type", "application/javascript")`, `res.type("json")`,
+    `res.attachment(name)`."""
+    body: Node | None = call.parent
+    while body is not None and body.type not in _BODIES:
+        body = body.parent
+    if body is None:
+        return False
+    for node in walk(body):
+        if node.start_byte >= call.start_byte:
+            continue
+        if node.type != "call_expression":
+            continue
+        func = node.child_by_field_name("function")
+        if func is None or func.type != "member_expression":
+            continue
+        method = m.text(func.child_by_field_name("property"))
+        if method not in TYPE_SETTERS or dotted(m, func.child_by_field_name("object")) != root:
+            continue
+        args = call_args(node)
+        if method == "attachment":
+            return True
+        value = (
+            m.text(args[-1]).lower()
+            if args
+            and (method in {"type", "contentType"} or "content-type" in m.text(args[0]).lower())
+            else ""
+        )
+        if (
+            value
+            and "html" not in value
+            and ("/" in value or value.strip("'\"`") in {"json", "text", "js"})
+        ):
+            return True
+    return False
 
 
 def _rooted(m: JsModule, args: list[Node]) -> bool:
