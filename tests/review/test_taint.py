@@ -205,6 +205,26 @@ VIEW = (
         ("    lst = ['safe']\n    lst.append(param)\n    bar = lst[-1]\n", {78}),
         ("    conf = configparser.ConfigParser()\n    conf.add_section('s')\n"
          "    conf.set('s', 'k', param)\n    bar = conf.get('s', 'k')\n", {78}),
+        # list elements by position, through pop/insert/append
+        ("    lst = ['safe', param, 'more']\n    bar = lst[0]\n", set()),
+        ("    lst = ['safe', param, 'more']\n    bar = lst[1]\n", {78}),
+        ("    lst = ['safe', param, 'more']\n    lst.pop(0)\n    bar = lst[0]\n", {78}),
+        ("    lst = ['safe', param, 'more']\n    lst.pop(1)\n    bar = lst[1]\n", set()),
+        ("    lst = ['safe', param]\n    bar = lst.pop()\n", {78}),
+        ("    lst = ['safe', param]\n    lst.pop()\n    bar = lst.pop()\n", set()),
+        ("    lst = ['a', 'b']\n    lst.insert(0, param)\n    bar = lst[0]\n", {78}),
+        ("    lst = ['a', 'b']\n    lst.insert(0, param)\n    bar = lst[1]\n", set()),
+        ("    lst = ['a', param]\n    lst.reverse()\n    bar = lst[0]\n", {78}),  # forgotten
+        ("    lst = ['a', param]\n    lst.pop(k())\n    bar = lst[0]\n", {78}),  # unknown index
+        ("    lst = ['a', param]\n    lst = ['b']\n    bar = lst[0]\n", set()),
+        ("    lst = [param]\n    lst = other()\n    bar = lst[0]\n", set()),  # rebound
+        ("    m = {'a': 'x'}\n    m['b'] = param\n    bar = m.get('a')\n", set()),
+        ("    m = {}\n    m['b'] = param\n    bar = m.get('b', 'd')\n", {78}),
+        ("    m = {}\n    m['b'] = param\n    bar = m.pop('b')\n", {78}),
+        ("    m = {}\n    m['b'] = param\n    m.pop('b')\n    m['b'] = 'x'\n    bar = m['b']\n", set()),
+        ("    conf = configparser.ConfigParser()\n    conf.add_section('s')\n"
+         "    conf.set('s', 'k', 'v')\n    conf.set('s', 'j', param)\n    bar = conf.get('s', 'k')\n",
+         set()),
         # the rows a query returns are not the query's parameters
         ("    bar = str(db.execute('SELECT a FROM t WHERE b = ?', (param,)).fetchone()[0])\n",
          set()),

@@ -15,7 +15,7 @@ from vallum.review.parse import (
     literal,
     string_value,
 )
-from vallum.review.taint import sinks, spec, valueflow
+from vallum.review.taint import sinks, slots, spec, valueflow
 from vallum.review.taint.consts import UNKNOWN, fold
 from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
@@ -52,6 +52,8 @@ _CLEAN_LEAVES = frozenset(
         "type",
     }
 )
+_NAMED = frozenset({"identifier", "attribute"})
+_LITERALS = frozenset({"list", "dictionary"})
 _COMPREHENSIONS = frozenset(
     {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
 )
@@ -186,6 +188,13 @@ class Expressions(Outputs):
         everything = recv
         for value in taints.values():
             everything = everything | value
+        target = func.child_by_field_name("object") if func is not None else None
+        if method in slots.MOVES and target is not None and target.type in _NAMED:
+            values = [fold(self.m, p, self.consts) for p in pos]
+            given = [taints[p.id] for p in pos]
+            moved = slots.move(self.env, self.m.text(target), method, values, given)
+            if moved is not None and not kw:  # `lst.pop(0)`, `conf.get("s", "keyA")`
+                return moved
         if method in valueflow.MUTATORS and func is not None and func.type == "attribute":
             target = func.child_by_field_name("object")
             if target is not None and target.type in {"identifier", "attribute"} and everything:
@@ -257,6 +266,8 @@ class Expressions(Outputs):
         if node.type == "augmented_assignment":
             taint = taint | self.expr(left)
         self._bind(left, taint)
+        if left is not None and left.type == "identifier" and right.type in _LITERALS:
+            self._fill(self.m.text(left), right)
         if left is not None:
             self._remember_type(left, right)
             if left.type == "subscript":
@@ -278,6 +289,20 @@ class Expressions(Outputs):
                 else:
                     self.normalised.discard(self.m.text(left))
         return taint
+
+    def _fill(self, name: str, literal: Node) -> None:
+        """`lst = ["safe", param]`, `m = {"a": "x", "b": param}`: taint per position or key."""
+        elements: list[tuple[object, Taint]] = []
+        for index, element in enumerate(literal.named_children):
+            if element.type == "pair":
+                where: object = fold(self.m, element.child_by_field_name("key"), self.consts)
+                element = element.child_by_field_name("value") or element
+            else:
+                where = index if literal.type == "list" else UNKNOWN
+            if where is UNKNOWN or element.type in {"list_splat", "dictionary_splat"}:
+                return  # a computed key or a splat: positions are not known
+            elements.append((where, self.expr(element)))
+        slots.fill(self.env, name, elements)
 
     def _slot(self, node: Node) -> str:
         """`name[<literal>]` as an environment key when the container holds only literal keys."""
@@ -307,6 +332,7 @@ class Expressions(Outputs):
         if target is None:
             return
         if target.type in {"identifier", "attribute"}:
+            slots.forget(self.env, self.m.text(target))
             self.env[self.m.text(target)] = taint
         elif target.type in {
             "pattern_list",
