@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from vallum.review import review_sources
+from vallum.review import ReviewOptions, review_sources
 
+EVERY = ReviewOptions(min_confidence=0.0)
 HEAD = 'const express = require("express");\nconst app = express();\n'
 
 
@@ -263,7 +264,7 @@ def test_jwt_verify_without_algorithms_depends_on_the_declared_version(
             'res.redirect(jwt.verify(req.cookies.s, KEY, { algorithms: ["HS256"] }).redirect)',
             set(),
         ),
-        ("res.redirect(jwt.decode(req.cookies.state).redirect)", {601, 347}),
+        ("res.redirect(jwt.decode(req.cookies.state).redirect)", {601}),  # decode: below default
     ],
 )
 def test_response_types_downloads_and_signed_values(handler: str, expected: set[int]) -> None:
@@ -278,3 +279,22 @@ def test_dotted_names_are_not_credentials() -> None:
     """`user_password: "u.password"` names a column; a real-looking literal still counts."""
     code = 'const q = { user_password: "u.password", api_password: "Zq9!vR2#kLp7" };\n'
     assert [798] == [f.cwe for f in review_sources({"q.js": code.encode()}).findings]
+
+
+@pytest.mark.parametrize(
+    ("use", "shown"),
+    [
+        ("const claims = jwt.decode(t);\n  return claims.sub;", True),
+        ("const { role } = jwt.decode(t);\n  return role;", True),
+        ("return jwt.decode(t).isAdmin;", True),
+        ("const p = await jwt.decode(t);\n  if (p.permissions.includes('x')) return 1;", True),
+        ("const d = jwt.decode(t);\n  return d.exp * 1000;", False),  # when it expires
+        ("const p = jwt.decode(t, { json: true });\n  return p?.iss === 'me';", False),
+        ("return jwt.decode(t);", False),  # handed on: unknown use
+    ],
+)
+def test_jwt_decode_is_a_flaw_when_it_names_the_caller(use: str, shown: bool) -> None:
+    """Unverified claims taken as identity are shown; reading expiry or issuer is below default."""
+    code = f'const jwt = require("jsonwebtoken");\nmodule.exports = async (t) => {{\n  {use}\n}};\n'
+    assert shown == (347 in cwes(code, "auth.js"))
+    assert 347 in {f.cwe for f in review_sources({"auth.js": code.encode()}, EVERY).findings}

@@ -86,16 +86,17 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
     if name.startswith(JWT_MODULES) or name in {"jsonwebtoken.default.verify"}:
         method = name.rpartition(".")[2]
         if method == "decode":
-            out.append(
-                js_finding(
-                    m,
-                    "js.jwt-decode",
-                    347,
-                    Severity.HIGH,
-                    node,
-                    "jwt.decode() reads a token without verifying its signature",
-                )
+            found = js_finding(
+                m,
+                "js.jwt-decode",
+                347,
+                Severity.HIGH,
+                node,
+                "jwt.decode() reads a token without verifying its signature",
             )
+            # Reading `exp` or `iss` before verifying elsewhere is routine; taking the caller's
+            # identity (`sub`, `role`, ...) from an unverified token is the flaw.
+            out.append(found if _identity_read(m, node) else replace(found, confidence=0.5))
         elif method == "verify" and "algorithms" not in object_props(
             m, args[2] if len(args) > 2 else None
         ):
@@ -205,6 +206,39 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
             )
         )
     return out
+
+
+IDENTITY_CLAIMS = frozenset(
+    {"sub", "id", "uid", "user", "userId", "user_id", "username", "email", "role", "roles",
+     "admin", "isAdmin", "scope", "scopes", "permissions", "groups", "tenant", "account"}
+)  # fmt: skip
+
+
+def _identity_read(m: JsModule, call: Node) -> bool:
+    """The decoded claims are read for who the caller is: `claims.sub`, `{ role } = ...`."""
+    parent = call.parent
+    while parent is not None and parent.type in {"await_expression", "parenthesized_expression"}:
+        parent = parent.parent
+    if parent is None:
+        return False
+    if parent.type == "member_expression":
+        return m.text(parent.child_by_field_name("property")) in IDENTITY_CLAIMS
+    if parent.type != "variable_declarator":
+        return False
+    target = parent.child_by_field_name("name")
+    if target is not None and target.type == "object_pattern":
+        keys = {m.text(p.child_by_field_name("key") or p) for p in target.named_children}
+        return bool(keys & IDENTITY_CLAIMS)
+    name = m.text(target)
+    scope = parent
+    while scope.parent is not None and scope.type not in {"statement_block", "program"}:
+        scope = scope.parent
+    return any(
+        node.type == "member_expression"
+        and m.text(node.child_by_field_name("object")) == name
+        and m.text(node.child_by_field_name("property")) in IDENTITY_CLAIMS
+        for node in walk(scope)
+    )
 
 
 def _options(m: JsModule, node: Node) -> Node | None:
