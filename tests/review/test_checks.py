@@ -134,12 +134,21 @@ def test_weak_hash_confidence_follows_what_it_protects(code: str, confidence: fl
         ("etag.py", "import hashlib\ndef etag(body):\n    return hashlib.md5(body).hexdigest()\n", False),
         ("conf/global_settings.py", "SESSION_COOKIE_SECURE = False\n", False),
         ("app/tests.py", 'DB_PASSWORD = "Sup3rS3cret!"\n', False),
+        ("flash.py", "resp.set_cookie('flash_messages', v, httponly=True)\n", False),
+        ("v.py", "def view(request):\n    try:\n        run()\n    except InvalidSpecError as e:\n"
+         "        return HttpResponseBadRequest(str(e))\n", False),  # written for the client
+        ("prefs.js", 'res.cookie("theme", "dark");\n', False),
         # at or above it: real classes stay visible
         ("auth.py", "import hashlib\ndef hash_password(p):\n    return hashlib.md5(p).hexdigest()\n", True),
         ("sig.py", "import hashlib\ndef sign(m):\n    return hashlib.sha1(m).digest()\n", True),
         ("tok.py", "import hashlib\ntoken_digest = hashlib.md5(b'x')\n", True),
         ("settings.py", 'ROOT_URLCONF = "a.urls"\nSESSION_COOKIE_SECURE = False\n', True),
         ("app/settings.py", 'DB_PASSWORD = "Sup3rS3cret!"\n', True),
+        ("login.py", "resp.set_cookie('session', v, httponly=True)\n", True),
+        ("v.py", "def view(request):\n    try:\n        run()\n    except Exception as e:\n"
+         "        return HttpResponseBadRequest(str(e))\n", True),
+        ("remember.py", "resp.set_cookie('r', token, httponly=True)\n", True),  # the value
+        ("login.js", 'res.cookie("sid", sid, { maxAge: 5 });\n', True),
     ],
 )  # fmt: skip
 def test_default_confidence_hides_usual_noise_not_real_classes(

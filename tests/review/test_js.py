@@ -163,7 +163,8 @@ def test_typescript_and_tsx_parse() -> None:
         ('res.redirect("/" + req.query.n)', {601}),  # "//evil.example"
         ('res.redirect("https://" + req.query.n + "/home")', {601}),
         ('res.redirect(`https://${req.get("X-Forwarded-Host")}/`)', {601}),
-        ("res.location(req.originalUrl)", {601}),  # "GET //evil.example/"
+        ("{ res.location(req.originalUrl); res.sendStatus(302); }", {601}),  # "GET //evil.example/"
+        ("{ res.location(req.originalUrl); res.status(201).json({}); }", set()),  # not followed
         ("res.redirect(`/login?next=${req.query.n}`)", set()),
         ('res.redirect(HOME + "?q=" + req.query.n)', set()),
         ("res.redirect(`/users/${req.params.id}`)", set()),

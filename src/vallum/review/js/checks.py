@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from vallum.review.checks.credentials import plausible_secret
 from vallum.review.checks.crypto import HASH_CONTEXT, SECRETISH
+from vallum.review.checks.web import SENSITIVE_COOKIE
 from vallum.review.findings import Finding, Severity
 from vallum.review.js.parse import (
     JsModule,
@@ -174,16 +175,16 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
         unset = {"false"} if unknown else {"", "false"}
         missing = [f for f in COOKIE_FLAGS if m.text(opts.get(f)) in unset]
         if missing:
-            out.append(
-                js_finding(
-                    m,
-                    "js.cookie-flags",
-                    614,
-                    Severity.MEDIUM,
-                    node,
-                    f"cookie set without {', '.join(missing)}",
-                )
+            found = js_finding(
+                m,
+                "js.cookie-flags",
+                614,
+                Severity.MEDIUM,
+                node,
+                f"cookie set without {', '.join(missing)}",
             )
+            named = " ".join(m.text(a) for a in args[:2])
+            out.append(found if SENSITIVE_COOKIE.search(named) else replace(found, confidence=0.5))
     elif (
         name.endswith(".compile")
         and len(args) > 1

@@ -79,6 +79,7 @@ def match(
         method in {"redirect", "location"}
         and args
         and (root in spec.REDIRECT_RECEIVERS or "NextResponse" in resolved)
+        and (method == "redirect" or _redirect_status(m, call))
     ):
         parts = tuple(_target_parts(m, args[-1]))
         uses.append(JsSinkUse("redirect", parts, f"{receiver or chain}.redirect"))
@@ -182,6 +183,17 @@ def _typed_before(m: JsModule, call: Node, root: str) -> bool:
         ):
             return True
     return False
+
+
+REDIRECT_STATUS = re.compile(r"\b30[1278]\b")
+
+
+def _redirect_status(m: JsModule, call: Node) -> bool:
+    """`res.location(url)` redirects only with a 3xx status (a 201's Location is not followed)."""
+    body: Node | None = call.parent
+    while body is not None and body.type not in _BODIES:
+        body = body.parent
+    return body is not None and bool(REDIRECT_STATUS.search(m.text(body)))
 
 
 def _rooted(m: JsModule, args: list[Node]) -> bool:
