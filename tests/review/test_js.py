@@ -299,3 +299,86 @@ def test_jwt_decode_is_a_flaw_when_it_names_the_caller(use: str, shown: bool) ->
     code = f'const jwt = require("jsonwebtoken");\nmodule.exports = async (t) => {{\n  {use}\n}};\n'
     assert shown == (347 in cwes(code, "auth.js"))
     assert 347 in {f.cwe for f in review_sources({"auth.js": code.encode()}, EVERY).findings}
+
+
+@pytest.mark.parametrize(
+    ("handler", "expected"),
+    [
+        # multer names the stored file; the client names it in originalname
+        ("fs.unlinkSync(req.file.path)", set()),
+        ('fs.readFileSync(path.join("/up", req.file.originalname))', {22}),
+        ('fs.writeFileSync("/up/" + req.files.doc.name, "x")', {22}),
+        # the request's own Host is the site the browser is on
+        ('res.redirect("https://" + req.headers.host + req.originalUrl)', set()),
+        ('res.redirect("https://" + req.query.host + req.originalUrl)', {601}),
+        # a response typed by writeHead
+        ('{ res.writeHead(200, { "Content-Type": "application/json" }); res.end(req.query.q); }',
+         set()),
+        ("{ res.writeHead(400); res.end(`no ${req.query.q}`); }", {79}),  # sniffed
+    ],
+)  # fmt: skip
+def test_uploads_own_host_and_typed_heads(handler: str, expected: set[int]) -> None:
+    """Server-chosen upload paths, the request's own Host and typed responses are not flaws."""
+    code = HEAD + 'const fs = require("fs");\nconst path = require("path");\n'
+    code += f'app.post("/a", (req, res) => {handler});\n'
+    assert expected == cwes(code)
+
+
+def test_browser_fetch_is_not_ssrf() -> None:
+    """In a browser, fetch() is the user's own request: a location value in it is no SSRF."""
+    code = (
+        "const id = new URL(window.location.href).searchParams.get('id');\nfetch('/api/' + id);\n"
+    )
+    code += "fetch(window.location.hash.slice(1));\n"
+    assert set() == cwes(code, "page.js")
+
+
+@pytest.mark.parametrize(
+    ("manifest", "flagged"),
+    [
+        (None, True),  # nothing tells: a model's find() may be Mongo
+        ('{"dependencies": {"mongoose": "^8"}}', True),
+        ('{"dependencies": {"bookshelf": "^1", "knex": "^2"}}', False),  # SQL query builders
+    ],
+)
+def test_nosql_needs_a_mongo_driver_when_the_manifest_is_there(
+    manifest: str | None, flagged: bool
+) -> None:
+    """`Model.findOne({ key })` is operator injection only where MongoDB is in use."""
+    code = (
+        HEAD
+        + 'app.get("/a", async (req, res) => res.json(await Key.findOne({ k: req.query.k })));\n'
+    )
+    files = {"app.js": code.encode()}
+    if manifest is not None:
+        files["package.json"] = manifest.encode()
+    assert flagged == any(f.cwe == 943 for f in review_sources(files).findings)
+
+
+def test_minified_bundles_are_skipped_with_a_problem() -> None:
+    """Build output is reported as not analysed; its sources are where findings belong."""
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from vallum.review import review_path
+
+    bundle = "var a=1;" * 2000 + 'require("child_process").exec(location.hash);\n'
+    with TemporaryDirectory() as tmp:
+        (Path(tmp) / "app.bundle.js").write_text(bundle)
+        report = review_path(Path(tmp))
+    assert ([], ["app.bundle.js"]) == (report.findings, [p.path for p in report.problems])
+
+
+@pytest.mark.parametrize(
+    ("value", "flagged"),
+    [
+        ("DEFAULT_WEBHOOK_SECRET", False),
+        ("not_available", False),
+        ("whsec_4eC39HqLyjWDarjtT1zdp7dc", True),
+        ("Tr0ub4dor&3xq", True),
+    ],
+)
+def test_word_names_are_not_credentials(value: str, flagged: bool) -> None:
+    """A constant's name or a word placeholder is not a credential; a real-looking value is."""
+    code = f'const webhookSecret = "{value}";\n'
+    assert flagged == (798 in cwes(code, "config.js"))

@@ -78,6 +78,9 @@ def review_path(root: Path, options: ReviewOptions | None = None) -> Report:
         if len(data) > MAX_BYTES:
             problems.append(Problem(f.relpath, f"larger than {MAX_BYTES} bytes; not analysed"))
             continue
+        if f.kind == "javascript" and _minified(data):
+            problems.append(Problem(f.relpath, "minified or bundled build output; not analysed"))
+            continue
         sources[f.relpath] = (f, data)
     report = review_sources({rel: data for rel, (_f, data) in sources.items()}, options)
     report.root = str(root)
@@ -117,7 +120,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
                 problems.append(Problem(rel, "not UTF-8 text; not analysed"))
                 continue
             findings.extend(INFRA_CHECKS[kind](rel, text))
-    findings.extend(JsProject(scripts).analyse())
+    findings.extend(JsProject(scripts, js_checks.mongo_possible(sources)).analyse())
     model = options.threat_model
     entry_points = (*options.entry_points, *(model.entry_points if model is not None else ()))
     templates = {
@@ -146,6 +149,12 @@ TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|fixtures?)/|(^|/)(test_[^/]*|[^/]*_tests?|tests?|conftest)\.py$"
     r"|\.(test|spec)\.[jt]sx?$"
 )
+
+
+def _minified(data: bytes) -> bool:
+    """Build output (a bundle, a minified file): its code is reviewed in its sources."""
+    lines = data.splitlines()
+    return bool(lines) and (len(data) / len(lines) > 300 or max(map(len, lines)) > 5000)
 
 
 def _fixture(finding: Finding) -> Finding:

@@ -45,10 +45,12 @@ def check(m: JsModule, jwt_safe_defaults: bool = False) -> list[Finding]:
     return out
 
 
-def jwt_safe_defaults(sources: dict[str, bytes]) -> bool:
-    """Every package.json of the review that names jsonwebtoken asks for 9 or later: its
-    `verify()` then refuses `none` and algorithms of another key type unless told otherwise."""
-    majors: list[int] = []
+MONGO_DRIVERS = frozenset({"mongodb", "mongoose", "monk", "mongojs", "@typegoose/typegoose"})
+
+
+def manifests(sources: dict[str, bytes]) -> list[dict[str, object]]:
+    """The dependency tables of every package.json in the review."""
+    tables: list[dict[str, object]] = []
     for rel, data in sources.items():
         if rel.rsplit("/", 1)[-1] != "package.json":
             continue
@@ -58,10 +60,26 @@ def jwt_safe_defaults(sources: dict[str, bytes]) -> bool:
             continue
         for section in ("dependencies", "devDependencies", "peerDependencies"):
             table = manifest.get(section) if isinstance(manifest, dict) else None
-            wanted = table.get("jsonwebtoken") if isinstance(table, dict) else None
-            if isinstance(wanted, str):
-                major = re.search(r"\d+", wanted)
-                majors.append(int(major.group()) if major else 0)
+            if isinstance(table, dict):
+                tables.append(table)
+    return tables
+
+
+def mongo_possible(sources: dict[str, bytes]) -> bool:
+    """No manifest to tell, or one names a MongoDB driver: `find({...})` may be a Mongo query."""
+    tables = manifests(sources)
+    return not tables or any(MONGO_DRIVERS & set(t) for t in tables)
+
+
+def jwt_safe_defaults(sources: dict[str, bytes]) -> bool:
+    """Every package.json of the review that names jsonwebtoken asks for 9 or later: its
+    `verify()` then refuses `none` and algorithms of another key type unless told otherwise."""
+    majors: list[int] = []
+    for table in manifests(sources):
+        wanted = table.get("jsonwebtoken")
+        if isinstance(wanted, str):
+            major = re.search(r"\d+", wanted)
+            majors.append(int(major.group()) if major else 0)
     return bool(majors) and min(majors) >= 9
 
 

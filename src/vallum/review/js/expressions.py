@@ -50,6 +50,7 @@ class JsExpressions:
     templates: set[str]
     aliases: dict[str, str]
     constructed: dict[str, str]
+    nosql: bool
     findings: list[Finding]
     hits: set[tuple[int, SinkHit]]
     summaries: Summaries | None
@@ -196,7 +197,7 @@ class JsExpressions:
         summary = self.summaries(m, name) if self.summaries is not None else None
         if summary is not None:  # a project function: known better than by its method name
             return self._apply(summary, name, taints, node)
-        uses = sinks.match(m, name, node, args, self.constructed)
+        uses = sinks.match(m, name, node, args, self.constructed, self.nosql)
         for use in uses:
             taint = CLEAN
             for arg in use.nodes:

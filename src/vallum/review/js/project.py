@@ -36,7 +36,8 @@ class _Table:
 class JsProject:
     """The JavaScript/TypeScript modules of one review and their function summaries."""
 
-    def __init__(self, modules: list[JsModule]) -> None:
+    def __init__(self, modules: list[JsModule], nosql: bool = True) -> None:
+        self.nosql = nosql  # False when the project's manifest names no MongoDB driver
         self.modules = {m.path: m for m in modules}
         self.tables = {m.path: _table(m) for m in modules}
         self.cache: dict[tuple[str, int], Summary | None] = {}
@@ -44,7 +45,7 @@ class JsProject:
     def analyse(self) -> list[Finding]:
         findings: list[Finding] = []
         for m in self.modules.values():
-            findings.extend(JsTaint(m, self.summary).run())
+            findings.extend(JsTaint(m, self.summary, self.nosql).run())
         return findings
 
     def summary(self, m: JsModule, name: str) -> Summary | None:
@@ -57,7 +58,7 @@ class JsProject:
         if key in self.cache:
             return self.cache[key] or Summary()  # recursion: the summary being built is empty
         self.cache[key] = None
-        result = JsTaint(target, self.summary).summarise(node)
+        result = JsTaint(target, self.summary, self.nosql).summarise(node)
         self.cache[key] = result
         return result
 

@@ -27,12 +27,18 @@ class JsSinkUse:
 
 
 def match(
-    m: JsModule, name: str, call: Node, args: list[Node], constructed: dict[str, str] | None = None
+    m: JsModule,
+    name: str,
+    call: Node,
+    args: list[Node],
+    constructed: dict[str, str] | None = None,
+    nosql: bool = True,
 ) -> list[JsSinkUse]:
     """Every sink use of one call whose import-resolved name is `name`.
 
     `constructed` maps local names to the class they were made with (`new ItemsService(...)`):
-    such an object's `find`/`deleteMany` are its class's methods, not a MongoDB query.
+    such an object's `find`/`deleteMany` are its class's methods, not a MongoDB query. Without
+    `nosql` (the project declares no MongoDB driver) those methods belong to SQL query builders.
     """
     uses: list[JsSinkUse] = []
     table = spec.SINK_CALLS.get(name)
@@ -67,7 +73,7 @@ def match(
         uses.append(JsSinkUse("weakrand", (args[1],), f"{root}.cookie"))
     elif method in spec.SQL_METHODS and args and _is_db(root, receiver):
         uses.append(JsSinkUse("sql", (args[0],), f"{receiver or '?'}.{method}"))
-    elif method in spec.NOSQL_METHODS and _project_class(constructed, root):
+    elif method in spec.NOSQL_METHODS and (not nosql or _project_class(constructed, root)):
         pass
     elif method in spec.NOSQL_METHODS and args and args[0].type == "object":
         values = tuple(v for v in object_props(m, args[0]).values() if v.type != "object")
@@ -135,7 +141,9 @@ def _html_response(m: JsModule, root: str, chain: str) -> bool:
     return root in spec.RESPONSE_OBJECTS
 
 
-TYPE_SETTERS = frozenset({"setHeader", "set", "header", "type", "contentType", "attachment"})
+TYPE_SETTERS = frozenset(
+    {"setHeader", "set", "header", "type", "contentType", "attachment", "writeHead"}
+)
 _BODIES = frozenset(
     {
         "arrow_function",
@@ -170,6 +178,13 @@ def _typed_before(m: JsModule, call: Node, root: str) -> bool:
         args = call_args(node)
         if method == "attachment":
             return True
+        if method == "writeHead":  # `res.writeHead(200, { "Content-Type": "application/json" })`
+            headers = {k.lower(): v for k, v in object_props(m, args[-1] if args else None).items()}
+            typed = headers.get("content-type")
+            text = m.text(typed).lower() if typed is not None else ""
+            if text and "html" not in text and "/" in text:
+                return True
+            continue
         value = (
             m.text(args[-1]).lower()
             if args
@@ -219,6 +234,9 @@ def _fixed_host(m: JsModule, node: Node) -> bool:
     return bool(FIXED_HOST.match(head))
 
 
+OWN_HOST = re.compile(
+    r"(req|request|ctx)\.(headers\.host|hostname|host|get\(['\"]host['\"]\)|headers\[['\"]host['\"]\])"
+)
 SAME_SITE = re.compile(r"^/[^/\\]")
 
 
@@ -250,6 +268,8 @@ def _target_parts(m: JsModule, node: Node) -> list[Node]:
         head = string_value(m, first) or ""
     if FIXED_HOST.match(head) or SAME_SITE.match(head):
         return []
+    if len(operands) > 1 and head.endswith("://") and OWN_HOST.fullmatch(m.text(operands[1])):
+        return []  # `"https://" + req.headers.host + req.originalUrl`: the site it is on
     parts: list[Node] = []
     for operand in operands:
         literal = string_value(m, operand)

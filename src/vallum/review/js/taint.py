@@ -25,7 +25,7 @@ class JsTaint(JsExpressions):
     followed through their summaries; `summarise` builds one for a function.
     """
 
-    def __init__(self, m: JsModule, summaries: Summaries | None = None) -> None:
+    def __init__(self, m: JsModule, summaries: Summaries | None = None, nosql: bool = True) -> None:
         self.m = m
         self.env: Env = {}
         self.normalised: set[str] = set()
@@ -33,6 +33,7 @@ class JsTaint(JsExpressions):
         self.templates: set[str] = set()
         self.aliases: dict[str, str] = {}
         self.constructed: dict[str, str] = {}
+        self.nosql = nosql
         self.findings: list[Finding] = []
         self.hits: set[tuple[int, SinkHit]] = set()
         self.summaries = summaries
