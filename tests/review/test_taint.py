@@ -297,6 +297,10 @@ def _pattern(code: str) -> set[int]:
         ("    return Response(q, mimetype='application/json')\n", set()),
         ("    return Response(q)\n", {79}),
         ("    return HttpResponse(q, content_type=ctype)\n", {79}),  # unknown: may be HTML
+        ("    return make_response(jsonify(result=q))\n", set()),  # application/json
+        ("    return make_response(send_from_directory('/srv', 'f.txt'))\n", set()),
+        ("    return make_response(q)\n", {79}),
+        ("    return make_response(json.dumps({'q': q}))\n", {79}),  # a string: text/html
         ("    session['user_id'] = int(request.form['id'])\n    return 'ok'\n", {501}),
         ("    session['page'] = 'home' if q == 'home' else 'list'\n    return 'ok'\n", set()),
         ("    session.update({'role': q})\n    return 'ok'\n", {501}),
@@ -325,7 +329,8 @@ def _pattern(code: str) -> set[int]:
 def test_what_the_input_can_choose(body: str, found: set[int]) -> None:
     """Fixed hosts, non-HTML responses and casts: what the attacker's value can still do."""
     code = (
-        "import os, requests\nfrom flask import Flask, request, session, Response, redirect, url_for\n"
+        "import os, json, requests\nfrom flask import Flask, request, session, Response, redirect, url_for\n"
+        "from flask import jsonify, make_response, send_from_directory\n"
         "from django.http import HttpResponse\nBASE = 'https://api.example.com'\n"
         "PAGES = {'home': '/', 'orders': '/orders'}\nCOMMANDS = {'ls': 'ls -l'}\n"
         "app = Flask(__name__)\n@app.route('/x')\ndef v():\n    q = request.args.get('q', '')\n"
@@ -405,3 +410,21 @@ def test_match_statements(body: str, found: set[int]) -> None:
         f"{body}    return open('/srv/' + bar).read()\n"
     )
     assert found == cwes({"m.py": code})
+
+
+@pytest.mark.parametrize(
+    ("rule", "found"),
+    [("<int:n>", set()), ("<uuid:n>", set()), ("<n>", {22}), ("<path:n>", {22})],
+)
+def test_typed_flask_route_parameters_are_not_paths(rule: str, found: set[int]) -> None:
+    """`<int:n>` hands the view a number; `<n>` and `<path:n>` hand it the client's text."""
+    code = f"from flask import Flask\napp = Flask(__name__)\n@app.route('/f/{rule}')\n"
+    code += "def f(n):\n    return open(f'/srv/{n}').read()\n"
+    assert found == cwes({"f.py": code})
+
+
+def test_flows_in_test_code_are_below_the_default() -> None:
+    """A test server's echo endpoint is not shipped code: found, at confidence 0.5."""
+    code = FLASK + "@app.route('/echo')\ndef echo():\n    os.system(request.args['c'])\n"
+    assert [] == review_sources({"tests/util.py": code.encode()}).findings
+    assert {78} == cwes({"tests/util.py": code})

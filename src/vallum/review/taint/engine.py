@@ -7,6 +7,7 @@ clearing the names they check.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -64,6 +65,8 @@ class Analyzer(Expressions):
             if route is not None:
                 if _framework_param(param.name, param.annotation, param.default):
                     continue
+                if re.search(rf"<(int|float|uuid):{re.escape(param.name)}>", route.path):
+                    continue  # `<int:book_id>`: Flask hands over a number or a UUID
                 label = Label(f"route parameter '{param.name}'", self.func.line)
             else:
                 label = Label(f"param:{index}", self.func.line)

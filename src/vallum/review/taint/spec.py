@@ -122,6 +122,10 @@ SAFE_PARAM_TYPES = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "date
 
 # Calls returning a value safe for the listed kinds (ALL_KINDS: safe for everything).
 SANITIZERS: dict[str, frozenset[str]] = {
+    # a JSON response (application/json) or a file response: not HTML built from the value
+    "flask.jsonify": frozenset({"xss"}),
+    "flask.send_from_directory": frozenset({"xss"}),
+    "flask.send_file": frozenset({"xss"}),
     "int": ALL_KINDS,
     "float": ALL_KINDS,
     "bool": ALL_KINDS,
