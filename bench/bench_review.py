@@ -1,12 +1,14 @@
 """Benchmark `vallum review`: speed against bandit, precision on real code, accuracy per CWE.
 
-    .venv/bin/python bench/bench_review.py \\
-        --site-packages /tmp/rv-libs/lib/python3.11/site-packages \\
-        --tree rxjs=/tmp/rv-ts/rxjs-7.8.2/package --tree fastify=/tmp/rv-ts/fastify-4.29.1/package
+    .venv/bin/python bench/bench_review.py --site-packages /tmp/rv-libs/lib/python3.11/site-packages \\
+        --tree wagtail=... --tree rxjs=/tmp/rv-ts/rxjs-7.8.2/package ...
 
-Trees are never committed: install the libraries into a throwaway venv and unpack npm packages
-under /tmp (`python3 -m venv /tmp/rv-libs && /tmp/rv-libs/bin/pip install sqlalchemy django
-flask requests`; `cd /tmp/rv-ts && npm pack rxjs@7 fastify@4 && tar xzf ...`).
+Trees are never committed; they are fetched at bench time (docs/review-languages.md, "Measured",
+has the commands): libraries and apps installed with pip into a throwaway venv (SQLAlchemy,
+Django, Flask, requests; the apps Wagtail, Datasette, Calibre-Web, changedetection.io,
+OctoPrint) and npm packages unpacked under /tmp (rxjs, fastify, @nestjs/core, express, effect's
+TypeScript sources; the apps json-server, Directus' API, Ghost, Node-RED's editor API and
+runtime). `--site-packages` adds SQLAlchemy, Django, Flask and requests from a site-packages.
 
 1. Speed: files per second on each tree, Vallum's own analysis and bandit in the same run
    (bandit reads Python only; on JavaScript/TypeScript trees it has nothing to do).
