@@ -1,19 +1,22 @@
 """Benchmark `vallum review`: speed against bandit, precision on real code, accuracy per CWE.
 
-    .venv/bin/python bench/bench_review.py \\
-        --site-packages /tmp/rv-libs/lib/python3.11/site-packages \\
-        --tree rxjs=/tmp/rv-ts/rxjs-7.8.2/package --tree fastify=/tmp/rv-ts/fastify-4.29.1/package
+    .venv/bin/python bench/bench_review.py --site-packages /tmp/rv-libs/lib/python3.11/site-packages \\
+        --tree wagtail=... --tree rxjs=/tmp/rv-ts/rxjs-7.8.2/package ...
 
-Trees are never committed: install the libraries into a throwaway venv and unpack npm packages
-under /tmp (`python3 -m venv /tmp/rv-libs && /tmp/rv-libs/bin/pip install sqlalchemy django
-flask requests`; `cd /tmp/rv-ts && npm pack rxjs@7 fastify@4 && tar xzf ...`).
+Trees are never committed; they are fetched at bench time (docs/review-languages.md, "Measured",
+has the commands): libraries and apps installed with pip into a throwaway venv (SQLAlchemy,
+Django, Flask, requests; the apps Wagtail, Datasette, Calibre-Web, changedetection.io,
+OctoPrint) and npm packages unpacked under /tmp (rxjs, fastify, @nestjs/core, express, effect's
+TypeScript sources; the apps json-server, Directus' API, Ghost, Node-RED's editor API and
+runtime). `--site-packages` adds SQLAlchemy, Django, Flask and requests from a site-packages.
 
 1. Speed: files per second on each tree, Vallum's own analysis and bandit in the same run
    (bandit reads Python only; on JavaScript/TypeScript trees it has nothing to do).
-2. Precision on real code: findings per 10k lines (default settings, and at --min-confidence
-   0.6), and a labelled sample of up to 50 findings per tree scored with the labels in
-   bench/review_labels.json (true or false positive, with a reason). Unlabelled findings are
-   counted and listed so they can be labelled, never guessed.
+2. Precision on real code: findings per 10k lines at the default confidence (0.6) and with
+   every finding (--min-confidence 0), and a labelled sample of up to 50 findings per tree (the
+   first 50 by path and line, at the default) scored with the labels in
+   bench/review_labels/TREE.json (finding -> verdict tp/fp and the reason). Unlabelled
+   findings are counted and listed so they can be labelled, never guessed.
 3. Accuracy: the labelled corpus in tests/review/corpus (vulnerable and safe twins; each file's
    first line names its CWEs), recall and false positives per CWE, Vallum and bandit.
 """
@@ -31,10 +34,11 @@ from pathlib import Path
 from vallum.review import Finding, ReviewOptions, load_threat_model, review_path
 from vallum.review.backends import BACKENDS
 from vallum.review.files import collect
+from vallum.review.findings import DEFAULT_MIN_CONFIDENCE
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent / "tests" / "review" / "corpus"
-LABELS = HERE / "review_labels.json"
+LABELS = HERE / "review_labels"
 LIBRARIES = ("sqlalchemy", "django", "flask", "requests")
 SAMPLE = 50
 # Equivalent CWEs, so that tools using neighbouring ids for one weakness are scored alike.
@@ -103,52 +107,50 @@ def speed(trees: dict[str, Path]) -> None:
 # --- 2. precision on real code ---------------------------------------------------------------
 
 
-def label_key(tree: str, f: Finding) -> str:
-    return f"{tree}|{f.rule}|{f.path}|{' '.join(f.snippet.split())}"
+def label_key(f: Finding) -> str:
+    """Stable across versions of a tree: rule, file and the flagged line's text, not numbers."""
+    return f"{f.rule}|{f.path}|{' '.join(f.snippet.split())}"
 
 
-def real_code(trees: dict[str, Path], labels: dict[str, dict[str, str]]) -> None:
+def load_labels(tree: str) -> dict[str, dict[str, str]]:
+    path = LABELS / f"{tree}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def real_code(trees: dict[str, Path]) -> None:
     print("## real code: findings per 10k lines and a labelled sample (default back ends)")
-    print(f"{'tree':<12}{'lines':>10}{'findings':>10}{'/10k':>7}{'>=0.6':>7}{'/10k':>7}  ", end="")
-    print(f"{'sample':>6}{'TP':>4}{'FP':>4}{'precision':>10}{'>=0.6 prec.':>12}{'unlabelled':>11}")
+    print(f"{'tree':<12}{'lines':>10}{'all':>6}{'/10k':>7}{'shown':>7}{'/10k':>7}  ", end="")
+    print(f"{'sample':>6}{'TP':>4}{'FP':>4}{'precision':>10}{'unlabelled':>11}")
     unlabelled: list[str] = []
-    all_tp = all_fp = confident_tp = confident_fp = 0
+    all_tp = all_fp = 0
     for name, target in trees.items():
+        labels = load_labels(name)
         _py, _js, lines = tree_size(target)
-        options = ReviewOptions(backends=(BACKENDS["secrets"],))
+        options = ReviewOptions(backends=(BACKENDS["secrets"],), min_confidence=0.0)
         findings = review_path(target, options).findings
-        confident = [f for f in findings if f.confidence >= 0.6]
-        sample = sorted(findings, key=lambda f: (f.path, f.line, f.rule))[:SAMPLE]
-        tp = fp = ctp = cfp = 0
+        shown = [f for f in findings if f.confidence >= DEFAULT_MIN_CONFIDENCE]
+        sample = sorted(shown, key=lambda f: (f.path, f.line, f.rule))[:SAMPLE]
+        tp = fp = 0
         for f in sample:
-            verdict = labels.get(label_key(name, f), {}).get("verdict")
+            verdict = labels.get(label_key(f), {}).get("verdict")
             if verdict == "tp":
                 tp += 1
-                ctp += f.confidence >= 0.6
             elif verdict == "fp":
                 fp += 1
-                cfp += f.confidence >= 0.6
             else:
-                unlabelled.append(label_key(name, f))
-        confident_tp += ctp
-        confident_fp += cfp
+                unlabelled.append(f"{name}: {label_key(f)}")
         all_tp += tp
         all_fp += fp
         per = 10_000 / max(lines, 1)
         precision = f"{tp / (tp + fp):.2f}" if tp + fp else "-"
-        sure = f"{ctp / (ctp + cfp):.2f}" if ctp + cfp else "-"
         print(
-            f"{name:<12}{lines:>10,}{len(findings):>10}{len(findings) * per:>7.2f}"
-            f"{len(confident):>7}{len(confident) * per:>7.2f}  {len(sample):>6}{tp:>4}{fp:>4}"
-            f"{precision:>10}{sure:>12}{len(sample) - tp - fp:>11}"
+            f"{name:<12}{lines:>10,}{len(findings):>6}{len(findings) * per:>7.2f}"
+            f"{len(shown):>7}{len(shown) * per:>7.2f}  {len(sample):>6}{tp:>4}{fp:>4}"
+            f"{precision:>10}{len(sample) - tp - fp:>11}"
         )
     if all_tp + all_fp:
-        print(f"all samples: precision {all_tp}/{all_tp + all_fp} = "
+        print(f"all samples (default confidence): precision {all_tp}/{all_tp + all_fp} = "
               f"{all_tp / (all_tp + all_fp):.2f}")  # fmt: skip
-    if confident_tp + confident_fp:
-        print(f"all samples at confidence >= 0.6: precision {confident_tp}/"
-              f"{confident_tp + confident_fp} = "
-              f"{confident_tp / (confident_tp + confident_fp):.2f}")  # fmt: skip
     for key in unlabelled:
         print(f"  unlabelled: {key}")
     print()
@@ -250,11 +252,10 @@ def main() -> None:
     for spec in args.tree:
         name, _, where = spec.partition("=")
         trees[name] = Path(where)
-    labels = json.loads(LABELS.read_text(encoding="utf-8")) if LABELS.exists() else {}
     if trees and not args.skip_speed:
         speed(trees)
     if trees and not args.skip_real:
-        real_code(trees, labels)
+        real_code(trees)
     accuracy()
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from vallum.review import review_sources
+from vallum.review import ReviewOptions, review_sources
+
+# Every finding, the usually-noise ones below the default confidence too.
+EVERY = ReviewOptions(min_confidence=0.0)
 
 
 def rules(name: str, source: str) -> set[str]:
-    return {f.rule for f in review_sources({name: source.encode()}).findings}
+    return {f.rule for f in review_sources({name: source.encode()}, EVERY).findings}
 
 
 @pytest.mark.parametrize(
@@ -87,10 +90,10 @@ def test_secrets_in_test_fixtures_have_lower_confidence() -> None:
 
     code = b'DB_PASSWORD = "Sup3rS3cret!"\n'
     for path, confidence in (("app/settings.py", 1.0), ("tests/test_db.py", 0.5)):
-        found = review_sources({path: code}).findings
+        found = review_sources({path: code}, EVERY).findings
         assert [(f.rule, f.confidence) for f in found] == [("secrets.hard-coded", confidence)]
     js = b'const apiToken = "f3a9c1d27be84e0b9a5d6c4e";\n'
-    found = review_sources({"src/api.spec.ts": js}).findings
+    found = review_sources({"src/api.spec.ts": js}, EVERY).findings
     assert [(f.cwe, f.confidence) for f in found] == [(798, 0.5)]
 
 
@@ -101,7 +104,7 @@ def test_django_settings_confidence_depends_on_a_project_settings_module() -> No
 
     body = "SESSION_COOKIE_SECURE = False\n"
     project = review_sources({"s.py": (body + 'ROOT_URLCONF = "app.urls"\n').encode()})
-    defaults = review_sources({"s.py": body.encode()})
+    defaults = review_sources({"s.py": body.encode()}, EVERY)
     assert [f.confidence for f in project.findings] == [1.0]
     assert [f.confidence for f in defaults.findings] == [0.5]
 
@@ -119,5 +122,40 @@ def test_django_settings_confidence_depends_on_a_project_settings_module() -> No
 def test_weak_hash_confidence_follows_what_it_protects(code: str, confidence: float) -> None:
     from vallum.review import review_sources
 
-    found = review_sources({"h.py": code.encode()}).findings
+    found = review_sources({"h.py": code.encode()}, EVERY).findings
     assert [f.confidence for f in found if f.cwe in {328, 916}][:1] == [confidence]
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "shown"),
+    [
+        # below the default: usually noise in a CI run
+        ("cli.py", "import sys, sqlite3\nsqlite3.connect('d').execute('x' + sys.argv[1])\n", False),
+        ("etag.py", "import hashlib\ndef etag(body):\n    return hashlib.md5(body).hexdigest()\n", False),
+        ("conf/global_settings.py", "SESSION_COOKIE_SECURE = False\n", False),
+        ("app/tests.py", 'DB_PASSWORD = "Sup3rS3cret!"\n', False),
+        ("flash.py", "resp.set_cookie('flash_messages', v, httponly=True)\n", False),
+        ("v.py", "def view(request):\n    try:\n        run()\n    except InvalidSpecError as e:\n"
+         "        return HttpResponseBadRequest(str(e))\n", False),  # written for the client
+        ("prefs.js", 'res.cookie("theme", "dark");\n', False),
+        # at or above it: real classes stay visible
+        ("auth.py", "import hashlib\ndef hash_password(p):\n    return hashlib.md5(p).hexdigest()\n", True),
+        ("sig.py", "import hashlib\ndef sign(m):\n    return hashlib.sha1(m).digest()\n", True),
+        ("tok.py", "import hashlib\ntoken_digest = hashlib.md5(b'x')\n", True),
+        ("settings.py", 'ROOT_URLCONF = "a.urls"\nSESSION_COOKIE_SECURE = False\n', True),
+        ("app/settings.py", 'DB_PASSWORD = "Sup3rS3cret!"\n', True),
+        ("login.py", "resp.set_cookie('session', v, httponly=True)\n", True),
+        ("v.py", "def view(request):\n    try:\n        run()\n    except Exception as e:\n"
+         "        return HttpResponseBadRequest(str(e))\n", True),
+        ("remember.py", "resp.set_cookie('r', token, httponly=True)\n", True),  # the value
+        ("login.js", 'res.cookie("sid", sid, { maxAge: 5 });\n', True),
+    ],
+)  # fmt: skip
+def test_default_confidence_hides_usual_noise_not_real_classes(
+    path: str, code: str, shown: bool
+) -> None:
+    """At the default `--min-confidence` (0.6) noise classes are hidden, security uses shown."""
+    everything = review_sources({path: code.encode()}, EVERY).findings
+    default = review_sources({path: code.encode()}).findings
+    assert everything  # found either way: the default only filters
+    assert shown == bool(default)

@@ -128,3 +128,39 @@ def test_llm_endpoint_from_the_threat_model(tmp_path: Path) -> None:
     model.write_text("requirements: []\nllm:\n  base_url: http://x/v1\n  modle: m\n")
     code, _out, err = _full(*args)
     assert code == 2 and "modle" in err
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_shipped_pre_commit_hook_blocks_a_new_flaw_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook in .pre-commit-hooks.yaml, run in a repository, fails on a flaw added since
+    HEAD and passes when the flaw was already committed."""
+    import shlex
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = [h for h in hooks if h["id"] == "vallum-review"]
+    program, command, *args = shlex.split(hook["entry"])
+    assert (program, command, hook["pass_filenames"]) == ("vallum", "review", False)
+
+    def git(*extra: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *extra], check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "app.py").write_text("import os\n")
+    git("add", "app.py")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init")
+    (tmp_path / "app.py").write_text(FLASK_BAD)
+    monkeypatch.chdir(tmp_path)
+    assert 1 == invoke(*args, "--no-default-backends")[0]
+    git("add", "app.py")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "flaw")
+    assert 0 == invoke(*args, "--no-default-backends")[0]
+
+
+FLASK_BAD = (
+    "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n"
+    "@app.route('/x')\ndef x():\n    os.system(request.args['x'])\n    return 'ok'\n"
+)

@@ -9,8 +9,12 @@ from vallum.review import ReviewOptions, review_sources
 FLASK = "from flask import Flask, request\nimport os, subprocess, sqlite3\napp = Flask(__name__)\n"
 
 
+# Every finding, the usually-noise ones below the default confidence too.
+EVERY = ReviewOptions(min_confidence=0.0)
+
+
 def cwes(sources: dict[str, str]) -> set[int]:
-    report = review_sources({k: v.encode() for k, v in sources.items()})
+    report = review_sources({k: v.encode() for k, v in sources.items()}, EVERY)
     return {f.cwe for f in report.findings if f.rule.startswith("taint.")}
 
 
@@ -136,11 +140,11 @@ def test_local_operator_inputs_have_lower_confidence() -> None:
         "    eval(input())\n    os.system(request.args['x'])\n"
     )
     found = sorted(
-        (f.line, f.confidence) for f in review_sources({"cli.py": source.encode()}).findings
+        (f.line, f.confidence) for f in review_sources({"cli.py": source.encode()}, EVERY).findings
     )
     assert found == [(4, 0.5), (5, 0.5), (6, 1.0)]
     js = b"require('child_process').exec('ls ' + process.argv[2]);"
-    assert [0.5] == [f.confidence for f in review_sources({"cli.js": js}).findings]
+    assert [0.5] == [f.confidence for f in review_sources({"cli.js": js}, EVERY).findings]
 
 
 def test_guards_prove_only_what_both_sides_prove() -> None:
@@ -201,6 +205,26 @@ VIEW = (
         ("    lst = ['safe']\n    lst.append(param)\n    bar = lst[-1]\n", {78}),
         ("    conf = configparser.ConfigParser()\n    conf.add_section('s')\n"
          "    conf.set('s', 'k', param)\n    bar = conf.get('s', 'k')\n", {78}),
+        # list elements by position, through pop/insert/append
+        ("    lst = ['safe', param, 'more']\n    bar = lst[0]\n", set()),
+        ("    lst = ['safe', param, 'more']\n    bar = lst[1]\n", {78}),
+        ("    lst = ['safe', param, 'more']\n    lst.pop(0)\n    bar = lst[0]\n", {78}),
+        ("    lst = ['safe', param, 'more']\n    lst.pop(1)\n    bar = lst[1]\n", set()),
+        ("    lst = ['safe', param]\n    bar = lst.pop()\n", {78}),
+        ("    lst = ['safe', param]\n    lst.pop()\n    bar = lst.pop()\n", set()),
+        ("    lst = ['a', 'b']\n    lst.insert(0, param)\n    bar = lst[0]\n", {78}),
+        ("    lst = ['a', 'b']\n    lst.insert(0, param)\n    bar = lst[1]\n", set()),
+        ("    lst = ['a', param]\n    lst.reverse()\n    bar = lst[0]\n", {78}),  # forgotten
+        ("    lst = ['a', param]\n    lst.pop(k())\n    bar = lst[0]\n", {78}),  # unknown index
+        ("    lst = ['a', param]\n    lst = ['b']\n    bar = lst[0]\n", set()),
+        ("    lst = [param]\n    lst = other()\n    bar = lst[0]\n", set()),  # rebound
+        ("    m = {'a': 'x'}\n    m['b'] = param\n    bar = m.get('a')\n", set()),
+        ("    m = {}\n    m['b'] = param\n    bar = m.get('b', 'd')\n", {78}),
+        ("    m = {}\n    m['b'] = param\n    bar = m.pop('b')\n", {78}),
+        ("    m = {}\n    m['b'] = param\n    m.pop('b')\n    m['b'] = 'x'\n    bar = m['b']\n", set()),
+        ("    conf = configparser.ConfigParser()\n    conf.add_section('s')\n"
+         "    conf.set('s', 'k', 'v')\n    conf.set('s', 'j', param)\n    bar = conf.get('s', 'k')\n",
+         set()),
         # the rows a query returns are not the query's parameters
         ("    bar = str(db.execute('SELECT a FROM t WHERE b = ?', (param,)).fetchone()[0])\n",
          set()),
@@ -273,15 +297,42 @@ def _pattern(code: str) -> set[int]:
         ("    return Response(q, mimetype='application/json')\n", set()),
         ("    return Response(q)\n", {79}),
         ("    return HttpResponse(q, content_type=ctype)\n", {79}),  # unknown: may be HTML
+        ("    return make_response(jsonify(result=q))\n", set()),  # application/json
+        ("    return make_response(send_from_directory('/srv', 'f.txt'))\n", set()),
+        ("    return make_response(q)\n", {79}),
+        ("    return make_response(json.dumps({'q': q}))\n", {79}),  # a string: text/html
         ("    session['user_id'] = int(request.form['id'])\n    return 'ok'\n", {501}),
         ("    session['page'] = 'home' if q == 'home' else 'list'\n    return 'ok'\n", set()),
+        ("    session.update({'role': q})\n    return 'ok'\n", {501}),
+        ("    session.update(role=q)\n    return 'ok'\n", {501}),
+        ("    session.update({'visits': 1})\n    return 'ok'\n", set()),
+        ("    session.is_editing = q\n    return 'ok'\n", set()),  # an attribute: not a key
+        # a redirect's input chooses the page only before the query string and fragment
+        ("    return redirect(q)\n", {601}),
+        ("    return redirect(f'{q}?from=login')\n", {601}),
+        ("    return redirect('/' + q)\n", {601}),  # '//evil.example'
+        ("    return redirect('https://' + q + '/home')\n", {601}),
+        ("    return redirect(q + '#top')\n", {601}),
+        ("    return redirect(f'{BASE}/login?next={q}')\n", set()),
+        ("    return redirect(url_for('login') + '?next=' + q)\n", set()),
+        ("    return redirect(f'/users/{q}')\n", set()),
+        ("    return redirect('https://example.com/u/' + q)\n", set()),
+        # a table lookup returns the table's value (or the default), not the key
+        ("    return redirect(PAGES.get(q, '/'))\n", set()),
+        ("    return redirect(PAGES[q])\n", set()),
+        ("    return redirect(PAGES.get('x', q))\n", {601}),  # the default is the input
+        ("    return redirect(request.args.get('n'))\n", {601}),
+        ("    os.system(COMMANDS.get(q, 'true'))\n    return 'ok'\n", set()),
+        ("    os.system(COMMANDS.get('ls') + q)\n    return 'ok'\n", {78}),
     ],
 )  # fmt: skip
 def test_what_the_input_can_choose(body: str, found: set[int]) -> None:
     """Fixed hosts, non-HTML responses and casts: what the attacker's value can still do."""
     code = (
-        "import requests\nfrom flask import Flask, request, session, Response\n"
+        "import os, json, requests\nfrom flask import Flask, request, session, Response, redirect, url_for\n"
+        "from flask import jsonify, make_response, send_from_directory\n"
         "from django.http import HttpResponse\nBASE = 'https://api.example.com'\n"
+        "PAGES = {'home': '/', 'orders': '/orders'}\nCOMMANDS = {'ls': 'ls -l'}\n"
         "app = Flask(__name__)\n@app.route('/x')\ndef v():\n    q = request.args.get('q', '')\n"
         f"    ctype = request.args.get('t')\n{body}"
     )
@@ -312,3 +363,68 @@ def test_unescaped_template_variables(template: str, found: set[int]) -> None:
         "    return render(request, 'p.html', {'bio': request.GET['bio'], 'title': 'Hi'})\n"
     )
     assert cwes({"views.py": django, "app/templates/p.html": template}) == found
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ("    return hashlib.md5(request.args['p'].encode()).hexdigest()\n", True),
+        ("    h = hashlib.md5()\n    h.update(request.args['p'].encode())\n    return h.hexdigest()\n", True),
+        ("    h = hashlib.new('sha1')\n    h.update(request.form['p'].encode())\n    return 'ok'\n", True),
+        ("    return hashlib.new('md5', request.args['p'].encode()).hexdigest()\n", True),
+        ("    d = {'v': request.args['p']}\n    return hashlib.sha1(d['v'].encode()).hexdigest()\n", True),
+        # a strong hash, a constant, the server's own file: not chosen by the client
+        ("    h = hashlib.sha256()\n    h.update(request.args['p'].encode())\n    return 'ok'\n", False),
+        ("    h = hashlib.md5()\n    h.update(b'static')\n    return h.hexdigest()\n", False),
+        ("    return hashlib.md5(open('/srv/app.css', 'rb').read()).hexdigest()\n", False),
+        ("    return hashlib.md5(request.args['p'].encode(), usedforsecurity=False).hexdigest()\n", False),
+        ("    h = hashlib.md5(usedforsecurity=False)\n    h.update(request.args['p'].encode())\n    return 'ok'\n", False),
+    ],
+)  # fmt: skip
+def test_weak_hash_over_client_data_is_shown_by_default(body: str, shown: bool) -> None:
+    """MD5/SHA-1 over request data is reported at the default confidence (0.7): the client
+    chooses the input, so it can choose collisions; checksums of the server's own data are not."""
+    code = "import hashlib\nfrom flask import Flask, request\napp = Flask(__name__)\n"
+    code += "@app.route('/h')\ndef h():\n" + body
+    found = review_sources({"h.py": code.encode()}).findings
+    assert shown == any(f.cwe == 328 for f in found)
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ("    match 'ABC'[0]:\n        case 'A':\n            bar = q\n        case _:\n            bar = 'x'\n", {22}),
+        ("    match 'ABC'[1]:\n        case 'A':\n            bar = q\n        case _:\n            bar = 'x'\n", set()),
+        ("    match 'ABC'[1]:\n        case 'A' | 'C':\n            bar = q\n        case _:\n            bar = 'x'\n", {22}),
+        ("    match mode:\n        case 'a':\n            bar = 'x'\n        case _:\n            bar = q\n", {22}),
+        ("    match mode:\n        case 'a':\n            bar = q\n        case 'b':\n            bar = 'y'\n", {22}),
+        ("    bar = q\n    match mode:\n        case 'a':\n            bar = 'x'\n        case _:\n            bar = 'y'\n", set()),
+        ("    bar = q\n    match mode:\n        case 'a' if q:\n            bar = 'x'\n        case 'b':\n            bar = 'y'\n", {22}),
+    ],
+)  # fmt: skip
+def test_match_statements(body: str, found: set[int]) -> None:
+    """One case of a `match` runs: a constant subject picks it, otherwise any (or none) may."""
+    code = (
+        "from flask import Flask, request\napp = Flask(__name__)\n@app.route('/m')\ndef m():\n"
+        "    q = request.args['q']\n    mode = request.args['mode']\n    bar = 'init'\n"
+        f"{body}    return open('/srv/' + bar).read()\n"
+    )
+    assert found == cwes({"m.py": code})
+
+
+@pytest.mark.parametrize(
+    ("rule", "found"),
+    [("<int:n>", set()), ("<uuid:n>", set()), ("<n>", {22}), ("<path:n>", {22})],
+)
+def test_typed_flask_route_parameters_are_not_paths(rule: str, found: set[int]) -> None:
+    """`<int:n>` hands the view a number; `<n>` and `<path:n>` hand it the client's text."""
+    code = f"from flask import Flask\napp = Flask(__name__)\n@app.route('/f/{rule}')\n"
+    code += "def f(n):\n    return open(f'/srv/{n}').read()\n"
+    assert found == cwes({"f.py": code})
+
+
+def test_flows_in_test_code_are_below_the_default() -> None:
+    """A test server's echo endpoint is not shipped code: found, at confidence 0.5."""
+    code = FLASK + "@app.route('/echo')\ndef echo():\n    os.system(request.args['c'])\n"
+    assert [] == review_sources({"tests/util.py": code.encode()}).findings
+    assert {78} == cwes({"tests/util.py": code})

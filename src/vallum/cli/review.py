@@ -77,9 +77,15 @@ def review(
         ),
     ] = None,
     min_confidence: Annotated[
-        float,
-        typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop findings below this."),
-    ] = 0.0,
+        float | None,
+        typer.Option(
+            "--min-confidence",
+            min=0.0,
+            max=1.0,
+            help="Drop findings below this (default 0.6: operator input to CLI tools, checksum "
+            "hashes, framework defaults and test credentials are below it; 0 shows them).",
+        ),
+    ] = None,
 ) -> None:
     """Review code for vulnerabilities and threat-model violations (SARIF for code scanning)."""
     try:
@@ -127,17 +133,20 @@ def _run(
     llm_key_env: str | None,
     llm_optional: bool = False,
     entry_points: tuple[str, ...] = (),
-    min_confidence: float = 0.0,
+    min_confidence: float | None = None,
 ) -> int:
     from vallum.exceptions import ReviewError
     from vallum.review import backends as registry
     from vallum.review.baseline import filter_baseline, read_baseline
     from vallum.review.baseline import write_baseline as dump
     from vallum.review.diff import changed_lines, filter_diff
-    from vallum.review.findings import Severity, dedupe
+    from vallum.review.findings import DEFAULT_MIN_CONFIDENCE, Severity, dedupe
     from vallum.review.output import FORMATS
     from vallum.review.runner import ReviewOptions, review_path, review_sources
     from vallum.review.threatmodel.schema import load_threat_model
+
+    if min_confidence is None:
+        min_confidence = DEFAULT_MIN_CONFIDENCE
 
     threshold = Severity.parse(fail_on) if fail_on else None
     names = [*([] if no_defaults else registry.DEFAULT_BACKENDS), *extra]

@@ -13,6 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 SCHEMA_VERSION = 1
+# Below this a finding is usually noise (the operator's own input to a CLI tool, a weak hash
+# used as a checksum or cache key, a framework's defaults module, a credential in a test) and is
+# reported only on request (`--min-confidence 0`); at 0.6 and above it usually needs a fix.
+DEFAULT_MIN_CONFIDENCE = 0.6
 
 
 class Severity(enum.IntEnum):

@@ -10,12 +10,18 @@ from pathlib import Path
 from vallum.review.checks import credentials, crypto, web
 from vallum.review.checks.base import Facts
 from vallum.review.files import MAX_BYTES, SourceFile, collect, kind_of
-from vallum.review.findings import SCHEMA_VERSION, Finding, Problem, dedupe
+from vallum.review.findings import (
+    DEFAULT_MIN_CONFIDENCE,
+    SCHEMA_VERSION,
+    Finding,
+    Problem,
+    dedupe,
+)
 from vallum.review.infra import dockerfile, kubernetes, terraform
 from vallum.review.js import checks as js_checks
-from vallum.review.js import taint as js_taint
 from vallum.review.js import threatmodel as js_threatmodel
 from vallum.review.js.parse import JsModule, parse_js
+from vallum.review.js.project import JsProject
 from vallum.review.parse import Module, module_name, parse_module
 from vallum.review.taint.project import Project
 from vallum.review.threatmodel.checks import check_requirements
@@ -42,7 +48,7 @@ class ReviewOptions:
     backends: tuple[BackEnd, ...] = ()
     # Globs naming functions whose parameters are untrusted (added to the threat model's).
     entry_points: tuple[str, ...] = ()
-    min_confidence: float = 0.0
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
 
 
 @dataclass(slots=True)
@@ -72,6 +78,9 @@ def review_path(root: Path, options: ReviewOptions | None = None) -> Report:
         if len(data) > MAX_BYTES:
             problems.append(Problem(f.relpath, f"larger than {MAX_BYTES} bytes; not analysed"))
             continue
+        if f.kind == "javascript" and _minified(data):
+            problems.append(Problem(f.relpath, "minified or bundled build output; not analysed"))
+            continue
         sources[f.relpath] = (f, data)
     report = review_sources({rel: data for rel, (_f, data) in sources.items()}, options)
     report.root = str(root)
@@ -92,6 +101,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
     scripts: list[JsModule] = []
     findings: list[Finding] = []
     problems: list[Problem] = []
+    jwt_defaults = js_checks.jwt_safe_defaults(sources)
     for rel, data in sorted(sources.items()):
         kind = kind_of(rel)
         if kind == "python":
@@ -102,8 +112,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
             script = parse_js(data, rel)
             problems.extend(script.problems)
             scripts.append(script)
-            findings.extend(js_taint.analyse(script))
-            findings.extend(js_checks.check(script))
+            findings.extend(js_checks.check(script, jwt_defaults))
         elif kind in INFRA_CHECKS:
             try:
                 text = data.decode("utf-8")
@@ -111,6 +120,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
                 problems.append(Problem(rel, "not UTF-8 text; not analysed"))
                 continue
             findings.extend(INFRA_CHECKS[kind](rel, text))
+    findings.extend(JsProject(scripts, js_checks.mongo_possible(sources)).analyse())
     model = options.threat_model
     entry_points = (*options.entry_points, *(model.entry_points if model is not None else ()))
     templates = {
@@ -136,12 +146,20 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
 
 TEMPLATE_SUFFIXES = (".html", ".jinja", ".jinja2", ".j2")
 TEST_PATH = re.compile(
-    r"(^|/)(tests?|__tests__|spec|fixtures?)/|(^|/)test_[^/]*\.py$|\.(test|spec)\.[jt]sx?$"
+    r"(^|/)(tests?|__tests__|spec|fixtures?)/|(^|/)(test_[^/]*|[^/]*_tests?|tests?|conftest)\.py$"
+    r"|\.(test|spec)\.[jt]sx?$"
 )
 
 
+def _minified(data: bytes) -> bool:
+    """Build output (a bundle, a minified file): its code is reviewed in its sources."""
+    lines = data.splitlines()
+    return bool(lines) and (len(data) / len(lines) > 300 or max(map(len, lines)) > 5000)
+
+
 def _fixture(finding: Finding) -> Finding:
-    """A credential in a test file is usually a fixture: kept, at a lower confidence."""
-    if finding.rule.startswith("secrets.") and TEST_PATH.search(finding.path):
+    """Test code is not shipped: a credential there is usually a fixture, a flow a test
+    server's echo. Kept, at a lower confidence."""
+    if TEST_PATH.search(finding.path):
         return replace(finding, confidence=min(finding.confidence, 0.5))
     return finding

@@ -58,6 +58,10 @@ def check(facts: Facts) -> list[Finding]:
     return out
 
 
+WORDS = re.compile(r"[A-Z]+(_[A-Z]+)+|[a-z]+(_[a-z]+)+")
+QUALIFIED_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+")
+
+
 def plausible_secret(name: str, secret: str) -> bool:
     """A literal assigned to a secret-named target that could be a real credential.
 
@@ -75,6 +79,10 @@ def plausible_secret(name: str, secret: str) -> bool:
     if lowered in PLACEHOLDER_PASSWORDS or example_value(secret) or example_url(secret):
         return False
     if REGEX_LIKE.search(secret) or lowered.startswith("urn:") or MY_PLACEHOLDER.match(lowered):
+        return False
+    if QUALIFIED_NAME.fullmatch(secret):  # `user_password: "u.password"`: a column, a field
+        return False
+    if WORDS.fullmatch(secret):  # "DEFAULT_WEBHOOK_SECRET", "not_available": names, not keys
         return False
     return not (
         re.search(r"token|key", name, re.I) and re.fullmatch(r"[A-Za-z_][A-Za-z_.:-]*", secret)

@@ -58,7 +58,7 @@ RANDOM_CALLS = frozenset(
 )
 SECRETISH = re.compile(
     r"token|passw|secret|otp|nonce|salt|session|api_?key|reset|csrf|"
-    r"verification|auth|code|pin\b|key\b",
+    r"verification|auth|code|pin\b|(secret|private|signing|access|encryption|master)_?key",
     re.IGNORECASE,
 )
 PASSWORDISH = re.compile(r"passw|pwd|passphrase", re.IGNORECASE)

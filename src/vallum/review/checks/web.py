@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from vallum.review.checks.base import Facts
 from vallum.review.findings import Finding, Severity
 from vallum.review.parse import Module, Node, arguments, literal, string_value, walk
@@ -35,6 +38,13 @@ DJANGO_INSECURE = {
 }
 
 
+SENSITIVE_COOKIE = re.compile(
+    r"sess|sid|auth|token|jwt|actor|user|login|remember|csrf|xsrf|key|secret|ident|credential|"
+    r"account|oauth|openid|saml|\bid\b",
+    re.IGNORECASE,
+)
+
+
 def check(facts: Facts) -> list[Finding]:
     out: list[Finding] = []
     m = facts.module
@@ -42,6 +52,10 @@ def check(facts: Facts) -> list[Finding]:
         pos, kw = arguments(call)
         method = name.rpartition(".")[2]
         if method == "set_cookie" and _sets_response_cookie(m, call, pos, kw):
+            named = " ".join(m.text(n) for n in [*pos[:2], kw.get("key"), kw.get("value")] if n)
+            # A session, login or token cookie needs the flags; a theme or flash message less.
+            sure = 1.0 if SENSITIVE_COOKIE.search(named) else 0.5
+            before = len(out)
             if literal(m, kw.get("secure")) in {"", "False", "None"}:
                 out.append(
                     facts.finding(
@@ -62,6 +76,7 @@ def check(facts: Facts) -> list[Finding]:
                         "cookie set without httponly=True",
                     )
                 )
+            out[before:] = [replace(f, confidence=sure) for f in out[before:]]
         elif method == "run" and literal(m, kw.get("debug")) == "True":
             out.append(
                 facts.finding(
@@ -230,9 +245,25 @@ def _verbose_errors(facts: Facts) -> list[Finding]:
                         Severity.MEDIUM,
                         node,
                         "exception details returned to the client",
+                        0.5 if _client_error(m, clause) else 1.0,
                     )
                 )
     return out
+
+
+CLIENT_ERROR = re.compile(r"Invalid|Validation|BadRequest|NotFound|DoesNotExist|Http404|Forbidden")
+
+
+def _client_error(m: Module, clause: Node) -> bool:
+    """Every exception the clause catches says what was wrong with the client's request
+    (`InvalidFilterSpecError`, `ValidationError`): its message is written for the client."""
+    caught = next((c for c in clause.named_children if c.type not in {"block", "comment"}), None)
+    if caught is not None and caught.type == "as_pattern":
+        caught = caught.named_children[0] if caught.named_children else None
+    if caught is None:
+        return False
+    names = caught.named_children if caught.type == "tuple" else [caught]
+    return bool(names) and all(CLIENT_ERROR.search(m.text(n).rpartition(".")[2]) for n in names)
 
 
 def _alias(m: Module, clause: Node) -> str:

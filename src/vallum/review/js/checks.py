@@ -3,11 +3,13 @@ hard-coded secrets and template escaping turned off."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 
 from vallum.review.checks.credentials import plausible_secret
 from vallum.review.checks.crypto import HASH_CONTEXT, SECRETISH
+from vallum.review.checks.web import SENSITIVE_COOKIE
 from vallum.review.findings import Finding, Severity
 from vallum.review.js.parse import (
     JsModule,
@@ -29,14 +31,56 @@ JWT_MODULES = ("jsonwebtoken.", "jwt.")
 COOKIE_FLAGS = ("httpOnly", "secure", "sameSite")
 
 
-def check(m: JsModule) -> list[Finding]:
+def check(m: JsModule, jwt_safe_defaults: bool = False) -> list[Finding]:
+    """Pattern findings of one module; `jwt_safe_defaults` when jsonwebtoken >= 9 is declared."""
     out: list[Finding] = []
     for node in walk(m.root):
         if node.type in {"call_expression", "new_expression"}:
-            out.extend(_call(m, node))
+            found = _call(m, node)
+            if jwt_safe_defaults:
+                found = [f for f in found if f.rule != "js.jwt-algorithms"]
+            out.extend(found)
         elif node.type in {"variable_declarator", "pair", "assignment_expression"}:
             out.extend(_secret(m, node))
     return out
+
+
+MONGO_DRIVERS = frozenset({"mongodb", "mongoose", "monk", "mongojs", "@typegoose/typegoose"})
+
+
+def manifests(sources: dict[str, bytes]) -> list[dict[str, object]]:
+    """The dependency tables of every package.json in the review."""
+    tables: list[dict[str, object]] = []
+    for rel, data in sources.items():
+        if rel.rsplit("/", 1)[-1] != "package.json":
+            continue
+        try:
+            manifest = json.loads(data)
+        except ValueError:
+            continue
+        for section in ("dependencies", "devDependencies", "peerDependencies"):
+            table = manifest.get(section) if isinstance(manifest, dict) else None
+            if isinstance(table, dict):
+                tables.append(table)
+    return tables
+
+
+def mongo_possible(sources: dict[str, bytes]) -> bool:
+    """No manifest to tell, or one names a MongoDB driver: `find({...})` may be a Mongo query."""
+    tables = manifests(sources)
+    return not tables or any(MONGO_DRIVERS & set(t) for t in tables)
+
+
+def jwt_safe_defaults(sources: dict[str, bytes]) -> bool:
+    """Every package.json of the review that names jsonwebtoken asks for 9 or later: its
+    `verify()` then refuses `none` and algorithms of another key type unless told otherwise."""
+    majors: list[int] = []
+    for table in manifests(sources):
+        wanted = table.get("jsonwebtoken")
+        if isinstance(wanted, str):
+            major = re.search(r"\d+", wanted)
+            majors.append(int(major.group()) if major else 0)
+    return bool(majors) and min(majors) >= 9
 
 
 def js_finding(m: JsModule, rule: str, cwe: int, sev: Severity, node: Node, msg: str) -> Finding:
@@ -61,16 +105,17 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
     if name.startswith(JWT_MODULES) or name in {"jsonwebtoken.default.verify"}:
         method = name.rpartition(".")[2]
         if method == "decode":
-            out.append(
-                js_finding(
-                    m,
-                    "js.jwt-decode",
-                    347,
-                    Severity.HIGH,
-                    node,
-                    "jwt.decode() reads a token without verifying its signature",
-                )
+            found = js_finding(
+                m,
+                "js.jwt-decode",
+                347,
+                Severity.HIGH,
+                node,
+                "jwt.decode() reads a token without verifying its signature",
             )
+            # Reading `exp` or `iss` before verifying elsewhere is routine; taking the caller's
+            # identity (`sub`, `role`, ...) from an unverified token is the flaw.
+            out.append(found if _identity_read(m, node) else replace(found, confidence=0.5))
         elif method == "verify" and "algorithms" not in object_props(
             m, args[2] if len(args) > 2 else None
         ):
@@ -141,19 +186,23 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
                 )
             )
     elif name.endswith(".cookie") and name.split(".")[0] in {"res", "response", "reply", "ctx"}:
-        opts = object_props(m, args[2] if len(args) > 2 else None)
-        missing = [f for f in COOKIE_FLAGS if m.text(opts.get(f)) in {"", "false"}]
+        given = _options(m, args[2]) if len(args) > 2 else None
+        opts = object_props(m, given)
+        # Options we cannot read (imported, spread in) may set a flag; `false` still unsets it.
+        unknown = len(args) > 2 and (given is None or _spreads(given))
+        unset = {"false"} if unknown else {"", "false"}
+        missing = [f for f in COOKIE_FLAGS if m.text(opts.get(f)) in unset]
         if missing:
-            out.append(
-                js_finding(
-                    m,
-                    "js.cookie-flags",
-                    614,
-                    Severity.MEDIUM,
-                    node,
-                    f"cookie set without {', '.join(missing)}",
-                )
+            found = js_finding(
+                m,
+                "js.cookie-flags",
+                614,
+                Severity.MEDIUM,
+                node,
+                f"cookie set without {', '.join(missing)}",
             )
+            named = " ".join(m.text(a) for a in args[:2])
+            out.append(found if SENSITIVE_COOKIE.search(named) else replace(found, confidence=0.5))
     elif (
         name.endswith(".compile")
         and len(args) > 1
@@ -176,6 +225,62 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
             )
         )
     return out
+
+
+IDENTITY_CLAIMS = frozenset(
+    {"sub", "id", "uid", "user", "userId", "user_id", "username", "email", "role", "roles",
+     "admin", "isAdmin", "scope", "scopes", "permissions", "groups", "tenant", "account"}
+)  # fmt: skip
+
+
+def _identity_read(m: JsModule, call: Node) -> bool:
+    """The decoded claims are read for who the caller is: `claims.sub`, `{ role } = ...`."""
+    parent = call.parent
+    while parent is not None and parent.type in {"await_expression", "parenthesized_expression"}:
+        parent = parent.parent
+    if parent is None:
+        return False
+    if parent.type == "member_expression":
+        return m.text(parent.child_by_field_name("property")) in IDENTITY_CLAIMS
+    if parent.type != "variable_declarator":
+        return False
+    target = parent.child_by_field_name("name")
+    if target is not None and target.type == "object_pattern":
+        keys = {m.text(p.child_by_field_name("key") or p) for p in target.named_children}
+        return bool(keys & IDENTITY_CLAIMS)
+    name = m.text(target)
+    scope = parent
+    while scope.parent is not None and scope.type not in {"statement_block", "program"}:
+        scope = scope.parent
+    return any(
+        node.type == "member_expression"
+        and m.text(node.child_by_field_name("object")) == name
+        and m.text(node.child_by_field_name("property")) in IDENTITY_CLAIMS
+        for node in walk(scope)
+    )
+
+
+def _options(m: JsModule, node: Node) -> Node | None:
+    """An options object: written inline, or a module-level `const NAME = { ... }`; else None."""
+    if node.type == "object":
+        return node
+    if node.type != "identifier":
+        return None
+    name = m.text(node)
+    for stmt in m.root.named_children:
+        if stmt.type in {"export_statement"} and stmt.named_children:
+            stmt = stmt.named_children[0]
+        if stmt.type not in {"lexical_declaration", "variable_declaration"}:
+            continue
+        for decl in stmt.named_children:
+            value = decl.child_by_field_name("value")
+            if m.text(decl.child_by_field_name("name")) == name and value is not None:
+                return value if value.type == "object" else None
+    return None
+
+
+def _spreads(node: Node) -> bool:
+    return any(c.type == "spread_element" for c in node.named_children)
 
 
 def _purpose(m: JsModule, node: Node) -> str:

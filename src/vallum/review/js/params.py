@@ -12,8 +12,7 @@ from vallum.review.taint.labels import CLEAN, Label, Taint
 def param_taints(m: JsModule, node: Node) -> list[tuple[Node, Taint]]:
     """(binding target, taint) for every parameter of a function node."""
     name = m.text(node.child_by_field_name("name"))
-    params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
-    listed = _params(params)
+    listed = param_nodes(node)
     next_handler = (
         name in spec.NEXT_HANDLERS
         and node.parent is not None
@@ -63,7 +62,9 @@ def _request_fields(m: JsModule, pattern: Node) -> list[tuple[Node, Taint]] | No
     return out
 
 
-def _params(params: Node | None) -> list[Node]:
+def param_nodes(node: Node) -> list[Node]:
+    """The parameter nodes of a function node, in order."""
+    params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
     if params is None:
         return []
     if params.type == "identifier":

@@ -6,7 +6,15 @@ import re
 from dataclasses import dataclass
 
 from vallum.review.js import spec
-from vallum.review.js.parse import JsModule, Node, dotted, object_props, string_value
+from vallum.review.js.parse import (
+    JsModule,
+    Node,
+    call_args,
+    dotted,
+    object_props,
+    string_value,
+    walk,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,8 +26,20 @@ class JsSinkUse:
     callee: str
 
 
-def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUse]:
-    """Every sink use of one call whose import-resolved name is `name`."""
+def match(
+    m: JsModule,
+    name: str,
+    call: Node,
+    args: list[Node],
+    constructed: dict[str, str] | None = None,
+    nosql: bool = True,
+) -> list[JsSinkUse]:
+    """Every sink use of one call whose import-resolved name is `name`.
+
+    `constructed` maps local names to the class they were made with (`new ItemsService(...)`):
+    such an object's `find`/`deleteMany` are its class's methods, not a MongoDB query. Without
+    `nosql` (the project declares no MongoDB driver) those methods belong to SQL query builders.
+    """
     uses: list[JsSinkUse] = []
     table = spec.SINK_CALLS.get(name)
     if table is not None:
@@ -44,7 +64,7 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
     root = receiver.split(".")[0] if receiver else chain.split(".")[0].split("(")[0]
     if (resolved.startswith(("fs", "fs-extra", "graceful-fs")) and method in spec.FS_METHODS) or (
         root in spec.RESPONSE_OBJECTS
-        and method in {"sendFile", "download", "attachment"}
+        and method in {"sendFile", "download"}  # `attachment(name)` only names the download
         and not _rooted(m, args)  # `res.sendFile(name, { root })` refuses to leave the root
     ):
         picked = args[:2] if method in {"copyFile", "rename"} else args[:1]
@@ -53,6 +73,8 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
         uses.append(JsSinkUse("weakrand", (args[1],), f"{root}.cookie"))
     elif method in spec.SQL_METHODS and args and _is_db(root, receiver):
         uses.append(JsSinkUse("sql", (args[0],), f"{receiver or '?'}.{method}"))
+    elif method in spec.NOSQL_METHODS and (not nosql or _project_class(constructed, root)):
+        pass
     elif method in spec.NOSQL_METHODS and args and args[0].type == "object":
         values = tuple(v for v in object_props(m, args[0]).values() if v.type != "object")
         uses.append(JsSinkUse("nosql", values, f"{receiver or '?'}.{method}"))
@@ -63,9 +85,16 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
         method in {"redirect", "location"}
         and args
         and (root in spec.REDIRECT_RECEIVERS or "NextResponse" in resolved)
+        and (method == "redirect" or _redirect_status(m, call))
     ):
-        uses.append(JsSinkUse("redirect", (args[-1],), f"{receiver or chain}.redirect"))
-    elif method in spec.HTML_RESPONSE_METHODS and args and _html_response(m, root, chain):
+        parts = tuple(_target_parts(m, args[-1]))
+        uses.append(JsSinkUse("redirect", parts, f"{receiver or chain}.redirect"))
+    elif (
+        method in spec.HTML_RESPONSE_METHODS
+        and args
+        and _html_response(m, root, chain)
+        and not _typed_before(m, call, root)
+    ):
         if args[0].type not in {"object", "array"}:  # `res.send({...})` is sent as JSON
             uses.append(JsSinkUse("xss", (args[0],), f"{root}.{method}"))
     elif (method in {"write", "writeln"} and resolved == "document") or method == "html":
@@ -76,6 +105,12 @@ def match(m: JsModule, name: str, call: Node, args: list[Node]) -> list[JsSinkUs
 
 
 _WHOLE_QUERY = frozenset({"identifier", "member_expression", "subscript_expression"})
+MONGO_CLASSES = ("MongoClient", "Collection", "Model", "Db")
+
+
+def _project_class(constructed: dict[str, str] | None, root: str) -> bool:
+    made_with = (constructed or {}).get(root)
+    return made_with is not None and not made_with.endswith(MONGO_CLASSES)
 
 
 def _shell(m: JsModule, args: list[Node]) -> bool:
@@ -106,6 +141,76 @@ def _html_response(m: JsModule, root: str, chain: str) -> bool:
     return root in spec.RESPONSE_OBJECTS
 
 
+TYPE_SETTERS = frozenset(
+    {"setHeader", "set", "header", "type", "contentType", "attachment", "writeHead"}
+)
+_BODIES = frozenset(
+    {
+        "arrow_function",
+        "function_expression",
+        "function_declaration",
+        "method_definition",
+        "program",
+    }
+)
+
+
+def _typed_before(m: JsModule, call: Node, root: str) -> bool:
+    """Earlier in the handler the response was given a non-HTML type or made a download:
+    `res.setHeader("Content-Type", "application/javascript")`, `res.type("json")`,
+    `res.attachment(name)`."""
+    body: Node | None = call.parent
+    while body is not None and body.type not in _BODIES:
+        body = body.parent
+    if body is None:
+        return False
+    for node in walk(body):
+        if node.start_byte >= call.start_byte:
+            continue
+        if node.type != "call_expression":
+            continue
+        func = node.child_by_field_name("function")
+        if func is None or func.type != "member_expression":
+            continue
+        method = m.text(func.child_by_field_name("property"))
+        if method not in TYPE_SETTERS or dotted(m, func.child_by_field_name("object")) != root:
+            continue
+        args = call_args(node)
+        if method == "attachment":
+            return True
+        if method == "writeHead":  # `res.writeHead(200, { "Content-Type": "application/json" })`
+            headers = {k.lower(): v for k, v in object_props(m, args[-1] if args else None).items()}
+            typed = headers.get("content-type")
+            text = m.text(typed).lower() if typed is not None else ""
+            if text and "html" not in text and "/" in text:
+                return True
+            continue
+        value = (
+            m.text(args[-1]).lower()
+            if args
+            and (method in {"type", "contentType"} or "content-type" in m.text(args[0]).lower())
+            else ""
+        )
+        if (
+            value
+            and "html" not in value
+            and ("/" in value or value.strip("'\"`") in {"json", "text", "js"})
+        ):
+            return True
+    return False
+
+
+REDIRECT_STATUS = re.compile(r"\b30[1278]\b")
+
+
+def _redirect_status(m: JsModule, call: Node) -> bool:
+    """`res.location(url)` redirects only with a 3xx status (a 201's Location is not followed)."""
+    body: Node | None = call.parent
+    while body is not None and body.type not in _BODIES:
+        body = body.parent
+    return body is not None and bool(REDIRECT_STATUS.search(m.text(body)))
+
+
 def _rooted(m: JsModule, args: list[Node]) -> bool:
     return len(args) > 1 and "root" in object_props(m, args[1])
 
@@ -127,3 +232,57 @@ def _fixed_host(m: JsModule, node: Node) -> bool:
     else:
         head = string_value(m, first) or ""
     return bool(FIXED_HOST.match(head))
+
+
+OWN_HOST = re.compile(
+    r"(req|request|ctx)\.(headers\.host|hostname|host|get\(['\"]host['\"]\)|headers\[['\"]host['\"]\])"
+)
+SAME_SITE = re.compile(r"^/[^/\\]")
+
+
+def _target_parts(m: JsModule, node: Node) -> list[Node]:
+    """The values choosing where a redirect goes: those before its query string or fragment.
+
+    A literal start naming a host or a same-site path (`/users/${id}`) fixes the host whatever
+    follows; `${url}?next=${req.query.n}` lets the input choose parameters, not the page.
+    """
+    operands: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if (
+            current.type == "binary_expression"
+            and m.text(current.child_by_field_name("operator")) == "+"
+        ):
+            stack.extend(reversed(current.named_children))
+        else:
+            operands.append(current)
+    first = operands[0]
+    if first.type == "template_string":
+        head = (
+            m.text(first.named_children[0])
+            if first.named_children and first.named_children[0].type == "string_fragment"
+            else ""
+        )
+    else:
+        head = string_value(m, first) or ""
+    if FIXED_HOST.match(head) or SAME_SITE.match(head):
+        return []
+    if len(operands) > 1 and head.endswith("://") and OWN_HOST.fullmatch(m.text(operands[1])):
+        return []  # `"https://" + req.headers.host + req.originalUrl`: the site it is on
+    parts: list[Node] = []
+    for operand in operands:
+        literal = string_value(m, operand)
+        if literal is not None:
+            if any(c in literal for c in "?#"):
+                return parts
+            continue
+        if operand.type != "template_string":
+            parts.append(operand)
+            continue
+        for child in operand.named_children:
+            if child.type == "string_fragment" and any(c in m.text(child) for c in "?#"):
+                return parts
+            if child.type == "template_substitution":
+                parts.extend(child.named_children[:1])
+    return parts

@@ -6,11 +6,18 @@ from vallum.review.findings import Finding
 from vallum.review.js import spec
 from vallum.review.js.parse import JsModule, Node, dotted
 from vallum.review.js.sinks import JsSinkUse
-from vallum.review.taint.labels import Label, Taint
+from vallum.review.taint.labels import Label, SinkHit, Taint
 
 # Request fields that are always strings (path parameters, headers): no operator objects.
 STRING_FIELDS = frozenset({"params", "headers", "path", "url", "originalUrl", "nextUrl"})
 STR_SAFE = frozenset({"nosql", "proto"})
+# Uploads (multer, express-fileupload): the server names the stored file; the client names it
+# in `originalname` / `name`.
+UPLOADS = frozenset({"file", "files"})
+CLIENT_FILE_NAMES = frozenset({"originalname", "name"})
+OWN_HOST = frozenset({"redirect"})
+# In a browser a fetch is the user's own request, not a server's (no SSRF).
+BROWSER_SAFE = frozenset({"ssrf"})
 # The local operator's inputs: reported with a lower confidence than request data.
 LOCAL_ORIGINS = frozenset({"environment", "process.argv"})
 
@@ -24,8 +31,17 @@ def member_source(m: JsModule, node: Node) -> Taint | None:
     obj, _, field = name.rpartition(".")
     if obj in spec.REQUEST_OBJECTS and field in spec.REQUEST_FIELDS:
         cleared = STR_SAFE if field in STRING_FIELDS else frozenset()
+        if field in UPLOADS:  # multer chose `path` and `filename`; `originalname` is read below
+            cleared = cleared | {"path"}
         return frozenset({Label(name, line, cleared)})
-    if name.startswith(spec.BROWSER_SOURCES) or name == "process.argv":
+    parts = obj.split(".")
+    if field in CLIENT_FILE_NAMES and parts[0] in spec.REQUEST_OBJECTS and UPLOADS & set(parts[1:]):
+        return frozenset({Label(name, line)})  # `req.file.originalname`: the client's name
+    if field == "host" and obj.endswith(".headers") and obj.split(".")[0] in spec.REQUEST_OBJECTS:
+        return frozenset({Label(name, line, OWN_HOST)})  # the site the browser is on
+    if name.startswith(spec.BROWSER_SOURCES):
+        return frozenset({Label(name, line, BROWSER_SAFE)})
+    if name == "process.argv":
         return frozenset({Label(name, line)})
     if name.startswith("process.env"):
         return frozenset({Label("environment", line, spec.ALL_KINDS - {"cmd", "code"})})
@@ -67,5 +83,25 @@ def sink_finding(m: JsModule, use: JsSinkUse, label: Label, where: Node) -> Find
         message,
         column=where.start_point[1] + 1,
         snippet=m.snippet(line),
+        confidence=0.5 if label.origin in LOCAL_ORIGINS else 1.0,
+    )
+
+
+def hit_finding(hit: SinkHit, label: Label, via: str) -> Finding:
+    """A flow into a sink inside a project function, reported at the sink, reached via a call."""
+    kind = spec.JS_KINDS[hit.kind]
+    message = (
+        f"untrusted data from {label.origin} (line {label.line}) reaches {kind.what} "
+        f"in {hit.callee}(), through {via}"
+    )
+    return Finding(
+        kind.rule,
+        kind.cwe,
+        kind.severity,
+        hit.path,
+        hit.line,
+        message,
+        column=1,
+        snippet=hit.snippet,
         confidence=0.5 if label.origin in LOCAL_ORIGINS else 1.0,
     )

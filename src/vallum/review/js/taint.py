@@ -9,50 +9,52 @@ with the enclosing state, so `app.get(path, (req, res) => ...)` sees module cons
 from __future__ import annotations
 
 from vallum.review.findings import Finding
-from vallum.review.js import sinks, spec
+from vallum.review.js import spec
+from vallum.review.js.expressions import FUNCTIONS, Env, JsExpressions, Summaries
 from vallum.review.js.guards import Cleared, guards
-from vallum.review.js.params import param_taints
+from vallum.review.js.params import param_nodes, param_taints
 from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
-from vallum.review.js.sources import (
-    call_name_of,
-    member_source,
-    sink_finding,
-    subscript_source,
-)
-from vallum.review.taint.labels import CLEAN, Label, Taint, clear, dangerous
-
-Env = dict[str, Taint]
-_FUNCTIONS = frozenset(
-    {
-        "arrow_function",
-        "function_expression",
-        "function_declaration",
-        "method_definition",
-        "generator_function_declaration",
-        "function",
-    }
-)
-_CLEAN = frozenset(
-    {"number", "true", "false", "null", "undefined", "regex", "comment", "string", "this"}
-)
-_COMPARE = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in"})
+from vallum.review.js.sources import call_name_of
+from vallum.review.taint.labels import CLEAN, PARAM, Label, SinkHit, Summary, Taint, clear
 
 
-class JsTaint:
-    """Analyse one module; `findings` holds every source-to-sink flow found."""
+class JsTaint(JsExpressions):
+    """Analyse one module; `findings` holds every source-to-sink flow found.
 
-    def __init__(self, m: JsModule) -> None:
+    With `summaries`, calls to project functions (in this file or imported from another) are
+    followed through their summaries; `summarise` builds one for a function.
+    """
+
+    def __init__(self, m: JsModule, summaries: Summaries | None = None, nosql: bool = True) -> None:
         self.m = m
         self.env: Env = {}
         self.normalised: set[str] = set()
         self.schemas: dict[str, str] = {}
         self.templates: set[str] = set()
         self.aliases: dict[str, str] = {}
+        self.constructed: dict[str, str] = {}
+        self.nosql = nosql
         self.findings: list[Finding] = []
+        self.hits: set[tuple[int, SinkHit]] = set()
+        self.summaries = summaries
+        self.returns: Taint = CLEAN
+        self.depth = 0
 
     def run(self) -> list[Finding]:
         self.block(self.m.root)
         return self.findings
+
+    def summarise(self, node: Node) -> Summary:
+        """What one function does with its parameters: which reach a sink, which its result."""
+        for index, param in enumerate(param_nodes(node)):
+            label = Label(f"{PARAM}{index}", param.start_point[0] + 1)
+            self.bind(param.child_by_field_name("pattern") or param, frozenset({label}))
+        body = node.child_by_field_name("body")
+        if body is not None and body.type == "statement_block":
+            self.block(body)
+        elif body is not None:
+            self.returns = self.returns | self.expr(body)
+        return Summary(self.returns, tuple(sorted(self.hits, key=lambda h: (h[0], h[1].line))))
 
     # --- statements --------------------------------------------------------------------
 
@@ -68,13 +70,15 @@ class JsTaint:
             return False
         if t in {"return_statement", "throw_statement"}:
             for child in node.named_children:
-                self.expr(child)
+                value = self.expr(child)
+                if t == "return_statement" and self.depth == 0:
+                    self.returns = self.returns | value
             return True
         if t == "if_statement":
             return self._if(node)
         if t == "statement_block":
             return self.block(node)
-        if t in _FUNCTIONS:
+        if t in FUNCTIONS:
             self.function(node)
             return False
         if t == "class_declaration" or t == "abstract_class_declaration":
@@ -115,6 +119,10 @@ class JsTaint:
             return
         name = self.m.text(target)
         text = self.m.text(value)
+        if value.type == "new_expression":  # `const service = new ItemsService(...)`
+            self.constructed[name] = call_name(self.m, value)
+        else:
+            self.constructed.pop(name, None)
         if value.type == "call_expression":
             callee = call_name(self.m, value)
             wrapped = call_args(value)
@@ -196,6 +204,7 @@ class JsTaint:
         """Analyse a function where it is defined, its parameters shadowing outer names."""
         saved = self.env
         self.env = dict(saved)
+        self.depth += 1
         for target, taint in param_taints(self.m, node):
             self.bind(target, taint)
         body = node.child_by_field_name("body")
@@ -204,6 +213,7 @@ class JsTaint:
                 self.block(body)
             else:
                 self.expr(body)
+        self.depth -= 1
         self.env = saved
 
     # --- binding -----------------------------------------------------------------------
@@ -228,170 +238,6 @@ class JsTaint:
             container = dotted(self.m, target.child_by_field_name("object"))
             if container:
                 self.env[container] = self.env.get(container, CLEAN) | taint
-
-    # --- expressions -------------------------------------------------------------------
-
-    def expr(self, node: Node | None) -> Taint:
-        if node is None or node.type in _CLEAN:
-            return CLEAN
-        t = node.type
-        if t == "identifier":
-            return self.env.get(self.m.text(node), CLEAN)
-        if t == "member_expression":
-            return self._member(node)
-        if t in {"call_expression", "new_expression"}:
-            return self._call(node)
-        if t in _FUNCTIONS:
-            self.function(node)
-            return CLEAN
-        if t == "subscript_expression":
-            self.expr(node.child_by_field_name("index"))
-            source = subscript_source(self.m, node)  # `req["query"]`
-            return source or self.expr(node.child_by_field_name("object"))
-        if t == "binary_expression":
-            left = self.expr(node.child_by_field_name("left"))
-            right = self.expr(node.child_by_field_name("right"))
-            op = self.m.text(node.child_by_field_name("operator"))
-            return CLEAN if op in _COMPARE else left | right
-        if t == "unary_expression":
-            value = self.expr(node.child_by_field_name("argument"))
-            op = self.m.text(node.child_by_field_name("operator"))
-            return CLEAN if op in {"!", "typeof", "void", "delete"} else value
-        if t == "ternary_expression":
-            return self._ternary(node)
-        if t in {"assignment_expression", "augmented_assignment_expression"}:
-            return self._assign(node)
-        if t in {"jsx_element", "jsx_self_closing_element"}:
-            self._jsx(node)
-            return CLEAN
-        result: Taint = CLEAN
-        for child in node.named_children:
-            if child.type not in {"type_annotation", "type_arguments", "predefined_type"}:
-                result = result | self.expr(child)
-        return result
-
-    def _member(self, node: Node) -> Taint:
-        key = self.m.text(node)
-        if key in self.env:
-            return self.env[key]
-        return member_source(self.m, node) or self.expr(node.child_by_field_name("object"))
-
-    def _ternary(self, node: Node) -> Taint:
-        condition = node.child_by_field_name("condition")
-        self.expr(condition)
-        when_true, when_false = guards(self.m, condition, self.normalised)
-        before = dict(self.env)
-        self._clear(when_true)
-        result = self.expr(node.child_by_field_name("consequence"))
-        self.env = dict(before)
-        self._clear(when_false)
-        result = result | self.expr(node.child_by_field_name("alternative"))
-        self.env = before
-        return result
-
-    def _assign(self, node: Node) -> Taint:
-        left = node.child_by_field_name("left")
-        taint = self.expr(node.child_by_field_name("right"))
-        outer = left.child_by_field_name("object") if left is not None else None
-        if (
-            left is not None
-            and left.type == "subscript_expression"
-            and outer is not None
-            and outer.type == "subscript_expression"  # `obj[a][b] = v` with a = "__proto__"
-        ):
-            key = self.expr(outer.child_by_field_name("index"))
-            self._sink(sinks.JsSinkUse("proto", (), "obj[key][key] ="), key, node)
-        if node.type == "augmented_assignment_expression":
-            taint = taint | self.expr(left)
-        prop = self.m.text(left.child_by_field_name("property")) if left is not None else ""
-        if (
-            left is not None
-            and left.type == "member_expression"
-            and prop in {"innerHTML", "outerHTML"}
-        ):
-            self._sink(sinks.JsSinkUse("xss", (), prop), taint, node)
-        target = dotted(self.m, left.child_by_field_name("object")) if left is not None else ""
-        if (
-            left is not None
-            and target.endswith(".session")
-            and target.split(".")[0]
-            in {
-                "req",
-                "request",
-                "ctx",
-            }
-        ):
-            self._sink(sinks.JsSinkUse("weakrand", (), f"{target}.{prop}"), taint, node)
-        self.bind(left, taint)
-        return taint
-
-    def _jsx(self, node: Node) -> None:
-        for child in node.named_children:
-            if child.type == "jsx_attribute":
-                name = child.named_children[0] if child.named_children else None
-                value = child.named_children[-1] if len(child.named_children) > 1 else None
-                taint = self.expr(value)
-                if self.m.text(name) == "dangerouslySetInnerHTML":
-                    self._sink(sinks.JsSinkUse("xss", (), "dangerouslySetInnerHTML"), taint, child)
-            elif child.type in {"jsx_opening_element", "jsx_self_closing_element"}:
-                self._jsx(child)
-            else:
-                self.expr(child)
-
-    def _call(self, node: Node) -> Taint:
-        m = self.m
-        name = call_name(m, node)
-        func = node.child_by_field_name("function")
-        args = call_args(node)
-        taints = [self.expr(a) for a in args]
-        recv = CLEAN
-        receiver = ""
-        if func is not None and func.type == "member_expression":
-            recv = self.expr(func.child_by_field_name("object"))
-            receiver = dotted(m, func.child_by_field_name("object"))
-        method = name.rpartition(".")[2]
-        line = _line(node)
-        if name == "Math.random":  # predictable: never a session value or a cookie
-            return frozenset(
-                {Label("weak random Math.random()", line, spec.ALL_KINDS - {"weakrand"})}
-            )
-        if receiver in spec.REQUEST_OBJECTS and method in spec.REQUEST_METHODS:
-            return frozenset({Label(f"{receiver}.{method}()", line)})
-        name = self.aliases.get(name, name)  # `const run = promisify(exec)`
-        uses = sinks.match(m, name, node, args)
-        for use in uses:
-            taint = CLEAN
-            for arg in use.nodes:
-                taint = taint | self.expr(arg)
-            self._sink(use, taint, node)
-        if uses:
-            return CLEAN  # a query result, a response, a fetched body: new data, not the input
-        everything = recv
-        for value in taints:
-            everything = everything | value
-        sanitized = spec.SANITIZERS.get(name) or spec.SANITIZERS.get(method if not receiver else "")
-        if sanitized is not None:
-            return clear(everything, sanitized)
-        if method in spec.CLEAN_METHODS and receiver != "":
-            return CLEAN
-        if method in spec.SCHEMA_METHODS and receiver and receiver != "JSON":
-            schema = self.schemas.get(receiver.split(".")[0], "")
-            strings = "string()" in schema and not any(
-                f in schema for f in (".regex(", ".uuid(", ".email(", ".url(", ".enum(")
-            )
-            return clear(everything, frozenset({"nosql", "proto"}) if strings else spec.ALL_KINDS)
-        if receiver in self.templates or name in self.templates:
-            return clear(everything, frozenset({"xss"}))
-        return everything
-
-    def _sink(self, use: sinks.JsSinkUse, taint: Taint, where: Node) -> None:
-        labels = dangerous(taint, use.kind)
-        if labels:
-            self.findings.append(sink_finding(self.m, use, labels[0], where))
-
-
-def _line(node: Node) -> int:
-    return node.start_point[0] + 1
 
 
 def analyse(m: JsModule) -> list[Finding]:

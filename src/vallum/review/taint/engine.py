@@ -7,6 +7,7 @@ clearing the names they check.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -64,6 +65,8 @@ class Analyzer(Expressions):
             if route is not None:
                 if _framework_param(param.name, param.annotation, param.default):
                     continue
+                if re.search(rf"<(int|float|uuid):{re.escape(param.name)}>", route.path):
+                    continue  # `<int:book_id>`: Flask hands over a number or a UUID
                 label = Label(f"route parameter '{param.name}'", self.func.line)
             else:
                 label = Label(f"param:{index}", self.func.line)
@@ -112,13 +115,7 @@ class Analyzer(Expressions):
                         self.block(body)
             return False
         if t == "match_statement":
-            subject = node.child_by_field_name("subject")
-            self.expr(subject)
-            for case in _find(node, "case_clause"):
-                body = case.child_by_field_name("consequence")
-                if body is not None:
-                    self._branch([partial(self.block, body), _stay])
-            return False
+            return self._match(node)
         if t in {"function_definition", "class_definition", "decorated_definition"}:
             return False  # analysed on their own
         if t == "block":
@@ -161,6 +158,46 @@ class Analyzer(Expressions):
                 break  # always taken: later branches never run
         else:
             branches.append(partial(run, otherwise, first_false))
+        return self._branch(branches)
+
+    def _match(self, node: Node) -> bool:
+        """The cases of a `match`: one of them runs; a subject that folds to a constant decides."""
+        subject = node.child_by_field_name("subject")
+        self.expr(subject)
+        value = fold(self.m, subject, self.consts)
+        body = node.child_by_field_name("body")
+        cases = [
+            c for c in (body.named_children if body is not None else []) if c.type == "case_clause"
+        ]
+        branches: list[Callable[[], bool]] = []
+        for case in cases:
+            consequence = case.child_by_field_name("consequence")
+            run = partial(self.block, consequence) if consequence is not None else _stay
+            patterns = [p for p in case.named_children if p.type == "case_pattern"]
+            literals = [
+                fold(self.m, p.named_children[0], {}) if p.named_children else None
+                for p in patterns
+            ]
+            wildcard = (
+                any(not p.named_children for p in patterns)
+                and case.child_by_field_name("guard") is None
+            )
+            if (
+                value is not UNKNOWN
+                and not wildcard
+                and UNKNOWN not in literals
+                and value not in literals
+            ):
+                continue  # `case "A":` when the subject is the constant "B": never runs
+            branches.append(run)
+            if wildcard or (
+                value is not UNKNOWN
+                and value in literals
+                and case.child_by_field_name("guard") is None
+            ):
+                break  # always taken from here: later cases never run
+        else:
+            branches.append(_stay)  # no case matched
         return self._branch(branches)
 
     def _branch(self, branches: list[Callable[[], bool]]) -> bool:

@@ -5,15 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vallum.review.findings import Finding
 from vallum.review.functions import Function
-from vallum.review.parse import Module, Node, arguments, call_name, dotted, string_value
-from vallum.review.taint import sinks, spec, valueflow
+from vallum.review.parse import (
+    Module,
+    Node,
+    arguments,
+    call_name,
+    dotted,
+    literal,
+    string_value,
+)
+from vallum.review.taint import sinks, slots, spec, valueflow
 from vallum.review.taint.consts import UNKNOWN, fold
-from vallum.review.taint.flows import make_finding, method_of, server_meta, stringish
+from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
-from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, Taint, clear, dangerous
-from vallum.review.taint.templates import unescaped_variables
+from vallum.review.taint.labels import CLEAN, Label, Summary, Taint, clear, dangerous
+from vallum.review.taint.outputs import Outputs
+from vallum.review.taint.sinks import WEAK_NAMES
 
 Env = dict[str, Taint]
 
@@ -44,12 +52,14 @@ _CLEAN_LEAVES = frozenset(
         "type",
     }
 )
+_NAMED = frozenset({"identifier", "attribute"})
+_LITERALS = frozenset({"list", "dictionary"})
 _COMPREHENSIONS = frozenset(
     {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
 )
 
 
-class Expressions:
+class Expressions(Outputs):
     """Mixin holding expression evaluation; `Analyzer` adds statements."""
 
     func: Function
@@ -60,8 +70,6 @@ class Expressions:
     normalised: set[str]
     strings: set[str]
     consts: dict[str, object]
-    hits: set[tuple[int, SinkHit]]
-    findings: list[Finding]
     callees: set[str]
 
     def expr(self, node: Node | None) -> Taint:
@@ -180,11 +188,21 @@ class Expressions:
         everything = recv
         for value in taints.values():
             everything = everything | value
+        target = func.child_by_field_name("object") if func is not None else None
+        if method in slots.MOVES and target is not None and target.type in _NAMED:
+            values = [fold(self.m, p, self.consts) for p in pos]
+            given = [taints[p.id] for p in pos]
+            moved = slots.move(self.env, self.m.text(target), method, values, given)
+            if moved is not None and not kw:  # `lst.pop(0)`, `conf.get("s", "keyA")`
+                return moved
         if method in valueflow.MUTATORS and func is not None and func.type == "attribute":
             target = func.child_by_field_name("object")
             if target is not None and target.type in {"identifier", "attribute"} and everything:
                 key = self.m.text(target)  # `lst.append(param)`, `conf.set("s", "k", param)`
                 self.env[key] = self.env.get(key, CLEAN) | (everything - recv)
+        if method in {"update", "setdefault"} and func is not None and func.type == "attribute":
+            # `session.update({"role": role})`
+            self._session_write(func.child_by_field_name("object"), everything - recv, func)
         if name in valueflow.TEMPLATE_RENDERERS:
             self._unescaped(node, pos, kw, taints)
         sanitized = spec.SANITIZERS.get(name)
@@ -201,6 +219,9 @@ class Expressions:
         callee = self.resolve(self.m, name, self.func)
         if callee is not None:
             return self._apply(callee, pos, kw, taints, node)
+        if method in {"get", "pop"} and func is not None and func.type == "attribute" and not used:
+            # `TABLE.get(key, "/")` is one of the table's values (or the default), not the key
+            return recv | (taints[pos[1].id] if len(pos) > 1 else CLEAN)
         if used and not used & valueflow.PASSTHROUGH_SINKS:
             return CLEAN  # a query's rows, a command's output: new data, not the input
         if method not in valueflow.VALUE_PRESERVING:
@@ -236,26 +257,6 @@ class Expressions:
                 result = result | clear(by_index.get(param, CLEAN), label.cleared)
         return result
 
-    def _html_return(self, value: Node, taint: Taint) -> None:
-        """A Flask or Django view returning HTML built from untrusted data (reflected XSS)."""
-        route = self.func.route
-        django_view = bool(self.func.params) and self.func.params[0].name == "request"
-        html_api = (
-            route is not None
-            and route.framework == "fastapi"
-            and any("HTMLResponse" in self.m.text(d) for d in self.func.decorators)
-        )
-        if not ((route is not None and route.framework == "flask") or django_view or html_api):
-            return
-        # Flask serves a returned str as text/html: any text built from input is reflected.
-        if not (stringish(self.m, value) or self.m.text(value) in self.strings):
-            return
-        labels = dangerous(taint, "xss")
-        if labels:
-            self.report("xss", labels, value, "return")
-
-    # --- binding -----------------------------------------------------------------------
-
     def _assign(self, node: Node) -> Taint:
         right = node.child_by_field_name("right")
         left = node.child_by_field_name("left")
@@ -265,9 +266,12 @@ class Expressions:
         if node.type == "augmented_assignment":
             taint = taint | self.expr(left)
         self._bind(left, taint)
+        if left is not None and left.type == "identifier" and right.type in _LITERALS:
+            self._fill(self.m.text(left), right)
         if left is not None:
             self._remember_type(left, right)
-            self._session_write(left, taint)
+            if left.type == "subscript":
+                self._session_write(left.child_by_field_name("value"), taint, left)
             if left.type == "identifier":
                 name = self.m.text(left)
                 keep = node.type == "augmented_assignment" and name in self.strings
@@ -286,29 +290,19 @@ class Expressions:
                     self.normalised.discard(self.m.text(left))
         return taint
 
-    def _unescaped(
-        self, node: Node, pos: list[Node], kw: dict[str, Node], taints: dict[int, Taint]
-    ) -> None:
-        """`render_template("p.html", bio=x)` where p.html writes `{{ bio|safe }}` (XSS)."""
-        index = 1 if pos and pos[0].type != "string" else 0  # Django: render(request, name, ...)
-        template = string_value(self.m, pos[index]) if len(pos) > index else None
-        if not template:
-            return
-        values = dict(kw)
-        context = pos[index + 1] if len(pos) > index + 1 else kw.get("context")
-        if context is not None and context.type == "dictionary":
-            for pair in context.named_children:
-                key = string_value(self.m, pair.child_by_field_name("key"))
-                value = pair.child_by_field_name("value")
-                if key and value is not None:
-                    values[key] = value
-        for variable in unescaped_variables(self.m.templates, template):
-            value = values.get(variable)
-            if value is None:
-                continue
-            labels = dangerous(taints.get(value.id) or self.expr(value), "xss")
-            if labels:
-                self.report("xss", labels, node, f"{template} |safe")
+    def _fill(self, name: str, literal: Node) -> None:
+        """`lst = ["safe", param]`, `m = {"a": "x", "b": param}`: taint per position or key."""
+        elements: list[tuple[object, Taint]] = []
+        for index, element in enumerate(literal.named_children):
+            if element.type == "pair":
+                where: object = fold(self.m, element.child_by_field_name("key"), self.consts)
+                element = element.child_by_field_name("value") or element
+            else:
+                where = index if literal.type == "list" else UNKNOWN
+            if where is UNKNOWN or element.type in {"list_splat", "dictionary_splat"}:
+                return  # a computed key or a splat: positions are not known
+            elements.append((where, self.expr(element)))
+        slots.fill(self.env, name, elements)
 
     def _slot(self, node: Node) -> str:
         """`name[<literal>]` as an environment key when the container holds only literal keys."""
@@ -320,20 +314,17 @@ class Expressions:
             return ""
         return f"{self.m.text(container)}[{value!r}]"
 
-    def _session_write(self, target: Node, taint: Taint) -> None:
-        """`session["role"] = request.form["role"]`: untrusted data stored as trusted state."""
-        if target.type != "subscript":
-            return
-        container = dotted(self.m, target.child_by_field_name("value"))
-        if container in valueflow.SESSION_OBJECTS or self.m.qualify(container) == "flask.session":
-            for kind in ("session", "weakrand"):
-                labels = dangerous(taint, kind)
-                if labels:
-                    self.report(kind, labels, target, f"{container}.__setitem__")
-
     def _remember_type(self, target: Node, value: Node) -> None:
         if target.type == "identifier" and value.type == "call":
             name = call_name(self.m, value)
+            pos, kw = arguments(value)
+            if (
+                name == "hashlib.new"
+                and string_value(self.m, pos[0] if pos else None) in WEAK_NAMES
+            ):
+                name = "hashlib.new:weak"  # `hashlib.new("md5")`: its `update` is a weak hash
+            if literal(self.m, kw.get("usedforsecurity")) == "False":
+                name += ":not-for-security"
             if name:
                 self.types[self.m.text(target)] = name
 
@@ -341,6 +332,7 @@ class Expressions:
         if target is None:
             return
         if target.type in {"identifier", "attribute"}:
+            slots.forget(self.env, self.m.text(target))
             self.env[self.m.text(target)] = taint
         elif target.type in {
             "pattern_list",
@@ -361,51 +353,3 @@ class Expressions:
                 slot = self._slot(target)
                 if slot:  # `map["keyB"] = param`: remembered per literal key as well
                     self.env[slot] = taint
-
-    # --- reporting ---------------------------------------------------------------------
-
-    def report(self, kind: str, labels: list[Label], where: Node, callee: str) -> None:
-        line = where.start_point[0] + 1
-        snippet = self.m.snippet(line)
-        for label in labels:
-            index = label.param
-            if index is not None:
-                hit = SinkHit(kind, self.m.path, line, callee, snippet, label.cleared)
-                self.hits.add((index, hit))
-        real = [label for label in labels if label.param is None]
-        if real:
-            self.findings.append(
-                make_finding(
-                    kind, real[0], self.m.path, line, callee, snippet, where.start_point[1] + 1
-                )
-            )
-
-    def report_hit(self, hit: SinkHit, taint: Taint, via: str, where: Node) -> None:
-        labels = [label for label in dangerous(taint, hit.kind) if hit.kind not in hit.cleared]
-        for label in labels:
-            index = label.param
-            if index is not None:
-                moved = SinkHit(
-                    hit.kind,
-                    hit.path,
-                    hit.line,
-                    hit.callee,
-                    hit.snippet,
-                    hit.cleared | label.cleared,
-                )
-                self.hits.add((index, moved))
-        real = [label for label in labels if label.param is None]
-        if real:
-            line = where.start_point[0] + 1
-            self.findings.append(
-                make_finding(
-                    hit.kind,
-                    real[0],
-                    hit.path,
-                    hit.line,
-                    hit.callee,
-                    hit.snippet,
-                    1,
-                    via=f"{via}() called at {self.m.path}:{line}",
-                )
-            )

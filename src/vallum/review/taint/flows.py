@@ -27,6 +27,8 @@ def make_finding(
         f"{where}{through}"
     )
     confidence = 0.5 if label.origin in valueflow.LOCAL_ORIGINS else 1.0
+    if kind == "hash":  # what the digest protects is unknown; who chooses the input is known
+        confidence = min(confidence, 0.7)
     return Finding(
         sink.rule,
         sink.cwe,

@@ -40,8 +40,14 @@ def match(
         len(pos) > 1 or "parser" in kw
     ):
         uses.clear()  # an explicit parser: assume it was configured deliberately
+    if name == "hashlib.new" and string_value(module, pos[0] if pos else None) in WEAK_NAMES:
+        uses.append(
+            SinkUse("hash", tuple(pos[1:2]) + tuple(kw[k] for k in ("data",) if k in kw), name)
+        )
     if table is None and method:
         recv_type = types.get(receiver, receiver)
+        if method == "update" and recv_type in WEAK_HASH_TYPES:  # `h = hashlib.md5(); h.update(x)`
+            uses.append(SinkUse("hash", tuple(pos[:1]), name))
         if method in spec.HTTP_METHODS and (
             recv_type in spec.HTTP_CLIENT_TYPES
             or receiver.removesuffix("()") in spec.HTTP_CLIENT_TYPES
@@ -61,6 +67,8 @@ def match(
                 pass
             else:
                 uses.append(_use(entry, name, pos, kw))
+    if literal(module, kw.get("usedforsecurity")) == "False":
+        uses = [u for u in uses if u.kind != "hash"]  # declared a checksum, not security
     return [_narrow(module, use, kw) for use in uses]
 
 
@@ -104,6 +112,16 @@ def _subprocess(module: Module, name: str, pos: list[Node], kw: dict[str, Node])
     return SinkUse("cmd", (first,), name)
 
 
+WEAK_NAMES = frozenset({"md5", "MD5", "sha1", "SHA1", "md4", "md5-sha1"})
+WEAK_HASH_TYPES = frozenset(
+    {
+        "hashlib.md5",
+        "hashlib.sha1",
+        "hashlib.new:weak",
+        "Crypto.Hash.MD5.new",
+        "Crypto.Hash.SHA.new",
+    }
+)
 FIXED_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://[^/{}%]+/", re.IGNORECASE)
 NON_HTML = ("text/plain", "json", "octet-stream", "text/csv", "image/")
 
@@ -118,12 +136,62 @@ def _narrow(module: Module, use: SinkUse, kw: dict[str, Node]) -> SinkUse:
     if use.kind == "ssrf":
         kept = tuple(n for n in use.nodes if not _fixed_host(module, n))
         return SinkUse(use.kind, kept, use.callee, use.receiver)
+    if use.kind == "redirect":
+        parts = tuple(p for n in use.nodes for p in _target_parts(module, n))
+        return SinkUse(use.kind, parts, use.callee, use.receiver)
     if use.kind == "xss":
         declared = kw.get("content_type") or kw.get("mimetype") or kw.get("media_type")
         text = module.text(declared).lower() if declared is not None else ""
         if declared is not None and declared.type == "string" and any(t in text for t in NON_HTML):
             return SinkUse(use.kind, (), use.callee, use.receiver)
     return use
+
+
+SAME_SITE = re.compile(r"^/[^/\\]")
+
+
+def _target_parts(module: Module, node: Node) -> list[Node]:
+    """The values that choose where a redirect goes: those before its query string or fragment.
+
+    `f"{url}?{request.GET.urlencode()}"` lets the input choose parameters on the page `url`
+    names, not the page; a literal start naming a host or a same-site path (`f"/u/{name}"`)
+    fixes the target's host whatever follows.
+    """
+    operands: list[Node] = []
+    stack = [node]
+    while stack:  # `a + "?" + b` in source order
+        current = stack.pop()
+        if (
+            current.type == "binary_operator"
+            and module.text(current.child_by_field_name("operator")) == "+"
+        ):
+            stack.extend(reversed([c for c in current.named_children if c.type != "comment"]))
+        else:
+            operands.append(current)
+    if operands[0].type == "string" and (
+        _fixed_host(module, node) or _same_site(module, operands[0])
+    ):
+        return []
+    parts: list[Node] = []
+    for operand in operands:
+        if operand.type != "string":
+            parts.append(operand)
+            continue
+        for child in operand.named_children:
+            if child.type == "string_content" and any(c in module.text(child) for c in "?#"):
+                return parts
+            if child.type == "interpolation":
+                parts.extend(child.named_children[:1])
+    return parts
+
+
+def _same_site(module: Module, literal: Node) -> bool:
+    head = ""
+    for child in literal.named_children:
+        if child.type not in {"string_start", "string_content", "escape_sequence"}:
+            break
+        head += module.text(child) if child.type != "string_start" else ""
+    return bool(SAME_SITE.match(head))
 
 
 def _fixed_host(module: Module, node: Node) -> bool:

@@ -41,6 +41,9 @@ KINDS: dict[str, SinkKind] = {
         SinkKind(
             "session", "taint.trust-boundary", 501, Severity.MEDIUM, "the session (trusted state)"
         ),
+        # MD5/SHA-1 collisions are chosen by whoever chooses the input: over client data a
+        # broken hash is more than a checksum (the pattern check judges the other uses).
+        SinkKind("hash", "crypto.weak-hash", 328, Severity.MEDIUM, "a broken hash (MD5/SHA-1)"),
         SinkKind(
             "weakrand",
             "taint.weak-random",
@@ -119,6 +122,10 @@ SAFE_PARAM_TYPES = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "date
 
 # Calls returning a value safe for the listed kinds (ALL_KINDS: safe for everything).
 SANITIZERS: dict[str, frozenset[str]] = {
+    # a JSON response (application/json) or a file response: not HTML built from the value
+    "flask.jsonify": frozenset({"xss"}),
+    "flask.send_from_directory": frozenset({"xss"}),
+    "flask.send_file": frozenset({"xss"}),
     "int": ALL_KINDS,
     "float": ALL_KINDS,
     "bool": ALL_KINDS,
@@ -218,6 +225,10 @@ VALIDATOR_CALLS = frozenset(
 # (None: all of them) plus dangerous keyword names.
 SINK_CALLS: dict[str, tuple[str, tuple[int, ...] | None, tuple[str, ...]]] = {
     "os.system": ("cmd", (0,), ("command",)),
+    "hashlib.md5": ("hash", (0,), ("string", "data")),
+    "hashlib.sha1": ("hash", (0,), ("string", "data")),
+    "Crypto.Hash.MD5.new": ("hash", (0,), ("data",)),
+    "Crypto.Hash.SHA.new": ("hash", (0,), ("data",)),
     "os.popen": ("cmd", (0,), ("cmd",)),
     "subprocess.getoutput": ("cmd", (0,), ("cmd",)),
     "subprocess.getstatusoutput": ("cmd", (0,), ("cmd",)),

@@ -1,0 +1,262 @@
+"""Expression evaluation for the JavaScript/TypeScript taint engine (`JsTaint` adds statements).
+
+What a value carries: request sources, flows through calls (sinks, sanitizers, validators,
+schemas, project functions through their summaries), JSX and assignments that are sinks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from vallum.review.findings import Finding
+from vallum.review.js import sinks, spec
+from vallum.review.js.guards import Cleared, guards
+from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
+from vallum.review.js.sources import (
+    hit_finding,
+    member_source,
+    sink_finding,
+    subscript_source,
+)
+from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, Taint, clear, dangerous
+
+Env = dict[str, Taint]
+# The summary of the project function a call's import-resolved name names, or None.
+Summaries = Callable[[JsModule, str], "Summary | None"]
+FUNCTIONS = frozenset(
+    {
+        "arrow_function",
+        "function_expression",
+        "function_declaration",
+        "method_definition",
+        "generator_function_declaration",
+        "function",
+    }
+)
+_CLEAN = frozenset(
+    {"number", "true", "false", "null", "undefined", "regex", "comment", "string", "this"}
+)
+_COMPARE = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in"})
+
+
+class JsExpressions:
+    """Mixin: what an expression's value carries, and the sinks it reaches on the way."""
+
+    m: JsModule
+    env: Env
+    normalised: set[str]
+    schemas: dict[str, str]
+    templates: set[str]
+    aliases: dict[str, str]
+    constructed: dict[str, str]
+    nosql: bool
+    findings: list[Finding]
+    hits: set[tuple[int, SinkHit]]
+    summaries: Summaries | None
+
+    def function(self, node: Node) -> None:
+        raise NotImplementedError
+
+    def bind(self, target: Node | None, taint: Taint) -> None:
+        raise NotImplementedError
+
+    def _clear(self, cleared: Cleared) -> None:
+        raise NotImplementedError
+
+    def expr(self, node: Node | None) -> Taint:
+        if node is None or node.type in _CLEAN:
+            return CLEAN
+        t = node.type
+        if t == "identifier":
+            return self.env.get(self.m.text(node), CLEAN)
+        if t == "member_expression":
+            return self._member(node)
+        if t in {"call_expression", "new_expression"}:
+            return self._call(node)
+        if t in FUNCTIONS:
+            self.function(node)
+            return CLEAN
+        if t == "subscript_expression":
+            self.expr(node.child_by_field_name("index"))
+            source = subscript_source(self.m, node)  # `req["query"]`
+            return source or self.expr(node.child_by_field_name("object"))
+        if t == "binary_expression":
+            left = self.expr(node.child_by_field_name("left"))
+            right = self.expr(node.child_by_field_name("right"))
+            op = self.m.text(node.child_by_field_name("operator"))
+            return CLEAN if op in _COMPARE else left | right
+        if t == "unary_expression":
+            value = self.expr(node.child_by_field_name("argument"))
+            op = self.m.text(node.child_by_field_name("operator"))
+            return CLEAN if op in {"!", "typeof", "void", "delete"} else value
+        if t == "ternary_expression":
+            return self._ternary(node)
+        if t in {"assignment_expression", "augmented_assignment_expression"}:
+            return self._assign(node)
+        if t in {"jsx_element", "jsx_self_closing_element"}:
+            self._jsx(node)
+            return CLEAN
+        result: Taint = CLEAN
+        for child in node.named_children:
+            if child.type not in {"type_annotation", "type_arguments", "predefined_type"}:
+                result = result | self.expr(child)
+        return result
+
+    def _member(self, node: Node) -> Taint:
+        key = self.m.text(node)
+        if key in self.env:
+            return self.env[key]
+        return member_source(self.m, node) or self.expr(node.child_by_field_name("object"))
+
+    def _ternary(self, node: Node) -> Taint:
+        condition = node.child_by_field_name("condition")
+        self.expr(condition)
+        when_true, when_false = guards(self.m, condition, self.normalised)
+        before = dict(self.env)
+        self._clear(when_true)
+        result = self.expr(node.child_by_field_name("consequence"))
+        self.env = dict(before)
+        self._clear(when_false)
+        result = result | self.expr(node.child_by_field_name("alternative"))
+        self.env = before
+        return result
+
+    def _assign(self, node: Node) -> Taint:
+        left = node.child_by_field_name("left")
+        taint = self.expr(node.child_by_field_name("right"))
+        outer = left.child_by_field_name("object") if left is not None else None
+        if (
+            left is not None
+            and left.type == "subscript_expression"
+            and outer is not None
+            and outer.type == "subscript_expression"  # `obj[a][b] = v` with a = "__proto__"
+        ):
+            key = self.expr(outer.child_by_field_name("index"))
+            self._sink(sinks.JsSinkUse("proto", (), "obj[key][key] ="), key, node)
+        if node.type == "augmented_assignment_expression":
+            taint = taint | self.expr(left)
+        prop = self.m.text(left.child_by_field_name("property")) if left is not None else ""
+        if (
+            left is not None
+            and left.type == "member_expression"
+            and prop in {"innerHTML", "outerHTML"}
+        ):
+            self._sink(sinks.JsSinkUse("xss", (), prop), taint, node)
+        target = dotted(self.m, left.child_by_field_name("object")) if left is not None else ""
+        if (
+            left is not None
+            and target.endswith(".session")
+            and target.split(".")[0]
+            in {
+                "req",
+                "request",
+                "ctx",
+            }
+        ):
+            self._sink(sinks.JsSinkUse("weakrand", (), f"{target}.{prop}"), taint, node)
+        self.bind(left, taint)
+        return taint
+
+    def _jsx(self, node: Node) -> None:
+        for child in node.named_children:
+            if child.type == "jsx_attribute":
+                name = child.named_children[0] if child.named_children else None
+                value = child.named_children[-1] if len(child.named_children) > 1 else None
+                taint = self.expr(value)
+                if self.m.text(name) == "dangerouslySetInnerHTML":
+                    self._sink(sinks.JsSinkUse("xss", (), "dangerouslySetInnerHTML"), taint, child)
+            elif child.type in {"jsx_opening_element", "jsx_self_closing_element"}:
+                self._jsx(child)
+            else:
+                self.expr(child)
+
+    def _call(self, node: Node) -> Taint:
+        m = self.m
+        name = call_name(m, node)
+        func = node.child_by_field_name("function")
+        args = call_args(node)
+        taints = [self.expr(a) for a in args]
+        recv = CLEAN
+        receiver = ""
+        if func is not None and func.type == "member_expression":
+            recv = self.expr(func.child_by_field_name("object"))
+            receiver = dotted(m, func.child_by_field_name("object"))
+        method = name.rpartition(".")[2]
+        line = _line(node)
+        if name == "Math.random":  # predictable: never a session value or a cookie
+            return frozenset(
+                {Label("weak random Math.random()", line, spec.ALL_KINDS - {"weakrand"})}
+            )
+        if receiver in spec.REQUEST_OBJECTS and method in spec.REQUEST_METHODS:
+            # The request's own Host names the site the browser is on: no redirect elsewhere.
+            host = method in {"get", "header"} and args and m.text(args[0]).lower()[1:-1] == "host"
+            cleared = frozenset({"redirect"}) if host else frozenset()
+            return frozenset({Label(f"{receiver}.{method}()", line, cleared)})
+        name = self.aliases.get(name, name)  # `const run = promisify(exec)`
+        summary = self.summaries(m, name) if self.summaries is not None else None
+        if summary is not None:  # a project function: known better than by its method name
+            return self._apply(summary, name, taints, node)
+        uses = sinks.match(m, name, node, args, self.constructed, self.nosql)
+        for use in uses:
+            taint = CLEAN
+            for arg in use.nodes:
+                taint = taint | self.expr(arg)
+            self._sink(use, taint, node)
+        if uses:
+            return CLEAN  # a query result, a response, a fetched body: new data, not the input
+        everything = recv
+        for value in taints:
+            everything = everything | value
+        sanitized = spec.SANITIZERS.get(name) or spec.SANITIZERS.get(method if not receiver else "")
+        if sanitized is not None:
+            return clear(everything, sanitized)
+        if method in spec.CLEAN_METHODS and receiver != "":
+            return CLEAN
+        if method in spec.SCHEMA_METHODS and receiver and receiver != "JSON":
+            schema = self.schemas.get(receiver.split(".")[0], "")
+            strings = "string()" in schema and not any(
+                f in schema for f in (".regex(", ".uuid(", ".email(", ".url(", ".enum(")
+            )
+            return clear(everything, frozenset({"nosql", "proto"}) if strings else spec.ALL_KINDS)
+        if receiver in self.templates or name in self.templates:
+            return clear(everything, frozenset({"xss"}))
+        return everything
+
+    def _sink(self, use: sinks.JsSinkUse, taint: Taint, where: Node) -> None:
+        """Real input at a sink is a finding; a parameter there is a hit in the summary."""
+        labels = dangerous(taint, use.kind)
+        line = _line(where)
+        for label in labels:
+            if label.param is not None:
+                snippet = self.m.snippet(line)
+                hit = SinkHit(use.kind, self.m.path, line, use.callee, snippet, label.cleared)
+                self.hits.add((label.param, hit))
+        real = [label for label in labels if label.param is None]
+        if real:
+            self.findings.append(sink_finding(self.m, use, real[0], where))
+
+    def _apply(self, summary: Summary, name: str, taints: list[Taint], where: Node) -> Taint:
+        """A call to a project function: its sinks see the arguments, its result is theirs."""
+        for index, taint in enumerate(taints):
+            for hit in summary.hits(index) if taint else []:
+                labels = [x for x in dangerous(taint, hit.kind) if hit.kind not in hit.cleared]
+                for label in labels:
+                    if label.param is not None:
+                        moved = replace(hit, cleared=hit.cleared | label.cleared)
+                        self.hits.add((label.param, moved))
+                real = [label for label in labels if label.param is None]
+                if real:
+                    via = f"{name}() called at {self.m.path}:{_line(where)}"
+                    self.findings.append(hit_finding(hit, real[0], via))
+        result: Taint = CLEAN
+        for label in summary.returns:
+            if label.param is None:
+                result = result | {label}
+            elif label.param < len(taints):
+                result = result | clear(taints[label.param], label.cleared)
+        return result
+
+
+def _line(node: Node) -> int:
+    return node.start_point[0] + 1

@@ -1,0 +1,7 @@
+// expect:
+const fs = require("fs");
+const path = require("path");
+
+exports.readReport = function readReport(name) {
+  return fs.readFileSync(path.join("/srv/reports", path.basename(name)), "utf8");
+};

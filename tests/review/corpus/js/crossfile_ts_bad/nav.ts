@@ -1,0 +1,6 @@
+// expect: 601
+import type { Response } from "express";
+
+export function goBack(res: Response, to: string): void {
+  res.redirect(to);
+}
