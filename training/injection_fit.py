@@ -142,7 +142,12 @@ def _sample_weights(data: Featurised, windows: np.ndarray) -> np.ndarray:
 
 
 def train(
-    data: Featurised, windows: np.ndarray, epochs: int = EPOCHS, seed: int = 0, quiet: bool = False
+    data: Featurised,
+    windows: np.ndarray,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+    quiet: bool = False,
+    batch: int = BATCH,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fit on the given windows (indices into `data`); returns (w, bias)."""
     rng = np.random.default_rng(seed)
@@ -154,8 +159,8 @@ def train(
     step = 0
     for epoch in range(epochs):
         order = rng.permutation(len(windows))
-        for start in range(0, len(windows), BATCH):
-            pick = order[start : start + BATCH]
+        for start in range(0, len(windows), batch):
+            pick = order[start : start + batch]
             sel = windows[pick]
             starts, ends = data.indptr[sel], data.indptr[sel + 1]
             lengths = ends - starts
@@ -167,8 +172,10 @@ def train(
             r = (p - data.y[sel]) * sample_w[pick]
             # Lazy Adam: only the weights this batch touches move (and decay), which keeps a
             # step proportional to the batch rather than to the 3 x 2^18 weight space.
-            u, inv = np.unique(idx, return_inverse=True)
-            gu = np.bincount(inv, weights=val * r[rows], minlength=len(u)) / len(sel) + L2 * w[u]
+            # (A dense bincount and its non-zeros: linear, where np.unique sorted the batch.)
+            full = np.bincount(idx, weights=val * r[rows], minlength=len(w))
+            u = np.flatnonzero(full)
+            gu = full[u] / len(sel) + L2 * w[u]
             gb = np.bincount(data.g[sel], weights=r, minlength=2) / len(sel)
             step += 1
             c1, c2 = 1 - 0.9**step, 1 - 0.999**step

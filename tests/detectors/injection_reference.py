@@ -3,7 +3,7 @@ reference the fast path is held to: `featurise` with positions for every text, e
 by `score_features` (the windowed path, itself unchanged), and the old way of typing a finding.
 
 Frozen on purpose: do not "fix" or speed up this file, or it stops being the reference. (Model v4
-added features: the intent lexicon's and the quoted strong pattern's, taken as `featurise` gives
+added features: the intent lexicon's, the line structure's and the quoted strong pattern's, taken as `featurise` gives
 them; everything else is as it was.)
 """
 
@@ -22,6 +22,7 @@ from vallum.detectors.injection import (
     score_features,
 )
 from vallum.detectors.injection_patterns import STRONG_SLOTS, match_heuristics
+from vallum.detectors.injection_structure import structure_lines
 from vallum.model import Finding, Stage
 
 _STRONG_INDICES = np.array(sorted(F.HEURISTIC_BASE + slot for slot in STRONG_SLOTS), dtype=np.int64)
@@ -84,6 +85,10 @@ def featurise(text: str) -> F.Features:
     if concepts:
         indices.append(F.LEXICON_BASE + np.array(concepts, dtype=np.int64))
         positions.append(np.array(concept_starts, dtype=np.int64))
+    kinds, line_starts = structure_lines(norm)
+    if kinds:
+        indices.append(F.STRUCTURE_BASE + np.array(kinds, dtype=np.int64))
+        positions.append(np.array(line_starts, dtype=np.int64))
     matches = match_heuristics(norm)
     if matches:
         slots = [

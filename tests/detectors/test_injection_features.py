@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 
 from vallum.detectors import injection_features as F
 from vallum.detectors.injection_patterns import STRONG_SLOTS, match_heuristics
+from vallum.detectors.injection_structure import structure_lines
 
 
 def reference(text: str) -> tuple[list[int], list[int]]:
     """Feature indices and positions: char 3/4/5-grams, words, word pairs, lexicon concepts and
-    their pairs, heuristics (a quoted strong one on its own slot)."""
+    their pairs, code and record lines, heuristics (a quoted strong one on its own slot)."""
     norm = F.normalise(text)[: F.MAX_SEGMENT]
     n = len(norm)
     codes = np.array([ord(c) for c in norm], dtype=np.uint64)
@@ -58,6 +59,9 @@ def reference(text: str) -> tuple[list[int], list[int]]:
     concepts, starts = F.lexicon.lexicon_features(norm, F._LEXICON)
     index.append(F.LEXICON_BASE + np.array(concepts, dtype=np.int64))
     position.append(np.array(starts, dtype=np.int64))
+    kinds, line_starts = structure_lines(norm)
+    index.append(F.STRUCTURE_BASE + np.array(kinds, dtype=np.int64))
+    position.append(np.array(line_starts, dtype=np.int64))
     matches = match_heuristics(norm)
     slots = [
         F.QUOTED_SLOT if slot in STRONG_SLOTS and F.quoted(norm, s) else F.HEURISTIC_BASE + slot

@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from vallum.detectors import injection_lexicon as lexicon
 from vallum.detectors.injection_patterns import HEURISTICS, STRONG_SLOTS, match_heuristics
+from vallum.detectors.injection_structure import structure_lines
 
 BITS = 18
 DIM = 1 << BITS
@@ -97,7 +98,8 @@ HEURISTIC_BASE = DIM - len(HEURISTICS)  # the last indices are reserved for heur
 LENGTH_EDGES = (24, 48, 96, 192, 384)
 LENGTH_BASE = HEURISTIC_BASE - len(LENGTH_EDGES) - 1  # then for length buckets
 QUOTED_SLOT = LENGTH_BASE - 1  # a strong pattern inside quotes
-LEXICON_BASE = QUOTED_SLOT - lexicon.SLOTS  # then the intent lexicon's concepts and pairs
+STRUCTURE_BASE = QUOTED_SLOT - 2  # a code-like line, a record-like line
+LEXICON_BASE = STRUCTURE_BASE - lexicon.SLOTS  # then the intent lexicon's concepts and pairs
 RESERVED = DIM - LEXICON_BASE
 
 
@@ -185,6 +187,9 @@ def featurise_normalised(norm: str, positions: bool = True) -> Features:
     concepts, concept_starts = lexicon.lexicon_features(norm, _LEXICON)
     if concepts:
         index = np.concatenate((index, LEXICON_BASE + np.array(concepts, dtype=np.int64)))
+    kinds, line_starts = structure_lines(norm)
+    if kinds:
+        index = np.concatenate((index, STRUCTURE_BASE + np.array(kinds, dtype=np.int64)))
     matches = match_heuristics(norm)
     if matches:
         slots = np.array(
@@ -200,6 +205,7 @@ def featurise_normalised(norm: str, positions: bool = True) -> Features:
     if len(words):
         parts += [starts, starts[:-1]]
     parts.append(np.array(concept_starts, dtype=np.int64))
+    parts.append(np.array(line_starts, dtype=np.int64))
     parts.append(np.array([start for _, start in matches], dtype=np.int64))
     return Features(index, np.concatenate(parts), n, len(matches))
 
