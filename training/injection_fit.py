@@ -101,8 +101,15 @@ def featurise(rows: list[Row]) -> Featurised:
             if key in seen:
                 continue
             seen.add(key)
-            # n-gram counts are scaled by 1/sqrt(total); the length bucket counts once.
-            val = np.append(counts / np.sqrt(counts.sum()), np.float32(1.0))
+            # Counts are scaled by 1/sqrt(total) within each group (hashed n-grams; intent
+            # features: lexicon, structure, heuristics), as the detector scores a window; the
+            # length bucket counts once.
+            intent = idx >= F.LEXICON_BASE
+            val = np.empty(len(counts), dtype=np.float32)
+            for part in (~intent, intent):
+                if part.any():
+                    val[part] = counts[part] / np.sqrt(counts[part].sum())
+            val = np.append(val, np.float32(1.0))
             idx = np.append(idx, F.length_slots(np.array([length]))[0])
             indices.append(np.concatenate([idx, idx + F.DIM * (1 + g)]))
             values.append(np.concatenate([val, val]))

@@ -184,6 +184,27 @@ def print_table(title: str, table: list[dict[str, Any]]) -> None:
         print(f"  {f['metric']} {f['rate']:6.1%}  n={f['n']:5d}  {f['family']}")
 
 
+ROC_FPRS = (0.01, 0.02, 0.05, 0.10)
+
+
+def roc_points(rows: list[dict[str, Any]], probs: np.ndarray) -> list[dict[str, float]]:
+    """The held-out-family ROC at a few row FPRs: threshold, row TPR, mean family TPR and FPR."""
+    y = np.array([r["label"] for r in rows])
+    points = []
+    for target in ROC_FPRS:
+        t = float(np.quantile(probs[y == 0], 1 - target))
+        t = min(1.0, np.nextafter(t, 2.0))  # strictly above that many benign rows
+        table = per_family(rows, probs, t)
+        points.append({
+            "fpr_target": target, "threshold": t,
+            "tpr_rows": float(np.mean(probs[y == 1] >= t)),
+            "fpr_rows": float(np.mean(probs[y == 0] >= t)),
+            "tpr_family_mean": float(np.mean([f["rate"] for f in table if f["metric"] == "TPR"])),
+            "fpr_family_mean": float(np.mean([f["rate"] for f in table if f["metric"] == "FPR"])),
+        })  # fmt: skip
+    return points
+
+
 def summary(rows: list[dict[str, Any]], probs: np.ndarray, threshold: float) -> dict[str, Any]:
     y = np.array([r["label"] for r in rows])
     table = per_family(rows, probs, threshold)
@@ -191,6 +212,7 @@ def summary(rows: list[dict[str, Any]], probs: np.ndarray, threshold: float) -> 
     benign = [f["rate"] for f in table if f["metric"] == "FPR"]
     return {
         "threshold": threshold,
+        "roc": roc_points(rows, probs),
         "auc": auc(probs, y),
         "tpr_rows": float(np.mean(probs[y == 1] >= threshold)),
         "fpr_rows": float(np.mean(probs[y == 0] >= threshold)),

@@ -6,7 +6,12 @@ not seen is where it raised most false alarms. What such text shares is not its 
 shape: lines that end in `;` or `{`, indented lines with brackets or `=`, shell prompts and
 keywords that open a statement; table rows between `|`, `key: value` lines, comma-separated
 values. One feature per such line (at the line's start) lets the model weigh a window by how
-much of it is code or records, whatever the words inside. Found by two RE2 passes.
+much of it is code, whatever the words inside. Found by one RE2 pass.
+
+Record-like lines (kind 1) are defined but not emitted: in the first v4 run, with them on,
+BIPIA tables with a planted instruction, left out of training, were caught 7% of the time (v3:
+31%); tables are where instructions get planted, so "looks like a record" must not read as
+benign.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ def structure_lines(norm: str) -> tuple[list[int], list[int]]:
     """(kind, line start) of every code-like (kind 0) and record-like (kind 1) line."""
     kinds: list[int] = []
     starts: list[int] = []
-    for kind, pattern in enumerate((_CODE, _RECORD)):
+    for kind, pattern in enumerate((_CODE,)):  # record lines: off (see the module's docstring)
         for m in pattern.finditer(norm):
             kinds.append(kind)
             starts.append(m.start())
