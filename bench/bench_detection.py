@@ -184,6 +184,23 @@ def latency(runs: int) -> None:
         cells.append(f"{p50:9.3f} / {p99:7.3f}")
     print(f"  {'(no gibberish)':16s}" + "".join(f"{c:>22s}" for c in cells))
 
+    # What the v4 features add to the injection detector, side by side: the intent lexicon's
+    # and the line-structure pass alone, on the same normalised text.
+    from vallum.detectors import injection_features as F
+    from vallum.detectors.injection_lexicon import lexicon_features
+    from vallum.detectors.injection_structure import structure_lines
+
+    def v4_passes(text: str) -> None:
+        norm = F.model_text(text)
+        lexicon_features(norm, F._LEXICON)
+        structure_lines(norm)
+
+    cells = []
+    for text in inputs.values():
+        p50, p99 = percentiles(v4_passes, text, runs)
+        cells.append(f"{p50:9.3f} / {p99:7.3f}")
+    print(f"  {'(v4 passes)':16s}" + "".join(f"{c:>22s}" for c in cells))
+
     def run_all(text: str) -> None:
         for det, stage in dets:
             det.detect(text, stage)

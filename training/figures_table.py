@@ -29,11 +29,25 @@ def overview(summary: dict[str, Any]) -> str:
     )
 
 
+def roc(summary: dict[str, Any]) -> str:
+    lines = ["| row FPR target | threshold | TPR rows | mean family TPR | mean family FPR |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    for p in summary.get("roc", []):
+        lines.append(
+            f"| {p['fpr_target']:.0%} | {p['threshold']:.3f} | {p['tpr_rows']:.1%} | "
+            f"{p['tpr_family_mean']:.1%} | {p['fpr_family_mean']:.1%} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     figures = json.loads(FIGURES.read_text())
     for key in ("lofo", "lofo_ngram_only", "validation"):
         if key in figures:
-            print(f"### {key}\n\n{overview(figures[key])}\n\n{table(figures[key])}\n")
+            print(f"### {key}\n\n{overview(figures[key])}\n")
+            if figures[key].get("roc"):
+                print(f"{roc(figures[key])}\n")
+            print(f"{table(figures[key])}\n")
 
 
 if __name__ == "__main__":

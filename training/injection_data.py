@@ -18,6 +18,7 @@ from typing import Any
 
 import generate_benign
 import generate_code_docs
+import generate_hard
 import generate_multilingual
 import generate_planted
 import generate_techniques
@@ -85,6 +86,7 @@ def generated(train: list[Row], seed: int = SEED) -> list[Row]:
     rows += generate_planted.generate(seed + 3)
     rows += generate_multilingual.generate(seed + 4)
     rows += generate_code_docs.generate(seed + 5)
+    rows += generate_hard.generate(seed + 6)
     for row in rows:
         row["source"] = "generated/" + str(row["family"])
     return rows

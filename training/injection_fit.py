@@ -101,8 +101,15 @@ def featurise(rows: list[Row]) -> Featurised:
             if key in seen:
                 continue
             seen.add(key)
-            # n-gram counts are scaled by 1/sqrt(total); the length bucket counts once.
-            val = np.append(counts / np.sqrt(counts.sum()), np.float32(1.0))
+            # Counts are scaled by 1/sqrt(total) within each group (hashed n-grams; intent
+            # features: lexicon, structure, heuristics), as the detector scores a window; the
+            # length bucket counts once.
+            intent = idx >= F.LEXICON_BASE
+            val = np.empty(len(counts), dtype=np.float32)
+            for part in (~intent, intent):
+                if part.any():
+                    val[part] = counts[part] / np.sqrt(counts[part].sum())
+            val = np.append(val, np.float32(1.0))
             idx = np.append(idx, F.length_slots(np.array([length]))[0])
             indices.append(np.concatenate([idx, idx + F.DIM * (1 + g)]))
             values.append(np.concatenate([val, val]))
@@ -142,7 +149,12 @@ def _sample_weights(data: Featurised, windows: np.ndarray) -> np.ndarray:
 
 
 def train(
-    data: Featurised, windows: np.ndarray, epochs: int = EPOCHS, seed: int = 0, quiet: bool = False
+    data: Featurised,
+    windows: np.ndarray,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+    quiet: bool = False,
+    batch: int = BATCH,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fit on the given windows (indices into `data`); returns (w, bias)."""
     rng = np.random.default_rng(seed)
@@ -154,8 +166,8 @@ def train(
     step = 0
     for epoch in range(epochs):
         order = rng.permutation(len(windows))
-        for start in range(0, len(windows), BATCH):
-            pick = order[start : start + BATCH]
+        for start in range(0, len(windows), batch):
+            pick = order[start : start + batch]
             sel = windows[pick]
             starts, ends = data.indptr[sel], data.indptr[sel + 1]
             lengths = ends - starts
@@ -167,8 +179,10 @@ def train(
             r = (p - data.y[sel]) * sample_w[pick]
             # Lazy Adam: only the weights this batch touches move (and decay), which keeps a
             # step proportional to the batch rather than to the 3 x 2^18 weight space.
-            u, inv = np.unique(idx, return_inverse=True)
-            gu = np.bincount(inv, weights=val * r[rows], minlength=len(u)) / len(sel) + L2 * w[u]
+            # (A dense bincount and its non-zeros: linear, where np.unique sorted the batch.)
+            full = np.bincount(idx, weights=val * r[rows], minlength=len(w))
+            u = np.flatnonzero(full)
+            gu = full[u] / len(sel) + L2 * w[u]
             gb = np.bincount(data.g[sel], weights=r, minlength=2) / len(sel)
             step += 1
             c1, c2 = 1 - 0.9**step, 1 - 0.999**step

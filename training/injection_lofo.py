@@ -23,6 +23,11 @@ from vallum.detectors import injection_gibberish as G
 from vallum.detectors.injection import _STRONG_INDICES, STRONG_PATTERN_SCORE, _heuristic_indices
 
 FOLD_EPOCHS = 4
+# A fold trains on at most this many windows of each family (seeded sample) in batches of
+# FOLD_BATCH: about 2.5 times less work a fold than every window in batches of 256, for figures
+# that differ from the full fit's mostly in the largest families' weight.
+FOLD_CAP = 1000
+FOLD_BATCH = 512
 # The gibberish score counts only above a quantile of benign rows' (out-of-family) scores; the
 # quantile is the one of these whose stacked model has the best mean family TPR at its threshold.
 GIBBERISH_QUANTILES = (0.90, 0.95, 0.99)
@@ -43,6 +48,16 @@ def benign_table(data: Featurised, exclude: str | None = None) -> np.ndarray:
     return G.surprisal_table(G.bigram_counts(texts))
 
 
+def capped_windows(fam_of_window: np.ndarray, cap: int = FOLD_CAP) -> np.ndarray:
+    """Window indices with at most `cap` per family (a seeded sample of the larger ones)."""
+    rng = np.random.default_rng(0)
+    keep = []
+    for fam in np.unique(fam_of_window):
+        ids = np.flatnonzero(fam_of_window == fam)
+        keep.append(np.sort(rng.choice(ids, cap, replace=False)) if len(ids) > cap else ids)
+    return np.sort(np.concatenate(keep))
+
+
 def out_of_family_logits(
     data: Featurised, only: list[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -53,9 +68,10 @@ def out_of_family_logits(
     z = np.full(len(data.rows), np.nan)
     g = np.full(len(data.rows), np.nan)
     todo = only or families(data)
+    capped = capped_windows(fam_of_window)
     for k, fam in enumerate(todo):
-        keep = np.flatnonzero(fam_of_window != fam)
-        w, bias = train(data, keep, epochs=FOLD_EPOCHS, seed=k, quiet=True)
+        keep = capped[fam_of_window[capped] != fam]
+        w, bias = train(data, keep, epochs=FOLD_EPOCHS, seed=k, quiet=True, batch=FOLD_BATCH)
         held = np.flatnonzero(fam_of_row == fam)
         z[held] = row_logits(data, held, w, bias)
         table = benign_table(data, exclude=fam)
@@ -168,6 +184,27 @@ def print_table(title: str, table: list[dict[str, Any]]) -> None:
         print(f"  {f['metric']} {f['rate']:6.1%}  n={f['n']:5d}  {f['family']}")
 
 
+ROC_FPRS = (0.01, 0.02, 0.05, 0.10)
+
+
+def roc_points(rows: list[dict[str, Any]], probs: np.ndarray) -> list[dict[str, float]]:
+    """The held-out-family ROC at a few row FPRs: threshold, row TPR, mean family TPR and FPR."""
+    y = np.array([r["label"] for r in rows])
+    points = []
+    for target in ROC_FPRS:
+        t = float(np.quantile(probs[y == 0], 1 - target))
+        t = min(1.0, np.nextafter(t, 2.0))  # strictly above that many benign rows
+        table = per_family(rows, probs, t)
+        points.append({
+            "fpr_target": target, "threshold": t,
+            "tpr_rows": float(np.mean(probs[y == 1] >= t)),
+            "fpr_rows": float(np.mean(probs[y == 0] >= t)),
+            "tpr_family_mean": float(np.mean([f["rate"] for f in table if f["metric"] == "TPR"])),
+            "fpr_family_mean": float(np.mean([f["rate"] for f in table if f["metric"] == "FPR"])),
+        })  # fmt: skip
+    return points
+
+
 def summary(rows: list[dict[str, Any]], probs: np.ndarray, threshold: float) -> dict[str, Any]:
     y = np.array([r["label"] for r in rows])
     table = per_family(rows, probs, threshold)
@@ -175,6 +212,7 @@ def summary(rows: list[dict[str, Any]], probs: np.ndarray, threshold: float) -> 
     benign = [f["rate"] for f in table if f["metric"] == "FPR"]
     return {
         "threshold": threshold,
+        "roc": roc_points(rows, probs),
         "auc": auc(probs, y),
         "tpr_rows": float(np.mean(probs[y == 1] >= threshold)),
         "fpr_rows": float(np.mean(probs[y == 0] >= threshold)),

@@ -2,6 +2,7 @@
 
     .venv/bin/python training/train_injection.py            # leave-one-family-out, then fit
     .venv/bin/python training/train_injection.py --no-lofo  # reuse the stored calibration
+    .venv/bin/python training/train_injection.py --from-oof # reuse the last run's LOFO scores
 
 Data (`injection_data`): the shared dataset's training split (validation = 20%, grouped by
 BIPIA document, only scored at the end) and every generated family. Each row has a family (a
@@ -39,6 +40,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-lofo", action="store_true", help="reuse stored calibration")
     parser.add_argument("--families", nargs="*", help="leave out only these (a quick look)")
+    parser.add_argument(
+        "--from-oof",
+        action="store_true",
+        help="reuse the out-of-family scores of the last run (.vallum/injection_oof.npz)",
+    )
     args = parser.parse_args(argv)
 
     rows, val_rows = training_rows()
@@ -51,9 +57,14 @@ def main(argv: list[str] | None = None) -> None:
         coef = np.array(figures["stacker"])
         g0, threshold = figures["gibberish_floor"], figures["threshold"]
     else:
-        z, g = lofo.out_of_family_logits(data, args.families)
-        (ROOT / ".vallum").mkdir(exist_ok=True)
-        np.savez(ROOT / ".vallum/injection_oof.npz", z=z, g=g)  # to re-fit the head without LOFO
+        oof = ROOT / ".vallum/injection_oof.npz"
+        if args.from_oof:
+            with np.load(oof) as saved:
+                z, g = saved["z"], saved["g"]
+        else:
+            z, g = lofo.out_of_family_logits(data, args.families)
+            oof.parent.mkdir(exist_ok=True)
+            np.savez(oof, z=z, g=g)  # to re-fit the head without LOFO (--from-oof)
         done = ~np.isnan(z)
         kept = [r for r, d in zip(rows, done, strict=True) if d]
         floored = np.flatnonzero(done)

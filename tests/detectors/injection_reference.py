@@ -2,7 +2,9 @@
 reference the fast path is held to: `featurise` with positions for every text, every text scored
 by `score_features` (the windowed path, itself unchanged), and the old way of typing a finding.
 
-Frozen on purpose: do not "fix" or speed up this file, or it stops being the reference.
+Frozen on purpose: do not "fix" or speed up this file, or it stops being the reference. (Model v4
+added features: the intent lexicon's, the line structure's and the quoted strong pattern's, taken as `featurise` gives
+them; everything else is as it was.)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from vallum.detectors.injection import (
     score_features,
 )
 from vallum.detectors.injection_patterns import STRONG_SLOTS, match_heuristics
+from vallum.detectors.injection_structure import structure_lines
 from vallum.model import Finding, Stage
 
 _STRONG_INDICES = np.array(sorted(F.HEURISTIC_BASE + slot for slot in STRONG_SLOTS), dtype=np.int64)
@@ -36,7 +39,7 @@ def _index(salted: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
     with np.errstate(over="ignore"):
         mixed = salted * F._MIX
     idx = (mixed >> F._SHIFT).astype(np.int64)
-    return np.where(idx >= F.LENGTH_BASE, idx - F.RESERVED, idx)
+    return np.where(idx >= F.LEXICON_BASE, idx - F.RESERVED, idx)
 
 
 def featurise(text: str) -> F.Features:
@@ -78,9 +81,21 @@ def featurise(text: str) -> F.Features:
                 salted.append(pairs ^ F._SALTS[2])
                 positions.append(starts[:-1].astype(np.int64))
     indices = [_index(np.concatenate(salted))] if salted else []
+    concepts, concept_starts = F.lexicon.lexicon_features(norm, F._LEXICON)
+    if concepts:
+        indices.append(F.LEXICON_BASE + np.array(concepts, dtype=np.int64))
+        positions.append(np.array(concept_starts, dtype=np.int64))
+    kinds, line_starts = structure_lines(norm)
+    if kinds:
+        indices.append(F.STRUCTURE_BASE + np.array(kinds, dtype=np.int64))
+        positions.append(np.array(line_starts, dtype=np.int64))
     matches = match_heuristics(norm)
     if matches:
-        indices.append(np.array([F.HEURISTIC_BASE + slot for slot, _ in matches], dtype=np.int64))
+        slots = [
+            F.QUOTED_SLOT if slot in STRONG_SLOTS and F.quoted(norm, s) else F.HEURISTIC_BASE + slot
+            for slot, s in matches
+        ]
+        indices.append(np.array(slots, dtype=np.int64))
         positions.append(np.array([start for _, start in matches], dtype=np.int64))
     if not indices:
         empty = np.zeros(0, dtype=np.int64)

@@ -13,11 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vallum.detectors import injection_features as F
-from vallum.detectors.injection_patterns import match_heuristics
+from vallum.detectors.injection_patterns import STRONG_SLOTS, match_heuristics
+from vallum.detectors.injection_structure import structure_lines
 
 
 def reference(text: str) -> tuple[list[int], list[int]]:
-    """Feature indices and positions: char 3/4/5-grams, words, word pairs, heuristics."""
+    """Feature indices and positions: char 3/4/5-grams, words, word pairs, lexicon concepts and
+    their pairs, code and record lines, heuristics (a quoted strong one on its own slot)."""
     norm = F.normalise(text)[: F.MAX_SEGMENT]
     n = len(norm)
     codes = np.array([ord(c) for c in norm], dtype=np.uint64)
@@ -54,8 +56,18 @@ def reference(text: str) -> tuple[list[int], list[int]]:
             if len(w) > 1:
                 index.append(F._finish(w[:-1] * F._MIX + w[1:], F._SALTS[2]))
                 position.append(np.array([a for a, _ in spans[:-1]], dtype=np.int64))
+    concepts, starts = F.lexicon.lexicon_features(norm, F._LEXICON)
+    index.append(F.LEXICON_BASE + np.array(concepts, dtype=np.int64))
+    position.append(np.array(starts, dtype=np.int64))
+    kinds, line_starts = structure_lines(norm)
+    index.append(F.STRUCTURE_BASE + np.array(kinds, dtype=np.int64))
+    position.append(np.array(line_starts, dtype=np.int64))
     matches = match_heuristics(norm)
-    index.append(np.array([F.HEURISTIC_BASE + slot for slot, _ in matches], dtype=np.int64))
+    slots = [
+        F.QUOTED_SLOT if slot in STRONG_SLOTS and F.quoted(norm, s) else F.HEURISTIC_BASE + slot
+        for slot, s in matches
+    ]
+    index.append(np.array(slots, dtype=np.int64))
     position.append(np.array([s for _, s in matches], dtype=np.int64))
     return np.concatenate(index).tolist(), np.concatenate(position).tolist()
 

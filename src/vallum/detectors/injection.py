@@ -49,20 +49,28 @@ STRONG_PATTERN_SCORE = 0.9
 def score_features(
     feats: F.Features, weights: npt.NDArray[np.float32], bias: float, window: int, stride: int
 ) -> tuple[float, int, int]:
-    """The highest window logit of a featurised text, and that window's bounds."""
+    """The highest window logit of a featurised text, and that window's bounds.
+
+    A window's logit: bias + its length prior + the hashed n-grams' weights summed over the
+    square root of their count + the intent features' (lexicon, structure, heuristics) summed
+    over the square root of theirs, so a handful of intent features is not diluted by the
+    hundreds of n-grams of the same window.
+    """
     n = feats.length
     if feats.position is None:
         raise ValueError("score_features needs features with positions")
     if len(feats.index) == 0:
         return bias + float(weights[F.length_slots(np.array([n]))[0]]), 0, n
     contrib = weights[feats.index]
-    sums = np.concatenate(([0.0], np.cumsum(np.bincount(feats.position, contrib, n + 1)[:n])))
-    counts = np.concatenate(([0], np.cumsum(np.bincount(feats.position, minlength=n + 1)[:n])))
+    intent = feats.index >= F.LEXICON_BASE
     bounds = np.array(F.windows(n, window, stride), dtype=np.int64)
     a, b = bounds[:, 0], bounds[:, 1]
-    total = counts[b] - counts[a]
-    prior = weights[F.length_slots(b - a)]
-    logits = bias + prior + (sums[b] - sums[a]) / np.sqrt(np.maximum(total, 1))
+    logits = bias + weights[F.length_slots(b - a)]
+    for part in (~intent, intent):
+        pos = feats.position[part]
+        sums = np.concatenate(([0.0], np.cumsum(np.bincount(pos, contrib[part], n + 1)[:n])))
+        counts = np.concatenate(([0], np.cumsum(np.bincount(pos, minlength=n + 1)[:n])))
+        logits = logits + (sums[b] - sums[a]) / np.sqrt(np.maximum(counts[b] - counts[a], 1))
     best = int(np.argmax(logits))
     return float(logits[best]), int(a[best]), int(b[best])
 
@@ -71,16 +79,22 @@ def score_whole(feats: F.Features, weights: npt.NDArray[np.float32], bias: float
     """The logit of a text scored as one window (it fits in one), positions or not.
 
     What `score_features` gives for such a text without its prefix sums: the window is the whole
-    text, so its sum is every feature's weight (each feature starts inside the text). The sum is
-    taken in another order, so the two agree to the last bits of a float64, not bit for bit.
+    text, so its sums are every feature's weight (each feature starts inside the text). The sums
+    are taken in another order, so the two agree to the last bits of a float64, not bit for bit.
+    Intent features come last in `feats.index` (see `injection_features`).
     """
     slot = F.length_slot(feats.length)
     if len(feats.index) == 0:
         return bias + float(weights[slot])
     # As score_features adds them: in float32 (a Python float takes the weights' type there).
     prior = float(np.float32(bias) + weights[slot])
-    total = float(np.add.reduce(weights.take(feats.index), dtype=np.float64))
-    return prior + total / math.sqrt(len(feats.index))
+    values = weights.take(feats.index)
+    split = len(feats.index) - int(np.count_nonzero(feats.index >= F.LEXICON_BASE))
+    logit = prior
+    for part in (values[:split], values[split:]):
+        if len(part):
+            logit += float(np.add.reduce(part, dtype=np.float64)) / math.sqrt(len(part))
+    return logit
 
 
 def _heuristic_indices(feats: F.Features) -> list[int]:

@@ -30,7 +30,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vallum.detectors.injection_patterns import HEURISTICS, match_heuristics
+from vallum.detectors import injection_lexicon as lexicon
+from vallum.detectors.injection_patterns import HEURISTICS, STRONG_SLOTS, match_heuristics
+from vallum.detectors.injection_structure import structure_lines
 
 BITS = 18
 DIM = 1 << BITS
@@ -95,7 +97,10 @@ HEURISTIC_BASE = DIM - len(HEURISTICS)  # the last indices are reserved for heur
 # Upper bounds (exclusive) of the window-length buckets, in characters; one more bucket above.
 LENGTH_EDGES = (24, 48, 96, 192, 384)
 LENGTH_BASE = HEURISTIC_BASE - len(LENGTH_EDGES) - 1  # then for length buckets
-RESERVED = DIM - LENGTH_BASE
+QUOTED_SLOT = LENGTH_BASE - 1  # a strong pattern inside quotes
+STRUCTURE_BASE = QUOTED_SLOT - 2  # a code-like line, a record-like line
+LEXICON_BASE = STRUCTURE_BASE - lexicon.SLOTS  # then the intent lexicon's concepts and pairs
+RESERVED = DIM - LEXICON_BASE
 
 
 def length_slots(lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -122,6 +127,9 @@ def model_text(text: str) -> str:
     return norm[:MAX_SEGMENT] if len(norm) > MAX_SEGMENT else norm
 
 
+_LEXICON = lexicon.compile_lexicon(normalise)
+
+
 @dataclass(frozen=True, slots=True)
 class Features:
     """Feature indices and where each starts in the normalised text of length `length`."""
@@ -141,8 +149,8 @@ def _index(salted: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
     mixed = salted * _MIX
     mixed >>= _SHIFT
     idx = mixed.view(np.int64)  # the same values: all below 2^BITS
-    # Keep hashed features off the slots reserved for length buckets and heuristics.
-    np.subtract(idx, RESERVED, out=idx, where=idx >= LENGTH_BASE)
+    # Keep hashed features off the slots reserved for the lexicon, length buckets, heuristics.
+    np.subtract(idx, RESERVED, out=idx, where=idx >= LEXICON_BASE)
     return idx
 
 
@@ -176,9 +184,19 @@ def featurise_normalised(norm: str, positions: bool = True) -> Features:
         if len(words) > 1:
             salted.append((words[:-1] * _MIX + words[1:]) ^ _SALTS[2])
     index = _index(np.concatenate(salted)) if salted else _EMPTY
+    concepts, concept_starts = lexicon.lexicon_features(norm, _LEXICON)
+    if concepts:
+        index = np.concatenate((index, LEXICON_BASE + np.array(concepts, dtype=np.int64)))
+    kinds, line_starts = structure_lines(norm)
+    if kinds:
+        index = np.concatenate((index, STRUCTURE_BASE + np.array(kinds, dtype=np.int64)))
     matches = match_heuristics(norm)
     if matches:
-        slots = np.array([HEURISTIC_BASE + slot for slot, _ in matches], dtype=np.int64)
+        slots = np.array(
+            [QUOTED_SLOT if slot in STRONG_SLOTS and quoted(norm, start) else HEURISTIC_BASE + slot
+             for slot, start in matches],
+            dtype=np.int64,
+        )  # fmt: skip
         index = np.concatenate((index, slots))
     if not positions:
         return Features(index, None, n, len(matches))
@@ -186,8 +204,37 @@ def featurise_normalised(norm: str, positions: bool = True) -> Features:
     parts = [every[: n - size + 1] for size in CHAR_NGRAMS if n >= size]
     if len(words):
         parts += [starts, starts[:-1]]
+    parts.append(np.array(concept_starts, dtype=np.int64))
+    parts.append(np.array(line_starts, dtype=np.int64))
     parts.append(np.array([start for _, start in matches], dtype=np.int64))
     return Features(index, np.concatenate(parts), n, len(matches))
+
+
+_OPENING = {'"': '"', "`": "`", "“": "”", "«": "»", "„": "“", "「": "」", "『": "』", "‘": "’"}
+QUOTE_CONTEXT = 12  # letters and digits outside the quote for it to count as a mention
+
+
+def quoted(norm: str, start: int) -> bool:
+    """Whether position `start` is inside a quotation on its line, within a text that has at
+    least QUOTE_CONTEXT letters or digits outside it (a text that is only a quotation uses it)."""
+    line_start = norm.rfind("\n", 0, start) + 1
+    closing = ""
+    opened = -1
+    for i in range(line_start, start):
+        ch = norm[i]
+        if closing:
+            if ch == closing and (ch != "'" or i + 1 >= len(norm) or not norm[i + 1].isalnum()):
+                closing, opened = "", -1
+        elif ch in _OPENING:
+            closing, opened = _OPENING[ch], i
+        elif ch == "'" and (i == line_start or not norm[i - 1].isalnum()):
+            closing, opened = "'", i
+    if opened < 0:
+        return False
+    end = norm.find(closing, start)
+    end = len(norm) if end < 0 else end
+    outside = norm[:opened] + norm[end + 1 :]
+    return sum(ch.isalnum() for ch in outside) >= QUOTE_CONTEXT
 
 
 def _char_grams(raw: Codes, n: int) -> list[npt.NDArray[np.uint64]]:
