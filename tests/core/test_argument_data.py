@@ -59,7 +59,7 @@ def test_pii_in_an_external_email_is_blocked_in_a_fresh_session(
     """PII in any content argument (split, nested, listed, obfuscated, or beside the address in
     `to`) of an email to anyone outside the company is forbidden, with no PII read before."""
     action, policies = call(engine, args)
-    assert (Action.BLOCK, True) == (action, "pii-in-external-email" in policies)
+    assert (Action.BLOCK, True) == (action, "data-leaves-organization" in policies)
 
 
 QUIET = {
@@ -139,7 +139,7 @@ def test_the_sdk_refuses_an_email_carrying_a_card(example_dir: Path, tmp_path: P
         sent.append(to)
         return "sent"
 
-    with guard.session("sdk-fresh"), pytest.raises(ToolBlocked, match="pii-in-external-email"):
+    with guard.session("sdk-fresh"), pytest.raises(ToolBlocked, match="data-leaves-organization"):
         send_email(EXTERNAL, "Your card", "on file: " + CARD.replace(" ", "\u200b"))
     with guard.session("sdk-fresh-2"):
         assert "sent" == send_email(EXTERNAL, "Your order", "It has shipped.")
