@@ -55,6 +55,8 @@ _MAX_LEAVES = 1_000  # string values joined per call, at most
 # built-in detectors make (a card with separators, an address, an API key, a PEM header).
 WINDOW = 320
 MAX_SHUFFLED = 5  # digit groups read in every order (5! = 120 lines of at most 30 digits)
+_LITERALS = {None: "null", True: "true", False: "false"}
+_EXACT = 2**53  # integers below it are written as their digits (RFC 8785)
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what JSON writes escaped
 _DIGIT_GROUP = re.compile(r"[0-9]{3,6}")  # a bare group of a split card (normal form)
 
@@ -80,9 +82,13 @@ def argument_text(
 
     `order` is the tool's declared argument order (others follow, sorted); raises
     `CanonicalJSONError` if the arguments cannot be written as JSON."""
-    canonical = canonical_text(dict(arguments), default=str)
     head = f"{name} "
-    spans = _spans(arguments, canonical, len(head))
+    built = _flat(arguments, len(head))
+    if built is None:
+        canonical = canonical_text(dict(arguments), default=str)
+        spans = _spans(arguments, canonical, len(head))
+    else:
+        canonical, spans = built
     text = head + canonical
     skip = set(destinations)
     names = [a for a in order if a in arguments] + sorted(set(arguments) - set(order))
@@ -122,6 +128,52 @@ def _shuffled_groups(leaves: Sequence[str]) -> list[str]:
     if not 3 <= len(groups) <= MAX_SHUFFLED or not 13 <= sum(map(len, groups)) <= 19:
         return []
     return ["".join(order) for order in dict.fromkeys(permutations(groups))]
+
+
+def _flat(arguments: Mapping[str, Any], offset: int) -> tuple[str, tuple[Any, ...]] | None:
+    """The canonical text of arguments with ASCII keys and string, number, boolean or null
+    values, written member by member (RFC 8785 writes an object as its members in UTF-16 key
+    order, each as it writes it alone), with each value's span; None otherwise (`_spans` then
+    finds them in the text `canonical_text` writes)."""
+    if not all(isinstance(k, str) and k.isascii() for k in arguments):
+        return None  # (ASCII keys sort alike by code point and by UTF-16 unit)
+    members = []
+    spans = []
+    at = offset + 1  # after "{"
+    for key in sorted(arguments):
+        value = arguments[key]
+        if type(value) is str:
+            v = _string(value)
+        elif value is None or type(value) is bool:
+            v = _LITERALS[value]
+        elif type(value) is int and -_EXACT < value < _EXACT:
+            v = str(value)
+        elif type(value) in (int, float):
+            v = canonical_text(value)
+        else:
+            return None  # an object, a list, another type: `_spans`
+        k = _string(key)
+        members.append(f"{k}:{v}")
+        at += len(k) + 1
+        spans.append((key, at, at + len(v)))
+        at += len(v) + 1  # past the "," or the closing "}"
+    return "{" + ",".join(members) + "}", tuple(spans)
+
+
+def _string(value: str) -> str:
+    """A string as JSON: quoted as it is when nothing in it is escaped (RFC 8785 keeps every
+    other character as written), else by `canonical_text`."""
+    if _ESCAPED.search(value) is None and (value.isascii() or _encodable(value)):
+        return f'"{value}"'
+    return canonical_text(value)
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")  # a lone surrogate is not: canonical_text refuses it
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _spans(arguments: Mapping[str, Any], canonical: str, offset: int) -> tuple[Any, ...]:
