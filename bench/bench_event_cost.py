@@ -14,6 +14,12 @@ other, so a change in the machine's load falls on both alike. Each round prints 
 the summary is the median over rounds and the median of the paired differences (after - before)
 with their spread across rounds.
 
+`--without-issue12` measures, in one process and interleaved, this checkout as it is against
+the same engine with issue 12's pieces on the event path switched off (tool calls read as their
+canonical text alone, no pii control on tool calls, no encoded runs nor spelled-out addresses):
+what those pieces cost with everything else held fixed, which a checkout from before issue 12
+cannot show once later work (provenance, fingerprints) has landed on the same path.
+
 `--parts` prints, on this checkout, what the tool-call path spends in the pieces issue 12 added:
 reading the arguments (`argument_text`: canonical text, argument spans, joined values) beside
 the canonical text alone, the normal form, the pii control on tool calls, and placing findings.
@@ -27,7 +33,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
@@ -114,16 +121,78 @@ def compare(before: str, rounds: int) -> None:
             assert proc.stdin is not None
             proc.stdin.close()
             proc.wait(timeout=60)
+    summarise(got["before"], got["after"], "before", "after")
+
+
+def summarise(
+    first: list[dict[str, float]], second: list[dict[str, float]], a: str, b: str
+) -> None:
+    """Medians over rounds, and the paired differences (second - first) with their spread."""
     print()
     print(
-        f"{'event':<14}{'before us':>11}{'after us':>11}{'after-before us (median, min..max of rounds)':>48}"
+        f"{'event':<14}{a + ' us':>11}{b + ' us':>11}   {b} - {a} us: median of rounds (min .. max)"
     )
-    for event in got["after"][0]:
-        b = [r[event] for r in got["before"]]
-        a = [r[event] for r in got["after"]]
-        diff = sorted(x - y for x, y in zip(a, b, strict=True))
-        print(f"{event:<14}{statistics.median(b):>11.1f}{statistics.median(a):>11.1f}"
-              f"{statistics.median(diff):>+16.1f}  ({diff[0]:+.1f} .. {diff[-1]:+.1f})")  # fmt: skip
+    for event in second[0]:
+        x = [r[event] for r in first]
+        y = [r[event] for r in second]
+        diff = sorted(q - p for p, q in zip(x, y, strict=True))
+        print(f"{event:<14}{statistics.median(x):>11.1f}{statistics.median(y):>11.1f}"
+              f"{statistics.median(diff):>+12.1f}  ({diff[0]:+.1f} .. {diff[-1]:+.1f})")  # fmt: skip
+
+
+@contextmanager
+def without_issue12(engine: Any) -> Iterator[None]:
+    """The engine with issue 12's pieces on the event path switched off, for the time of the
+    block (patched on this process's modules and the engine's detectors, then restored)."""
+    import vallum.engine as engine_module
+    from vallum.argument_data import ArgumentText
+    from vallum.canonical import canonical_text
+    from vallum.model import Stage
+
+    def canonical_only(name: str, arguments: Any, order: Any, destinations: Any) -> Any:
+        text = f"{name} {canonical_text(dict(arguments), default=str)}"
+        return ArgumentText(text, (), len(text))
+
+    saved_subject = engine_module.argument_text
+    saved_controls = engine._controls[Stage.TOOL_CALL]
+    detectors = list({id(c.detector): c.detector for c in engine.bundle.controls}.values())
+    pii = [d for d in detectors if d.id == "pii"]
+    saved_scans = [d._scans for d in pii]
+    engine_module.argument_text = canonical_only
+    engine._controls[Stage.TOOL_CALL] = [c for c in saved_controls if c.id != "pii-tool-args"]
+    for d in detectors:
+        if d.id in ("pii", "secrets"):
+            d.detect = lambda text, stage, d=d: d._find(text)  # no encoded runs
+    for d in pii:  # no spelled-out addresses (the second e-mail pattern)
+        d._scans = tuple(s for s in d._scans if s[1].valid.__name__ != "_valid_spelled_email")
+    try:
+        yield
+    finally:
+        engine_module.argument_text = saved_subject
+        engine._controls[Stage.TOOL_CALL] = saved_controls
+        for d in detectors:
+            d.__dict__.pop("detect", None)
+        for d, scans in zip(pii, saved_scans, strict=True):
+            d._scans = scans
+
+
+def ablate(rounds: int) -> None:
+    """This checkout with and without issue 12's pieces, interleaved in one process."""
+    engine, events = _events()
+    got: dict[str, list[dict[str, float]]] = {"without": [], "with": []}
+    for turn in range(rounds):
+        for name in ["without", "with"] if turn % 2 == 0 else ["with", "without"]:
+            if name == "without":
+                with without_issue12(engine):
+                    got[name].append(one_round(engine, events))
+            else:
+                got[name].append(one_round(engine, events))
+        cells = "  ".join(
+            f"{event} {got['without'][-1][event]:7.1f} -> {got['with'][-1][event]:7.1f}"
+            for event in events
+        )
+        print(f"round {turn + 1:>2} (us, without -> with issue 12)  {cells}", flush=True)
+    summarise(got["without"], got["with"], "without", "with")
 
 
 def parts() -> None:
@@ -163,12 +232,16 @@ def main() -> None:
     parser.add_argument("--label", default="this checkout")
     parser.add_argument("--before", metavar="PYTHON", help="an earlier checkout's interpreter")
     parser.add_argument("--parts", action="store_true", help="issue 12's pieces, this checkout")
+    parser.add_argument("--without-issue12", action="store_true",
+                        help="this checkout with and without issue 12's pieces, interleaved")  # fmt: skip
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker()
     elif args.parts:
         parts()
+    elif args.without_issue12:
+        ablate(args.rounds)
     elif args.before:
         compare(args.before, args.rounds)
     else:

@@ -8,11 +8,17 @@ address split across arguments is read whole, as the recipient reads it:
   `WINDOW` characters either side of each place two values meet (a finding that crosses a join
   and is at most `WINDOW` long lies there whole; everything else was read in its argument), so
   the part read twice is bounded by the number of values, not by their size;
-- when 3 to `MAX_SHUFFLED` values are bare digit groups (`4111`, `1111`...), those groups in
-  every order, one per line: a card cut into groups and spread over arguments in any order.
+- when 3 to `MAX_SHUFFLED` values are bare groups of 3 to 6 digits (`4111`, `1111`...) and
+  13 to 19 digits in all, those groups in every order, one per line: a card cut into groups and
+  spread over arguments in any order. (Some order of unrelated numbers passed as separate
+  arguments can pass the Luhn check: about one in ten orders that start like a card.)
+
+A destination's own value is where the call goes and is not joined, but data appended to a link
+in it (a query value, a fragment) is content and is joined where the destination stands.
 
 A value cut into pieces that are neither contiguous in declared or reverse order nor bare digit
-groups (pieces inside prose, more than `MAX_SHUFFLED` shuffled groups) is not read whole: the
+groups (pieces inside prose, groups of one or two digits, more than `MAX_SHUFFLED` groups in
+shuffled order), or a finding longer than `WINDOW` that crosses a join, is not read whole: the
 recipient needs the order from somewhere, and trying every reordering of every piece is not
 linear.
 
@@ -42,6 +48,7 @@ from vallum.canonical import canonical_text
 from vallum.detectors.normalize import normalize
 from vallum.labels import ALLOWLISTED, PROVEN
 from vallum.model import Finding
+from vallum.sessions.canonical_forms import url_parts
 
 CONTENT = "*"  # the argument name of `*:LABEL`: data in any content argument
 # Data classes a destination argument names as its address (not content when found there).
@@ -92,7 +99,14 @@ def argument_text(
     text = head + canonical
     skip = set(destinations)
     names = [a for a in order if a in arguments] + sorted(set(arguments) - set(order))
-    leaves = [v for a in names if a not in skip for v in _strings(arguments[a])][:_MAX_LEAVES]
+    # a destination's own value is where the call goes; data appended to a link (a query
+    # value, a fragment) is content, joined where the destination stands
+    leaves = [
+        piece
+        for a in names
+        for v in _strings(arguments[a])
+        for piece in (_appended(v) if a in skip else (v,))
+    ][:_MAX_LEAVES]
     starts = tuple(s for _, s, _ in spans)
     leaves = [v for v in leaves if v]  # an empty value joins nothing
     # a value JSON escapes (a tab, a quote, a line break) is also read as written
@@ -102,6 +116,12 @@ def argument_text(
     if not joined:
         return ArgumentText(text, spans, len(text), starts)
     return ArgumentText("\n".join([text, *joined]), spans, len(text), starts)
+
+
+def _appended(value: str) -> list[str]:
+    """The data appended to a link (`url_parts`), or nothing."""
+    parts = url_parts(value) if len(value) <= 2048 else None
+    return parts[1] if parts is not None else []
 
 
 def _around_joins(leaves: Sequence[str]) -> str:
