@@ -98,13 +98,15 @@ def argument_text(
         canonical, spans = built
     text = head + canonical
     skip = set(destinations)
-    names = [a for a in order if a in arguments] + sorted(set(arguments) - set(order))
+    names = [a for a in order if a in arguments]
+    if len(names) < len(arguments):
+        names += sorted(set(arguments) - set(order))
     # a destination's own value is where the call goes; data appended to a link (a query
     # value, a fragment) is content, joined where the destination stands
     leaves = [
         piece
         for a in names
-        for v in _strings(arguments[a])
+        for v in ((arguments[a],) if type(arguments[a]) is str else _strings(arguments[a]))
         for piece in (_appended(v) if a in skip else (v,))
     ][:_MAX_LEAVES]
     starts = tuple(s for _, s, _ in spans)
@@ -143,6 +145,8 @@ def _around_joins(leaves: Sequence[str]) -> str:
 def _shuffled_groups(leaves: Sequence[str]) -> list[str]:
     """When 3 to `MAX_SHUFFLED` values are bare digit groups of 13 to 19 digits in all (a card
     number's length), those groups in every order, one line each."""
+    if len(leaves) < 3:
+        return []
     short = (normalize(v).text.strip() for v in leaves if len(v) <= 64)
     groups = [g for g in short if _DIGIT_GROUP.fullmatch(g)]
     if not 3 <= len(groups) <= MAX_SHUFFLED or not 13 <= sum(map(len, groups)) <= 19:
