@@ -267,6 +267,15 @@ def report_before(results: dict[str, dict[str, float]]) -> None:
               f"p99 +{figures['p99_1'] - direct['p99_1']:.3f} ms (concurrency 1); "
               f"{figures['rps']:.0f} req/s at concurrency 64 "
               f"({figures['rps'] / before['rps']:.2f}x before)")  # fmt: skip
+    # CPU per request of each server process, measured over the same interleaved rounds: the
+    # figure that holds on a shared machine, where wall-clock percentiles move with the load
+    if "cpu_1" in before:
+        for name, figures in results.items():
+            if name in ("mock direct", "litellm", "before") or "cpu_1" not in figures:
+                continue
+            print(f"  {name:<14} server CPU per request (concurrency 1): before "
+                  f"{before['cpu_1']:.3f} ms, now {figures['cpu_1']:.3f} ms, "
+                  f"difference {figures['cpu_1'] - before['cpu_1']:+.3f} ms")  # fmt: skip
 
 
 def main() -> int:

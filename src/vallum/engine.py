@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
 
-from vallum.argument_data import ArgumentText, argument_text, data_labels
+from vallum.argument_data import ArgumentText, argument_text, data_labels, delivery_labels
 from vallum.authz.authorizer import CONTROL as CEDAR_CONTROL
 from vallum.authz.authorizer import Authorizer
 from vallum.authz.values import typed_args
@@ -147,8 +147,9 @@ class Engine:
             args = arg_labels(config, self.sessions, event, first_time=self._first_time)
             if self._history:
                 past = history(config, self.sessions, event, labels)
-        if data is not None:  # what the content detectors found in each argument
-            for arg, found in data.labels.items():
+        if data is not None:  # what the content detectors found in each argument, and `>:`
+            outbound = delivery_labels(args, self._destinations(event))
+            for arg, found in [*data.labels.items(), *outbound.items()]:
                 args.setdefault(arg, set()).update(found)
         if event.model is not None and event.stage in (Stage.INPUT, Stage.OUTPUT):
             denied = self.model_access(event.principal, event.model)

@@ -48,10 +48,15 @@ def dense() -> list[str]:
     return keys + sized
 
 
+# Read since (issue 12): encoded runs and spelled-out addresses, pinned in their own tests.
+NEW_SINCE = ("(encoded)", "(spelled out)")
+
+
 def outcome(detect: Callable[[str, Stage], list[Finding]], text: str) -> object:
-    """The findings, or the type of the error raised."""
+    """The findings (but those of kinds read since the reference), or the type of the error
+    raised."""
     try:
-        return detect(text, Stage.OUTPUT)
+        return [f for f in detect(text, Stage.OUTPUT) if not f.detail.endswith(NEW_SINCE)]
     except Exception as exc:  # the error itself is what is compared
         return type(exc)
 

@@ -258,3 +258,60 @@ def test_custom_classes_ascii_and_not(payload: str, expected: list[tuple[str, st
     case folding included (RE2 folds `ſ` with `s`, so the word `ſtar` finds `STAR` in both)."""
     found = PiiDetector(setup=CUSTOM).detect(payload, Stage.OUTPUT)
     assert expected == [(f.type, payload[f.start : f.end]) for f in found]
+
+
+SPELLED = {
+    "words": "write to alice at example dot com please",
+    "brackets": "alice [at] example [dot] com",
+    "parentheses, no spaces": "mail alice(at)example(dot)co(dot)uk",
+    "braces and angle brackets": "alice {at} mail <dot> example <dot> org",
+    "upper case": "ALICE AT EXAMPLE DOT COM",
+    "mixed with a real dot": "bob.smith [at] corp.example.org",
+    "spaced @": "alice @ example.com",
+    "after a prose 'at'": "reach me at alice at gmail dot com",
+    "full-width brackets are NFKC brackets": "alice［at］example［dot］com",
+}
+
+
+@pytest.mark.parametrize("text", SPELLED.values(), ids=SPELLED.keys())
+def test_a_spelled_out_address_is_an_email(text: str) -> None:
+    """An address with `@` and `.` spelled out (words, brackets, spaces) is an e-mail
+    address, as every reader turns it back into one."""
+    from vallum.detectors.normalize import normalize
+
+    assert ["pii.email"] == types(normalize(text).text)
+
+
+PROSE = [
+    "meet at noon",
+    "look at the dot on the map",
+    "I work at acme dot com",
+    "we met at home dot in the park",
+    "a dispute at Mercury.com",
+    "find us at acme.com or call",
+    "prices start at 5 dot 99",
+    "stay at home. Then call",
+    "I'm at google.com now",
+    "the cat sat at the mat dot",
+    "connect at https://at.example.com/x",
+    "at least one dot com bubble survivor",
+]
+
+
+@pytest.mark.parametrize("text", PROSE)
+def test_prose_with_at_and_dot_is_not_an_email(text: str) -> None:
+    """'at' and 'dot' in prose, a web site named after 'at', and words 'at' follows are not
+    addresses."""
+    assert [] == types(text)
+
+
+def test_a_spelled_out_address_is_internal_or_external_by_its_domain() -> None:
+    """The domain is read from the spelled form: the organisation's own is internal."""
+    setup = DetectorSetup(email_domains=("acme.example",))
+    details = [
+        f.detail
+        for text in ("ann [at] acme [dot] example", "ann at gmail dot com")
+        for f in PiiDetector(setup=setup).detect(text, Stage.INPUT)
+    ]
+    expected = ["email (internal domain) (spelled out)", "email (external domain) (spelled out)"]
+    assert expected == details

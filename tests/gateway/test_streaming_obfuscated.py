@@ -55,3 +55,27 @@ async def test_left_context_padded_with_invisible_characters_still_reaches_the_w
     delivered = streamed_text(route, r.text)
     assert secret[:8] not in delivered
     assert ("content_filter" if route == "openai" else "refusal") == stream_finish(route, r.text)
+
+
+BASE64_CARD = "NDExMSAxMTExIDExMTEgMTExMQ=="  # base64 of CARD
+SPELLED_EMAIL = "jane [at] gmail [dot] com"
+
+
+@pytest.mark.parametrize("size", [1, 3, 7])
+@pytest.mark.parametrize(
+    ("value", "kind"), [(BASE64_CARD, "pii.payment_card"), (SPELLED_EMAIL, "pii.email")]
+)
+@pytest.mark.parametrize("route", ["openai", "anthropic"])
+async def test_an_encoded_or_spelled_value_streamed_in_pieces_is_redacted_whole(
+    serve: Any, small_window_bundle: Path, route: str, value: str, kind: str, size: int
+) -> None:
+    """A base64-encoded card or a spelled-out address, streamed a few characters at a time,
+    reaches the client as one redaction marker: no piece of the run leaves."""
+    answer = "Sure. " + FILLER + "Use " + value + " today. " + FILLER
+    s = await serve(bundle=small_window_bundle, transport=_sse_in_pieces(answer, size))
+    r = await s.client.post(
+        ROUTES[route][0], json=body_for(route, "Show me the card", False), headers=s.headers()
+    )
+    delivered = streamed_text(route, r.text)
+    expected = "Sure. " + FILLER + f"Use [REDACTED:{kind}] today. " + FILLER
+    assert expected.strip() == delivered.strip()

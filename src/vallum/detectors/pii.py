@@ -16,8 +16,10 @@ from typing import Any, ClassVar
 import re2
 from pydantic import BaseModel
 
+from vallum.detectors import spelled_email
 from vallum.detectors.base import CustomDataClass, Detector, DetectorSetup
 from vallum.detectors.checksums import iban_valid, luhn_valid, us_ssn_valid
+from vallum.detectors.encoded import encoded_findings
 from vallum.detectors.spans import TakenSpans
 from vallum.exceptions import DetectorError
 from vallum.model import Finding, Stage
@@ -79,6 +81,10 @@ def _clear(text: str, start: int, end: int, before: str, after: str) -> bool:
 
 def _valid_email(text: str, start: int, end: int) -> bool:
     return _clear(text, start, end, ".%+-", "-")
+
+
+def _valid_spelled_email(text: str, start: int, end: int) -> bool:
+    return _clear(text, start, end, ".%+-'", "-") and spelled_email.valid(text[start:end])
 
 
 def _valid_card(text: str, start: int, end: int) -> bool:
@@ -184,7 +190,10 @@ _BUILTINS: dict[str, tuple[_Candidates, ...]] = {
     "payment_card": (_Candidates(_CARD, _valid_card, min_digits=13),),
     "iban": (_Candidates(_IBAN, _valid_iban, min_digits=2),),
     "us_ssn": (_Candidates(_SSN, _valid_ssn, min_digits=9, needs=b"-"),),
-    "email": (_Candidates(_EMAIL, _valid_email, needs=b"@"),),
+    "email": (
+        _Candidates(_EMAIL, _valid_email, needs=b"@"),
+        _Candidates(spelled_email.PATTERN, _valid_spelled_email),
+    ),
     "ip_address": (
         _Candidates(_IPV4, _valid_ipv4, min_digits=4, needs=b"."),
         _Candidates(_IPV6, _valid_ipv6, needs=b":"),
@@ -262,6 +271,10 @@ class PiiDetector(Detector):
         self._custom = tuple(_CustomMatcher(c) for c in self.setup.custom_data_classes)
 
     def detect(self, text: str, stage: Stage) -> list[Finding]:
+        findings = self._find(text)
+        return findings + encoded_findings(text, self._find, findings)
+
+    def _find(self, text: str) -> list[Finding]:
         findings: list[Finding] = []
         data = text.encode("utf-8", "surrogatepass")
         digits = len(data) - len(data.translate(None, _DIGITS))
@@ -286,9 +299,11 @@ class PiiDetector(Detector):
     def _finding(self, name: str, text: str, start: int, end: int) -> Finding:
         detail = name
         if name == "email" and self._internal_domains:
-            domain = text[start:end].rpartition("@")[2].lower()
+            domain = spelled_email.address(text[start:end]).rpartition("@")[2]
             internal = any(domain == d or domain.endswith("." + d) for d in self._internal_domains)
             detail = "email (internal domain)" if internal else "email (external domain)"
+        if name == "email" and spelled_email.spelled(text[start:end]):
+            detail = f"{detail} (spelled out)"
         return Finding(
             detector=self.id,
             type=f"pii.{name}",

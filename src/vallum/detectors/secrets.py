@@ -46,6 +46,7 @@ from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 
 from vallum.detectors.base import Detector
+from vallum.detectors.encoded import encoded_findings
 from vallum.detectors.spans import TakenSpans
 from vallum.model import Finding, Stage
 
@@ -278,6 +279,10 @@ class SecretsDetector(Detector):
     description: ClassVar[str] = "Credentials, API tokens and private keys (detect-secrets rules)"
 
     def detect(self, text: str, stage: Stage) -> list[Finding]:
+        findings = self._find(text)
+        return findings + encoded_findings(text, self._find, findings)
+
+    def _find(self, text: str) -> list[Finding]:
         present = _HINT_SET.Match(text.lower().encode("utf-8", "surrogatepass"))
         if not present:
             return []
