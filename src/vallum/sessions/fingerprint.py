@@ -25,8 +25,8 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
@@ -36,6 +36,7 @@ from vallum.sessions.canonical_forms import (
     fold,
     phone_forms,
     squash,
+    squash_all,
     token_form,
 )
 
@@ -189,48 +190,60 @@ def _squashed_runs(toks: list[str]) -> set[str]:
 
 def squash_value(value: str) -> str:
     """A value's separator-free form ("" when too short to match on its own)."""
-    run = "".join(squash(t) for t in tokens(value))
+    run = squash_all(tokens(value))
     return run if MIN_SQUASH_CHARS <= len(run) <= MAX_SQUASH_CHARS else ""
 
 
 @dataclass(frozen=True, slots=True)
 class Forms:
-    """What matching one value needs, computed once per value: its canonical tokens and its
-    separator-free forms (its own, an international phone number's others)."""
+    """What matching one value needs, computed once per value: its canonical tokens, its
+    separator-free forms (its own, an international phone number's others) and their hashes of
+    every kind (a store looks them all up, then matches on them)."""
 
     toks: tuple[str, ...]
     squashed: tuple[str, ...]
-    # hashes already computed, by kind and whether separator-free: the look-up of a value's
-    # hashes and its matching read them once (filled by `value_fingerprints`, never compared)
-    _memo: dict[tuple[Kind, bool], list[int]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    prints: Mapping[tuple[Kind, bool], tuple[int, ...]]  # by kind and separator-free or not
 
-    def hashed(self, kind: Kind, *, squashed: bool) -> list[int]:
-        """The hashes of `kind` of the value's pieces: its token pairs (its one token when
-        single), or its separator-free forms."""
-        found = self._memo.get((kind, squashed))
-        if found is None:
-            if squashed:
-                found = _hashes(self.squashed, kind, squashed=True)
-            elif len(self.toks) == 1:
-                found = _hashes(self.toks, kind)
-            else:
-                found = (
-                    [] if kind is Kind.RECORD else _hashes(map(" ".join, pairwise(self.toks)), kind)
-                )
-            self._memo[kind, squashed] = found
-        return found
+    def hashed(self, kind: Kind, *, squashed: bool) -> tuple[int, ...]:
+        """The hashes of `kind` of the value's token pairs (its one token when single; none
+        for a record of several tokens), or of its separator-free forms."""
+        return self.prints[kind, squashed]
 
 
 def forms(value: str | Forms) -> Forms:
     if isinstance(value, Forms):
         return value
     toks = tokens(value)
-    run = "".join(squash(t) for t in toks)
+    run = squash_all(toks)
     found = [run] if MIN_SQUASH_CHARS <= len(run) <= MAX_SQUASH_CHARS else []
     found.extend(f for f in phone_forms(value) if f not in found and MIN_SQUASH_CHARS <= len(f))
-    return Forms(tuple(toks), tuple(found))
+    return Forms(tuple(toks), tuple(found), _value_prints(toks, found))
+
+
+def _value_prints(toks: list[str], squashed: list[str]) -> dict[tuple[Kind, bool], tuple[int, ...]]:
+    """Every kind's hashes of a value's pieces, in one loop (each piece encoded once)."""
+    single = len(toks) == 1
+    pieces = [t.encode() for t in (toks if single else map(" ".join, pairwise(toks)))]
+    runs = [r.encode() for r in squashed]
+    digests: list[bytes] = []
+    keep = digests.append
+    counts: list[int] = []
+    for kind in _KINDS:
+        whole = pieces if single or kind is not Kind.RECORD else []
+        for salted, encoded in ((_SALTED[kind], whole), (_SQUASH_SALTED[kind], runs)):
+            for piece in encoded:
+                state = salted.copy()
+                state.update(piece)
+                keep(state.digest())
+            counts.append(len(encoded))
+    values = struct.unpack(f">{len(digests)}q", b"".join(digests))
+    out: dict[tuple[Kind, bool], tuple[int, ...]] = {}
+    at = 0
+    keys = [(kind, squash) for kind in _KINDS for squash in (False, True)]
+    for key, count in zip(keys, counts, strict=True):
+        out[key] = values[at : at + count]
+        at += count
+    return out
 
 
 def squash_fingerprints(value: str | Forms, kind: Kind) -> list[int]:
@@ -266,9 +279,4 @@ def value_fingerprints(value: str | Forms, kind: Kind = Kind.TEXT) -> tuple[list
 def all_value_fingerprints(value: str | Forms) -> set[int]:
     """Every hash, of any kind, that matching `value` may need to look up."""
     f = forms(value)
-    out: set[int] = set()
-    for kind in _KINDS:
-        out.update(f.hashed(kind, squashed=False))
-        if f.squashed:
-            out.update(f.hashed(kind, squashed=True))
-    return out
+    return {h for found in f.prints.values() for h in found}
