@@ -70,17 +70,18 @@ def tokens(text: str) -> list[str]:
     out: list[str] = []
     worded = False  # whether out[-1] is a number written (at least partly) in words
     # Text repeats its words: each distinct piece is stripped and put in canonical form once.
-    known: dict[str, tuple[str, str, bool]] = {}
+    known: dict[str, tuple[str, str, bool, int | None]] = {}
+    keep = out.append
     for raw in _SEPARATORS.split(drop_thousands(fold(text))):
         seen = known.get(raw)
         if seen is None:
             token = raw.strip(_STRIP)
             form = token_form(token) if token else ""
-            seen = known[raw] = (token, form, form != token and form.isdigit())
-        token, form, spelled = seen
+            spelled = form != token and form.isdigit()
+            seen = known[raw] = (token, form, spelled, SCALES.get(token))
+        token, form, spelled, scale = seen
         if not token:
             continue
-        scale = SCALES.get(token)
         if scale is not None and out and out[-1].isdigit() and len(out[-1]) < 16:
             out[-1] = str(_scaled(int(out[-1]), scale))  # "five hundred", "2 thousand"
             worded = True
@@ -89,7 +90,7 @@ def tokens(text: str) -> list[str]:
         if spelled and worded and _joins(out[-1], form):
             out[-1] = str(int(out[-1]) + int(form))
             continue
-        out.append(form)
+        keep(form)
         worded = spelled
     return out
 
@@ -172,19 +173,31 @@ def _squashed_runs(toks: list[str]) -> set[str]:
         g or (a and b) for g, a, b in zip(glued, chunky[:1] + chunky[:-1], chunky, strict=True)
     ]
     out: set[str] = set()
-    n = len(parts)
+    add, n = out.add, len(parts)
+    low, high, window = MIN_SQUASH_CHARS, MAX_SQUASH_CHARS, SQUASH_WINDOW
     for i in range(n):
         run = parts[i]
-        if len(run) >= MIN_SQUASH_CHARS:
-            out.add(run)
-        for j in range(i + 1, min(i + SQUASH_WINDOW, n)):
-            if j > i + 1 and not joins[j]:
-                break
+        if len(run) >= low:
+            add(run)
+        j = i + 1
+        if j >= n:
+            continue
+        run += parts[j]  # any two neighbours
+        size = len(run)
+        if size > high:
+            continue
+        if size >= low:
+            add(run)
+        stop = i + window if i + window < n else n
+        j += 1
+        while j < stop and joins[j]:  # further only through chunks or spelled separators
             run += parts[j]
-            if len(run) > MAX_SQUASH_CHARS:
+            size = len(run)
+            if size > high:
                 break
-            if len(run) >= MIN_SQUASH_CHARS:
-                out.add(run)
+            if size >= low:
+                add(run)
+            j += 1
     return out
 
 
