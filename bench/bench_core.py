@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/bench_core.py [--postgres URL]
 
-Prints p50/p99 per case. Goals (issue 2): engine p99 < 1 ms at 200 characters and < 5 ms at 8 KB
-with all default fast detectors; authorization p99 < 0.2 ms; >= 5,000 evidence appends/s on SQLite.
-Texts carry findings (personal data, secrets, links, injection attempts: issue 20), the
+Prints p50/p99 per case, of the wall clock and of this thread's CPU time. Goals (issue 2): engine
+p99 < 1 ms at 200 characters and < 5 ms at 8 KB with all default fast detectors; authorization p99 < 0.2 ms; >= 5,000 evidence appends/s on SQLite.
+Texts carry findings (personal data, secrets, links, injection attempts: issue 20); the rows
+marked `allowed` leave the injection attempt and the leaking image out, so the decision goes through and fingerprints
+what the event brings into its session (a blocked event adds nothing, and is cheaper); the
 per-detector table covers every detector of the bundle and the fingerprints, and the evidence
 records appended are real decision records (about 1.2 KB), not a 150-byte stub.
 """
@@ -51,11 +53,16 @@ SENTENCES = [
 AGENT = Principal("agent", "bench")
 
 
-def text_of(chars: int, rng: random.Random) -> str:
+# What goes through: no injection attempt, no image sending data out (the injection classifier
+# scores that sentence high as well); a secret is still there, and redacted.
+ALLOWED = [s for s in SENTENCES if not s.startswith(("Ignore", "See the tracking"))]
+
+
+def text_of(chars: int, rng: random.Random, sentences: list[str] = SENTENCES) -> str:
     out: list[str] = []
     size = 0
     while size < chars:
-        sentence = rng.choice(SENTENCES)
+        sentence = rng.choice(sentences)
         out.append(sentence)
         size += len(sentence) + 1
     return " ".join(out)[:chars]
@@ -67,20 +74,31 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return p(0.50), p(0.99), statistics.fmean(ordered)
 
 
-def timed(fn: Callable[[], object], n: int) -> list[float]:
+Samples = tuple[list[float], list[float]]  # wall-clock and this thread's CPU milliseconds
+
+
+def timed(fn: Callable[[], object], n: int) -> Samples:
     for _ in range(min(200, n)):
         fn()
-    samples = []
+    wall: list[float] = []
+    cpu: list[float] = []
     for _ in range(n):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+        cpu.append((time.thread_time() - start_cpu) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+    return wall, cpu
 
 
-def row(name: str, samples: list[float], goal: str) -> None:
-    p50, p99, mean = percentiles(samples)
-    print(f"{name:<44} p50 {p50:8.3f} ms   p99 {p99:8.3f} ms   mean {mean:8.3f} ms   goal {goal}")
+def row(name: str, samples: Samples, goal: str) -> None:
+    """Wall-clock p50/p99/mean, then CPU p50/p99: on a shared machine the wall clock's tail is
+    mostly time spent waiting for a core, the CPU time's is the work."""
+    p50, p99, mean = percentiles(samples[0])
+    c50, c99, _ = percentiles(samples[1])
+    print(
+        f"{name:<44} p50 {p50:7.3f} p99 {p99:7.3f} mean {mean:7.3f} ms | "
+        f"CPU p50 {c50:7.3f} p99 {c99:7.3f} ms   goal {goal}"
+    )
 
 
 def main() -> None:
@@ -96,14 +114,16 @@ def main() -> None:
         f"bundle {bundle.name}@{bundle.version}: {len(bundle.controls)} controls, {len(bundle.policies)} policies"
     )
     print("\n-- engine decision latency (no evidence I/O), all default detectors of the stage --")
-    for stage, chars, goal in (
-        (Stage.INPUT, 200, "p99 < 1 ms"),
-        (Stage.INPUT, 8192, "p99 < 5 ms"),
-        (Stage.RETRIEVAL, 8192, "p99 < 5 ms"),
-        (Stage.OUTPUT, 200, "p99 < 1 ms"),
-        (Stage.OUTPUT, 8192, "p99 < 5 ms"),
+    for stage, chars, goal, allowed in (
+        (Stage.INPUT, 200, "p99 < 1 ms", False),
+        (Stage.INPUT, 8192, "p99 < 5 ms", False),
+        (Stage.INPUT, 8192, "p99 < 5 ms", True),
+        (Stage.RETRIEVAL, 8192, "p99 < 5 ms", False),
+        (Stage.RETRIEVAL, 8192, "p99 < 5 ms", True),
+        (Stage.OUTPUT, 200, "p99 < 1 ms", False),
+        (Stage.OUTPUT, 8192, "p99 < 5 ms", False),
     ):
-        texts = [text_of(chars, rng) for _ in range(64)]
+        texts = [text_of(chars, rng, ALLOWED if allowed else SENTENCES) for _ in range(64)]
         counter = iter(range(10**9))
         source = "web" if stage is Stage.RETRIEVAL else None
 
@@ -117,7 +137,8 @@ def main() -> None:
                 Event(stage, AGENT, "bench", text=texts[next(counter) % 64], source=source)
             )
 
-        row(f"{stage.value} {chars} chars", timed(call, args.n), goal)
+        name = f"{stage.value} {chars} chars{', allowed' if allowed else ''}"
+        row(name, timed(call, args.n), goal)
 
     print("\n-- per detector at 8 KB (each at the first stage it serves), and fingerprints --")
     text = text_of(8192, rng)

@@ -20,7 +20,6 @@ from enum import Enum
 from typing import Any, Final
 
 from vallum.argument_data import ArgumentText, argument_text, data_labels, delivery_labels
-from vallum.authz.authorizer import CONTROL as CEDAR_CONTROL
 from vallum.authz.authorizer import Authorizer
 from vallum.authz.values import typed_args
 from vallum.bundle.controls import BuiltControl
@@ -46,7 +45,7 @@ from vallum.model import (
 )
 from vallum.provenance import USER_ROLES as USER_ROLES  # gateway.history reads it here
 from vallum.provenance import History, arg_labels, empty_history, history, taint
-from vallum.redaction import is_sensitive, redact
+from vallum.redaction import redact, redaction_targets
 from vallum.sessions.history import FIRST_TIME, SessionHistory
 from vallum.sessions.store import MemorySessionStore, SessionStore
 
@@ -169,7 +168,7 @@ class Engine:
         redacted: str | None = None
         targets: tuple[Finding, ...] = ()
         if action is Action.REDACT:
-            targets = self._redaction_targets(scan, reasons)
+            targets = redaction_targets(self.bundle.controls, scan.triggered, reasons)
             if targets:
                 redacted = redact(text, targets)
             else:
@@ -357,20 +356,6 @@ class Engine:
             "trust": trust.value,
             "source": event.source or "",
         }
-
-    def _redaction_targets(self, scan: _Scan, reasons: list[Reason]) -> tuple[Finding, ...]:
-        """What a redact decision cuts: the findings of the redacting controls over their
-        thresholds, and every sensitive finding when a Cedar obligation redacts. Empty when
-        any of them has no exact span (the decision then blocks instead)."""
-        redacting = {r.control for r in reasons if r.enforced and r.action is Action.REDACT}
-        controls = [c for c in self.bundle.controls if c.id in redacting]
-        targets = tuple(
-            f
-            for f in scan.triggered
-            if any(f.detector == c.detector.id and f.score >= c.config.threshold for c in controls)
-            or (CEDAR_CONTROL in redacting and is_sensitive(f))
-        )
-        return () if any(not f.has_span for f in targets) else targets
 
 
 def _run(

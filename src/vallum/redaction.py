@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
-from vallum.model import Finding
+from vallum.authz.authorizer import CONTROL as CEDAR_CONTROL
+from vallum.bundle.controls import BuiltControl
+from vallum.model import Action, Finding, Reason
 
 
 def redact(
@@ -44,3 +46,20 @@ def is_sensitive(finding: Finding) -> bool:
 
 def is_secret(finding: Finding) -> bool:
     return finding.type.startswith("secret")
+
+
+def redaction_targets(
+    controls: Sequence[BuiltControl], triggered: Sequence[Finding], reasons: Sequence[Reason]
+) -> tuple[Finding, ...]:
+    """What a redact decision cuts: the findings of the redacting controls over their
+    thresholds, and every sensitive finding when a Cedar obligation redacts. Empty when
+    any of them has no exact span (the decision then blocks instead)."""
+    redacting = {r.control for r in reasons if r.enforced and r.action is Action.REDACT}
+    chosen = [c for c in controls if c.id in redacting]
+    targets = tuple(
+        f
+        for f in triggered
+        if any(f.detector == c.detector.id and f.score >= c.config.threshold for c in chosen)
+        or (CEDAR_CONTROL in redacting and is_sensitive(f))
+    )
+    return () if any(not f.has_span for f in targets) else targets

@@ -6,7 +6,21 @@ from __future__ import annotations
 import hashlib
 from itertools import pairwise
 
-from vallum.sessions.fingerprint import Kind, fingerprints, tokens, value_fingerprints
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vallum.sessions.canonical_forms import squash
+from vallum.sessions.fingerprint import (
+    MAX_SQUASH_CHARS,
+    MIN_SQUASH_CHARS,
+    SQUASH_WINDOW,
+    Kind,
+    fingerprints,
+    forms,
+    squash_fingerprints,
+    tokens,
+    value_fingerprints,
+)
 
 
 def _expected(piece: str, salt: str) -> int:
@@ -49,3 +63,108 @@ def test_runs_continue_only_through_chunks_or_spelled_separators() -> None:
     prose = fingerprints("please invoice customer account")
     assert _expected("pleaseinvoice", "squash-text\x00") in prose
     assert _expected("pleaseinvoicecustomer", "squash-text\x00") not in prose
+
+
+# A naive reference for what the fast paths compute (issue 20: each distinct piece canonicalised
+# and hashed once, a value's hashes of every kind in one loop): every token put in canonical form
+# on its own, every run grown one part at a time, every piece hashed from salt + piece.
+_WORDS = [
+    "a",
+    "b",
+    "at",
+    "dot",
+    "-",
+    ".",
+    "@",
+    "7",
+    "13",
+    "2,500.00",
+    "98.70",
+    "twenty",
+    "two",
+    "thousand",
+    "five",
+    "hundred",
+    "forty-two",
+    "million",
+    "DE89",
+    "3704",
+    "0044",
+    "0532",
+    "x@Evil.example",
+    "https://www.evil.example/p?q=1",
+    "ＡＢＣ",
+    "раypal",
+    "e\u200bvil",
+    "+44",
+    "20",
+    "7946",
+    "0000",
+    "0044",
+    "the",
+    "invoice",
+    "(x)",
+    "[y]",
+    "'z'",
+    "longerwordthanfour",
+    "abcdefghijklmnopqrstuvwxyz0123",
+]
+
+
+def _naive_runs(toks: list[str]) -> set[str]:
+    parts = [(squash(t), t) for t in toks]
+    out: set[str] = set()
+    glue: list[bool] = []
+    kept: list[str] = []
+    separated = False
+    for part, _ in parts:
+        if not part:
+            separated = True
+            continue
+        kept.append(part)
+        glue.append(separated)
+        separated = False
+    chunky = [len(p) <= 4 or not p.isalpha() for p in kept]
+    for i in range(len(kept)):
+        run = kept[i]
+        if len(run) >= MIN_SQUASH_CHARS:
+            out.add(run)
+        for j in range(i + 1, min(i + SQUASH_WINDOW, len(kept))):
+            if j > i + 1 and not (glue[j] or (chunky[j - 1] and chunky[j])):
+                break
+            run += kept[j]
+            if len(run) > MAX_SQUASH_CHARS:
+                break
+            if len(run) >= MIN_SQUASH_CHARS:
+                out.add(run)
+    return out
+
+
+def _naive(text: str, kind: Kind) -> set[int]:
+    toks = tokens(text)
+    salt = "" if kind is Kind.TEXT else f"{kind.value}\x00"
+    pieces = toks + [f"{a} {b}" for a, b in pairwise(toks)]
+    return {_expected(p, salt) for p in pieces} | {
+        _expected(r, f"squash-{kind.value}\x00") for r in _naive_runs(toks)
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=60), st.sampled_from([" ", "  ", "\n", ", "]))
+def test_fast_paths_compute_what_the_naive_definition_does(words: list[str], sep: str) -> None:
+    """Repeats (text repeats its words: each distinct piece is hashed once), spelled numbers,
+    chunks, look-alikes and links: the same hashes as hashing every piece on its own."""
+    text = sep.join(words + words[: len(words) // 2])  # a repeated stretch
+    for kind in (Kind.TEXT, Kind.USER, Kind.TRUSTED):
+        assert _naive(text, kind) == fingerprints(text, kind)
+    toks = tokens(text)
+    for kind in Kind:
+        salt = "" if kind is Kind.TEXT else f"{kind.value}\x00"
+        single = len(toks) == 1
+        pieces = toks if single else [f"{a} {b}" for a, b in pairwise(toks)]
+        want = [] if kind is Kind.RECORD and not single else [_expected(p, salt) for p in pieces]
+        assert (want, single) == value_fingerprints(text, kind)
+        runs = forms(text).squashed
+        assert [_expected(r, f"squash-{kind.value}\x00") for r in runs] == squash_fingerprints(
+            text, kind
+        )

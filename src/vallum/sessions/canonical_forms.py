@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from vallum.sessions.confusables import SKELETON
 
@@ -177,3 +178,8 @@ def url_parts(value: str) -> tuple[str, list[str]] | None:
 def squash(token: str) -> str:
     """A canonical token's letters and digits, or "" for a spelled separator."""
     return "" if token in SPELLED_SEPARATORS else _NOT_ALNUM.sub("", token)
+
+
+def squash_all(tokens: Iterable[str]) -> str:
+    """The separator-free form of a run of canonical tokens (each one's `squash`, joined)."""
+    return _NOT_ALNUM.sub("", "".join(t for t in tokens if t not in SPELLED_SEPARATORS))

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+import struct
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
@@ -35,6 +36,7 @@ from vallum.sessions.canonical_forms import (
     fold,
     phone_forms,
     squash,
+    squash_all,
     token_form,
 )
 
@@ -54,6 +56,9 @@ class Kind(StrEnum):
     TRUSTED = "trusted"
 
 
+_KINDS = tuple(Kind)
+
+
 # Quotes, brackets and separators split tokens too, so a value glued to its neighbours
 # ('x@evil.example'.The, ["x@evil.example"]) is still the token it is.
 _SEPARATORS = re.compile(r"[\s\"'`()\[\]{}<>,;|]+")
@@ -64,22 +69,28 @@ def tokens(text: str) -> list[str]:
     five hundred` -> `2500`, `2,500.00` -> `2500`."""
     out: list[str] = []
     worded = False  # whether out[-1] is a number written (at least partly) in words
+    # Text repeats its words: each distinct piece is stripped and put in canonical form once.
+    known: dict[str, tuple[str, str, bool, int | None]] = {}
+    keep = out.append
     for raw in _SEPARATORS.split(drop_thousands(fold(text))):
-        token = raw.strip(_STRIP)
+        seen = known.get(raw)
+        if seen is None:
+            token = raw.strip(_STRIP)
+            form = token_form(token) if token else ""
+            spelled = form != token and form.isdigit()
+            seen = known[raw] = (token, form, spelled, SCALES.get(token))
+        token, form, spelled, scale = seen
         if not token:
             continue
-        scale = SCALES.get(token)
         if scale is not None and out and out[-1].isdigit() and len(out[-1]) < 16:
             out[-1] = str(_scaled(int(out[-1]), scale))  # "five hundred", "2 thousand"
             worded = True
             continue
-        form = token_form(token)
-        spelled = form != token and form.isdigit()
         # "twenty two", "two thousand five": the words of one number are one number
         if spelled and worded and _joins(out[-1], form):
             out[-1] = str(int(out[-1]) + int(form))
             continue
-        out.append(form)
+        keep(form)
         worded = spelled
     return out
 
@@ -102,6 +113,9 @@ def _joins(previous: str, part: str) -> bool:
 # separator-free runs have salts of their own.
 _SALT = {kind: b"" if kind is Kind.TEXT else f"{kind.value}\x00".encode() for kind in Kind}
 _SQUASH_SALT = {kind: f"squash-{kind.value}\x00".encode() for kind in Kind}
+# The hash states after each salt, copied for every piece (never updated themselves).
+_SALTED = {kind: hashlib.blake2b(salt, digest_size=8) for kind, salt in _SALT.items()}
+_SQUASH_SALTED = {kind: hashlib.blake2b(salt, digest_size=8) for kind, salt in _SQUASH_SALT.items()}
 
 
 def hashes(pieces: Iterable[str], kind: Kind, *, squashed: bool = False) -> list[int]:
@@ -114,14 +128,17 @@ def _hash(piece: str, kind: Kind) -> int:
 
 
 def _hashes(pieces: Iterable[str], kind: Kind, *, squashed: bool = False) -> list[int]:
-    """Signed 64-bit hashes (they fit a BIGINT column), in order. One loop for all pieces: this
-    runs on every message the gateway sees."""
-    salt = (_SQUASH_SALT if squashed else _SALT)[kind]
-    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
-    return [
-        from_bytes(blake2b(salt + p.encode(), digest_size=8).digest(), "big", signed=True)
-        for p in pieces
-    ]
+    """Signed 64-bit hashes (they fit a BIGINT column), in order: BLAKE2b-64 of the salt and
+    the piece. One loop for all pieces, each hashed from a copy of the salted state (a third
+    cheaper than a fresh hash of salt + piece): this runs on every message the gateway sees."""
+    salted = (_SQUASH_SALTED if squashed else _SALTED)[kind]
+    digests: list[bytes] = []
+    keep = digests.append
+    for piece in pieces:
+        state = salted.copy()
+        state.update(piece.encode())
+        keep(state.digest())
+    return list(struct.unpack(f">{len(digests)}q", b"".join(digests)))
 
 
 def _squashed_runs(toks: list[str]) -> set[str]:
@@ -137,60 +154,114 @@ def _squashed_runs(toks: list[str]) -> set[str]:
     chunky: list[bool] = []
     glued: list[bool] = []
     separated = False
+    known: dict[str, tuple[str, bool]] = {}  # each distinct token squashed once
     for token in toks:
-        part = squash(token)
+        seen = known.get(token)
+        if seen is None:
+            part = squash(token)
+            seen = known[token] = (part, len(part) <= _CHUNK_CHARS or not part.isalpha())
+        part, chunk = seen
         if not part:
             separated = True  # a spelled separator (`at`, `dot`, `-`) glues its neighbours
             continue
         parts.append(part)
-        chunky.append(len(part) <= _CHUNK_CHARS or not part.isalpha())
+        chunky.append(chunk)
         glued.append(separated)
         separated = False
+    # whether part j continues a run past its first two parts (j > i + 1)
+    joins = [
+        g or (a and b) for g, a, b in zip(glued, chunky[:1] + chunky[:-1], chunky, strict=True)
+    ]
     out: set[str] = set()
-    n = len(parts)
+    add, n = out.add, len(parts)
+    low, high, window = MIN_SQUASH_CHARS, MAX_SQUASH_CHARS, SQUASH_WINDOW
     for i in range(n):
         run = parts[i]
-        if len(run) >= MIN_SQUASH_CHARS:
-            out.add(run)
-        for j in range(i + 1, min(i + SQUASH_WINDOW, n)):
-            if j > i + 1 and not (glued[j] or (chunky[j - 1] and chunky[j])):
-                break
+        if len(run) >= low:
+            add(run)
+        j = i + 1
+        if j >= n:
+            continue
+        run += parts[j]  # any two neighbours
+        size = len(run)
+        if size > high:
+            continue
+        if size >= low:
+            add(run)
+        stop = i + window if i + window < n else n
+        j += 1
+        while j < stop and joins[j]:  # further only through chunks or spelled separators
             run += parts[j]
-            if len(run) > MAX_SQUASH_CHARS:
+            size = len(run)
+            if size > high:
                 break
-            if len(run) >= MIN_SQUASH_CHARS:
-                out.add(run)
+            if size >= low:
+                add(run)
+            j += 1
     return out
 
 
 def squash_value(value: str) -> str:
     """A value's separator-free form ("" when too short to match on its own)."""
-    run = "".join(squash(t) for t in tokens(value))
+    run = squash_all(tokens(value))
     return run if MIN_SQUASH_CHARS <= len(run) <= MAX_SQUASH_CHARS else ""
 
 
 @dataclass(frozen=True, slots=True)
 class Forms:
-    """What matching one value needs, computed once per value: its canonical tokens and its
-    separator-free forms (its own, an international phone number's others)."""
+    """What matching one value needs, computed once per value: its canonical tokens, its
+    separator-free forms (its own, an international phone number's others) and their hashes of
+    every kind (a store looks them all up, then matches on them)."""
 
     toks: tuple[str, ...]
     squashed: tuple[str, ...]
+    prints: Mapping[tuple[Kind, bool], tuple[int, ...]]  # by kind and separator-free or not
+
+    def hashed(self, kind: Kind, *, squashed: bool) -> tuple[int, ...]:
+        """The hashes of `kind` of the value's token pairs (its one token when single; none
+        for a record of several tokens), or of its separator-free forms."""
+        return self.prints[kind, squashed]
 
 
 def forms(value: str | Forms) -> Forms:
     if isinstance(value, Forms):
         return value
     toks = tokens(value)
-    run = "".join(squash(t) for t in toks)
+    run = squash_all(toks)
     found = [run] if MIN_SQUASH_CHARS <= len(run) <= MAX_SQUASH_CHARS else []
     found.extend(f for f in phone_forms(value) if f not in found and MIN_SQUASH_CHARS <= len(f))
-    return Forms(tuple(toks), tuple(found))
+    return Forms(tuple(toks), tuple(found), _value_prints(toks, found))
+
+
+def _value_prints(toks: list[str], squashed: list[str]) -> dict[tuple[Kind, bool], tuple[int, ...]]:
+    """Every kind's hashes of a value's pieces, in one loop (each piece encoded once)."""
+    single = len(toks) == 1
+    pieces = [t.encode() for t in (toks if single else map(" ".join, pairwise(toks)))]
+    runs = [r.encode() for r in squashed]
+    digests: list[bytes] = []
+    keep = digests.append
+    counts: list[int] = []
+    for kind in _KINDS:
+        whole = pieces if single or kind is not Kind.RECORD else []
+        for salted, encoded in ((_SALTED[kind], whole), (_SQUASH_SALTED[kind], runs)):
+            for piece in encoded:
+                state = salted.copy()
+                state.update(piece)
+                keep(state.digest())
+            counts.append(len(encoded))
+    values = struct.unpack(f">{len(digests)}q", b"".join(digests))
+    out: dict[tuple[Kind, bool], tuple[int, ...]] = {}
+    at = 0
+    keys = [(kind, squash) for kind in _KINDS for squash in (False, True)]
+    for key, count in zip(keys, counts, strict=True):
+        out[key] = values[at : at + count]
+        at += count
+    return out
 
 
 def squash_fingerprints(value: str | Forms, kind: Kind) -> list[int]:
     """The separator-free hashes of `kind` a value may match."""
-    return _hashes(forms(value).squashed, kind, squashed=True)
+    return list(forms(value).hashed(kind, squashed=True))
 
 
 def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
@@ -204,7 +275,8 @@ def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
             return set()
         run = squash_value(toks[0])
         return {_hash(toks[0], kind), *(_hashes([run], kind, squashed=True) if run else [])}
-    out = set(_hashes([*toks, *(f"{a} {b}" for a, b in pairwise(toks))], kind))
+    # each distinct token and pair hashed once (text repeats its words and phrases)
+    out = set(_hashes({*toks, *map(" ".join, pairwise(toks))}, kind))
     out.update(_hashes(_squashed_runs(toks), kind, squashed=True))
     if len(out) > MAX_FINGERPRINTS:
         out = set(sorted(out)[:MAX_FINGERPRINTS])
@@ -213,17 +285,11 @@ def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
 
 def value_fingerprints(value: str | Forms, kind: Kind = Kind.TEXT) -> tuple[list[int], bool]:
     """The hashes of `kind` a value must match, and whether it is a single token."""
-    toks = forms(value).toks
-    if len(toks) == 1:
-        return [_hash(toks[0], kind)], True
-    if kind is Kind.RECORD:
-        return [], False
-    return _hashes([f"{a} {b}" for a, b in pairwise(toks)], kind), False
+    f = forms(value)
+    return list(f.hashed(kind, squashed=False)), len(f.toks) == 1
 
 
 def all_value_fingerprints(value: str | Forms) -> set[int]:
     """Every hash, of any kind, that matching `value` may need to look up."""
     f = forms(value)
-    out = {h for kind in Kind for h in value_fingerprints(f, kind)[0]}
-    out.update(h for kind in Kind for h in squash_fingerprints(f, kind))
-    return out
+    return {h for found in f.prints.values() for h in found}

@@ -21,8 +21,6 @@ from vallum.sessions.fingerprint import (
     Kind,
     all_value_fingerprints,
     forms,
-    squash_fingerprints,
-    value_fingerprints,
 )
 
 DEFAULT_MAX_SESSIONS = 100_000
@@ -117,10 +115,10 @@ def _incidental(value: Forms) -> bool:
 def _covered(value: Forms, kind: Kind, lookup: Mapping[int, str]) -> list[str]:
     """The stored label sets of the `kind` hashes that cover `value`; empty if they do not.
     A value whose separator-free form was seen separator-free is covered, however it was split."""
-    for squashed in squash_fingerprints(value, kind):
+    for squashed in value.hashed(kind, squashed=True):
         if squashed in lookup:
             return [lookup[squashed]]
-    wanted, single = value_fingerprints(value, kind)
+    wanted, single = value.hashed(kind, squashed=False), len(value.toks) == 1
     hits = [lookup[h] for h in wanted if h in lookup]
     if not wanted or not hits:
         return []
