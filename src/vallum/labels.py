@@ -26,6 +26,8 @@ ALLOWLISTED = "allowlisted"  # `allowlisted:NAME`; `allowlisted:organization` fo
 PROVEN = "proven"  # every item traces to the user, a trusted source or an allowlist
 UNPROVEN = "unproven"  # some item does not: never allowed by default
 UNTRUSTED_AUTHOR = "record:untrusted-author"
+# private data (a `private` tool's results) read after untrusted content entered the session
+EXPOSED = "exposed"
 # a link with data appended (query, fragment) that the session read: an outbound flow
 APPENDED_DATA = "appended-data"
 BASE, DATA = "base", "data"  # Piece.part of a link's identity and of its appended data
