@@ -44,6 +44,8 @@ def main() -> None:
     header = f"{'suite':10} {'defense':10} {'attack':24} {'utility':>8} {'util@att':>9} {'ASR':>7} {'pairs':>6} {'approvals':>9}"
     print(header)
     for r in rows:
+        if not r["pairs"]:  # no adaptive task of this kind for the suite
+            continue
         print(
             f"{r['suite']:10} {r['defense']:10} {r['attack']:24} {r['utility']:8.3f} "
             f"{r['utility_under_attack']:9.3f} {r['asr']:7.3f} {r['pairs']:6d} {r['approvals_needed']:9d}"
@@ -52,8 +54,11 @@ def main() -> None:
     for defense in args.defense or DEFENSES:
         for attack in args.attack or ATTACKS:
             sel = [r for r in rows if r["defense"] == defense and r["attack"] == attack]
+            sel = [r for r in sel if r["pairs"]]
             tasks = sum(r["user_tasks"] for r in sel)
             pairs = sum(r["pairs"] for r in sel)
+            if not pairs:
+                continue
             util = sum(r["utility"] * r["user_tasks"] for r in sel) / tasks
             uua = sum(r["utility_under_attack"] * r["pairs"] for r in sel) / pairs
             asr = sum(r["attack_successes"] for r in sel) / pairs
@@ -63,6 +68,16 @@ def main() -> None:
                 f"  {defense:10} {attack:24} utility {util:.3f} (with approvals {withap:.3f}, "
                 f"{approvals} approvals)  utility under attack {uua:.3f}  ASR {asr:.4f} ({pairs} pairs)"
             )
+    for defense in args.defense or DEFENSES:
+        print(f"\n{defense}: utility per suite and approvals per task (no attack)")
+        for r in rows:
+            if r["defense"] == defense and r["attack"] == (args.attack or ATTACKS)[0]:
+                print(
+                    f"  {r['suite']:10} utility {r['utility']:.3f} "
+                    f"({round(r['utility'] * r['user_tasks'])}/{r['user_tasks']}), "
+                    f"with approvals {r['utility_with_approvals']:.3f}, approvals by task "
+                    f"{r['approvals_by_task']}"
+                )
     skipped = {r["suite"]: r["injection_tasks_skipped"] for r in rows}
     print("\ninjection tasks without ground truth (not scriptable):", skipped)
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from email.utils import getaddresses
 from urllib.parse import urlsplit
 
 import re2
@@ -26,6 +27,8 @@ ALLOWLISTED = "allowlisted"  # `allowlisted:NAME`; `allowlisted:organization` fo
 PROVEN = "proven"  # every item traces to the user, a trusted source or an allowlist
 UNPROVEN = "unproven"  # some item does not: never allowed by default
 UNTRUSTED_AUTHOR = "record:untrusted-author"
+# private data (a `private` tool's results) read after untrusted content entered the session
+EXPOSED = "exposed"
 # a link with data appended (query, fragment) that the session read: an outbound flow
 APPENDED_DATA = "appended-data"
 BASE, DATA = "base", "data"  # Piece.part of a link's identity and of its appended data
@@ -171,6 +174,9 @@ positive = _positive
 def allowlisted(value: str, config: BundleConfig) -> list[str]:
     """The bundle's allowlists `value` is on, in canonical form (`organization`: an address on
     one of its e-mail domains; `egress`: a link to one of its allowed hosts)."""
+    addresses = _addresses(value)
+    if addresses is not None and len(addresses) == 1:
+        value = addresses[0]  # `Ann Lee <ann@x.example>` is judged by its address
     form = _canonical(value)
     if not form or not is_plain(value):
         return []
@@ -229,9 +235,13 @@ def arg_pieces(arguments: Mapping[str, Any]) -> dict[str, Piece]:
             out[f"{name}\x00base"] = Piece(name, parts[0], part=BASE)
             for i, data in enumerate(parts[1][:MAX_PIECES_PER_ARG]):
                 out[f"{name}\x00data{i}"] = Piece(name, data, part=DATA)
+        addresses = _addresses(value) if isinstance(value, str) else None
         if isinstance(value, list | tuple):
             for i, item in enumerate(value[:MAX_PIECES_PER_ARG]):
                 out[f"{name}\x00{i}"] = Piece(name, _text(item))
+        elif addresses is not None:
+            for i, address in enumerate(addresses[:MAX_PIECES_PER_ARG]):
+                out[f"{name}\x00{i}"] = Piece(name, address)
         elif isinstance(value, str) and len(value.split(None, 1)) > 1:
             for i, match in enumerate(_LINKISH.finditer(value[:MAX_ARG_CHARS])):
                 if i >= MAX_PIECES_PER_ARG:
@@ -240,6 +250,17 @@ def arg_pieces(arguments: Mapping[str, Any]) -> dict[str, Piece]:
                 if _is_link(link):
                     out[f"{name}\x00link{i}"] = Piece(name, link, link=True)
     return out
+
+
+def _addresses(value: str) -> list[str] | None:
+    """The addresses of a recipient written as a header would (`Ann Lee <ann@x.example>`,
+    `ann@x.example, bob@y.example`), each judged on its own; None for anything else."""
+    if "@" not in value or not any(c in value for c in "<,;") or len(value) > MAX_ARG_CHARS:
+        return None
+    found = [addr for _, addr in getaddresses([value.replace(";", ",")])]
+    if not found or not all(_EMAIL.fullmatch(a) for a in found):
+        return None
+    return found
 
 
 def _is_link(text: str) -> bool:

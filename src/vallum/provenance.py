@@ -2,7 +2,8 @@
 tool call came from, and what side effects the session already had.
 
 - `taint`: fingerprints of content entering the session (the user's words, a trusted source's,
-  untrusted text, and records whose fields the bundle declares);
+  untrusted text, and records whose fields the bundle declares); a private tool's text read
+  after untrusted content entered the session is `exposed` as well;
 - `arg_labels`: per argument, the labels of the content it appears in and its positive
   provenance (`vallum.labels.destination_labels`), `ARG:unproven-link` for a link or address a
   side effect's text relays that traces to no one, `ARG:first-time` for a destination the
@@ -18,13 +19,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import re2
+
 from vallum.bundle.schema import BundleConfig
 from vallum.detectors.normalize import normalize
 from vallum.labels import (
+    EXPOSED,
     TRUSTED,
     UNPROVEN_LINK,
     UNTRUSTED,
     UNTRUSTED_LINK,
+    Piece,
     arg_pieces,
     classify_args,
     destination_labels,
@@ -32,7 +37,7 @@ from vallum.labels import (
     record_labels,
 )
 from vallum.model import Event, Stage, Trust
-from vallum.sessions.fingerprint import Kind, fingerprints
+from vallum.sessions.fingerprint import Kind, fingerprints, tokens
 from vallum.sessions.history import (
     FIRST_TIME,
     SessionHistory,
@@ -44,6 +49,12 @@ from vallum.sessions.records import split_result
 from vallum.sessions.store import USER, SessionStore
 
 USER_ROLES = frozenset({"user", "system", "developer"})  # input roles whose values are the user's
+# A side effect's content carries exposed data when a run of this many of its words, or one
+# distinctive token (letters and digits mixed, or a long number), was read exposed.
+_WINDOW = 4
+_MAX_WINDOWS = 512
+_DISTINCT = re2.compile(r"[a-z0-9]*(?:[0-9][a-z0-9]*[a-z]|[a-z][a-z0-9]*[0-9])[a-z0-9]*|[0-9]{8,}")
+_DISTINCT_CHARS = 6
 
 
 def taint(
@@ -70,6 +81,11 @@ def taint(
             return None
         return dict.fromkeys(fingerprints(text, Kind.TRUSTED), TRUSTED)
     tool = config.tools.get(event.tool_call.name) if event.tool_call else None
+    if tool is not None and tool.private and event.stage is Stage.TOOL_RESULT:
+        # private data read once untrusted text was in the session (which may have asked for
+        # the read): where it goes is no longer only the user's choice
+        if UNTRUSTED in sessions.labels(event.session):
+            origin = origin | {EXPOSED}
     if tool is None or not tool.record_fields or event.stage is not Stage.TOOL_RESULT:
         return dict.fromkeys(fingerprints(text), "|".join(sorted(origin)))
     split = split_result(text, tool.record_fields)
@@ -126,12 +142,39 @@ def arg_labels(
         for key, piece in pieces.items():
             if piece.link and not positive(piece.value, found.get(key, frozenset()), config):
                 out.setdefault(piece.arg, set()).add(UNPROVEN_LINK)
+    if tool is not None and tool.side_effects:
+        for arg in _exposed_carried(sessions, event, tool.destinations, pieces):
+            out.setdefault(arg, set()).add(EXPOSED)
     if first_time and isinstance(sessions, SessionHistory):
         for arg, values in destinations(config, event).items():
             seen = sessions.seen_destinations(event.session, values)
             if any(v not in seen for v in values):
                 out.setdefault(arg, set()).add(FIRST_TIME)
     return out
+
+
+def _exposed_carried(
+    sessions: SessionStore, event: Event, destinations: tuple[str, ...], pieces: dict[str, Piece]
+) -> set[str]:
+    """The content arguments of a side effect that carry exposed private data somewhere inside
+    them: a run of `_WINDOW` words of it, or one distinctive token (a key, an account number),
+    wrapped in whatever the model wrote around it. Only once the session read untrusted text
+    (nothing is exposed before)."""
+    if UNTRUSTED not in sessions.labels(event.session):
+        return set()
+    values: dict[str, str] = {}
+    for key, piece in pieces.items():
+        if key != piece.arg or piece.arg in destinations:
+            continue
+        toks = tokens(piece.value)
+        parts = {" ".join(toks[i : i + _WINDOW]) for i in range(max(len(toks) - _WINDOW + 1, 0))}
+        parts.update(t for t in toks if len(t) >= _DISTINCT_CHARS and _DISTINCT.fullmatch(t))
+        for i, part in enumerate(sorted(parts)[:_MAX_WINDOWS]):
+            values[f"{piece.arg}\x00window{i}"] = part
+    if not values:
+        return set()
+    found = sessions.taint_of(event.session, values)
+    return {key.split("\x00", 1)[0] for key, labels in found.items() if EXPOSED in labels}
 
 
 def destinations(config: BundleConfig, event: Event) -> dict[str, list[int]]:

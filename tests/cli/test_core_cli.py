@@ -61,6 +61,9 @@ def test_check_json_shape(workdir: Path) -> None:
 
 def test_sessions_persist_across_check_calls(workdir: Path) -> None:
     """Two separate check calls with the same --session share labels through the database."""
+    for session in ("s1", "s2"):  # the user names the order in each session
+        ask = ["--principal", "agent:bot", "--session", session]
+        _check("--stage", "input", *ask, "--text", "Please refund my order A1.")
     _check(
         "--stage",
         "retrieval",

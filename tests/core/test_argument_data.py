@@ -22,7 +22,9 @@ from vallum.model import Action, Event, Principal, Stage, ToolCall
 AGENT = Principal.parse("agent:support-bot")
 CARD = "4111 1111 1111 1111"
 SH = "\u00ad"
-EXTERNAL = "ann.lee@gmail.com"
+# Outside the company, on the example bundle's `partners` allowlist: where these emails go is
+# proven, so what is tested here is only the data they carry.
+EXTERNAL = "ann.lee@partner.example"
 
 
 def call(engine: Engine, args: dict[str, Any], session: str = "fresh") -> tuple[Action, list[str]]:
@@ -69,7 +71,7 @@ QUIET = {
     "the recipient's address quoted": {
         "to": f"Ann Lee <{EXTERNAL}>", "subject": "Order", "body": f"Dear {EXTERNAL}, it shipped.",
     },
-    "several recipients": {"to": f"{EXTERNAL}, bob@gmail.com", "subject": "Hi", "body": "Thanks"},
+    "several recipients": {"to": f"{EXTERNAL}, bob@partner.example", "subject": "Hi", "body": "Thanks"},
     "PII to the company": {"to": "billing@acme.example", "subject": "s", "body": f"card {CARD}"},
     "order numbers and amounts": {"to": EXTERNAL, "subject": "ORD-12345678", "body": "Refund of 129.99 on 2024-03-15, ref 1234 5678"},
 }  # fmt: skip
@@ -80,6 +82,13 @@ def test_ordinary_emails_are_not_data_leaving(engine: Engine, args: dict[str, An
     """An address in `to` is where the email goes, not data it carries; PII to the company's own
     domains stays inside; numbers that are not data are not data."""
     assert (Action.ALLOW, []) == call(engine, args)
+
+
+def test_an_address_traced_nowhere_is_held_not_blocked_for_data(engine: Engine) -> None:
+    """The same ordinary email to an address seen nowhere in the session waits for a human
+    (`unproven-destination`): a destination hold, not data leaving."""
+    args = {**QUIET["plain external email"], "to": "ann.lee@gmail.com"}
+    assert (Action.REQUIRE_APPROVAL, ["unproven-destination"]) == call(engine, args)
 
 
 def test_the_recipient_address_alone_does_not_label_the_session(engine: Engine) -> None:

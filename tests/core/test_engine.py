@@ -31,6 +31,11 @@ def _call(engine: Engine, session: str, name: str, **args: object) -> Action:
     ).action
 
 
+def _ask(engine: Engine, session: str, text: str) -> None:
+    """The user's own words enter the session (what they name is theirs)."""
+    engine.evaluate(Event(Stage.INPUT, AGENT, session, text=text))
+
+
 def _read(engine: Engine, session: str, stage: Stage, text: str, name: str) -> Action:
     if stage is Stage.RETRIEVAL:
         event = Event(stage, AGENT, session, text=text, source=name)
@@ -68,15 +73,16 @@ def test_stage_matters_for_injection(engine: Engine) -> None:
 
 
 def test_pii_session_cannot_email_externally(engine: Engine) -> None:
-    """Once a tool result brought PII in, email to an outside address is forbidden; inside is fine."""
+    """Once a tool result brought PII in, email to an outside address (a partner's, on the
+    bundle's allowlist) is forbidden; inside is fine."""
     assert Action.ALLOW == _call(
-        engine, "s", "send_email", to="jane@gmail.com", subject="Hi", body="Hello"
+        engine, "s", "send_email", to="jane@partner.example", subject="Hi", body="Hello"
     )
     _read(
-        engine, "s", Stage.TOOL_RESULT, "Order ORD-12345678 belongs to jane@gmail.com", "get_order"
+        engine, "s", Stage.TOOL_RESULT, "Order ORD-12345678 belongs to ann@gmail.com", "get_order"
     )
     assert Action.BLOCK == _call(
-        engine, "s", "send_email", to="jane@gmail.com", subject="Hi", body="Hello"
+        engine, "s", "send_email", to="jane@partner.example", subject="Hi", body="Hello"
     )
     assert Action.ALLOW == _call(
         engine, "s", "send_email", to="ops@acme.example", subject="Hi", body="Hello"
@@ -84,7 +90,9 @@ def test_pii_session_cannot_email_externally(engine: Engine) -> None:
 
 
 def test_refund_needs_approval_after_untrusted_content(engine: Engine) -> None:
-    """A small refund is allowed until untrusted content enters the session; then it is held."""
+    """A small refund of the order the user named is allowed until untrusted content enters the
+    session; then it is held."""
+    _ask(engine, "s", "Please refund order ORD-12345678, it arrived broken.")
     assert Action.ALLOW == _call(engine, "s", "refund", order_id="ORD-12345678", amount=20)
     _read(engine, "s", Stage.RETRIEVAL, "Shipping takes 3 to 5 business days.", "web")
     assert Action.REQUIRE_APPROVAL == _call(
@@ -94,12 +102,14 @@ def test_refund_needs_approval_after_untrusted_content(engine: Engine) -> None:
 
 def test_trusted_source_does_not_taint(engine: Engine) -> None:
     """Reading the trusted knowledge base leaves refunds alone."""
+    _ask(engine, "s", "Please refund order ORD-12345678, it arrived broken.")
     _read(engine, "s", Stage.RETRIEVAL, "Refunds are processed within 5 days.", "kb")
     assert Action.ALLOW == _call(engine, "s", "refund", order_id="ORD-12345678", amount=20)
 
 
 def test_large_refund_needs_approval(engine: Engine) -> None:
     """Amounts over 100 are held whether given as integer or decimal."""
+    _ask(engine, "s", "Please refund order ORD-1.")
     assert Action.REQUIRE_APPROVAL == _call(engine, "s", "refund", order_id="ORD-1", amount=250)
     assert Action.REQUIRE_APPROVAL == _call(engine, "s", "refund", order_id="ORD-1", amount=100.01)
     assert Action.ALLOW == _call(engine, "s", "refund", order_id="ORD-1", amount=99.99)
@@ -156,18 +166,20 @@ def test_output_pii_is_redacted(engine: Engine) -> None:
 
 
 def test_monitor_policy_is_recorded_not_enforced(engine: Engine) -> None:
-    """The trial policies (external email; a recipient no one vouched for) show up as monitor
-    reasons and the call goes through."""
+    """The trial policy (external email) shows up as a monitor reason and the call to a partner
+    (on the bundle's allowlist) goes through."""
     decision = engine.evaluate(
         Event(
             Stage.TOOL_CALL,
             AGENT,
             "s",
-            tool_call=ToolCall("send_email", {"to": "x@gmail.com", "subject": "s", "body": "b"}),
+            tool_call=ToolCall(
+                "send_email", {"to": "x@partner.example", "subject": "s", "body": "b"}
+            ),
         )
     )
     assert Action.ALLOW == decision.action
-    assert [("trial-external-email", Mode.MONITOR), ("unproven-destination", Mode.MONITOR)] == (
+    assert [("trial-external-email", Mode.MONITOR)] == (
         sorted((str(r.policy_id), r.mode) for r in decision.reasons if r.policy_id is not None)
     )
 
@@ -317,6 +329,7 @@ def test_a_redaction_carries_the_spans_it_cut(engine: Engine) -> None:
 
 def test_explain_lists_the_enforced_reasons_behind_the_action(engine: Engine) -> None:
     """`explain()` is the one-line account every enforcement point shows."""
+    _ask(engine, "e", "Refund order O in full please.")
     event = Event(
         Stage.TOOL_CALL, AGENT, "e", tool_call=ToolCall("refund", {"order_id": "O", "amount": 1000})
     )

@@ -267,4 +267,5 @@ def test_small_refunds_through_star_args_still_run(guard: Guard) -> None:
         return f"refunded {a[1]}"
 
     with guard.session("s"):
+        guard.check_input("Please refund order ORD-12345678, it arrived broken.")
         assert "refunded 5" == refund("ORD-12345678", 5)

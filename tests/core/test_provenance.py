@@ -2,8 +2,8 @@
 
 On the example bundle's rule `no-email-to-untrusted-recipient` (`to:untrusted` blocks), with two
 untrusted tools added (`lookup_customer` returns JSON records whose `email` and `id` fields are
-declared identifiers, `fetch_page` returns a web page) and the detectors taken out, so that only
-provenance decides.
+declared identifiers the company alone writes, `fetch_page` returns a web page) and the detectors
+taken out, so that only provenance decides.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def engine(bundle_copy: Path) -> Engine:
         "args": {"name": "string"},
         "results": "untrusted",
         "record_fields": ["email", "id"],
+        "trusted_record_fields": ["email", "id"],  # only the company writes these fields
     }
     config["tools"]["fetch_page"] = {"args": {"url": "string"}, "results": "untrusted"}
     config["controls"] = []  # provenance alone decides here, not what the words look like
@@ -63,7 +64,8 @@ def _policies(decision: Decision) -> set[str | None]:
 
 
 def test_identifier_from_a_record_is_not_untrusted(engine: Engine) -> None:
-    """An address the CRM returned in its `email` field may be written to."""
+    """An address the CRM returned in its `email` field (one only the company writes:
+    `trusted_record_fields`) may be written to."""
     _result(engine, "lookup_customer", json.dumps(CUSTOMERS))
     assert Action.ALLOW == _email(engine, "ann@shop.example").action
 
@@ -138,7 +140,8 @@ def test_one_untrusted_item_taints_a_list_argument(engine: Engine) -> None:
 def test_links_from_untrusted_text_inside_a_body_are_labelled(engine: Engine) -> None:
     """A body relaying the page's link carries `untrusted-link`; the user's own link does not,
     and neither does a file name that merely looks like a host."""
-    engine.evaluate(Event(Stage.INPUT, AGENT, "s", text="Share www.shop.example/faq with Ann."))
+    ask = "Share www.shop.example/faq with ann@shop.example."
+    engine.evaluate(Event(Stage.INPUT, AGENT, "s", text=ask))
     _result(engine, "fetch_page", PAGE + " Attached: claim-form.docx")
     relayed = _email(engine, "ann@shop.example", "Please see www.evil.example/claim today")
     assert "no-untrusted-link-relay" in _policies(relayed)

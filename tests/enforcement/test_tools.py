@@ -57,7 +57,9 @@ async def _authorize(
 
 @pytest.mark.asyncio
 async def test_an_allowed_call_runs(parts: tuple[Engine, ApprovalHolds]) -> None:
-    """A small refund is allowed: no notice, and the decision was recorded."""
+    """A small refund of the order the user named is allowed: no notice, and the decision was
+    recorded."""
+    parts[0].evaluate(Event(Stage.INPUT, AGENT, "s", text="Please refund my order ORD-1."))
     notice, decision = await _authorize(parts, _event("refund", order_id="ORD-1", amount=20))
     assert (None, True) == (notice, decision.evidence_id is not None)
 

@@ -15,7 +15,7 @@ EMAIL = Event(
     Stage.TOOL_CALL,
     Principal("agent", "bot"),
     "s1",
-    tool_call=ToolCall("send_email", {"to": "x@gmail.com", "subject": "hi", "body": "hello"}),
+    tool_call=ToolCall("send_email", {"to": "x@partner.example", "subject": "hi", "body": "hello"}),
 )
 
 

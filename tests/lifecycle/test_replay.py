@@ -45,10 +45,10 @@ def _record(db: Database, bundle: Bundle) -> list[str]:
     engine = Engine(bundle, evidence=EvidenceLog(db))
     events = [
         Event(Stage.INPUT, Principal("user", "ann"), "a", text="When does my order arrive?"),
-        _email("a", "x@gmail.com"),  # external: changes under the candidate
+        _email("a", "x@partner.example"),  # external (a partner): changes under the candidate
         _email("a", "team@acme.example"),  # internal: unchanged
         Event(Stage.OUTPUT, AGENT, "b", text="Reach me at ann.lee@example.com"),  # redacted
-        _email("c", "y@outlook.example"),  # external: changes
+        _email("c", "y@partner.example"),  # external: changes
     ]
     return [engine.evaluate(e).evidence_id or "" for e in events]
 

@@ -40,7 +40,7 @@ def _events() -> list[Event]:
             Stage.TOOL_CALL,
             AGENT,
             "s1",
-            tool_call=ToolCall("send_email", {"to": "x@gmail.com", "subject": "a", "body": "b"}),
+            tool_call=ToolCall("send_email", {"to": "x@partner.example", "subject": "a", "body": "b"}),
         ),
         Event(
             Stage.TOOL_CALL,
@@ -92,5 +92,6 @@ def test_a_failing_candidate_never_affects_live_traffic(example_bundle: Bundle) 
             raise RuntimeError("candidate bug")
 
     shadow = ShadowEngine(Engine(example_bundle), Broken(example_bundle))
+    alone = Engine(example_bundle).evaluate(_events()[2]).action
     decision = shadow.evaluate(_events()[2])
-    assert ("allow", ["RuntimeError: candidate bug"]) == (decision.action.value, shadow.errors)
+    assert (alone, ["RuntimeError: candidate bug"]) == (decision.action, shadow.errors)

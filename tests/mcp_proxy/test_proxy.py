@@ -109,12 +109,14 @@ async def test_taint_holds_against_a_rewritten_recipient(
 async def test_a_separate_session_is_not_tainted(
     tmp_path: Path, gate_for: Callable[[str], ToolGate], proxied: Proxied
 ) -> None:
-    """Hard negative: taint stays in its session; another client's send goes through."""
+    """Hard negative: taint stays in its session; another client's send is not refused as
+    untrusted (it waits for a human only because that session never saw the address at all)."""
     async with proxied(gate_for("web"), web_spec(tmp_path, f"Contact: {ATTACKER}")) as b:
         await b.call_tool("fetch_page", {"url": "https://news.example/"})
     async with proxied(gate_for("mail"), mail_spec(tmp_path), session="other") as mailer:
         sent = await mailer.call_tool("send_email", {"to": ATTACKER, "subject": "s", "body": "b"})
-    assert not sent.is_error, text_of(sent)
+    message = text_of(sent)
+    assert ("unproven-destination" in message, "untrusted" in message) == (True, False), message
 
 
 async def test_injection_in_a_result_is_blocked_with_its_evidence_id(

@@ -104,6 +104,10 @@ class Tool(_Model):
     # each must trace to the user, a trusted source or an allowlist, or it is labelled
     # `ARG:unproven` for the policies to hold or block (docs/policies.md, "Positive provenance").
     destinations: tuple[str, ...] = ()
+    # Its results are the user's private data (messages, an inbox, files, transactions). Read
+    # after untrusted content entered the session (which may have asked for the read), that
+    # data is labelled `exposed`: an argument carrying it is `ARG:exposed` (docs/policies.md).
+    private: bool = False
 
     @model_validator(mode="after")
     def _records_need_untrusted_results(self) -> Tool:
@@ -112,6 +116,8 @@ class Tool(_Model):
         unknown = [f for f in self.trusted_record_fields if f not in self.record_fields]
         if unknown:
             raise ValueError(f"`trusted_record_fields` {unknown} are not in `record_fields`")
+        if self.private and self.results is not Trust.UNTRUSTED:
+            raise ValueError("`private` only applies to tools whose `results: untrusted`")
         if self.destinations and not self.side_effects:
             raise ValueError("`destinations` only apply to tools with `side_effects: true`")
         missing = [a for a in self.destinations if self.args and a not in self.args]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -62,11 +62,15 @@ def restore_stand_ins(text: str, email: str = STAND_INS["pii.email"]) -> str:
 
 
 def _restore_arguments(
-    arguments: dict[str, Any], arg_labels: dict[str, Any], domains: tuple[str, ...]
+    arguments: dict[str, Any],
+    arg_labels: dict[str, Any],
+    domains: tuple[str, ...],
+    allowlists: Mapping[str, tuple[str, ...]],
 ) -> dict[str, Any]:
     """A tool call's kept arguments with stand-ins for their markers. An argument the original
     decision labelled `email.internal` only (a recipient at the organisation) gets an address
-    on the organisation's first domain, so replay sees it internal as it was."""
+    on the organisation's first domain, so replay sees it internal as it was; one it found on
+    an allowlist (`allowlisted:NAME`) gets an address on that list."""
 
     def walk(value: Any, email: str) -> Any:
         if isinstance(value, str):
@@ -82,6 +86,14 @@ def _restore_arguments(
         labels = set(arg_labels.get(name) or ())
         internal = domains and "email.internal" in labels and "email.external" not in labels
         email = f"replayed.person@{domains[0]}" if internal else STAND_INS["pii.email"]
+        listed = [
+            entry
+            for label in sorted(labels)
+            if label.startswith("allowlisted:")
+            for entry in allowlists.get(label.removeprefix("allowlisted:"), ())
+        ]
+        if not internal and listed and "@" in listed[0]:
+            email = "replayed.person" + listed[0][1:] if listed[0][0] == "*" else listed[0]
         out[name] = walk(value, email)
     return out
 
@@ -171,7 +183,8 @@ def replay(
             continue
         if cutoff is not None and str(record.get("created_at", "")) < cutoff:
             continue
-        event, why = rebuild_event(record, candidate.config.organization.email_domains)
+        config = candidate.config
+        event, why = rebuild_event(record, config.organization.email_domains, config.allowlists)
         if event is None:
             report.skipped[why] += 1
             continue
@@ -195,10 +208,13 @@ def replay(
 
 
 def rebuild_event(
-    record: dict[str, Any], domains: tuple[str, ...] = ()
+    record: dict[str, Any],
+    domains: tuple[str, ...] = (),
+    allowlists: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[Event | None, str]:
     """The event a decision record describes, or None and why it cannot be rebuilt (`domains`:
-    the organisation's e-mail domains, for stand-ins of internal recipients)."""
+    the organisation's e-mail domains, for stand-ins of internal recipients; `allowlists`: the
+    bundle's, for stand-ins of recipients found on one)."""
     try:
         stage = Stage(record["stage"])
         principal = Principal.parse(str(record["principal"]))
@@ -211,7 +227,7 @@ def rebuild_event(
         if "arguments" not in tool:
             return None, "tool arguments not kept (evidence.content: none, or an older record)"
         arguments = _restore_arguments(
-            dict(tool["arguments"]), tool.get("arg_labels") or {}, domains
+            dict(tool["arguments"]), tool.get("arg_labels") or {}, domains, allowlists or {}
         )
         call = ToolCall(str(tool.get("name", "")), arguments)
         text = ""
