@@ -107,14 +107,20 @@ def test_logs_need_an_endpoint() -> None:
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    """A real OTLP/HTTP endpoint: keeps every protobuf logs export it is sent."""
+    """A real OTLP/HTTP endpoint: keeps every protobuf logs export it is sent (or refuses them
+    all with 400 when `refuse` is set)."""
 
     exports: ClassVar[list[ExportLogsServiceRequest]] = []
     paths: ClassVar[list[str]] = []
+    refuse: ClassVar[bool] = False
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
         type(self).paths.append(self.path)
+        if type(self).refuse:
+            self.send_response(400)
+            self.end_headers()
+            return
         if self.path == "/v1/logs":
             request = ExportLogsServiceRequest()
             request.ParseFromString(body)
@@ -129,7 +135,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[str]:
-    _Receiver.exports, _Receiver.paths = [], []
+    _Receiver.exports, _Receiver.paths, _Receiver.refuse = [], [], False
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -165,3 +171,20 @@ def test_cli_sends_log_records_to_an_otlp_receiver(
     assert all(f'"id":"{i}"' in b for i, b in zip(ids, bodies, strict=True))
     service = {a.value.string_value for res, _ in got for a in res.attributes if a.key == "service.name"}  # fmt: skip
     assert {"audit-under-test"} == service
+
+
+def test_cli_fails_when_the_receiver_refuses(
+    tmp_path: Path, receiver: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hard negative: records the endpoint refused are not reported as sent; the command fails
+    saying how many were delivered."""
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    db = Database(url)
+    EvidenceLog(db).append_many([_record(n) for n in range(3)])
+    db.dispose()
+    _Receiver.refuse = True
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver)
+    result = CliRunner().invoke(app, ["audit", "export", "--db", url, "--format", "otel"])
+    assert 1 == result.exit_code, result.output
+    assert "3 evidence records read, 0 delivered" in result.output
+    assert ["/v1/logs"] == sorted(set(_Receiver.paths))

@@ -173,13 +173,16 @@ def export(
 def _to_otel(lines: Iterator[dict[str, Any]]) -> None:
     from vallum.evidence.otel_logs import emit, provider_from_env
 
-    provider = provider_from_env()
+    provider, delivery = provider_from_env()
     try:
         count = emit(lines, provider)
-        if not provider.force_flush():
-            fail(f"{count} records emitted, but the OTLP exporter did not flush them all in time")
     finally:
-        provider.shutdown()
+        provider.shutdown()  # flushes what is queued
+    if delivery.sent != count:
+        fail(
+            f"{count} evidence records read, {delivery.sent} delivered to the OTLP endpoint "
+            f"({delivery.failed} refused or unreachable)"
+        )
     typer.echo(f"{count} evidence records sent as OpenTelemetry log records", err=True)
 
 

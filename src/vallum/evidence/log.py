@@ -63,6 +63,7 @@ class EvidenceLog(RawReader):
         self._sql_insert = (
             f"INSERT INTO {evidence.name} ({columns}) VALUES ({', '.join([mark] * len(COLUMNS))})"  # noqa: S608 - constant names, bound values
         )
+        self._sql_copy = f"COPY {evidence.name} ({columns}) FROM STDIN"
         self._sql_head = f"SELECT seq, hash, frontier FROM {evidence_head.name} WHERE id = 1{lock}"  # noqa: S608
         self._sql_update_head = f"UPDATE {evidence_head.name} SET seq = {mark}, hash = {mark}, frontier = {mark} WHERE id = 1"  # noqa: S608
         self._ensure_head()
@@ -171,7 +172,12 @@ class EvidenceLog(RawReader):
             full = body if p.kept is None else {**p.record, "seq": seq, "payload": body["payload"]}
             stored.append(StoredRecord(seq, str(p.record["id"]), full, digest))
             prev = digest
-        cursor.executemany(self._sql_insert, rows)
+        if self.db.is_sqlite or not hasattr(cursor, "copy"):
+            cursor.executemany(self._sql_insert, rows)
+        else:  # psycopg 3's COPY: less CPU and less time under the lock than INSERTs
+            with cursor.copy(self._sql_copy) as copy:
+                for row in rows:
+                    copy.write_row(row)
         cursor.execute(self._sql_update_head, (seq, prev, frontier_text(frontier)))
         return stored
 

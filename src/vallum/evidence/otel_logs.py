@@ -16,9 +16,9 @@ over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._LOGS_ENDPOINT`) is se
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from vallum.evidence.rows import loads
 from vallum.exceptions import ConfigError
@@ -33,9 +33,35 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SEARCHABLE = ("kind", "action", "principal", "session", "stage")
 
 
-def provider_from_env(environ: Mapping[str, str] | None = None) -> LoggerProvider:
-    """A logger provider exporting over OTLP/HTTP as the OTEL_* variables say; ConfigError
-    when logs are not configured (an export must not vanish silently)."""
+class Delivery:
+    """Wraps the OTLP exporter and counts what it delivered and what it could not (a batch
+    processor's flush says only that it finished, not that the receiver took the records)."""
+
+    def __init__(self, exporter: Any):
+        self.exporter = exporter
+        self.sent = self.failed = 0
+
+    def export(self, batch: Sequence[Any]) -> Any:
+        result = self.exporter.export(batch)
+        if getattr(result, "name", "") == "SUCCESS":
+            self.sent += len(batch)
+        else:
+            self.failed += len(batch)
+        return result
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return bool(self.exporter.force_flush(timeout_millis))
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+
+
+def provider_from_env(
+    environ: Mapping[str, str] | None = None,
+) -> tuple[LoggerProvider, Delivery]:
+    """A logger provider exporting over OTLP/HTTP as the OTEL_* variables say, and the count of
+    what was delivered; ConfigError when logs are not configured (an export must not vanish
+    silently)."""
     env = os.environ if environ is None else environ
     own = env.get("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
     base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -53,8 +79,9 @@ def provider_from_env(environ: Mapping[str, str] | None = None) -> LoggerProvide
     resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME", "vallum")})
     provider = LoggerProvider(resource=resource.merge(OTELResourceDetector().detect()))
     endpoint = own or f"{str(base).rstrip('/')}/v1/logs"
-    provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter(endpoint=endpoint)))
-    return provider
+    delivery = Delivery(OTLPLogExporter(endpoint=endpoint))
+    provider.add_log_record_processor(BatchLogRecordProcessor(cast(Any, delivery)))
+    return provider, delivery
 
 
 def emit(lines: Iterable[dict[str, Any]], provider: LoggerProvider) -> int:
