@@ -225,6 +225,10 @@ VIEW = (
         ("    conf = configparser.ConfigParser()\n    conf.add_section('s')\n"
          "    conf.set('s', 'k', 'v')\n    conf.set('s', 'j', param)\n    bar = conf.get('s', 'k')\n",
          set()),
+        # a record looked up by the client's key is stored data (only HTML output is unsafe)
+        ("    book = db.get_book(param)\n    bar = book.path\n", set()),
+        ("    bar = repo.find_user(param).home\n", set()),
+        ("    bar = helper.get_name(param)\n    bar = bar + param\n", {78}),  # the key itself
         # the rows a query returns are not the query's parameters
         ("    bar = str(db.execute('SELECT a FROM t WHERE b = ?', (param,)).fetchone()[0])\n",
          set()),

@@ -224,6 +224,10 @@ class Expressions(Outputs):
             return recv | (taints[pos[1].id] if len(pos) > 1 else CLEAN)
         if used and not used & valueflow.PASSTHROUGH_SINKS:
             return CLEAN  # a query's rows, a command's output: new data, not the input
+        if valueflow.LOOKUP.match(method) and func is not None and func.type == "attribute":
+            # `db.get_book(book_id)`: a record the key names is the server's stored data,
+            # dangerous only as HTML (stored XSS); the receiver's own taint stays
+            return recv | clear(everything - recv, spec.ALL_KINDS - {"xss"})
         if method not in valueflow.VALUE_PRESERVING:
             used.add("session")  # a lookup's result (`User.authenticate(...)`) is not raw input
         return clear(everything, frozenset(used))
