@@ -304,6 +304,9 @@ def _pattern(code: str) -> set[int]:
         ("    return make_response(jsonify(result=q))\n", set()),  # application/json
         ("    return make_response(send_from_directory('/srv', 'f.txt'))\n", set()),
         ("    return make_response(q)\n", {79}),
+        ("    return Markup(q)\n", {79}),
+        ("    return make_response(Markup(q).unescape())\n", {79}),  # the raw text, as HTML
+        ("    comment = Markup(q).unescape()\n    return 'ok'\n", set()),  # plain text again
         ("    return make_response(json.dumps({'q': q}))\n", {79}),  # a string: text/html
         ("    session['user_id'] = int(request.form['id'])\n    return 'ok'\n", {501}),
         ("    session['page'] = 'home' if q == 'home' else 'list'\n    return 'ok'\n", set()),
@@ -334,7 +337,7 @@ def test_what_the_input_can_choose(body: str, found: set[int]) -> None:
     """Fixed hosts, non-HTML responses and casts: what the attacker's value can still do."""
     code = (
         "import os, json, requests\nfrom flask import Flask, request, session, Response, redirect, url_for\n"
-        "from flask import jsonify, make_response, send_from_directory\n"
+        "from flask import jsonify, make_response, send_from_directory\nfrom markupsafe import Markup\n"
         "from django.http import HttpResponse\nBASE = 'https://api.example.com'\n"
         "PAGES = {'home': '/', 'orders': '/orders'}\nCOMMANDS = {'ls': 'ls -l'}\n"
         "app = Flask(__name__)\n@app.route('/x')\ndef v():\n    q = request.args.get('q', '')\n"
