@@ -134,15 +134,15 @@ def test_llm_endpoint_from_the_threat_model(tmp_path: Path) -> None:
 def test_shipped_pre_commit_hook_blocks_a_new_flaw_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hook in .pre-commit-hooks.yaml, run in a repository, fails on a flaw added since
-    HEAD and passes when the flaw was already committed."""
+    """The changed-lines hook in .pre-commit-hooks.yaml, run in a repository, fails on a flaw
+    added since HEAD and passes once the flaw is committed."""
     import shlex
 
     import yaml
 
     hooks = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
-    (hook,) = [h for h in hooks if h["id"] == "vallum-review"]
-    program, command, *args = shlex.split(hook["entry"])
+    (hook,) = [h for h in hooks if h["id"] == "vallum-review-diff"]
+    program, command, *args = [*shlex.split(hook["entry"]), *hook.get("args", [])]
     assert (program, command, hook["pass_filenames"]) == ("vallum", "review", False)
 
     def git(*extra: str) -> None:
@@ -164,3 +164,21 @@ FLASK_BAD = (
     "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n"
     "@app.route('/x')\ndef x():\n    os.system(request.args['x'])\n    return 'ok'\n"
 )
+
+
+def test_shipped_whole_tree_hook_fails_on_a_committed_flaw(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-tree hook fails on any high finding in the tree, committed or not."""
+    import shlex
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = [h for h in hooks if h["id"] == "vallum-review"]
+    _program, _command, *args = [*shlex.split(hook["entry"]), *hook.get("args", [])]
+    (tmp_path / "app.py").write_text(FLASK_BAD)
+    monkeypatch.chdir(tmp_path)
+    assert 1 == invoke(*args, "--no-default-backends")[0]
+    (tmp_path / "app.py").write_text("import os\n")
+    assert 0 == invoke(*args, "--no-default-backends")[0]

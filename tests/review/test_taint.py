@@ -225,6 +225,10 @@ VIEW = (
         ("    conf = configparser.ConfigParser()\n    conf.add_section('s')\n"
          "    conf.set('s', 'k', 'v')\n    conf.set('s', 'j', param)\n    bar = conf.get('s', 'k')\n",
          set()),
+        # a record looked up by the client's key is stored data (only HTML output is unsafe)
+        ("    book = db.get_book(param)\n    bar = book.path\n", set()),
+        ("    bar = repo.find_user(param).home\n", set()),
+        ("    bar = helper.get_name(param)\n    bar = bar + param\n", {78}),  # the key itself
         # the rows a query returns are not the query's parameters
         ("    bar = str(db.execute('SELECT a FROM t WHERE b = ?', (param,)).fetchone()[0])\n",
          set()),
@@ -300,6 +304,9 @@ def _pattern(code: str) -> set[int]:
         ("    return make_response(jsonify(result=q))\n", set()),  # application/json
         ("    return make_response(send_from_directory('/srv', 'f.txt'))\n", set()),
         ("    return make_response(q)\n", {79}),
+        ("    return Markup(q)\n", {79}),
+        ("    return make_response(Markup(q).unescape())\n", {79}),  # the raw text, as HTML
+        ("    comment = Markup(q).unescape()\n    return 'ok'\n", set()),  # plain text again
         ("    return make_response(json.dumps({'q': q}))\n", {79}),  # a string: text/html
         ("    session['user_id'] = int(request.form['id'])\n    return 'ok'\n", {501}),
         ("    session['page'] = 'home' if q == 'home' else 'list'\n    return 'ok'\n", set()),
@@ -330,7 +337,7 @@ def test_what_the_input_can_choose(body: str, found: set[int]) -> None:
     """Fixed hosts, non-HTML responses and casts: what the attacker's value can still do."""
     code = (
         "import os, json, requests\nfrom flask import Flask, request, session, Response, redirect, url_for\n"
-        "from flask import jsonify, make_response, send_from_directory\n"
+        "from flask import jsonify, make_response, send_from_directory\nfrom markupsafe import Markup\n"
         "from django.http import HttpResponse\nBASE = 'https://api.example.com'\n"
         "PAGES = {'home': '/', 'orders': '/orders'}\nCOMMANDS = {'ls': 'ls -l'}\n"
         "app = Flask(__name__)\n@app.route('/x')\ndef v():\n    q = request.args.get('q', '')\n"

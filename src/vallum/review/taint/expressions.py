@@ -174,7 +174,10 @@ class Expressions(Outputs):
         if method in valueflow.STORED_READS and func is not None and func.type == "attribute":
             return frozenset({Label("stored data", line, spec.ALL_KINDS - {"xss"})})
         used: set[str] = set()
-        for use in sinks.match(self.m, name, pos, kw, self.types):
+        uses = sinks.match(self.m, name, pos, kw, self.types)
+        if _unmarked(self.m, node):  # `Markup(x).unescape()`: plain text again, never rendered
+            uses = [u for u in uses if u.kind != "xss"]
+        for use in uses:
             if use.receiver:
                 taint = recv
             else:
@@ -224,6 +227,10 @@ class Expressions(Outputs):
             return recv | (taints[pos[1].id] if len(pos) > 1 else CLEAN)
         if used and not used & valueflow.PASSTHROUGH_SINKS:
             return CLEAN  # a query's rows, a command's output: new data, not the input
+        if valueflow.LOOKUP.match(method) and func is not None and func.type == "attribute":
+            # `db.get_book(book_id)`: a record the key names is the server's stored data,
+            # dangerous only as HTML (stored XSS); the receiver's own taint stays
+            return recv | clear(everything - recv, spec.ALL_KINDS - {"xss"})
         if method not in valueflow.VALUE_PRESERVING:
             used.add("session")  # a lookup's result (`User.authenticate(...)`) is not raw input
         return clear(everything, frozenset(used))
@@ -353,3 +360,12 @@ class Expressions(Outputs):
                 slot = self._slot(target)
                 if slot:  # `map["keyB"] = param`: remembered per literal key as well
                     self.env[slot] = taint
+
+
+def _unmarked(m: Module, call: Node) -> bool:
+    parent = call.parent
+    return (
+        parent is not None
+        and parent.type == "attribute"
+        and m.text(parent.child_by_field_name("attribute")) in {"unescape", "striptags"}
+    )

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 # Objects whose `.render(...)` escapes what it is given (Django templates, Flask's Jinja setup).
 ESCAPING_TEMPLATES = ("get_template", "select_template")
 
 # Where a session (trusted server-side state) is written: `session[k] = v`.
 SESSION_OBJECTS = frozenset({"flask.session", "session", "request.session", "self.request.session"})
+
+# Methods that look a record up by a key (`get_book(id)`, `find_user(name)`, `fetch_order`):
+# the record is stored data, not the key.
+LOOKUP = re.compile(r"^(get|find|fetch|load|lookup|query|select|retrieve)_[a-z]")
 
 # Reads of stored rows: untrusted for HTML output (stored XSS), trusted for everything else.
 STORED_READS = frozenset({"fetchone", "fetchall", "fetchmany"})
