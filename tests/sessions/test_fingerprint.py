@@ -16,6 +16,7 @@ from vallum.sessions.fingerprint import (
     MIN_SQUASH_CHARS,
     SQUASH_WINDOW,
     Kind,
+    _Smallest,
     fingerprints,
     forms,
     squash_fingerprints,
@@ -180,3 +181,13 @@ def test_a_long_text_keeps_the_smallest_hashes_of_all_its_pieces() -> None:
     whole = _naive(text, Kind.TEXT)
     assert len(whole) > 3 * MAX_FINGERPRINTS  # several batches and prunes
     assert set(sorted(whole)[:MAX_FINGERPRINTS]) == fingerprints(text)
+
+
+def test_the_smallest_are_exact_whatever_the_values() -> None:
+    """The selection estimates where the smallest uniform hashes lie; values that are not
+    uniform (all near the top of the range, or clustered) still give exactly the smallest."""
+    for values in ([2**62 + i for i in range(500)], [-(2**63) + 7 * i for i in range(500)]):
+        kept = _Smallest(20)
+        for start in range(0, len(values), 30):
+            kept.add(values[start : start + 30][::-1])
+        assert set(sorted(values)[:20]) == kept.values()

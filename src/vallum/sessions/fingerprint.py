@@ -309,7 +309,8 @@ _BATCH = 2048  # tokens (or parts) hashed together
 
 
 class _Smallest:
-    """The `size` smallest distinct integers of those added, in bounded memory."""
+    """The `size` smallest distinct integers of those added, in bounded memory (at most
+    `_SLACK` times `size` held)."""
 
     def __init__(self, size: int):
         self._size = size
@@ -319,7 +320,7 @@ class _Smallest:
     def add(self, found: list[int]) -> None:
         bound = self._bound
         self._held.update(found if bound is None else [h for h in found if h < bound])
-        if len(self._held) > 2 * self._size:
+        if len(self._held) > _SLACK * self._size:
             self._prune()
 
     def values(self) -> set[int]:
@@ -328,8 +329,17 @@ class _Smallest:
         return self._held
 
     def _prune(self) -> None:
-        smallest = sorted(self._held)[: self._size]
+        # Hashes are uniform over the signed 64-bit range, so the `size` smallest of n lie below
+        # about size/n of it: only those (with a margin) are sorted, not all n. Should fewer
+        # than `size` fall below the estimate, all are sorted: the result is exact either way.
+        held, size = self._held, self._size
+        estimate = -(2**63) + int(2**64 * min(1.0, 1.25 * size / len(held)))
+        below = [h for h in held if h < estimate]
+        smallest = sorted(below if len(below) >= size else held)[:size]
         self._held, self._bound = set(smallest), smallest[-1]
+
+
+_SLACK = 4
 
 
 def value_fingerprints(value: str | Forms, kind: Kind = Kind.TEXT) -> tuple[list[int], bool]:
