@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 from vallum.sessions.canonical_forms import squash
 from vallum.sessions.fingerprint import (
+    MAX_FINGERPRINTS,
     MAX_SQUASH_CHARS,
     MIN_SQUASH_CHARS,
     SQUASH_WINDOW,
     Kind,
+    _Smallest,
     fingerprints,
     forms,
     squash_fingerprints,
@@ -168,3 +170,24 @@ def test_fast_paths_compute_what_the_naive_definition_does(words: list[str], sep
         assert [_expected(r, f"squash-{kind.value}\x00") for r in runs] == squash_fingerprints(
             text, kind
         )
+
+
+def test_a_long_text_keeps_the_smallest_hashes_of_all_its_pieces() -> None:
+    """Past MAX_FINGERPRINTS hashes, a text keeps the smallest of all of them (taken a batch at
+    a time, in bounded memory): the same set as hashing every piece and sorting them all."""
+    text = " ".join(
+        f"acct {i} at host{i} dot example 4111 {i * 7919 % 10_000:04d}" for i in range(4000)
+    )
+    whole = _naive(text, Kind.TEXT)
+    assert len(whole) > 3 * MAX_FINGERPRINTS  # several batches and prunes
+    assert set(sorted(whole)[:MAX_FINGERPRINTS]) == fingerprints(text)
+
+
+def test_the_smallest_are_exact_whatever_the_values() -> None:
+    """The selection estimates where the smallest uniform hashes lie; values that are not
+    uniform (all near the top of the range, or clustered) still give exactly the smallest."""
+    for values in ([2**62 + i for i in range(500)], [-(2**63) + 7 * i for i in range(500)]):
+        kept = _Smallest(20)
+        for start in range(0, len(values), 30):
+            kept.add(values[start : start + 30][::-1])
+        assert set(sorted(values)[:20]) == kept.values()

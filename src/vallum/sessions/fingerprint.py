@@ -142,7 +142,16 @@ def _hashes(pieces: Iterable[str], kind: Kind, *, squashed: bool = False) -> lis
 
 
 def _squashed_runs(toks: list[str]) -> set[str]:
-    """The separator-free forms of the runs of up to SQUASH_WINDOW tokens that can spell one
+    """The separator-free forms of every run (`_parts`, `_runs`)."""
+    parts, joins = _parts(toks)
+    return _runs(parts, joins, 0, len(parts))
+
+
+def _parts(toks: list[str]) -> tuple[list[str], list[bool]]:
+    """The parts runs are made of (each token's separator-free form, spelled separators left
+    out) and whether each part continues a run begun two or more parts before.
+
+    The separator-free forms of the runs of up to SQUASH_WINDOW tokens that can spell one
     value, long enough to name something.
 
     A value an attacker splits is written as chunks (`DE89 3704 0044`, `+1 (555) 010-2030`: each
@@ -172,10 +181,15 @@ def _squashed_runs(toks: list[str]) -> set[str]:
     joins = [
         g or (a and b) for g, a, b in zip(glued, chunky[:1] + chunky[:-1], chunky, strict=True)
     ]
+    return parts, joins
+
+
+def _runs(parts: list[str], joins: list[bool], first: int, last: int) -> set[str]:
+    """The runs starting at parts `first` to `last` (exclusive), reaching as far as they go."""
     out: set[str] = set()
     add, n = out.add, len(parts)
     low, high, window = MIN_SQUASH_CHARS, MAX_SQUASH_CHARS, SQUASH_WINDOW
-    for i in range(n):
+    for i in range(first, min(last, n)):
         run = parts[i]
         if len(run) >= low:
             add(run)
@@ -275,12 +289,57 @@ def fingerprints(text: str, kind: Kind = Kind.TEXT) -> set[int]:
             return set()
         run = squash_value(toks[0])
         return {_hash(toks[0], kind), *(_hashes([run], kind, squashed=True) if run else [])}
-    # each distinct token and pair hashed once (text repeats its words and phrases)
-    out = set(_hashes({*toks, *map(" ".join, pairwise(toks))}, kind))
-    out.update(_hashes(_squashed_runs(toks), kind, squashed=True))
-    if len(out) > MAX_FINGERPRINTS:
-        out = set(sorted(out)[:MAX_FINGERPRINTS])
-    return out
+    # A long text is taken a batch of tokens at a time, each distinct token, pair and run of a
+    # batch hashed once (text repeats its words and phrases), and only the MAX_FINGERPRINTS
+    # smallest hashes are kept: once that many are held, a hash above the largest of them can
+    # never be kept and is dropped at once. The strings and the set stay bounded whatever the
+    # size of the text, so the cost per KB stays flat (one set of every run of a megabyte was
+    # a million strings, and sorting every hash to keep the smallest grew as n log n).
+    kept = _Smallest(MAX_FINGERPRINTS)
+    for start in range(0, len(toks), _BATCH):
+        batch = toks[start : start + _BATCH + 1]  # the pair across the cut too
+        kept.add(_hashes({*batch[:_BATCH], *map(" ".join, pairwise(batch))}, kind))
+    parts, joins = _parts(toks)
+    for start in range(0, len(parts), _BATCH):
+        kept.add(_hashes(_runs(parts, joins, start, start + _BATCH), kind, squashed=True))
+    return kept.values()
+
+
+_BATCH = 2048  # tokens (or parts) hashed together
+
+
+class _Smallest:
+    """The `size` smallest distinct integers of those added, in bounded memory (at most
+    `_SLACK` times `size` held)."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._held: set[int] = set()
+        self._bound: int | None = None  # the largest of `size` held: nothing above it is kept
+
+    def add(self, found: list[int]) -> None:
+        bound = self._bound
+        self._held.update(found if bound is None else [h for h in found if h < bound])
+        if len(self._held) > _SLACK * self._size:
+            self._prune()
+
+    def values(self) -> set[int]:
+        if len(self._held) > self._size:
+            self._prune()
+        return self._held
+
+    def _prune(self) -> None:
+        # Hashes are uniform over the signed 64-bit range, so the `size` smallest of n lie below
+        # about size/n of it: only those (with a margin) are sorted, not all n. Should fewer
+        # than `size` fall below the estimate, all are sorted: the result is exact either way.
+        held, size = self._held, self._size
+        estimate = -(2**63) + int(2**64 * min(1.0, 1.25 * size / len(held)))
+        below = [h for h in held if h < estimate]
+        smallest = sorted(below if len(below) >= size else held)[:size]
+        self._held, self._bound = set(smallest), smallest[-1]
+
+
+_SLACK = 4
 
 
 def value_fingerprints(value: str | Forms, kind: Kind = Kind.TEXT) -> tuple[list[int], bool]:
