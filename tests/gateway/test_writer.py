@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,14 @@ class CountingLog(EvidenceLog):
         self.threads: set[str] = set()
         self.gate = threading.Event()
         self.gate.set()
+        self.entered = threading.Event()  # set once a commit has started (before the gate)
         self.fail = False
         self.connections: set[int] = set()
 
     def append_many(
         self, records: Sequence[dict[str, Any]], *, connection: Any | None = None
     ) -> list[StoredRecord]:
+        self.entered.set()
         self.gate.wait()
         self.threads.add(threading.current_thread().name)
         self.batches.append(len(records))
@@ -42,6 +44,13 @@ class CountingLog(EvidenceLog):
             raise EvidenceError("disk full")
         self.connections.add(id(connection))
         return super().append_many(records, connection=connection)
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Let the loop and the writer thread run until `condition` holds, however loaded the
+    machine (no fixed sleep to race against)."""
+    while not condition():
+        await asyncio.sleep(0.001)
 
 
 def record(n: int) -> dict[str, Any]:
@@ -55,11 +64,11 @@ async def test_concurrent_requests_share_transactions_in_order() -> None:
     writer = EvidenceWriter(log)
     log.gate.clear()  # hold the first commit so the rest queue up behind it
     first = asyncio.create_task(writer.write([record(0)]))
-    await asyncio.sleep(0.05)
+    await until(log.entered.is_set)  # the writer thread holds the first commit
     rest = [
         asyncio.create_task(writer.write([record(2 * i + 1), record(2 * i + 2)])) for i in range(20)
     ]
-    await asyncio.sleep(0.05)
+    await until(lambda: writer._queue.qsize() == 20)  # every other request waits behind it
     log.gate.set()
     await asyncio.gather(first, *rest)
     writer.close()
