@@ -6,7 +6,8 @@ So the pii detector reads these forms as e-mail addresses too:
 
 - `@` and `.` spelled `at` / `dot` in brackets (`[at]`, `(dot)`, `{at}`, `<dot>`), in any case;
 - `at` / `dot` as words between spaces (`alice at example dot com`);
-- `@` with spaces around it (`alice @ example.com`), and any mix of these with `@` and `.`.
+- `@` or `.` with spaces around them (`alice @ example . com`), and any mix of these with `@`
+  and `.`.
 
 Prose is full of "at" and "dot": `meet at noon`, `look at the dot on the map`, `I work at
 example.com`. A bracketed form is only ever an address; the bare-word form is one only when
@@ -26,11 +27,11 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 PATTERN = (
     r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
     rf"(?:{_BRACKETED_AT}|[ \t]+(?i:at)[ \t]+|[ \t]+@[ \t]*|[ \t]*@[ \t]+|@)"
-    rf"(?:{_LABEL}(?:{_BRACKETED_DOT}|[ \t]+(?i:dot)[ \t]+|\.))+[A-Za-z]{{2,24}}"
+    rf"(?:{_LABEL}(?:{_BRACKETED_DOT}|[ \t]+(?i:dot)[ \t]+|[ \t]+\.[ \t]+|\.))+[A-Za-z]{{2,24}}"
 )
 _SPELLED_AT = re.compile(r"\s*[\[(<{]\s*at\s*[\])>}]\s*|\s+at\s+|\s*@\s*", re.I)
-_SPELLED_DOT = re.compile(r"\s*[\[(<{]\s*dot\s*[\])>}]\s*|\s+dot\s+|\.", re.I)
-_WORD_DOT = re.compile(r"\sdot\s", re.I)
+_SPELLED_DOT = re.compile(r"\s*[\[(<{]\s*dot\s*[\])>}]\s*|\s+dot\s+|\s*\.\s*", re.I)
+_WORD_DOT = re.compile(r"\sdot\s|\s\.\s", re.I)
 _BRACKETED = re.compile(r"[\[(<{]\s*(?:at|dot)\s*[\])>}]", re.I)
 _PLAIN = re.compile(r"[^\s@]+@[^\s@]+")
 
