@@ -268,6 +268,8 @@ SPELLED = {
     "upper case": "ALICE AT EXAMPLE DOT COM",
     "mixed with a real dot": "bob.smith [at] corp.example.org",
     "spaced @": "alice @ example.com",
+    "spaced dot": "alice at example . com",
+    "zero-width inside, read in normal form": "alice\u200b [at] exam\u200bple [dot] com",
     "after a prose 'at'": "reach me at alice at gmail dot com",
     "full-width brackets are NFKC brackets": "alice［at］example［dot］com",
 }
@@ -295,6 +297,7 @@ PROSE = [
     "the cat sat at the mat dot",
     "connect at https://at.example.com/x",
     "at least one dot com bubble survivor",
+    "we stay at home . Then we sleep",
 ]
 
 

@@ -75,17 +75,18 @@ def test_an_unseen_destination_is_the_gap_of_a_monitor_only_rule(example_bundle:
     assert email.proposal is not None and email.proposal.verified
 
 
-def test_encoding_the_data_gets_past_a_rule_on_findings(agentdojo_dir: Path) -> None:
-    """AgentDojo's payment-card rule reads findings of the call: base64 hides them, so a tool
-    without destinations (create_file) leaks the encoded data; init says so."""
+def test_encoding_the_data_no_longer_gets_past_a_rule_on_findings(agentdojo_dir: Path) -> None:
+    """AgentDojo's payment-card rule reads findings of the call, and the pii detector reads
+    base64 as what it decodes to (issue 12): a tool without destinations (create_file) no
+    longer leaks the encoded data, and init finds every variant held."""
     leak = next(
         d for d in derive(load_bundle(agentdojo_dir)).threats if d.id == "leak-pii-via-create-file"
     )
-    assert PARTLY == leak.status
+    assert (ANSWERED, [], 4) == (leak.status, leak.gaps, len(leak.probes))
     assert {
         "destination copied, data base64-encoded",
         "destination unseen, data base64-encoded",
-    } == {g.variant for g in leak.gaps}
+    } <= {p.variant for p in leak.probes}
 
 
 @pytest.mark.parametrize("which", ["example", "agentdojo"])
