@@ -81,11 +81,15 @@ def taint(
             return None
         return dict.fromkeys(fingerprints(text, Kind.TRUSTED), TRUSTED)
     tool = config.tools.get(event.tool_call.name) if event.tool_call else None
-    if tool is not None and tool.private and event.stage is Stage.TOOL_RESULT:
-        # private data read once untrusted text was in the session (which may have asked for
-        # the read): where it goes is no longer only the user's choice
-        if UNTRUSTED in sessions.labels(event.session):
-            origin = origin | {EXPOSED}
+    # private data read once untrusted text was in the session (which may have asked for the
+    # read): where it goes is no longer only the user's choice
+    if (
+        tool is not None
+        and tool.private
+        and event.stage is Stage.TOOL_RESULT
+        and UNTRUSTED in sessions.labels(event.session)
+    ):
+        origin = origin | {EXPOSED}
     if tool is None or not tool.record_fields or event.stage is not Stage.TOOL_RESULT:
         return dict.fromkeys(fingerprints(text), "|".join(sorted(origin)))
     split = split_result(text, tool.record_fields)
