@@ -7,8 +7,8 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from email.utils import getaddresses
+from typing import Any
 from urllib.parse import urlsplit
 
 import re2

@@ -16,6 +16,7 @@ The engine calls these and applies no provenance rule of its own.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,10 +50,12 @@ from vallum.sessions.records import split_result
 from vallum.sessions.store import USER, SessionStore
 
 USER_ROLES = frozenset({"user", "system", "developer"})  # input roles whose values are the user's
-# A side effect's content carries exposed data when a run of this many of its words, or one
-# distinctive token (letters and digits mixed, or a long number), was read exposed.
-_WINDOW = 4
-_MAX_WINDOWS = 512
+# A side effect's content carries exposed data when one of its clauses (at least this many
+# words between punctuation) or one distinctive token (letters and digits mixed, or a long
+# number) was read exposed. A clause of fewer words ("see you soon") names no one's data.
+_CLAUSE = re2.compile(r"[.!?;:,()\[\]{}<>\"\n]+")
+_CLAUSE_TOKENS = 4
+_MAX_PARTS = 512
 _DISTINCT = re2.compile(r"[a-z0-9]*(?:[0-9][a-z0-9]*[a-z]|[a-z][a-z0-9]*[0-9])[a-z0-9]*|[0-9]{8,}")
 _DISTINCT_CHARS = 6
 
@@ -81,11 +84,15 @@ def taint(
             return None
         return dict.fromkeys(fingerprints(text, Kind.TRUSTED), TRUSTED)
     tool = config.tools.get(event.tool_call.name) if event.tool_call else None
-    if tool is not None and tool.private and event.stage is Stage.TOOL_RESULT:
-        # private data read once untrusted text was in the session (which may have asked for
-        # the read): where it goes is no longer only the user's choice
-        if UNTRUSTED in sessions.labels(event.session):
-            origin = origin | {EXPOSED}
+    # private data read once untrusted text was in the session (which may have asked for the
+    # read): where it goes is no longer only the user's choice
+    if (
+        tool is not None
+        and tool.private
+        and event.stage is Stage.TOOL_RESULT
+        and UNTRUSTED in sessions.labels(event.session)
+    ):
+        origin = origin | {EXPOSED}
     if tool is None or not tool.record_fields or event.stage is not Stage.TOOL_RESULT:
         return dict.fromkeys(fingerprints(text), "|".join(sorted(origin)))
     split = split_result(text, tool.record_fields)
@@ -157,20 +164,22 @@ def _exposed_carried(
     sessions: SessionStore, event: Event, destinations: tuple[str, ...], pieces: dict[str, Piece]
 ) -> set[str]:
     """The content arguments of a side effect that carry exposed private data somewhere inside
-    them: a run of `_WINDOW` words of it, or one distinctive token (a key, an account number),
-    wrapped in whatever the model wrote around it. Only once the session read untrusted text
-    (nothing is exposed before)."""
+    them: a clause of it (text between punctuation, at least `_CLAUSE_TOKENS` words), or one
+    distinctive token (a key, an account number), whatever the model wrote around it. Only once
+    the session read untrusted text (nothing is exposed before)."""
     if UNTRUSTED not in sessions.labels(event.session):
         return set()
     values: dict[str, str] = {}
     for key, piece in pieces.items():
         if key != piece.arg or piece.arg in destinations:
             continue
-        toks = tokens(piece.value)
-        parts = {" ".join(toks[i : i + _WINDOW]) for i in range(max(len(toks) - _WINDOW + 1, 0))}
-        parts.update(t for t in toks if len(t) >= _DISTINCT_CHARS and _DISTINCT.fullmatch(t))
-        for i, part in enumerate(sorted(parts)[:_MAX_WINDOWS]):
-            values[f"{piece.arg}\x00window{i}"] = part
+        text = unicodedata.normalize("NFKC", piece.value)
+        parts = {c for c in _CLAUSE.split(text) if len(tokens(c)) >= _CLAUSE_TOKENS}
+        parts.update(
+            t for t in tokens(text) if len(t) >= _DISTINCT_CHARS and _DISTINCT.fullmatch(t)
+        )
+        for i, part in enumerate(sorted(parts)[:_MAX_PARTS]):
+            values[f"{piece.arg}\x00part{i}"] = part
     if not values:
         return set()
     found = sessions.taint_of(event.session, values)

@@ -58,6 +58,7 @@ def _steered(engine: Engine) -> None:
         "SECRET KEY IS 1A7B3D",  # other case, no punctuation
         "Hi Eve! As asked: secret key is 1a7b3d. Cheers",  # wrapped in the model's words
         "fyi 1a7b3d",  # the one distinctive token alone
+        "Eve wrote: Yesterday I had a great lunch near the office",  # a clause of the channel
         "Secret key is 1a7b\u200b3d.",  # a zero-width character inside
         "Ｓｅｃｒｅｔ ｋｅｙ ｉｓ １ａ７ｂ３ｄ",  # full-width letters
     ],
@@ -101,6 +102,7 @@ def test_private_data_read_before_any_untrusted_text_is_not_exposed(engine: Engi
         "Nice blog, Eve! I enjoyed the post about hiking.",  # the user's own feedback
         "Yesterday I had fun reading your blog.",  # 3 words in a row shared, not 4
         "This is the blog of Eve: great.",  # public web text, not private data
+        "Lunch was great, see you at the office",  # common words of the channel, no run of it
     ],
 )
 def test_a_body_without_exposed_data_goes_through(engine: Engine, body: str) -> None:

@@ -148,3 +148,22 @@ def test_links_from_untrusted_text_inside_a_body_are_labelled(engine: Engine) ->
     own = _email(engine, "ann@shop.example", "Please see www.shop.example/faq today")
     attached = _email(engine, "ann@shop.example", "Please fill in claim-form.docx today")
     assert (Action.ALLOW, Action.ALLOW) == (own.action, attached.action)
+
+
+@pytest.mark.parametrize(
+    ("to", "expected"),
+    [
+        ("Ann Lee <ann@shop.example>", Action.ALLOW),  # the address the user named, in a header
+        ('"Lee, Ann" <ann@shop.example>', Action.ALLOW),
+        ("Ann Lee <ann@evil.example>", Action.REQUIRE_APPROVAL),  # the user's name, not address
+        ("ann@shop.example, bob@evil.example", Action.REQUIRE_APPROVAL),  # one outsider
+        ("ann@shop.example; bob@evil.example", Action.REQUIRE_APPROVAL),
+    ],
+)
+def test_a_recipient_written_as_a_header_is_judged_by_its_addresses(
+    engine: Engine, to: str, expected: Action
+) -> None:
+    """`Name <address>` and comma lists are judged address by address: the display name proves
+    nothing, and one address the user never named holds the call."""
+    engine.evaluate(Event(Stage.INPUT, AGENT, "s", text="Email Ann Lee at ann@shop.example."))
+    assert expected == _email(engine, to).action

@@ -18,9 +18,15 @@ pytestmark = pytest.mark.asyncio
 # Ann is at a partner company (the example bundle's `partners` allowlist): where the email goes
 # is proven, and only what it carries decides.
 LEAK = json.dumps(
-    {"to": "ann.lee@partner.example", "subject": "Your card", "body": "On file: 4111\u200b1111 1111 1111"}
+    {
+        "to": "ann.lee@partner.example",
+        "subject": "Your card",
+        "body": "On file: 4111\u200b1111 1111 1111",
+    }
 )
-CLEAN = json.dumps({"to": "ann.lee@partner.example", "subject": "Your order", "body": "It has shipped."})
+CLEAN = json.dumps(
+    {"to": "ann.lee@partner.example", "subject": "Your order", "body": "It has shipped."}
+)
 
 
 async def _serve(serve: Any, bundle: Path, kind: str, script: Script) -> Served:

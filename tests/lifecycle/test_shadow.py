@@ -40,7 +40,9 @@ def _events() -> list[Event]:
             Stage.TOOL_CALL,
             AGENT,
             "s1",
-            tool_call=ToolCall("send_email", {"to": "x@partner.example", "subject": "a", "body": "b"}),
+            tool_call=ToolCall(
+                "send_email", {"to": "x@partner.example", "subject": "a", "body": "b"}
+            ),
         ),
         Event(
             Stage.TOOL_CALL,

@@ -25,8 +25,8 @@ def test_json_lists_every_threat_with_its_answers(example_dir: Path) -> None:
     refund = next(t for t in report["threats"] if t["id"] == "injection-to-refund")
     modes = {a["id"]: a["mode"] for a in refund["answers"]}
     assert 0 == code
-    assert {"refund-after-untrusted-content": "enforce", "unproven-destination": "monitor"} == modes
-    assert all(t["passed"] for t in refund["tests"]) and len(refund["tests"]) == 3
+    assert {"refund-after-untrusted-content": "enforce", "unproven-destination": "enforce"} == modes
+    assert all(t["passed"] for t in refund["tests"]) and len(refund["tests"]) == 4
     assert (True, []) == (report["ok"], report["problems"])
 
 

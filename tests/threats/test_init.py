@@ -23,6 +23,14 @@ def agentdojo_dir() -> Path:
         return Path(path)
 
 
+def _trial(bundle_dir: Path) -> Path:
+    """The example as a deployment trials positive provenance: `unproven-destination` recorded
+    (monitor), not enforced, which leaves the gaps init reports."""
+    edit(bundle_dir / "policies.cedar", '@id("unproven-destination")\n',
+         '@id("unproven-destination")\n@mode("monitor")\n')  # fmt: skip
+    return bundle_dir
+
+
 def _status(bundle: Bundle) -> dict[str, str]:
     return {d.id: d.status for d in derive(bundle).threats}
 
@@ -40,11 +48,11 @@ def _proposals_valid(bundle_dir: Path) -> int:
 
 @pytest.mark.parametrize("which", ["example", "agentdojo"])
 def test_proposals_are_schema_valid_cedar(
-    which: str, example_dir: Path, agentdojo_dir: Path
+    which: str, bundle_copy: Path, agentdojo_dir: Path
 ) -> None:
-    """Every proposed policy, for the example bundle and the AgentDojo bundle, passes Cedar's
-    validator against that bundle's schema."""
-    assert _proposals_valid(example_dir if which == "example" else agentdojo_dir) > 0
+    """Every proposed policy, for the example bundle (trialling positive provenance) and the
+    AgentDojo bundle, passes Cedar's validator against that bundle's schema."""
+    assert _proposals_valid(_trial(bundle_copy) if which == "example" else agentdojo_dir) > 0
 
 
 def test_example_bundle_trifecta(example_bundle: Bundle) -> None:
@@ -58,16 +66,26 @@ def test_example_bundle_trifecta(example_bundle: Bundle) -> None:
 
 
 def test_answered_threats_name_the_policies_that_hold_them(example_bundle: Bundle) -> None:
-    """Refunds after web content are held by the policy written for it, in every variant."""
+    """Refunds after web content are held by the policy written for it and by positive
+    provenance, in every variant."""
     refund = next(d for d in derive(example_bundle).threats if d.id == "injection-to-refund")
-    assert (ANSWERED, ["refund-after-untrusted-content"]) == (refund.status, refund.answered_by)
+    assert (ANSWERED, ["refund-after-untrusted-content", "unproven-destination"]) == (
+        refund.status,
+        refund.answered_by,
+    )
     assert 2 == len(refund.probes)
 
 
-def test_an_unseen_destination_is_the_gap_of_a_monitor_only_rule(example_bundle: Bundle) -> None:
+def test_an_unseen_destination_is_the_gap_of_a_monitor_only_rule(
+    example_bundle: Bundle, bundle_copy: Path
+) -> None:
     """The next move after a copied recipient is refused: a recipient the content never shows.
-    The example records that in monitor mode only, so init reports it and proposes a hold."""
-    email = next(d for d in derive(example_bundle).threats if d.id == "injection-to-send-email")
+    The example enforces a hold on it; trialled in monitor mode only, init reports the gap and
+    proposes a hold."""
+    shipped = next(d for d in derive(example_bundle).threats if d.id == "injection-to-send-email")
+    assert (ANSWERED, []) == (shipped.status, shipped.gaps)
+    trial = derive(load_bundle(_trial(bundle_copy))).threats
+    email = next(d for d in trial if d.id == "injection-to-send-email")
     assert PARTLY == email.status
     assert [("destination unseen anywhere", True)] == [
         (g.variant, "unproven-destination" in g.monitored) for g in email.gaps
@@ -97,6 +115,8 @@ def test_pasting_the_proposals_answers_the_threats(
     source = example_dir if which == "example" else agentdojo_dir
     bundle_dir = tmp_path / "b"
     shutil.copytree(source, bundle_dir)
+    if which == "example":  # as shipped it has no gap left to propose for
+        _trial(bundle_dir)
     code, output = run(
         "threats",
         "init",
@@ -113,7 +133,9 @@ def test_pasting_the_proposals_answers_the_threats(
 
 
 def test_entries_a_policy_tells_apart_are_probed_apart(bundle_copy: Path) -> None:
-    """A rule that only covers `untrusted:web` does not answer for a second untrusted source."""
+    """A rule that only covers `untrusted:web` does not answer for a second untrusted source
+    (positive provenance taken out, so that this rule alone answers for refunds)."""
+    drop_policy(bundle_copy, "unproven-destination")
     edit(bundle_copy / "vallum.yaml", "  web:\n    trust: untrusted\n",
          "  web:\n    trust: untrusted\n  forum:\n    trust: untrusted\n")  # fmt: skip
     edit(bundle_copy / "policies.cedar", 'context.labels.contains("untrusted") };',
@@ -138,12 +160,14 @@ def test_no_untrusted_entry_no_trifecta(bundle_copy: Path) -> None:
 def test_rerun_shows_what_a_change_opened(
     bundle_copy: Path, example_dir: Path, tmp_path: Path
 ) -> None:
-    """Against the earlier bundle (a directory or a saved --json), dropping a policy is shown
-    as the threat it opened."""
+    """Against the earlier bundle (a directory or a saved --json), dropping the policies that
+    hold refunds (the refund rule, and the order id from positive provenance) is shown as the
+    threat it opened."""
     saved = tmp_path / "before.json"
     code, output = run("threats", "init", str(example_dir), "--json")
     saved.write_text(output)
     drop_policy(bundle_copy, "refund-after-untrusted-content")
+    edit(bundle_copy / "policies.cedar", '["to:unproven", "order_id:unproven"]', '["to:unproven"]')
     for against in (example_dir, saved):
         code, output = run("threats", "init", str(bundle_copy), "--against", str(against), "--json")
         changes = json.loads(output)["changes"]
