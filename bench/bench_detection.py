@@ -13,7 +13,7 @@ shipped model learned them, not as a prediction for unseen text.
 `--lofo`: leave-one-family-out, the figure that predicts unseen text: for every family (each
 dataset source and each generated family) the model is refitted without it and scores it;
 TPR per attack family and FPR per benign family at the shipped threshold, worst first. Slow
-(one refit per family, about 40 minutes on a loaded 2-core machine); the training script runs
+(one refit per family, about 15 minutes on a 2-core machine at load 10); the training script runs
 the same evaluation and stores it in training/injection_figures.json.
 
 Latency: p50/p99 of `detect` for each built-in detector (and all of them in sequence) on a

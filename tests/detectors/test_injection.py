@@ -47,7 +47,7 @@ def flagged(detector: InjectionDetector, text: str, stage: Stage) -> bool:
             Stage.RETRIEVAL,
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="model v3 still misses it: the e-mail's business phrasing dilutes a bare "
+                reason="model v4 still misses it: the e-mail's business phrasing dilutes a bare "
                 "planted question in its window (see the model card's limitations)",
             ),
         ),

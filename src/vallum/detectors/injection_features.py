@@ -211,12 +211,15 @@ def featurise_normalised(norm: str, positions: bool = True) -> Features:
 
 
 _OPENING = {'"': '"', "`": "`", "“": "”", "«": "»", "„": "“", "「": "」", "『": "』", "‘": "’"}
+_DATA_STRING = frozenset(":=[{,(")  # before an opening quote: a data string, not a quotation
 QUOTE_CONTEXT = 12  # letters and digits outside the quote for it to count as a mention
 
 
 def quoted(norm: str, start: int) -> bool:
     """Whether position `start` is inside a quotation on its line, within a text that has at
-    least QUOTE_CONTEXT letters or digits outside it (a text that is only a quotation uses it)."""
+    least QUOTE_CONTEXT letters or digits outside it (a text that is only a quotation uses it).
+    A string after `:`, `=`, `[`, `{`, `,` or `(` is a value (JSON, a call, "do this: '...'"),
+    not a quotation."""
     line_start = norm.rfind("\n", 0, start) + 1
     closing = ""
     opened = -1
@@ -230,6 +233,9 @@ def quoted(norm: str, start: int) -> bool:
         elif ch == "'" and (i == line_start or not norm[i - 1].isalnum()):
             closing, opened = "'", i
     if opened < 0:
+        return False
+    before = norm[line_start:opened].rstrip()
+    if before and before[-1] in _DATA_STRING:  # a value in JSON, a call or an assignment
         return False
     end = norm.find(closing, start)
     end = len(norm) if end < 0 else end
