@@ -9,6 +9,13 @@ alone; 20: the gateway's group commit under load). Every append takes the log's 
 the ceiling. Prints appends/s per database, writer count and batch, side by side, with how
 long each append held the head lock per record and the share of the run the lock was held
 (two writers near 100%: the lock is the ceiling; the way up is more records per hold).
+
+`--per-writer` adds, on PostgreSQL, a third column: two writers that each append to a log of
+their own (its own schema: records table, head row and tree) on the same server, so no append
+waits for another writer's head lock. This is the contention a per-writer design (one head
+row and one tree per writer, all heads signed in one checkpoint; docs/evidence.md) would leave,
+measured before building it. Separate tables are an upper bound for one shared table with a
+writer column: that would still share its index pages.
 """
 
 from __future__ import annotations
@@ -61,15 +68,20 @@ def writer(url: str, seconds: float, batch: int, samples: list[dict[str, Any]], 
 
 
 def run(
-    url: str, writers: int, seconds: float, batch: int, samples: list[dict[str, Any]]
+    urls: list[str], writers: int, seconds: float, batch: int, samples: list[dict[str, Any]]
 ) -> tuple[float, float, float]:
     """Appends/s of all writers together, the head lock's hold time per record (us), and the
-    share of the run's time the lock was held (near 1.0: the lock is the ceiling)."""
-    Database(url).dispose()  # tables made once, before the writers race
+    share of the run's time each head lock was held (near 1.0: the lock is the ceiling).
+    Writer i appends to `urls[i % len(urls)]`: one URL, one shared head; one each, a head each."""
+    for url in set(urls):
+        Database(url).dispose()  # tables made once, before the writers race
+    locks = min(writers, len(set(urls)))
     queue: Any = multiprocessing.Queue()
     procs = [
-        multiprocessing.Process(target=writer, args=(url, seconds, batch, samples, queue))
-        for _ in range(writers)
+        multiprocessing.Process(
+            target=writer, args=(urls[i % len(urls)], seconds, batch, samples, queue)
+        )
+        for i in range(writers)
     ]
     for p in procs:
         p.start()
@@ -78,7 +90,7 @@ def run(
         p.join()
     done, wall = sum(n for n, _, _ in results), max(t for _, t, _ in results)
     held = sum(h for _, _, h in results)
-    return done / wall, 1e6 * held / max(done, 1), held / wall
+    return done / wall, 1e6 * held / max(done, 1), held / wall / locks
 
 
 def main() -> None:
@@ -87,6 +99,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 20])
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument(
+        "--per-writer",
+        action="store_true",
+        help="PostgreSQL: also two writers with a log (head row, tree) each, side by side",
+    )
     args = parser.parse_args()
     samples = sample_records()
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,23 +111,32 @@ def main() -> None:
         if args.postgres:
             targets.append(("postgresql", _fresh_schema(args.postgres)))
         for name, url in targets:
+            own = None
+            if args.per_writer and name == "postgresql":
+                own = [_fresh_schema(args.postgres, f"vallum_bench_appends_w{i}") for i in (0, 1)]
             for batch in args.batch:
                 (one, held1, busy1), (two, held2, busy2) = [
-                    run(url, w, args.seconds, batch, samples) for w in (1, 2)
+                    run([url], w, args.seconds, batch, samples) for w in (1, 2)
                 ]
-                print(
+                line = (
                     f"{name:<11} batch {batch:>3}: 1 writer {one:8.0f} appends/s (lock held "
                     f"{held1:6.0f} us/record, {busy1:4.0%} of the time), 2 writers {two:8.0f} "
                     f"appends/s ({two / one:.2f}x; lock held {held2:6.0f} us/record, "
                     f"{busy2:4.0%} of the time)"
                 )
+                if own is not None:
+                    mine, held3, busy3 = run(own, 2, args.seconds, batch, samples)
+                    line += (
+                        f", 2 writers with a head each {mine:8.0f} appends/s ({mine / one:.2f}x; "
+                        f"lock held {held3:6.0f} us/record, each lock {busy3:4.0%} of the time)"
+                    )
+                print(line)
 
 
-def _fresh_schema(url: str) -> str:
+def _fresh_schema(url: str, schema: str = "vallum_bench_appends") -> str:
     """A schema of its own on the shared server (dropped and made again each run)."""
     from sqlalchemy import create_engine, text
 
-    schema = "vallum_bench_appends"
     try:
         engine = create_engine(url.replace("postgresql+psycopg", "postgresql+psycopg"))
         with engine.begin() as conn:
