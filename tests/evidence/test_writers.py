@@ -141,7 +141,7 @@ def test_a_consistent_rewrite_of_one_writer_is_named(dbs: dict[str, Database]) -
     rows = attacker.rows(dbs["a"])
     attacker.rechain(dbs["a"], [(r.record, r.payload) for r in [rows[1], rows[0], *rows[2:]]])
     logs["a"].verify()  # alone, nothing shows
-    with pytest.raises(ChainBrokenError, match="writer a: .*rewritten after that checkpoint"):
+    with pytest.raises(ChainBrokenError, match=r"writer a: .*rewritten after that checkpoint"):
         verify_writers(logs, [heads])
 
 
@@ -150,7 +150,7 @@ def test_a_rewound_writer_head_is_detected(dbs: dict[str, Database]) -> None:
     first = open_heads(checkpoint_logs(KEY.name, logs, KEY), KEY.verifier)
     attacker.rewind(dbs["b"], 3)  # cut b's tail, its head rewound to match
     logs["b"].verify()
-    with pytest.raises(ChainBrokenError, match="writer b: .*removed after it"):
+    with pytest.raises(ChainBrokenError, match=r"writer b: .*removed after it"):
         verify_writers(logs, [first])
     # the key holder, signing what the database now says, signs the rewound head: named too
     later = open_heads(checkpoint_logs(KEY.name, logs, KEY), KEY.verifier)

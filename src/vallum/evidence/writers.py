@@ -24,6 +24,7 @@ a consistency proof (`verify_writers`, `check_later`). Not yet wired into the CL
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 from collections.abc import Mapping
 
@@ -66,9 +67,7 @@ def checkpoint_logs(origin: str, logs: Mapping[str, EvidenceLog], key: SigningKe
     return sign_heads(origin, {w: log.tree_head() for w, log in logs.items()}, key)
 
 
-def open_heads(
-    text: str, key: VerifierKey, *, source: str = "checkpoint"
-) -> dict[str, Checkpoint]:
+def open_heads(text: str, key: VerifierKey, *, source: str = "checkpoint") -> dict[str, Checkpoint]:
     """Each writer's signed head, from a note `sign_heads` wrote; CheckpointError naming what
     is wrong (signature, origin, a malformed, unsorted or repeated writer line, a root that
     does not match the lines)."""
@@ -116,7 +115,7 @@ def verify_writers(
     """Verify each writer's log against its head in every checkpoint (opened by `open_heads`,
     oldest first); ChainBrokenError naming the writer, or a writer a checkpoint has and the
     logs do not."""
-    for earlier, later in zip(checkpoints, checkpoints[1:], strict=False):
+    for earlier, later in itertools.pairwise(checkpoints):
         check_later(earlier, later)
     reports = {}
     for writer in sorted({w for cps in checkpoints for w in cps} | set(logs)):
@@ -127,5 +126,7 @@ def verify_writers(
         try:
             reports[writer] = log.verify(checkpoints=mine)
         except ChainBrokenError as exc:
-            raise ChainBrokenError(exc.seq, exc.record_id, f"writer {writer}: {exc.problem}") from exc
+            raise ChainBrokenError(
+                exc.seq, exc.record_id, f"writer {writer}: {exc.problem}"
+            ) from exc
     return reports
