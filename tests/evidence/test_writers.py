@@ -22,13 +22,8 @@ from vallum.evidence.log import EvidenceLog
 from vallum.evidence.proofs import erase, inclusion
 from vallum.evidence.record import utc_now
 from vallum.evidence.verify_export import verify_export
-from vallum.evidence.writers import (
-    check_later,
-    checkpoint_logs,
-    open_heads,
-    sign_heads,
-    verify_writers,
-)
+from vallum.evidence.heads import check_later, heads_root, open_heads, sign_heads
+from vallum.evidence.writers import checkpoint_logs, verify_writers
 from vallum.exceptions import ChainBrokenError, CheckpointError, EvidenceError
 from vallum.storage.database import Database
 
@@ -207,8 +202,6 @@ def _hand_signed(lines: list[str], size: int, root: bytes) -> str:
 
 
 def test_malformed_multi_writer_notes_are_refused() -> None:
-    from vallum.evidence.writers import heads_root
-
     root = base64.b64encode(merkle.EMPTY_ROOT).decode()
     unsorted = [f"writer b 1 {root}", f"writer a 2 {root}"]
     with pytest.raises(CheckpointError, match="repeated or out of order"):
@@ -257,3 +250,27 @@ def test_a_multi_writer_note_is_no_single_log_checkpoint(dbs: dict[str, Database
     assert cp.size == 2
     with pytest.raises(ChainBrokenError):
         logs["a"].verify(checkpoints=[cp])
+
+
+def test_the_standalone_verifier_checks_one_writer_export(
+    dbs: dict[str, Database], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vallum.evidence.verify_export import main
+
+    logs = _logs(dbs)
+    note = tmp_path / "cp.txt"
+    note.write_text(checkpoint_logs(KEY.name, logs, KEY))
+    pub = tmp_path / "log.pub"
+    pub.write_text(KEY.verifier.encode())
+    export = tmp_path / "b.jsonl"
+    export.write_text("".join(json.dumps(line) + "\n" for line in export_lines(logs["b"])))
+    args = [str(export), str(note), "--key", str(pub)]
+    assert 0 == main([*args, "--writer", "b"])
+    assert "size 7" in capsys.readouterr().out
+    assert 1 == main([*args, "--writer", "a"])  # b's records against a's head
+    assert 1 == main([*args, "--writer", "c"])
+    assert "no head of writer 'c'" in capsys.readouterr().err
+    assert 1 == main(args)  # read as one log's checkpoint it does not match
+    lines = export.read_text().splitlines()
+    export.write_text("\n".join(lines[:-1]) + "\n")  # b's last record held back
+    assert 1 == main([*args, "--writer", "b"])

@@ -1,6 +1,7 @@
 """Stand-alone verification of an export against signed checkpoints: no database, only the core.
 
     python -m vallum.evidence.verify_export EXPORT.jsonl CHECKPOINT... --key LOG.pub
+    python -m vallum.evidence.verify_export W.jsonl CHECKPOINT... --key LOG.pub --writer W
 
 Checks each checkpoint's signature (the key's name is the origin), each line's record (a JSON
 object whose `seq` is its leaf index + 1) and payload commitment; then, for an export that
@@ -22,10 +23,11 @@ from typing import Any
 
 from vallum.evidence import merkle
 from vallum.evidence.checkpoint import Checkpoint, open_checkpoint
-from vallum.evidence.keys import load_verifier_key
+from vallum.evidence.heads import open_heads
+from vallum.evidence.keys import VerifierKey, load_verifier_key
 from vallum.evidence.rows import loads
 from vallum.evidence.walk import TreeWalk, check_payload
-from vallum.exceptions import ChainBrokenError, EvidenceError, VallumError
+from vallum.exceptions import ChainBrokenError, CheckpointError, EvidenceError, VallumError
 
 
 def verify_export(lines: Sequence[str], checkpoints: Sequence[Checkpoint]) -> list[str]:
@@ -91,10 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("export", type=Path, help="JSON lines from `vallum audit export`")
     parser.add_argument("checkpoints", type=Path, nargs="*", help="signed checkpoint files")
     parser.add_argument("--key", type=Path, required=True, help="the log's verifier key")
+    parser.add_argument(
+        "--writer", help="a many-writer log: the export is this writer's (evidence.writers)"
+    )
     args = parser.parse_args(argv)
     try:
         key = load_verifier_key(args.key)
-        cps = [open_checkpoint(p.read_text("utf-8"), key, source=str(p)) for p in args.checkpoints]
+        cps = [_open(p, key, args.writer) for p in args.checkpoints]
         report = verify_export(args.export.read_text("utf-8").splitlines(), cps)
     except (VallumError, OSError, UnicodeDecodeError) as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
@@ -102,6 +107,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in report:
         print(f"ok: {line}")
     return 0
+
+
+def _open(path: Path, key: VerifierKey, writer: str | None) -> Checkpoint:
+    text = path.read_text("utf-8")
+    if writer is None:
+        return open_checkpoint(text, key, source=str(path))
+    heads = open_heads(text, key, source=str(path))
+    if writer not in heads:
+        raise CheckpointError(f"{path}: no head of writer {writer!r} in this checkpoint")
+    return heads[writer]
 
 
 if __name__ == "__main__":
