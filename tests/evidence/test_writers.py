@@ -17,12 +17,12 @@ from sqlalchemy import create_engine, text
 from vallum.evidence import merkle
 from vallum.evidence.checkpoint import open_checkpoint
 from vallum.evidence.export import export_lines
+from vallum.evidence.heads import check_later, heads_root, open_heads, sign_heads
 from vallum.evidence.keys import SigningKey
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.proofs import erase, inclusion
 from vallum.evidence.record import utc_now
 from vallum.evidence.verify_export import verify_export
-from vallum.evidence.heads import check_later, heads_root, open_heads, sign_heads
 from vallum.evidence.writers import checkpoint_logs, verify_writers
 from vallum.exceptions import ChainBrokenError, CheckpointError, EvidenceError
 from vallum.storage.database import Database
