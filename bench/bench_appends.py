@@ -39,11 +39,14 @@ class TimedLog(EvidenceLog):
     granted (`lock_head` returns) to the end of the commit that releases it."""
 
     held = 0.0
+    waited = 0.0
     _granted = 0.0
 
     def lock_head(self, cursor: Any) -> tuple[int, str, list[bytes]]:
+        asked = time.perf_counter()
         head = super().lock_head(cursor)
         self._granted = time.perf_counter()
+        self.waited += self._granted - asked
         return head
 
     def _commit(self, raw: Any, work: Any) -> Any:
@@ -63,15 +66,16 @@ def writer(url: str, seconds: float, batch: int, samples: list[dict[str, Any]], 
         ]
         log.append_many(records)
         done += batch
-    out.put((done, time.perf_counter() - start, log.held))
+    out.put((done, time.perf_counter() - start, log.held, log.waited))
     db.dispose()
 
 
 def run(
     urls: list[str], writers: int, seconds: float, batch: int, samples: list[dict[str, Any]]
-) -> tuple[float, float, float]:
-    """Appends/s of all writers together, the head lock's hold time per record (us), and the
-    share of the run's time each head lock was held (near 1.0: the lock is the ceiling).
+) -> tuple[float, float, float, float]:
+    """Appends/s of all writers together, the head lock's hold time per record (us), the
+    share of the run's time each head lock was held (near 1.0: the lock is the ceiling), and
+    the share of each writer's time spent asking for the lock (waiting for the other writer).
     Writer i appends to `urls[i % len(urls)]`: one URL, one shared head; one each, a head each."""
     for url in set(urls):
         Database(url).dispose()  # tables made once, before the writers race
@@ -88,9 +92,9 @@ def run(
     results = [queue.get() for _ in procs]
     for p in procs:
         p.join()
-    done, wall = sum(n for n, _, _ in results), max(t for _, t, _ in results)
-    held = sum(h for _, _, h in results)
-    return done / wall, 1e6 * held / max(done, 1), held / wall / locks
+    done, wall = sum(r[0] for r in results), max(r[1] for r in results)
+    held, waited = sum(r[2] for r in results), sum(r[3] for r in results)
+    return done / wall, 1e6 * held / max(done, 1), held / wall / locks, waited / wall / writers
 
 
 def main() -> None:
@@ -115,20 +119,21 @@ def main() -> None:
             if args.per_writer and name == "postgresql":
                 own = [_fresh_schema(args.postgres, f"vallum_bench_appends_w{i}") for i in (0, 1)]
             for batch in args.batch:
-                (one, held1, busy1), (two, held2, busy2) = [
+                (one, held1, busy1, _), (two, held2, busy2, wait2) = [
                     run([url], w, args.seconds, batch, samples) for w in (1, 2)
                 ]
                 line = (
                     f"{name:<11} batch {batch:>3}: 1 writer {one:8.0f} appends/s (lock held "
                     f"{held1:6.0f} us/record, {busy1:4.0%} of the time), 2 writers {two:8.0f} "
                     f"appends/s ({two / one:.2f}x; lock held {held2:6.0f} us/record, "
-                    f"{busy2:4.0%} of the time)"
+                    f"{busy2:4.0%} of the time, each writer waits for it {wait2:4.0%})"
                 )
                 if own is not None:
-                    mine, held3, busy3 = run(own, 2, args.seconds, batch, samples)
+                    mine, held3, busy3, wait3 = run(own, 2, args.seconds, batch, samples)
                     line += (
                         f", 2 writers with a head each {mine:8.0f} appends/s ({mine / one:.2f}x; "
-                        f"lock held {held3:6.0f} us/record, each lock {busy3:4.0%} of the time)"
+                        f"lock held {held3:6.0f} us/record, each lock {busy3:4.0%} of the time, "
+                        f"waits {wait3:4.0%})"
                     )
                 print(line)
 

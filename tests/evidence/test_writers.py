@@ -215,7 +215,8 @@ def test_malformed_multi_writer_notes_are_refused() -> None:
     with pytest.raises(CheckpointError, match="root does not commit"):
         open_heads(_hand_signed(one, 1, merkle.EMPTY_ROOT), KEY.verifier)
     for bad in (f"writer a 01 {root}", f"writer a -1 {root}", f"writer ../x 1 {root}",
-                f"writer a 1 {root} extra", f"writer a 1 {root[:-2]}"):  # fmt: skip
+                f"writer a 1 {root} extra", f"writer a 1 {root[:-2]}", f"writer a 1 {root[:-2]}.=",
+                f"writer a 1 {root[:-1]}A", f"writer  a 1 {root}"):  # fmt: skip
         with pytest.raises(CheckpointError, match="malformed writer line"):
             open_heads(_hand_signed([bad], 1, heads_root([bad])), KEY.verifier)
     single = _hand_signed([], 3, merkle.EMPTY_ROOT)  # a one-log checkpoint is not a multi one

@@ -13,7 +13,7 @@ from vallum.evidence.keys import SigningKey, VerifierKey
 from vallum.exceptions import CheckpointError
 
 WRITER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_LINE = re.compile(r"writer (\S+) (0|[1-9][0-9]{0,18}) (\S{44})")
+_LINE = re.compile(r"writer (\S+) (0|[1-9][0-9]{0,18}) ([A-Za-z0-9+/]{43}=)")
 
 
 def head_line(writer: str, size: int, root: bytes) -> str:
