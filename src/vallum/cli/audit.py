@@ -207,8 +207,9 @@ def _show_trace(record: dict[str, Any], digest: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from vallum.cli import audit_log
+    from vallum.cli import audit_log, audit_writers
 
     audit_log.register(audit_app)
+    audit_writers.register(audit_app)
     app.add_typer(audit_app, name="audit")
     app.command()(trace)

@@ -24,7 +24,7 @@ a consistency proof (`verify_writers`, `check_later`). Not yet wired into the CL
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from vallum.evidence.checkpoint import Checkpoint
 from vallum.evidence.heads import check_later, sign_heads
@@ -42,7 +42,7 @@ def checkpoint_logs(origin: str, logs: Mapping[str, EvidenceLog], key: SigningKe
 
 
 def verify_writers(
-    logs: Mapping[str, EvidenceLog], checkpoints: list[Mapping[str, Checkpoint]]
+    logs: Mapping[str, EvidenceLog], checkpoints: Sequence[Mapping[str, Checkpoint]]
 ) -> dict[str, VerifyReport]:
     """Verify each writer's log against its head in every checkpoint (opened by `open_heads`,
     oldest first); ChainBrokenError naming the writer, or a writer a checkpoint has and the
