@@ -24,22 +24,25 @@ Found by RE2 passes.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
+import numpy as np
 import re2
 
 KINDS = 3  # code-like line, record-like line (not emitted), planted instruction
 MIN_STRUCTURED = 2  # code-like or record-like lines for a text to be a structured document
 
 _CODE = re2.compile(
-    r"(?m)^(?:[ \t]{2,}\S[^\n]*[=(){}\[\];][^\n]*"
-    r"|[^\n]*[;{}][ \t]*$"
-    r"|[ \t]*(?:def|class|import|from|return|const|let|var|function|public|private|func|"
-    r"package|select|insert|update|delete|create|alter|#include|\$|>>>|```|//|/\*|--|@@|diff|"
-    r"if ?\(|for ?\(|while ?\(|\}|<\?|<[a-z]+[ >])[^\n]*)"
+    rb"(?m)^(?:[ \t]{2,}\S[^\n]*[=(){}\[\];][^\n]*"
+    rb"|[^\n]*[;{}][ \t]*$"
+    rb"|[ \t]*(?:def|class|import|from|return|const|let|var|function|public|private|func|"
+    rb"package|select|insert|update|delete|create|alter|#include|\$|>>>|```|//|/\*|--|@@|diff|"
+    rb"if ?\(|for ?\(|while ?\(|\}|<\?|<[a-z]+[ >])[^\n]*)"
 )
 _RECORD = re2.compile(
-    r"(?m)^[ \t]*(?:\|[^\n]*\|[^\n]*\|[^\n]*"
-    r"|[^\n:|]{1,30}:[ \t]+\S[^\n]{0,60}$"
-    r"|[^\n,]{1,40}(?:,[^\n,]{0,40}){2,}$)"
+    rb"(?m)^[ \t]*(?:\|[^\n]*\|[^\n]*\|[^\n]*"
+    rb"|[^\n:|]{1,30}:[ \t]+\S[^\n]{0,60}$"
+    rb"|[^\n,]{1,40}(?:,[^\n,]{0,40}){2,}$)"
 )
 # General English instruction verbs (what a task asked of a reader opens with), written from
 # the language, not from any evaluated family; other languages reach the model through the
@@ -63,45 +66,74 @@ _OBJECTS = (
 # or a sentence (after . ! ? :), optionally after "please"; or a phrase addressing the reply.
 # Groups: 1 the comment marker, 2 the imperative, 3 the phrase.
 _PLANTED = re2.compile(
-    r"(?m)(?:^[ \t]*(#+|//|--|/?\*+)?[ \t]*(?:\||>|-|•)?[ \t]*|[.!?:][ \t]+)"
-    r"((?:please[ \t,]+)?(?:" + _VERBS + r")[ \t]+(?:" + _OBJECTS + r")\b)"
-    r"|\b(your (?:answer|response|reply|output|summary|explanation|next message)s?\b)"
+    (
+        r"(?m)(?:^[ \t]*(#+|//|--|/?\*+)?[ \t]*(?:\||>|-|•)?[ \t]*|[.!?:][ \t]+)"
+        r"((?:please[ \t,]+)?(?:" + _VERBS + r")[ \t]+(?:" + _OBJECTS + r")\b)"
+        r"|\b(your (?:answer|response|reply|output|summary|explanation|next message)s?\b)"
+    ).encode()
 )
-_FENCE = re2.compile(r"(?m)^[ \t]*```")
-_COMMENT = re2.compile(r"[ \t]*(?:#|//|--|/\*|\*|<!--)")
+_COMMENT = re2.compile(rb"[ \t]*(?:#|//|--|/\*|\*|<!--)")
 
 
-def _inside_fences(norm: str) -> list[tuple[int, int]]:
-    """(start, end) of every fenced code block (an unclosed fence runs to the end)."""
-    marks = [m.start() for m in _FENCE.finditer(norm)]
+def _fence_lines(norm: bytes) -> list[int]:
+    """Where each line opening or closing a fenced code block starts (a line whose first
+    non-blank characters are three backticks), and the text's end if the last is not closed."""
+    marks: list[int] = []
+    i = norm.find(b"```")
+    while i >= 0:
+        line = norm.rfind(b"\n", 0, i) + 1
+        if not norm[line:i].strip(b" \t"):
+            marks.append(line)
+        i = norm.find(b"```", i + 3)
     if len(marks) % 2:
         marks.append(len(norm))
-    return [(marks[i], marks[i + 1]) for i in range(0, len(marks), 2)]
+    return marks
+
+
+def _tabular(norm: bytes, code_lines: int) -> bool:
+    """Whether `norm` is a table or a record file: at least MIN_STRUCTURED record-like lines,
+    and no fewer than its code-like lines (counting stops once that is known)."""
+    need = max(MIN_STRUCTURED, code_lines)
+    if b"\n" not in norm:
+        return False
+    return any(k >= need for k, _ in enumerate(_RECORD.finditer(norm), 1))
 
 
 def structure_lines(norm: str) -> tuple[list[int], list[int]]:
     """(kind, position) of every code-like line (kind 0, at its start) and of every planted
-    instruction (kind 2, at the imperative or the reply it addresses)."""
+    instruction (kind 2, at the imperative or the reply it addresses). The passes run on the
+    UTF-8 bytes (RE2 on a str converts every match's offsets); positions are characters."""
+    data = norm.encode("utf-8", "surrogatepass")
+    kinds, starts = _structure_bytes(data)
+    if starts and len(data) != len(norm):  # byte offsets to character offsets
+        lead = np.frombuffer(data, dtype=np.uint8) & 0xC0 != 0x80
+        chars = np.concatenate(([0], np.cumsum(lead)))
+        starts = chars[starts].tolist()
+    return kinds, starts
+
+
+def _structure_bytes(norm: bytes) -> tuple[list[int], list[int]]:
     kinds: list[int] = []
     starts: list[int] = []
     for m in _CODE.finditer(norm):
         kinds.append(0)
         starts.append(m.start())
-    code_lines = set(starts)
-    records = sum(1 for _ in _RECORD.finditer(norm)) if "\n" in norm else 0
-    # A table or a record file: any instruction in it is planted. Elsewhere only one inside the
-    # code: in a fenced block or in a comment (prose between code blocks,
-    # "use this instead:", is how benign answers explain code).
-    tabular = records >= MIN_STRUCTURED and records >= len(code_lines)
-    fences: list[tuple[int, int]] | None = None
+    # A table or a record file: any instruction in it is planted. In a text with code, only one
+    # inside the code: in a comment or a fenced block (prose between code blocks, "use this
+    # instead:", is how benign answers explain code). Anywhere else nothing is.
+    tabular = _tabular(norm, len(starts))
+    if not tabular and len(starts) < MIN_STRUCTURED:
+        return kinds, starts
+    fences: list[int] | None = None
     for m in _PLANTED.finditer(norm):
         pos = m.start(2) if m.start(2) >= 0 else m.start(3)
         planted = tabular or m.start(1) >= 0
-        if not planted and len(code_lines) >= MIN_STRUCTURED:
-            line = norm.rfind("\n", 0, pos) + 1
-            if fences is None:
-                fences = _inside_fences(norm)
-            planted = _COMMENT.match(norm, line) is not None or any(a < pos < b for a, b in fences)
+        if not planted:
+            line = norm.rfind(b"\n", 0, pos) + 1
+            planted = _COMMENT.match(norm, line) is not None
+            if not planted:
+                fences = _fence_lines(norm) if fences is None else fences
+                planted = bisect_right(fences, pos) % 2 == 1
         if planted:
             kinds.append(2)
             starts.append(pos)
