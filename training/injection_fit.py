@@ -101,12 +101,11 @@ def featurise(rows: list[Row]) -> Featurised:
             if key in seen:
                 continue
             seen.add(key)
-            # Counts are scaled by 1/sqrt(total) within each group (hashed n-grams; intent
-            # features: lexicon, structure, heuristics), as the detector scores a window; the
+            # Counts are scaled by 1/sqrt(total) within each group (hashed n-grams; structure;
+            # the other intent features: lexicon, heuristics), as the detector scores a window; the
             # length bucket counts once.
-            intent = idx >= F.LEXICON_BASE
             val = np.empty(len(counts), dtype=np.float32)
-            for part in (~intent, intent):
+            for part in F.feature_groups(idx):
                 if part.any():
                     val[part] = counts[part] / np.sqrt(counts[part].sum())
             val = np.append(val, np.float32(1.0))

@@ -31,7 +31,7 @@ def test_each_detector_that_ran_appears_once_in_bundle_order(example_bundle: Bun
     places, a zero score is kept as 0.0, and detectors that did not run are left out."""
     scores = {"pii": 0.123456, "secrets": 0.0, "injection": 0.987654}
     expected = [
-        {"id": "injection", "version": "4", "score": 0.9877},
+        {"id": "injection", "version": "5", "score": 0.9877},
         {"id": "secrets", "version": "3", "score": 0.0},
         {"id": "pii", "version": "2", "score": 0.1235},
     ]

@@ -52,9 +52,10 @@ def score_features(
     """The highest window logit of a featurised text, and that window's bounds.
 
     A window's logit: bias + its length prior + the hashed n-grams' weights summed over the
-    square root of their count + the intent features' (lexicon, structure, heuristics) summed
-    over the square root of theirs, so a handful of intent features is not diluted by the
-    hundreds of n-grams of the same window.
+    square root of their count + the structure features' (code lines, planted instructions)
+    over the square root of theirs + the other intent features' (lexicon, heuristics) over the
+    square root of theirs, so a handful of intent features is diluted neither by the hundreds
+    of n-grams nor by the code lines of the same window.
     """
     n = feats.length
     if feats.position is None:
@@ -62,11 +63,10 @@ def score_features(
     if len(feats.index) == 0:
         return bias + float(weights[F.length_slots(np.array([n]))[0]]), 0, n
     contrib = weights[feats.index]
-    intent = feats.index >= F.LEXICON_BASE
     bounds = np.array(F.windows(n, window, stride), dtype=np.int64)
     a, b = bounds[:, 0], bounds[:, 1]
     logits = bias + weights[F.length_slots(b - a)]
-    for part in (~intent, intent):
+    for part in F.feature_groups(feats.index):
         pos = feats.position[part]
         sums = np.concatenate(([0.0], np.cumsum(np.bincount(pos, contrib[part], n + 1)[:n])))
         counts = np.concatenate(([0], np.cumsum(np.bincount(pos, minlength=n + 1)[:n])))
@@ -81,7 +81,6 @@ def score_whole(feats: F.Features, weights: npt.NDArray[np.float32], bias: float
     What `score_features` gives for such a text without its prefix sums: the window is the whole
     text, so its sums are every feature's weight (each feature starts inside the text). The sums
     are taken in another order, so the two agree to the last bits of a float64, not bit for bit.
-    Intent features come last in `feats.index` (see `injection_features`).
     """
     slot = F.length_slot(feats.length)
     if len(feats.index) == 0:
@@ -89,9 +88,9 @@ def score_whole(feats: F.Features, weights: npt.NDArray[np.float32], bias: float
     # As score_features adds them: in float32 (a Python float takes the weights' type there).
     prior = float(np.float32(bias) + weights[slot])
     values = weights.take(feats.index)
-    split = len(feats.index) - int(np.count_nonzero(feats.index >= F.LEXICON_BASE))
     logit = prior
-    for part in (values[:split], values[split:]):
+    for mask in F.feature_groups(feats.index):
+        part = values[mask]
         if len(part):
             logit += float(np.add.reduce(part, dtype=np.float64)) / math.sqrt(len(part))
     return logit
@@ -106,7 +105,7 @@ class InjectionDetector(Detector):
     """Scores text for prompt injection with a calibrated, stage-aware model."""
 
     id: ClassVar[str] = "injection"
-    version: ClassVar[str] = "4"
+    version: ClassVar[str] = "5"
     stages: ClassVar[frozenset[Stage]] = frozenset(
         {Stage.INPUT, Stage.RETRIEVAL, Stage.TOOL_RESULT}
     )

@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from vallum.detectors import injection_lexicon as lexicon
 from vallum.detectors.injection_patterns import HEURISTICS, STRONG_SLOTS, match_heuristics
-from vallum.detectors.injection_structure import structure_lines
+from vallum.detectors.injection_structure import KINDS, structure_lines
 
 BITS = 18
 DIM = 1 << BITS
@@ -98,9 +98,19 @@ HEURISTIC_BASE = DIM - len(HEURISTICS)  # the last indices are reserved for heur
 LENGTH_EDGES = (24, 48, 96, 192, 384)
 LENGTH_BASE = HEURISTIC_BASE - len(LENGTH_EDGES) - 1  # then for length buckets
 QUOTED_SLOT = LENGTH_BASE - 1  # a strong pattern inside quotes
-STRUCTURE_BASE = QUOTED_SLOT - 2  # a code-like line, a record-like line
+STRUCTURE_BASE = QUOTED_SLOT - KINDS  # a code-like line, a record-like line, a planted one
 LEXICON_BASE = STRUCTURE_BASE - lexicon.SLOTS  # then the intent lexicon's concepts and pairs
 RESERVED = DIM - LEXICON_BASE
+
+
+def feature_groups(index: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.bool_], ...]:
+    """Masks of the groups a window's features are scaled in, each by 1/sqrt(its count):
+    hashed n-grams; structure (code-like lines, planted instructions); the other intent
+    features (lexicon, quoted and heuristic patterns)."""
+    structure = (index >= STRUCTURE_BASE) & (index < QUOTED_SLOT)
+    intent = index >= LEXICON_BASE
+    intent &= ~structure
+    return ~(intent | structure), structure, intent
 
 
 def length_slots(lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
