@@ -1,0 +1,153 @@
+"""Inferred validators: project functions whose true result proves an argument safe.
+
+Adaptive variants of the corpus's `*_predicate_*` cases (other modules, keywords, methods, a
+predicate calling a predicate, `return True` under a check) and hard negatives (a predicate
+about another argument, one that can be true without a check, one that returns the value, a
+prefix check without normalising, a check that proves nothing about redirects).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from vallum.review import ReviewOptions, review_sources
+
+HEAD = (
+    "import os, subprocess\nfrom urllib.parse import urlparse\n"
+    "from flask import Flask, request, redirect\napp = Flask(__name__)\n"
+    "TOOLS = {'df', 'uptime'}\nDEBUG = False\n"
+)
+RUN = (
+    "@app.route('/r', methods=['POST'])\ndef r():\n    tool = request.form['t']\n"
+    "    if not {call}:\n        return 'no', 400\n    subprocess.run(tool, shell=True)\n"
+    "    return 'ok'\n"
+)
+
+
+def cwes(sources: dict[str, str]) -> set[int]:
+    report = review_sources(
+        {k: v.encode() for k, v in sources.items()}, ReviewOptions(min_confidence=0.0)
+    )
+    return {f.cwe for f in report.findings if f.rule.startswith("taint.") and f.cwe}
+
+
+@pytest.mark.parametrize(
+    ("helper", "call", "expected"),
+    [
+        # validators: the allow-list check, written several ways
+        ("def ok(n):\n    return n in TOOLS\n", "ok(tool)", set()),
+        ("def ok(n):\n    if n in TOOLS:\n        return True\n    return False\n", "ok(tool)", set()),
+        ("def ok(n):\n    if n not in TOOLS:\n        return False\n    else:\n        return True\n",
+         "ok(tool)", set()),
+        ("def ok(x, n):\n    return n in TOOLS\n", "ok(1, n=tool)", set()),
+        ("def inner(n):\n    return n in TOOLS\ndef ok(n):\n    return inner(n.strip())\n",
+         "ok(tool)", set()),
+        ("def ok(n):\n    name = n.lower()\n    return name in TOOLS\n", "ok(tool)", set()),
+        # not validators
+        ("def ok(n, who):\n    return who == 'admin'\n", "ok(tool, request.form['u'])", {78}),
+        ("def ok(n):\n    if DEBUG:\n        return True\n    return n in TOOLS\n", "ok(tool)", {78}),
+        ("def ok(n):\n    return len(n) < 64\n", "ok(tool)", {78}),
+        ("def ok(n):\n    return n\n", "ok(tool)", {78}),
+        ("def ok(n):\n    log(n)\n", "ok(tool)", {78}),
+        ("def ok(n):\n    return all(n == t for t in TOOLS)\n", "ok(tool)", {78}),
+        ("def ok(n):\n    return n in TOOLS or DEBUG\n", "ok(tool)", {78}),
+    ],
+)
+def test_predicate_validates_only_what_every_true_return_checks(
+    helper: str, call: str, expected: set[int]
+) -> None:
+    assert expected == cwes({"app.py": HEAD + helper + RUN.format(call=call)})
+
+
+def test_predicate_in_another_module() -> None:
+    checks = "TOOLS = {'df'}\ndef known(n):\n    return n in TOOLS\n"
+    view = HEAD + "from pkg.checks import known\n" + RUN.format(call="known(tool)")
+    assert set() == cwes({"pkg/checks.py": checks, "pkg/app.py": view})
+    unsafe = checks.replace("return n in TOOLS", "return n is not None")
+    assert {78} == cwes({"pkg/checks.py": unsafe, "pkg/app.py": view})
+
+
+def test_predicate_method_on_self() -> None:
+    source = HEAD + (
+        "class Runner:\n    def ok(self, n):\n        return n in TOOLS\n"
+        "    def go(self):\n        tool = request.form['t']\n        if self.ok(tool):\n"
+        "            subprocess.run(tool, shell=True)\n"
+    )
+    assert set() == cwes({"app.py": source})
+    assert {78} == cwes({"app.py": source.replace("if self.ok(tool):", "if self.ok('df'):")})
+
+
+@pytest.mark.parametrize(
+    ("helper", "expected"),
+    [
+        # scheme and host empty: a path on this site
+        ("def local(u):\n    p = urlparse(u)\n    return p.scheme == '' and p.netloc == ''\n", set()),
+        # `startswith('/')` lets `//evil.example` through
+        ("def local(u):\n    return u.startswith('/')\n", {601}),
+        ("def local(u):\n    return any(u.startswith(p) for p in ('/a', '/b'))\n", {601}),
+        ("def local(u):\n    return any(u == p for p in ('/a', '/b'))\n", set()),
+    ],
+)
+def test_redirect_predicates(helper: str, expected: set[int]) -> None:
+    view = (
+        "@app.route('/login')\ndef login():\n    nxt = request.args.get('next', '/')\n"
+        "    if not local(nxt):\n        nxt = '/'\n    return redirect(nxt)\n"
+    )
+    assert expected == cwes({"app.py": HEAD + helper + view})
+
+
+@pytest.mark.parametrize(
+    ("helper", "expected"),
+    [
+        ("def inside(p):\n    return os.path.realpath(p).startswith('/srv/')\n", set()),
+        ("def inside(p):\n    r = os.path.abspath(p)\n    return r.startswith('/srv/')\n", set()),
+        # not normalised: /srv/../etc/passwd starts with /srv/
+        ("def inside(p):\n    return p.startswith('/srv/')\n", {22}),
+        ("def inside(p):\n    return os.path.exists(p)\n", {22}),
+    ],
+)
+def test_path_predicates(helper: str, expected: set[int]) -> None:
+    view = (
+        "@app.route('/d')\ndef d():\n    f = os.path.join('/srv', request.args['f'])\n"
+        "    if inside(f):\n        os.remove(f)\n    return ''\n"
+    )
+    assert expected == cwes({"app.py": HEAD + helper + view})
+
+
+def test_absolute_import_of_the_reviewed_package_resolves() -> None:
+    """Reviewing a package from inside, `from myapp.pkg.checks import known` is `pkg.checks`."""
+    checks = "TOOLS = {'df'}\ndef known(n):\n    return n in TOOLS\n"
+    view = HEAD + "from myapp.pkg.checks import known\n" + RUN.format(call="known(tool)")
+    assert set() == cwes({"pkg/checks.py": checks, "pkg/app.py": view})
+    sink = "import os\ndef run(c):\n    os.system(c)\n"
+    caller = HEAD + "from myapp.pkg.shell import run\n@app.route('/x')\ndef x():\n"
+    caller += "    run(request.args['c'])\n    return ''\n"
+    assert {78} == cwes({"pkg/shell.py": sink, "pkg/app.py": caller})
+
+
+def test_url_map_match_validates_a_redirect_in_a_helper() -> None:
+    """Calibre-Web's `get_redirect_location`: a target no route serves is replaced."""
+    helper = (
+        "from flask import current_app, url_for\n"
+        "def location(nxt, endpoint):\n    target = nxt or url_for(endpoint)\n"
+        "    adapter = current_app.url_map.bind('h')\n"
+        "    if not len(adapter.allowed_methods(target)):\n        target = url_for(endpoint)\n"
+        "    return target\n"
+    )
+    view = "@app.route('/n')\ndef n():\n    return redirect(location(request.args['next'], 'i'))\n"
+    assert set() == cwes({"app.py": HEAD + helper + view})
+    unchecked = helper.replace("adapter.allowed_methods(target)", "adapter.allowed_methods('/')")
+    assert {601} == cwes({"app.py": HEAD + unchecked + view})
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("pickle.loads(pickle.dumps(request.args['o']))", set()),
+        ("pickle.loads(request.get_data())", {502}),
+        ("pickle.loads(base64.b64decode(request.args['o']))", {502}),
+    ],
+)
+def test_pickle_round_trip_is_a_copy(body: str, expected: set[int]) -> None:
+    view = f"import pickle, base64\n@app.route('/p')\ndef p():\n    {body}\n    return ''\n"
+    assert expected == cwes({"app.py": HEAD + view})
