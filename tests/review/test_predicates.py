@@ -36,16 +36,30 @@ def cwes(sources: dict[str, str]) -> set[int]:
     [
         # validators: the allow-list check, written several ways
         ("def ok(n):\n    return n in TOOLS\n", "ok(tool)", set()),
-        ("def ok(n):\n    if n in TOOLS:\n        return True\n    return False\n", "ok(tool)", set()),
-        ("def ok(n):\n    if n not in TOOLS:\n        return False\n    else:\n        return True\n",
-         "ok(tool)", set()),
+        (
+            "def ok(n):\n    if n in TOOLS:\n        return True\n    return False\n",
+            "ok(tool)",
+            set(),
+        ),
+        (
+            "def ok(n):\n    if n not in TOOLS:\n        return False\n    else:\n        return True\n",
+            "ok(tool)",
+            set(),
+        ),
         ("def ok(x, n):\n    return n in TOOLS\n", "ok(1, n=tool)", set()),
-        ("def inner(n):\n    return n in TOOLS\ndef ok(n):\n    return inner(n.strip())\n",
-         "ok(tool)", set()),
+        (
+            "def inner(n):\n    return n in TOOLS\ndef ok(n):\n    return inner(n.strip())\n",
+            "ok(tool)",
+            set(),
+        ),
         ("def ok(n):\n    name = n.lower()\n    return name in TOOLS\n", "ok(tool)", set()),
         # not validators
         ("def ok(n, who):\n    return who == 'admin'\n", "ok(tool, request.form['u'])", {78}),
-        ("def ok(n):\n    if DEBUG:\n        return True\n    return n in TOOLS\n", "ok(tool)", {78}),
+        (
+            "def ok(n):\n    if DEBUG:\n        return True\n    return n in TOOLS\n",
+            "ok(tool)",
+            {78},
+        ),
         ("def ok(n):\n    return len(n) < 64\n", "ok(tool)", {78}),
         ("def ok(n):\n    return n\n", "ok(tool)", {78}),
         ("def ok(n):\n    log(n)\n", "ok(tool)", {78}),
@@ -81,7 +95,10 @@ def test_predicate_method_on_self() -> None:
     ("helper", "expected"),
     [
         # scheme and host empty: a path on this site
-        ("def local(u):\n    p = urlparse(u)\n    return p.scheme == '' and p.netloc == ''\n", set()),
+        (
+            "def local(u):\n    p = urlparse(u)\n    return p.scheme == '' and p.netloc == ''\n",
+            set(),
+        ),
         # `startswith('/')` lets `//evil.example` through
         ("def local(u):\n    return u.startswith('/')\n", {601}),
         ("def local(u):\n    return any(u.startswith(p) for p in ('/a', '/b'))\n", {601}),

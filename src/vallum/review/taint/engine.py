@@ -174,7 +174,9 @@ class Analyzer(Expressions):
             value = fold(self.m, cond, self.consts)
             if value is not UNKNOWN and not value:
                 continue  # a branch that never runs
-            own, _ = guards(self.m, cond, self.normalised, self._inferred) if index else (first_true, {})
+            own, _ = (
+                guards(self.m, cond, self.normalised, self._inferred) if index else (first_true, {})
+            )
             cleared = own if index == 0 else {**first_false, **own}
             branches.append(partial(run, body, cleared))
             if value is not UNKNOWN:

@@ -82,9 +82,9 @@ def guards(
             return _all(mentioned(m, node)), {}
         pos, _kw = arguments(node)
         if call_name(m, node) in _WRAPPERS and len(pos) == 1:
-            inner = pos[0]
-            if inner.type == "generator_expression":
-                inner = inner.child_by_field_name("body")
+            inner: Node | None = pos[0]
+            if pos[0].type == "generator_expression":
+                inner = pos[0].child_by_field_name("body")
             return guards(m, inner, normalised, infer)[0], {}
         if infer is not None:
             return infer(node), {}

@@ -25,9 +25,7 @@ _BOOLISH = frozenset(
 _NESTED = frozenset({"function_definition", "class_definition", "lambda"})
 
 
-def validated_params(
-    func: Function, infer: Callable[[Node], Cleared] | None = None
-) -> Validates:
+def validated_params(func: Function, infer: Callable[[Node], Cleared] | None = None) -> Validates:
     """(parameter index, kinds) for each parameter the function validates when it returns true."""
     m = func.module
     body = func.body
@@ -45,7 +43,9 @@ def validated_params(
         elif value.type in _BOOLISH:
             proof = guards(m, value, normalised, infer)[0]
             outer = _enclosing(m, ret, normalised, infer)
-            proofs.append({k: proof.get(k, frozenset()) | outer.get(k, frozenset()) for k in {*proof, *outer}})
+            proofs.append(
+                {k: proof.get(k, frozenset()) | outer.get(k, frozenset()) for k in {*proof, *outer}}
+            )
         else:
             return ()  # returns a value, not an answer
     if not proofs:
