@@ -168,3 +168,28 @@ def test_url_map_match_validates_a_redirect_in_a_helper() -> None:
 def test_pickle_round_trip_is_a_copy(body: str, expected: set[int]) -> None:
     view = f"import pickle, base64\n@app.route('/p')\ndef p():\n    {body}\n    return ''\n"
     assert expected == cwes({"app.py": HEAD + view})
+
+
+CLS = (
+    "class Shell:\n    def __init__(self, cmd):\n        self.cmd = cmd\n"
+    "    def run(self):\n        os.system(self.cmd)\n"
+    "    def quoted(self, arg):\n        return shlex.quote(arg)\n"
+    "    def label(self):\n        return 'shell'\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # the instance carries the request value into its own method's sink
+        ("s = Shell(request.args['c'])\n    s.run()", {78}),
+        ("s = Shell('ls')\n    os.system(s.label() + request.args['c'])", {78}),
+        # the method's summary decides, not a guess that every method passes everything on
+        ("s = Shell(request.args['c'])\n    os.system('echo ' + s.label())", set()),
+        ("s = Shell('ls')\n    os.system('ls ' + s.quoted(request.args['c']))", set()),
+        ("s = Shell(request.args['c'])\n    os.system('ls ' + s.quoted('x'))", set()),
+    ],
+)
+def test_methods_on_instances_use_the_class_summary(body: str, expected: set[int]) -> None:
+    view = f"import shlex\n{CLS}@app.route('/s')\ndef s_view():\n    {body}\n    return ''\n"
+    assert expected == cwes({"app.py": HEAD + view})

@@ -220,6 +220,11 @@ class Expressions(Outputs):
         if func is not None and func.type == "attribute" and method in spec.CLEAN_METHODS:
             return CLEAN
         callee = self.resolve(self.m, name, self.func)
+        if callee is None and receiver_type and func is not None and func.type == "attribute":
+            # `f = Filters(args); f.build(t)`: the class's own method, the instance as `self`
+            callee = self.resolve(self.m, f"{receiver_type}.{method}", self.func)
+            if callee is not None and callee.offset == 1:
+                taints[-1] = recv  # no node has id -1: the receiver, bound to `self`
         if callee is not None:
             return self._apply(callee, pos, kw, taints, node)
         if method in {"get", "pop"} and func is not None and func.type == "attribute" and not used:
@@ -244,7 +249,7 @@ class Expressions(Outputs):
         node: Node,
     ) -> Taint:
         self.callees.add(callee.qualname)
-        by_index: dict[int, Taint] = {}
+        by_index: dict[int, Taint] = {0: taints[-1]} if -1 in taints else {}
         for i, arg in enumerate(pos):
             if arg.type not in {"list_splat", "dictionary_splat"}:
                 by_index[i + callee.offset] = taints.get(arg.id, CLEAN)
