@@ -193,3 +193,33 @@ CLS = (
 def test_methods_on_instances_use_the_class_summary(body: str, expected: set[int]) -> None:
     view = f"import shlex\n{CLS}@app.route('/s')\ndef s_view():\n    {body}\n    return ''\n"
     assert expected == cwes({"app.py": HEAD + view})
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # the answer kept in a variable, then tested
+        ("ok, why = check(tool)\n    if not ok:\n        return why", set()),
+        ("ok = check(tool)\n    if not ok:\n        return 'no'", set()),
+        ("ok = TOOL_RE.fullmatch(tool)\n    if not ok:\n        return 'no'", set()),
+        # rebinding after the check, a check of another value, a reason that is not the answer
+        (
+            "ok, why = check(tool)\n    tool = request.form['u']\n    if not ok:\n        return why",
+            {78},
+        ),
+        ("ok, why = check('df')\n    if not ok:\n        return why", {78}),
+        ("why, ok = check(tool)\n    if not ok:\n        return why", {78}),
+        ("ok = check(tool)\n    ok = True\n    if not ok:\n        return 'no'", {78}),
+    ],
+)
+def test_validation_result_kept_in_a_variable(body: str, expected: set[int]) -> None:
+    helper = (
+        "import re\nTOOL_RE = re.compile('[a-z]+')\n"
+        "def check(n):\n    if n not in TOOLS:\n        return False, 'unknown tool'\n"
+        "    return True, ''\n"
+    )
+    view = (
+        f"@app.route('/v', methods=['POST'])\ndef v():\n    tool = request.form['t']\n    {body}\n"
+        "    subprocess.run(tool, shell=True)\n    return 'ok'\n"
+    )
+    assert expected == cwes({"app.py": HEAD + helper + view})

@@ -25,6 +25,7 @@ from vallum.review.taint.predicates import validated_params
 _TERMINATORS = frozenset(
     {"return_statement", "raise_statement", "continue_statement", "break_statement"}
 )
+_UNPACK = frozenset({"pattern_list", "tuple_pattern"})
 _ABORTS = frozenset({"abort", "flask.abort", "sys.exit", "exit"})
 
 
@@ -51,6 +52,7 @@ class Analyzer(Expressions):
         self.hits: set[tuple[int, SinkHit]] = set()
         self.findings: list[Finding] = []
         self.callees: set[str] = set()
+        self.proofs: dict[str, Cleared] = {}  # `ok = is_safe(x)`: what a true `ok` proves
 
     def run(self, body: Node | None, params: bool = True) -> Result:
         if params:
@@ -74,8 +76,20 @@ class Analyzer(Expressions):
                 label = Label(f"param:{index}", self.func.line)
             self.env[param.name] = frozenset({label})
 
+    def _remember_proof(self, left: Node, right: Node) -> None:
+        target = left.named_children[0] if left.type in _UNPACK and left.named_children else left
+        rebound = {self.m.text(n) for n in _find(left, "identifier")} | {self.m.text(left)}
+        for name in [n for n, proof in self.proofs.items() if n in rebound or rebound & set(proof)]:
+            del self.proofs[name]  # the result, or a value it proved safe, was rebound
+        if target.type == "identifier" and right.type == "call":
+            proof = guards(self.m, right, self.normalised, self._inferred)[0]
+            if proof:
+                self.proofs[self.m.text(target)] = proof
+
     def _inferred(self, call: Node) -> Cleared:
         """What a call of a project function inferred to be a validator proves when true."""
+        if call.type != "call":
+            return dict(self.proofs.get(self.m.text(call), {}))
         callee = self.resolve(self.m, call_name(self.m, call), self.func)
         if callee is None:
             return {}

@@ -269,6 +269,9 @@ class Expressions(Outputs):
                 result = result | clear(by_index.get(param, CLEAN), label.cleared)
         return result
 
+    def _remember_proof(self, left: Node, right: Node) -> None:
+        """`ok = check(x)`: what `if ok:` will prove (kept by `Analyzer`)."""
+
     def _assign(self, node: Node) -> Taint:
         right = node.child_by_field_name("right")
         left = node.child_by_field_name("left")
@@ -282,6 +285,7 @@ class Expressions(Outputs):
             self._fill(self.m.text(left), right)
         if left is not None:
             self._remember_type(left, right)
+            self._remember_proof(left, right)
             if left.type == "subscript":
                 self._session_write(left.child_by_field_name("value"), taint, left)
             if left.type == "identifier":

@@ -65,7 +65,8 @@ def guards(
         return _both(guards(m, a, normalised, infer)[0], guards(m, b, normalised, infer)[0]), {}
     if t in {"identifier", "attribute"}:
         # `if next_url:` false means it is empty or None: harmless for every sink.
-        return {}, {m.text(node): spec.ALL_KINDS}
+        # `ok = is_safe(x)` earlier: a true `ok` proves what the call did (`infer` knows)
+        return (infer(node) if infer else {}), {m.text(node): spec.ALL_KINDS}
     if t == "comparison_operator":
         ops = {m.text(c) for c in node.children if not c.is_named}
         names = _all(mentioned(m, node))

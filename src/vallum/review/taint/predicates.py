@@ -33,9 +33,17 @@ def validated_params(func: Function, infer: Callable[[Node], Cleared] | None = N
         return ()
     returns = list(_returns(body))
     derived, normalised = _derived(m, body, {p.name for p in func.params})
+    calls = infer
+    infer = (lambda n: calls(n) if n.type == "call" else {}) if calls else None
     proofs: list[Cleared] = []
     for ret in returns:
         value = ret.named_children[0] if ret.named_children else None
+        if (
+            value is not None
+            and value.type in {"expression_list", "tuple"}
+            and value.named_children
+        ):
+            value = value.named_children[0]  # `return ok, reason`: the answer comes first
         if value is None or value.type in {"false", "none"}:
             continue  # never true
         if value.type == "true":
@@ -116,7 +124,38 @@ def _enclosing(
         elif parent.type == "else_clause" and parent.parent is not None:
             cond = parent.parent.child_by_field_name("condition")
             proof = guards(m, cond, normalised, infer)[1]
+        if parent.type in {"block", "module"}:
+            proof = dict(proof)
+            for earlier in _before(parent, child):
+                for key, kinds in guards(m, earlier, normalised, infer)[1].items():
+                    proof[key] = proof.get(key, frozenset()) | kinds
         for key, kinds in proof.items():
             out[key] = out.get(key, frozenset()) | kinds
         child, parent = parent, parent.parent
     return out
+
+
+def _before(block: Node, child: Node) -> list[Node]:
+    """Conditions of earlier `if c: return False` (or raise) in `block`: false when `child` runs."""
+    out: list[Node] = []
+    for stmt in block.named_children:
+        if stmt == child:
+            break
+        body = stmt.child_by_field_name("consequence")
+        if stmt.type != "if_statement" or stmt.child_by_field_name("alternative") is not None:
+            continue
+        last = body.named_children[-1] if body is not None and body.named_children else None
+        if last is not None and (last.type == "raise_statement" or _false_return(last)):
+            cond = stmt.child_by_field_name("condition")
+            if cond is not None:
+                out.append(cond)
+    return out
+
+
+def _false_return(node: Node) -> bool:
+    if node.type != "return_statement":
+        return False
+    value = node.named_children[0] if node.named_children else None
+    if value is not None and value.type in {"expression_list", "tuple"} and value.named_children:
+        value = value.named_children[0]
+    return value is None or value.type in {"false", "none"}
