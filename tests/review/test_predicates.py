@@ -223,3 +223,21 @@ def test_validation_result_kept_in_a_variable(body: str, expected: set[int]) -> 
         "    subprocess.run(tool, shell=True)\n    return 'ok'\n"
     )
     assert expected == cwes({"app.py": HEAD + helper + view})
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("return redirect(CDN + '/' + request.args['id'] + '/img.jpg')", set()),
+        ("return redirect(CDN + request.args['id'])", set()),
+        # a constant that names no host, a local that shadows the constant, a tainted first part
+        ("return redirect(SCHEME + request.args['h'])", {601}),
+        ("CDN = request.args['h']\n    return redirect(CDN + '/x')", {601}),
+        ("return redirect(request.args['h'] + CDN)", {601}),
+        ("for CDN in request.args.getlist('h'):\n        return redirect(CDN + '/x')", {601}),
+    ],
+)
+def test_redirect_after_a_host_constant(body: str, expected: set[int]) -> None:
+    consts = "CDN = 'https://cdn.example.com/images'\nSCHEME = 'https://'\n"
+    view = f"@app.route('/c')\ndef c():\n    {body}\n"
+    assert expected == cwes({"app.py": HEAD + consts + view})
