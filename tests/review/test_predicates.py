@@ -241,3 +241,29 @@ def test_redirect_after_a_host_constant(body: str, expected: set[int]) -> None:
     consts = "CDN = 'https://cdn.example.com/images'\nSCHEME = 'https://'\n"
     view = f"@app.route('/c')\ndef c():\n    {body}\n"
     assert expected == cwes({"app.py": HEAD + consts + view})
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        # the request part lands after `?` or `#`, built in a helper (Django's RedirectView)
+        ("return '%s?%s' % (url, q)", set()),
+        ("return '%s#%s' % (url, q)", set()),
+        ("return url + '?next=' + q", set()),
+        ("return f'{url}?{q}'", set()),
+        ("out = '%s?%s' % (url, q)\n    return out", set()),
+        # the request part chooses the page
+        ("return '%s%s?x' % (url, q)", {601}),
+        ("return '%s?%s' % (q, url)", {601}),
+        ("return q + '?' + url", {601}),
+        ("return f'{q}?{url}'", {601}),
+        ("return '%(u)s%(q)s' % {'u': url, 'q': q}", {601}),
+    ],
+)
+def test_query_string_built_in_a_helper(build: str, expected: set[int]) -> None:
+    helper = f"def target(url, q):\n    {build}\n"
+    view = (
+        "@app.route('/t')\ndef t():\n"
+        "    return redirect(target('/home', request.META.get('QUERY_STRING', '')))\n"
+    )
+    assert expected == cwes({"app.py": HEAD + helper + view})

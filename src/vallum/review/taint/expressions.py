@@ -22,6 +22,7 @@ from vallum.review.taint.guards import normalises
 from vallum.review.taint.labels import CLEAN, Label, Summary, Taint, clear, dangerous
 from vallum.review.taint.outputs import Outputs
 from vallum.review.taint.sinks import WEAK_NAMES
+from vallum.review.taint.urlparts import string_parts
 
 Env = dict[str, Taint]
 
@@ -117,6 +118,13 @@ class Expressions(Outputs):
             return self.expr(parts[0]) | (self.expr(parts[2]) if len(parts) > 2 else CLEAN)
         if t in _COMPREHENSIONS:
             return self._comprehension(node)
+        built_from = string_parts(self.m, node) if t in {"string", "binary_operator"} else None
+        if built_from is not None:  # after `?` or `#`: a parameter or fragment, never the page
+            built: Taint = CLEAN
+            for part, after in built_from:
+                value = self.expr(part)
+                built = built | (clear(value, frozenset({"redirect"})) if after else value)
+            return built
         result: Taint = CLEAN
         for child in node.named_children:
             result = result | self.expr(child)
