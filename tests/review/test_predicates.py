@@ -267,3 +267,21 @@ def test_query_string_built_in_a_helper(build: str, expected: set[int]) -> None:
         "    return redirect(target('/home', request.META.get('QUERY_STRING', '')))\n"
     )
     assert expected == cwes({"app.py": HEAD + helper + view})
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("urlencode({'next': request.args['n']})", set()),
+        ("'/list?' + urlencode({'f': request.args['f']})", set()),
+        # quote keeps '/' by default, so `//evil.example` survives
+        ("quote(request.args['n'])", {601}),
+        ("request.args['n'] + '?' + urlencode({'a': 1})", {601}),
+    ],
+)
+def test_urlencoded_values_choose_no_host(target: str, expected: set[int]) -> None:
+    view = (
+        "from urllib.parse import urlencode, quote\n"
+        f"@app.route('/u')\ndef u():\n    return redirect({target})\n"
+    )
+    assert expected == cwes({"app.py": HEAD + view})

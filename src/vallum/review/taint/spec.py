@@ -166,6 +166,9 @@ SANITIZERS: dict[str, frozenset[str]] = {
     "defusedxml.lxml.fromstring": ALL_KINDS,
     "ast.literal_eval": ALL_KINDS,
     "json.loads": frozenset({"deser"}),
+    # percent-encoded `k=v&...`: no scheme, no `//`, so never another site as a redirect
+    "urllib.parse.urlencode": frozenset({"redirect"}),
+    "django.utils.http.urlencode": frozenset({"redirect"}),
     # bytes the server serialised itself: `pickle.loads(pickle.dumps(obj))` is a deep copy
     "pickle.dumps": frozenset({"deser"}),
     "django.utils.html.format_html": frozenset({"xss"}),
