@@ -285,3 +285,33 @@ def test_urlencoded_values_choose_no_host(target: str, expected: set[int]) -> No
         f"@app.route('/u')\ndef u():\n    return redirect({target})\n"
     )
     assert expected == cwes({"app.py": HEAD + view})
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        ("r.headers['Content-Type'] = 'application/json; charset=utf-8'", set()),
+        ("r.mimetype = 'text/plain'", set()),
+        # typed as HTML, typed only sometimes, typed after it was replaced, another response
+        ("r.headers['Content-Type'] = 'text/html'", {79}),
+        ("if DEBUG:\n        r.mimetype = 'application/json'", {79}),
+        # the first response is rebound before it is typed: still reported (conservative)
+        ("r = make_response(request.args['q'])\n    r.mimetype = 'text/plain'", {79}),
+        ("other = make_response('x')\n    other.mimetype = 'application/json'", {79}),
+    ],
+)
+def test_response_typed_after_it_is_made(after: str, expected: set[int]) -> None:
+    view = (
+        "from flask import make_response\n@app.route('/m')\ndef m():\n"
+        f"    r = make_response(request.args['q'])\n    {after}\n    return r\n"
+    )
+    assert expected == cwes({"app.py": HEAD + view})
+
+
+def test_response_typed_after_return_does_not_count() -> None:
+    view = (
+        "from flask import make_response\n@app.route('/m')\ndef m():\n"
+        "    r = make_response(request.args['q'])\n    return r\n"
+        "    r.mimetype = 'application/json'\n"
+    )
+    assert {79} == cwes({"app.py": HEAD + view})

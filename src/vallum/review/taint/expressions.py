@@ -21,6 +21,7 @@ from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
 from vallum.review.taint.labels import CLEAN, Label, Summary, Taint, clear, dangerous
 from vallum.review.taint.outputs import Outputs
+from vallum.review.taint.responses import typed_non_html_after
 from vallum.review.taint.sinks import WEAK_NAMES
 from vallum.review.taint.urlparts import string_parts
 
@@ -183,7 +184,8 @@ class Expressions(Outputs):
             return frozenset({Label("stored data", line, spec.ALL_KINDS - {"xss"})})
         used: set[str] = set()
         uses = sinks.match(self.m, name, pos, kw, self.types)
-        if _unmarked(self.m, node):  # `Markup(x).unescape()`: plain text again, never rendered
+        if _unmarked(self.m, node) or typed_non_html_after(self.m, node):
+            # `Markup(x).unescape()` is plain text; `r.mimetype = "application/json"` next
             uses = [u for u in uses if u.kind != "xss"]
         for use in uses:
             if use.receiver:
