@@ -14,16 +14,18 @@ from functools import partial
 
 from vallum.review.findings import Finding
 from vallum.review.functions import Function
-from vallum.review.parse import Module, Node, call_name
+from vallum.review.parse import Module, Node, arguments, call_name
 from vallum.review.taint import spec
 from vallum.review.taint.consts import UNKNOWN, fold
 from vallum.review.taint.expressions import Env, Expressions, Resolver
-from vallum.review.taint.guards import Cleared, guards
+from vallum.review.taint.guards import Cleared, guards, mentioned
 from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, clear
+from vallum.review.taint.predicates import validated_params
 
 _TERMINATORS = frozenset(
     {"return_statement", "raise_statement", "continue_statement", "break_statement"}
 )
+_UNPACK = frozenset({"pattern_list", "tuple_pattern"})
 _ABORTS = frozenset({"abort", "flask.abort", "sys.exit", "exit"})
 
 
@@ -50,13 +52,15 @@ class Analyzer(Expressions):
         self.hits: set[tuple[int, SinkHit]] = set()
         self.findings: list[Finding] = []
         self.callees: set[str] = set()
+        self.proofs: dict[str, Cleared] = {}  # `ok = is_safe(x)`: what a true `ok` proves
 
     def run(self, body: Node | None, params: bool = True) -> Result:
         if params:
             self._bind_params()
         if body is not None:
             self.block(body)
-        summary = Summary(frozenset(self.returns), tuple(sorted(self.hits, key=repr)))
+        validates = validated_params(self.func, self._inferred) if params else ()
+        summary = Summary(frozenset(self.returns), tuple(sorted(self.hits, key=repr)), validates)
         return Result(summary, self.findings, self.callees)
 
     def _bind_params(self) -> None:
@@ -71,6 +75,39 @@ class Analyzer(Expressions):
             else:
                 label = Label(f"param:{index}", self.func.line)
             self.env[param.name] = frozenset({label})
+
+    def _remember_proof(self, left: Node, right: Node) -> None:
+        target = left.named_children[0] if left.type in _UNPACK and left.named_children else left
+        rebound = {self.m.text(n) for n in _find(left, "identifier")} | {self.m.text(left)}
+        for name in [n for n, proof in self.proofs.items() if n in rebound or rebound & set(proof)]:
+            del self.proofs[name]  # the result, or a value it proved safe, was rebound
+        if target.type == "identifier" and right.type == "call":
+            proof = guards(self.m, right, self.normalised, self._inferred)[0]
+            if proof:
+                self.proofs[self.m.text(target)] = proof
+
+    def _inferred(self, call: Node) -> Cleared:
+        """What a call of a project function inferred to be a validator proves when true."""
+        if call.type != "call":
+            return dict(self.proofs.get(self.m.text(call), {}))
+        callee = self.resolve(self.m, call_name(self.m, call), self.func)
+        if callee is None:
+            return {}
+        self.callees.add(callee.qualname)  # re-analysed when the callee's summary changes
+        if not callee.summary.validates:
+            return {}
+        pos, kw = arguments(call)
+        by_index = {i + callee.offset: arg for i, arg in enumerate(pos)}
+        for key, value in kw.items():
+            if key in callee.params:
+                by_index[callee.params.index(key)] = value
+        out: Cleared = {}
+        for index, kinds in callee.summary.validates:
+            arg = by_index.get(index)
+            if arg is not None and arg.type in {"identifier", "attribute", "call"}:
+                for name in mentioned(self.m, arg):
+                    out[name] = out.get(name, frozenset()) | kinds
+        return out
 
     # --- statements --------------------------------------------------------------------
 
@@ -129,7 +166,7 @@ class Analyzer(Expressions):
         """Branches of an if/elif/else chain; a condition that folds to a constant decides."""
         condition = node.child_by_field_name("condition")
         self.expr(condition)
-        first_true, first_false = guards(self.m, condition, self.normalised)
+        first_true, first_false = guards(self.m, condition, self.normalised, self._inferred)
         clauses: list[tuple[Node | None, Node | None]] = [
             (condition, node.child_by_field_name("consequence"))
         ]
@@ -151,7 +188,9 @@ class Analyzer(Expressions):
             value = fold(self.m, cond, self.consts)
             if value is not UNKNOWN and not value:
                 continue  # a branch that never runs
-            own, _ = guards(self.m, cond, self.normalised) if index else (first_true, {})
+            own, _ = (
+                guards(self.m, cond, self.normalised, self._inferred) if index else (first_true, {})
+            )
             cleared = own if index == 0 else {**first_false, **own}
             branches.append(partial(run, body, cleared))
             if value is not UNKNOWN:

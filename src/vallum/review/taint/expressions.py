@@ -21,7 +21,9 @@ from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
 from vallum.review.taint.labels import CLEAN, Label, Summary, Taint, clear, dangerous
 from vallum.review.taint.outputs import Outputs
+from vallum.review.taint.responses import typed_non_html_after
 from vallum.review.taint.sinks import WEAK_NAMES
+from vallum.review.taint.urlparts import string_parts
 
 Env = dict[str, Taint]
 
@@ -117,6 +119,13 @@ class Expressions(Outputs):
             return self.expr(parts[0]) | (self.expr(parts[2]) if len(parts) > 2 else CLEAN)
         if t in _COMPREHENSIONS:
             return self._comprehension(node)
+        built_from = string_parts(self.m, node) if t in {"string", "binary_operator"} else None
+        if built_from is not None:  # after `?` or `#`: a parameter or fragment, never the page
+            built: Taint = CLEAN
+            for part, after in built_from:
+                value = self.expr(part)
+                built = built | (clear(value, frozenset({"redirect"})) if after else value)
+            return built
         result: Taint = CLEAN
         for child in node.named_children:
             result = result | self.expr(child)
@@ -175,7 +184,8 @@ class Expressions(Outputs):
             return frozenset({Label("stored data", line, spec.ALL_KINDS - {"xss"})})
         used: set[str] = set()
         uses = sinks.match(self.m, name, pos, kw, self.types)
-        if _unmarked(self.m, node):  # `Markup(x).unescape()`: plain text again, never rendered
+        if _unmarked(self.m, node) or typed_non_html_after(self.m, node):
+            # `Markup(x).unescape()` is plain text; `r.mimetype = "application/json"` next
             uses = [u for u in uses if u.kind != "xss"]
         for use in uses:
             if use.receiver:
@@ -220,6 +230,11 @@ class Expressions(Outputs):
         if func is not None and func.type == "attribute" and method in spec.CLEAN_METHODS:
             return CLEAN
         callee = self.resolve(self.m, name, self.func)
+        if callee is None and receiver_type and func is not None and func.type == "attribute":
+            # `f = Filters(args); f.build(t)`: the class's own method, the instance as `self`
+            callee = self.resolve(self.m, f"{receiver_type}.{method}", self.func)
+            if callee is not None and callee.offset == 1:
+                taints[-1] = recv  # no node has id -1: the receiver, bound to `self`
         if callee is not None:
             return self._apply(callee, pos, kw, taints, node)
         if method in {"get", "pop"} and func is not None and func.type == "attribute" and not used:
@@ -244,7 +259,7 @@ class Expressions(Outputs):
         node: Node,
     ) -> Taint:
         self.callees.add(callee.qualname)
-        by_index: dict[int, Taint] = {}
+        by_index: dict[int, Taint] = {0: taints[-1]} if -1 in taints else {}
         for i, arg in enumerate(pos):
             if arg.type not in {"list_splat", "dictionary_splat"}:
                 by_index[i + callee.offset] = taints.get(arg.id, CLEAN)
@@ -264,6 +279,9 @@ class Expressions(Outputs):
                 result = result | clear(by_index.get(param, CLEAN), label.cleared)
         return result
 
+    def _remember_proof(self, left: Node, right: Node) -> None:
+        """`ok = check(x)`: what `if ok:` will prove (kept by `Analyzer`)."""
+
     def _assign(self, node: Node) -> Taint:
         right = node.child_by_field_name("right")
         left = node.child_by_field_name("left")
@@ -277,6 +295,7 @@ class Expressions(Outputs):
             self._fill(self.m.text(left), right)
         if left is not None:
             self._remember_type(left, right)
+            self._remember_proof(left, right)
             if left.type == "subscript":
                 self._session_write(left.child_by_field_name("value"), taint, left)
             if left.type == "identifier":

@@ -11,10 +11,16 @@ nothing about a redirect target (`//evil.example` starts with `/`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vallum.review.parse import Module, Node, arguments, call_name, dotted
 from vallum.review.taint import spec
 
 Cleared = dict[str, frozenset[str]]
+Infer = Callable[[Node], Cleared]
+# `len(adapter.allowed_methods(x))`, `bool(check(x))`, `any(p.startswith(b) for b in L)` are true
+# only when what they wrap is: see through to it. (`all` is true for nothing at all.)
+_WRAPPERS = frozenset({"len", "bool", "any"})
 PREFIX_CHECKS = frozenset({"startswith", "is_relative_to", "commonpath"})
 NORMALISERS = frozenset(
     {"os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.normpath"}
@@ -30,27 +36,37 @@ def normalises(m: Module, value: Node | None) -> bool:
     return name in NORMALISERS or name.rpartition(".")[2] in NORMALISING_METHODS
 
 
-def guards(m: Module, node: Node | None, normalised: set[str]) -> tuple[Cleared, Cleared]:
-    """Names a condition validates (with the kinds it validates them for) if true / if false."""
+def guards(
+    m: Module, node: Node | None, normalised: set[str], infer: Infer | None = None
+) -> tuple[Cleared, Cleared]:
+    """Names a condition validates (with the kinds it validates them for) if true / if false.
+
+    `infer` answers for calls of project functions inferred to be validators (`predicates`).
+    """
     if node is None:
         return {}, {}
     t = node.type
     if t == "parenthesized_expression" and node.named_children:
-        return guards(m, node.named_children[0], normalised)
+        return guards(m, node.named_children[0], normalised, infer)
     if t == "not_operator":
-        when_true, when_false = guards(m, node.child_by_field_name("argument"), normalised)
+        when_true, when_false = guards(m, node.child_by_field_name("argument"), normalised, infer)
         return when_false, when_true
     if t == "boolean_operator":
-        lt, lf = guards(m, node.child_by_field_name("left"), normalised)
-        rt, rf = guards(m, node.child_by_field_name("right"), normalised)
+        lt, lf = guards(m, node.child_by_field_name("left"), normalised, infer)
+        rt, rf = guards(m, node.child_by_field_name("right"), normalised, infer)
         op = m.text(node.child_by_field_name("operator"))
         # `a and b` true: both hold; false: one of them failed, so only what both prove holds.
         if op == "and":
             return _union(lt, rt), _both(lf, rf)
         return _both(lt, rt), _union(lf, rf)
+    if t == "conditional_expression" and len(node.named_children) == 3:
+        # `(a if c else b)` is true when the branch taken is: only what both prove holds.
+        a, _c, b = node.named_children
+        return _both(guards(m, a, normalised, infer)[0], guards(m, b, normalised, infer)[0]), {}
     if t in {"identifier", "attribute"}:
         # `if next_url:` false means it is empty or None: harmless for every sink.
-        return {}, {m.text(node): spec.ALL_KINDS}
+        # `ok = is_safe(x)` earlier: a true `ok` proves what the call did (`infer` knows)
+        return (infer(node) if infer else {}), {m.text(node): spec.ALL_KINDS}
     if t == "comparison_operator":
         ops = {m.text(c) for c in node.children if not c.is_named}
         names = _all(mentioned(m, node))
@@ -65,6 +81,14 @@ def guards(m: Module, node: Node | None, normalised: set[str]) -> tuple[Cleared,
             return _prefix(m, node, method, normalised), {}
         if method in spec.VALIDATOR_CALLS:
             return _all(mentioned(m, node)), {}
+        pos, _kw = arguments(node)
+        if call_name(m, node) in _WRAPPERS and len(pos) == 1:
+            inner: Node | None = pos[0]
+            if pos[0].type == "generator_expression":
+                inner = pos[0].child_by_field_name("body")
+            return guards(m, inner, normalised, infer)[0], {}
+        if infer is not None:
+            return infer(node), {}
     return {}, {}
 
 
@@ -79,6 +103,8 @@ def _prefix(m: Module, node: Node, method: str, normalised: set[str]) -> Cleared
         receiver = func.child_by_field_name("object") if func is not None else None
         checked = mentioned(m, receiver) if receiver is not None else set()
     kinds = spec.ALL_KINDS - {"redirect"}
+    if method != "commonpath" and normalises(m, receiver):
+        return {name: kinds for name in checked}  # `realpath(p).startswith(BASE)`
     if not checked & normalised:
         kinds = kinds - {"path"}
     return {name: kinds for name in checked}

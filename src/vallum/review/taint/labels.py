@@ -60,6 +60,8 @@ class Summary:
 
     returns: Taint = CLEAN
     sinks: tuple[tuple[int, SinkHit], ...] = ()
+    # (parameter index, kinds): a true result proves that parameter safe for those kinds.
+    validates: tuple[tuple[int, frozenset[str]], ...] = ()
 
     def hits(self, index: int) -> list[SinkHit]:
         return [hit for i, hit in self.sinks if i == index]

@@ -53,12 +53,19 @@ class Project:
         offset = 0
         candidates: list[str] = []
         if name.startswith(("self.", "cls.")) and name.count(".") == 1:
-            owner = caller.qualname.rsplit(".", 2)[0]
+            owner = caller.qualname.rsplit(".", 1)[0]
             candidates.append(f"{owner}.{name.split('.', 1)[1]}")
             offset = 1
         else:
             candidates.append(f"{module.name}.{name}")
             candidates.append(name)
+            # Reviewing a package from inside (`site-packages/octoprint`), its modules are named
+            # from there (`server.util`) while its imports are absolute
+            # (`octoprint.server.util.f`): the name without its leading packages is exact.
+            parts = name.split(".")
+            candidates.extend(
+                q for i in range(1, len(parts) - 1) if (q := ".".join(parts[i:])) in self.functions
+            )
         for candidate in candidates:
             qual = candidate if candidate in self.functions else self.suffixes.get(candidate)
             if qual:

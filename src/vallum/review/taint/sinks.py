@@ -172,6 +172,8 @@ def _target_parts(module: Module, node: Node) -> list[Node]:
         _fixed_host(module, node) or _same_site(module, operands[0])
     ):
         return []
+    if operands[0].type == "identifier" and _fixed_host(module, node):
+        return []  # `KOBO_IMAGEHOST_URL + "/" + uuid`, the constant naming a host
     parts: list[Node] = []
     for operand in operands:
         if operand.type != "string":
@@ -201,6 +203,9 @@ def _fixed_host(module: Module, node: Node) -> bool:
         if left is None:
             return False
         first = left
+    if first.type == "identifier":  # a module constant, not rebound in this function
+        value = _module_strings(module).get(module.text(first))
+        return bool(value and FIXED_HOST.match(value)) and not _rebound(module, first)
     if first.type != "string":
         return False
     head = ""
@@ -218,6 +223,40 @@ def _fixed_host(module: Module, node: Node) -> bool:
                 break
             head += value
     return bool(FIXED_HOST.match(head))
+
+
+def _rebound(module: Module, name: Node) -> bool:
+    """True when the function around `name` assigns that name (a local shadows the constant)."""
+    scope = name.parent
+    while scope is not None and scope.type != "function_definition":
+        scope = scope.parent
+    if scope is None:
+        return False
+    text = module.text(name)
+    stack = [scope]
+    while stack:
+        current = stack.pop()
+        if current.type in {"assignment", "augmented_assignment", "for_statement", "with_item"}:
+            target = current.child_by_field_name("left") or current.child_by_field_name("value")
+            if target is not None and text in {module.text(n) for n in _names(target)}:
+                return True
+        if (
+            current.type in {"global_statement", "nonlocal_statement"}
+            and text in module.text(current).split()
+        ):
+            return True
+        stack.extend(current.named_children)
+    return False
+
+
+def _names(node: Node) -> list[Node]:
+    out, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            out.append(current)
+        stack.extend(current.named_children)
+    return out
 
 
 def _module_strings(module: Module) -> dict[str, str]:

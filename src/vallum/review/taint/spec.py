@@ -166,6 +166,11 @@ SANITIZERS: dict[str, frozenset[str]] = {
     "defusedxml.lxml.fromstring": ALL_KINDS,
     "ast.literal_eval": ALL_KINDS,
     "json.loads": frozenset({"deser"}),
+    # percent-encoded `k=v&...`: no scheme, no `//`, so never another site as a redirect
+    "urllib.parse.urlencode": frozenset({"redirect"}),
+    "django.utils.http.urlencode": frozenset({"redirect"}),
+    # bytes the server serialised itself: `pickle.loads(pickle.dumps(obj))` is a deep copy
+    "pickle.dumps": frozenset({"deser"}),
     "django.utils.html.format_html": frozenset({"xss"}),
     "format_html": frozenset({"xss"}),
     "django.shortcuts.get_object_or_404": ALL_KINDS,
@@ -216,6 +221,8 @@ VALIDATOR_CALLS = frozenset(
         "is_safe_path",
         "is_allowed",
         "check_for_language",
+        # werkzeug's MapAdapter: true only for a path that one of this app's routes serves
+        "allowed_methods",
     }
 )
 
