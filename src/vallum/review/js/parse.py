@@ -8,7 +8,6 @@ with the `node:` prefix dropped, so rules match `child_process.exec` however it 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -17,6 +16,7 @@ import tree_sitter_javascript
 import tree_sitter_typescript
 
 from vallum.review.findings import Problem
+from vallum.review.parse import walk as walk  # grammar-free: every named node, pre-order
 
 Node = tree_sitter.Node
 SUFFIXES = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
@@ -175,15 +175,6 @@ def string_value(m: JsModule, node: Node | None) -> str | None:
             return None
         return "".join(m.text(c) for c in node.named_children if c.type == "string_fragment")
     return _string(m, node)
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every named node below `node`, pre-order, without recursion."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.named_children))
 
 
 def dotted(m: JsModule, node: Node | None) -> str:
