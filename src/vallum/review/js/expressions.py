@@ -19,9 +19,8 @@ from vallum.review.js.sources import (
     sink_finding,
     subscript_source,
 )
-from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, Taint, clear, dangerous
+from vallum.review.taint.labels import CLEAN, Env, Label, SinkHit, Summary, Taint, clear, dangerous
 
-Env = dict[str, Taint]
 # The summary of the project function a call's import-resolved name names, or None.
 Summaries = Callable[[JsModule, str], "Summary | None"]
 FUNCTIONS = frozenset(

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from vallum.review.findings import Finding
 from vallum.review.js import spec
-from vallum.review.js.expressions import FUNCTIONS, Env, JsExpressions, Summaries
+from vallum.review.js.expressions import FUNCTIONS, JsExpressions, Summaries
 from vallum.review.js.guards import Cleared, guards
 from vallum.review.js.params import param_nodes, param_taints
 from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
 from vallum.review.js.sources import call_name_of
-from vallum.review.taint.labels import CLEAN, PARAM, Label, SinkHit, Summary, Taint, clear
+from vallum.review.taint.labels import (
+    CLEAN,
+    PARAM,
+    Env,
+    Label,
+    SinkHit,
+    Summary,
+    Taint,
+    clear,
+    join,
+)
 
 
 class JsTaint(JsExpressions):
@@ -171,11 +181,7 @@ class JsTaint(JsExpressions):
         if not states:
             self.env = before
             return True
-        merged: Env = {}
-        for state in states:
-            for key, value in state.items():
-                merged[key] = merged.get(key, CLEAN) | value
-        self.env = merged
+        self.env = join(states)
         return False
 
     def _loop(self, node: Node) -> bool:

@@ -17,9 +17,9 @@ from vallum.review.functions import Function
 from vallum.review.parse import Module, Node, arguments, call_name
 from vallum.review.taint import spec
 from vallum.review.taint.consts import UNKNOWN, fold
-from vallum.review.taint.expressions import Env, Expressions, Resolver
+from vallum.review.taint.expressions import Expressions, Resolver
 from vallum.review.taint.guards import Cleared, guards, mentioned
-from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, clear
+from vallum.review.taint.labels import Env, Label, SinkHit, Summary, clear, join
 from vallum.review.taint.predicates import validated_params
 
 _TERMINATORS = frozenset(
@@ -255,11 +255,7 @@ class Analyzer(Expressions):
             self.env = before
             self.consts = before_consts
             return True
-        merged: Env = {}
-        for state in states:
-            for key, value in state.items():
-                merged[key] = merged.get(key, CLEAN) | value
-        self.env = merged
+        self.env = join(states)
         self.consts = {
             k: v for k, v in consts[0].items() if all(c.get(k, UNKNOWN) == v for c in consts[1:])
         }

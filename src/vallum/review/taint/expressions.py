@@ -19,13 +19,11 @@ from vallum.review.taint import sinks, slots, spec, valueflow
 from vallum.review.taint.consts import UNKNOWN, fold
 from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
-from vallum.review.taint.labels import CLEAN, Label, Summary, Taint, clear, dangerous
+from vallum.review.taint.labels import CLEAN, Env, Label, Summary, Taint, clear, dangerous
 from vallum.review.taint.outputs import Outputs
 from vallum.review.taint.responses import typed_non_html_after
 from vallum.review.taint.sinks import WEAK_NAMES
 from vallum.review.taint.urlparts import string_parts
-
-Env = dict[str, Taint]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,16 @@ class Label:
 
 Taint = frozenset[Label]
 CLEAN: Taint = frozenset()
+Env = dict[str, Taint]  # what each name holds at a point of a function
+
+
+def join(states: list[Env]) -> Env:
+    """Where branches meet: each name holds what it held on any branch."""
+    merged: Env = {}
+    for state in states:
+        for key, value in state.items():
+            merged[key] = merged.get(key, CLEAN) | value
+    return merged
 
 
 def clear(taint: Taint, kinds: frozenset[str]) -> Taint:

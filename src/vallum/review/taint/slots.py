@@ -12,9 +12,8 @@ slots, so reads fall back to the whole container.
 from __future__ import annotations
 
 from vallum.review.taint.consts import UNKNOWN
-from vallum.review.taint.labels import CLEAN, Taint
+from vallum.review.taint.labels import CLEAN, Env, Taint
 
-Env = dict[str, Taint]
 MOVES = frozenset({"pop", "insert", "append", "remove", "sort", "reverse", "clear", "set", "get"})
 
 
