@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from vallum.review.parse import Module, Node, literal, string_value
 from vallum.review.taint import spec, valueflow
+from vallum.review.taint.urlparts import plus_operands
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +158,7 @@ def _target_parts(module: Module, node: Node) -> list[Node]:
     names, not the page; a literal start naming a host or a same-site path (`f"/u/{name}"`)
     fixes the target's host whatever follows.
     """
-    operands: list[Node] = []
-    stack = [node]
-    while stack:  # `a + "?" + b` in source order
-        current = stack.pop()
-        if (
-            current.type == "binary_operator"
-            and module.text(current.child_by_field_name("operator")) == "+"
-        ):
-            stack.extend(reversed([c for c in current.named_children if c.type != "comment"]))
-        else:
-            operands.append(current)
+    operands = plus_operands(module, node)
     if operands[0].type == "string" and (
         _fixed_host(module, node) or _same_site(module, operands[0])
     ):

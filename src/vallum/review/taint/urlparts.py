@@ -29,17 +29,7 @@ def string_parts(m: Module, node: Node) -> list[tuple[Node, bool]] | None:
         return _percent(m, left, right)
     if op != "+":
         return None
-    operands: list[Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if (
-            current.type == "binary_operator"
-            and m.text(current.child_by_field_name("operator")) == "+"
-        ):
-            stack.extend(reversed([c for c in current.named_children if c.type != "comment"]))
-        else:
-            operands.append(current)
+    operands = plus_operands(m, node)
     if not any(o.type == "string" for o in operands):
         return None
     out: list[tuple[Node, bool]] = []
@@ -52,6 +42,22 @@ def string_parts(m: Module, node: Node) -> list[tuple[Node, bool]] | None:
         else:
             out.append((operand, late))
     return out
+
+
+def plus_operands(m: Module, node: Node) -> list[Node]:
+    """The operands of `a + "?" + b` in source order (`node` alone when it is no `+`)."""
+    operands: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if (
+            current.type == "binary_operator"
+            and m.text(current.child_by_field_name("operator")) == "+"
+        ):
+            stack.extend(reversed([c for c in current.named_children if c.type != "comment"]))
+        else:
+            operands.append(current)
+    return operands
 
 
 def _has_mark(m: Module, literal: Node) -> bool:
