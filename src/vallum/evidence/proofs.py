@@ -14,6 +14,7 @@ from vallum.evidence import merkle, payload
 from vallum.evidence.checkpoint import Checkpoint, sign
 from vallum.evidence.keys import SigningKey
 from vallum.evidence.log import EvidenceLog, StoredRecord
+from vallum.evidence.reader import fetch_all
 from vallum.evidence.record import RECORD_SCHEMA_VERSION, utc_now
 from vallum.evidence.tree_proofs import check_consistency, consistency, fetch_trees
 from vallum.evidence.tree_store import prove
@@ -72,16 +73,10 @@ def inclusion(log: EvidenceLog, record_id: str, size: int | None = None) -> Incl
 
 def _record_text(log: EvidenceLog, seq: int) -> str:
     sql = f"SELECT record FROM {evidence.name} WHERE seq = {log.mark}"  # noqa: S608
-    raw = log.db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute(sql, (seq,))
-        row = cursor.fetchone()
-    finally:
-        raw.close()
-    if row is None:
+    rows = fetch_all(log.db, sql, (seq,))
+    if not rows:
         raise EvidenceError(f"record #{seq} is missing")
-    return str(row[0])
+    return str(rows[0][0])
 
 
 def erase(log: EvidenceLog, record_id: str, *, reason: str, by: str) -> StoredRecord:

@@ -52,6 +52,23 @@ class LogReader(Protocol):
     def tree_head(self) -> tuple[int, bytes]: ...
 
 
+def fetch_all(db: Database, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    """The rows of one query, read by the driver into plain tuples on a connection of its own;
+    any failure (connecting, the driver's own errors) is an `EvidenceError` naming it."""
+    try:
+        raw = db.engine.raw_connection()
+    except SQLAlchemyError as exc:
+        raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
+    try:
+        cursor = raw.cursor()
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    except Exception as exc:  # the driver's own errors (sqlite3, psycopg)
+        raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
+    finally:
+        raw.close()
+
+
 class RawReader:
     """A `LogReader` over a database: rows read by the driver into plain tuples."""
 

@@ -6,14 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from vallum.evidence import merkle
 from vallum.evidence.checkpoint import Checkpoint
-from vallum.evidence.reader import LogReader
-from vallum.evidence.rows import brief
+from vallum.evidence.reader import LogReader, fetch_all
 from vallum.evidence.tree_store import prove
-from vallum.exceptions import ChainBrokenError, EvidenceError
+from vallum.exceptions import ChainBrokenError
 from vallum.storage.tables import evidence
 
 
@@ -23,18 +20,7 @@ def fetch_trees(log: LogReader, seqs: Sequence[int]) -> dict[int, str | None]:
         return {}
     marks = ", ".join([log.mark] * len(seqs))
     sql = f"SELECT seq, tree FROM {evidence.name} WHERE seq IN ({marks})"  # noqa: S608
-    try:
-        raw = log.db.engine.raw_connection()
-    except SQLAlchemyError as exc:
-        raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
-    try:
-        cursor = raw.cursor()
-        cursor.execute(sql, tuple(seqs))
-        return {int(s): t for s, t in cursor.fetchall()}
-    except Exception as exc:  # the driver's own errors
-        raise EvidenceError(f"cannot read evidence: {brief(exc)}") from exc
-    finally:
-        raw.close()
+    return {int(s): t for s, t in fetch_all(log.db, sql, tuple(seqs))}
 
 
 def consistency(log: LogReader, old: int, new: int) -> list[bytes]:
