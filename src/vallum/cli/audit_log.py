@@ -51,17 +51,21 @@ def verifier_key(path: Path | None) -> VerifierKey:
     return load_signing_key(None).verifier
 
 
-def read_checkpoints(paths: list[Path], key: VerifierKey) -> list[Checkpoint]:
-    from vallum.evidence.checkpoint import open_checkpoint
-
+def checkpoint_texts(paths: list[Path]) -> list[tuple[Path, str]]:
+    """Each checkpoint file with its text; an unreadable one ends the command naming it."""
     out = []
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8")
+            out.append((path, path.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read checkpoint {path}: {exc}")
-        out.append(open_checkpoint(text, key, source=str(path)))
     return out
+
+
+def read_checkpoints(paths: list[Path], key: VerifierKey) -> list[Checkpoint]:
+    from vallum.evidence.checkpoint import open_checkpoint
+
+    return [open_checkpoint(text, key, source=str(path)) for path, text in checkpoint_texts(paths)]
 
 
 def checkpoint(

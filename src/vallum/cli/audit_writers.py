@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vallum.cli.audit_log import SigningKeyOption, VerifierKeyOption, open_log, verifier_key
+from vallum.cli.audit_log import (
+    SigningKeyOption,
+    VerifierKeyOption,
+    checkpoint_texts,
+    open_log,
+    verifier_key,
+)
 from vallum.cli.common import fail, report_error
 from vallum.exceptions import VallumError
 
@@ -77,13 +83,10 @@ def verify_writers(
 
     try:
         public = verifier_key(key)
-        notes = []
-        for path in checkpoint:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                fail(f"cannot read checkpoint {path}: {exc}")
-            notes.append(open_heads(text, public, source=str(path)))
+        notes = [
+            open_heads(text, public, source=str(path))
+            for path, text in checkpoint_texts(checkpoint)
+        ]
         reports = check(_logs(writer, create=False), notes)
     except VallumError as exc:
         report_error(exc)
