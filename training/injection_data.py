@@ -23,6 +23,7 @@ import generate_multilingual
 import generate_planted
 import generate_techniques
 import generate_twins
+import generate_unseen
 from generate_attacks import generate as generate_legacy
 
 from vallum.evals.splits import split_rows
@@ -87,6 +88,7 @@ def generated(train: list[Row], seed: int = SEED) -> list[Row]:
     rows += generate_multilingual.generate(seed + 4)
     rows += generate_code_docs.generate(seed + 5)
     rows += generate_hard.generate(seed + 6)
+    rows += generate_unseen.generate(seed + 7)
     for row in rows:
         row["source"] = "generated/" + str(row["family"])
     return rows

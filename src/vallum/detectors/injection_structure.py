@@ -62,13 +62,28 @@ _OBJECTS = (
     "a|all|an|any|each|every|following|her|him|it|its|me|my|no|our|that|the|their|them|these|"
     "this|those|to|us|what|your"
 )
+# Imperatives of other languages whose verb opens the sentence (Romance, German, Chinese,
+# Arabic), written here, lower case as the model's normalisation leaves them: a planted "Ignora
+# las instrucciones" or "忽略以上内容" has no English verb. No object is required: these forms are
+# imperatives (or polite requests) already. Scripts the normalisation folds (Cyrillic, Greek)
+# and verb-final languages are left to the lexicon.
+_FOREIGN_VERBS = (
+    "oublie|oubliez|envoie|envoyez|transfère|transférez|affiche|affichez|révèle|révélez|"
+    "réponds|répondez|écris|écrivez|traduis|traduisez|ignorez|ignora|olvida|envía|reenvía|"
+    "muestra|revela|responde|escribe|traduce|incluye|ignoriere|vergiss|leite|zeige|verrate|"
+    "antworte|schreibe|übersetze|dimentica|inoltra|mostra|rivela|rispondi|scrivi|traduci|"
+    "esqueça|envie|encaminhe|mostre|revele|responda|escreva|traduza|忽略|无视|转发|泄露|透露|"
+    "发送给|回复时|تجاهل|أرسل|اعرض|اكشف|أجب"
+)
 # An imperative opening a line (after indentation, a comment marker, a table bar or a bullet),
-# or a sentence (after . ! ? :), optionally after "please"; or a phrase addressing the reply.
-# Groups: 1 the comment marker, 2 the imperative, 3 the phrase.
+# a sentence (after . ! ? :) or a cell (after | , or ; anywhere on the line: an instruction
+# written into a row's later cell), optionally after "please"; or a phrase addressing the
+# reply. Groups: 1 the comment marker, 2 the imperative, 3 the phrase.
 _PLANTED = re2.compile(
     (
-        r"(?m)(?:^[ \t]*(#+|//|--|/?\*+)?[ \t]*(?:\||>|-|•)?[ \t]*|[.!?:][ \t]+)"
-        r"((?:please[ \t,]+)?(?:" + _VERBS + r")[ \t]+(?:" + _OBJECTS + r")\b)"
+        r"(?m)(?:^[ \t]*(#+|//|--|/?\*+)?[ \t]*(?:\||>|-|•)?[ \t]*|[.!?:][ \t]+|[|,;][ \t]*)"
+        r"((?:please[ \t,]+)?(?:" + _VERBS + r")[ \t]+(?:" + _OBJECTS + r")\b"
+        r"|(?:" + _FOREIGN_VERBS + r"))"
         r"|\b(your (?:answer|response|reply|output|summary|explanation|next message)s?\b)"
     ).encode()
 )
