@@ -106,7 +106,8 @@ def char_classes(text: str) -> npt.NDArray[np.int64]:
     inside = np.zeros(len(out) + 1, dtype=np.int64)
     np.add.at(inside, starts + 1, 1)
     np.add.at(inside, ends, -1)
-    return out[np.cumsum(inside[:-1]) == 0]
+    kept: npt.NDArray[np.int64] = out[np.cumsum(inside[:-1]) == 0]
+    return kept
 
 
 def bigram_counts(texts: list[str]) -> npt.NDArray[np.float64]:
