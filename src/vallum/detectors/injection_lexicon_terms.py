@@ -21,15 +21,24 @@ LATIN_TERMS: dict[str, dict[str, str]] = {
         "rules": "instruction|rules|guideline|directive|restriction|limitation|filters|"
         "censor|policies|constraint|safeguard|guardrail|content policy",
         "sysprompt": "system prompt|system message|initial prompt|hidden prompt|your prompt|"
-        "pre-prompt|preprompt|developer message|the text above|words above",
+        "pre-prompt|preprompt|developer message|the text above|words above|everything above|"
+        "above this message|before my first message|before this conversation|setup message|"
+        "setup text|your setup|configured with|you were configured|you were given|you were told|"
+        "hidden text|initial message|your configuration|"
+        "your first paragraph|your first sentence|your opening message",
         "secret": "password|passphrase|passcode|secret|pin code|code word|api key|credential|"
         "private key|the key|confidential|the word you|forbidden word",
         "reveal": "reveal|show me|print|display|tell me|repeat|spell|output|give me|disclose|"
-        "leak|say the|recite|write out|divulge|share the|what is the",
+        "leak|say the|recite|write out|divulge|share the|what is the|restate|repeat back|"
+        "read out|read back|proofread|spell-check|spell check|word for word|verbatim",
         "without": "without|no restrictions|unrestricted|unfiltered|uncensored|no limits|"
-        "free from|no longer bound|not bound",
+        "free from|no longer bound|not bound|no disclaimers|no disclaimer|no warnings|"
+        "without warnings|hold back|leaving nothing out|leave nothing out|never refuse|"
+        "do not refuse|don't refuse|break character|begin your reply with|start your reply with|"
+        "begin your response with|start your response with|sure, here is|certainly, here is",
         "persona": "pretend|act as|role-play|roleplay|role play|you are now|imagine you are|"
-        "play the role|persona|in character|stay in character|you will be|simulate",
+        "play the role|persona|in character|stay in character|you will be|simulate|"
+        "in your role|as your character|your character|you play the",
         "mode": "developer mode|dev mode|debug mode|god mode|admin mode|maintenance mode|"
         "jailbreak|dan mode|do anything now|unlocked|sudo mode|test mode",
         "authority": "administrator|admin|developer|your creator|owner|ceo|authorized|"
@@ -38,7 +47,8 @@ LATIN_TERMS: dict[str, dict[str, str]] = {
         "forward": "forward|send all|send the|send it|transfer|email it|exfiltrat|upload|"
         "post it|cc:|bcc",
         "harm": "hack|steal|weapon|bomb|explosive|poison|malware|break into|kill|drugs|"
-        "launder|ransomware|keylogger|phishing kit|meth",
+        "launder|ransomware|keylogger|phishing kit|meth|undetectable|ghost gun|counterfeit|"
+        "forge a|identity theft|credit card numbers|nerve agent|self-harm|stalk|extort|blackmail",
         "now": "from now on|now |henceforth|immediately|starting now|new instruction|"
         "new task|updated instruction",
         "creative": "poem|haiku|story|song|riddle|acrostic|limerick|rhyme|sonnet",
