@@ -105,7 +105,7 @@ class InjectionDetector(Detector):
     """Scores text for prompt injection with a calibrated, stage-aware model."""
 
     id: ClassVar[str] = "injection"
-    version: ClassVar[str] = "5"
+    version: ClassVar[str] = "6"
     stages: ClassVar[frozenset[Stage]] = frozenset(
         {Stage.INPUT, Stage.RETRIEVAL, Stage.TOOL_RESULT}
     )
@@ -113,7 +113,7 @@ class InjectionDetector(Detector):
         "Prompt injection and jailbreaks, direct and planted in documents and tool results"
     )
     # Chosen on leave-one-family-out scores (see the model card), not on an in-distribution split.
-    DEFAULT_THRESHOLD: ClassVar[float] = 0.6
+    DEFAULT_THRESHOLD: ClassVar[float] = 0.58
     # Scores below this are not reported at all, to keep evidence small.
     REPORT_FLOOR: ClassVar[float] = 0.05
 
