@@ -121,11 +121,13 @@ LONG_TABLE = TABLE + "".join(f"| {2000 + i} | song {i} | kannada |\n" for i in r
 def test_the_model_scores_a_planted_instruction_above_its_clean_carrier(
     detector: InjectionDetector, clean: str, instruction: str
 ) -> None:
-    """Relative, not absolute: plain task imperatives in a table ("provide an example ...") still
-    score under the threshold (0.24-0.41 on v5; see the model card)."""
+    """Relative, and since v6 absolute too: v5 scored plain task imperatives in a table
+    ("provide an example ...") 0.24-0.41, under its threshold; v6 scores these 0.67-0.95 over
+    clean carriers at 0.06-0.26."""
     before = detector.score(clean, Stage.RETRIEVAL)
     after = detector.score(clean + instruction, Stage.RETRIEVAL)
     assert after > before + 0.15, (before, after)
+    assert before < InjectionDetector.DEFAULT_THRESHOLD <= after, (before, after)
 
 
 @pytest.mark.parametrize(
