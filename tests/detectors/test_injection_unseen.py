@@ -262,3 +262,26 @@ def test_gibberish_collapse_keeps_spaces_and_short_words() -> None:
     text = "a " + "x" * RUN + " b"
     assert len(char_classes(text)) == len(text) - RUN + 1
     assert len(char_classes("a " + "x" * (RUN - 1) + " b")) == RUN + 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain prose with short words only",
+        "key=U2NyYXRjaCBhbGwgdGhhdC4g and more",
+        "abcdefghijk lmnopqrstuvw",  # two runs of 11: nothing collapses
+        "a" * 12 + " é " + "Z9+/" * 5 + "\\u0412\\u043e",
+        "日本語のテキスト ABCDEFGHIJKLMNOP 終わり",
+    ],
+)
+def test_gibberish_regex_shortcut_matches_the_array_path(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Short texts skip the array pass when a regex finds no long run; both give one answer."""
+    import numpy as np
+
+    from vallum.detectors import injection_gibberish as G
+
+    fast = G.char_classes(text)
+    monkeypatch.setattr(G, "_REGEX_MAX", -1)
+    assert np.array_equal(fast, G.char_classes(text))

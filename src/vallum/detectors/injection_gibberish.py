@@ -24,6 +24,8 @@ set by encoded data and the head could not tell a suffix from a checksum.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import numpy.typing as npt
 
@@ -81,6 +83,8 @@ _RUN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=_
 _RUN_CHAR = np.zeros(129, dtype=bool)
 _RUN_CHAR[[ord(ch) for ch in _RUN_CHARS]] = True
 _RUN_CHAR.flags.writeable = False
+_REGEX_MAX = 512
+_LONG_RUN = re.compile(f"[{re.escape(_RUN_CHARS)}]{{{RUN}}}")
 _EDGES = np.array(SCRIPT_EDGES, dtype=np.int64)
 _EDGES.flags.writeable = False
 
@@ -95,6 +99,10 @@ def char_classes(text: str) -> npt.NDArray[np.int64]:
         out[wide] = 127 + np.searchsorted(_EDGES, out[wide], side="right")
     if len(out) < RUN:
         return out
+    # Most texts have nothing to collapse: a regex says so fastest for a chat message, numpy for
+    # a long text (the regex retries each start, so its cost grows with the words' length).
+    if len(out) <= _REGEX_MAX and _LONG_RUN.search(text) is None:
+        return out
     token = _RUN_CHAR.take(np.minimum(out, 128))
     edges = np.diff(token.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -104,8 +112,8 @@ def char_classes(text: str) -> npt.NDArray[np.int64]:
     starts, ends = starts[long], ends[long]
     out[starts] = PLACEHOLDER
     inside = np.zeros(len(out) + 1, dtype=np.int64)
-    np.add.at(inside, starts + 1, 1)
-    np.add.at(inside, ends, -1)
+    inside[starts + 1] += 1  # distinct indices: runs are at least RUN long and apart
+    inside[ends] -= 1
     kept: npt.NDArray[np.int64] = out[np.cumsum(inside[:-1]) == 0]
     return kept
 
