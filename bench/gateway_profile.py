@@ -88,7 +88,7 @@ def main() -> int:
                              check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
         bundle = bench_bundle(tmp, vallum)
         port = free_port()
-        spy = subprocess.Popen([str(VENV_BIN / "py-spy"), "record", "--nonblocking", "--format", "raw", "--rate",
+        spy = subprocess.Popen([str(VENV_BIN / "py-spy"), "record", "--nonblocking", "--gil", "--format", "raw", "--rate",
                                 str(args.rate), "-o", args.out, "--", vallum, "serve", str(bundle),
                                 "--port", str(port), "--db", db, "--upstream",
                                 f"http://{HOST}:{mock_port}/v1", "--log-level", "warning"])  # fmt: skip
