@@ -173,3 +173,56 @@ async def test_past_the_bound_a_request_waits_for_its_own(
     await evaluator.deferred.idle()
     assert 0 == len(evaluator.deferred)
     evaluator.close()
+
+
+async def test_a_failed_fingerprint_fails_the_tool_call_that_waits_closed(
+    serve: Any, bundle_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fingerprint that fails (a bug) is raised to the tool call waiting for it: that request
+    fails, with its request record written and no tool call delivered; the first request,
+    already answered, is unaffected."""
+    s = await serve(bundle=monitor_injection(bundle_copy))
+    opened = threading.Event()
+
+    def broken(event: Event) -> Any:
+        assert opened.wait(30), "never opened"
+        raise RuntimeError("fingerprinting broke")
+
+    monkeypatch.setattr(s.gw.engine, "taint", broken)
+    first = await chat(s, [ASK], "deferred-5")
+    assert 200 == first.status_code
+    follow_up = asyncio.create_task(chat(s, [ASK, CALL], "deferred-5"))
+    for _ in range(TURNS):
+        await asyncio.sleep(0)
+    assert not follow_up.done()
+    opened.set()
+    second = await follow_up
+    assert 500 == second.status_code
+    assert "tool_calls" not in second.text
+    record = s.requests()[-1]
+    assert second.headers["x-vallum-request-id"] == record["id"]
+    assert "RuntimeError" == record["error"]["type"]
+    assert 0 == len(s.gw.evaluator.deferred)
+
+
+async def test_a_failed_fingerprint_never_holds_back_the_evidence(
+    example_bundle: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With shared session state a request waits for its own fingerprints before its evidence
+    is written: a failed one (logged) does not stop that write (a tool call waiting on it
+    fails: the test above)."""
+    engine = Engine(example_bundle)
+
+    def broken(event: Event) -> Any:
+        raise RuntimeError("fingerprinting broke")
+
+    monkeypatch.setattr(engine, "taint", broken)
+    evaluator = Evaluator(engine, offload=True)
+    ctx = RequestContext(route="test", principal=Principal.parse(AGENT), session="s")
+    event = Event(Stage.INPUT, Principal.parse(AGENT), "s", text=ASK["content"],
+                  metadata={"role": "user"})  # fmt: skip
+    await evaluator.evaluate(ctx, event)
+    jobs = evaluator.deferred.of("s")
+    await evaluator.settle(ctx)  # returns: the failure is not the evidence's
+    assert all(job.done() for job in jobs)
+    evaluator.close()

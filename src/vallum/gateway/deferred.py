@@ -74,11 +74,13 @@ class Deferred:
         with self._lock:
             return list(self._pending.get(session, ()))
 
-    async def settle(self, session: str) -> None:
-        """Return once `session`'s pending fingerprints are in its store (raise if one failed)."""
+    async def settle(self, session: str, *, quiet: bool = False) -> None:
+        """Return once `session`'s pending fingerprints are in its store; raise if one failed,
+        unless `quiet` (the failure was logged: a caller that only orders work)."""
         jobs = self.of(session)
         if jobs:
-            await asyncio.gather(*(asyncio.wrap_future(job) for job in jobs))
+            waits = (asyncio.wrap_future(job) for job in jobs)
+            await asyncio.gather(*waits, return_exceptions=quiet)
 
     async def idle(self) -> None:
         """Return once every pending job is done (a drain); failures were logged already."""

@@ -31,6 +31,8 @@ from dataclasses import replace
 from functools import partial
 from typing import Final, TypeVar
 
+import anyio
+
 from vallum.engine import Engine
 from vallum.gateway import history
 from vallum.gateway.context import RequestContext
@@ -167,7 +169,11 @@ class Evaluator:
         when another process may serve the session's next request (state shared through Redis
         or a database), or when too many are pending (bounded work behind the answers)."""
         if self.offload or self.deferred.crowded():
-            await self.deferred.settle(ctx.session)
+            # shielded (a cancelled request still writes its evidence) and quiet (a failed
+            # fingerprint was logged; the evidence is written all the same, and a tool call
+            # waiting on it fails closed)
+            with anyio.CancelScope(shield=True):
+                await self.deferred.settle(ctx.session, quiet=True)
 
     def probe_now(self, event: Event) -> Decision:
         """Decide without recording (a stream window; the whole output is recorded later)."""
