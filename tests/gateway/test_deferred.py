@@ -226,3 +226,39 @@ async def test_a_failed_fingerprint_never_holds_back_the_evidence(
     await evaluator.settle(ctx)  # returns: the failure is not the evidence's
     assert all(job.done() for job in jobs)
     evaluator.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ASK["content"],
+        "My card 4111 1111 1111 1111 was charged twice; mail me at ann@example.com.",
+        "Our build log printed token ghp_aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5 by mistake.",
+    ],
+)
+async def test_a_deferred_decision_and_session_equal_the_inline_ones(
+    example_bundle: Any, text: str
+) -> None:
+    """Deciding without fingerprints and fingerprinting after gives the decision (action,
+    labels, reasons, findings, redaction) and the session (labels, fingerprints) that the engine
+    gives inline: `tools_may_follow` changes nothing but the fingerprints."""
+    agent = Principal.parse(AGENT)
+    event = Event(Stage.INPUT, agent, "s", text=text, metadata={"role": "user"})
+    inline_engine = Engine(example_bundle)
+    inline = inline_engine.evaluate(event, sink=None)
+    engine = Engine(example_bundle)
+    evaluator = Evaluator(engine, offload=False)
+    deferred = await evaluator.evaluate(
+        RequestContext(route="t", principal=agent, session="s"), event
+    )
+    await evaluator.deferred.idle()
+    for field in ("action", "labels", "reasons", "findings", "redacted_text", "scores"):
+        assert getattr(inline, field) == getattr(deferred, field), field
+    values = {
+        "to": "carol@partner.example",
+        "card": "4111 1111 1111 1111",
+        "mail": "ann@example.com",
+    }
+    assert inline_engine.sessions.labels("s") == engine.sessions.labels("s")
+    assert inline_engine.sessions.taint_of("s", values) == engine.sessions.taint_of("s", values)
+    evaluator.close()
