@@ -262,3 +262,46 @@ async def test_a_deferred_decision_and_session_equal_the_inline_ones(
     assert inline_engine.sessions.labels("s") == engine.sessions.labels("s")
     assert inline_engine.sessions.taint_of("s", values) == engine.sessions.taint_of("s", values)
     evaluator.close()
+
+
+async def test_one_requests_fingerprints_hold_one_worker_at_a_time(
+    example_bundle: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request with several new user messages fingerprints them in order on one worker of the
+    pool (its `Lane`), leaving the other worker to other sessions: while its first job is held,
+    its second has not started, and another request's job runs meanwhile."""
+    engine = Engine(example_bundle)
+    started: list[str] = []
+    release = threading.Event()
+    long_started, other_done = threading.Event(), threading.Event()
+    taint: Callable[[Event], Any] = engine.taint
+
+    def gated(event: Event) -> Any:
+        started.append(event.session)
+        if event.session == "long":
+            long_started.set()
+            assert release.wait(30), "never released"
+        else:
+            other_done.set()
+        return taint(event)
+
+    monkeypatch.setattr(engine, "taint", gated)
+    evaluator = Evaluator(engine, offload=False)  # two workers
+    agent = Principal.parse(AGENT)
+    long = RequestContext(route="t", principal=agent, session="long")
+    for n in range(3):
+        text = f"Please write to carol{n}@partner.example about parcel {n}."
+        await evaluator.evaluate(long, Event(Stage.INPUT, agent, "long", text=text, metadata={"role": "user"}))  # fmt: skip
+    assert long_started.wait(30)
+    other = RequestContext(route="t", principal=agent, session="other")
+    await evaluator.evaluate(other, Event(Stage.INPUT, agent, "other", text=ASK["content"], metadata={"role": "user"}))  # fmt: skip
+    assert other_done.wait(30)  # the second worker was free for it
+    assert ["long", "other"] == started  # the long request's 2nd and 3rd jobs wait their turn
+    release.set()
+    await evaluator.deferred.idle()
+    assert ["long", "other", "long", "long"] == started
+    found = engine.sessions.taint_of(
+        "long", {f"to{n}": f"carol{n}@partner.example" for n in range(3)}
+    )
+    assert all({"user"} == labels for labels in found.values()) and 3 == len(found)
+    evaluator.close()

@@ -17,7 +17,10 @@ fingerprinting inline:
   process, so a request waits for its own before its evidence is written and its answer sent;
 - pending work is bounded (`MAX_PENDING`): past it, a request waits for its own before it
   ends, so a burst can never queue unbounded work (or memory) behind the answers;
-- a drain waits for all of it.
+- a drain waits for all of it;
+- a request's jobs run in order on one worker at a time (`Lane`): a conversation whose first
+  turn brings a hundred new messages holds one worker of the pool, not all of them, so other
+  sessions' fingerprints (and their tool calls) do not queue behind it.
 
 A fingerprint that fails is logged and raised to every decision that waits on it (fail closed:
 the tool call is not decided without the user's words it may need).
@@ -28,7 +31,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from concurrent.futures import Future
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from typing import Final
 
 log = logging.getLogger("vallum.gateway")
@@ -88,3 +93,50 @@ class Deferred:
             jobs = [job for jobs in self._pending.values() for job in jobs]
         if jobs:
             await asyncio.gather(*(asyncio.wrap_future(j) for j in jobs), return_exceptions=True)
+
+
+class Lane:
+    """One request's fingerprint jobs, run in the order given, one at a time, on a worker of
+    `pool` (one pool task drains the lane while it has work)."""
+
+    def __init__(self, pool: Executor):
+        self._pool = pool
+        self._items: deque[tuple[Callable[[], None], Future[None]]] = deque()
+        self._lock = threading.Lock()
+        self._running = False
+
+    def submit(self, fn: Callable[[], None]) -> Future[None]:
+        """Queue `fn`; the future settles when it has run (or failed)."""
+        job: Future[None] = Future()
+        with self._lock:
+            self._items.append((fn, job))
+            start, self._running = not self._running, True
+        if start:
+            try:
+                self._pool.submit(self._drain)
+            except RuntimeError as exc:  # the pool is shut down: nothing will run them
+                self._fail_all(exc)
+        return job
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._items:
+                    self._running = False
+                    return
+                fn, job = self._items.popleft()
+            if not job.set_running_or_notify_cancel():
+                continue
+            try:
+                fn()
+            except BaseException as exc:  # settled on the future: its waiters see it
+                job.set_exception(exc)
+            else:
+                job.set_result(None)
+
+    def _fail_all(self, exc: BaseException) -> None:
+        with self._lock:
+            items, self._items, self._running = list(self._items), deque(), False
+        for _, job in items:
+            if job.set_running_or_notify_cancel():
+                job.set_exception(exc)

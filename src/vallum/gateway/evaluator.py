@@ -36,7 +36,7 @@ import anyio
 from vallum.engine import Engine
 from vallum.gateway import history
 from vallum.gateway.context import RequestContext
-from vallum.gateway.deferred import Deferred
+from vallum.gateway.deferred import Deferred, Lane
 from vallum.lifecycle.shadow import ShadowEngine
 from vallum.model import Action, Decision, Event, Stage
 
@@ -162,7 +162,9 @@ class Evaluator:
                 with contextlib.suppress(RuntimeError):  # the loop is gone: nobody counts
                     loop.call_soon_threadsafe(spent, ms)
 
-        self.deferred.add(event.session, self._pool.submit(job))
+        if ctx.lane is None:
+            ctx.lane = Lane(self._pool)
+        self.deferred.add(event.session, ctx.lane.submit(job))
 
     async def settle(self, ctx: RequestContext) -> None:
         """Before a request's evidence is written: wait for its session's pending fingerprints
