@@ -79,6 +79,7 @@ def serve(
     import uvicorn
 
     from vallum.gateway import GatewayOptions, create_app
+    from vallum.gateway.app import freeze_heap
 
     if upstream and mock:
         fail("give --upstream URL or --mock, not both")
@@ -93,6 +94,7 @@ def serve(
         app = create_app(options)
     except VallumError as exc:
         report_error(exc)
+    freeze_heap()  # what the app holds for its life: out of every full collection's walk
     from vallum.telemetry.access import configure_json_logging
 
     # One JSON object per line: the access log (`vallum.access`, one per request, naming the

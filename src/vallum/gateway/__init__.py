@@ -8,6 +8,7 @@ Apps change only their `base_url` and key; every model call then passes the bund
     gateway.py    the running gateway: what `build_gateway` made, held for the app
     app.py        the ASGI app: routes, hot dispatch of the model routes, drain on shutdown
     lifecycle.py  the one request lifecycle: identity, errors, evidence, request id
+    evaluator.py  the engine as a request sees it; deferred.py: fingerprints off the path
     routes/       chat (OpenAI, Anthropic, models), guard, approvals, health
     pipeline/     one model call: input checks, upstream, tool calls, output (whole or streamed)
     upstream/     talking to providers

@@ -139,7 +139,10 @@ def build_version(
     # Engine work runs on the event loop when session state is in memory (pure CPU, evidence
     # buffered per request), and in a worker thread when sessions live in Redis or a database.
     evaluator = Evaluator(
-        engine, offload=not isinstance(sessions, MemorySessionStore), shadow=candidate
+        engine,
+        offload=not isinstance(sessions, MemorySessionStore),
+        shadow=candidate,
+        deferred=infra.deferred,
     )
     jwks = load_jwks(config.auth.jwt, bundle.path) if config.auth.jwt else None
     approvals = ApprovalService.open(bundle, infra.db)

@@ -17,6 +17,7 @@ from typing import Any
 
 from vallum.bundle.loader import Bundle
 from vallum.evidence.record import RECORD_SCHEMA_VERSION, utc_now
+from vallum.gateway.deferred import Lane
 from vallum.ids import new_id
 from vallum.model import Action, Decision, Principal
 
@@ -49,6 +50,7 @@ class RequestContext:
     marks: dict[str, str] = field(default_factory=dict)  # to remember once committed (history)
     marks_scope: str | None = None  # where `marks` go: the session, or shared content marks
     cpu_ms: float = 0.0  # CPU its checks took so far (the evaluator's per-request budget)
+    lane: Lane | None = None  # its fingerprint jobs, run in order off its path (`deferred`)
     usage: dict[str, int] | None = None  # token usage the upstream reported
     finished: bool = False
 

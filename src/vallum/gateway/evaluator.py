@@ -12,6 +12,9 @@ Where engine work runs, so that no request waits behind another's check:
   and release the interpreter between steps), and at most `workers` such checks run at once;
 - sessions in Redis or a database: in a worker thread, so the loop never waits on a socket.
 
+What the user wrote is fingerprinted for later tool calls off the request's path, while the
+upstream call is awaited (`vallum.gateway.deferred`: the rules that keep it as strict).
+
 Each request has a CPU budget for its checks (`cpu_budget_ms`, summed over its decisions):
 once spent, the engine runs no further detector and the decision blocks with a reason of kind
 `budget` (fail closed), so one request cannot buy unbounded CPU with many large messages.
@@ -20,17 +23,22 @@ once spent, the engine runs no further detector and the decision blocks with a r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import Final, TypeVar
+
+import anyio
 
 from vallum.engine import Engine
 from vallum.gateway import history
 from vallum.gateway.context import RequestContext
+from vallum.gateway.deferred import Deferred, Lane
 from vallum.lifecycle.shadow import ShadowEngine
-from vallum.model import Decision, Event
+from vallum.model import Action, Decision, Event, Stage
 
 T = TypeVar("T")
 
@@ -48,6 +56,7 @@ class Evaluator:
         workers: int = DEFAULT_WORKERS,
         cpu_budget_ms: float | None = DEFAULT_CPU_BUDGET_MS,
         shadow: ShadowEngine | None = None,
+        deferred: Deferred | None = None,
     ):
         self.engine = engine
         self.shadow = shadow  # a candidate version decided beside the engine, never enforced
@@ -55,6 +64,8 @@ class Evaluator:
         self.cpu_budget_ms = cpu_budget_ms
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vallum-check")
         self.taints = history.TaintCache()  # fingerprints of covered messages, for replay
+        # fingerprints being computed off the requests' path (shared by bundle versions)
+        self.deferred = deferred if deferred is not None else Deferred()
 
     async def taint(self, ctx: RequestContext, key: str, event: Event) -> history.Taint | None:
         """The fingerprints a decision allowing `event` left in its session (cached by content;
@@ -108,16 +119,70 @@ class Evaluator:
     async def evaluate(
         self, ctx: RequestContext, event: Event, mark: str | None = None
     ) -> Decision:
+        if event.stage is Stage.TOOL_CALL:  # it reads the session's fingerprints: all of them
+            await self.deferred.settle(event.session)
+        heavy = _heavy(event)
+        if self._defers(event):
+            # Decided without fingerprinting (no input or output decision reads fingerprints);
+            # the fingerprints follow on the pool while the upstream call is awaited.
+            decided = replace(event, tools_may_follow=False)
+            decision = await self.run(lambda: self.evaluate_now(ctx, decided), heavy=heavy)
+            if decision.action is not Action.BLOCK:  # as inline: a block leaves nothing
+                self._fingerprint_later(ctx, event, mark)
+            return decision
         if mark is None:  # called as it always was (tests wrap `evaluate_now` by that form)
-            return await self.run(lambda: self.evaluate_now(ctx, event), heavy=_heavy(event))
-        return await self.run(lambda: self.evaluate_now(ctx, event, mark), heavy=_heavy(event))
+            return await self.run(lambda: self.evaluate_now(ctx, event), heavy=heavy)
+        return await self.run(lambda: self.evaluate_now(ctx, event, mark), heavy=heavy)
+
+    def _defers(self, event: Event) -> bool:
+        """Whether `event`'s decision leaves fingerprints that only later tool calls read:
+        what the user wrote when a tool call may follow (a pure function of the text)."""
+        config = self.engine.bundle.config
+        return event.stage is Stage.INPUT and not history.shareable(event, config)
+
+    def _fingerprint_later(self, ctx: RequestContext, event: Event, mark: str | None) -> None:
+        """Fingerprint `event` on the pool into its session (and the replay cache under `mark`),
+        tracked by session until done; its CPU is added to the request's."""
+        loop = asyncio.get_running_loop()
+        key = None if mark is None else history.taint_key(mark, event)
+
+        def spent(ms: float) -> None:
+            ctx.cpu_ms += ms
+
+        def job() -> None:
+            start = time.thread_time()
+            try:
+                taint = self.engine.taint(event)
+                if key is not None:
+                    self.taints.put(key, taint)
+                if taint:
+                    self.engine.sessions.add(event.session, (), taint)
+            finally:
+                ms = (time.thread_time() - start) * 1000
+                with contextlib.suppress(RuntimeError):  # the loop is gone: nobody counts
+                    loop.call_soon_threadsafe(spent, ms)
+
+        if ctx.lane is None:
+            ctx.lane = Lane(self._pool)
+        self.deferred.add(event.session, ctx.lane.submit(job))
+
+    async def settle(self, ctx: RequestContext) -> None:
+        """Before a request's evidence is written: wait for its session's pending fingerprints
+        when another process may serve the session's next request (state shared through Redis
+        or a database), or when too many are pending (bounded work behind the answers)."""
+        if self.offload or self.deferred.crowded():
+            # shielded (a cancelled request still writes its evidence) and quiet (a failed
+            # fingerprint was logged; the evidence is written all the same, and a tool call
+            # waiting on it fails closed)
+            with anyio.CancelScope(shield=True):
+                await self.deferred.settle(ctx.session, quiet=True)
 
     def probe_now(self, event: Event) -> Decision:
         """Decide without recording (a stream window; the whole output is recorded later)."""
         return self.engine.evaluate(event, sink=None)
 
     def close(self) -> None:
-        """Stop the worker pool (checks in progress finish first)."""
+        """Stop the worker pool (checks and fingerprints in progress finish first)."""
         self._pool.shutdown(wait=True)
 
 

@@ -12,7 +12,7 @@ does no work of its own beyond closing what it opened.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -23,6 +23,7 @@ from vallum.bundle.loader import Bundle
 from vallum.engine import Engine
 from vallum.evidence.log import EvidenceLog
 from vallum.gateway.auth import Authenticator
+from vallum.gateway.deferred import Deferred
 from vallum.gateway.evaluator import Evaluator
 from vallum.gateway.lifecycle import RequestLifecycle, pinned
 from vallum.gateway.pipeline import ModelPipeline
@@ -56,6 +57,8 @@ class Infrastructure:
     tracing: Tracing | None = None
     redis: AsyncRedis | None = None
     checkpoints: CheckpointPublisher | None = None  # scheduled signed checkpoints of the log
+    # fingerprints computed off the requests' path, by session (every version's tool calls wait)
+    deferred: Deferred = field(default_factory=Deferred)
 
     async def aclose(self) -> None:
         if self.tracing is not None:

@@ -86,6 +86,7 @@ class RequestLifecycle:
         record = ctx.request_record(self._bundle)
         failed: str | None = None
         try:
+            await self._evaluator.settle(ctx)  # fingerprints another process may need first
             await self._writer.write([*ctx.records, record])
             if ctx.marks and self._marks is not None:
                 await self._remember(ctx, self._marks)
@@ -135,6 +136,7 @@ class RequestLifecycle:
         except TimeoutError:
             log.warning("drain timed out with %d request(s) in flight", self.inflight)
             drained = False
+        await self._evaluator.deferred.idle()
         await self._writer.idle()
         return drained
 

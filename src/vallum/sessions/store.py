@@ -164,9 +164,7 @@ class MemorySessionStore:
                 if not state.taint:  # a new session's first content: nothing to merge with
                     state.taint = dict(taint)
                 else:
-                    known = state.taint
-                    for h, joined in taint.items():
-                        known[h] = _merge(known.get(h), joined)
+                    _merge_into(state.taint, taint)
 
     def checked(self, session: str, keys: Sequence[str]) -> dict[str, str]:
         with self._lock:
@@ -217,6 +215,17 @@ class MemorySessionStore:
         if state is None:
             state = self._sessions[session] = _Session()
         return state
+
+
+def _merge_into(known: dict[int, str], taint: Mapping[int, str]) -> None:
+    """`known[h] = _merge(known.get(h), joined)` for every hash of `taint`, with the hashes both
+    hold found by one set intersection and the rest copied by one `update` (a message's
+    fingerprints are mostly new to its session: thousands of hashes for a few KB)."""
+    both = {
+        h: _merge(known[h], taint[h]) for h in taint.keys() & known.keys() if known[h] != taint[h]
+    }
+    known.update(taint)
+    known.update(both)
 
 
 def _merge(old: str | None, new: str) -> str:
