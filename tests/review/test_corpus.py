@@ -26,15 +26,7 @@ UNITS = [
     *sorted(p for p in (CORPUS / "threatmodel").iterdir() if p.suffix != ".yaml"),
 ]
 # Cases the rules do not meet yet. Strict: a case that starts passing fails until removed here.
-KNOWN_MISSES: frozenset[str] = frozenset(
-    {
-        # Path-component sanitisers written character by character (issue 18, round 3).
-        "cwe22_component_good.py",
-        "cwe22_component_regex_good.py",
-        "cwe22_component_chars_good.py",
-        "cwe22_component_dots_good.py",
-    }
-)
+KNOWN_MISSES: frozenset[str] = frozenset()
 
 
 def expected(path: Path) -> set[int]:

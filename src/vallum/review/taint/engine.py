@@ -16,6 +16,7 @@ from vallum.review.findings import Finding
 from vallum.review.functions import Function
 from vallum.review.parse import Module, Node, arguments, call_name
 from vallum.review.taint import spec
+from vallum.review.taint.components import component_params
 from vallum.review.taint.consts import UNKNOWN, fold
 from vallum.review.taint.expressions import Expressions, Resolver
 from vallum.review.taint.guards import Cleared, guards, mentioned
@@ -26,6 +27,7 @@ _TERMINATORS = frozenset(
     {"return_statement", "raise_statement", "continue_statement", "break_statement"}
 )
 _UNPACK = frozenset({"pattern_list", "tuple_pattern"})
+_PATH = frozenset({"path"})
 _ABORTS = frozenset({"abort", "flask.abort", "sys.exit", "exit"})
 
 
@@ -60,7 +62,13 @@ class Analyzer(Expressions):
         if body is not None:
             self.block(body)
         validates = validated_params(self.func, self._inferred) if params else ()
-        summary = Summary(frozenset(self.returns), tuple(sorted(self.hits, key=repr)), validates)
+        returns = frozenset(self.returns)
+        if params and returns:
+            components = component_params(self.func)  # its result is one safe file name
+            returns = frozenset(
+                label.clear(_PATH) if label.param in components else label for label in returns
+            )
+        summary = Summary(returns, tuple(sorted(self.hits, key=repr)), validates)
         return Result(summary, self.findings, self.callees)
 
     def _bind_params(self) -> None:
