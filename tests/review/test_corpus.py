@@ -26,7 +26,16 @@ UNITS = [
     *sorted(p for p in (CORPUS / "threatmodel").iterdir() if p.suffix != ".yaml"),
 ]
 # Cases the rules do not meet yet. Strict: a case that starts passing fails until removed here.
-KNOWN_MISSES: frozenset[str] = frozenset()
+KNOWN_MISSES: frozenset[str] = frozenset(
+    {
+        # Issue 18, round 3: written before the rules that meet them.
+        "cwe89_columns_good.py",  # every element of a list checked against an allow-list
+        "cwe89_columns_any_good.py",
+        "cwe89_columns_all_good.py",
+        "cwe328_random_good.py",  # a weak hash over fresh random bytes only
+        "cwe1004_csrf_good.py",  # a double-submit CSRF cookie must be readable by scripts
+    }
+)
 
 
 def expected(path: Path) -> set[int]:
