@@ -26,14 +26,7 @@ UNITS = [
     *sorted(p for p in (CORPUS / "threatmodel").iterdir() if p.suffix != ".yaml"),
 ]
 # Cases the rules do not meet yet. Strict: a case that starts passing fails until removed here.
-KNOWN_MISSES: frozenset[str] = frozenset(
-    {
-        # Issue 18, round 3: written before the rules that meet them.
-        "cwe89_columns_good.py",  # every element of a list checked against an allow-list
-        "cwe89_columns_any_good.py",
-        "cwe89_columns_all_good.py",
-    }
-)
+KNOWN_MISSES: frozenset[str] = frozenset()
 
 
 def expected(path: Path) -> set[int]:

@@ -19,7 +19,7 @@ from vallum.review.taint import spec
 from vallum.review.taint.components import component_params
 from vallum.review.taint.consts import UNKNOWN, fold
 from vallum.review.taint.expressions import Expressions, Resolver
-from vallum.review.taint.guards import Cleared, guards, mentioned
+from vallum.review.taint.guards import Cleared, each, guards, mentioned
 from vallum.review.taint.labels import Env, Label, SinkHit, Summary, clear, join
 from vallum.review.taint.predicates import validated_params
 
@@ -55,6 +55,8 @@ class Analyzer(Expressions):
         self.findings: list[Finding] = []
         self.callees: set[str] = set()
         self.proofs: dict[str, Cleared] = {}  # `ok = is_safe(x)`: what a true `ok` proves
+        # `bad = [c for c in cols if c not in ALLOWED]`: what an empty `bad` proves
+        self.violations: dict[str, Cleared] = {}
 
     def run(self, body: Node | None, params: bool = True) -> Result:
         if params:
@@ -87,8 +89,13 @@ class Analyzer(Expressions):
     def _remember_proof(self, left: Node, right: Node) -> None:
         target = left.named_children[0] if left.type in _UNPACK and left.named_children else left
         rebound = {self.m.text(n) for n in _find(left, "identifier")} | {self.m.text(left)}
-        for name in [n for n, proof in self.proofs.items() if n in rebound or rebound & set(proof)]:
-            del self.proofs[name]  # the result, or a value it proved safe, was rebound
+        for known in (self.proofs, self.violations):
+            for name in [n for n, proof in known.items() if n in rebound or rebound & set(proof)]:
+                del known[name]  # the result, or a value it proved safe, was rebound
+        if target.type == "identifier" and right.type == "list_comprehension":
+            every = each(self.m, right, False, self.normalised, self._inferred)
+            if every:
+                self.violations[self.m.text(target)] = every
         if target.type == "identifier" and right.type == "call":
             proof = guards(self.m, right, self.normalised, self._inferred)[0]
             if proof:
@@ -175,6 +182,11 @@ class Analyzer(Expressions):
         condition = node.child_by_field_name("condition")
         self.expr(condition)
         first_true, first_false = guards(self.m, condition, self.normalised, self._inferred)
+        if condition is not None and self.m.text(condition) in self.violations:
+            # `if bad: raise`: past it, no element failed the check
+            first_false = dict(first_false)
+            for name, kinds in self.violations[self.m.text(condition)].items():
+                first_false[name] = first_false.get(name, frozenset()) | kinds
         clauses: list[tuple[Node | None, Node | None]] = [
             (condition, node.child_by_field_name("consequence"))
         ]
