@@ -26,16 +26,7 @@ UNITS = [
     *sorted(p for p in (CORPUS / "threatmodel").iterdir() if p.suffix != ".yaml"),
 ]
 # Cases the rules do not meet yet. Strict: a case that starts passing fails until removed here.
-KNOWN_MISSES: frozenset[str] = frozenset(
-    {
-        # Issue 18, round 3: Python closures and lambdas, before the rules.
-        "cwe78_closure_bad.py",
-        "cwe78_nested_bad.py",
-        "cwe78_thread_lambda_bad.py",
-        "cwe89_lambda_good.py",
-        "cwe22_map_lambda_good.py",
-    }
-)
+KNOWN_MISSES: frozenset[str] = frozenset()
 
 
 def expected(path: Path) -> set[int]:

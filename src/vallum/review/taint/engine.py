@@ -36,16 +36,17 @@ class Result:
     summary: Summary
     findings: list[Finding] = field(default_factory=list)
     callees: set[str] = field(default_factory=set)
+    closures: dict[str, Env] = field(default_factory=dict)  # nested function -> free names
 
 
 class Analyzer(Expressions):
     """Walk one function body once; collect findings, its summary and the callees it used."""
 
-    def __init__(self, func: Function, resolve: Resolver) -> None:
+    def __init__(self, func: Function, resolve: Resolver, closure: Env | None = None) -> None:
         self.func = func
         self.m: Module = func.module
         self.resolve = resolve
-        self.env: Env = {}
+        self.env: Env = dict(closure or {})  # a nested function starts from its free names
         self.types: dict[str, str] = {}
         self.normalised: set[str] = set()
         self.consts: dict[str, object] = {}
@@ -57,12 +58,17 @@ class Analyzer(Expressions):
         self.proofs: dict[str, Cleared] = {}  # `ok = is_safe(x)`: what a true `ok` proves
         # `bad = [c for c in cols if c not in ALLOWED]`: what an empty `bad` proves
         self.violations: dict[str, Cleared] = {}
+        self.closures: dict[str, Env] = {}
+        self.lambdas: dict[str, Node] = {}  # `by = lambda col: ...`: evaluated where called
 
     def run(self, body: Node | None, params: bool = True) -> Result:
         if params:
             self._bind_params()
         if body is not None:
             self.block(body)
+        if params:
+            for inner in list(self.closures):  # names assigned after the `def` count too
+                self._capture(inner)
         validates = validated_params(self.func, self._inferred) if params else ()
         returns = frozenset(self.returns)
         if params and returns:
@@ -71,7 +77,16 @@ class Analyzer(Expressions):
                 label.clear(_PATH) if label.param in components else label for label in returns
             )
         summary = Summary(returns, tuple(sorted(self.hits, key=repr)), validates)
-        return Result(summary, self.findings, self.callees)
+        return Result(summary, self.findings, self.callees, self.closures)
+
+    def _capture(self, qualname: str) -> None:
+        """What the free names of a nested function hold here (real sources, not parameters)."""
+        captured = dict(self.closures.get(qualname, {}))
+        for name, taint in self.env.items():
+            kept = frozenset(label for label in taint if label.param is None)
+            if kept:
+                captured[name] = captured.get(name, frozenset()) | kept
+        self.closures[qualname] = captured
 
     def _bind_params(self) -> None:
         route = self.func.route
@@ -89,6 +104,10 @@ class Analyzer(Expressions):
     def _remember_proof(self, left: Node, right: Node) -> None:
         target = left.named_children[0] if left.type in _UNPACK and left.named_children else left
         rebound = {self.m.text(n) for n in _find(left, "identifier")} | {self.m.text(left)}
+        for name in rebound:
+            self.lambdas.pop(name, None)
+        if left.type == "identifier" and right.type == "lambda":
+            self.lambdas[self.m.text(left)] = right
         for known in (self.proofs, self.violations):
             for name in [n for n, proof in known.items() if n in rebound or rebound & set(proof)]:
                 del known[name]  # the result, or a value it proved safe, was rebound
@@ -168,6 +187,14 @@ class Analyzer(Expressions):
             return False
         if t == "match_statement":
             return self._match(node)
+        if t in {"function_definition", "decorated_definition"} and self.func.name != "<module>":
+            definition = (
+                node.child_by_field_name("definition") if t != "function_definition" else node
+            )
+            name = definition.child_by_field_name("name") if definition is not None else None
+            if name is not None:  # analysed on its own, from what its free names hold here
+                self._capture(f"{self.func.qualname}.{self.m.text(name)}")
+            return False
         if t in {"function_definition", "class_definition", "decorated_definition"}:
             return False  # analysed on their own
         if t == "block":

@@ -20,6 +20,7 @@ from vallum.review.taint.consts import UNKNOWN, fold
 from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
 from vallum.review.taint.labels import CLEAN, Env, Label, Summary, Taint, clear, dangerous
+from vallum.review.taint.lambdas import Lambdas
 from vallum.review.taint.outputs import Outputs
 from vallum.review.taint.responses import typed_non_html_after
 from vallum.review.taint.sinks import WEAK_NAMES
@@ -46,7 +47,6 @@ _CLEAN_LEAVES = frozenset(
         "false",
         "none",
         "comment",
-        "lambda",
         "ellipsis",
         "escape_sequence",
         "type",
@@ -59,7 +59,7 @@ _COMPREHENSIONS = frozenset(
 )
 
 
-class Expressions(Outputs):
+class Expressions(Outputs, Lambdas):
     """Mixin holding expression evaluation; `Analyzer` adds statements."""
 
     func: Function
@@ -117,6 +117,9 @@ class Expressions(Outputs):
             return self.expr(parts[0]) | (self.expr(parts[2]) if len(parts) > 2 else CLEAN)
         if t in _COMPREHENSIONS:
             return self._comprehension(node)
+        if t == "lambda":
+            self._lambda(node, [], {})  # its body's sinks, from the names it closes over
+            return CLEAN
         built_from = string_parts(self.m, node) if t in {"string", "binary_operator"} else None
         if built_from is not None:  # after `?` or `#`: a parameter or fragment, never the page
             built: Taint = CLEAN
@@ -172,6 +175,14 @@ class Expressions(Outputs):
         if name in spec.SOURCE_CALLS:
             what, cleared = spec.SOURCE_CALLS[name]
             return frozenset({Label(what, line, cleared)})
+        if func is not None and func.type == "identifier" and name in self.lambdas:
+            # `by(request.args["sort"])` where `by = lambda col: ...`
+            named = {k: taints[v.id] for k, v in kw.items()}
+            return self._lambda(self.lambdas[name], [taints[p.id] for p in pos], named)
+        if name in {"map", "filter"} and len(pos) == 2 and pos[0].type == "lambda":
+            # `map(lambda n: join(BASE, n), names)`: the body applied to each element
+            mapped = self._lambda(pos[0], [taints[pos[1].id]], {})
+            return mapped if name == "map" else taints[pos[1].id]
         if name.endswith(spec.LLM_CALL_SUFFIXES):
             return frozenset({Label("LLM output", line)})
         method = name.rpartition(".")[2]

@@ -17,7 +17,7 @@ from vallum.review.parse import Module
 from vallum.review.taint.engine import Analyzer
 from vallum.review.taint.expressions import Callee
 from vallum.review.taint.flows import make_finding
-from vallum.review.taint.labels import Label, Summary
+from vallum.review.taint.labels import Env, Label, Summary
 from vallum.review.taint.spec import SAFE_PARAM_TYPES
 
 MAX_VISITS = 6  # per function; recursion converges long before
@@ -45,6 +45,7 @@ class Project:
                         func.qualname if suffix not in self.suffixes else None  # ambiguous
                     )
         self.summaries: dict[str, Summary] = {}
+        self.closures: dict[str, Env] = {}  # nested function -> what its free names hold
 
     def resolve(self, module: Module, name: str, caller: Function) -> Callee | None:
         """The project function a call named `name` in `caller` invokes, if any."""
@@ -57,6 +58,12 @@ class Project:
             candidates.append(f"{owner}.{name.split('.', 1)[1]}")
             offset = 1
         else:
+            if "." not in name:
+                # A function defined inside the caller (or beside it, inside the same function)
+                candidates.append(f"{caller.qualname}.{name}")
+                parent = caller.qualname.rsplit(".", 1)[0]
+                if parent in self.functions:
+                    candidates.append(f"{parent}.{name}")
             candidates.append(f"{module.name}.{name}")
             candidates.append(name)
             # Reviewing a package from inside (`site-packages/octoprint`), its modules are named
@@ -98,10 +105,17 @@ class Project:
             queued.discard(qual)
             func = self.functions[qual]
             visits[qual] += 1
-            result = Analyzer(func, self.resolve).run(func.body)
+            result = Analyzer(func, self.resolve, self.closures.get(qual)).run(func.body)
             findings[qual] = result.findings
             for callee in result.callees:
                 callers[callee].add(qual)
+            for inner, captured in result.closures.items():
+                # A nested function sees the enclosing function's names: re-run it when they change
+                if inner in self.functions and captured != self.closures.get(inner, {}):
+                    self.closures[inner] = captured
+                    if inner not in queued and visits[inner] < MAX_VISITS:
+                        queue.append(inner)
+                        queued.add(inner)
             if result.summary != self.summaries.get(qual, Summary()):
                 self.summaries[qual] = result.summary
                 for caller in callers[qual]:
