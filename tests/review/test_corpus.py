@@ -26,13 +26,7 @@ UNITS = [
     *sorted(p for p in (CORPUS / "threatmodel").iterdir() if p.suffix != ".yaml"),
 ]
 # Cases the rules do not meet yet. Strict: a case that starts passing fails until removed here.
-KNOWN_MISSES: frozenset[str] = frozenset(
-    {
-        # Issue 18, round 3: an object's fields each keep their own taint, before the rule.
-        "cwe89_fields_good.py",
-        "cwe89_fields_method_good.py",
-    }
-)
+KNOWN_MISSES: frozenset[str] = frozenset()
 
 
 def expected(path: Path) -> set[int]:

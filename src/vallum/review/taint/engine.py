@@ -16,11 +16,13 @@ from vallum.review.findings import Finding
 from vallum.review.functions import Function
 from vallum.review.parse import Module, Node, arguments, call_name
 from vallum.review.taint import spec
+from vallum.review.taint.callees import Resolver
 from vallum.review.taint.components import component_params
 from vallum.review.taint.consts import UNKNOWN, fold
-from vallum.review.taint.expressions import Expressions, Resolver
+from vallum.review.taint.expressions import Expressions
+from vallum.review.taint.fields import method_fields
 from vallum.review.taint.guards import Cleared, each, guards, mentioned
-from vallum.review.taint.labels import Env, Label, SinkHit, Summary, clear, join
+from vallum.review.taint.labels import Env, Label, SinkHit, Summary, Taint, clear, join
 from vallum.review.taint.predicates import validated_params
 
 _TERMINATORS = frozenset(
@@ -59,6 +61,7 @@ class Analyzer(Expressions):
         # `bad = [c for c in cols if c not in ALLOWED]`: what an empty `bad` proves
         self.violations: dict[str, Cleared] = {}
         self.closures: dict[str, Env] = {}
+        self.constructed: dict[int, tuple[tuple[str, Taint], ...]] = {}
         self.lambdas: dict[str, Node] = {}  # `by = lambda col: ...`: evaluated where called
 
     def run(self, body: Node | None, params: bool = True) -> Result:
@@ -76,7 +79,13 @@ class Analyzer(Expressions):
             returns = frozenset(
                 label.clear(_PATH) if label.param in components else label for label in returns
             )
-        summary = Summary(returns, tuple(sorted(self.hits, key=repr)), validates)
+        method = (
+            bool(self.func.class_name)
+            and self.func.params[:1] != []
+            and (self.func.params[0].name == "self")
+        )
+        fields = method_fields(self.env) if params and method else ()
+        summary = Summary(returns, tuple(sorted(self.hits, key=repr)), validates, fields)
         return Result(summary, self.findings, self.callees, self.closures)
 
     def _capture(self, qualname: str) -> None:

@@ -18,7 +18,21 @@ class Label:
 
     @property
     def param(self) -> int | None:
-        return int(self.origin[len(PARAM) :]) if self.origin.startswith(PARAM) else None
+        if not self.origin.startswith(PARAM):
+            return None
+        return int(self.origin[len(PARAM) :].split(".", 1)[0])
+
+    @property
+    def field(self) -> str | None:
+        """`param:0.table`: the `table` attribute of parameter 0 (`self.table` in a method)."""
+        head, dot, attr = self.origin.partition(".")
+        return attr if dot and head.startswith(PARAM) else None
+
+    def of_field(self, attr: str) -> Label:
+        """The label of `x.attr` when `x` carries this one: a parameter's field, else itself."""
+        if self.param is None or self.field is not None:
+            return self
+        return Label(f"{self.origin}.{attr}", self.line, self.cleared)
 
     def clear(self, kinds: frozenset[str]) -> Label:
         if kinds <= self.cleared:
@@ -62,6 +76,7 @@ class SinkHit:
     callee: str
     snippet: str
     cleared: frozenset[str] = frozenset()
+    field: str = ""  # only this attribute of the parameter reaches the sink
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +87,8 @@ class Summary:
     sinks: tuple[tuple[int, SinkHit], ...] = ()
     # (parameter index, kinds): a true result proves that parameter safe for those kinds.
     validates: tuple[tuple[int, frozenset[str]], ...] = ()
+    # (attribute, taint): what a method leaves in `self.attribute` (constructors, setters).
+    fields: tuple[tuple[str, Taint], ...] = ()
 
     def hits(self, index: int) -> list[SinkHit]:
         return [hit for i, hit in self.sinks if i == index]

@@ -14,8 +14,8 @@ from dataclasses import replace
 from vallum.review.findings import Finding, Severity
 from vallum.review.functions import Function, collect_functions
 from vallum.review.parse import Module
+from vallum.review.taint.callees import Callee
 from vallum.review.taint.engine import Analyzer
-from vallum.review.taint.expressions import Callee
 from vallum.review.taint.flows import make_finding
 from vallum.review.taint.labels import Env, Label, Summary
 from vallum.review.taint.spec import SAFE_PARAM_TYPES
