@@ -77,3 +77,27 @@ def test_clean_field_of_a_tainted_object(body: str) -> None:
 def test_tainted_field_still_reported(body: str) -> None:
     """The field that does carry request data still reaches the query, however it got there."""
     assert 1 <= sql_findings(body)
+
+
+VIEW = (
+    "from django.shortcuts import redirect\n\n"
+    "class Bulk:\n    def __init__(self, request):\n        self.request = request\n"
+    "        self.next_url = '/admin/'\n"
+    "    def ids(self):\n        return self.request.GET.getlist('id')\n"
+    "    def done(self):\n        self.items = self.ids()\n        return redirect({target})\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("target", "flagged"),
+    [
+        ("self.next_url", False),  # another field's request data is not this field's
+        ("self.items[0]", True),
+        ("self.request.GET['next']", True),
+    ],
+)
+def test_one_field_written_does_not_taint_another(target: str, flagged: bool) -> None:
+    """Storing request data in `self.items` leaves `self.next_url` as it was."""
+    source = VIEW.format(target=target)
+    report = review_sources({"views.py": source.encode()}, ReviewOptions(min_confidence=0.0))
+    assert flagged == any(f.rule == "taint.open-redirect" for f in report.findings)

@@ -15,7 +15,7 @@ from vallum.review.parse import (
 from vallum.review.taint import sinks, slots, spec, valueflow
 from vallum.review.taint.callees import Callee, Resolver
 from vallum.review.taint.consts import UNKNOWN, fold
-from vallum.review.taint.fields import Fields, arguments_by_index, nodes_of
+from vallum.review.taint.fields import Fields, arguments_by_index, nodes_of, stored
 from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
 from vallum.review.taint.labels import CLEAN, Env, Label, Taint, clear, dangerous
@@ -63,7 +63,8 @@ class Expressions(Outputs, Lambdas, Fields):
             return CLEAN
         t = node.type
         if t == "identifier":
-            return self.env.get(self.m.text(node), CLEAN)
+            name = self.m.text(node)
+            return self.env.get(name, CLEAN) | self.env.get(stored(name), CLEAN)
         if t == "attribute":
             key = self.m.text(node)
             if key in self.env:

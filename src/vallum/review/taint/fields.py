@@ -43,9 +43,13 @@ class Fields:
                 (attr, self._map_summary(t, by_index, nodes)) for attr, t in ctor.summary.fields
             )
 
-    def _field_read(self, node: Node, base: Taint) -> Taint:
+    def _field_read(self, node: Node, whole: Taint) -> Taint:
         """`obj.attr` where nothing is known of the field: the field of a parameter, or `obj`."""
         attr = node.child_by_field_name("attribute")
+        obj = node.child_by_field_name("object")
+        base = whole
+        if obj is not None and obj.type == "identifier":
+            base = self.env.get(self.m.text(obj), CLEAN)  # not what its other fields hold
         if attr is None:
             return base
         name = self.m.text(attr)
@@ -91,7 +95,7 @@ class Fields:
             key = f"{owner}.{attr}"
             self.env[key] = self.env.get(key, CLEAN) | mapped
             if mapped:  # the object handed on whole carries what the method stored
-                self.env[owner] = self.env.get(owner, CLEAN) | mapped
+                self.env[stored(owner)] = self.env.get(stored(owner), CLEAN) | mapped
 
     def _into_whole(self, target: Node, taint: Taint) -> None:
         """`q.order = x` (or a setter): `q` handed on whole now carries `x` as well."""
@@ -99,7 +103,7 @@ class Fields:
             return
         owner = target.child_by_field_name("object")
         if owner is not None and owner.type in _NAMED:
-            key = self.m.text(owner)
+            key = stored(self.m.text(owner))
             self.env[key] = self.env.get(key, CLEAN) | taint
 
 
@@ -132,6 +136,12 @@ def nodes_of(
         if key in callee.params:
             nodes[callee.params.index(key)] = value
     return nodes
+
+
+def stored(owner: str) -> str:
+    """The key of what was stored in any field of `owner`: seen when it is handed on whole,
+    never when one of its other fields is read."""
+    return f"{owner}.*"
 
 
 def method_fields(env: Env) -> tuple[tuple[str, Taint], ...]:
