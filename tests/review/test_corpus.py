@@ -26,12 +26,7 @@ UNITS = [
     *sorted(p for p in (CORPUS / "threatmodel").iterdir() if p.suffix != ".yaml"),
 ]
 # Cases the rules do not meet yet. Strict: a case that starts passing fails until removed here.
-KNOWN_MISSES: frozenset[str] = frozenset(
-    {
-        # Issue 18, round 3, before the rule: a query's rows are not its SQL text.
-        "cwe89_rows_bad.py",
-    }
-)
+KNOWN_MISSES: frozenset[str] = frozenset()
 
 
 def expected(path: Path) -> set[int]:

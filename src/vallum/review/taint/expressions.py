@@ -243,7 +243,10 @@ class Expressions(Outputs, Lambdas, Fields):
         if method in {"get", "pop"} and func is not None and func.type == "attribute" and not used:
             # `TABLE.get(key, "/")` is one of the table's values (or the default), not the key
             return recv | (taints[pos[1].id] if len(pos) > 1 else CLEAN)
-        if used and not used & valueflow.PASSTHROUGH_SINKS:
+        passes = {u.kind for u in uses if u.kind in valueflow.PASSTHROUGH_SINKS} - {
+            u.kind for u in uses if method_of(u.callee) in valueflow.SQL_RUNS
+        }
+        if used and not passes:
             return CLEAN  # a query's rows, a command's output: new data, not the input
         if valueflow.LOOKUP.match(method) and func is not None and func.type == "attribute":
             # `db.get_book(book_id)`: a record the key names is the server's stored data,
