@@ -13,7 +13,7 @@ from __future__ import annotations
 from vallum.review.functions import Function
 from vallum.review.parse import Module, Node
 from vallum.review.taint.callees import Callee, Resolver
-from vallum.review.taint.labels import CLEAN, Env, Taint, clear
+from vallum.review.taint.labels import CLEAN, PARAM, Env, Taint, clear
 
 _NAMED = frozenset({"identifier", "attribute"})
 
@@ -52,6 +52,8 @@ class Fields:
             base = self.env.get(self.m.text(obj), CLEAN)  # not what its other fields hold
         if attr is None:
             return base
+        if not any(label.origin.startswith(PARAM) for label in base):
+            return base
         name = self.m.text(attr)
         return frozenset(label.of_field(name) for label in base)
 
@@ -61,6 +63,8 @@ class Fields:
             known = self.env.get(f"{self.m.text(node)}.{attr}")
             if known is not None:
                 return known
+        if not any(label.origin.startswith(PARAM) for label in taint):
+            return taint  # real sources only: the whole object, as before
         return frozenset(label.of_field(attr) for label in taint)
 
     def _map_summary(

@@ -18,19 +18,23 @@ class Label:
 
     @property
     def param(self) -> int | None:
-        if not self.origin.startswith(PARAM):
+        origin = self.origin
+        if not origin.startswith(PARAM):
             return None
-        return int(self.origin[len(PARAM) :].split(".", 1)[0])
+        dot = origin.find(".")
+        return int(origin[len(PARAM) : dot] if dot > 0 else origin[len(PARAM) :])
 
     @property
     def field(self) -> str | None:
         """`param:0.table`: the `table` attribute of parameter 0 (`self.table` in a method)."""
-        head, dot, attr = self.origin.partition(".")
-        return attr if dot and head.startswith(PARAM) else None
+        if not self.origin.startswith(PARAM):
+            return None
+        _head, dot, attr = self.origin.partition(".")
+        return attr if dot else None
 
     def of_field(self, attr: str) -> Label:
         """The label of `x.attr` when `x` carries this one: a parameter's field, else itself."""
-        if self.param is None or self.field is not None:
+        if not self.origin.startswith(PARAM) or "." in self.origin:
             return self
         return Label(f"{self.origin}.{attr}", self.line, self.cleared)
 

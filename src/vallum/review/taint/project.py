@@ -46,11 +46,25 @@ class Project:
                     )
         self.summaries: dict[str, Summary] = {}
         self.closures: dict[str, Env] = {}  # nested function -> what its free names hold
+        self._resolved: dict[tuple[str, str, str], tuple[str, tuple[str, ...], int] | None] = {}
 
     def resolve(self, module: Module, name: str, caller: Function) -> Callee | None:
         """The project function a call named `name` in `caller` invokes, if any."""
         if not name or "(" in name or name.startswith("?"):
             return None
+        local = "." not in name or name.startswith(("self.", "cls."))
+        key = (module.path, name, caller.qualname if local else "")
+        if key not in self._resolved:  # the same names are looked up on every visit
+            self._resolved[key] = self._lookup(module, name, caller)
+        found = self._resolved[key]
+        if found is None:
+            return None
+        qual, params, offset = found
+        return Callee(qual, self.summaries.get(qual, Summary()), params, offset)
+
+    def _lookup(
+        self, module: Module, name: str, caller: Function
+    ) -> tuple[str, tuple[str, ...], int] | None:
         offset = 0
         candidates: list[str] = []
         if name.startswith(("self.", "cls.")) and name.count(".") == 1:
@@ -80,7 +94,7 @@ class Project:
                 params = tuple(p.name for p in func.params)
                 if func.class_name and offset == 0 and params[:1] in {("self",), ("cls",)}:
                     offset = 1  # `Class.method(obj, x)` is rare; `obj.method` is unresolved
-                return Callee(qual, self.summaries.get(qual, Summary()), params, offset)
+                return qual, params, offset
         return None
 
     def _is_entry(self, func: Function) -> bool:
