@@ -20,7 +20,7 @@ from vallum.review.taint.callees import Resolver
 from vallum.review.taint.components import component_params
 from vallum.review.taint.consts import UNKNOWN, fold
 from vallum.review.taint.expressions import Expressions
-from vallum.review.taint.fields import method_fields
+from vallum.review.taint.fields import method_fields, owners_of
 from vallum.review.taint.guards import Cleared, each, guards, mentioned
 from vallum.review.taint.labels import Env, Label, SinkHit, Summary, Taint, clear, join
 from vallum.review.taint.predicates import validated_params
@@ -62,6 +62,7 @@ class Analyzer(Expressions):
         self.violations: dict[str, Cleared] = {}
         self.closures: dict[str, Env] = {}
         self.constructed: dict[int, tuple[tuple[str, Taint], ...]] = {}
+        self.owners: set[str] = {o for key in self.env for o in owners_of(key)}
         self.lambdas: dict[str, Node] = {}  # `by = lambda col: ...`: evaluated where called
 
     def run(self, body: Node | None, params: bool = True) -> Result:

@@ -15,7 +15,7 @@ from vallum.review.parse import (
 from vallum.review.taint import sinks, slots, spec, valueflow
 from vallum.review.taint.callees import Callee, Resolver
 from vallum.review.taint.consts import UNKNOWN, fold
-from vallum.review.taint.fields import Fields, arguments_by_index, nodes_of, stored
+from vallum.review.taint.fields import Fields, arguments_by_index, nodes_of, owners_of, stored
 from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
 from vallum.review.taint.labels import CLEAN, Env, Label, Taint, clear, dangerous
@@ -300,6 +300,7 @@ class Expressions(Outputs, Lambdas, Fields):
             taint = taint | self.expr(left)
         self._bind(left, taint)
         if left is not None and left.type in _NAMED and right.id in self.constructed:
+            self.owners |= owners_of(f"{self.m.text(left)}.")
             for attr, field_taint in self.constructed[right.id]:
                 self.env[f"{self.m.text(left)}.{attr}"] = field_taint
         if left is not None and left.type == "identifier" and right.type in _LITERALS:
@@ -371,8 +372,11 @@ class Expressions(Outputs, Lambdas, Fields):
         if target.type in {"identifier", "attribute"}:
             name = self.m.text(target)
             slots.forget(self.env, name)
-            for key in [k for k in self.env if k.startswith(f"{name}.")]:
-                del self.env[key]  # a new object: the old one's fields are gone
+            if name in self.owners:  # a new object: the old one's fields are gone
+                for key in [k for k in self.env if k.startswith(f"{name}.")]:
+                    del self.env[key]
+            if target.type == "attribute":
+                self.owners |= owners_of(name)
             self.env[name] = taint
             self._into_whole(target, taint)
         elif target.type in {

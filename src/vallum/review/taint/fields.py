@@ -27,6 +27,7 @@ class Fields:
     resolve: Resolver
     callees: set[str]
     constructed: dict[int, tuple[tuple[str, Taint], ...]]  # call node id -> the new object's fields
+    owners: set[str]  # names with fields in the environment (`q` of `q.table`)
 
     def _construct(
         self, name: str, node: Node, pos: list[Node], kw: dict[str, Node], taints: dict[int, Taint]
@@ -94,6 +95,7 @@ class Fields:
         if target is None or target.type not in _NAMED or not fields:
             return
         owner = self.m.text(target)
+        self.owners |= owners_of(f"{owner}.")
         for attr, taint in fields:
             mapped = self._map_summary(taint, by_index, nodes)
             key = f"{owner}.{attr}"
@@ -140,6 +142,12 @@ def nodes_of(
         if key in callee.params:
             nodes[callee.params.index(key)] = value
     return nodes
+
+
+def owners_of(key: str) -> set[str]:
+    """`a.b.c` -> {"a", "a.b"}: the names whose fields include `key`."""
+    parts = key.split(".")
+    return {".".join(parts[:i]) for i in range(1, len(parts))}
 
 
 def stored(owner: str) -> str:
