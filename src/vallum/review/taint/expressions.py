@@ -256,15 +256,6 @@ class Expressions(Outputs, Lambdas, Fields):
             used.add("session")  # a lookup's result (`User.authenticate(...)`) is not raw input
         return clear(everything, frozenset(used))
 
-    def _receiver(self, func: Node | None, target: Node | None) -> Taint:
-        """`obj.method(...)`: what `obj` carries (the method name is not one of its fields)."""
-        if func is None or func.type != "attribute":
-            return CLEAN
-        key = self.m.text(func)
-        if key in self.env:
-            return self.env[key]
-        return self._attr_source(func) or self.expr(target)
-
     def _apply(
         self,
         callee: Callee,

@@ -29,6 +29,12 @@ class Fields:
     constructed: dict[int, tuple[tuple[str, Taint], ...]]  # call node id -> the new object's fields
     owners: set[str]  # names with fields in the environment (`q` of `q.table`)
 
+    def expr(self, node: Node | None) -> Taint:
+        raise NotImplementedError
+
+    def _attr_source(self, node: Node) -> Taint:
+        raise NotImplementedError
+
     def _construct(
         self, name: str, node: Node, pos: list[Node], kw: dict[str, Node], taints: dict[int, Taint]
     ) -> None:
@@ -43,6 +49,15 @@ class Fields:
             self.constructed[node.id] = tuple(
                 (attr, self._map_summary(t, by_index, nodes)) for attr, t in ctor.summary.fields
             )
+
+    def _receiver(self, func: Node | None, target: Node | None) -> Taint:
+        """`obj.method(...)`: what `obj` carries (the method name is not one of its fields)."""
+        if func is None or func.type != "attribute":
+            return CLEAN
+        key = self.m.text(func)
+        if key in self.env:
+            return self.env[key]
+        return self._attr_source(func) or self.expr(target)
 
     def _field_read(self, node: Node, whole: Taint) -> Taint:
         """`obj.attr` where nothing is known of the field: the field of a parameter, or `obj`."""
