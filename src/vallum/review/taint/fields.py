@@ -38,7 +38,14 @@ class Fields:
     def _construct(
         self, name: str, node: Node, pos: list[Node], kw: dict[str, Node], taints: dict[int, Taint]
     ) -> None:
-        """`Search("users", term)`: what the project class's `__init__` leaves in each field."""
+        """`q = Search("users", term)`: what the class's `__init__` leaves in each field of `q`."""
+        parent = node.parent
+        if (
+            parent is None
+            or parent.type != "assignment"
+            or parent.child_by_field_name("right") != node
+        ):
+            return  # the new object is not kept in a name: its fields are never read apart
         ctor = self.resolve(self.m, f"{name}.__init__", self.func)
         if ctor is None or ctor.offset != 1:
             return
