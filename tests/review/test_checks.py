@@ -159,3 +159,71 @@ def test_default_confidence_hides_usual_noise_not_real_classes(
     default = review_sources({path: code.encode()}).findings
     assert everything  # found either way: the default only filters
     assert shown == bool(default)
+
+
+@pytest.mark.parametrize(
+    ("code", "flagged"),
+    [
+        # fresh CSPRNG output is the hash's one input: nothing to collide or guess
+        ("import hashlib, os\ncsrf_token = hashlib.sha1(os.urandom(64)).hexdigest()\n", False),
+        ("import hashlib, secrets\ntoken = hashlib.md5(secrets.token_hex(16).encode())\n", False),
+        (
+            "import hashlib, uuid\nsession_key = hashlib.md5(uuid.uuid4().bytes).hexdigest()\n",
+            False,
+        ),
+        ("from os import urandom\nfrom hashlib import sha1\ntoken = sha1(urandom(32))\n", False),
+        (
+            "import hashlib, os\ndef token():\n    seed = os.urandom(32)\n"
+            "    return hashlib.sha1(seed).hexdigest()\n",
+            False,
+        ),
+        (
+            "import hashlib, os\ndef token():\n    seed = str(os.urandom(8))\n"
+            "    return hashlib.sha1(seed.encode()).hexdigest()\n",
+            False,
+        ),
+        # hard negatives: other input, mixed input, a name bound some other way too
+        ("import hashlib, os\ntoken = hashlib.sha1(os.urandom(8) + user).hexdigest()\n", True),
+        ("import hashlib, os\ntoken = hashlib.sha1(os.getpid().to_bytes(4, 'big'))\n", True),
+        ("import hashlib, random\ntoken = hashlib.md5(random.randbytes(16))\n", True),
+        (
+            "import hashlib, os\ndef token(seed):\n    return hashlib.sha1(seed).hexdigest()\n",
+            True,
+        ),
+        (
+            "import hashlib, os\ndef token(items):\n    seed = os.urandom(8)\n"
+            "    for seed in items:\n        pass\n    return hashlib.sha1(seed).hexdigest()\n",
+            True,
+        ),
+        (
+            "import hashlib, os\ndef token(extra):\n    seed = os.urandom(8)\n    seed += extra\n"
+            "    return hashlib.sha1(seed).hexdigest()\n",
+            True,
+        ),
+        (
+            "import hashlib, os\ndef token():\n    h = hashlib.sha1(os.urandom(8), other)\n"
+            "    return h.hexdigest()\n",
+            True,
+        ),
+    ],
+)
+def test_weak_hash_over_fresh_randomness(code: str, flagged: bool) -> None:
+    """A weak hash over CSPRNG output alone is not reported; over anything else it still is."""
+    assert flagged == ("crypto.weak-hash" in rules("tokens.py", code))
+
+
+@pytest.mark.parametrize(
+    ("code", "flagged"),
+    [
+        ("resp.set_cookie('csrftoken', t, secure=True)\n", False),
+        ("resp.set_cookie(key='XSRF-TOKEN', value=t, secure=True, httponly=False)\n", False),
+        ("resp.set_cookie('_csrf', t, secure=True, samesite='Strict')\n", False),
+        # hard negatives: "csrf" in the value or a variable, not the cookie's name
+        ("resp.set_cookie('session', csrf_token, secure=True)\n", True),
+        ("resp.set_cookie(name, 'csrf', secure=True)\n", True),
+        ("resp.set_cookie('auth', t, secure=True, httponly=False)\n", True),
+    ],
+)
+def test_csrf_cookie_may_be_readable_by_scripts(code: str, flagged: bool) -> None:
+    """Only a cookie named as a CSRF token may skip HttpOnly (double submit needs script access)."""
+    assert flagged == ("cookie.no-httponly" in rules("views.py", code))

@@ -6,7 +6,7 @@ import re
 
 from vallum.review.checks.base import Facts
 from vallum.review.findings import Finding, Severity
-from vallum.review.parse import Node, arguments, literal, string_value
+from vallum.review.parse import Module, Node, arguments, call_name, literal, string_value, walk
 
 WEAK_HASHES = frozenset(
     {
@@ -71,13 +71,20 @@ def check(facts: Facts) -> list[Finding]:
     for name, call in facts.calls:
         pos, kw = arguments(call)
         if (
-            name in WEAK_HASHES
-            or (
-                name == "hashlib.new"
-                and pos
-                and ((string_value(m, pos[0]) or "").lower() in {"md5", "sha1", "md4", "md5-sha1"})
+            (
+                name in WEAK_HASHES
+                or (
+                    name == "hashlib.new"
+                    and pos
+                    and (
+                        (string_value(m, pos[0]) or "").lower()
+                        in {"md5", "sha1", "md4", "md5-sha1"}
+                    )
+                )
             )
-        ) and literal(m, kw.get("usedforsecurity")) != "False":
+            and literal(m, kw.get("usedforsecurity")) != "False"
+            and not _fresh_random(facts, call)
+        ):
             # Certain where it protects something; elsewhere (checksums, cache keys, ETags)
             # kept at confidence 0.5 so `--min-confidence 0.6` drops it.
             confidence = 1.0 if _hash_context(facts, call, pos) else 0.5
@@ -215,6 +222,86 @@ def _hash_context(facts: Facts, call: Node, args: list[Node]) -> bool:
         return True
     func = facts.enclosing(call)
     return func is not None and bool(HASH_CONTEXT.search(func.name))
+
+
+# Fresh output of the operating system's CSPRNG: hashing only this leaves nothing to collide
+# or guess (OctoPrint's `sha1(os.urandom(64))` CSRF token), whatever the hash.
+CSPRNG_CALLS = frozenset(
+    {
+        "os.urandom",
+        "secrets.token_bytes",
+        "secrets.token_hex",
+        "secrets.token_urlsafe",
+        "secrets.randbits",
+        "uuid.uuid4",
+    }
+)
+# Other ways of binding a name: any of them makes its value unknown here.
+_BINDS = frozenset(
+    {
+        "for_statement",
+        "for_in_clause",
+        "as_pattern_target",
+        "named_expression",
+        "pattern_list",
+        "tuple_pattern",
+        "list_pattern",
+        "global_statement",
+        "nonlocal_statement",
+        "parameters",
+        "default_parameter",
+        "typed_parameter",
+        "typed_default_parameter",
+    }
+)
+
+
+def _fresh_random(facts: Facts, call: Node) -> bool:
+    """The hash's one input is CSPRNG output, directly or through a name only ever bound to it."""
+    pos, kw = arguments(call)
+    if len(pos) != 1 or kw.keys() - {"usedforsecurity"}:
+        return False
+    func = facts.enclosing(call)
+    return _random_value(facts.module, pos[0], func.node if func is not None else None)
+
+
+def _random_value(m: Module, node: Node, scope: Node | None) -> bool:
+    """`os.urandom(n)`, `secrets.token_hex().encode()`, `uuid4().bytes`, `str(...)` of one."""
+    func = node.child_by_field_name("function") if node.type == "call" else None
+    if func is not None:
+        name = call_name(m, node)
+        inner = arguments(node)[0]
+        if name in CSPRNG_CALLS:
+            return True
+        if name in {"str", "bytes"} and len(inner) == 1:
+            return _random_value(m, inner[0], scope)
+        obj = func.child_by_field_name("object") if func.type == "attribute" else None
+        return (
+            obj is not None
+            and name.rpartition(".")[2] in {"encode", "hex"}
+            and (_random_value(m, obj, scope))
+        )
+    if node.type == "attribute":
+        obj = node.child_by_field_name("object")
+        attr = m.text(node.child_by_field_name("attribute"))
+        return obj is not None and attr in {"bytes", "hex"} and _random_value(m, obj, scope)
+    if node.type != "identifier" or scope is None:
+        return False
+    name = m.text(node)
+    bound: list[Node | None] = []
+    for n in walk(scope):
+        if n.type != "identifier" or m.text(n) != name or n.parent is None:
+            continue
+        parent = n.parent
+        if (
+            parent.type in {"assignment", "augmented_assignment"}
+            and parent.child_by_field_name("left") == n
+        ):
+            right = parent.child_by_field_name("right")
+            bound.append(right if parent.type == "assignment" else None)
+        elif parent.type in _BINDS:
+            return False
+    return bool(bound) and all(r is not None and _random_value(m, r, None) for r in bound)
 
 
 def _security_context(facts: Facts, node: Node) -> bool:

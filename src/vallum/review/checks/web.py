@@ -45,6 +45,9 @@ SENSITIVE_COOKIE = re.compile(
 )
 
 
+CSRF_COOKIE = re.compile(r"csrf|xsrf", re.IGNORECASE)
+
+
 def check(facts: Facts) -> list[Finding]:
     out: list[Finding] = []
     m = facts.module
@@ -66,7 +69,11 @@ def check(facts: Facts) -> list[Finding]:
                         "cookie set without secure=True",
                     )
                 )
-            if literal(m, kw.get("httponly")) in {"", "False", "None"}:
+            cookie = string_value(m, pos[0] if pos else kw.get("key")) or ""
+            # A double-submit CSRF cookie must be readable by the page's scripts, which echo it
+            # in a header (Django's CSRF_COOKIE_HTTPONLY is False, Angular reads XSRF-TOKEN).
+            scripts_read = bool(CSRF_COOKIE.search(cookie))
+            if literal(m, kw.get("httponly")) in {"", "False", "None"} and not scripts_read:
                 out.append(
                     facts.finding(
                         "cookie.no-httponly",

@@ -16,16 +16,20 @@ from vallum.review.findings import Finding
 from vallum.review.functions import Function
 from vallum.review.parse import Module, Node, arguments, call_name
 from vallum.review.taint import spec
+from vallum.review.taint.callees import Resolver
+from vallum.review.taint.components import component_params
 from vallum.review.taint.consts import UNKNOWN, fold
-from vallum.review.taint.expressions import Expressions, Resolver
-from vallum.review.taint.guards import Cleared, guards, mentioned
-from vallum.review.taint.labels import Env, Label, SinkHit, Summary, clear, join
+from vallum.review.taint.expressions import Expressions
+from vallum.review.taint.fields import method_fields, owners_of
+from vallum.review.taint.guards import Cleared, each, guards, mentioned
+from vallum.review.taint.labels import Env, Label, SinkHit, Summary, Taint, clear, join
 from vallum.review.taint.predicates import validated_params
 
 _TERMINATORS = frozenset(
     {"return_statement", "raise_statement", "continue_statement", "break_statement"}
 )
 _UNPACK = frozenset({"pattern_list", "tuple_pattern"})
+_PATH = frozenset({"path"})
 _ABORTS = frozenset({"abort", "flask.abort", "sys.exit", "exit"})
 
 
@@ -34,16 +38,17 @@ class Result:
     summary: Summary
     findings: list[Finding] = field(default_factory=list)
     callees: set[str] = field(default_factory=set)
+    closures: dict[str, Env] = field(default_factory=dict)  # nested function -> free names
 
 
 class Analyzer(Expressions):
     """Walk one function body once; collect findings, its summary and the callees it used."""
 
-    def __init__(self, func: Function, resolve: Resolver) -> None:
+    def __init__(self, func: Function, resolve: Resolver, closure: Env | None = None) -> None:
         self.func = func
         self.m: Module = func.module
         self.resolve = resolve
-        self.env: Env = {}
+        self.env: Env = dict(closure or {})  # a nested function starts from its free names
         self.types: dict[str, str] = {}
         self.normalised: set[str] = set()
         self.consts: dict[str, object] = {}
@@ -53,15 +58,45 @@ class Analyzer(Expressions):
         self.findings: list[Finding] = []
         self.callees: set[str] = set()
         self.proofs: dict[str, Cleared] = {}  # `ok = is_safe(x)`: what a true `ok` proves
+        # `bad = [c for c in cols if c not in ALLOWED]`: what an empty `bad` proves
+        self.violations: dict[str, Cleared] = {}
+        self.closures: dict[str, Env] = {}
+        self.constructed: dict[int, tuple[tuple[str, Taint], ...]] = {}
+        self.owners: set[str] = {o for key in self.env for o in owners_of(key)}
+        self.lambdas: dict[str, Node] = {}  # `by = lambda col: ...`: evaluated where called
 
     def run(self, body: Node | None, params: bool = True) -> Result:
         if params:
             self._bind_params()
         if body is not None:
             self.block(body)
+        if params:
+            for inner in list(self.closures):  # names assigned after the `def` count too
+                self._capture(inner)
         validates = validated_params(self.func, self._inferred) if params else ()
-        summary = Summary(frozenset(self.returns), tuple(sorted(self.hits, key=repr)), validates)
-        return Result(summary, self.findings, self.callees)
+        returns = frozenset(self.returns)
+        if params and returns:
+            components = component_params(self.func)  # its result is one safe file name
+            returns = frozenset(
+                label.clear(_PATH) if label.param in components else label for label in returns
+            )
+        method = (
+            bool(self.func.class_name)
+            and self.func.params[:1] != []
+            and (self.func.params[0].name == "self")
+        )
+        fields = method_fields(self.env) if params and method else ()
+        summary = Summary(returns, tuple(sorted(self.hits, key=repr)), validates, fields)
+        return Result(summary, self.findings, self.callees, self.closures)
+
+    def _capture(self, qualname: str) -> None:
+        """What the free names of a nested function hold here (real sources, not parameters)."""
+        captured = dict(self.closures.get(qualname, {}))
+        for name, taint in self.env.items():
+            kept = frozenset(label for label in taint if label.param is None)
+            if kept:
+                captured[name] = captured.get(name, frozenset()) | kept
+        self.closures[qualname] = captured
 
     def _bind_params(self) -> None:
         route = self.func.route
@@ -79,8 +114,17 @@ class Analyzer(Expressions):
     def _remember_proof(self, left: Node, right: Node) -> None:
         target = left.named_children[0] if left.type in _UNPACK and left.named_children else left
         rebound = {self.m.text(n) for n in _find(left, "identifier")} | {self.m.text(left)}
-        for name in [n for n, proof in self.proofs.items() if n in rebound or rebound & set(proof)]:
-            del self.proofs[name]  # the result, or a value it proved safe, was rebound
+        for name in rebound:
+            self.lambdas.pop(name, None)
+        if left.type == "identifier" and right.type == "lambda":
+            self.lambdas[self.m.text(left)] = right
+        for known in (self.proofs, self.violations):
+            for name in [n for n, proof in known.items() if n in rebound or rebound & set(proof)]:
+                del known[name]  # the result, or a value it proved safe, was rebound
+        if target.type == "identifier" and right.type == "list_comprehension":
+            every = each(self.m, right, False, self.normalised, self._inferred)
+            if every:
+                self.violations[self.m.text(target)] = every
         if target.type == "identifier" and right.type == "call":
             proof = guards(self.m, right, self.normalised, self._inferred)[0]
             if proof:
@@ -153,6 +197,14 @@ class Analyzer(Expressions):
             return False
         if t == "match_statement":
             return self._match(node)
+        if t in {"function_definition", "decorated_definition"} and self.func.name != "<module>":
+            definition = (
+                node.child_by_field_name("definition") if t != "function_definition" else node
+            )
+            name = definition.child_by_field_name("name") if definition is not None else None
+            if name is not None:  # analysed on its own, from what its free names hold here
+                self._capture(f"{self.func.qualname}.{self.m.text(name)}")
+            return False
         if t in {"function_definition", "class_definition", "decorated_definition"}:
             return False  # analysed on their own
         if t == "block":
@@ -167,6 +219,11 @@ class Analyzer(Expressions):
         condition = node.child_by_field_name("condition")
         self.expr(condition)
         first_true, first_false = guards(self.m, condition, self.normalised, self._inferred)
+        if condition is not None and self.m.text(condition) in self.violations:
+            # `if bad: raise`: past it, no element failed the check
+            first_false = dict(first_false)
+            for name, kinds in self.violations[self.m.text(condition)].items():
+                first_false[name] = first_false.get(name, frozenset()) | kinds
         clauses: list[tuple[Node | None, Node | None]] = [
             (condition, node.child_by_field_name("consequence"))
         ]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from vallum.review.functions import Function
 from vallum.review.parse import (
     Module,
@@ -16,27 +13,17 @@ from vallum.review.parse import (
     string_value,
 )
 from vallum.review.taint import sinks, slots, spec, valueflow
+from vallum.review.taint.callees import Callee, Resolver
 from vallum.review.taint.consts import UNKNOWN, fold
+from vallum.review.taint.fields import Fields, arguments_by_index, nodes_of, owners_of, stored
 from vallum.review.taint.flows import method_of, server_meta, stringish
 from vallum.review.taint.guards import normalises
-from vallum.review.taint.labels import CLEAN, Env, Label, Summary, Taint, clear, dangerous
+from vallum.review.taint.labels import CLEAN, Env, Label, Taint, clear, dangerous
+from vallum.review.taint.lambdas import Lambdas
 from vallum.review.taint.outputs import Outputs
 from vallum.review.taint.responses import typed_non_html_after
 from vallum.review.taint.sinks import WEAK_NAMES
 from vallum.review.taint.urlparts import string_parts
-
-
-@dataclass(frozen=True, slots=True)
-class Callee:
-    """A resolved project function: its summary, parameter names and the `self` offset."""
-
-    qualname: str
-    summary: Summary
-    params: tuple[str, ...]
-    offset: int
-
-
-Resolver = Callable[[Module, str, Function], Callee | None]
 
 _CLEAN_LEAVES = frozenset(
     {
@@ -46,7 +33,6 @@ _CLEAN_LEAVES = frozenset(
         "false",
         "none",
         "comment",
-        "lambda",
         "ellipsis",
         "escape_sequence",
         "type",
@@ -59,7 +45,7 @@ _COMPREHENSIONS = frozenset(
 )
 
 
-class Expressions(Outputs):
+class Expressions(Outputs, Lambdas, Fields):
     """Mixin holding expression evaluation; `Analyzer` adds statements."""
 
     func: Function
@@ -77,13 +63,14 @@ class Expressions(Outputs):
             return CLEAN
         t = node.type
         if t == "identifier":
-            return self.env.get(self.m.text(node), CLEAN)
+            name = self.m.text(node)
+            return self.env.get(name, CLEAN) | self.env.get(stored(name), CLEAN)
         if t == "attribute":
             key = self.m.text(node)
             if key in self.env:
                 return self.env[key]
             source = self._attr_source(node)
-            return source if source else self.expr(node.child_by_field_name("object"))
+            return source or self._field_read(node, self.expr(node.child_by_field_name("object")))
         if t == "call":
             return self._call(node)
         if t == "subscript":
@@ -117,6 +104,9 @@ class Expressions(Outputs):
             return self.expr(parts[0]) | (self.expr(parts[2]) if len(parts) > 2 else CLEAN)
         if t in _COMPREHENSIONS:
             return self._comprehension(node)
+        if t == "lambda":
+            self._lambda(node, [], {})  # its body's sinks, from the names it closes over
+            return CLEAN
         built_from = string_parts(self.m, node) if t in {"string", "binary_operator"} else None
         if built_from is not None:  # after `?` or `#`: a parameter or fragment, never the page
             built: Taint = CLEAN
@@ -165,13 +155,22 @@ class Expressions(Outputs):
         pos, kw = arguments(node)
         taints: dict[int, Taint] = {n.id: self.expr(n) for n in pos}
         taints.update({n.id: self.expr(n) for n in kw.values()})
-        recv = self.expr(func) if func is not None and func.type == "attribute" else CLEAN
+        target = func.child_by_field_name("object") if func is not None else None
+        recv = self._receiver(func, target)
         line = node.start_point[0] + 1
         if method_of(name) == "get" and pos and server_meta(self.m, func, pos[0], getter=True):
             return CLEAN
         if name in spec.SOURCE_CALLS:
             what, cleared = spec.SOURCE_CALLS[name]
             return frozenset({Label(what, line, cleared)})
+        if func is not None and func.type == "identifier" and name in self.lambdas:
+            # `by(request.args["sort"])` where `by = lambda col: ...`
+            named = {k: taints[v.id] for k, v in kw.items()}
+            return self._lambda(self.lambdas[name], [taints[p.id] for p in pos], named)
+        if name in {"map", "filter"} and len(pos) == 2 and pos[0].type == "lambda":
+            # `map(lambda n: join(BASE, n), names)`: the body applied to each element
+            mapped = self._lambda(pos[0], [taints[pos[1].id]], {})
+            return mapped if name == "map" else taints[pos[1].id]
         if name.endswith(spec.LLM_CALL_SUFFIXES):
             return frozenset({Label("LLM output", line)})
         method = name.rpartition(".")[2]
@@ -199,7 +198,6 @@ class Expressions(Outputs):
         everything = recv
         for value in taints.values():
             everything = everything | value
-        target = func.child_by_field_name("object") if func is not None else None
         if method in slots.MOVES and target is not None and target.type in _NAMED:
             values = [fold(self.m, p, self.consts) for p in pos]
             given = [taints[p.id] for p in pos]
@@ -231,14 +229,24 @@ class Expressions(Outputs):
         if callee is None and receiver_type and func is not None and func.type == "attribute":
             # `f = Filters(args); f.build(t)`: the class's own method, the instance as `self`
             callee = self.resolve(self.m, f"{receiver_type}.{method}", self.func)
-            if callee is not None and callee.offset == 1:
-                taints[-1] = recv  # no node has id -1: the receiver, bound to `self`
+        if (
+            callee is not None
+            and callee.offset == 1
+            and func is not None
+            and func.type == "attribute"
+        ):
+            taints[-1] = recv  # no node has id -1: the receiver, bound to `self`
+        if callee is None and func is not None and func.type in _NAMED:
+            self._construct(name, node, pos, kw, taints)
         if callee is not None:
             return self._apply(callee, pos, kw, taints, node)
         if method in {"get", "pop"} and func is not None and func.type == "attribute" and not used:
             # `TABLE.get(key, "/")` is one of the table's values (or the default), not the key
             return recv | (taints[pos[1].id] if len(pos) > 1 else CLEAN)
-        if used and not used & valueflow.PASSTHROUGH_SINKS:
+        passes = {u.kind for u in uses if u.kind in valueflow.PASSTHROUGH_SINKS} - {
+            u.kind for u in uses if method_of(u.callee) in valueflow.SQL_RUNS
+        }
+        if used and not passes:
             return CLEAN  # a query's rows, a command's output: new data, not the input
         if valueflow.LOOKUP.match(method) and func is not None and func.type == "attribute":
             # `db.get_book(book_id)`: a record the key names is the server's stored data,
@@ -257,25 +265,18 @@ class Expressions(Outputs):
         node: Node,
     ) -> Taint:
         self.callees.add(callee.qualname)
-        by_index: dict[int, Taint] = {0: taints[-1]} if -1 in taints else {}
-        for i, arg in enumerate(pos):
-            if arg.type not in {"list_splat", "dictionary_splat"}:
-                by_index[i + callee.offset] = taints.get(arg.id, CLEAN)
-        for key, value in kw.items():
-            if key in callee.params:
-                by_index[callee.params.index(key)] = taints.get(value.id, CLEAN)
+        by_index = arguments_by_index(callee, pos, kw, taints)
+        nodes = nodes_of(callee, pos, kw, node if -1 in taints else None)
         for index, taint in by_index.items():
             if taint:
                 for hit in callee.summary.hits(index):
-                    self.report_hit(hit, taint, callee.qualname, node)
-        result: Taint = CLEAN
-        for label in callee.summary.returns:
-            param = label.param
-            if param is None:
-                result = result | {label}
-            else:
-                result = result | clear(by_index.get(param, CLEAN), label.cleared)
-        return result
+                    given = (
+                        self._field_of(nodes.get(index), taint, hit.field) if hit.field else taint
+                    )
+                    self.report_hit(hit, given, callee.qualname, node)
+        receiver = nodes.get(0) if -1 in taints else None
+        self._store_fields(receiver, callee.summary.fields, by_index, nodes)
+        return self._map_summary(callee.summary.returns, by_index, nodes)
 
     def _remember_proof(self, left: Node, right: Node) -> None:
         """`ok = check(x)`: what `if ok:` will prove (kept by `Analyzer`)."""
@@ -289,6 +290,10 @@ class Expressions(Outputs):
         if node.type == "augmented_assignment":
             taint = taint | self.expr(left)
         self._bind(left, taint)
+        if left is not None and left.type in _NAMED and right.id in self.constructed:
+            self.owners |= owners_of(f"{self.m.text(left)}.")
+            for attr, field_taint in self.constructed[right.id]:
+                self.env[f"{self.m.text(left)}.{attr}"] = field_taint
         if left is not None and left.type == "identifier" and right.type in _LITERALS:
             self._fill(self.m.text(left), right)
         if left is not None:
@@ -356,8 +361,15 @@ class Expressions(Outputs):
         if target is None:
             return
         if target.type in {"identifier", "attribute"}:
-            slots.forget(self.env, self.m.text(target))
-            self.env[self.m.text(target)] = taint
+            name = self.m.text(target)
+            slots.forget(self.env, name)
+            if name in self.owners:  # a new object: the old one's fields are gone
+                for key in [k for k in self.env if k.startswith(f"{name}.")]:
+                    del self.env[key]
+            if target.type == "attribute":
+                self.owners |= owners_of(name)
+            self.env[name] = taint
+            self._into_whole(target, taint)
         elif target.type in {
             "pattern_list",
             "tuple_pattern",

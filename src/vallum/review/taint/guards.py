@@ -82,6 +82,13 @@ def guards(
         if method in spec.VALIDATOR_CALLS:
             return _all(mentioned(m, node)), {}
         pos, _kw = arguments(node)
+        if call_name(m, node) in {"any", "all"} and len(pos) == 1:
+            # `any(c not in ALLOWED for c in cols)` false, `all(c in ALLOWED for c in cols)`
+            # true: every element of `cols` passed the check.
+            every = each(m, pos[0], call_name(m, node) == "all", normalised, infer)
+            if call_name(m, node) == "all":
+                return every, {}
+            return guards(m, pos[0].child_by_field_name("body"), normalised, infer)[0], every
         if call_name(m, node) in _WRAPPERS and len(pos) == 1:
             inner: Node | None = pos[0]
             if pos[0].type == "generator_expression":
@@ -90,6 +97,34 @@ def guards(
         if infer is not None:
             return infer(node), {}
     return {}, {}
+
+
+def each(m: Module, gen: Node, holds: bool, normalised: set[str], infer: Infer | None) -> Cleared:
+    """`(check(x) for x in items)` where `check` is `holds` for every element: proofs on `items`.
+
+    Also `[x for x in items if check(x)]` (the elements failing a check, `holds` False). One
+    loop over a plain name, no other filter: the proof is what `check` proves about `x`.
+    """
+    if gen.type not in {"generator_expression", "list_comprehension"}:
+        return {}
+    body = gen.child_by_field_name("body")
+    clauses = [c for c in gen.named_children if c != body and c.type != "comment"]
+    if body is None or not clauses or clauses[0].type != "for_in_clause":
+        return {}
+    loop = clauses[0]
+    var, items = loop.child_by_field_name("left"), loop.child_by_field_name("right")
+    if var is None or items is None or var.type != "identifier":
+        return {}
+    if items.type not in {"identifier", "attribute"}:
+        return {}
+    if len(clauses) == 1:
+        check = body
+    elif len(clauses) == 2 and clauses[1].type == "if_clause" and m.text(body) == m.text(var):
+        check = clauses[1].named_children[0] if clauses[1].named_children else body
+    else:
+        return {}
+    kinds = guards(m, check, normalised, infer)[0 if holds else 1].get(m.text(var))
+    return {m.text(items): kinds} if kinds else {}
 
 
 def _prefix(m: Module, node: Node, method: str, normalised: set[str]) -> Cleared:

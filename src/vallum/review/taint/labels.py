@@ -18,7 +18,25 @@ class Label:
 
     @property
     def param(self) -> int | None:
-        return int(self.origin[len(PARAM) :]) if self.origin.startswith(PARAM) else None
+        origin = self.origin
+        if not origin.startswith(PARAM):
+            return None
+        dot = origin.find(".")
+        return int(origin[len(PARAM) : dot] if dot > 0 else origin[len(PARAM) :])
+
+    @property
+    def field(self) -> str | None:
+        """`param:0.table`: the `table` attribute of parameter 0 (`self.table` in a method)."""
+        if not self.origin.startswith(PARAM):
+            return None
+        _head, dot, attr = self.origin.partition(".")
+        return attr if dot else None
+
+    def of_field(self, attr: str) -> Label:
+        """The label of `x.attr` when `x` carries this one: a parameter's field, else itself."""
+        if not self.origin.startswith(PARAM) or "." in self.origin:
+            return self
+        return Label(f"{self.origin}.{attr}", self.line, self.cleared)
 
     def clear(self, kinds: frozenset[str]) -> Label:
         if kinds <= self.cleared:
@@ -62,6 +80,7 @@ class SinkHit:
     callee: str
     snippet: str
     cleared: frozenset[str] = frozenset()
+    field: str = ""  # only this attribute of the parameter reaches the sink
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +91,8 @@ class Summary:
     sinks: tuple[tuple[int, SinkHit], ...] = ()
     # (parameter index, kinds): a true result proves that parameter safe for those kinds.
     validates: tuple[tuple[int, frozenset[str]], ...] = ()
+    # (attribute, taint): what a method leaves in `self.attribute` (constructors, setters).
+    fields: tuple[tuple[str, Taint], ...] = ()
 
     def hits(self, index: int) -> list[SinkHit]:
         return [hit for i, hit in self.sinks if i == index]

@@ -14,10 +14,10 @@ from dataclasses import replace
 from vallum.review.findings import Finding, Severity
 from vallum.review.functions import Function, collect_functions
 from vallum.review.parse import Module
+from vallum.review.taint.callees import Callee
 from vallum.review.taint.engine import Analyzer
-from vallum.review.taint.expressions import Callee
 from vallum.review.taint.flows import make_finding
-from vallum.review.taint.labels import Label, Summary
+from vallum.review.taint.labels import Env, Label, Summary
 from vallum.review.taint.spec import SAFE_PARAM_TYPES
 
 MAX_VISITS = 6  # per function; recursion converges long before
@@ -45,11 +45,26 @@ class Project:
                         func.qualname if suffix not in self.suffixes else None  # ambiguous
                     )
         self.summaries: dict[str, Summary] = {}
+        self.closures: dict[str, Env] = {}  # nested function -> what its free names hold
+        self._resolved: dict[tuple[str, str, str], tuple[str, tuple[str, ...], int] | None] = {}
 
     def resolve(self, module: Module, name: str, caller: Function) -> Callee | None:
         """The project function a call named `name` in `caller` invokes, if any."""
         if not name or "(" in name or name.startswith("?"):
             return None
+        local = "." not in name or name.startswith(("self.", "cls."))
+        key = (module.path, name, caller.qualname if local else "")
+        if key not in self._resolved:  # the same names are looked up on every visit
+            self._resolved[key] = self._lookup(module, name, caller)
+        found = self._resolved[key]
+        if found is None:
+            return None
+        qual, params, offset = found
+        return Callee(qual, self.summaries.get(qual, Summary()), params, offset)
+
+    def _lookup(
+        self, module: Module, name: str, caller: Function
+    ) -> tuple[str, tuple[str, ...], int] | None:
         offset = 0
         candidates: list[str] = []
         if name.startswith(("self.", "cls.")) and name.count(".") == 1:
@@ -57,6 +72,12 @@ class Project:
             candidates.append(f"{owner}.{name.split('.', 1)[1]}")
             offset = 1
         else:
+            if "." not in name:
+                # A function defined inside the caller (or beside it, inside the same function)
+                candidates.append(f"{caller.qualname}.{name}")
+                parent = caller.qualname.rsplit(".", 1)[0]
+                if parent in self.functions:
+                    candidates.append(f"{parent}.{name}")
             candidates.append(f"{module.name}.{name}")
             candidates.append(name)
             # Reviewing a package from inside (`site-packages/octoprint`), its modules are named
@@ -73,7 +94,7 @@ class Project:
                 params = tuple(p.name for p in func.params)
                 if func.class_name and offset == 0 and params[:1] in {("self",), ("cls",)}:
                     offset = 1  # `Class.method(obj, x)` is rare; `obj.method` is unresolved
-                return Callee(qual, self.summaries.get(qual, Summary()), params, offset)
+                return qual, params, offset
         return None
 
     def _is_entry(self, func: Function) -> bool:
@@ -98,10 +119,17 @@ class Project:
             queued.discard(qual)
             func = self.functions[qual]
             visits[qual] += 1
-            result = Analyzer(func, self.resolve).run(func.body)
+            result = Analyzer(func, self.resolve, self.closures.get(qual)).run(func.body)
             findings[qual] = result.findings
             for callee in result.callees:
                 callers[callee].add(qual)
+            for inner, captured in result.closures.items():
+                # A nested function sees the enclosing function's names: re-run it when they change
+                if inner in self.functions and captured != self.closures.get(inner, {}):
+                    self.closures[inner] = captured
+                    if inner not in queued and visits[inner] < MAX_VISITS:
+                        queue.append(inner)
+                        queued.add(inner)
             if result.summary != self.summaries.get(qual, Summary()):
                 self.summaries[qual] = result.summary
                 for caller in callers[qual]:

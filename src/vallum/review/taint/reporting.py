@@ -25,7 +25,8 @@ class Reporter:
         for label in labels:
             index = label.param
             if index is not None:
-                hit = SinkHit(kind, self.m.path, line, callee, snippet, label.cleared)
+                field = label.field or ""
+                hit = SinkHit(kind, self.m.path, line, callee, snippet, label.cleared, field)
                 self.hits.add((index, hit))
         real = [label for label in labels if label.param is None]
         if real:
@@ -47,6 +48,7 @@ class Reporter:
                     hit.callee,
                     hit.snippet,
                     hit.cleared | label.cleared,
+                    label.field or "",  # the caller's field holding it, else the whole
                 )
                 self.hits.add((index, moved))
         real = [label for label in labels if label.param is None]

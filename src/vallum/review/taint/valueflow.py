@@ -52,6 +52,18 @@ MUTATORS = frozenset(
 
 # Sinks whose result is their (dangerous) input, wrapped: `Markup(x)`, `text(x)`, `re.compile(x)`.
 PASSTHROUGH_SINKS = frozenset({"xss", "sql", "regex", "ssti"})
+# SQL sinks that run the query: their result is rows (stored data), not the SQL text.
+SQL_RUNS = frozenset(
+    {
+        "execute",
+        "executemany",
+        "executescript",
+        "exec_driver_sql",
+        "raw",
+        "read_sql",
+        "read_sql_query",
+    }
+)
 
 # WSGI environ keys the client controls besides the `HTTP_*` headers.
 CLIENT_META = frozenset(

@@ -1,0 +1,20 @@
+# expect:
+import os
+
+from flask import Flask, request
+
+app = Flask(__name__)
+NOTES = "/srv/notes"
+
+
+def folder_name(name: str) -> str:
+    # Separators replaced first, leading dots stripped last: never "." or "..".
+    name = name.replace("/", "-").strip()
+    return name.lstrip(".")
+
+
+@app.route("/note")
+def note():
+    folder = folder_name(request.args.get("user", "anon"))
+    with open(os.path.join(NOTES, folder, "notes.txt"), encoding="utf-8") as fh:
+        return fh.read(), 200, {"Content-Type": "text/plain"}

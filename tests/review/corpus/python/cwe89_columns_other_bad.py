@@ -1,0 +1,19 @@
+# expect: 89
+import sqlite3
+
+from flask import Flask, abort, request
+
+app = Flask(__name__)
+COLUMNS = ("id", "name", "email", "created")
+
+
+@app.route("/users")
+def users():
+    cols = request.args.getlist("col")
+    wanted = request.args.getlist("show")
+    if any(c not in COLUMNS for c in wanted):
+        raise ValueError("unknown column")  # checks one list, queries with the other
+    sql = "SELECT {} FROM users".format(", ".join(cols))
+    rows = sqlite3.connect("app.db").execute(sql).fetchall()
+    return {"rows": [list(r) for r in rows]}
+

@@ -1,0 +1,18 @@
+# expect: 89
+import sqlite3
+
+from flask import Flask, abort, request
+
+app = Flask(__name__)
+COLUMNS = ("id", "name", "email", "created")
+
+
+@app.route("/users")
+def users():
+    cols = request.args.getlist("col")
+    if all(c not in COLUMNS for c in cols):
+        raise ValueError("no known column")  # one known column lets the others through
+    sql = "SELECT {} FROM users".format(", ".join(cols))
+    rows = sqlite3.connect("app.db").execute(sql).fetchall()
+    return {"rows": [list(r) for r in rows]}
+
