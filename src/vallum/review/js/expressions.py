@@ -11,8 +11,8 @@ from dataclasses import replace
 
 from vallum.review.findings import Finding
 from vallum.review.js import sinks, spec
-from vallum.review.js.guards import Cleared, guards
-from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
+from vallum.review.js.guards import Cleared, Validates, guards, names_in
+from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted, string_value
 from vallum.review.js.sources import (
     hit_finding,
     member_source,
@@ -23,6 +23,8 @@ from vallum.review.taint.labels import CLEAN, Env, Label, SinkHit, Summary, Tain
 
 # The summary of the project function a call's import-resolved name names, or None.
 Summaries = Callable[[JsModule, str], "Summary | None"]
+# (what a true result proves, what returning proves) of the project function a name names.
+Validators = Callable[[JsModule, str], "tuple[Validates, Validates] | None"]
 FUNCTIONS = frozenset(
     {
         "arrow_function",
@@ -53,6 +55,8 @@ class JsExpressions:
     findings: list[Finding]
     hits: set[tuple[int, SinkHit]]
     summaries: Summaries | None
+    validators: Validators | None
+    host_checked: set[str]
 
     def function(self, node: Node) -> None:
         raise NotImplementedError
@@ -60,8 +64,53 @@ class JsExpressions:
     def bind(self, target: Node | None, taint: Taint) -> None:
         raise NotImplementedError
 
-    def _clear(self, cleared: Cleared) -> None:
+    def _clear(self, cleared: Cleared, where: Node | None = None) -> None:
         raise NotImplementedError
+
+    def _guards(self, condition: Node | None) -> tuple[Cleared, Cleared]:
+        return guards(self.m, condition, self.normalised, self._infer, self._clean)
+
+    def _clean(self, node: Node) -> bool:
+        """Whether `node` carries no request data here (evaluated without reporting sinks)."""
+        findings, hits = len(self.findings), set(self.hits)
+        taint = self.expr(node)
+        del self.findings[findings:]
+        self.hits = hits
+        return not dangerous(taint, "redirect")  # the operator's own settings count as trusted
+
+    def _infer(self, call: Node) -> Cleared:
+        """What a call to an inferred project validator proves when it returns true."""
+        return self._proved(call, 0)
+
+    def _proved(self, call: Node, which: int) -> Cleared:
+        if self.validators is None or call.type != "call_expression":
+            return {}
+        args = call_args(call)
+        for name in self._candidates(call):
+            found = self.validators(self.m, name)
+            if found is None:
+                continue
+            out: Cleared = {}
+            for index, kinds in found[which]:
+                for key in names_in(self.m, args[index]) if index < len(args) else set():
+                    out[key] = out.get(key, frozenset()) | kinds
+            return out
+        return {}
+
+    def _candidates(self, call: Node) -> list[str]:
+        """Names a call may resolve to: `this.m()` as its class's method, `obj.m()` as the method
+        of the project class `obj` was made with, then the import-resolved name."""
+        name = self.aliases.get(call_name(self.m, call), call_name(self.m, call))
+        func = call.child_by_field_name("function")
+        if func is None or func.type != "member_expression":
+            return [name]
+        method = self.m.text(func.child_by_field_name("property"))
+        receiver = dotted(self.m, func.child_by_field_name("object"))
+        if receiver == "this":
+            owner = _enclosing_class(self.m, call)
+            return [f"{owner}.{method}", name] if owner else [name]
+        made_with = self.constructed.get(receiver)
+        return [f"{made_with}.{method}", name] if made_with else [name]
 
     def expr(self, node: Node | None) -> Taint:
         if node is None or node.type in _CLEAN:
@@ -106,24 +155,62 @@ class JsExpressions:
         key = self.m.text(node)
         if key in self.env:
             return self.env[key]
-        return member_source(self.m, node) or self.expr(node.child_by_field_name("object"))
+        found = member_source(self.m, node)
+        if found:
+            return found
+        obj = node.child_by_field_name("object")
+        taint = self.expr(obj)
+        prop = self.m.text(node.child_by_field_name("property"))
+        if prop == "pathname" and dotted(self.m, obj) in self.host_checked:
+            # a same-host URL's path alone is a relative target: "//evil.example" is a path
+            return frozenset(Label(x.origin, x.line, x.cleared - {"redirect"}) for x in taint)
+        return taint
+
+    def object_fields(self, node: Node) -> tuple[Taint, dict[str, Taint]]:
+        """An object literal's taint, and each plain key's own (exact once no spread follows)."""
+        whole: Taint = CLEAN
+        fields: dict[str, Taint] = {}
+        for child in node.named_children:
+            value: Taint = CLEAN
+            if child.type == "pair":
+                key = child.child_by_field_name("key")
+                value = self.expr(child.child_by_field_name("value"))
+                if key is not None and key.type != "computed_property_name":
+                    fields[string_value(self.m, key) or self.m.text(key)] = value
+                else:
+                    value = value | self.expr(key)
+            elif child.type == "shorthand_property_identifier":
+                value = self.env.get(self.m.text(child), CLEAN)
+                fields[self.m.text(child)] = value
+            elif child.type == "spread_element":
+                value = self.expr(child)
+                fields = {k: v | value for k, v in fields.items()}  # may be replaced by it
+            else:
+                self.expr(child)
+            whole = whole | value
+        return whole, fields
 
     def _ternary(self, node: Node) -> Taint:
         condition = node.child_by_field_name("condition")
         self.expr(condition)
-        when_true, when_false = guards(self.m, condition, self.normalised)
+        when_true, when_false = self._guards(condition)
         before = dict(self.env)
-        self._clear(when_true)
+        self._clear(when_true, condition)
         result = self.expr(node.child_by_field_name("consequence"))
         self.env = dict(before)
-        self._clear(when_false)
+        self._clear(when_false, condition)
         result = result | self.expr(node.child_by_field_name("alternative"))
         self.env = before
         return result
 
     def _assign(self, node: Node) -> Taint:
         left = node.child_by_field_name("left")
-        taint = self.expr(node.child_by_field_name("right"))
+        right = node.child_by_field_name("right")
+        fields: dict[str, Taint] | None = None
+        if right is not None and right.type == "object" and node.type == "assignment_expression":
+            taint, fields = self.object_fields(right)
+        else:
+            taint = self.expr(right)
         outer = left.child_by_field_name("object") if left is not None else None
         if (
             left is not None
@@ -155,7 +242,16 @@ class JsExpressions:
         ):
             self._sink(sinks.JsSinkUse("weakrand", (), f"{target}.{prop}"), taint, node)
         self.bind(left, taint)
+        if fields is not None and left is not None:
+            self.bind_fields(self.m.text(left), fields)
         return taint
+
+    def bind_fields(self, name: str, fields: dict[str, Taint]) -> None:
+        """`name.key` holds what the object literal put under `key`; other keys the whole."""
+        for key in [k for k in self.env if k.startswith(name + ".")]:
+            del self.env[key]
+        for key, value in fields.items():
+            self.env[f"{name}.{key}"] = value
 
     def _jsx(self, node: Node) -> None:
         for child in node.named_children:
@@ -193,9 +289,10 @@ class JsExpressions:
             cleared = frozenset({"redirect"}) if host else frozenset()
             return frozenset({Label(f"{receiver}.{method}()", line, cleared)})
         name = self.aliases.get(name, name)  # `const run = promisify(exec)`
-        summary = self.summaries(m, name) if self.summaries is not None else None
-        if summary is not None:  # a project function: known better than by its method name
-            return self._apply(summary, name, taints, node)
+        for candidate in self._candidates(node) if self.summaries is not None else []:
+            summary = self.summaries(m, candidate) if self.summaries is not None else None
+            if summary is not None:  # a project function: known better than by its method name
+                return self._apply(summary, candidate, taints, node)
         uses = sinks.match(m, name, node, args, self.constructed, self.nosql)
         for use in uses:
             taint = CLEAN
@@ -259,3 +356,12 @@ class JsExpressions:
 
 def _line(node: Node) -> int:
     return node.start_point[0] + 1
+
+
+def _enclosing_class(m: JsModule, node: Node) -> str:
+    current = node.parent
+    while current is not None:
+        if current.type in {"class_declaration", "class", "abstract_class_declaration"}:
+            return m.text(current.child_by_field_name("name"))
+        current = current.parent
+    return ""

@@ -4,46 +4,127 @@
 `||` combine. A prefix check (`p.startsWith(ROOT)`) proves nothing about a file path unless `p`
 came from `path.resolve`/`path.normalize`/`realpath` (`ROOT/../../etc` starts with `ROOT`), and
 nothing about a redirect target (`//evil.example` starts with `/`).
+
+A parsed URL's `host`, `hostname` or `origin` equal to a value that carries no request data
+(`target.host === new URL(config.siteUrl).host`) proves the URL stays on that site: it is safe as
+a redirect target and an outbound request. Calls to project functions the engine has inferred to
+be validators (`infer`) prove what their true result proves; `S.safeParse(v).success` proves what
+the schema `S` proves.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from vallum.review.js import spec
 from vallum.review.js.parse import JsModule, Node, call_args, dotted
 
 Cleared = dict[str, frozenset[str]]
+# (parameter index, kinds): a project function's true result (or return) proves that parameter.
+Validates = tuple[tuple[int, frozenset[str]], ...]
+# What a call proves when it returns true (an inferred project validator), or {}.
+Infer = Callable[[Node], Cleared]
+# Whether an expression carries no request data at this point of the analysis.
+Clean = Callable[[Node], bool]
+SAME_SITE_KINDS = frozenset({"redirect", "ssrf"})
 _EQUALITY = frozenset({"===", "=="})
 _INEQUALITY = frozenset({"!==", "!="})
 _URL_PARTS = frozenset({"hostname", "host", "origin"})
 _LITERALS = frozenset({"string", "number", "true", "false", "template_string"})
 
 
-def guards(m: JsModule, node: Node | None, normalised: set[str]) -> tuple[Cleared, Cleared]:
+def guards(
+    m: JsModule,
+    node: Node | None,
+    normalised: set[str],
+    infer: Infer | None = None,
+    clean: Clean | None = None,
+) -> tuple[Cleared, Cleared]:
     """Names (with the sink kinds they are now safe for) when the condition is true / false."""
     if node is None:
         return {}, {}
     t = node.type
     if t == "parenthesized_expression" and node.named_children:
-        return guards(m, node.named_children[-1], normalised)
+        return guards(m, node.named_children[-1], normalised, infer, clean)
+    if t == "await_expression" and node.named_children:
+        return guards(m, node.named_children[0], normalised, infer, clean)
     if t == "unary_expression" and m.text(node.child_by_field_name("operator")) == "!":
-        when_true, when_false = guards(m, node.child_by_field_name("argument"), normalised)
+        argument = node.child_by_field_name("argument")
+        when_true, when_false = guards(m, argument, normalised, infer, clean)
         return when_false, when_true
     if t == "binary_expression":
         op = m.text(node.child_by_field_name("operator"))
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
         if op in {"&&", "||"}:
-            lt, lf = guards(m, left, normalised)
-            rt, rf = guards(m, right, normalised)
+            lt, lf = guards(m, left, normalised, infer, clean)
+            rt, rf = guards(m, right, normalised, infer, clean)
             return (_union(lt, rt), {}) if op == "&&" else ({}, _union(lf, rf))
         if op in _EQUALITY | _INEQUALITY and _compares_literal(m, left, right):
             names = _names(m, left) | _names(m, right)
             cleared = {n: spec.ALL_KINDS for n in names}
             return (cleared, {}) if op in _EQUALITY else ({}, cleared)
+        if op in _EQUALITY | _INEQUALITY and clean is not None:
+            cleared = _same_site(m, left, right, clean) or _same_site(m, right, left, clean)
+            return (cleared, {}) if op in _EQUALITY else ({}, cleared)
         return {}, {}
     if t == "call_expression":
-        return _call_guard(m, node, normalised), {}
+        inferred = infer(node) if infer is not None else {}
+        return inferred or _call_guard(m, node, normalised), {}
+    if t == "member_expression" and m.text(node.child_by_field_name("property")) == "success":
+        return _schema_success(m, node.child_by_field_name("object")), {}
     return {}, {}
+
+
+def _same_site(m: JsModule, part: Node | None, other: Node | None, clean: Clean) -> Cleared:
+    """`url.host === trusted.host`: `url` (a parsed URL) stays on the trusted site."""
+    if part is None or other is None or part.type != "member_expression":
+        return {}
+    if m.text(part.child_by_field_name("property")) not in _URL_PARTS:
+        return {}
+    url = dotted(m, part.child_by_field_name("object"))
+    if not url or not clean(other):
+        return {}
+    return {url: SAME_SITE_KINDS, dotted(m, part): SAME_SITE_KINDS}
+
+
+def _schema_success(m: JsModule, call: Node | None) -> Cleared:
+    """`Schema.safeParse(v).success`: `v` is what the schema declared, for the kinds it proves."""
+    if call is None or call.type != "call_expression":
+        return {}
+    func = call.child_by_field_name("function")
+    if func is None or func.type != "member_expression":
+        return {}
+    if m.text(func.child_by_field_name("property")) not in {"safeParse", "safeParseAsync"}:
+        return {}
+    kinds = schema_kinds(schema_text(m, dotted(m, func.child_by_field_name("object"))))
+    names: set[str] = set()
+    for arg in call_args(call)[:1]:
+        names |= _names(m, arg)
+    return {n: kinds for n in names}
+
+
+def schema_text(m: JsModule, name: str) -> str:
+    """The text a module-level `const NAME = z.object(...)` (or Joi, yup) gives its schema."""
+    for stmt in m.root.named_children:
+        decl_parent = stmt.child_by_field_name("declaration") or stmt
+        if decl_parent.type not in {"lexical_declaration", "variable_declaration"}:
+            continue
+        for decl in decl_parent.named_children:
+            if (
+                decl.type == "variable_declarator"
+                and m.text(decl.child_by_field_name("name")) == name
+            ):
+                return m.text(decl.child_by_field_name("value"))
+    return ""
+
+
+def schema_kinds(schema: str) -> frozenset[str]:
+    """What passing a schema proves: a free-form string is still text for SQL or HTML."""
+    strings = "string()" in schema and not any(
+        f in schema for f in (".regex(", ".uuid(", ".email(", ".url(", ".enum(")
+    )
+    return frozenset({"nosql", "proto"}) if strings else spec.ALL_KINDS
 
 
 def _call_guard(m: JsModule, node: Node, normalised: set[str]) -> Cleared:
@@ -93,6 +174,9 @@ def _names(m: JsModule, node: Node | None) -> set[str]:
                 continue
         stack.extend(current.named_children)
     return found
+
+
+names_in = _names
 
 
 def _union(a: Cleared, b: Cleared) -> Cleared:

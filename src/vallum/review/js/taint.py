@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from vallum.review.findings import Finding
 from vallum.review.js import spec
-from vallum.review.js.expressions import FUNCTIONS, JsExpressions, Summaries
-from vallum.review.js.guards import Cleared, guards
+from vallum.review.js.expressions import FUNCTIONS, JsExpressions, Summaries, Validators
+from vallum.review.js.guards import SAME_SITE_KINDS, Cleared
 from vallum.review.js.params import param_nodes, param_taints
 from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
-from vallum.review.js.sources import call_name_of
+from vallum.review.js.sources import call_name_of, member_source_named
 from vallum.review.taint.labels import (
     CLEAN,
     PARAM,
@@ -35,8 +35,17 @@ class JsTaint(JsExpressions):
     followed through their summaries; `summarise` builds one for a function.
     """
 
-    def __init__(self, m: JsModule, summaries: Summaries | None = None, nosql: bool = True) -> None:
+    def __init__(
+        self,
+        m: JsModule,
+        summaries: Summaries | None = None,
+        nosql: bool = True,
+        validators: Validators | None = None,
+    ) -> None:
         self.m = m
+        self.validators = validators
+        self.host_checked: set[str] = set()
+        self.parsed: dict[str, str] = {}  # `const u = new URL(x, base)`: u -> x
         self.env: Env = {}
         self.normalised: set[str] = set()
         self.schemas: dict[str, str] = {}
@@ -97,6 +106,15 @@ class JsTaint(JsExpressions):
                 if member.type == "method_definition":
                     self.function(member)
             return False
+        if t == "expression_statement" and node.named_children:
+            self.expr(node.named_children[0])
+            call = node.named_children[0]
+            if call.type == "await_expression" and call.named_children:
+                call = call.named_children[0]
+            proved = self._proved(call, 1)  # `assertSafe(x);` returned: its checks hold
+            if proved:
+                self._clear(proved, call)
+            return False
         if t == "export_statement":
             for child in node.named_children:
                 self.stmt(child) if child.type != "decorator" else None
@@ -123,12 +141,23 @@ class JsTaint(JsExpressions):
     def _declare(self, decl: Node) -> None:
         target = decl.child_by_field_name("name")
         value = decl.child_by_field_name("value")
-        taint = self.expr(value)
-        self.bind(target, taint)
+        if value is not None and value.type == "object":
+            taint, fields = self.object_fields(value)
+            self.bind(target, taint)
+            if target is not None and target.type == "identifier":
+                self.bind_fields(self.m.text(target), fields)
+        else:
+            self.bind(target, self.expr(value))
         if target is None or value is None or target.type != "identifier":
             return
         name = self.m.text(target)
         text = self.m.text(value)
+        parsed = call_args(value)[:1] if call_name(self.m, value) == "URL" else []
+        source = dotted(self.m, parsed[0]) if parsed and value.type == "new_expression" else ""
+        if source:
+            self.parsed[name] = source
+        else:
+            self.parsed.pop(name, None)
         if value.type == "new_expression":  # `const service = new ItemsService(...)`
             self.constructed[name] = call_name(self.m, value)
         else:
@@ -154,14 +183,14 @@ class JsTaint(JsExpressions):
     def _if(self, node: Node) -> bool:
         condition = node.child_by_field_name("condition")
         self.expr(condition)
-        when_true, when_false = guards(self.m, condition, self.normalised)
+        when_true, when_false = self._guards(condition)
         alternative = node.child_by_field_name("alternative")
         consequence = node.child_by_field_name("consequence")
         before = dict(self.env)
         states: list[Env] = []
         for body, cleared in ((consequence, when_true), (alternative, when_false)):
             self.env = dict(before)
-            self._clear(cleared)
+            self._clear(cleared, condition)
             if body is not None and body.type == "else_clause":
                 body = body.named_children[0] if body.named_children else None
             if body is None or not self.stmt(body):
@@ -199,10 +228,22 @@ class JsTaint(JsExpressions):
         self._branch([body, body, None])
         return False
 
-    def _clear(self, cleared: Cleared) -> None:
+    def _clear(self, cleared: Cleared, where: Node | None = None) -> None:
+        line = where.start_point[0] + 1 if where is not None else 0
+        for name, kinds in list(cleared.items()):
+            source = self.parsed.get(name)
+            if source and kinds & SAME_SITE_KINDS:  # checked `new URL(x, base)`: x resolves there
+                cleared[source] = cleared.get(source, frozenset()) | (kinds & SAME_SITE_KINDS)
+            if kinds == SAME_SITE_KINDS:
+                self.host_checked.add(name)
         for name, kinds in cleared.items():
-            for key in [k for k in self.env if k == name or k.startswith(name + ".")]:
+            keys = [k for k in self.env if k == name or k.startswith(name + ".")]
+            for key in keys:
                 self.env[key] = clear(self.env[key], kinds)
+            if name not in self.env:  # `if (!ALLOWED.has(req.query.next))`: the request field
+                found = member_source_named(name, line)
+                if found:
+                    self.env[name] = clear(found, kinds)
 
     # --- functions ---------------------------------------------------------------------
 
