@@ -2,7 +2,8 @@
 
 `.js .jsx .mjs .cjs` use the JavaScript grammar (JSX included), `.ts` the TypeScript grammar and
 `.tsx` the TSX grammar. Imports (`import x from "m"`, `import { a as b } from "m"`,
-`const { a } = require("m")`, `const x = require("m").y`) map local names to `module.member`,
+`const { a } = require("m")`, `const x = require("m").y`, `const { a } = await import("m")`) map
+local names to `module.member`,
 with the `node:` prefix dropped, so rules match `child_process.exec` however it was imported.
 """
 
@@ -127,14 +128,18 @@ def _import_clause(m: JsModule, clause: Node, base: str, aliases: dict[str, str]
 
 
 def _required(m: JsModule, value: Node | None) -> str | None:
-    """`require("m")` -> "m"; `require("m").a.b` -> "m.a.b"; anything else None."""
+    """`require("m")` -> "m"; `require("m").a.b` -> "m.a.b"; `(await import("m")).a` -> "m.a";
+    anything else None."""
     suffix: list[str] = []
-    while value is not None and value.type == "member_expression":
-        suffix.append(m.text(value.child_by_field_name("property")))
-        value = value.child_by_field_name("object")
+    while value is not None and value.type in _WRAPPERS:
+        if value.type == "member_expression":
+            suffix.append(m.text(value.child_by_field_name("property")))
+            value = value.child_by_field_name("object")
+        else:
+            value = value.named_children[0] if value.named_children else None
     if value is None or value.type != "call_expression":
         return None
-    if m.text(value.child_by_field_name("function")) != "require":
+    if m.text(value.child_by_field_name("function")) not in {"require", "import"}:
         return None
     args = value.child_by_field_name("arguments")
     first = args.named_children[0] if args is not None and args.named_children else None
@@ -142,6 +147,9 @@ def _required(m: JsModule, value: Node | None) -> str | None:
     if name is None:
         return None
     return ".".join([_module_name(name), *reversed(suffix)])
+
+
+_WRAPPERS = frozenset({"member_expression", "await_expression", "parenthesized_expression"})
 
 
 def _bind_pattern(m: JsModule, pattern: Node | None, base: str, aliases: dict[str, str]) -> None:
