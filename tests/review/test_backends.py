@@ -81,7 +81,6 @@ const value = JSON.parse(row.value)[0];
 """
 
 
-@pytest.mark.xfail(strict=True, reason="redacted values are not placeholders yet")
 def test_redacted_values_are_not_secrets(tmp_path: Path) -> None:
     """A token whose parts are the word REDACTED (a comment showing a stored value's shape)."""
     (tmp_path / "migration.js").write_text(REDACTED_HOOK)
