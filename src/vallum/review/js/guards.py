@@ -14,10 +14,12 @@ the schema `S` proves.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from vallum.review.js import spec
-from vallum.review.js.parse import JsModule, Node, call_args, dotted
+from vallum.review.js.parse import JsModule, Node, call_args, dotted, string_value
+from vallum.review.js.sinks import FIXED_HOST, SAME_SITE
 
 Cleared = dict[str, frozenset[str]]
 # (parameter index, kinds): a project function's true result (or return) proves that parameter.
@@ -141,11 +143,42 @@ def _call_guard(m: JsModule, node: Node, normalised: set[str]) -> Cleared:
         kinds = spec.ALL_KINDS - {"redirect"}
         if not checked & normalised:
             kinds = kinds - {"path"}
+        prefix = string_value(m, args[0]) if method == "startsWith" and args else None
+        if prefix is not None and (SAME_SITE.match(prefix) or FIXED_HOST.match(prefix)):
+            kinds = kinds | {"redirect"}  # "/docs/..." or "https://host/...": the host is fixed
+            checked = checked | _original_url(checked)
         return {n: kinds for n in checked}
     names: set[str] = set()
     for arg in args:
         names |= _names(m, arg)
-    return {n: spec.ALL_KINDS for n in names}
+    cleared = {n: spec.ALL_KINDS for n in names}
+    if method == "test" and SAME_SITE_REGEX.match(_regex(m, receiver)):
+        for name in _original_url(names):
+            cleared[name] = frozenset({"redirect"})
+    return cleared
+
+
+SAME_SITE_REGEX = re.compile(r"^\^\\/[\w-]")  # `/^\/size\//`: a path on this site
+
+
+def _original_url(names: set[str]) -> set[str]:
+    """`req.url` proven a same-site path: `req.originalUrl` (the mount path, then `req.url`)
+    is one too."""
+    out: set[str] = set()
+    for name in names:
+        obj, _, field = name.rpartition(".")
+        if obj in spec.REQUEST_OBJECTS and field in {"url", "path"}:
+            out.add(f"{obj}.originalUrl")
+    return out
+
+
+def _regex(m: JsModule, node: Node | None) -> str:
+    """The pattern of a regex literal, or of a module constant holding one."""
+    if node is not None and node.type == "identifier":
+        text = schema_text(m, m.text(node))
+    else:
+        text = m.text(node) if node is not None and node.type == "regex" else ""
+    return text[1 : text.rfind("/")] if text.startswith("/") else ""
 
 
 def _compares_literal(m: JsModule, left: Node | None, right: Node | None) -> bool:
