@@ -9,17 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from vallum.review.findings import Finding
 from vallum.review.js import sinks, spec
+from vallum.review.js.fields import JsFields, into
 from vallum.review.js.guards import Cleared, Validates, guards, names_in
-from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted, string_value
+from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
 from vallum.review.js.sources import (
     hit_finding,
     member_source,
     sink_finding,
     subscript_source,
 )
-from vallum.review.taint.labels import CLEAN, Env, Label, SinkHit, Summary, Taint, clear, dangerous
+from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, Taint, clear, dangerous
 
 # The summary of the project function a call's import-resolved name names, or None.
 Summaries = Callable[[JsModule, str], "Summary | None"]
@@ -41,19 +41,15 @@ _CLEAN = frozenset(
 _COMPARE = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in"})
 
 
-class JsExpressions:
+class JsExpressions(JsFields):
     """Mixin: what an expression's value carries, and the sinks it reaches on the way."""
 
-    m: JsModule
-    env: Env
     normalised: set[str]
     schemas: dict[str, str]
     templates: set[str]
     aliases: dict[str, str]
     constructed: dict[str, str]
     nosql: bool
-    findings: list[Finding]
-    hits: set[tuple[int, SinkHit]]
     summaries: Summaries | None
     validators: Validators | None
     host_checked: set[str]
@@ -72,11 +68,7 @@ class JsExpressions:
 
     def _clean(self, node: Node) -> bool:
         """Whether `node` carries no request data here (evaluated without reporting sinks)."""
-        findings, hits = len(self.findings), set(self.hits)
-        taint = self.expr(node)
-        del self.findings[findings:]
-        self.hits = hits
-        return not dangerous(taint, "redirect")  # the operator's own settings count as trusted
+        return not dangerous(self.quiet(node), "redirect")  # the operator's settings are trusted
 
     def _infer(self, call: Node) -> Cleared:
         """What a call to an inferred project validator proves when it returns true."""
@@ -159,36 +151,12 @@ class JsExpressions:
         if found:
             return found
         obj = node.child_by_field_name("object")
-        taint = self.expr(obj)
         prop = self.m.text(node.child_by_field_name("property"))
+        taint = into(self.expr(obj), prop)  # a parameter's field: `options.template.name`
         if prop == "pathname" and dotted(self.m, obj) in self.host_checked:
             # a same-host URL's path alone is a relative target: "//evil.example" is a path
             return frozenset(Label(x.origin, x.line, x.cleared - {"redirect"}) for x in taint)
         return taint
-
-    def object_fields(self, node: Node) -> tuple[Taint, dict[str, Taint]]:
-        """An object literal's taint, and each plain key's own (exact once no spread follows)."""
-        whole: Taint = CLEAN
-        fields: dict[str, Taint] = {}
-        for child in node.named_children:
-            value: Taint = CLEAN
-            if child.type == "pair":
-                key = child.child_by_field_name("key")
-                value = self.expr(child.child_by_field_name("value"))
-                if key is not None and key.type != "computed_property_name":
-                    fields[string_value(self.m, key) or self.m.text(key)] = value
-                else:
-                    value = value | self.expr(key)
-            elif child.type == "shorthand_property_identifier":
-                value = self.env.get(self.m.text(child), CLEAN)
-                fields[self.m.text(child)] = value
-            elif child.type == "spread_element":
-                value = self.expr(child)
-                fields = {k: v | value for k, v in fields.items()}  # may be replaced by it
-            else:
-                self.expr(child)
-            whole = whole | value
-        return whole, fields
 
     def _ternary(self, node: Node) -> Taint:
         condition = node.child_by_field_name("condition")
@@ -245,13 +213,6 @@ class JsExpressions:
         if fields is not None and left is not None:
             self.bind_fields(self.m.text(left), fields)
         return taint
-
-    def bind_fields(self, name: str, fields: dict[str, Taint]) -> None:
-        """`name.key` holds what the object literal put under `key`; other keys the whole."""
-        for key in [k for k in self.env if k.startswith(name + ".")]:
-            del self.env[key]
-        for key, value in fields.items():
-            self.env[f"{name}.{key}"] = value
 
     def _jsx(self, node: Node) -> None:
         for child in node.named_children:
@@ -326,20 +287,25 @@ class JsExpressions:
         for label in labels:
             if label.param is not None:
                 snippet = self.m.snippet(line)
-                hit = SinkHit(use.kind, self.m.path, line, use.callee, snippet, label.cleared)
+                hit = SinkHit(
+                    use.kind, self.m.path, line, use.callee, snippet, label.cleared, label.field
+                )
                 self.hits.add((label.param, hit))
         real = [label for label in labels if label.param is None]
         if real:
             self.findings.append(sink_finding(self.m, use, real[0], where))
 
     def _apply(self, summary: Summary, name: str, taints: list[Taint], where: Node) -> Taint:
-        """A call to a project function: its sinks see the arguments, its result is theirs."""
+        """A call to a project function: its sinks see the arguments (the field a sink reads,
+        where the summary knows it), its result is theirs."""
+        args = call_args(where)
         for index, taint in enumerate(taints):
             for hit in summary.hits(index) if taint else []:
-                labels = [x for x in dangerous(taint, hit.kind) if hit.kind not in hit.cleared]
+                here = self.select(args[index], hit.field, taint) if index < len(args) else taint
+                labels = [x for x in dangerous(here, hit.kind) if hit.kind not in hit.cleared]
                 for label in labels:
                     if label.param is not None:
-                        moved = replace(hit, cleared=hit.cleared | label.cleared)
+                        moved = replace(hit, cleared=hit.cleared | label.cleared, field=label.field)
                         self.hits.add((label.param, moved))
                 real = [label for label in labels if label.param is None]
                 if real:
@@ -350,7 +316,10 @@ class JsExpressions:
             if label.param is None:
                 result = result | {label}
             elif label.param < len(taints):
-                result = result | clear(taints[label.param], label.cleared)
+                value = taints[label.param]
+                if label.param < len(args):
+                    value = self.select(args[label.param], label.field, value)
+                result = result | clear(value, label.cleared)
         return result
 
 

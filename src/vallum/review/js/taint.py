@@ -11,6 +11,7 @@ from __future__ import annotations
 from vallum.review.findings import Finding
 from vallum.review.js import spec
 from vallum.review.js.expressions import FUNCTIONS, JsExpressions, Summaries, Validators
+from vallum.review.js.fields import into
 from vallum.review.js.guards import SAME_SITE_KINDS, Cleared
 from vallum.review.js.params import param_nodes, param_taints
 from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
@@ -271,7 +272,14 @@ class JsTaint(JsExpressions):
         t = target.type
         if t in {"identifier", "member_expression", "shorthand_property_identifier_pattern"}:
             self.env[self.m.text(target)] = taint
-        elif t in {"object_pattern", "array_pattern"}:
+        elif t == "object_pattern":  # `{ template, ...rest } = options`: each its own field
+            for child in target.named_children:
+                key = child.child_by_field_name("key") if child.type == "pair_pattern" else child
+                if child.type == "object_assignment_pattern":
+                    key = child.child_by_field_name("left")
+                name = self.m.text(key) if child.type != "rest_pattern" else ""
+                self.bind(child, into(taint, name) if key is not None else taint)
+        elif t == "array_pattern":
             for child in target.named_children:
                 self.bind(child, taint)
         elif t == "pair_pattern":

@@ -18,7 +18,14 @@ class Label:
 
     @property
     def param(self) -> int | None:
-        return int(self.origin[len(PARAM) :]) if self.origin.startswith(PARAM) else None
+        if not self.origin.startswith(PARAM):
+            return None
+        return int(self.origin[len(PARAM) :].partition(".")[0])
+
+    @property
+    def field(self) -> str:
+        """The field path read from a parameter (`param:0.template.name`: "template.name")."""
+        return self.origin[len(PARAM) :].partition(".")[2] if self.origin.startswith(PARAM) else ""
 
     def clear(self, kinds: frozenset[str]) -> Label:
         if kinds <= self.cleared:
@@ -62,6 +69,7 @@ class SinkHit:
     callee: str
     snippet: str
     cleared: frozenset[str] = frozenset()
+    field: str = ""  # the field of the parameter that reaches the sink ("" for all of it)
 
 
 @dataclass(frozen=True, slots=True)
