@@ -232,7 +232,12 @@ class JsExpressions(JsFields):
         name = call_name(m, node)
         func = node.child_by_field_name("function")
         args = call_args(node)
-        taints = [self.expr(a) for a in args]
+        taints: list[Taint] = []
+        fields: list[dict[str, Taint]] = []
+        for arg in args:
+            whole, known = self.object_fields(arg) if arg.type == "object" else (self.expr(arg), {})
+            taints.append(whole)
+            fields.append(known)
         recv = CLEAN
         receiver = ""
         if func is not None and func.type == "member_expression":
@@ -253,7 +258,7 @@ class JsExpressions(JsFields):
         for candidate in self._candidates(node) if self.summaries is not None else []:
             summary = self.summaries(m, candidate) if self.summaries is not None else None
             if summary is not None:  # a project function: known better than by its method name
-                return self._apply(summary, candidate, taints, node)
+                return self._apply(summary, candidate, taints, node, fields)
         uses = sinks.match(m, name, node, args, self.constructed, self.nosql)
         for use in uses:
             taint = CLEAN
@@ -295,13 +300,20 @@ class JsExpressions(JsFields):
         if real:
             self.findings.append(sink_finding(self.m, use, real[0], where))
 
-    def _apply(self, summary: Summary, name: str, taints: list[Taint], where: Node) -> Taint:
+    def _apply(
+        self,
+        summary: Summary,
+        name: str,
+        taints: list[Taint],
+        where: Node,
+        fields: list[dict[str, Taint]],
+    ) -> Taint:
         """A call to a project function: its sinks see the arguments (the field a sink reads,
         where the summary knows it), its result is theirs."""
         args = call_args(where)
         for index, taint in enumerate(taints):
             for hit in summary.hits(index) if taint else []:
-                here = self.select(args[index], hit.field, taint) if index < len(args) else taint
+                here = self.select(args[index], hit.field, taint, fields[index])
                 labels = [x for x in dangerous(here, hit.kind) if hit.kind not in hit.cleared]
                 for label in labels:
                     if label.param is not None:
@@ -316,9 +328,8 @@ class JsExpressions(JsFields):
             if label.param is None:
                 result = result | {label}
             elif label.param < len(taints):
-                value = taints[label.param]
-                if label.param < len(args):
-                    value = self.select(args[label.param], label.field, value)
+                i = label.param
+                value = self.select(args[i], label.field, taints[i], fields[i])
                 result = result | clear(value, label.cleared)
         return result
 

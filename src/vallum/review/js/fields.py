@@ -14,15 +14,23 @@ from vallum.review.findings import Finding
 from vallum.review.js.parse import JsModule, Node, dotted, string_value
 from vallum.review.taint.labels import CLEAN, PARAM, Env, Label, SinkHit, Taint
 
+DEPTH = 3
+
 
 def into(taint: Taint, path: str) -> Taint:
-    """The taint of `value.path`: a parameter's labels name the field read from it."""
+    """The taint of `value.path`: a parameter's labels name the field read from it (at most
+    `DEPTH` fields deep: a deeper read counts as its prefix, which holds all of it)."""
     if not path or not any(label.origin.startswith(PARAM) for label in taint):
         return taint
-    return frozenset(
-        Label(f"{x.origin}.{path}", x.line, x.cleared) if x.origin.startswith(PARAM) else x
-        for x in taint
-    )
+    out: set[Label] = set()
+    for x in taint:
+        if x.origin.startswith(PARAM):
+            head, _, field = x.origin.partition(".")
+            parts = [p for p in (field, path) if p]
+            deeper = ".".join(".".join(parts).split(".")[:DEPTH])
+            x = Label(f"{head}.{deeper}", x.line, x.cleared)
+        out.add(x)
+    return frozenset(out)
 
 
 class JsFields:
@@ -83,42 +91,17 @@ class JsFields:
         for key, value in fields.items():
             self.env[f"{name}.{key}"] = value
 
-    def select(self, arg: Node, path: str, whole: Taint) -> Taint:
-        """The taint of `arg.path` at a call: through object literals and known fields."""
+    def select(self, arg: Node, path: str, whole: Taint, fields: dict[str, Taint]) -> Taint:
+        """The taint of `arg.path` at a call: an object literal's own fields (`fields`, found
+        when the argument was evaluated), or the fields a variable is known to hold."""
         if not path:
             return whole
         parts = path.split(".")
-        node = arg
-        while node.type == "object" and parts:
-            value = _key_value(self.m, node, parts[0])
-            if value is None:
-                break
-            node, parts = value, parts[1:]
-        if node is arg:
-            taint = whole
-        elif node.type == "shorthand_property_identifier":  # `{ name }`
-            taint = self.env.get(self.m.text(node), CLEAN)
-        else:
-            taint = self.quiet(node)
-        name = dotted(self.m, node)
-        for end in range(len(parts), 0, -1) if name else []:
-            key = f"{name}.{'.'.join(parts[:end])}"
-            if key in self.env:
-                taint, parts = self.env[key], parts[end:]
-                break
-        return into(taint, ".".join(parts))
-
-
-def _key_value(m: JsModule, node: Node, key: str) -> Node | None:
-    """The value an object literal gives `key`, if no spread after it may replace it."""
-    found: Node | None = None
-    for child in node.named_children:
-        if child.type == "spread_element":
-            found = None
-        elif child.type == "pair":
-            name = child.child_by_field_name("key")
-            if name is not None and (string_value(m, name) or m.text(name)) == key:
-                found = child.child_by_field_name("value")
-        elif child.type == "shorthand_property_identifier" and m.text(child) == key:
-            found = child
-    return found
+        name = dotted(self.m, arg)
+        for end in range(len(parts), 0, -1):
+            key = ".".join(parts[:end])
+            if key in fields:
+                return into(fields[key], ".".join(parts[end:]))
+            if name and f"{name}.{key}" in self.env:
+                return into(self.env[f"{name}.{key}"], ".".join(parts[end:]))
+        return into(whole, path)
