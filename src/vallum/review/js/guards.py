@@ -61,7 +61,9 @@ def guards(
         if op in {"&&", "||"}:
             lt, lf = guards(m, left, normalised, infer, clean)
             rt, rf = guards(m, right, normalised, infer, clean)
-            return (_union(lt, rt), {}) if op == "&&" else ({}, _union(lf, rf))
+            if op == "&&":  # both hold when true; when false, what both sides' falsity proves
+                return _union(lt, rt), _meet(lf, rf)
+            return _meet(lt, rt), _union(lf, rf)
         if op in _EQUALITY | _INEQUALITY and _compares_literal(m, left, right):
             names = _names(m, left) | _names(m, right)
             cleared = {n: spec.ALL_KINDS for n in names}
@@ -141,12 +143,16 @@ def _call_guard(m: JsModule, node: Node, normalised: set[str]) -> Cleared:
     if method in {"startsWith", "match"}:
         checked = _names(m, receiver)
         kinds = spec.ALL_KINDS - {"redirect"}
+        if method == "startsWith":  # a prefix says nothing of what follows it (`d; rm -rf /`)
+            kinds = frozenset({"path", "ssrf"})
         if not checked & normalised:
             kinds = kinds - {"path"}
         prefix = string_value(m, args[0]) if method == "startsWith" and args else None
         if prefix is not None and (SAME_SITE.match(prefix) or FIXED_HOST.match(prefix)):
             kinds = kinds | {"redirect"}  # "/docs/..." or "https://host/...": the host is fixed
             checked = checked | _original_url(checked)
+        elif method == "startsWith":
+            kinds = kinds - {"ssrf"}
         return {n: kinds for n in checked}
     names: set[str] = set()
     for arg in args:
@@ -210,6 +216,15 @@ def _names(m: JsModule, node: Node | None) -> set[str]:
 
 
 names_in = _names
+
+
+def _meet(a: Cleared, b: Cleared) -> Cleared:
+    """What holds whichever of two conditions did: names both clear, for kinds both clear."""
+    out: Cleared = {}
+    for key in a.keys() & b.keys():
+        if a[key] & b[key]:
+            out[key] = a[key] & b[key]
+    return out
 
 
 def _union(a: Cleared, b: Cleared) -> Cleared:

@@ -271,14 +271,17 @@ class JsTaint(JsExpressions):
             return
         t = target.type
         if t in {"identifier", "member_expression", "shorthand_property_identifier_pattern"}:
-            self.env[self.m.text(target)] = taint
+            name = self.m.text(target)
+            for key in [k for k in self.env if k.startswith(name + ".")]:
+                del self.env[key]  # `opts.page = req.query`: what `opts.page.name` held is gone
+            self.env[name] = taint
         elif t == "object_pattern":  # `{ template, ...rest } = options`: each its own field
             for child in target.named_children:
-                key = child.child_by_field_name("key") if child.type == "pair_pattern" else child
+                part = child.child_by_field_name("key") if child.type == "pair_pattern" else child
                 if child.type == "object_assignment_pattern":
-                    key = child.child_by_field_name("left")
-                name = self.m.text(key) if child.type != "rest_pattern" else ""
-                self.bind(child, into(taint, name) if key is not None else taint)
+                    part = child.child_by_field_name("left")
+                field = self.m.text(part) if child.type != "rest_pattern" else ""
+                self.bind(child, into(taint, field))
         elif t == "array_pattern":
             for child in target.named_children:
                 self.bind(child, taint)
