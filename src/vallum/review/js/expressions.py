@@ -92,12 +92,16 @@ class JsExpressions(JsFields):
     def _candidates(self, call: Node) -> list[str]:
         """Names a call may resolve to: `this.m()` as its class's method, `obj.m()` as the method
         of the project class `obj` was made with, then the import-resolved name."""
-        name = self.aliases.get(call_name(self.m, call), call_name(self.m, call))
+        name = call_name(self.m, call)
+        name = self.aliases.get(name, name)
         func = call.child_by_field_name("function")
         if func is None or func.type != "member_expression":
             return [name]
+        obj = func.child_by_field_name("object")
+        if obj is None or obj.type not in {"this", "identifier"}:
+            return [name]
         method = self.m.text(func.child_by_field_name("property"))
-        receiver = dotted(self.m, func.child_by_field_name("object"))
+        receiver = self.m.text(obj)
         if receiver == "this":
             owner = _enclosing_class(self.m, call)
             return [f"{owner}.{method}", name] if owner else [name]
@@ -323,15 +327,17 @@ class JsExpressions(JsFields):
                 if real:
                     via = f"{name}() called at {self.m.path}:{_line(where)}"
                     self.findings.append(hit_finding(hit, real[0], via))
-        result: Taint = CLEAN
+        result: set[Label] = set()
+        seen: dict[tuple[str, frozenset[str]], Taint] = {}
         for label in summary.returns:
-            if label.param is None:
-                result = result | {label}
-            elif label.param < len(taints):
-                i = label.param
-                value = self.select(args[i], label.field, taints[i], fields[i])
-                result = result | clear(value, label.cleared)
-        return result
+            index = label.param
+            if index is None:
+                result.add(label)
+            elif index < len(taints) and (label.origin, label.cleared) not in seen:
+                value = self.select(args[index], label.field, taints[index], fields[index])
+                seen[(label.origin, label.cleared)] = value
+                result.update(clear(value, label.cleared))
+        return frozenset(result)
 
 
 def _line(node: Node) -> int:

@@ -50,6 +50,8 @@ class JsModule:
     lines: list[str]
     imports: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # call_name of each call node read so far (by node id): names are asked for many times
+    names: dict[int, str] = field(default_factory=dict)
 
     def text(self, node: Node | None) -> str:
         if node is None:
@@ -205,6 +207,13 @@ def dotted(m: JsModule, node: Node | None) -> str:
 
 def call_name(m: JsModule, call: Node) -> str:
     """Import-resolved name of what a call (or `new`) invokes; `?.method` when unknown."""
+    found = m.names.get(call.id)
+    if found is None:
+        found = m.names[call.id] = _call_name(m, call)
+    return found
+
+
+def _call_name(m: JsModule, call: Node) -> str:
     func = call.child_by_field_name("function") or call.child_by_field_name("constructor")
     name = dotted(m, func)
     if name:

@@ -153,8 +153,9 @@ class JsTaint(JsExpressions):
             return
         name = self.m.text(target)
         text = self.m.text(value)
-        parsed = call_args(value)[:1] if call_name(self.m, value) == "URL" else []
-        source = dotted(self.m, parsed[0]) if parsed and value.type == "new_expression" else ""
+        made = value.type == "new_expression" and call_name(self.m, value) == "URL"
+        parsed = call_args(value)[:1] if made else []
+        source = dotted(self.m, parsed[0]) if parsed else ""
         if source:
             self.parsed[name] = source
         else:
