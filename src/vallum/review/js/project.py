@@ -50,6 +50,7 @@ class JsProject:
         self.tables = {m.path: _table(m) for m in modules}
         self.cache: dict[tuple[str, int], Summary | None] = {}
         self.checks: dict[tuple[str, int], tuple[Validates, Validates]] = {}
+        self.found: dict[tuple[str, str], tuple[JsModule, Node] | None] = {}
 
     def analyse(self) -> list[Finding]:
         findings: list[Finding] = []
@@ -92,6 +93,12 @@ class JsProject:
         return result
 
     def _lookup(self, m: JsModule, name: str) -> tuple[JsModule, Node] | None:
+        key = (m.path, name)
+        if key not in self.found:
+            self.found[key] = self._find(m, name)
+        return self.found[key]
+
+    def _find(self, m: JsModule, name: str) -> tuple[JsModule, Node] | None:
         local = self.tables[m.path].local.get(name)
         if local is not None:
             return m, local
