@@ -330,11 +330,11 @@ class JsExpressions(JsFields):
         result: set[Label] = set()
         seen: dict[tuple[str, frozenset[str]], Taint] = {}
         for label in summary.returns:
-            index = label.param
-            if index is None:
+            i = label.param
+            if i is None:
                 result.add(label)
-            elif index < len(taints) and (label.origin, label.cleared) not in seen:
-                value = self.select(args[index], label.field, taints[index], fields[index])
+            elif i < len(taints) and (label.origin, label.cleared) not in seen:
+                value = self.select(args[i], label.field, taints[i], fields[i])
                 seen[(label.origin, label.cleared)] = value
                 result.update(clear(value, label.cleared))
         return frozenset(result)
