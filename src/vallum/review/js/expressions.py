@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from vallum.review.js import sinks, spec
-from vallum.review.js.fields import JsFields, into
+from vallum.review.js.fields import WRITTEN, JsFields, into
 from vallum.review.js.guards import Cleared, Validates, guards, names_in
 from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
 from vallum.review.js.sources import (
@@ -113,7 +113,8 @@ class JsExpressions(JsFields):
             return CLEAN
         t = node.type
         if t == "identifier":
-            return self.env.get(self.m.text(node), CLEAN)
+            name = self.m.text(node)
+            return self.env.get(name, CLEAN) | self.env.get(name + WRITTEN, CLEAN)
         if t == "member_expression":
             return self._member(node)
         if t in {"call_expression", "new_expression"}:
@@ -156,7 +157,12 @@ class JsExpressions(JsFields):
             return found
         obj = node.child_by_field_name("object")
         prop = self.m.text(node.child_by_field_name("property"))
-        taint = into(self.expr(obj), prop)  # a parameter's field: `options.template.name`
+        held = (
+            self.env.get(self.m.text(obj), CLEAN)
+            if obj is not None and obj.type == "identifier"
+            else None
+        )
+        taint = into(self.expr(obj) if held is None else held, prop)  # `options.template.name`
         if prop == "pathname" and dotted(self.m, obj) in self.host_checked:
             # a same-host URL's path alone is a relative target: "//evil.example" is a path
             return frozenset(Label(x.origin, x.line, x.cleared - {"redirect"}) for x in taint)

@@ -15,6 +15,9 @@ from vallum.review.js.parse import JsModule, Node, dotted, string_value
 from vallum.review.taint.labels import CLEAN, PARAM, Env, Label, SinkHit, Taint
 
 DEPTH = 3
+# `env[name + WRITTEN]`: what was written into fields of `name` after it was made; part of the
+# object as a whole (`f(opts)`), not of its other fields (`opts.other`).
+WRITTEN = ".*"
 
 
 def into(taint: Taint, path: str) -> Taint:

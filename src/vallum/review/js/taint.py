@@ -11,7 +11,7 @@ from __future__ import annotations
 from vallum.review.findings import Finding
 from vallum.review.js import spec
 from vallum.review.js.expressions import FUNCTIONS, JsExpressions, Summaries, Validators
-from vallum.review.js.fields import into
+from vallum.review.js.fields import WRITTEN, into
 from vallum.review.js.guards import SAME_SITE_KINDS, Cleared
 from vallum.review.js.params import param_nodes, param_taints
 from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
@@ -276,6 +276,9 @@ class JsTaint(JsExpressions):
             for key in [k for k in self.env if k.startswith(name + ".")]:
                 del self.env[key]  # `opts.page = req.query`: what `opts.page.name` held is gone
             self.env[name] = taint
+            root = name.partition(".")[0]
+            if t == "member_expression" and root in self.env:  # `opts` whole holds it too
+                self.env[root + WRITTEN] = self.env.get(root + WRITTEN, CLEAN) | taint
         elif t == "object_pattern":  # `{ template, ...rest } = options`: each its own field
             for child in target.named_children:
                 part = child.child_by_field_name("key") if child.type == "pair_pattern" else child
