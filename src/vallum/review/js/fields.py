@@ -43,6 +43,20 @@ class JsFields:
     env: Env
     findings: list[Finding]
     hits: set[tuple[int, SinkHit]]
+    # name -> every env key below it (`a` -> `a.b`, `a.b.c`) ever set: a superset, so finding a
+    # name's fields never scans the whole environment.
+    subkeys: dict[str, set[str]]
+
+    def put(self, key: str, taint: Taint) -> None:
+        self.env[key] = taint
+        head = key
+        while "." in head:
+            head = head.rpartition(".")[0]
+            self.subkeys.setdefault(head, set()).add(key)
+
+    def below(self, name: str) -> list[str]:
+        """The keys below `name` in the environment now."""
+        return [k for k in self.subkeys.get(name, ()) if k in self.env]
 
     def expr(self, node: Node | None) -> Taint:
         raise NotImplementedError
@@ -89,10 +103,10 @@ class JsFields:
 
     def bind_fields(self, name: str, fields: dict[str, Taint]) -> None:
         """`name.key` holds what the object literal put under `key`; other keys the whole."""
-        for key in [k for k in self.env if k.startswith(name + ".")]:
+        for key in self.below(name):
             del self.env[key]
         for key, value in fields.items():
-            self.env[f"{name}.{key}"] = value
+            self.put(f"{name}.{key}", value)
 
     def select(self, arg: Node, path: str, whole: Taint, fields: dict[str, Taint]) -> Taint:
         """The taint of `arg.path` at a call: an object literal's own fields (`fields`, found

@@ -48,6 +48,7 @@ class JsTaint(JsExpressions):
         self.host_checked: set[str] = set()
         self.parsed: dict[str, str] = {}  # `const u = new URL(x, base)`: u -> x
         self.env: Env = {}
+        self.subkeys: dict[str, set[str]] = {}
         self.normalised: set[str] = set()
         self.schemas: dict[str, str] = {}
         self.templates: set[str] = set()
@@ -239,13 +240,13 @@ class JsTaint(JsExpressions):
             if kinds == SAME_SITE_KINDS:
                 self.host_checked.add(name)
         for name, kinds in cleared.items():
-            keys = [k for k in self.env if k == name or k.startswith(name + ".")]
+            keys = ([name] if name in self.env else []) + self.below(name)
             for key in keys:
                 self.env[key] = clear(self.env[key], kinds)
             if name not in self.env:  # `if (!ALLOWED.has(req.query.next))`: the request field
                 found = member_source_named(name, line)
                 if found:
-                    self.env[name] = clear(found, kinds)
+                    self.put(name, clear(found, kinds))
 
     # --- functions ---------------------------------------------------------------------
 
@@ -273,12 +274,12 @@ class JsTaint(JsExpressions):
         t = target.type
         if t in {"identifier", "member_expression", "shorthand_property_identifier_pattern"}:
             name = self.m.text(target)
-            for key in [k for k in self.env if k.startswith(name + ".")]:
+            for key in self.below(name):
                 del self.env[key]  # `opts.page = req.query`: what `opts.page.name` held is gone
-            self.env[name] = taint
+            self.put(name, taint)
             root = name.partition(".")[0]
             if t == "member_expression" and root in self.env:  # `opts` whole holds it too
-                self.env[root + WRITTEN] = self.env.get(root + WRITTEN, CLEAN) | taint
+                self.put(root + WRITTEN, self.env.get(root + WRITTEN, CLEAN) | taint)
         elif t == "object_pattern":  # `{ template, ...rest } = options`: each its own field
             for child in target.named_children:
                 part = child.child_by_field_name("key") if child.type == "pair_pattern" else child
@@ -299,7 +300,7 @@ class JsTaint(JsExpressions):
         elif t == "subscript_expression":
             container = dotted(self.m, target.child_by_field_name("object"))
             if container:
-                self.env[container] = self.env.get(container, CLEAN) | taint
+                self.put(container, self.env.get(container, CLEAN) | taint)
 
 
 def analyse(m: JsModule) -> list[Finding]:
