@@ -63,6 +63,9 @@ class JsExpressions(JsFields):
     def _clear(self, cleared: Cleared, where: Node | None = None) -> None:
         raise NotImplementedError
 
+    def _read_sources(self, names: list[str], where: Node | None) -> None:
+        raise NotImplementedError
+
     def _guards(self, condition: Node | None) -> tuple[Cleared, Cleared]:
         return guards(self.m, condition, self.normalised, self._infer, self._clean)
 
@@ -172,6 +175,7 @@ class JsExpressions(JsFields):
         condition = node.child_by_field_name("condition")
         self.expr(condition)
         when_true, when_false = self._guards(condition)
+        self._read_sources([*when_true, *when_false], condition)
         before = dict(self.env)
         self._clear(when_true, condition)
         result = self.expr(node.child_by_field_name("consequence"))

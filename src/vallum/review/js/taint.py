@@ -187,6 +187,7 @@ class JsTaint(JsExpressions):
         condition = node.child_by_field_name("condition")
         self.expr(condition)
         when_true, when_false = self._guards(condition)
+        self._read_sources([*when_true, *when_false], condition)
         alternative = node.child_by_field_name("alternative")
         consequence = node.child_by_field_name("consequence")
         before = dict(self.env)
@@ -230,6 +231,16 @@ class JsTaint(JsExpressions):
         body = node.child_by_field_name("body")
         self._branch([body, body, None])
         return False
+
+    def _read_sources(self, names: list[str], where: Node | None) -> None:
+        """Request fields a condition checks, held by name before its branches part: the branch
+        that does not clear them must still see them (`if (ok(req.query.n)) log(); use(...)`)."""
+        line = where.start_point[0] + 1 if where is not None else 0
+        for name in names:
+            if name not in self.env:
+                found = member_source_named(name, line)
+                if found:
+                    self.put(name, found)
 
     def _clear(self, cleared: Cleared, where: Node | None = None) -> None:
         line = where.start_point[0] + 1 if where is not None else 0
