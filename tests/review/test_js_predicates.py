@@ -176,3 +176,23 @@ def test_dynamic_import_names_resolve_like_require() -> None:
     )
     assert m.imports["a"] == "./x.js.a"
     assert m.imports["d"] == "child_process.exec"
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "ALLOWED.has(req.query.to)",
+        "target.host === new URL(process.env.BASE).host",
+    ],
+)
+def test_a_check_whose_branch_does_not_leave_proves_nothing_after_it(check: str) -> None:
+    """The redirect runs whichever way the check went: the request field is still untrusted."""
+    code = (
+        'const express = require("express");\nconst app = express();\n'
+        'const ALLOWED = new Set(["/"]);\n'
+        'app.get("/c", (req, res) => {\n'
+        "  const target = new URL(req.query.to, process.env.BASE);\n"
+        f"  if ({check}) {{\n    console.log('ok');\n  }}\n"
+        "  res.redirect(req.query.to);\n});\n"
+    )
+    assert cwes({"app.js": code}) == {601}

@@ -236,7 +236,7 @@ class JsTaint(JsExpressions):
         """Request fields a condition checks, held by name before its branches part: the branch
         that does not clear them must still see them (`if (ok(req.query.n)) log(); use(...)`)."""
         line = where.start_point[0] + 1 if where is not None else 0
-        for name in names:
+        for name in [*names, *(self.parsed[n] for n in names if n in self.parsed)]:
             if name not in self.env:
                 found = member_source_named(name, line)
                 if found:
