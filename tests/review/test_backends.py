@@ -69,3 +69,27 @@ def test_real_credentials_near_docs_are_still_found(tmp_path: Path, line: str) -
     (tmp_path / "settings.py").write_text(line)
     options = ReviewOptions(backends=(BACKENDS["secrets"],))
     assert [798] == [f.cwe for f in review_path(tmp_path, options).findings]
+
+
+REDACTED_HOOK = """// The value that used to be stored here looked like:
+// "url": "https://hooks.slack.com/services/TC_REDACTED/B01_REDACTED/mk_REDACTED",
+const value = JSON.parse(row.value)[0];
+"""
+LIVE_HOOK = """// Our own hook, kept for the next migration:
+// "url": "https://hooks.slack.com/services/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",
+const value = JSON.parse(row.value)[0];
+"""
+
+
+def test_redacted_values_are_not_secrets(tmp_path: Path) -> None:
+    """A token whose parts are the word REDACTED (a comment showing a stored value's shape)."""
+    (tmp_path / "migration.js").write_text(REDACTED_HOOK)
+    options = ReviewOptions(backends=(BACKENDS["secrets"],))
+    assert review_path(tmp_path, options).findings == []
+
+
+def test_live_looking_hook_in_a_comment_is_found(tmp_path: Path) -> None:
+    """The same comment with a real-looking hook stays a finding (the hard negative)."""
+    (tmp_path / "migration.js").write_text(LIVE_HOOK)
+    options = ReviewOptions(backends=(BACKENDS["secrets"],))
+    assert [798] == [f.cwe for f in review_path(tmp_path, options).findings]

@@ -45,7 +45,9 @@ DOC_HOSTS = re.compile(
 URL_CREDENTIALS = re.compile(
     r"://(?P<user>[^:/@\s]+):(?P<password>[^@/\s]+)@(?P<host>[^/\s?#'\"]+)"
 )
-EXAMPLE_VALUE = re.compile(r"example|xxxx|0000000|1234567|your[-_]|dummy|fake|sample", re.I)
+EXAMPLE_VALUE = re.compile(
+    r"example|xxxx|0000000|1234567|your[-_]|dummy|fake|sample|redacted", re.I
+)
 
 
 def example_url(text: str) -> bool:

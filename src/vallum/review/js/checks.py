@@ -11,6 +11,7 @@ from vallum.review.checks.credentials import plausible_secret
 from vallum.review.checks.crypto import HASH_CONTEXT, SECRETISH
 from vallum.review.checks.web import SENSITIVE_COOKIE
 from vallum.review.findings import Finding, Severity
+from vallum.review.js.objects import has_key
 from vallum.review.js.parse import (
     JsModule,
     Node,
@@ -116,8 +117,8 @@ def _call(m: JsModule, node: Node) -> list[Finding]:
             # Reading `exp` or `iss` before verifying elsewhere is routine; taking the caller's
             # identity (`sub`, `role`, ...) from an unverified token is the flaw.
             out.append(found if _identity_read(m, node) else replace(found, confidence=0.5))
-        elif method == "verify" and "algorithms" not in object_props(
-            m, args[2] if len(args) > 2 else None
+        elif method == "verify" and not has_key(
+            m, args[2] if len(args) > 2 else None, "algorithms"
         ):
             out.append(
                 js_finding(

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from vallum.review.findings import Finding
 from vallum.review.js import sinks, spec
-from vallum.review.js.guards import Cleared, guards
+from vallum.review.js.fields import WRITTEN, JsFields, into
+from vallum.review.js.guards import Cleared, Validates, guards, names_in
 from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
 from vallum.review.js.sources import (
     hit_finding,
@@ -19,10 +19,12 @@ from vallum.review.js.sources import (
     sink_finding,
     subscript_source,
 )
-from vallum.review.taint.labels import CLEAN, Env, Label, SinkHit, Summary, Taint, clear, dangerous
+from vallum.review.taint.labels import CLEAN, Label, SinkHit, Summary, Taint, clear, dangerous
 
 # The summary of the project function a call's import-resolved name names, or None.
 Summaries = Callable[[JsModule, str], "Summary | None"]
+# (what a true result proves, what returning proves) of the project function a name names.
+Validators = Callable[[JsModule, str], "tuple[Validates, Validates] | None"]
 FUNCTIONS = frozenset(
     {
         "arrow_function",
@@ -39,20 +41,18 @@ _CLEAN = frozenset(
 _COMPARE = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in"})
 
 
-class JsExpressions:
+class JsExpressions(JsFields):
     """Mixin: what an expression's value carries, and the sinks it reaches on the way."""
 
-    m: JsModule
-    env: Env
     normalised: set[str]
     schemas: dict[str, str]
     templates: set[str]
     aliases: dict[str, str]
     constructed: dict[str, str]
     nosql: bool
-    findings: list[Finding]
-    hits: set[tuple[int, SinkHit]]
     summaries: Summaries | None
+    validators: Validators | None
+    host_checked: set[str]
 
     def function(self, node: Node) -> None:
         raise NotImplementedError
@@ -60,15 +60,64 @@ class JsExpressions:
     def bind(self, target: Node | None, taint: Taint) -> None:
         raise NotImplementedError
 
-    def _clear(self, cleared: Cleared) -> None:
+    def _clear(self, cleared: Cleared, where: Node | None = None) -> None:
         raise NotImplementedError
+
+    def _read_sources(self, names: list[str], where: Node | None) -> None:
+        raise NotImplementedError
+
+    def _guards(self, condition: Node | None) -> tuple[Cleared, Cleared]:
+        return guards(self.m, condition, self.normalised, self._infer, self._clean)
+
+    def _clean(self, node: Node) -> bool:
+        """Whether `node` carries no request data here (evaluated without reporting sinks)."""
+        return not dangerous(self.quiet(node), "redirect")  # the operator's settings are trusted
+
+    def _infer(self, call: Node) -> Cleared:
+        """What a call to an inferred project validator proves when it returns true."""
+        return self._proved(call, 0)
+
+    def _proved(self, call: Node, which: int) -> Cleared:
+        if self.validators is None or call.type != "call_expression":
+            return {}
+        args = call_args(call)
+        for name in self._candidates(call):
+            found = self.validators(self.m, name)
+            if found is None:
+                continue
+            out: Cleared = {}
+            for index, kinds in found[which]:
+                for key in names_in(self.m, args[index]) if index < len(args) else set():
+                    out[key] = out.get(key, frozenset()) | kinds
+            return out
+        return {}
+
+    def _candidates(self, call: Node) -> list[str]:
+        """Names a call may resolve to: `this.m()` as its class's method, `obj.m()` as the method
+        of the project class `obj` was made with, then the import-resolved name."""
+        name = call_name(self.m, call)
+        name = self.aliases.get(name, name)
+        func = call.child_by_field_name("function")
+        if func is None or func.type != "member_expression":
+            return [name]
+        obj = func.child_by_field_name("object")
+        if obj is None or obj.type not in {"this", "identifier"}:
+            return [name]
+        method = self.m.text(func.child_by_field_name("property"))
+        receiver = self.m.text(obj)
+        if receiver == "this":
+            owner = _enclosing_class(self.m, call)
+            return [f"{owner}.{method}", name] if owner else [name]
+        made_with = self.constructed.get(receiver)
+        return [f"{made_with}.{method}", name] if made_with else [name]
 
     def expr(self, node: Node | None) -> Taint:
         if node is None or node.type in _CLEAN:
             return CLEAN
         t = node.type
         if t == "identifier":
-            return self.env.get(self.m.text(node), CLEAN)
+            name = self.m.text(node)
+            return self.env.get(name, CLEAN) | self.env.get(name + WRITTEN, CLEAN)
         if t == "member_expression":
             return self._member(node)
         if t in {"call_expression", "new_expression"}:
@@ -106,24 +155,44 @@ class JsExpressions:
         key = self.m.text(node)
         if key in self.env:
             return self.env[key]
-        return member_source(self.m, node) or self.expr(node.child_by_field_name("object"))
+        found = member_source(self.m, node)
+        if found:
+            return found
+        obj = node.child_by_field_name("object")
+        prop = self.m.text(node.child_by_field_name("property"))
+        held = (
+            self.env.get(self.m.text(obj), CLEAN)
+            if obj is not None and obj.type == "identifier"
+            else None
+        )
+        taint = into(self.expr(obj) if held is None else held, prop)  # `options.template.name`
+        if prop == "pathname" and dotted(self.m, obj) in self.host_checked:
+            # a same-host URL's path alone is a relative target: "//evil.example" is a path
+            return frozenset(Label(x.origin, x.line, x.cleared - {"redirect"}) for x in taint)
+        return taint
 
     def _ternary(self, node: Node) -> Taint:
         condition = node.child_by_field_name("condition")
         self.expr(condition)
-        when_true, when_false = guards(self.m, condition, self.normalised)
+        when_true, when_false = self._guards(condition)
+        self._read_sources([*when_true, *when_false], condition)
         before = dict(self.env)
-        self._clear(when_true)
+        self._clear(when_true, condition)
         result = self.expr(node.child_by_field_name("consequence"))
         self.env = dict(before)
-        self._clear(when_false)
+        self._clear(when_false, condition)
         result = result | self.expr(node.child_by_field_name("alternative"))
         self.env = before
         return result
 
     def _assign(self, node: Node) -> Taint:
         left = node.child_by_field_name("left")
-        taint = self.expr(node.child_by_field_name("right"))
+        right = node.child_by_field_name("right")
+        fields: dict[str, Taint] | None = None
+        if right is not None and right.type == "object" and node.type == "assignment_expression":
+            taint, fields = self.object_fields(right)
+        else:
+            taint = self.expr(right)
         outer = left.child_by_field_name("object") if left is not None else None
         if (
             left is not None
@@ -155,6 +224,8 @@ class JsExpressions:
         ):
             self._sink(sinks.JsSinkUse("weakrand", (), f"{target}.{prop}"), taint, node)
         self.bind(left, taint)
+        if fields is not None and left is not None:
+            self.bind_fields(self.m.text(left), fields)
         return taint
 
     def _jsx(self, node: Node) -> None:
@@ -175,7 +246,12 @@ class JsExpressions:
         name = call_name(m, node)
         func = node.child_by_field_name("function")
         args = call_args(node)
-        taints = [self.expr(a) for a in args]
+        taints: list[Taint] = []
+        fields: list[dict[str, Taint]] = []
+        for arg in args:
+            whole, known = self.object_fields(arg) if arg.type == "object" else (self.expr(arg), {})
+            taints.append(whole)
+            fields.append(known)
         recv = CLEAN
         receiver = ""
         if func is not None and func.type == "member_expression":
@@ -193,9 +269,10 @@ class JsExpressions:
             cleared = frozenset({"redirect"}) if host else frozenset()
             return frozenset({Label(f"{receiver}.{method}()", line, cleared)})
         name = self.aliases.get(name, name)  # `const run = promisify(exec)`
-        summary = self.summaries(m, name) if self.summaries is not None else None
-        if summary is not None:  # a project function: known better than by its method name
-            return self._apply(summary, name, taints, node)
+        for candidate in self._candidates(node) if self.summaries is not None else []:
+            summary = self.summaries(m, candidate) if self.summaries is not None else None
+            if summary is not None:  # a project function: known better than by its method name
+                return self._apply(summary, candidate, taints, node, fields)
         uses = sinks.match(m, name, node, args, self.constructed, self.nosql)
         for use in uses:
             taint = CLEAN
@@ -229,33 +306,58 @@ class JsExpressions:
         for label in labels:
             if label.param is not None:
                 snippet = self.m.snippet(line)
-                hit = SinkHit(use.kind, self.m.path, line, use.callee, snippet, label.cleared)
+                hit = SinkHit(
+                    use.kind, self.m.path, line, use.callee, snippet, label.cleared, label.field
+                )
                 self.hits.add((label.param, hit))
         real = [label for label in labels if label.param is None]
         if real:
             self.findings.append(sink_finding(self.m, use, real[0], where))
 
-    def _apply(self, summary: Summary, name: str, taints: list[Taint], where: Node) -> Taint:
-        """A call to a project function: its sinks see the arguments, its result is theirs."""
+    def _apply(
+        self,
+        summary: Summary,
+        name: str,
+        taints: list[Taint],
+        where: Node,
+        fields: list[dict[str, Taint]],
+    ) -> Taint:
+        """A call to a project function: its sinks see the arguments (the field a sink reads,
+        where the summary knows it), its result is theirs."""
+        args = call_args(where)
         for index, taint in enumerate(taints):
             for hit in summary.hits(index) if taint else []:
-                labels = [x for x in dangerous(taint, hit.kind) if hit.kind not in hit.cleared]
+                here = self.select(args[index], hit.field, taint, fields[index])
+                labels = [x for x in dangerous(here, hit.kind) if hit.kind not in hit.cleared]
                 for label in labels:
                     if label.param is not None:
-                        moved = replace(hit, cleared=hit.cleared | label.cleared)
+                        moved = replace(hit, cleared=hit.cleared | label.cleared, field=label.field)
                         self.hits.add((label.param, moved))
                 real = [label for label in labels if label.param is None]
                 if real:
                     via = f"{name}() called at {self.m.path}:{_line(where)}"
                     self.findings.append(hit_finding(hit, real[0], via))
-        result: Taint = CLEAN
+        result: set[Label] = set()
+        seen: dict[tuple[str, frozenset[str]], Taint] = {}
         for label in summary.returns:
-            if label.param is None:
-                result = result | {label}
-            elif label.param < len(taints):
-                result = result | clear(taints[label.param], label.cleared)
-        return result
+            i = label.param
+            if i is None:
+                result.add(label)
+            elif i < len(taints) and (label.origin, label.cleared) not in seen:
+                value = self.select(args[i], label.field, taints[i], fields[i])
+                seen[(label.origin, label.cleared)] = value
+                result.update(clear(value, label.cleared))
+        return frozenset(result)
 
 
 def _line(node: Node) -> int:
     return node.start_point[0] + 1
+
+
+def _enclosing_class(m: JsModule, node: Node) -> str:
+    current = node.parent
+    while current is not None:
+        if current.type in {"class_declaration", "class", "abstract_class_declaration"}:
+            return m.text(current.child_by_field_name("name"))
+        current = current.parent
+    return ""

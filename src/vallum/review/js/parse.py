@@ -2,7 +2,8 @@
 
 `.js .jsx .mjs .cjs` use the JavaScript grammar (JSX included), `.ts` the TypeScript grammar and
 `.tsx` the TSX grammar. Imports (`import x from "m"`, `import { a as b } from "m"`,
-`const { a } = require("m")`, `const x = require("m").y`) map local names to `module.member`,
+`const { a } = require("m")`, `const x = require("m").y`, `const { a } = await import("m")`) map
+local names to `module.member`,
 with the `node:` prefix dropped, so rules match `child_process.exec` however it was imported.
 """
 
@@ -49,6 +50,8 @@ class JsModule:
     lines: list[str]
     imports: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # call_name of each call node read so far (by node id): names are asked for many times
+    names: dict[int, str] = field(default_factory=dict)
 
     def text(self, node: Node | None) -> str:
         if node is None:
@@ -127,14 +130,18 @@ def _import_clause(m: JsModule, clause: Node, base: str, aliases: dict[str, str]
 
 
 def _required(m: JsModule, value: Node | None) -> str | None:
-    """`require("m")` -> "m"; `require("m").a.b` -> "m.a.b"; anything else None."""
+    """`require("m")` -> "m"; `require("m").a.b` -> "m.a.b"; `(await import("m")).a` -> "m.a";
+    anything else None."""
     suffix: list[str] = []
-    while value is not None and value.type == "member_expression":
-        suffix.append(m.text(value.child_by_field_name("property")))
-        value = value.child_by_field_name("object")
+    while value is not None and value.type in _WRAPPERS:
+        if value.type == "member_expression":
+            suffix.append(m.text(value.child_by_field_name("property")))
+            value = value.child_by_field_name("object")
+        else:
+            value = value.named_children[0] if value.named_children else None
     if value is None or value.type != "call_expression":
         return None
-    if m.text(value.child_by_field_name("function")) != "require":
+    if m.text(value.child_by_field_name("function")) not in {"require", "import"}:
         return None
     args = value.child_by_field_name("arguments")
     first = args.named_children[0] if args is not None and args.named_children else None
@@ -142,6 +149,9 @@ def _required(m: JsModule, value: Node | None) -> str | None:
     if name is None:
         return None
     return ".".join([_module_name(name), *reversed(suffix)])
+
+
+_WRAPPERS = frozenset({"member_expression", "await_expression", "parenthesized_expression"})
 
 
 def _bind_pattern(m: JsModule, pattern: Node | None, base: str, aliases: dict[str, str]) -> None:
@@ -197,6 +207,13 @@ def dotted(m: JsModule, node: Node | None) -> str:
 
 def call_name(m: JsModule, call: Node) -> str:
     """Import-resolved name of what a call (or `new`) invokes; `?.method` when unknown."""
+    found = m.names.get(call.id)
+    if found is None:
+        found = m.names[call.id] = _call_name(m, call)
+    return found
+
+
+def _call_name(m: JsModule, call: Node) -> str:
     func = call.child_by_field_name("function") or call.child_by_field_name("constructor")
     name = dotted(m, func)
     if name:

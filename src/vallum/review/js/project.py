@@ -6,7 +6,13 @@ sinks, which reach its result, with what cleared on the way), computed on first 
 it applies the summary. Named functions are followed: declarations, `const f = () => ...`,
 ES exports (`export function`, `export default`, `export { a as b }`) and CommonJS exports
 (`exports.f = ...`, `module.exports = { f }`, `module.exports = f`), reached through relative
-imports and `require("./x")`. Methods on objects and dynamic `import()` are not followed.
+imports, `require("./x")` and dynamic `import("./x")`. Methods are followed too: a class's
+methods as `Class.method` (reached as `this.method()` inside it, or `obj.method()` on an object
+made with `new Class()`), and an object literal's as `obj.method` (`const tools = { f() {} }`,
+`module.exports = { tools }`, `export default { f() {} }`).
+
+Each function is also read as a possible validator (`js.predicates`): what its true result, or
+its returning at all, proves about its parameters.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ from dataclasses import dataclass, field
 
 from vallum.review.findings import Finding
 from vallum.review.js.expressions import FUNCTIONS
+from vallum.review.js.guards import Cleared, Validates
 from vallum.review.js.parse import JsModule, Node, dotted, object_props
+from vallum.review.js.predicates import asserted_params, validated_params
 from vallum.review.js.taint import JsTaint
 from vallum.review.taint.labels import Summary
 
@@ -41,12 +49,34 @@ class JsProject:
         self.modules = {m.path: m for m in modules}
         self.tables = {m.path: _table(m) for m in modules}
         self.cache: dict[tuple[str, int], Summary | None] = {}
+        self.checks: dict[tuple[str, int], tuple[Validates, Validates]] = {}
+        self.found: dict[tuple[str, str], tuple[JsModule, Node] | None] = {}
 
     def analyse(self) -> list[Finding]:
         findings: list[Finding] = []
         for m in self.modules.values():
-            findings.extend(JsTaint(m, self.summary, self.nosql).run())
+            findings.extend(JsTaint(m, self.summary, self.nosql, self.validator).run())
         return findings
+
+    def validator(self, m: JsModule, name: str) -> tuple[Validates, Validates] | None:
+        """What the function `name` proves about its parameters when true / when it returns."""
+        found = self._lookup(m, name)
+        if found is None:
+            return None
+        target, node = found
+        key = (target.path, node.id)
+        if key not in self.checks:
+            self.checks[key] = ((), ())  # recursion: nothing proved while being read
+            infer = JsTaint(target, None, self.nosql, self.validator)._infer
+
+            def nested(call: Node) -> Cleared:
+                return infer(call) if call.type == "call_expression" else {}
+
+            self.checks[key] = (
+                validated_params(target, node, nested),
+                asserted_params(target, node, nested),
+            )
+        return self.checks[key]
 
     def summary(self, m: JsModule, name: str) -> Summary | None:
         """The summary of the function `name` (import-resolved, as called in `m`), or None."""
@@ -58,11 +88,17 @@ class JsProject:
         if key in self.cache:
             return self.cache[key] or Summary()  # recursion: the summary being built is empty
         self.cache[key] = None
-        result = JsTaint(target, self.summary, self.nosql).summarise(node)
+        result = JsTaint(target, self.summary, self.nosql, self.validator).summarise(node)
         self.cache[key] = result
         return result
 
     def _lookup(self, m: JsModule, name: str) -> tuple[JsModule, Node] | None:
+        key = (m.path, name)
+        if key not in self.found:
+            self.found[key] = self._find(m, name)
+        return self.found[key]
+
+    def _find(self, m: JsModule, name: str) -> tuple[JsModule, Node] | None:
         local = self.tables[m.path].local.get(name)
         if local is not None:
             return m, local
@@ -75,7 +111,9 @@ class JsProject:
         for cut in cuts:
             target = self._module(m.path, name[:cut])
             if target is not None:
-                node = self.tables[target.path].exported.get(name[cut + 1 :] or "default")
+                member = name[cut + 1 :] or "default"
+                exported = self.tables[target.path].exported
+                node = exported.get(member) or exported.get(member.removeprefix("default."))
                 return (target, node) if node is not None else None
         return None
 
@@ -105,6 +143,11 @@ def _table(m: JsModule) -> _Table:
         node = table.local.get(local)
         if node is not None:
             table.exported.setdefault(exported, node)
+        for key in [k for k in table.local if k.startswith(local + ".")]:
+            method = key[len(local) + 1 :]  # `module.exports = { UserRepo }`: its methods too
+            table.exported.setdefault(f"{exported}.{method}", table.local[key])
+            if exported == "default":
+                table.exported.setdefault(method, table.local[key])
     return table
 
 
@@ -115,14 +158,40 @@ def _declared(m: JsModule, stmt: Node, out: dict[str, Node]) -> list[str]:
         name = m.text(stmt.child_by_field_name("name"))
         out[name] = stmt
         names.append(name)
+    elif stmt.type in {"class_declaration", "abstract_class_declaration"}:
+        name = m.text(stmt.child_by_field_name("name"))
+        out.update(_members(m, name, stmt))
+        names.append(name)
     elif stmt.type in {"lexical_declaration", "variable_declaration"}:
         for decl in stmt.named_children:
             value = decl.child_by_field_name("value")
             target = decl.child_by_field_name("name")
-            if value is not None and value.type in FUNCTIONS and target is not None:
+            if value is None or target is None:
+                continue
+            if value.type in FUNCTIONS:
                 out[m.text(target)] = value
                 names.append(m.text(target))
+            elif value.type in {"object", "class"}:
+                out.update(_members(m, m.text(target), value))
+                names.append(m.text(target))
     return names
+
+
+def _members(m: JsModule, owner: str, node: Node) -> dict[str, Node]:
+    """`owner.method` for each method of a class (or class expression) or object literal."""
+    out: dict[str, Node] = {}
+    if node.type == "object":
+        for key, value in object_props(m, node).items():
+            if value.type in FUNCTIONS:
+                out[f"{owner}.{key}"] = value
+        members = node.named_children
+    else:
+        body = node.child_by_field_name("body")
+        members = body.named_children if body is not None else []
+    for member in members:
+        if member.type == "method_definition":
+            out[f"{owner}.{m.text(member.child_by_field_name('name'))}"] = member
+    return out
 
 
 def _export(m: JsModule, stmt: Node, table: _Table) -> None:
@@ -131,11 +200,15 @@ def _export(m: JsModule, stmt: Node, table: _Table) -> None:
     value = stmt.child_by_field_name("value")
     if declaration is not None:
         for name in _declared(m, declaration, table.local):
-            table.exported[name] = table.local[name]
+            table.pending[name] = name
             if default:
-                table.exported["default"] = table.local[name]
+                table.pending["default"] = name
     elif value is not None and value.type in FUNCTIONS and default:
         table.exported["default"] = value
+    elif value is not None and value.type in {"object", "class"} and default:
+        for key, node in _members(m, "default", value).items():
+            table.exported[key] = node
+            table.exported.setdefault(key.removeprefix("default."), node)
     elif value is not None and value.type == "identifier" and default:
         table.pending["default"] = m.text(value)
     for clause in stmt.named_children:
@@ -159,6 +232,8 @@ def _commonjs(m: JsModule, expr: Node, table: _Table) -> None:
         if right.type == "object":
             for key, value in object_props(m, right).items():
                 _bind_export(m, key, value, table)
+            for key, node in _members(m, "", right).items():
+                table.exported.setdefault(key[1:], node)  # `module.exports = { f(x) {...} }`
         else:
             _bind_export(m, "default", right, table)
     elif left.startswith(("exports.", "module.exports.")) and left.count(".") <= 2:
@@ -168,5 +243,10 @@ def _commonjs(m: JsModule, expr: Node, table: _Table) -> None:
 def _bind_export(m: JsModule, name: str, value: Node, table: _Table) -> None:
     if value.type in FUNCTIONS:
         table.exported[name] = value
+    elif value.type in {"class", "object"}:
+        for key, node in _members(m, name, value).items():
+            table.exported[key] = node
+            if name == "default":
+                table.exported.setdefault(key.removeprefix("default."), node)
     elif value.type in {"identifier", "shorthand_property_identifier"}:
         table.pending[name] = m.text(value)

@@ -240,11 +240,20 @@ OWN_HOST = re.compile(
 SAME_SITE = re.compile(r"^/[^/\\]")
 
 
+def _joined(m: JsModule, node: Node) -> bool:
+    """A call joining URL parts in order, one of them a literal `?` or `#` part."""
+    if node.type != "call_expression":
+        return False
+    return any(any(c in (string_value(m, a) or "") for c in "?#") for a in call_args(node)[1:])
+
+
 def _target_parts(m: JsModule, node: Node) -> list[Node]:
     """The values choosing where a redirect goes: those before its query string or fragment.
 
     A literal start naming a host or a same-site path (`/users/${id}`) fixes the host whatever
-    follows; `${url}?next=${req.query.n}` lets the input choose parameters, not the page.
+    follows; `${url}?next=${req.query.n}` lets the input choose parameters, not the page. A call
+    that joins parts with a literal `?` or `#` among them (`urlJoin(admin, "#", path)`) is read
+    as the same parts in order.
     """
     operands: list[Node] = []
     stack = [node]
@@ -257,6 +266,8 @@ def _target_parts(m: JsModule, node: Node) -> list[Node]:
             stack.extend(reversed(current.named_children))
         else:
             operands.append(current)
+    if len(operands) == 1 and _joined(m, operands[0]):
+        operands = call_args(operands[0])  # `urlJoin(base, "#", part)`: parts in order
     first = operands[0]
     if first.type == "template_string":
         head = (

@@ -27,7 +27,20 @@ def member_source(m: JsModule, node: Node) -> Taint | None:
     name = dotted(m, node)
     if not name:
         return None
-    line = node.start_point[0] + 1
+    return _named_source(name, node.start_point[0] + 1)
+
+
+def member_source_named(name: str, line: int) -> Taint | None:
+    """What the member chain `name` reads from a source (`req.query.next` reads `req.query`)."""
+    parts = name.split(".")
+    for end in range(len(parts), 1, -1):
+        found = _named_source(".".join(parts[:end]), line)
+        if found:
+            return found
+    return None
+
+
+def _named_source(name: str, line: int) -> Taint | None:
     obj, _, field = name.rpartition(".")
     if obj in spec.REQUEST_OBJECTS and field in spec.REQUEST_FIELDS:
         cleared = STR_SAFE if field in STRING_FIELDS else frozenset()

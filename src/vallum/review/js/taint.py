@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from vallum.review.findings import Finding
 from vallum.review.js import spec
-from vallum.review.js.expressions import FUNCTIONS, JsExpressions, Summaries
-from vallum.review.js.guards import Cleared, guards
+from vallum.review.js.expressions import FUNCTIONS, JsExpressions, Summaries, Validators
+from vallum.review.js.fields import WRITTEN, into
+from vallum.review.js.guards import SAME_SITE_KINDS, Cleared
 from vallum.review.js.params import param_nodes, param_taints
 from vallum.review.js.parse import JsModule, Node, call_args, call_name, dotted
-from vallum.review.js.sources import call_name_of
+from vallum.review.js.sources import call_name_of, member_source_named
 from vallum.review.taint.labels import (
     CLEAN,
     PARAM,
@@ -35,9 +36,19 @@ class JsTaint(JsExpressions):
     followed through their summaries; `summarise` builds one for a function.
     """
 
-    def __init__(self, m: JsModule, summaries: Summaries | None = None, nosql: bool = True) -> None:
+    def __init__(
+        self,
+        m: JsModule,
+        summaries: Summaries | None = None,
+        nosql: bool = True,
+        validators: Validators | None = None,
+    ) -> None:
         self.m = m
+        self.validators = validators
+        self.host_checked: set[str] = set()
+        self.parsed: dict[str, str] = {}  # `const u = new URL(x, base)`: u -> x
         self.env: Env = {}
+        self.subkeys: dict[str, set[str]] = {}
         self.normalised: set[str] = set()
         self.schemas: dict[str, str] = {}
         self.templates: set[str] = set()
@@ -97,6 +108,15 @@ class JsTaint(JsExpressions):
                 if member.type == "method_definition":
                     self.function(member)
             return False
+        if t == "expression_statement" and node.named_children:
+            self.expr(node.named_children[0])
+            call = node.named_children[0]
+            if call.type == "await_expression" and call.named_children:
+                call = call.named_children[0]
+            proved = self._proved(call, 1)  # `assertSafe(x);` returned: its checks hold
+            if proved:
+                self._clear(proved, call)
+            return False
         if t == "export_statement":
             for child in node.named_children:
                 self.stmt(child) if child.type != "decorator" else None
@@ -123,12 +143,24 @@ class JsTaint(JsExpressions):
     def _declare(self, decl: Node) -> None:
         target = decl.child_by_field_name("name")
         value = decl.child_by_field_name("value")
-        taint = self.expr(value)
-        self.bind(target, taint)
+        if value is not None and value.type == "object":
+            taint, fields = self.object_fields(value)
+            self.bind(target, taint)
+            if target is not None and target.type == "identifier":
+                self.bind_fields(self.m.text(target), fields)
+        else:
+            self.bind(target, self.expr(value))
         if target is None or value is None or target.type != "identifier":
             return
         name = self.m.text(target)
         text = self.m.text(value)
+        made = value.type == "new_expression" and call_name(self.m, value) == "URL"
+        parsed = call_args(value)[:1] if made else []
+        source = dotted(self.m, parsed[0]) if parsed else ""
+        if source:
+            self.parsed[name] = source
+        else:
+            self.parsed.pop(name, None)
         if value.type == "new_expression":  # `const service = new ItemsService(...)`
             self.constructed[name] = call_name(self.m, value)
         else:
@@ -154,14 +186,15 @@ class JsTaint(JsExpressions):
     def _if(self, node: Node) -> bool:
         condition = node.child_by_field_name("condition")
         self.expr(condition)
-        when_true, when_false = guards(self.m, condition, self.normalised)
+        when_true, when_false = self._guards(condition)
+        self._read_sources([*when_true, *when_false], condition)
         alternative = node.child_by_field_name("alternative")
         consequence = node.child_by_field_name("consequence")
         before = dict(self.env)
         states: list[Env] = []
         for body, cleared in ((consequence, when_true), (alternative, when_false)):
             self.env = dict(before)
-            self._clear(cleared)
+            self._clear(cleared, condition)
             if body is not None and body.type == "else_clause":
                 body = body.named_children[0] if body.named_children else None
             if body is None or not self.stmt(body):
@@ -199,10 +232,32 @@ class JsTaint(JsExpressions):
         self._branch([body, body, None])
         return False
 
-    def _clear(self, cleared: Cleared) -> None:
+    def _read_sources(self, names: list[str], where: Node | None) -> None:
+        """Request fields a condition checks, held by name before its branches part: the branch
+        that does not clear them must still see them (`if (ok(req.query.n)) log(); use(...)`)."""
+        line = where.start_point[0] + 1 if where is not None else 0
+        for name in [*names, *(self.parsed[n] for n in names if n in self.parsed)]:
+            if name not in self.env:
+                found = member_source_named(name, line)
+                if found:
+                    self.put(name, found)
+
+    def _clear(self, cleared: Cleared, where: Node | None = None) -> None:
+        line = where.start_point[0] + 1 if where is not None else 0
+        for name, kinds in list(cleared.items()):
+            source = self.parsed.get(name)
+            if source and kinds & SAME_SITE_KINDS:  # checked `new URL(x, base)`: x resolves there
+                cleared[source] = cleared.get(source, frozenset()) | (kinds & SAME_SITE_KINDS)
+            if kinds == SAME_SITE_KINDS:
+                self.host_checked.add(name)
         for name, kinds in cleared.items():
-            for key in [k for k in self.env if k == name or k.startswith(name + ".")]:
+            keys = ([name] if name in self.env else []) + self.below(name)
+            for key in keys:
                 self.env[key] = clear(self.env[key], kinds)
+            if name not in self.env:  # `if (!ALLOWED.has(req.query.next))`: the request field
+                found = member_source_named(name, line)
+                if found:
+                    self.put(name, clear(found, kinds))
 
     # --- functions ---------------------------------------------------------------------
 
@@ -229,8 +284,21 @@ class JsTaint(JsExpressions):
             return
         t = target.type
         if t in {"identifier", "member_expression", "shorthand_property_identifier_pattern"}:
-            self.env[self.m.text(target)] = taint
-        elif t in {"object_pattern", "array_pattern"}:
+            name = self.m.text(target)
+            for key in self.below(name):
+                del self.env[key]  # `opts.page = req.query`: what `opts.page.name` held is gone
+            self.put(name, taint)
+            root = name.partition(".")[0]
+            if t == "member_expression" and root in self.env:  # `opts` whole holds it too
+                self.put(root + WRITTEN, self.env.get(root + WRITTEN, CLEAN) | taint)
+        elif t == "object_pattern":  # `{ template, ...rest } = options`: each its own field
+            for child in target.named_children:
+                part = child.child_by_field_name("key") if child.type == "pair_pattern" else child
+                if child.type == "object_assignment_pattern":
+                    part = child.child_by_field_name("left")
+                field = self.m.text(part) if child.type != "rest_pattern" else ""
+                self.bind(child, into(taint, field))
+        elif t == "array_pattern":
             for child in target.named_children:
                 self.bind(child, taint)
         elif t == "pair_pattern":
@@ -243,7 +311,7 @@ class JsTaint(JsExpressions):
         elif t == "subscript_expression":
             container = dotted(self.m, target.child_by_field_name("object"))
             if container:
-                self.env[container] = self.env.get(container, CLEAN) | taint
+                self.put(container, self.env.get(container, CLEAN) | taint)
 
 
 def analyse(m: JsModule) -> list[Finding]:

@@ -101,7 +101,7 @@ class Fields:
                 result = result | {label}
                 continue
             given = by_index.get(param, CLEAN)
-            if label.field is not None:
+            if label.field:
                 given = self._field_of(nodes.get(param), given, label.field)
             result = result | clear(given, label.cleared)
         return result

@@ -18,19 +18,15 @@ class Label:
 
     @property
     def param(self) -> int | None:
-        origin = self.origin
-        if not origin.startswith(PARAM):
-            return None
-        dot = origin.find(".")
-        return int(origin[len(PARAM) : dot] if dot > 0 else origin[len(PARAM) :])
-
-    @property
-    def field(self) -> str | None:
-        """`param:0.table`: the `table` attribute of parameter 0 (`self.table` in a method)."""
         if not self.origin.startswith(PARAM):
             return None
-        _head, dot, attr = self.origin.partition(".")
-        return attr if dot else None
+        return int(self.origin[len(PARAM) :].partition(".")[0])
+
+    @property
+    def field(self) -> str:
+        """The field path read from a parameter (`param:0.template.name`: "template.name"; `param:0.table`
+        is the `table` attribute of parameter 0, `self.table` in a method); "" for all of it."""
+        return self.origin[len(PARAM) :].partition(".")[2] if self.origin.startswith(PARAM) else ""
 
     def of_field(self, attr: str) -> Label:
         """The label of `x.attr` when `x` carries this one: a parameter's field, else itself."""
@@ -80,7 +76,7 @@ class SinkHit:
     callee: str
     snippet: str
     cleared: frozenset[str] = frozenset()
-    field: str = ""  # only this attribute of the parameter reaches the sink
+    field: str = ""  # the field of the parameter that reaches the sink ("" for all of it)
 
 
 @dataclass(frozen=True, slots=True)

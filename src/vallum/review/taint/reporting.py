@@ -25,7 +25,7 @@ class Reporter:
         for label in labels:
             index = label.param
             if index is not None:
-                field = label.field or ""
+                field = label.field
                 hit = SinkHit(kind, self.m.path, line, callee, snippet, label.cleared, field)
                 self.hits.add((index, hit))
         real = [label for label in labels if label.param is None]
@@ -48,7 +48,7 @@ class Reporter:
                     hit.callee,
                     hit.snippet,
                     hit.cleared | label.cleared,
-                    label.field or "",  # the caller's field holding it, else the whole
+                    label.field,  # the caller's field holding it, else the whole
                 )
                 self.hits.add((index, moved))
         real = [label for label in labels if label.param is None]

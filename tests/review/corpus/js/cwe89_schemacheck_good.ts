@@ -1,0 +1,21 @@
+// expect:
+import express from "express";
+import { z } from "zod";
+import { Pool } from "pg";
+
+const app = express();
+const pool = new Pool();
+const Sort = z.enum(["name", "created_at"]);
+
+function validSort(value: unknown): boolean {
+  return Sort.safeParse(value).success;
+}
+
+app.get("/users", async (req, res) => {
+  const sort = req.query.sort;
+  if (!validSort(sort)) {
+    return res.status(400).json({ error: "bad sort" });
+  }
+  const { rows } = await pool.query(`SELECT id, name FROM users ORDER BY ${sort}`);
+  res.json(rows);
+});
