@@ -26,7 +26,7 @@ from __future__ import annotations
 import binascii
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from itertools import accumulate
 from typing import Any
@@ -34,6 +34,7 @@ from typing import Any
 import re2
 
 from vallum.detectors.normalize import normalize
+from vallum.detectors.spans import match_spans
 from vallum.model import Finding
 
 MIN_RUN = 16  # characters: 12 bytes of base64, 8 of hex (shorter runs are words and ids)
@@ -52,14 +53,18 @@ _URL_SAFE = str.maketrans("-_", "+/", "\r\n")
 _SPACES = str.maketrans("\t\n\r", "   ")
 
 
-def decoded_runs(text: str) -> Iterator[tuple[int, int, str]]:
+def decoded_runs(
+    text: str, skip: Callable[[int, int], bool] | None = None
+) -> Iterator[tuple[int, int, str]]:
     """Each encoded run of `text` that decodes to printable text: `(start, end, decoded)`, the
-    decoded text in normal form."""
+    decoded text in normal form; runs `skip(start, end)` says to leave are not decoded."""
     if text.isascii():  # offsets in bytes are offsets in characters
-        runs = ((m.start(), m.end()) for m in _RUNS_BYTES.finditer(text.encode()))
+        runs: Iterable[tuple[int, int]] = match_spans(_RUNS_BYTES, text.encode())
     else:
         runs = (m.span() for m in _RUNS.finditer(text))
     for start, end in runs:
+        if skip is not None and skip(start, end):
+            continue
         run = text[start:end]
         if run[0] == "=":
             decoded = _unescape(run)
@@ -104,10 +109,12 @@ def encoded_findings(
     out: list[Finding] = []
     starts = [f.start for f in found]  # detectors return their findings sorted by start
     reach = list(accumulate((f.end for f in found), max))  # furthest end of the first k
-    for start, end, decoded in decoded_runs(text):
+
+    def overlapped(start: int, end: int) -> bool:  # checked before the run is decoded
         k = bisect_left(starts, end)  # the findings that start before the run ends
-        if k and reach[k - 1] > start:
-            continue
+        return k > 0 and reach[k - 1] > start
+
+    for start, end, decoded in decoded_runs(text, overlapped if found else None):
         kinds: set[str] = set()
         for f in find(decoded):
             if f.type not in kinds:
