@@ -169,7 +169,7 @@ class _Candidates:
     UTF-8, which is most of the cost of a match.
     """
 
-    __slots__ = ("_bytes", "_text", "min_digits", "needs", "valid")
+    __slots__ = ("_bytes", "_text", "gate", "min_digits", "needs", "valid")
 
     def __init__(
         self,
@@ -177,12 +177,16 @@ class _Candidates:
         valid: Callable[[str, int, int], bool],
         min_digits: int = 0,
         needs: bytes = b"",
+        gate: str | None = None,
     ):
         self._text: Any = re2.compile(source)
         self._bytes: Any = re2.compile(source.encode())
         self.valid = valid
         self.min_digits = min_digits
         self.needs = needs
+        # A pattern (RE2, over the UTF-8) any text with a *valid* match holds: without it, the
+        # scan's candidates would all be refused, so it is not run.
+        self.gate: Any = re2.compile(gate.encode()) if gate is not None else None
 
     def spans(self, text: str, data: bytes) -> Iterator[tuple[int, int]]:
         if len(data) == len(text):  # ASCII: byte offsets are character offsets
@@ -196,7 +200,7 @@ _BUILTINS: dict[str, tuple[_Candidates, ...]] = {
     "us_ssn": (_Candidates(_SSN, _valid_ssn, min_digits=9, needs=b"-"),),
     "email": (
         _Candidates(_EMAIL, _valid_email, needs=b"@"),
-        _Candidates(spelled_email.PATTERN, _valid_spelled_email),
+        _Candidates(spelled_email.PATTERN, _valid_spelled_email, gate=spelled_email.NEEDED),
     ),
     "ip_address": (
         _Candidates(_IPV4, _valid_ipv4, min_digits=4, needs=b"."),
@@ -278,11 +282,18 @@ class PiiDetector(Detector):
         findings: list[Finding] = []
         data = text.encode("utf-8", "surrogatepass")
         digits = len(data) - len(data.translate(None, _DIGITS))
+        ascii_text = len(data) == len(text)  # (other text is scanned as str, as it always was)
         taken = TakenSpans()
         for name, candidates in self._scans:
             # What any match needs (see _Candidates), checked inline: every class, every text.
-            if digits < candidates.min_digits or (
-                candidates.needs and candidates.needs not in data
+            if (
+                digits < candidates.min_digits
+                or (candidates.needs and candidates.needs not in data)
+                or (
+                    ascii_text
+                    and candidates.gate is not None
+                    and candidates.gate.search(data) is None
+                )
             ):
                 continue
             for start, end in candidates.spans(text, data):
