@@ -53,7 +53,7 @@ def _tokens(text: str) -> list[str]:
     r"""The lower-cased words of `text`, as `\w+` finds them."""
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
-    return [m.group().lower() for m in _words(text)]
+    return [word.lower() for word in _WORD.findall(text)]  # strings: no `Match` per word
 
 
 def _shingles(tokens: list[str], size: int) -> list[tuple[str, ...]]:
