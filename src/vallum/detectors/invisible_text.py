@@ -175,7 +175,7 @@ class InvisibleTextDetector(Detector):
         return found
 
     def _mixed_script(self, text: str) -> list[Finding]:
-        found = []
+        found: list[Finding] = []
         script_of = _Scripts()  # each distinct character looked up once per text
         # The scripts of every letter a word can hold (`_WORD`: alphanumeric, not a decimal
         # digit): with at most one of them in the whole text, no word mixes two.
