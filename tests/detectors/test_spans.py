@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vallum.detectors import pii
+from vallum.detectors.encoded import decoded_runs
 from vallum.detectors.pii import PiiDetector
 from vallum.detectors.spans import match_spans
 from vallum.model import Stage
@@ -83,3 +84,34 @@ def test_spelled_email_gate_never_hides_an_address(text: str) -> None:
 def test_spelled_email_gate_lets_spelled_addresses_through(text: str) -> None:
     found = PiiDetector().detect(text, Stage.OUTPUT)
     assert ["email (spelled out)"] == [f.detail for f in found]
+
+
+# Personal data among other scripts: characters that fold to ASCII letters under (?i) in some
+# engines (Kelvin sign, long s, dotless i), full-width and Arabic-Indic digits, NBSP, accents.
+_UNICODE = "aAtT dDoO.@-+()[]:0123456789 \t\nK\u212aſıİ\u00a0éü４٤漢"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=_UNICODE, max_size=60)
+    | st.lists(
+        st.sampled_from(
+            ["ann@example.com", " at ", " dot ", "4111 1111 1111 1111", "+1 415 555 0100",
+             "DE89370400440532013000", "10.0.0.1", "fe80::1", "123-45-6789", "é", "漢字", "\u212a"]
+        ),
+        max_size=8,
+    ).map("".join)
+)  # fmt: skip
+def test_builtin_patterns_match_alike_one_byte_per_character(text: str) -> None:
+    """Text outside ASCII is scanned as one byte per character (`?` for each other one): every
+    built-in pattern matches there exactly where it matches the text itself."""
+    scan = pii._one_byte_per_character(text, text.encode())
+    assert scan is not None and len(scan) == len(text)
+    for candidates in [c for cs in pii._BUILTINS.values() for c in cs]:
+        expected = [m.span() for m in candidates._text.finditer(text)]
+        assert expected == list(candidates.scan_spans(text, scan))
+
+
+def test_encoded_runs_found_among_other_scripts() -> None:
+    text = "Карта: NDExMSAxMTExIDExMTEgMTExMQ== 漢字"
+    assert [(7, 35)] == [(s, e) for s, e, _ in decoded_runs(text)]

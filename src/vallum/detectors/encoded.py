@@ -26,7 +26,7 @@ from __future__ import annotations
 import binascii
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import accumulate
 from typing import Any
@@ -40,13 +40,12 @@ from vallum.model import Finding
 MIN_RUN = 16  # characters: 12 bytes of base64, 8 of hex (shorter runs are words and ids)
 MIN_ESCAPES = 4  # quoted-printable escapes in a row
 _ALPHABET = "[A-Za-z0-9+/_-]"
-# ASCII text is scanned by RE2 (linear, and no Python per word of prose: a run is at least
-# MIN_RUN characters). A match is leftmost, so it never starts inside a longer run of the alphabet.
+# Scanned by RE2 (linear, and no Python per word of prose: a run is at least MIN_RUN
+# characters). A match is leftmost, so it never starts inside a longer run of the alphabet.
 _SOURCE = (
     f"{_ALPHABET}{{{MIN_RUN},}}(?:\\r?\\n{_ALPHABET}{{4,}})*={{0,2}}"
     f"|(?:=[0-9A-Fa-f]{{2}}){{{MIN_ESCAPES},}}"
 )
-_RUNS = re.compile(_SOURCE)  # other text (`re`: RE2 refuses lone surrogates)
 _RUNS_BYTES: Any = re2.compile(_SOURCE.encode())
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 _URL_SAFE = str.maketrans("-_", "+/", "\r\n")
@@ -58,10 +57,9 @@ def decoded_runs(
 ) -> Iterator[tuple[int, int, str]]:
     """Each encoded run of `text` that decodes to printable text: `(start, end, decoded)`, the
     decoded text in normal form; runs `skip(start, end)` says to leave are not decoded."""
-    if text.isascii():  # offsets in bytes are offsets in characters
-        runs: Iterable[tuple[int, int]] = match_spans(_RUNS_BYTES, text.encode())
-    else:
-        runs = (m.span() for m in _RUNS.finditer(text))
+    # One byte per character, offsets in bytes are offsets in characters: a run is ASCII, and a
+    # character outside ASCII (written `?`) is, like `?`, never part of one.
+    runs = match_spans(_RUNS_BYTES, text.encode("ascii", "replace"))
     for start, end in runs:
         if skip is not None and skip(start, end):
             continue

@@ -189,9 +189,32 @@ class _Candidates:
         self.gate: Any = re2.compile(gate.encode()) if gate is not None else None
 
     def spans(self, text: str, data: bytes) -> Iterator[tuple[int, int]]:
-        if len(data) == len(text):  # ASCII: byte offsets are character offsets
-            return iter(match_spans(self._bytes, data))
+        """Where the pattern matches `text` (its UTF-8 `data`): as bytes when ASCII, else as
+        `str` (how every text was scanned before `scan_spans`; the reference tests keep it)."""
+        return self.scan_spans(text, data if len(data) == len(text) else None)
+
+    def scan_spans(self, text: str, scan: bytes | None) -> Iterator[tuple[int, int]]:
+        """Where the pattern matches `text`; `scan` is the text as one byte per character
+        (`_one_byte_per_character`) when it has one."""
+        if scan is not None:  # byte offsets are character offsets
+            return iter(match_spans(self._bytes, scan))
         return (m.span() for m in self._text.finditer(text))
+
+
+def _one_byte_per_character(text: str, data: bytes) -> bytes | None:
+    """`text` (UTF-8 `data`) with each character outside ASCII written `?`: what the built-in
+    patterns match in it is what they match in the text, at the same offsets (they are ASCII:
+    an ASCII class, RE2's ASCII `\\d`, `\\s` and `\\b`, and `at`/`dot`, which no other
+    character folds to), and RE2 then reports character offsets without converting them. None
+    for text that is not valid Unicode (lone surrogates): scanned as `str`, which refuses it,
+    as it always did."""
+    if len(data) == len(text):
+        return data
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return text.encode("ascii", "replace")
 
 
 _BUILTINS: dict[str, tuple[_Candidates, ...]] = {
@@ -282,7 +305,8 @@ class PiiDetector(Detector):
         findings: list[Finding] = []
         data = text.encode("utf-8", "surrogatepass")
         digits = len(data) - len(data.translate(None, _DIGITS))
-        ascii_text = len(data) == len(text)  # (other text is scanned as str, as it always was)
+        ascii_text = len(data) == len(text)  # (the gate: other text is scanned whole)
+        scan = _one_byte_per_character(text, data)
         taken = TakenSpans()
         for name, candidates in self._scans:
             # What any match needs (see _Candidates), checked inline: every class, every text.
@@ -296,7 +320,7 @@ class PiiDetector(Detector):
                 )
             ):
                 continue
-            for start, end in candidates.spans(text, data):
+            for start, end in candidates.scan_spans(text, scan):
                 if taken.overlaps(start, end) or not candidates.valid(text, start, end):
                     continue
                 taken.add(start, end)
