@@ -22,7 +22,8 @@ does (exfiltration, invisible_text, output_schema) see the original text, which 
 browser and the client parse.
 
 Cost is linear: ASCII text without `%` (the common case) is its own normal form and costs one
-`isascii` and one `in`; in other text, runs of ASCII are copied as they are and each other cluster is normalised once per
+`isascii` and one `in`; other text that is already in normal form (prose in other scripts) is
+recognised by checks on the whole text and each distinct character (`_stable`); in other text, runs of ASCII are copied as they are and each other cluster is normalised once per
 distinct cluster (a per-call cache). The map back is a list of segments (a run copied as it is,
 or a cluster rewritten), searched by bisection for each finding.
 """
@@ -34,6 +35,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import pairwise
 
 from vallum.model import Finding
 
@@ -103,7 +105,7 @@ class Normalized:
         self._norm: list[int] = []
         self._orig: list[int] = []
         self._orig_end: list[int] = []
-        self._identity = original.isascii() and "%" not in original
+        self._identity = (original.isascii() and "%" not in original) or _stable(original)
         self.text = original if self._identity else self._build(original)
 
     @property
@@ -138,37 +140,56 @@ class Normalized:
             # A combining mark right after an ASCII letter belongs to its cluster.
             if i > copied_from and unicodedata.combining(original[i]):
                 i -= 1
-            run = original[i:end]
-            if (
-                run.isprintable()  # no format character (Cf), no odd space
-                and _DIGIT_OR_IGNORABLE.search(run) is None
-                and unicodedata.is_normalized("NFKC", run)
-            ):
+            if _settled(original[i:end]):
                 continue  # copied with the ASCII around it
             copy(i)
-            while i < end:
-                j = i + 1
-                while j < end and unicodedata.combining(original[j]):
-                    j += 1
-                cluster = original[i:j]
-                form = forms.get(cluster)
-                if form is None:
-                    form = forms[cluster] = _form(cluster)
-                if form != cluster:
-                    self._add(size, i, j)
-                    out.append(form)
-                    size += len(form)
-                elif not self._norm or self._orig_end[-1] != -1 or self._end_of_last(size) != i:
-                    self._add(size, i, -1)
-                    out.append(cluster)
-                    size += len(cluster)
-                else:  # extends the copied run just before it
-                    out.append(cluster)
-                    size += len(cluster)
-                i = j
+            # Pieces of the run that are settled are copied whole; the others are cut smaller,
+            # down to clusters (a long run of CJK prose with a full-width `？` in it costs a few
+            # checks per piece, not a Python step per character). Cuts never split a cluster.
+            cut = _cuts(original, i, end, _PIECES[0])
+            pieces = [(a, b, 1) for a, b in reversed(list(pairwise(cut)))]
+            while pieces:  # (start, stop, which size of _PIECES it is cut into if not settled)
+                start, stop, smaller = pieces.pop()
+                if stop - start > 1 and _settled(original[start:stop]):
+                    size = self._copied(original, start, stop, out, size)
+                elif _PIECES[smaller] == 0:  # one cluster at a time
+                    size = self._clusters(original, start, stop, out, size, forms)
+                else:
+                    cut = _cuts(original, start, stop, _PIECES[smaller])
+                    pieces.extend((a, b, smaller + 1) for a, b in reversed(list(pairwise(cut))))
             copied_from = end
         copy(len(original))
         return "".join(out)
+
+    def _clusters(
+        self, original: str, i: int, end: int, out: list[str], size: int, forms: dict[str, str]
+    ) -> int:
+        """`original[i:end]` (whole clusters) put in normal form a cluster at a time; returns
+        the normal form's new length."""
+        while i < end:
+            j = i + 1
+            while j < end and unicodedata.combining(original[j]):
+                j += 1
+            cluster = original[i:j]
+            form = forms.get(cluster)
+            if form is None:
+                form = forms[cluster] = _form(cluster)
+            if form != cluster:
+                self._add(size, i, j)
+                out.append(form)
+                size += len(form)
+            else:
+                size = self._copied(original, i, j, out, size)
+            i = j
+        return size
+
+    def _copied(self, original: str, i: int, j: int, out: list[str], size: int) -> int:
+        """`original[i:j]` copied as it is (extending the copied segment just before it, if
+        any); returns the normal form's new length."""
+        if not self._norm or self._orig_end[-1] != -1 or self._end_of_last(size) != i:
+            self._add(size, i, -1)
+        out.append(original[i:j])
+        return size + j - i
 
     def _add(self, norm: int, orig: int, orig_end: int) -> None:
         self._norm.append(norm)
@@ -208,6 +229,52 @@ class Normalized:
             start, end = self.span(f.start, min(f.end, len(self.text)))
             out.append(replace(f, start=start, end=end))
         return out
+
+
+_PERCENT = re.compile("%[0-9A-Fa-f]{2}")
+_PIECES = (64, 8, 0)  # the sizes a run not settled is cut into, in turn (0: clusters)
+
+
+def _settled(run: str) -> bool:
+    """Whether a piece of text outside ASCII (whole clusters) is in normal form as it is: no
+    format character (Cf) nor odd space, no digit or ignorable, and NFKC."""
+    return (
+        run.isprintable()
+        and _DIGIT_OR_IGNORABLE.search(run) is None
+        and unicodedata.is_normalized("NFKC", run)
+    )
+
+
+def _cuts(original: str, start: int, stop: int, piece: int) -> list[int]:
+    """`start`, then about every `piece` characters up to `stop`: each cut moved forward past
+    combining marks, so it falls between clusters."""
+    cuts = [start]
+    at = start + piece
+    while at < stop:
+        while at < stop and unicodedata.combining(original[at]):
+            at += 1
+        if at < stop:
+            cuts.append(at)
+        at += piece
+    cuts.append(stop)
+    return cuts
+
+
+def _stable(original: str) -> bool:
+    """Whether `original` is its own normal form, by checks on the whole text rather than a
+    Python step per run or cluster (prose in another script, the common case outside ASCII):
+    no percent-escape, NFKC as a whole (so each cluster is: a cluster's marks compose only with
+    its base, and two bases that would compose make the whole text not NFKC), and no character
+    outside ASCII that is unprintable (format characters, other spaces), a digit or ignorable.
+    False says nothing: `_build` then works it out."""
+    return (
+        _PERCENT.search(original) is None
+        and unicodedata.is_normalized("NFKC", original)
+        and all(
+            ch.isascii() or (ch.isprintable() and _DIGIT_OR_IGNORABLE.match(ch) is None)
+            for ch in set(original)
+        )
+    )
 
 
 def normalize(text: str) -> Normalized:
