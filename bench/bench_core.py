@@ -38,6 +38,7 @@ from typing import Any
 from gateway_workload import user_message  # bench/, the script's directory
 
 from vallum.bundle.loader import load_bundle
+from vallum.detectors.normalize import normalize
 from vallum.engine import Engine
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.record import utc_now
@@ -169,6 +170,63 @@ def realistic(engine: Engine, rng: random.Random) -> None:
         )
 
 
+# Support messages in other scripts, some with personal data: text outside ASCII takes the
+# detectors' other paths (the normal form, mixed scripts, offsets that are not bytes).
+OTHER_SCRIPTS = {
+    "fr": [
+        "Bonjour, ma commande ORD-{n8} n'est pas arrivée, pourriez-vous vérifier où elle est ?",
+        "Écrivez-moi à élodie.martin@example.fr ou au +33 6 12 34 {n2} {n2}, merci beaucoup.",
+        "Le remboursement doit aller sur l'IBAN FR7630006000011234567890189, s'il vous plaît.",
+    ],
+    "de": [
+        "Grüße aus München! Die Lieferung ORD-{n8} für Herrn Müller ist noch nicht angekommen.",
+        "Bitte schreiben Sie an jürgen.schäfer@example.de, ich bin ab fünf Uhr erreichbar.",
+        "Die Rückerstattung bitte auf DE89370400440532013000, vielen Dank für Ihre Geduld.",
+    ],
+    "ru": [
+        "Здравствуйте, мой заказ ORD-{n8} ещё не пришёл, проверьте, пожалуйста, статус доставки.",
+        "Пишите на ivan.petrov@example.ru или звоните +7 495 123 45 {n2}, спасибо!",
+        "Курьер оставил записку, что никого не было дома, но я был дома весь день.",
+    ],
+    "ja": [
+        "こんにちは、注文番号ORD-{n8}の商品がまだ届いていません。配送状況を確認していただけますか？",
+        "連絡先はyuki.tanaka@example.jpです。電話は０３－１２３４－５６７８（平日のみ）です。",
+        "返品のラベルは問題なく印刷できました。迅速な対応をありがとうございました！",
+    ],
+}
+
+
+def other_script_text(language: str, chars: int, rng: random.Random) -> str:
+    out: list[str] = []
+    while sum(map(len, out)) < chars:
+        sentence = rng.choice(OTHER_SCRIPTS[language])
+        out.append(
+            sentence.format(n8=f"{rng.randrange(10**8):08d}", n2=f"{rng.randrange(100):02d}")
+        )
+    return " ".join(out)[:chars]
+
+
+def other_scripts(engine: Engine, rng: random.Random) -> None:
+    """The normal form, the detectors other than injection and the engine's input check on
+    4 KB support messages in French, German, Russian and Japanese."""
+    detectors = {c.detector.id: c.detector for c in engine.bundle.controls}
+    for language in OTHER_SCRIPTS:
+        texts = [other_script_text(language, 4000, rng) for _ in range(64)]
+        counter = iter(range(10**9))
+        subjects: dict[str, Callable[[str], object]] = {"normalize": normalize}
+        for name in ("invisible_text", "pii", "secrets"):
+            subjects[name] = lambda t, det=detectors[name]: det.detect(t, Stage.INPUT)
+        subjects["engine (input)"] = lambda t, counter=counter: engine.evaluate(
+            Event(Stage.INPUT, AGENT, f"o{next(counter)}", text=t)
+        )
+        for name, fn in subjects.items():
+            row(
+                f"4 KB {language} prompt: {name}",
+                timed(lambda fn=fn, texts=texts, c=counter: fn(texts[next(c) % 64]), 300),
+                "-",
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -235,6 +293,8 @@ def main() -> None:
 
     print("\n-- per detector on realistic gateway prompts, by size (CPU is the figure to read) --")
     realistic(engine, random.Random(20))
+    print("\n-- the same in other scripts (normal form, detectors, engine), CPU --")
+    other_scripts(engine, random.Random(21))
     if args.json:  # a `--before` child: the rows above are all it measures
         Path(args.json).write_text(json.dumps(MEASURED))
         return
