@@ -10,9 +10,10 @@ what the event brings into its session (a blocked event adds nothing, and is che
 per-detector table covers every detector of the bundle and the fingerprints, and the evidence
 records appended are real decision records (about 1.2 KB), not a 150-byte stub.
 
-A last table gives each detector's CPU time on the realistic gateway prompts
-(`bench/gateway_workload.py`: support messages with findings) by size, 1 to 8 KB: what a
-request's input check costs, detector by detector. `--before SRC` first runs the same rows with
+Two last tables give each detector's CPU time on the realistic gateway prompts
+(`bench/gateway_workload.py`: support messages with findings) by size, 1 to 8 KB, and on 4 KB
+support messages in French, German, Russian and Japanese (the paths text outside ASCII takes):
+what a request's input check costs, detector by detector. `--before SRC` first runs the same rows with
 the `vallum` package of another tree (`SRC` holds `vallum/`, e.g. an export of main's `src`) in
 a child process, then prints its CPU p50/p99 beside this tree's, so before and after come from
 one run.
