@@ -140,9 +140,15 @@ class Normalized:
             # A combining mark right after an ASCII letter belongs to its cluster.
             if i > copied_from and unicodedata.combining(original[i]):
                 i -= 1
-            if _settled(original[i:end]):
+            run = original[i:end]
+            if _settled(run):
                 continue  # copied with the ASCII around it
             copy(i)
+            swapped = _swapped(run, forms)
+            if swapped is not None:  # one character for one: offsets are kept
+                size = self._copied(original, i, end, out, size, swapped)
+                copied_from = end
+                continue
             # Pieces of the run that are settled are copied whole; the others are cut smaller,
             # down to clusters (a long run of CJK prose with a full-width `？` in it costs a few
             # checks per piece, not a Python step per character). Cuts never split a cluster.
@@ -183,12 +189,15 @@ class Normalized:
             i = j
         return size
 
-    def _copied(self, original: str, i: int, j: int, out: list[str], size: int) -> int:
-        """`original[i:j]` copied as it is (extending the copied segment just before it, if
-        any); returns the normal form's new length."""
+    def _copied(
+        self, original: str, i: int, j: int, out: list[str], size: int, text: str | None = None
+    ) -> int:
+        """`original[i:j]` copied as it is, or as `text` (as long, read character for
+        character), extending the copied segment just before it, if any; returns the normal
+        form's new length."""
         if not self._norm or self._orig_end[-1] != -1 or self._end_of_last(size) != i:
             self._add(size, i, -1)
-        out.append(original[i:j])
+        out.append(original[i:j] if text is None else text)
         return size + j - i
 
     def _add(self, norm: int, orig: int, orig_end: int) -> None:
@@ -243,6 +252,30 @@ def _settled(run: str) -> bool:
         and _DIGIT_OR_IGNORABLE.search(run) is None
         and unicodedata.is_normalized("NFKC", run)
     )
+
+
+def _swapped(run: str, forms: dict[str, str]) -> str | None:
+    """`run` in normal form when that only swaps single characters for single characters
+    (full-width punctuation and digits in CJK prose, `，` for `,`): every character that is not
+    its own normal form alone is no combining mark and reads as one character, so each cluster
+    is one character and its form is that character's. None otherwise."""
+    swaps: list[tuple[str, str]] = []
+    for ch in set(run):
+        if _settled(ch) and not unicodedata.combining(ch):
+            continue
+        if unicodedata.combining(ch):
+            return None
+        form = forms.get(ch)
+        if form is None:
+            form = forms[ch] = _form(ch)
+        if len(form) != 1:
+            return None
+        swaps.append((ch, form))
+    if {ch for ch, form in swaps if ch != form} & {form for _, form in swaps}:
+        return None  # a form that is itself swapped: replacing one after another would chain
+    for ch, form in swaps:  # `replace` per kind of character: no dict look-up per character
+        run = run.replace(ch, form)
+    return run
 
 
 def _cuts(original: str, start: int, stop: int, piece: int) -> list[int]:
