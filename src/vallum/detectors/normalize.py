@@ -118,6 +118,7 @@ class Normalized:
         size = 0  # length of the normal form so far
         forms: dict[str, str] = {}  # cluster -> form, for this text only
         copied_from = 0  # original offset where the pending copied run starts
+        odd: set[str] | None = None  # see below
 
         def copy(upto: int) -> None:
             nonlocal size
@@ -144,7 +145,9 @@ class Normalized:
             if _settled(run):
                 continue  # copied with the ASCII around it
             copy(i)
-            swapped = _swapped(run, forms)
+            if odd is None:  # the characters outside ASCII not their own form alone, once
+                odd = {ch for ch in set(original) if not ch.isascii() and not _alone(ch)}
+            swapped = _swapped(run, forms, odd)
             if swapped is not None:  # one character for one: offsets are kept
                 size = self._copied(original, i, end, out, size, swapped)
                 copied_from = end
@@ -254,15 +257,18 @@ def _settled(run: str) -> bool:
     )
 
 
-def _swapped(run: str, forms: dict[str, str]) -> str | None:
-    """`run` in normal form when that only swaps single characters for single characters
-    (full-width punctuation and digits in CJK prose, `，` for `,`): every character that is not
-    its own normal form alone is no combining mark and reads as one character, so each cluster
-    is one character and its form is that character's. None otherwise."""
+def _alone(ch: str) -> bool:
+    """Whether a character is its own normal form as a cluster of its own (no combining mark)."""
+    return _settled(ch) and not unicodedata.combining(ch)
+
+
+def _swapped(run: str, forms: dict[str, str], odd: set[str]) -> str | None:
+    """`run` (outside ASCII) in normal form when that only swaps single characters for single
+    characters (full-width punctuation and digits in CJK prose, `，` for `,`): every character
+    of it that is not `_alone` (those of `odd`) is no combining mark and reads as one character,
+    so each cluster is one character and its form is that character's. None otherwise."""
     swaps: list[tuple[str, str]] = []
-    for ch in set(run):
-        if _settled(ch) and not unicodedata.combining(ch):
-            continue
+    for ch in odd.intersection(run):  # `odd`: the text's characters that are not `_alone`
         if unicodedata.combining(ch):
             return None
         form = forms.get(ch)
