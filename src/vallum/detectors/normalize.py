@@ -35,7 +35,6 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import replace
-from itertools import pairwise
 
 from vallum.model import Finding
 
@@ -145,30 +144,52 @@ class Normalized:
             if _settled(run):
                 continue  # copied with the ASCII around it
             copy(i)
+            copied_from = end
+            if end - i <= _SHORT_RUN:  # a word or a value: cluster by cluster costs no more
+                size = self._clusters(original, i, end, out, size, forms)
+                continue
             if odd is None:  # the characters outside ASCII not their own form alone, once
                 odd = {ch for ch in set(original) if not ch.isascii() and not _alone(ch)}
             swapped = _swapped(run, forms, odd)
             if swapped is not None:  # one character for one: offsets are kept
                 size = self._copied(original, i, end, out, size, swapped)
-                copied_from = end
-                continue
-            # Pieces of the run that are settled are copied whole; the others are cut smaller,
-            # down to clusters (a long run of CJK prose with a full-width `？` in it costs a few
-            # checks per piece, not a Python step per character). Cuts never split a cluster.
-            cut = _cuts(original, i, end, _PIECES[0])
-            pieces = [(a, b, 1) for a, b in reversed(list(pairwise(cut)))]
-            while pieces:  # (start, stop, which size of _PIECES it is cut into if not settled)
-                start, stop, smaller = pieces.pop()
-                if stop - start > 1 and _settled(original[start:stop]):
-                    size = self._copied(original, start, stop, out, size)
-                elif _PIECES[smaller] == 0:  # one cluster at a time
-                    size = self._clusters(original, start, stop, out, size, forms)
-                else:
-                    cut = _cuts(original, start, stop, _PIECES[smaller])
-                    pieces.extend((a, b, smaller + 1) for a, b in reversed(list(pairwise(cut))))
-            copied_from = end
+            else:
+                size = self._odd_clusters(original, i, end, out, size, forms, odd)
         copy(len(original))
         return "".join(out)
+
+    def _odd_clusters(
+        self,
+        original: str,
+        i: int,
+        end: int,
+        out: list[str],
+        size: int,
+        forms: dict[str, str],
+        odd: set[str],
+    ) -> int:
+        """`original[i:end]` (whole clusters) in normal form: each cluster holding a character
+        of `odd` (those not their own form alone, a combining mark among them) put in normal
+        form, the characters between copied (each is a cluster of its own and its own form);
+        returns the normal form's new length. A run of CJK prose with a full-width `？` in it
+        costs a step per `？`, not per character."""
+        found = odd.intersection(original[i:end])
+        cursor = i
+        for at in sorted(at for ch in found for at in _positions(original, ch, i, end)):
+            if at < cursor:
+                continue  # in the cluster just put in normal form
+            start, stop = at, at + 1  # the cluster of `at`: its base, then its marks
+            while start > cursor and unicodedata.combining(original[start]):
+                start -= 1
+            while stop < end and unicodedata.combining(original[stop]):
+                stop += 1
+            if start > cursor:
+                size = self._copied(original, cursor, start, out, size)
+            size = self._clusters(original, start, stop, out, size, forms)
+            cursor = stop
+        if cursor < end:
+            size = self._copied(original, cursor, end, out, size)
+        return size
 
     def _clusters(
         self, original: str, i: int, end: int, out: list[str], size: int, forms: dict[str, str]
@@ -244,7 +265,7 @@ class Normalized:
 
 
 _PERCENT = re.compile("%[0-9A-Fa-f]{2}")
-_PIECES = (64, 8, 0)  # the sizes a run not settled is cut into, in turn (0: clusters)
+_SHORT_RUN = 24  # characters: a run this short is put in normal form cluster by cluster
 
 
 def _settled(run: str) -> bool:
@@ -284,19 +305,14 @@ def _swapped(run: str, forms: dict[str, str], odd: set[str]) -> str | None:
     return run
 
 
-def _cuts(original: str, start: int, stop: int, piece: int) -> list[int]:
-    """`start`, then about every `piece` characters up to `stop`: each cut moved forward past
-    combining marks, so it falls between clusters."""
-    cuts = [start]
-    at = start + piece
-    while at < stop:
-        while at < stop and unicodedata.combining(original[at]):
-            at += 1
-        if at < stop:
-            cuts.append(at)
-        at += piece
-    cuts.append(stop)
-    return cuts
+def _positions(text: str, ch: str, start: int, end: int) -> list[int]:
+    """Where `ch` is in `text[start:end]`."""
+    found = []
+    at = text.find(ch, start, end)
+    while at != -1:
+        found.append(at)
+        at = text.find(ch, at + 1, end)
+    return found
 
 
 def _stable(original: str) -> bool:
