@@ -22,10 +22,14 @@ does (exfiltration, invisible_text, output_schema) see the original text, which 
 browser and the client parse.
 
 Cost is linear: ASCII text without `%` (the common case) is its own normal form and costs one
-`isascii` and one `in`; other text that is already in normal form (prose in other scripts) is
-recognised by checks on the whole text and each distinct character (`_stable`); in other text, runs of ASCII are copied as they are and each other cluster is normalised once per
-distinct cluster (a per-call cache). The map back is a list of segments (a run copied as it is,
-or a cluster rewritten), searched by bisection for each finding.
+`isascii` and one `in`; other text already in normal form (prose in other scripts) is
+recognised by checks on the whole text and each distinct character (`_stable`). Otherwise runs
+of ASCII are copied as they are, and so is each other run already in normal form; a short run
+is put in normal form cluster by cluster; a long one, where its odd characters each read as one
+character (full-width punctuation in CJK prose), by one `replace` per kind of character, else
+only the clusters holding an odd character are rewritten and the rest copied. Each distinct
+cluster is normalised once per call (a cache). The map back is a list of segments (a run copied
+as it is, or a cluster rewritten), searched by bisection for each finding.
 """
 
 from __future__ import annotations
