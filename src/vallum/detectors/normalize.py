@@ -121,7 +121,7 @@ class Normalized:
         size = 0  # length of the normal form so far
         forms: dict[str, str] = {}  # cluster -> form, for this text only
         copied_from = 0  # original offset where the pending copied run starts
-        odd: set[str] | None = None  # see below
+        odd: set[str] | None = None  # characters outside ASCII not their own form alone
 
         def copy(upto: int) -> None:
             nonlocal size
@@ -152,7 +152,7 @@ class Normalized:
             if end - i <= _SHORT_RUN:  # a word or a value: cluster by cluster costs no more
                 size = self._clusters(original, i, end, out, size, forms)
                 continue
-            if odd is None:  # the characters outside ASCII not their own form alone, once
+            if odd is None:  # worked out once, for the first long run
                 odd = {ch for ch in set(original) if not ch.isascii() and not _alone(ch)}
             swapped = _swapped(run, forms, odd)
             if swapped is not None:  # one character for one: offsets are kept
