@@ -1,6 +1,6 @@
 """Core figures: engine decision latency, Cedar authorization latency, evidence append rate.
 
-    .venv/bin/python bench/bench_core.py [--postgres URL]
+    .venv/bin/python bench/bench_core.py [--postgres URL] [--before SRC]
 
 Prints p50/p99 per case, of the wall clock and of this thread's CPU time. Goals (issue 2): engine
 p99 < 1 ms at 200 characters and < 5 ms at 8 KB with all default fast detectors; authorization p99 < 0.2 ms; >= 5,000 evidence appends/s on SQLite.
@@ -9,14 +9,25 @@ marked `allowed` leave the injection attempt and the leaking image out, so the d
 what the event brings into its session (a blocked event adds nothing, and is cheaper); the
 per-detector table covers every detector of the bundle and the fingerprints, and the evidence
 records appended are real decision records (about 1.2 KB), not a 150-byte stub.
+
+Two last tables give each detector's CPU time on the realistic gateway prompts
+(`bench/gateway_workload.py`: support messages with findings) by size, 1 to 8 KB, and on 4 KB
+support messages in French, German, Russian and Japanese (the paths text outside ASCII takes):
+what a request's input check costs, detector by detector. `--before SRC` first runs the same rows with
+the `vallum` package of another tree (`SRC` holds `vallum/`, e.g. an export of main's `src`) in
+a child process, then prints its CPU p50/p99 beside this tree's, so before and after come from
+one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -25,7 +36,10 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
+from gateway_workload import user_message  # bench/, the script's directory
+
 from vallum.bundle.loader import load_bundle
+from vallum.detectors.normalize import normalize
 from vallum.engine import Engine
 from vallum.evidence.log import EvidenceLog
 from vallum.evidence.record import utc_now
@@ -90,22 +104,139 @@ def timed(fn: Callable[[], object], n: int) -> Samples:
     return wall, cpu
 
 
+BEFORE: dict[str, list[float]] = {}  # row -> CPU p50, p99 of the `--before` tree
+MEASURED: dict[str, list[float]] = {}  # row -> CPU p50, p99 of this run (for `--json`)
+
+
 def row(name: str, samples: Samples, goal: str) -> None:
     """Wall-clock p50/p99/mean, then CPU p50/p99: on a shared machine the wall clock's tail is
-    mostly time spent waiting for a core, the CPU time's is the work."""
+    mostly time spent waiting for a core, the CPU time's is the work. With `--before`, the
+    other tree's CPU p50/p99 of the same row follow."""
     p50, p99, mean = percentiles(samples[0])
     c50, c99, _ = percentiles(samples[1])
+    MEASURED[name] = [c50, c99]
+    before = ""
+    if name in BEFORE:
+        b50, b99 = BEFORE[name]
+        before = f" | before CPU p50 {b50:7.3f} p99 {b99:7.3f} ms"
     print(
         f"{name:<44} p50 {p50:7.3f} p99 {p99:7.3f} mean {mean:7.3f} ms | "
-        f"CPU p50 {c50:7.3f} p99 {c99:7.3f} ms   goal {goal}"
+        f"CPU p50 {c50:7.3f} p99 {c99:7.3f} ms{before}   goal {goal}"
     )
+
+
+def run_before(src: str, n: int) -> None:
+    """The engine and detector rows measured with the `vallum` package under `src`, in a child
+    process (this bench's code, the other tree's library)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        env = {**os.environ, "PYTHONPATH": src}
+        command = [sys.executable, __file__, "-n", str(n), "--json", out.name]
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+        BEFORE.update(json.loads(Path(out.name).read_text()))
+    print(f"before: the vallum package of {src} (child process), then this tree's")
+
+
+def realistic(engine: Engine, rng: random.Random) -> None:
+    """Each detector's CPU time on the gateway workload's user messages, by size (stage input,
+    and output for the detectors that read only output)."""
+    seen: set[tuple[str, int]] = set()
+    for kb in (1, 2, 4, 8):
+        texts = [user_message(rng, kb * 1000, rng.random() < 0.25) for _ in range(64)]
+        counter = iter(range(10**9))
+        for control in engine.bundle.controls:
+            det = control.detector
+            if (det.id, kb) in seen:
+                continue
+            seen.add((det.id, kb))
+            stage = Stage.INPUT if Stage.INPUT in control.config.stages else Stage.OUTPUT
+            row(
+                f"{kb} KB prompt: {det.id} ({stage.value})",
+                timed(
+                    lambda det=det, stage=stage, texts=texts, counter=counter: det.detect(
+                        texts[next(counter) % 64], stage
+                    ),
+                    300,
+                ),
+                "-",
+            )
+        row(
+            f"{kb} KB prompt: engine (input)",
+            timed(
+                lambda texts=texts, counter=counter: engine.evaluate(
+                    Event(Stage.INPUT, AGENT, f"r{next(counter)}", text=texts[next(counter) % 64])
+                ),
+                300,
+            ),
+            "-",
+        )
+
+
+# Support messages in other scripts, some with personal data: text outside ASCII takes the
+# detectors' other paths (the normal form, mixed scripts, offsets that are not bytes).
+OTHER_SCRIPTS = {
+    "fr": [
+        "Bonjour, ma commande ORD-{n8} n'est pas arrivée, pourriez-vous vérifier où elle est ?",
+        "Écrivez-moi à élodie.martin@example.fr ou au +33 6 12 34 {n2} {n2}, merci beaucoup.",
+        "Le remboursement doit aller sur l'IBAN FR7630006000011234567890189, s'il vous plaît.",
+    ],
+    "de": [
+        "Grüße aus München! Die Lieferung ORD-{n8} für Herrn Müller ist noch nicht angekommen.",
+        "Bitte schreiben Sie an jürgen.schäfer@example.de, ich bin ab fünf Uhr erreichbar.",
+        "Die Rückerstattung bitte auf DE89370400440532013000, vielen Dank für Ihre Geduld.",
+    ],
+    "ru": [
+        "Здравствуйте, мой заказ ORD-{n8} ещё не пришёл, проверьте, пожалуйста, статус доставки.",
+        "Пишите на ivan.petrov@example.ru или звоните +7 495 123 45 {n2}, спасибо!",
+        "Курьер оставил записку, что никого не было дома, но я был дома весь день.",
+    ],
+    "ja": [
+        "こんにちは、注文番号ORD-{n8}の商品がまだ届いていません。配送状況を確認していただけますか？",
+        "連絡先はyuki.tanaka@example.jpです。電話は０３－１２３４－５６７８（平日のみ）です。",
+        "返品のラベルは問題なく印刷できました。迅速な対応をありがとうございました！",
+    ],
+}
+
+
+def other_script_text(language: str, chars: int, rng: random.Random) -> str:
+    out: list[str] = []
+    while sum(map(len, out)) < chars:
+        sentence = rng.choice(OTHER_SCRIPTS[language])
+        out.append(
+            sentence.format(n8=f"{rng.randrange(10**8):08d}", n2=f"{rng.randrange(100):02d}")
+        )
+    return " ".join(out)[:chars]
+
+
+def other_scripts(engine: Engine, rng: random.Random) -> None:
+    """The normal form, the detectors other than injection and the engine's input check on
+    4 KB support messages in French, German, Russian and Japanese."""
+    detectors = {c.detector.id: c.detector for c in engine.bundle.controls}
+    for language in OTHER_SCRIPTS:
+        texts = [other_script_text(language, 4000, rng) for _ in range(64)]
+        counter = iter(range(10**9))
+        subjects: dict[str, Callable[[str], object]] = {"normalize": normalize}
+        for name in ("invisible_text", "pii", "secrets"):
+            subjects[name] = lambda t, det=detectors[name]: det.detect(t, Stage.INPUT)
+        subjects["engine (input)"] = lambda t, counter=counter: engine.evaluate(
+            Event(Stage.INPUT, AGENT, f"o{next(counter)}", text=t)
+        )
+        for name, fn in subjects.items():
+            row(
+                f"4 KB {language} prompt: {name}",
+                timed(lambda fn=fn, texts=texts, c=counter: fn(texts[next(c) % 64]), 300),
+                "-",
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("-n", type=int, default=3000)
+    parser.add_argument("--before", default="", help="a tree's src dir to measure first")
+    parser.add_argument("--json", default="", help=argparse.SUPPRESS)  # a `--before` child's
     args = parser.parse_args()
+    if args.before:
+        run_before(args.before, args.n)
     rng = random.Random(7)
     with as_file(files("vallum.bundle").joinpath("example")) as path:
         bundle = load_bundle(Path(path))
@@ -160,6 +291,14 @@ def main() -> None:
         timed(lambda: fingerprints(text, Kind.USER), 1000),
         "-",
     )
+
+    print("\n-- per detector on realistic gateway prompts, by size (CPU is the figure to read) --")
+    realistic(engine, random.Random(20))
+    print("\n-- the same in other scripts (normal form, detectors, engine), CPU --")
+    other_scripts(engine, random.Random(21))
+    if args.json:  # a `--before` child: the rows above are all it measures
+        Path(args.json).write_text(json.dumps(MEASURED))
+        return
 
     print("\n-- Cedar authorization --")
     ctx = {

@@ -136,7 +136,8 @@ class Engine:
         calls = event.tool_call is not None and event.stage is Stage.TOOL_CALL
         data = data_labels(scan.triggered, placed, self._destinations(event)) if calls else None
         quiet = data.addresses if data is not None else frozenset()
-        added = origin | {label for f in scan.triggered if f not in quiet for label in f.labels}
+        counted = [f for f in scan.triggered if f not in quiet] if quiet else scan.triggered
+        added = origin | {label for f in counted for label in f.labels}
         labels = before | added
         reasons = list(scan.reasons)
         args: dict[str, set[str]] = {}
@@ -303,9 +304,10 @@ class Engine:
             hits = [f for f in found if f.score >= cfg.threshold]
             if not hits:
                 continue
-            for f in hits:
-                if f not in seen:
-                    seen.add(f)
+            for f in hits:  # one hash per finding: the set grows only for a new one
+                size = len(seen)
+                seen.add(f)
+                if len(seen) > size:
                     triggered.append(f)
             kinds = ", ".join(sorted({f.type for f in hits}))
             score = max(f.score for f in hits)

@@ -87,6 +87,12 @@ def huge_line(size: int, seed: int = 6) -> str:
     return _repeat(lambda i, rng: _HUGE_LINE, size, seed)
 
 
+def huge_line_closed(size: int, seed: int = 6) -> str:
+    """The huge line, with one `>` at its end: the exfiltration detector's pre-pass can no longer
+    prove it renders nothing, so the Markdown and HTML parsers read it all."""
+    return huge_line(size - 1, seed) + ">"
+
+
 def obfuscated(size: int, seed: int = 8) -> str:
     return _repeat(lambda i, rng: _OBFUSCATED.format(i=i), size, seed)
 
@@ -104,6 +110,7 @@ KINDS: dict[str, Callable[[int], str]] = {
     "injection": injection,
     "short_lines": short_lines,
     "huge_line": huge_line,
+    "huge_line_closed": huge_line_closed,
     "mixed": mixed,
     "obfuscated": obfuscated,
 }

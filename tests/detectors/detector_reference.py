@@ -7,9 +7,10 @@ or speed up this file, or it stops being the reference (it is quadratic on dense
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 
-from vallum.detectors import pii, prompt_leak, secrets
+from vallum.detectors import normalize, pii, prompt_leak, secrets
 from vallum.model import Finding, Stage
 
 
@@ -225,3 +226,119 @@ def _overlaps(
             )
         )
     return findings
+
+
+# The normal form as it was built before runs were checked whole and in pieces (issue 20): one
+# cluster at a time through every run that is not in normal form as a whole.
+class NormalizedBefore:
+    """A text in the form detectors read, and the map back to the original's offsets.
+
+    >>> n = normalize("card ４１１１\u200b1111")
+    >>> n.text
+    'card 41111111'
+    >>> n.span(5, 13)
+    (5, 14)
+    """
+
+    __slots__ = ("_identity", "_norm", "_orig", "_orig_end", "original", "text")
+
+    def __init__(self, original: str):
+        self.original = original
+        # Segments, in order: each starts at _norm[k] in the normal form and _orig[k] in the
+        # original; a segment copied as it is has _orig_end[k] == -1 (offsets move together),
+        # a rewritten cluster maps every character it produced to [_orig[k], _orig_end[k]).
+        self._norm: list[int] = []
+        self._orig: list[int] = []
+        self._orig_end: list[int] = []
+        self._identity = original.isascii() and "%" not in original
+        self.text = original if self._identity else self._build(original)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the normal form differs from the original (offsets then need mapping)."""
+        return not self._identity
+
+    def _build(self, original: str) -> str:
+        out: list[str] = []
+        size = 0  # length of the normal form so far
+        forms: dict[str, str] = {}  # cluster -> form, for this text only
+        copied_from = 0  # original offset where the pending copied run starts
+
+        def copy(upto: int) -> None:
+            nonlocal size
+            if upto > copied_from:
+                self._add(size, copied_from, -1)
+                out.append(original[copied_from:upto])
+                size += upto - copied_from
+
+        for match in normalize._RUNS.finditer(original):
+            i, end = match.span()
+            if original[i] == "%":
+                decoded = normalize._unescape(match.group())
+                if decoded is not None:
+                    copy(i)
+                    self._add(size, i, end)
+                    out.append(decoded)
+                    size += len(decoded)
+                    copied_from = end
+                continue
+            # A combining mark right after an ASCII letter belongs to its cluster.
+            if i > copied_from and unicodedata.combining(original[i]):
+                i -= 1
+            run = original[i:end]
+            if (
+                run.isprintable()  # no format character (Cf), no odd space
+                and normalize._DIGIT_OR_IGNORABLE.search(run) is None
+                and unicodedata.is_normalized("NFKC", run)
+            ):
+                continue  # copied with the ASCII around it
+            copy(i)
+            while i < end:
+                j = i + 1
+                while j < end and unicodedata.combining(original[j]):
+                    j += 1
+                cluster = original[i:j]
+                form = forms.get(cluster)
+                if form is None:
+                    form = forms[cluster] = normalize._form(cluster)
+                if form != cluster:
+                    self._add(size, i, j)
+                    out.append(form)
+                    size += len(form)
+                elif not self._norm or self._orig_end[-1] != -1 or self._end_of_last(size) != i:
+                    self._add(size, i, -1)
+                    out.append(cluster)
+                    size += len(cluster)
+                else:  # extends the copied run just before it
+                    out.append(cluster)
+                    size += len(cluster)
+                i = j
+            copied_from = end
+        copy(len(original))
+        return "".join(out)
+
+    def _add(self, norm: int, orig: int, orig_end: int) -> None:
+        self._norm.append(norm)
+        self._orig.append(orig)
+        self._orig_end.append(orig_end)
+
+    def _end_of_last(self, size: int) -> int:
+        """Original offset just after the last (copied) segment, given the form's `size`."""
+        return self._orig[-1] + size - self._norm[-1]
+
+    def position(self, index: int) -> tuple[int, int]:
+        """The original span the normal form's character at `index` was read from."""
+        if self._identity:
+            return index, index + 1
+        k = bisect_right(self._norm, index) - 1
+        if self._orig_end[k] == -1:
+            at = self._orig[k] + index - self._norm[k]
+            return at, at + 1
+        return self._orig[k], self._orig_end[k]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of the normal form's `[start, end)`; empty spans stay as they are
+        (a finding about the whole text)."""
+        if self._identity or end <= start:
+            return start, end
+        return self.position(start)[0], self.position(end - 1)[1]

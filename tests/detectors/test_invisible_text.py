@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from vallum.detectors import invisible_text
 from vallum.detectors.invisible_text import InvisibleTextDetector
-from vallum.model import Stage
+from vallum.model import Finding, Stage
 
 
 def tags(text: str) -> str:
@@ -68,3 +71,43 @@ def test_tag_detail_truncated() -> None:
     """Long smuggled text is truncated in the detail."""
     [finding] = InvisibleTextDetector().detect(tags("a" * 500), Stage.INPUT)
     assert len(finding.detail) < 200
+
+
+def _mixed_script_before(detector: InvisibleTextDetector, text: str) -> list[Finding]:
+    """The mixed-script check as it was (every letter of every word looked up), the reference
+    the faster one is held to."""
+    found = []
+    for m in invisible_text._WORD.finditer(text):
+        word = m.group()
+        if word.isascii() or len(word) < 3:
+            continue
+        scripts = {invisible_text._script(ch) for ch in word}
+        scripts.discard(None)
+        if len(scripts) > 1:
+            names = "+".join(sorted(s.title() for s in scripts if s))
+            detail = f"word mixes {names} letters"
+            found.append(detector._finding("mixed_script", 0.8, m.start(), m.end(), detail))
+    return found
+
+
+# Letters of each script the check knows, of none (CJK, Arabic), digits (ASCII, Arabic-Indic,
+# which words exclude), numeral letters (Roman; a Greek acrophonic one, of a script though not
+# alphabetic), separators.
+_LETTERS = "aeoxPé" + "аеорсР" + "αοΡ" + "օս" + "ᎪᎬ" + "漢字" + "عب" + "1١_Ⅻ\U00010140" + " .\n-'"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_LETTERS, max_size=80))
+def test_mixed_script_as_before(text: str) -> None:
+    """The mixed-script check skips texts whose letters hold at most one script and looks up each
+    distinct letter once: the same findings as looking up every letter of every word."""
+    detector = InvisibleTextDetector()
+    assert _mixed_script_before(detector, text) == detector._mixed_script(text)
+
+
+def test_mixed_script_still_found_among_one_script_prose() -> None:
+    """Hard case for the whole-text shortcut: Cyrillic prose, one word with a Latin `o`."""
+    text = "Здравствуйте, проверьте пожалуйста статус. Пароль: pаssword "
+    assert ["invisible_text.mixed_script"] == [
+        f.type for f in InvisibleTextDetector().detect(text, Stage.INPUT)
+    ]

@@ -4,13 +4,15 @@ their spans come back in the original's coordinates, so obfuscated values are fo
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vallum.bundle.loader import Bundle
 from vallum.detectors.normalize import normalize
 from vallum.engine import Engine
 from vallum.model import Action, Event, Principal, Stage, ToolCall
+
+from . import detector_reference as before
 
 AGENT = Principal.parse("agent:support-bot")
 ZW = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
@@ -188,3 +190,32 @@ def test_detectors_that_read_as_a_renderer_see_the_original(engine: Engine) -> N
     decision = engine.evaluate(Event(Stage.OUTPUT, AGENT, "s-normalize", text=text), sink=None)
     hits = [(f.start, f.end) for f in decision.findings if f.detector == "invisible_text"]
     assert [(7, 19)] == hits
+
+
+# What makes the normal form differ or look as if it might: full-width forms and digits,
+# compatibility characters, combining marks (after ASCII, after other letters, at a run's
+# start), Hangul jamo that compose, format characters, odd spaces, ignorables, percent-escapes,
+# CJK and Cyrillic prose.
+_PIECES = [
+    "こんにちは、注文した商品がまだ届いていません。", "？", "（", "）", "１２", "٤١", "ﬁ", "㎏",
+    "e\u0301", "\u0301", "\u0308\u0323", "a\u0308", "1\u0301", "\n\u0301", "\u1100\u1161",
+    "\u1161", "\u0b47\u0b3e", "\u200b", "\u00ad", "\u00a0", "\u3000", "\u034f", "\ufe0f",
+    "Здравствуйте", "é", "ü", "%41", "%e2%82%ac", "%ff", "%", "a", " ", "7", "\t", "漢字",
+    "\U0001d400", "Å", "\u212b", "ſ",
+]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
+    | st.text(max_size=80)
+    | st.lists(st.sampled_from(_PIECES), min_size=60, max_size=200).map("".join)
+)
+def test_normal_form_as_before(text: str) -> None:
+    """Runs checked whole and in pieces give the same normal form and the same map back as one
+    cluster at a time (the reference kept in `detector_reference`), on short and long texts."""
+    new, old = normalize(text), before.NormalizedBefore(text)
+    assert old.text == new.text
+    assert [old.position(k) for k in range(len(old.text))] == [
+        new.position(k) for k in range(len(new.text))
+    ]

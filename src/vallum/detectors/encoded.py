@@ -34,32 +34,35 @@ from typing import Any
 import re2
 
 from vallum.detectors.normalize import normalize
+from vallum.detectors.spans import match_spans
 from vallum.model import Finding
 
 MIN_RUN = 16  # characters: 12 bytes of base64, 8 of hex (shorter runs are words and ids)
 MIN_ESCAPES = 4  # quoted-printable escapes in a row
 _ALPHABET = "[A-Za-z0-9+/_-]"
-# ASCII text is scanned by RE2 (linear, and no Python per word of prose: a run is at least
-# MIN_RUN characters). A match is leftmost, so it never starts inside a longer run of the alphabet.
+# Scanned by RE2 (linear, and no Python per word of prose: a run is at least MIN_RUN
+# characters). A match is leftmost, so it never starts inside a longer run of the alphabet.
 _SOURCE = (
     f"{_ALPHABET}{{{MIN_RUN},}}(?:\\r?\\n{_ALPHABET}{{4,}})*={{0,2}}"
     f"|(?:=[0-9A-Fa-f]{{2}}){{{MIN_ESCAPES},}}"
 )
-_RUNS = re.compile(_SOURCE)  # other text (`re`: RE2 refuses lone surrogates)
 _RUNS_BYTES: Any = re2.compile(_SOURCE.encode())
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 _URL_SAFE = str.maketrans("-_", "+/", "\r\n")
 _SPACES = str.maketrans("\t\n\r", "   ")
 
 
-def decoded_runs(text: str) -> Iterator[tuple[int, int, str]]:
+def decoded_runs(
+    text: str, skip: Callable[[int, int], bool] | None = None
+) -> Iterator[tuple[int, int, str]]:
     """Each encoded run of `text` that decodes to printable text: `(start, end, decoded)`, the
-    decoded text in normal form."""
-    if text.isascii():  # offsets in bytes are offsets in characters
-        runs = ((m.start(), m.end()) for m in _RUNS_BYTES.finditer(text.encode()))
-    else:
-        runs = (m.span() for m in _RUNS.finditer(text))
+    decoded text in normal form; runs `skip(start, end)` says to leave are not decoded."""
+    # One byte per character, offsets in bytes are offsets in characters: a run is ASCII, and a
+    # character outside ASCII (written `?`) is, like `?`, never part of one.
+    runs = match_spans(_RUNS_BYTES, text.encode("ascii", "replace"))
     for start, end in runs:
+        if skip is not None and skip(start, end):
+            continue
         run = text[start:end]
         if run[0] == "=":
             decoded = _unescape(run)
@@ -104,10 +107,12 @@ def encoded_findings(
     out: list[Finding] = []
     starts = [f.start for f in found]  # detectors return their findings sorted by start
     reach = list(accumulate((f.end for f in found), max))  # furthest end of the first k
-    for start, end, decoded in decoded_runs(text):
+
+    def overlapped(start: int, end: int) -> bool:  # checked before the run is decoded
         k = bisect_left(starts, end)  # the findings that start before the run ends
-        if k and reach[k - 1] > start:
-            continue
+        return k > 0 and reach[k - 1] > start
+
+    for start, end, decoded in decoded_runs(text, overlapped if found else None):
         kinds: set[str] = set()
         for f in find(decoded):
             if f.type not in kinds:

@@ -177,8 +177,8 @@ class ExfiltrationDetector(Detector):
         self._remote = functools.lru_cache(maxsize=REMOTE_CACHE)(self._where)
 
     def detect(self, text: str, stage: Stage) -> list[Finding]:
-        if "](" not in text and "]:" not in text and "][" not in text and "<" not in text:
-            return []  # no inline link or image, no reference, no tag: nothing a renderer fetches
+        if inert(text):
+            return []
         findings = [self._check(ref) for ref in self._references(text)]
         findings.sort(key=lambda f: (f.start, f.end))
         return findings
@@ -235,6 +235,30 @@ class ExfiltrationDetector(Detector):
             labels=(),
             detail=detail,
         )
+
+
+def inert(text: str) -> bool:
+    """Whether `text` provably renders to nothing that fetches or links, so the parsers need
+    not run (a sufficient condition; False says nothing).
+
+    A Markdown link or image needs `](`, `][` or a reference definition's `]:` (a shortcut
+    reference `[x]` needs its definition). Raw HTML inline (a tag, comment, declaration) and an
+    autolink end with `>`. Without `>`, raw HTML reaches the page only as an HTML block (types
+    1-6 of CommonMark, which a later `>` of the renderer's own output could close), and those
+    start a line, after at most indentation and list markers: so a `<` preceded on its line by
+    any other character starts nothing. cmark's own HTML for the rest (paragraphs, headings,
+    lists, code, emphasis) has no attribute a browser fetches from. So a text with none of
+    `](`, `][`, `]:`, and either no `<` or no `>` and no `<` where a block could start, is
+    inert: prose with `a < b`, or a long line of unclosed markup, skips cmark entirely."""
+    if "](" in text or "]:" in text or "][" in text:
+        return False
+    return "<" not in text or (">" not in text and _BLOCK_START.search(text) is None)
+
+
+# A `<` with only indentation and list markers (`-`, `+`, `*`, `1.`, `1)`) before it on its
+# line (ended by LF, CR or both): where an HTML block may start (a block quote's `>` is ruled
+# out by the caller). Linear: `^` fails at once except at a line start.
+_BLOCK_START = re.compile(r"(?:^|\r)[ \t\-+*0-9.)]*<", re.M)  # CR ends a line too
 
 
 def _line_starts(text: str) -> list[int]:

@@ -43,6 +43,15 @@ def _script(ch: str) -> str | None:
     return None
 
 
+class _Scripts(dict[str, str | None]):
+    """`_script` of each character, computed the first time it is asked for (a C-level
+    look-up after that: a word of a long CJK or Cyrillic text costs no Python per letter)."""
+
+    def __missing__(self, ch: str) -> str | None:
+        script = self[ch] = _script(ch)
+        return script
+
+
 def _is_emoji(ch: str) -> bool:
     cp = ord(ch)
     return (
@@ -116,7 +125,7 @@ class InvisibleTextDetector(Detector):
         others = list(_BIDI_OTHER.finditer(text))
         # Embeddings and isolates are ordinary in right-to-left text; inside otherwise
         # left-to-right text they reorder what a reviewer sees (Trojan Source).
-        if others and not any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        if others and not any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in set(text)):
             first, last = others[0], others[-1]
             found.append(
                 self._finding(
@@ -166,12 +175,18 @@ class InvisibleTextDetector(Detector):
         return found
 
     def _mixed_script(self, text: str) -> list[Finding]:
-        found = []
+        found: list[Finding] = []
+        script_of = _Scripts()  # each distinct character looked up once per text
+        # The scripts of every letter a word can hold (`_WORD`: alphanumeric, not a decimal
+        # digit): with at most one of them in the whole text, no word mixes two.
+        letters = [ch for ch in set(text) if ch.isalnum() and not ch.isdecimal()]
+        if len(set(map(script_of.__getitem__, letters)) - {None}) < 2:
+            return found
         for m in _WORD.finditer(text):
             word = m.group()
             if word.isascii() or len(word) < 3:
                 continue
-            scripts = {_script(ch) for ch in word}
+            scripts = set(map(script_of.__getitem__, set(word)))
             scripts.discard(None)
             if len(scripts) > 1:
                 names = "+".join(sorted(s.title() for s in scripts if s))

@@ -20,7 +20,7 @@ from vallum.detectors import spelled_email
 from vallum.detectors.base import CustomDataClass, Detector, DetectorSetup
 from vallum.detectors.checksums import iban_valid, luhn_valid, us_ssn_valid
 from vallum.detectors.encoded import encoded_findings
-from vallum.detectors.spans import TakenSpans
+from vallum.detectors.spans import TakenSpans, match_spans
 from vallum.exceptions import DetectorError
 from vallum.model import Finding, Stage
 
@@ -43,6 +43,7 @@ _EMAIL = (
 # `4111\t1111`, `4111 - 1111`, `4111.1111`): `_valid_card` wants one separator throughout.
 _CARD = r"\d(?:[ \t.-]{0,3}\d){12,18}"
 _CARD_SEPARATORS = re.compile(r"[ \t.-]+")
+_NO_SEPARATORS = str.maketrans("", "", " \t.-")
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|35|6011|65|64[4-9]|62)")
 _IBAN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"
 _SSN = r"\d{3}-\d{2}-\d{4}"
@@ -64,6 +65,9 @@ _SCORES = {
     "ip_address": 0.8,
     "phone": 0.7,
 }
+
+_TYPES = {name: f"pii.{name}" for name in _SCORES}
+_LABELS = {name: ("pii", f"pii.{name}") for name in _SCORES}
 
 
 def _clear(text: str, start: int, end: int, before: str, after: str) -> bool:
@@ -91,18 +95,18 @@ def _valid_card(text: str, start: int, end: int) -> bool:
     if not _clear(text, start, end, ".-", "-"):
         return False
     raw = text[start:end]
+    # The checks are all required: the cheap ones on the digits first (most look-alikes, phone
+    # numbers and IBAN digits among them, fail the prefix or Luhn).
+    digits = raw.translate(_NO_SEPARATORS)
+    if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits) or not luhn_valid(digits):
+        return False
     separators = set(_CARD_SEPARATORS.findall(raw))
     # Mixed separators ("1234 5678-9012", "4111.11 1111.11") are rarely cards: one separator
     # (written the same way each time) or none.
     if len(separators) > 1:
         return False
     # Dotted digit runs are versions and OIDs (`1.3.6.1.4.1.311`) unless grouped as cards are.
-    if "." in raw and min(map(len, _CARD_SEPARATORS.split(raw))) < 3:
-        return False
-    digits = _CARD_SEPARATORS.sub("", raw)
-    if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits):
-        return False
-    return luhn_valid(digits)
+    return "." not in raw or min(map(len, _CARD_SEPARATORS.split(raw))) >= 3
 
 
 def _valid_iban(text: str, start: int, end: int) -> bool:
@@ -165,7 +169,7 @@ class _Candidates:
     UTF-8, which is most of the cost of a match.
     """
 
-    __slots__ = ("_bytes", "_text", "min_digits", "needs", "valid")
+    __slots__ = ("_bytes", "_text", "gate", "min_digits", "needs", "valid")
 
     def __init__(
         self,
@@ -173,17 +177,44 @@ class _Candidates:
         valid: Callable[[str, int, int], bool],
         min_digits: int = 0,
         needs: bytes = b"",
+        gate: str | None = None,
     ):
         self._text: Any = re2.compile(source)
         self._bytes: Any = re2.compile(source.encode())
         self.valid = valid
         self.min_digits = min_digits
         self.needs = needs
+        # A pattern (RE2, over the UTF-8) any text with a *valid* match holds: without it, the
+        # scan's candidates would all be refused, so it is not run.
+        self.gate: Any = re2.compile(gate.encode()) if gate is not None else None
 
     def spans(self, text: str, data: bytes) -> Iterator[tuple[int, int]]:
-        if len(data) == len(text):  # ASCII: byte offsets are character offsets
-            return (m.span() for m in self._bytes.finditer(data))
+        """Where the pattern matches `text` (its UTF-8 `data`): as bytes when ASCII, else as
+        `str` (how every text was scanned before `scan_spans`; the reference tests keep it)."""
+        return self.scan_spans(text, data if len(data) == len(text) else None)
+
+    def scan_spans(self, text: str, scan: bytes | None) -> Iterator[tuple[int, int]]:
+        """Where the pattern matches `text`; `scan` is the text as one byte per character
+        (`_one_byte_per_character`) when it has one."""
+        if scan is not None:  # byte offsets are character offsets
+            return iter(match_spans(self._bytes, scan))
         return (m.span() for m in self._text.finditer(text))
+
+
+def _one_byte_per_character(text: str, data: bytes) -> bytes | None:
+    """`text` (UTF-8 `data`) with each character outside ASCII written `?`: what the built-in
+    patterns match in it is what they match in the text, at the same offsets (they are ASCII:
+    an ASCII class, RE2's ASCII `\\d`, `\\s` and `\\b`, and `at`/`dot`, which no other
+    character folds to), and RE2 then reports character offsets without converting them. None
+    for text that is not valid Unicode (lone surrogates): scanned as `str`, which refuses it,
+    as it always did."""
+    if len(data) == len(text):
+        return data
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return text.encode("ascii", "replace")
 
 
 _BUILTINS: dict[str, tuple[_Candidates, ...]] = {
@@ -192,7 +223,7 @@ _BUILTINS: dict[str, tuple[_Candidates, ...]] = {
     "us_ssn": (_Candidates(_SSN, _valid_ssn, min_digits=9, needs=b"-"),),
     "email": (
         _Candidates(_EMAIL, _valid_email, needs=b"@"),
-        _Candidates(spelled_email.PATTERN, _valid_spelled_email),
+        _Candidates(spelled_email.PATTERN, _valid_spelled_email, gate=spelled_email.NEEDED),
     ),
     "ip_address": (
         _Candidates(_IPV4, _valid_ipv4, min_digits=4, needs=b"."),
@@ -229,19 +260,15 @@ class _CustomMatcher:
         """Matches in `text`; `data` is its UTF-8, if already encoded."""
         if data is None:
             data = text.encode("utf-8", "surrogatepass")
-        ascii_text = len(data) == len(text)  # byte offsets are character offsets
+        if len(data) == len(text):  # ASCII: byte offsets are character offsets
+            spans = match_spans(self._bytes, data)
+        else:
+            spans = [m.span() for m in self.regex.finditer(text)]
+        detail = f"data class {self.name}"
         return [
-            Finding(
-                detector=detector_id,
-                type=self.type,
-                score=1.0,
-                start=m.start(),
-                end=m.end(),
-                labels=self.labels,
-                detail=f"data class {self.name}",
-            )
-            for m in (self._bytes.finditer(data) if ascii_text else self.regex.finditer(text))
-            if m.end() > m.start()
+            Finding(detector_id, self.type, 1.0, start, end, self.labels, detail)
+            for start, end in spans
+            if end > start
         ]
 
 
@@ -278,14 +305,22 @@ class PiiDetector(Detector):
         findings: list[Finding] = []
         data = text.encode("utf-8", "surrogatepass")
         digits = len(data) - len(data.translate(None, _DIGITS))
+        ascii_text = len(data) == len(text)  # (the gate: other text is scanned whole)
+        scan = _one_byte_per_character(text, data)
         taken = TakenSpans()
         for name, candidates in self._scans:
             # What any match needs (see _Candidates), checked inline: every class, every text.
-            if digits < candidates.min_digits or (
-                candidates.needs and candidates.needs not in data
+            if (
+                digits < candidates.min_digits
+                or (candidates.needs and candidates.needs not in data)
+                or (
+                    ascii_text
+                    and candidates.gate is not None
+                    and candidates.gate.search(data) is None
+                )
             ):
                 continue
-            for start, end in candidates.spans(text, data):
+            for start, end in candidates.scan_spans(text, scan):
                 if taken.overlaps(start, end) or not candidates.valid(text, start, end):
                     continue
                 taken.add(start, end)
@@ -298,18 +333,17 @@ class PiiDetector(Detector):
 
     def _finding(self, name: str, text: str, start: int, end: int) -> Finding:
         detail = name
-        if name == "email" and self._internal_domains:
-            domain = spelled_email.address(text[start:end]).rpartition("@")[2]
-            internal = any(domain == d or domain.endswith("." + d) for d in self._internal_domains)
-            detail = "email (internal domain)" if internal else "email (external domain)"
-        if name == "email" and spelled_email.spelled(text[start:end]):
-            detail = f"{detail} (spelled out)"
-        return Finding(
-            detector=self.id,
-            type=f"pii.{name}",
-            score=_SCORES[name],
-            start=start,
-            end=end,
-            labels=("pii", f"pii.{name}"),
-            detail=detail,
-        )
+        if name == "email":
+            raw = text[start:end]
+            spelled = spelled_email.spelled(raw)
+            if self._internal_domains:
+                # written plainly, an address is `local@domain` and reads as itself
+                read = spelled_email.address(raw) if spelled else raw.lower()
+                domain = read.rpartition("@")[2]
+                internal = any(
+                    domain == d or domain.endswith("." + d) for d in self._internal_domains
+                )
+                detail = "email (internal domain)" if internal else "email (external domain)"
+            if spelled:
+                detail = f"{detail} (spelled out)"
+        return Finding(self.id, _TYPES[name], _SCORES[name], start, end, _LABELS[name], detail)

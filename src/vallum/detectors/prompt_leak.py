@@ -7,7 +7,10 @@ whitespace and punctuation, so a verbatim or lightly edited copy is found while 
 shares a few common words with the prompt is not. Shingles are computed once at construction;
 output is tokenised once (ASCII text by one byte translation, not a regex match per word), and a
 shingle is only built where a template's shingle could start (its first word is one of that
-template's first words), so most positions cost a set lookup.
+template's first words), and only inside a run of at least a shingle's length of words the
+template uses: which words it uses is one C-level pass (`map` into bytes), the runs one regex
+search over those bytes, so prose that shares only scattered common words with a template costs
+no Python per word.
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ _ASCII_WORDS = bytes(
 )
 
 
+# A template: its id, shingle size, shingles, their first words, all its words, and the regex
+# finding runs of at least `size` of its words (as bytes: one per word of the output, 1 if used).
+_Template = tuple[
+    str, int, frozenset[tuple[str, ...]], frozenset[str], frozenset[str], re.Pattern[bytes]
+]
+
+
 def _words(text: str) -> list[re.Match[str]]:
     return list(_WORD.finditer(text))
 
@@ -43,7 +53,7 @@ def _tokens(text: str) -> list[str]:
     r"""The lower-cased words of `text`, as `\w+` finds them."""
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
-    return [m.group().lower() for m in _words(text)]
+    return [word.lower() for word in _WORD.findall(text)]  # strings: no `Match` per word
 
 
 def _shingles(tokens: list[str], size: int) -> list[tuple[str, ...]]:
@@ -61,7 +71,7 @@ class PromptLeakDetector(Detector):
     def __init__(self, options: BaseModel | None = None, setup: DetectorSetup | None = None):
         super().__init__(options, setup)
         self._canaries = tuple(c for c in self.setup.canaries if c)
-        self._templates: list[tuple[str, int, frozenset[tuple[str, ...]], frozenset[str]]] = []
+        self._templates: list[_Template] = []
         for prompt_id, template in sorted(self.setup.prompts.items()):
             tokens = _tokens(template)
             size = min(SHINGLE_WORDS, len(tokens))
@@ -69,7 +79,8 @@ class PromptLeakDetector(Detector):
                 continue  # too short to tell a copy from a coincidence
             shingles = frozenset(_shingles(tokens, size))
             firsts = frozenset(shingle[0] for shingle in shingles)
-            self._templates.append((prompt_id, size, shingles, firsts))
+            runs = re.compile(b"\x01{%d,}" % size)  # `size` words in a row, each the template's
+            self._templates.append((prompt_id, size, shingles, firsts, frozenset(tokens), runs))
 
     def detect(self, text: str, stage: Stage) -> list[Finding]:
         findings = []
@@ -95,14 +106,16 @@ class PromptLeakDetector(Detector):
         tokens = _tokens(text)
         matches: list[re.Match[str]] | None = None
         findings = []
-        for prompt_id, size, shingles, firsts in self._templates:
-            last = len(tokens) - size + 1
-            if last <= 0:
+        for prompt_id, size, shingles, firsts, words, runs in self._templates:
+            if len(tokens) < size:
                 continue
+            # A shingle can start at i only where the `size` words from i are all the template's
+            used = bytes(map(words.__contains__, tokens))
             hits = [
                 i
-                for i, token in enumerate(tokens[:last])
-                if token in firsts and tuple(tokens[i : i + size]) in shingles
+                for run in runs.finditer(used)
+                for i in range(run.start(), run.end() - size + 1)
+                if tokens[i] in firsts and tuple(tokens[i : i + size]) in shingles
             ]
             if not hits:
                 continue

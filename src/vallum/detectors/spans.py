@@ -6,11 +6,38 @@ two bisections); the current pass only needs its last span (its spans are disjoi
 order), and is merged in when the pass ends. So every test and every insert is cheap and a text
 dense in findings costs linearly, where inserting into a sorted list would move every later
 span each time.
+
+`match_spans` lists where a compiled RE2 pattern matches in bytes, as its `finditer` would, but
+without the Python `Match` object and generator step the binding builds per match (about half
+the cost of a match on text dense in findings).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from typing import Any
+
+import re2
+
+_UNANCHORED: Any = re2._re2.RE2.Anchor.UNANCHORED
+
+
+def match_spans(regex: Any, data: bytes) -> list[tuple[int, int]]:
+    """The spans of `regex`'s (a `re2.compile`d pattern of bytes) successive matches in `data`,
+    exactly those of `regex.finditer(data)`, empty matches included."""
+    match = getattr(getattr(regex, "_regexp", None), "Match", None)
+    if match is None:  # another binding version: its public, slower way
+        return [m.span() for m in regex.finditer(data)]
+    out: list[tuple[int, int]] = []
+    pos, end = 0, len(data)
+    while True:
+        start, stop = match(_UNANCHORED, data, pos, end)[0]
+        if start == -1:
+            return out
+        out.append((start, stop))
+        if pos == end:
+            return out
+        pos = pos + 1 if pos == stop else stop  # past an empty match, as `finditer` steps
 
 
 class TakenSpans:

@@ -29,6 +29,11 @@ PATTERN = (
     rf"(?:{_BRACKETED_AT}|[ \t]+(?i:at)[ \t]+|[ \t]+@[ \t]*|[ \t]*@[ \t]+|@)"
     rf"(?:{_LABEL}(?:{_BRACKETED_DOT}|[ \t]+(?i:dot)[ \t]+|[ \t]+\.[ \t]+|\.))+[A-Za-z]{{2,24}}"
 )
+# What a text holds wherever a candidate of PATTERN is `valid` (a plain `a@b.c`, which the
+# pattern also matches, is refused): a bracketed `at`/`dot`; `@` with a space or tab beside it;
+# or `dot` or `.` between spaces or tabs (the bare-word form needs its "dot" spelled). Checked
+# first, so text without any of these (most text) skips the pattern.
+NEEDED = r"(?i)[\[(<{]\s*(?:at|dot)\s*[\])>}]|[ \t]@|@[ \t]|[ \t](?:dot|\.)[ \t]"
 _SPELLED_AT = re.compile(r"\s*[\[(<{]\s*at\s*[\])>}]\s*|\s+at\s+|\s*@\s*", re.I)
 _SPELLED_DOT = re.compile(r"\s*[\[(<{]\s*dot\s*[\])>}]\s*|\s+dot\s+|\s*\.\s*", re.I)
 _WORD_DOT = re.compile(r"\sdot\s|\s\.\s", re.I)
