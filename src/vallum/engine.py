@@ -116,11 +116,14 @@ class Engine:
         record_extra: dict[str, Any] | None = None,
         cpu_budget_ms: float | None = None,
         keep_taint: Callable[[Mapping[int, str] | None], None] | None = None,
+        fingerprint: bool = True,
     ) -> Decision:
         """Decide on `event`, hand its evidence record to `sink` and return the decision.
 
         `keep_taint` is handed the fingerprints the decision adds to the session (what `taint`
-        computes), for a caller that replays them later.
+        computes), for a caller that replays them later. With `fingerprint=False` the decision is
+        the same but adds none: the caller computes them (`taint`) and adds them itself, later
+        (no decision on content reads fingerprints; only a later tool call does).
 
         `cpu_budget_ms` bounds the CPU time detectors may take (this thread's, checked before
         each detector runs): once spent, the detectors left are not run and the decision blocks
@@ -179,7 +182,11 @@ class Engine:
                     Reason("redaction", Action.BLOCK, Mode.ENFORCE, message, ReasonKind.REDACTION)
                 )
         if action is not Action.BLOCK:
-            brought = taint(self.bundle.config, self.sessions, event, text, origin, trust)
+            brought = (
+                taint(self.bundle.config, self.sessions, event, text, origin, trust)
+                if fingerprint
+                else None
+            )
             self.sessions.add(event.session, added, brought)
             if keep_taint is not None:
                 keep_taint(brought)

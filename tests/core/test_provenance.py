@@ -115,6 +115,24 @@ def test_when_no_tool_call_can_follow_the_users_words_are_not_kept(engine: Engin
     )
 
 
+def test_fingerprint_false_leaves_the_fingerprints_to_the_caller(engine: Engine) -> None:
+    """`fingerprint=False` decides the same but adds no fingerprints; until the caller adds
+    `engine.taint(event)`, a tool call naming the user's address is judged as if the user had
+    not written it (stricter), and once it does, as inline."""
+    ask = Event(Stage.INPUT, AGENT, "s", text="Please email desk@evil.example about my claim.")
+    inline = Engine(engine.bundle).evaluate(ask, sink=None)
+    later = engine.evaluate(ask, sink=None, fingerprint=False)
+    assert (later.action, later.labels, later.findings) == (
+        inline.action,
+        inline.labels,
+        inline.findings,
+    )
+    _result(engine, "fetch_page", PAGE)
+    assert Action.BLOCK == _email(engine, "desk@evil.example").action
+    engine.sessions.add("s", (), engine.taint(ask))
+    assert Action.ALLOW == _email(engine, "desk@evil.example").action
+
+
 def test_assistant_turns_do_not_launder_untrusted_values(engine: Engine) -> None:
     """A model reply repeating the page's address, replayed as history, is not the user's."""
     _result(engine, "fetch_page", PAGE)

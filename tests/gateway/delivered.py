@@ -161,10 +161,10 @@ def spy(s: Served) -> list[Event]:
     seen: list[Event] = []
     decide: Callable[..., Any] = s.gw.evaluator.evaluate_now
 
-    def evaluate_now(ctx: Any, event: Event) -> Any:
+    def evaluate_now(ctx: Any, event: Event, *args: Any, **kwargs: Any) -> Any:
         if event.stage is Stage.TOOL_CALL:
             seen.append(event)
-        return decide(ctx, event)
+        return decide(ctx, event, *args, **kwargs)
 
     s.gw.evaluator.evaluate_now = evaluate_now  # type: ignore[method-assign]
     return seen

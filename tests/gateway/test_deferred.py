@@ -241,7 +241,7 @@ async def test_a_deferred_decision_and_session_equal_the_inline_ones(
 ) -> None:
     """Deciding without fingerprints and fingerprinting after gives the decision (action,
     labels, reasons, findings, redaction) and the session (labels, fingerprints) that the engine
-    gives inline: `tools_may_follow` changes nothing but the fingerprints."""
+    gives inline: `fingerprint=False` changes only when the fingerprints are added."""
     agent = Principal.parse(AGENT)
     event = Event(Stage.INPUT, agent, "s", text=text, metadata={"role": "user"})
     inline_engine = Engine(example_bundle)

@@ -27,7 +27,6 @@ import contextlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from functools import partial
 from typing import Final, TypeVar
 
@@ -90,9 +89,17 @@ class Evaluator:
             return await asyncio.to_thread(fn)
         return fn()
 
-    def evaluate_now(self, ctx: RequestContext, event: Event, mark: str | None = None) -> Decision:
+    def evaluate_now(
+        self,
+        ctx: RequestContext,
+        event: Event,
+        mark: str | None = None,
+        *,
+        fingerprint: bool = True,
+    ) -> Decision:
         """Decide, keeping the decision and its record for the request's flush (and, for a
-        message marked under `mark`, the fingerprints it left, for a later replay)."""
+        message marked under `mark`, the fingerprints it left, for a later replay); with
+        `fingerprint=False`, fingerprinting the event is left to the caller."""
         budget = None if self.cpu_budget_ms is None else self.cpu_budget_ms - ctx.cpu_ms
         # A shadow candidate decides first (on the session as it was), off the CPU budget.
         candidate = self.shadow.decide(event) if self.shadow is not None else None
@@ -105,6 +112,7 @@ class Evaluator:
                 record_extra={"request_id": ctx.id},
                 cpu_budget_ms=budget,
                 keep_taint=keep,
+                fingerprint=fingerprint,
             )
         finally:
             ctx.cpu_ms += (time.thread_time() - start) * 1000
@@ -125,8 +133,9 @@ class Evaluator:
         if self._defers(event):
             # Decided without fingerprinting (no input or output decision reads fingerprints);
             # the fingerprints follow on the pool while the upstream call is awaited.
-            decided = replace(event, tools_may_follow=False)
-            decision = await self.run(lambda: self.evaluate_now(ctx, decided), heavy=heavy)
+            decision = await self.run(
+                lambda: self.evaluate_now(ctx, event, fingerprint=False), heavy=heavy
+            )
             if decision.action is not Action.BLOCK:  # as inline: a block leaves nothing
                 self._fingerprint_later(ctx, event, mark)
             return decision
