@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 from vallum.bundle.loader import Bundle
+from vallum.detectors.injection import InjectionDetector
+from vallum.detectors.pii import PiiDetector
+from vallum.detectors.secrets import SecretsDetector
 from vallum.evidence.record import decision_record, keep_content, utc_now
 from vallum.model import Action, Decision, Event, Finding, Principal, Stage
 
@@ -28,12 +31,13 @@ def _record(bundle: Bundle, scores: dict[str, float]) -> dict[str, Any]:
 
 def test_each_detector_that_ran_appears_once_in_bundle_order(example_bundle: Bundle) -> None:
     """A detector used by two controls (injection) is listed once; scores are rounded to four
-    places, a zero score is kept as 0.0, and detectors that did not run are left out."""
+    places, a zero score is kept as 0.0, and detectors that did not run are left out; each
+    carries the version of the detector that scored (bumped whenever its output can change)."""
     scores = {"pii": 0.123456, "secrets": 0.0, "injection": 0.987654}
     expected = [
-        {"id": "injection", "version": "5", "score": 0.9877},
-        {"id": "secrets", "version": "3", "score": 0.0},
-        {"id": "pii", "version": "2", "score": 0.1235},
+        {"id": "injection", "version": InjectionDetector.version, "score": 0.9877},
+        {"id": "secrets", "version": SecretsDetector.version, "score": 0.0},
+        {"id": "pii", "version": PiiDetector.version, "score": 0.1235},
     ]
     assert expected == _record(example_bundle, scores)["detectors"]
 
