@@ -113,6 +113,7 @@ def review_sources(sources: dict[str, bytes], options: ReviewOptions | None = No
             problems.extend(script.problems)
             scripts.append(script)
             findings.extend(js_checks.check(script, jwt_defaults))
+            script.release()  # the per-file scans are done: hold one file's node list at a time
         elif kind in INFRA_CHECKS:
             try:
                 text = data.decode("utf-8")

@@ -35,7 +35,7 @@ COOKIE_FLAGS = ("httpOnly", "secure", "sameSite")
 def check(m: JsModule, jwt_safe_defaults: bool = False) -> list[Finding]:
     """Pattern findings of one module; `jwt_safe_defaults` when jsonwebtoken >= 9 is declared."""
     out: list[Finding] = []
-    for node in walk(m.root):
+    for node in m.nodes():
         if node.type in {"call_expression", "new_expression"}:
             found = _call(m, node)
             if jwt_safe_defaults:

@@ -8,7 +8,7 @@ variable assigned on several branches (each assignment must set the key).
 
 from __future__ import annotations
 
-from vallum.review.js.parse import JsModule, Node, call_args, call_name, string_value, walk
+from vallum.review.js.parse import JsModule, Node, call_args, call_name, string_value
 
 _UNWRAP = frozenset(
     {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"}
@@ -59,7 +59,7 @@ def _member_has(m: JsModule, child: Node, key: str, depth: int) -> bool:
 def _definitions(m: JsModule, name: str) -> list[Node]:
     """Every value the file binds to `name` (declarations with a value, and assignments)."""
     out: list[Node] = []
-    for node in walk(m.root):
+    for node in m.nodes():
         if node.type == "variable_declarator" and m.text(node.child_by_field_name("name")) == name:
             value = node.child_by_field_name("value")
             if value is not None:

@@ -52,6 +52,19 @@ class JsModule:
     problems: list[Problem] = field(default_factory=list)
     # call_name of each call node read so far (by node id): names are asked for many times
     names: dict[int, str] = field(default_factory=dict)
+    # Every named node, pre-order, listed on first use: checks, imports and threat-model reads
+    # each scan the whole file, and one walk serves them all.
+    every: list[Node] = field(default_factory=list)
+
+    def nodes(self) -> list[Node]:
+        """Every named node of the file, pre-order (`walk(self.root)`, computed once)."""
+        if not self.every:
+            self.every = list(walk(self.root))
+        return self.every
+
+    def release(self) -> None:
+        """Drop the node list (it is listed again if asked for)."""
+        self.every = []
 
     def text(self, node: Node | None) -> str:
         if node is None:
@@ -97,7 +110,7 @@ def _module_name(raw: str) -> str:
 
 def _imports(m: JsModule) -> dict[str, str]:
     aliases: dict[str, str] = {}
-    for node in walk(m.root):
+    for node in m.nodes():
         if node.type == "import_statement":
             source = _string(m, node.child_by_field_name("source"))
             if source is None:

@@ -229,7 +229,7 @@ class JsTaint(JsExpressions):
             else:
                 self.expr(child)
         body = node.child_by_field_name("body")
-        self._branch([body, body, None])
+        self._branch([body, None])  # a second run of the body from the same state adds nothing
         return False
 
     def _read_sources(self, names: list[str], where: Node | None) -> None:

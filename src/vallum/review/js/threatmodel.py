@@ -16,7 +16,6 @@ from vallum.review.js.parse import (
     call_name,
     object_props,
     string_value,
-    walk,
 )
 from vallum.review.threatmodel.schema import Ownership, RouteAuth, ThreatModel, Upload
 
@@ -55,7 +54,7 @@ def check(model: ThreatModel, modules: list[JsModule]) -> list[Finding]:
 def _handlers(m: JsModule) -> list[Handler]:
     found: list[Handler] = []
     global_auth = ""
-    for node in walk(m.root):
+    for node in m.nodes():
         if node.type == "call_expression":
             name = call_name(m, node)
             receiver, _, verb = name.rpartition(".")
@@ -109,7 +108,7 @@ def _auth(m: JsModule, req: RouteAuth, handlers: list[Handler]) -> list[Finding]
 
 def _uploads(m: JsModule, req: Upload) -> list[Finding]:
     out = []
-    for node in walk(m.root):
+    for node in m.nodes():
         if node.type != "call_expression" or call_name(m, node) not in {"multer", "busboy"}:
             continue
         args = call_args(node)

@@ -20,33 +20,27 @@ complete). Backslash is not a separator on POSIX and is not required.
 from __future__ import annotations
 
 import ast
-import re
-from dataclasses import dataclass
 
 from vallum.review.functions import Function
 from vallum.review.parse import Module, Node
+from vallum.review.taint.pathvals import (
+    NO_DOTDOT,
+    NOT_DOTDOT,
+    SEP,
+    Unknown,
+    Val,
+    concat,
+    literal,
+    meet,
+    regex_sub,
+    replace_props,
+    safe,
+)
 
-SEP = "sep"  # no '/' anywhere
-NO_DOTDOT = "dd"  # no '..' substring
-NOT_DOTDOT = "end"  # the whole value is not '..'
 _CUTS = frozenset({"strip", "lstrip", "rstrip"})  # keep a substring
 _CASE = frozenset({"lower", "upper", "casefold", "title", "capitalize", "swapcase"})
 _CHAR_TESTS = frozenset({"isalnum", "isalpha", "isdigit", "isdecimal", "isnumeric", "isascii"})
-_ANCHORS = re.compile(r"\(\?|\\[bBAZ]|\$|(?<!\[)\^")
 _NESTED = frozenset({"function_definition", "class_definition", "lambda"})
-
-
-@dataclass(frozen=True, slots=True)
-class Val:
-    """A string derived from parameter `param` (-1: a literal), with what is proved about it."""
-
-    param: int
-    props: frozenset[str]
-    text: str = ""  # a literal's value
-
-
-class _Unknown(Exception):
-    """An operation or statement the model does not know: no conclusion for this function."""
 
 
 def component_params(func: Function) -> frozenset[int]:
@@ -58,31 +52,12 @@ def component_params(func: Function) -> frozenset[int]:
     state = {p.name: Val(i, frozenset()) for i, p in enumerate(func.params)}
     try:
         inference.block(body, state)
-    except _Unknown:
+    except Unknown:
         return frozenset()
     params = {v.param for v in inference.returns if v.param >= 0}
-    if len(params) != 1 or not all(_safe(v) for v in inference.returns):
+    if len(params) != 1 or not all(safe(v) for v in inference.returns):
         return frozenset()
     return frozenset(params)
-
-
-def _safe(v: Val) -> bool:
-    return SEP in v.props and bool({NO_DOTDOT, NOT_DOTDOT} & v.props)
-
-
-def _literal(text: str) -> Val:
-    props = {NOT_DOTDOT} if text not in {".", ".."} else set()
-    if "/" not in text:
-        props.add(SEP)
-    if ".." not in text:
-        props.add(NO_DOTDOT)
-    return Val(-1, frozenset(props), text)
-
-
-def _meet(a: Val, b: Val) -> Val:
-    if a.param >= 0 and b.param >= 0 and a.param != b.param:
-        raise _Unknown
-    return Val(max(a.param, b.param), a.props & b.props)
 
 
 State = dict[str, Val]
@@ -104,7 +79,7 @@ class _Inference:
         if t == "return_statement":
             value = node.named_children[0] if node.named_children else None
             if value is None:
-                raise _Unknown
+                raise Unknown
             self.returns.append(self.expr(value, state))
             return True
         if t == "raise_statement":
@@ -118,28 +93,28 @@ class _Inference:
             if child is not None and child.type == "assignment":
                 self._assign(child, state)
             elif child is not None and child.type not in {"call", "string"}:
-                raise _Unknown  # augmented assignment, yield, ...
+                raise Unknown  # augmented assignment, yield, ...
             return False
-        raise _Unknown  # loops, try, with, nested definitions: not modelled
+        raise Unknown  # loops, try, with, nested definitions: not modelled
 
     def _assign(self, node: Node, state: State) -> None:
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         if left is None or right is None or left.type != "identifier":
-            raise _Unknown
+            raise Unknown
         state[self.m.text(left)] = self.expr(right, state)
 
     def _if(self, node: Node, state: State) -> bool:
         condition = node.child_by_field_name("condition")
         consequence = node.child_by_field_name("consequence")
         if condition is None or consequence is None:
-            raise _Unknown
+            raise Unknown
         branches: list[tuple[Node, State]] = [(consequence, dict(state))]
         otherwise: State = dict(state)
         ends_else = False
         for alt in node.children_by_field_name("alternative"):
             body = alt.child_by_field_name("consequence") or alt.child_by_field_name("body")
             if body is None:
-                raise _Unknown
+                raise Unknown
             if alt.type == "elif_clause":
                 branches.append((body, dict(state)))
             else:
@@ -156,7 +131,7 @@ class _Inference:
             return True
         merged = fallthrough[0]
         for other in fallthrough[1:]:
-            merged = {k: _meet(v, other[k]) for k, v in merged.items() if k in other}
+            merged = {k: meet(v, other[k]) for k, v in merged.items() if k in other}
         state.clear()
         state.update(merged)
         return False
@@ -193,40 +168,40 @@ class _Inference:
         if t == "identifier":
             found = state.get(self.m.text(node))
             if found is None:
-                raise _Unknown
+                raise Unknown
             return found
         text = _string(self.m, node)
         if text is not None:
-            return _literal(text)
+            return literal(text)
         if t == "binary_operator":
             left = node.child_by_field_name("left")
             right = node.child_by_field_name("right")
             if left is None or right is None or _between(self.m, node, left, right) != "+":
-                raise _Unknown
-            return _concat(self.expr(left, state), self.expr(right, state))
+                raise Unknown
+            return concat(self.expr(left, state), self.expr(right, state))
         if t in {"boolean_operator", "conditional_expression"}:
             values = list(node.named_children)
             if t == "conditional_expression":
                 del values[1:2]  # `a if cond else b`: the condition is not a value
             out = self.expr(values[0], state)
             for other in values[1:]:
-                out = _meet(out, self.expr(other, state))
+                out = meet(out, self.expr(other, state))
             return out
         if t == "subscript" and any(c.type == "slice" for c in node.named_children):
             base = node.child_by_field_name("value")
             if base is None:
-                raise _Unknown
+                raise Unknown
             inner = self.expr(base, state)
             return Val(inner.param, inner.props - {NOT_DOTDOT})
         if t == "call":
             return self._call(node, state)
-        raise _Unknown
+        raise Unknown
 
     def _call(self, node: Node, state: State) -> Val:
         func = node.child_by_field_name("function")
         args = node.child_by_field_name("arguments")
         if func is None or args is None:
-            raise _Unknown
+            raise Unknown
         positional = (
             [args]  # `"".join(c for c in v)`: the generator is the argument list
             if args.type == "generator_expression"
@@ -237,16 +212,16 @@ class _Inference:
         if callee in {"re.sub", "regex.sub"} and len(positional) >= 3:
             pattern, repl = strings[0], strings[1]
             if pattern is None or repl is None:
-                raise _Unknown
-            return _regex_sub(self.expr(positional[2], state), pattern, repl)
+                raise Unknown
+            return regex_sub(self.expr(positional[2], state), pattern, repl)
         if callee == "str" and len(positional) == 1:
             return self.expr(positional[0], state)
         if func.type != "attribute":
-            raise _Unknown
+            raise Unknown
         obj = func.child_by_field_name("object")
         attr = func.child_by_field_name("attribute")
         if obj is None or attr is None:
-            raise _Unknown
+            raise Unknown
         method = self.m.text(attr)
         if method == "join" and _string(self.m, obj) is not None and len(positional) == 1:
             return self._filtered(positional[0], state, _string(self.m, obj) or "")
@@ -254,11 +229,11 @@ class _Inference:
         props = set(inner.props)
         if method == "replace" and len(strings) >= 2 and None not in strings[:2]:
             old, new = strings[0] or "", strings[1] or ""
-            return Val(inner.param, frozenset(_replace(props, old, new)))
+            return Val(inner.param, frozenset(replace_props(props, old, new)))
         if method in _CUTS:
             chars = strings[0] if strings else " "
             if chars is None:
-                raise _Unknown
+                raise Unknown
             props.discard(NOT_DOTDOT)
             if method != "rstrip" and "." in chars:
                 props.add(NOT_DOTDOT)  # it cannot start with a dot
@@ -267,23 +242,23 @@ class _Inference:
             return inner
         if method in {"encode", "decode"}:
             return Val(inner.param, inner.props - {NOT_DOTDOT})
-        raise _Unknown
+        raise Unknown
 
     def _filtered(self, gen: Node, state: State, glue: str) -> Val:
         """`glue.join(c for c in v if test(c))`: which of '/' and '.' the test lets through."""
         if gen.type not in {"generator_expression", "list_comprehension"} or "." in glue:
-            raise _Unknown
+            raise Unknown
         body = gen.child_by_field_name("body")
         clauses = [c for c in gen.named_children if c != body]
         if body is None or body.type != "identifier" or len(clauses) != 2:
-            raise _Unknown
+            raise Unknown
         loop, test = clauses
         if loop.type != "for_in_clause" or test.type != "if_clause" or not test.named_children:
-            raise _Unknown
+            raise Unknown
         var = loop.child_by_field_name("left")
         source = loop.child_by_field_name("right")
         if var is None or source is None or self.m.text(var) != self.m.text(body):
-            raise _Unknown
+            raise Unknown
         inner = self.expr(source, state)
         name = self.m.text(var)
         props: set[str] = set()
@@ -299,12 +274,12 @@ class _Inference:
         if cond.type == "not_operator":
             arg = cond.child_by_field_name("argument")
             if arg is None:
-                raise _Unknown
+                raise Unknown
             return not self._admits(arg, var, char)
         if cond.type == "boolean_operator":
             left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
             if left is None or right is None:
-                raise _Unknown
+                raise Unknown
             if _operator(self.m, cond) == "and":
                 return self._admits(left, var, char) and self._admits(right, var, char)
             return self._admits(left, var, char) or self._admits(right, var, char)
@@ -332,7 +307,7 @@ class _Inference:
                     return char == lit
                 if op == "!=":
                     return char != lit
-        raise _Unknown
+        raise Unknown
 
 
 def _between(m: Module, node: Node, left: Node, right: Node) -> str:
@@ -369,50 +344,3 @@ def _unwrap(node: Node) -> Node:
     while node.type == "parenthesized_expression" and node.named_children:
         node = node.named_children[0]
     return node
-
-
-def _concat(a: Val, b: Val) -> Val:
-    """A derived value with a literal before or after it."""
-    if (a.param >= 0) == (b.param >= 0):
-        raise _Unknown  # two derived values side by side (or two literals): not modelled
-    derived, lit = (a, b) if a.param >= 0 else (b, a)
-    props: set[str] = set()
-    if SEP in derived.props and "/" not in lit.text:
-        props.add(SEP)
-    if NO_DOTDOT in derived.props and "." not in lit.text:
-        props.add(NO_DOTDOT)
-    if lit.text.strip("."):
-        props.add(NOT_DOTDOT)  # a character other than a dot: never exactly '..'
-    return Val(derived.param, frozenset(props))
-
-
-def _replace(props: set[str], old: str, new: str) -> set[str]:
-    out = set(props) - {NOT_DOTDOT}
-    if "/" in new:
-        out.discard(SEP)
-    elif old == "/":
-        out.add(SEP)
-    if "." in new or not new:
-        out.discard(NO_DOTDOT)  # a dot added, or text removed between two dots
-    if old in {".", ".."} and "." not in new:
-        out.add(NO_DOTDOT)  # every dot, or every pair of dots, replaced in one pass
-    return out
-
-
-def _regex_sub(inner: Val, pattern: str, repl: str) -> Val:
-    if _ANCHORS.search(pattern) or "\\" in repl:
-        raise _Unknown  # anchors, lookarounds and group references: not modelled
-    try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
-        raise _Unknown from exc
-    props = set(inner.props) - {NOT_DOTDOT}
-    if "/" in repl:
-        props.discard(SEP)
-    elif compiled.fullmatch("/"):
-        props.add(SEP)
-    if "." in repl or not repl:
-        props.discard(NO_DOTDOT)
-    if compiled.fullmatch(".") and "." not in repl:
-        props |= {NO_DOTDOT}
-    return Val(inner.param, frozenset(props))

@@ -327,8 +327,9 @@ class Analyzer(Expressions):
             self.expr(node.child_by_field_name("condition"))
         body = node.child_by_field_name("body")
         if body is not None:
-            # Twice, so values assigned late in the body reach uses early in the next turn.
-            self._branch([lambda: self.block(body), lambda: self.block(body), _stay])
+            # Once: both branches start from the state before the loop (a second run of the body
+            # from that same state, as before, gave the same state and cost as much again).
+            self._branch([lambda: self.block(body), _stay])
         return False
 
     def _with_item(self, item: Node) -> None:

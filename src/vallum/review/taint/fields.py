@@ -13,7 +13,7 @@ from __future__ import annotations
 from vallum.review.functions import Function
 from vallum.review.parse import Module, Node
 from vallum.review.taint.callees import Callee, Resolver
-from vallum.review.taint.labels import CLEAN, PARAM, Env, Taint, clear
+from vallum.review.taint.labels import CLEAN, PARAM, Env, Label, Taint, clear
 
 _NAMED = frozenset({"identifier", "attribute"})
 
@@ -53,8 +53,10 @@ class Fields:
         if ctor.summary.fields:
             by_index = arguments_by_index(ctor, pos, kw, taints)
             nodes = nodes_of(ctor, pos, kw, None)
+            memo: dict[tuple[int, str, frozenset[str]], Taint] = {}
             self.constructed[node.id] = tuple(
-                (attr, self._map_summary(t, by_index, nodes)) for attr, t in ctor.summary.fields
+                (attr, self._map_summary(t, by_index, nodes, memo))
+                for attr, t in ctor.summary.fields
             )
 
     def _receiver(self, func: Node | None, target: Node | None) -> Taint:
@@ -91,20 +93,32 @@ class Fields:
         return frozenset(label.of_field(attr) for label in taint)
 
     def _map_summary(
-        self, taint: Taint, by_index: dict[int, Taint], nodes: dict[int, Node]
+        self,
+        taint: Taint,
+        by_index: dict[int, Taint],
+        nodes: dict[int, Node],
+        memo: dict[tuple[int, str, frozenset[str]], Taint] | None = None,
     ) -> Taint:
-        """A callee's labels in the caller's terms: its parameters (and their fields) replaced."""
-        result: Taint = CLEAN
+        """A callee's labels in the caller's terms: its parameters (and their fields) replaced.
+
+        A parameter's labels differ by line only, so each (parameter, field, cleared) is mapped
+        once; `memo` shares that across the taints of one call (its fields and its result)."""
+        result: set[Label] = set()
+        done = {} if memo is None else memo
         for label in taint:
             param = label.param
             if param is None:
-                result = result | {label}
+                result.add(label)
                 continue
-            given = by_index.get(param, CLEAN)
-            if label.field:
-                given = self._field_of(nodes.get(param), given, label.field)
-            result = result | clear(given, label.cleared)
-        return result
+            key = (param, label.field, label.cleared)
+            mapped = done.get(key)
+            if mapped is None:
+                given = by_index.get(param, CLEAN)
+                if key[1]:
+                    given = self._field_of(nodes.get(param), given, key[1])
+                mapped = done[key] = clear(given, label.cleared)
+            result.update(mapped)
+        return frozenset(result)
 
     def _store_fields(
         self,
@@ -118,12 +132,15 @@ class Fields:
             return
         owner = self.m.text(target)
         self.owners |= owners_of(f"{owner}.")
+        memo: dict[tuple[int, str, frozenset[str]], Taint] = {}
         for attr, taint in fields:
-            mapped = self._map_summary(taint, by_index, nodes)
+            mapped = self._map_summary(taint, by_index, nodes, memo)
             key = f"{owner}.{attr}"
             self.env[key] = self.env.get(key, CLEAN) | mapped
             if mapped:  # the object handed on whole carries what the method stored
                 self.env[stored(owner)] = self.env.get(stored(owner), CLEAN) | mapped
+            for done in [k for k in memo if k[1] in {attr, "*"}]:
+                del memo[done]  # `owner.attr` changed: a field read through it maps anew
 
     def _into_whole(self, target: Node, taint: Taint) -> None:
         """`q.order = x` (or a setter): `q` handed on whole now carries `x` as well."""

@@ -50,7 +50,11 @@ def join(states: list[Env]) -> Env:
     merged: Env = {}
     for state in states:
         for key, value in state.items():
-            merged[key] = merged.get(key, CLEAN) | value
+            held = merged.get(key)
+            if held is None or held is value or not held:
+                merged[key] = value  # most names hold the same value on every branch
+            elif value and value is not held:
+                merged[key] = held | value
     return merged
 
 
