@@ -2,7 +2,8 @@
 
     .venv/bin/python training/compare_oof.py BASE_OOF BASE_FIGURES NEW_OOF NEW_FIGURES [--carriers]
 
-Each run is its stored out-of-family scores (`.vallum/injection_oof.npz`) and the stacker,
+The base run is trained without carrier twins (as v6 was). Each run is its
+stored out-of-family scores (`.vallum/injection_oof.npz`) and the stacker,
 gibberish floor and threshold it chose (`injection_figures.json`). The new run's rows are
 `training_rows(carriers=...)`; rows it added (marked `added`, the clean carriers) are dropped, so
 both runs are scored on the base run's rows. Prints: held-out ROC row TPR at 1/2/5/10% row FPR,
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.add_argument(name, type=Path)
     parser.add_argument("--carriers", action="store_true", help="the new run used --carriers")
     args = parser.parse_args(argv)
-    base_rows, _ = training_rows()
+    base_rows, _ = training_rows(carriers=False)
     new_rows, _ = training_rows(carriers=args.carriers)
     p_base = probabilities(base_rows, args.base_oof, args.base_figures)
     p_new_all = probabilities(new_rows, args.new_oof, args.new_figures)

@@ -72,9 +72,11 @@ def load_dataset() -> tuple[list[Row], list[Row]]:
 def generated(train: list[Row], seed: int = SEED, twins: bool = False) -> list[Row]:
     """Every generated row, seeded; carriers and tasks come from the training split only.
 
-    `twins` (off by default, `train_injection.py --carriers`): the hard positives' clean
-    carriers join their family as benign twins, and every clean twin of a planted document is
-    marked `twin`, so training weighs it like its poisoned twin (`injection_fit`)."""
+    `twins` (off by default; `train_injection.py --carriers` turns it on): the hard
+    positives' clean carriers join their family as benign twins, and every clean twin of a
+    planted document is marked `twin`, so training weighs it like its poisoned twin
+    (`injection_fit`). The carriers stay in the family of their poisoned twins, so a family left
+    out takes its twins with it."""
     carriers = sorted({r["text"] for r in train if r["label"] == 0 and r["stage"] != "input"})
     tasks = sorted(
         {r["text"] for r in train if r["stage"] == "input" and str(r["source"]).startswith("BIPIA")}

@@ -3,7 +3,7 @@
     .venv/bin/python training/train_injection.py            # leave-one-family-out, then fit
     .venv/bin/python training/train_injection.py --no-lofo  # reuse the stored calibration
     .venv/bin/python training/train_injection.py --from-oof # reuse the last run's LOFO scores
-    .venv/bin/python training/train_injection.py --carriers # clean carriers as weighted twins
+    .venv/bin/python training/train_injection.py --carriers # + clean carriers as weighted twins
 
 Data (`injection_data`): the shared dataset's training split (validation = 20%, grouped by
 BIPIA document, only scored at the end) and every generated family. Each row has a family (a
