@@ -672,11 +672,16 @@ def generate(
     held_out: bool = False,
     benign: int = 3000,
     attacks: int = 1500,
+    carriers: bool = False,
 ) -> list[Row]:
     """Benign data texts and hard positives, deterministic for `seed`, `tasks` and `held_out`.
 
     `tasks` are extra instructions to plant (the dataset's BIPIA instructions from the fitting
     split); they are also emitted as benign user input, since that is what they are there.
+    With `carriers`, a planted attack records its carrier (`clean`, so only the windows holding
+    the instruction are labelled positive) and the carrier follows it as a benign row marked
+    `twin` (weighted like its poisoned twin in training). Off by default: the same random draws
+    either way, so the other rows do not change.
     """
     rng = random.Random(seed)
     gen = _Gen(rng, held_out)
@@ -694,16 +699,22 @@ def generate(
         shape = rng.random()
         if kind == "planted_task" and shape < 0.35:
             shape = 0.5  # a bare question or task alone is not planted in anything
+        carrier = None
         if shape < 0.35:
             text = instruction
         elif shape < 0.8:
-            text = _plant(
-                gen.benign()[1] if rng.random() < 0.5 else gen.benign_piece()[1], instruction, rng
-            )
+            carrier = gen.benign()[1] if rng.random() < 0.5 else gen.benign_piece()[1]
+            text = _plant(carrier, instruction, rng)
         else:
             text = _in_tool_result(instruction, rng)
         stage = rng.choice(DATA_STAGES)
         rows.append({"text": text, "label": 1, "kind": f"gen_hard_{kind}", "stage": stage})
+        if carriers and carrier is not None:
+            rows[-1]["clean"] = carrier
+            rows.append(
+                {"text": carrier, "label": 0, "kind": "gen_carrier", "stage": stage,
+                 "twin": True, "added": True}
+            )  # fmt: skip
         if kind == "planted_task" and rng.random() < 0.5:
             rows.append(
                 {"text": instruction.split(": ")[-1], "label": 0, "kind": "gen_task_from_user",

@@ -69,8 +69,14 @@ def load_dataset() -> tuple[list[Row], list[Row]]:
     return train, val
 
 
-def generated(train: list[Row], seed: int = SEED) -> list[Row]:
-    """Every generated row, seeded; carriers and tasks come from the training split only."""
+def generated(train: list[Row], seed: int = SEED, twins: bool = False) -> list[Row]:
+    """Every generated row, seeded; carriers and tasks come from the training split only.
+
+    `twins` (off by default; `train_injection.py --carriers` turns it on): the hard
+    positives' clean carriers join their family as benign twins, and every clean twin of a
+    planted document is marked `twin`, so training weighs it like its poisoned twin
+    (`injection_fit`). The carriers stay in the family of their poisoned twins, so a family left
+    out takes its twins with it."""
     carriers = sorted({r["text"] for r in train if r["label"] == 0 and r["stage"] != "input"})
     tasks = sorted(
         {r["text"] for r in train if r["stage"] == "input" and str(r["source"]).startswith("BIPIA")}
@@ -79,12 +85,18 @@ def generated(train: list[Row], seed: int = SEED) -> list[Row]:
     for row in generate_legacy(seed, carriers):
         row["family"] = _LEGACY_FAMILIES[str(row["kind"])]
         rows.append(row)
-    for row in generate_benign.generate(seed, tasks):
-        row["family"] = "data_hard_positives" if row["label"] == 1 else "data_benign_records"
+    for row in generate_benign.generate(seed, tasks, carriers=twins):
+        hard = row["label"] == 1 or row.get("twin")
+        row["family"] = "data_hard_positives" if hard else "data_benign_records"
         rows.append(row)
     rows += generate_techniques.generate(seed + 1)
     rows += generate_twins.generate(seed + 2)
-    rows += generate_planted.generate(seed + 3)
+    planted = generate_planted.generate(seed + 3)
+    if twins:
+        for row in planted:
+            if row["label"] == 0:
+                row["twin"] = True
+    rows += planted
     rows += generate_multilingual.generate(seed + 4)
     rows += generate_code_docs.generate(seed + 5)
     rows += generate_hard.generate(seed + 6)
@@ -94,7 +106,7 @@ def generated(train: list[Row], seed: int = SEED) -> list[Row]:
     return rows
 
 
-def training_rows() -> tuple[list[Row], list[Row]]:
+def training_rows(carriers: bool = False) -> tuple[list[Row], list[Row]]:
     """(everything trained on, the dataset's validation split)."""
     train, val = load_dataset()
-    return train + generated(train), val
+    return train + generated(train, twins=carriers), val

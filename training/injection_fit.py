@@ -144,6 +144,13 @@ def _sample_weights(data: Featurised, windows: np.ndarray) -> np.ndarray:
         per = {n: 1.0 / np.sqrt(c) for n, c in zip(names, counts, strict=True)}
         raw = np.array([per[f] for f in fam[cell]])
         w[cell] = raw / raw.sum() * len(windows) / len(used)
+    # A clean carrier marked `twin` (train_injection.py --carriers) weighs what its family's
+    # poisoned windows of the same stage group weigh on average: the pair teaches the difference.
+    twin = np.array([bool(data.rows[o].get("twin")) for o in data.owner[windows]])
+    for f, gg in {(f, gg) for f, gg in zip(fam[twin], g[twin], strict=True)}:
+        pos = (fam == f) & (g == gg) & (y == 1)
+        if pos.any():
+            w[twin & (fam == f) & (g == gg)] = w[pos].mean()
     return w
 
 

@@ -3,6 +3,7 @@
     .venv/bin/python training/train_injection.py            # leave-one-family-out, then fit
     .venv/bin/python training/train_injection.py --no-lofo  # reuse the stored calibration
     .venv/bin/python training/train_injection.py --from-oof # reuse the last run's LOFO scores
+    .venv/bin/python training/train_injection.py --carriers # + clean carriers as weighted twins
 
 Data (`injection_data`): the shared dataset's training split (validation = 20%, grouped by
 BIPIA document, only scored at the end) and every generated family. Each row has a family (a
@@ -45,9 +46,14 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="reuse the out-of-family scores of the last run (.vallum/injection_oof.npz)",
     )
+    parser.add_argument(
+        "--carriers",
+        action="store_true",
+        help="add the hard positives' clean carriers as equally weighted benign twins (off)",
+    )
     args = parser.parse_args(argv)
 
-    rows, val_rows = training_rows()
+    rows, val_rows = training_rows(carriers=args.carriers)
     print(f"training rows={len(rows)} validation rows={len(val_rows)}", file=sys.stderr)
     data = featurise(rows)
     y = np.array([r["label"] for r in rows], dtype=np.float64)
