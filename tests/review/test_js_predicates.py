@@ -15,6 +15,8 @@ from vallum.review import ReviewOptions, review_sources
 from vallum.review.js.objects import has_key
 from vallum.review.js.parse import call_args, parse_js, walk
 
+from .helpers import taint_cwes
+
 HEAD = (
     'const express = require("express");\nconst { exec } = require("child_process");\n'
     'const app = express();\nconst TOOLS = new Set(["df", "uptime"]);\n'
@@ -23,13 +25,6 @@ RUN = (
     'app.post("/r", (req, res) => {\n  const tool = req.body.t;\n'
     "  if (!{call}) return res.status(400).end();\n  exec(tool);\n  res.end();\n});\n"
 )
-
-
-def cwes(sources: dict[str, str]) -> set[int]:
-    report = review_sources(
-        {k: v.encode() for k, v in sources.items()}, ReviewOptions(min_confidence=0.0)
-    )
-    return {f.cwe for f in report.findings if f.rule.startswith("taint.") and f.cwe}
 
 
 @pytest.mark.parametrize(
@@ -61,7 +56,7 @@ def cwes(sources: dict[str, str]) -> set[int]:
     ],
 )  # fmt: skip
 def test_inferred_validators(helper: str, call: str, expected: set[int]) -> None:
-    assert cwes({"app.js": HEAD + helper + RUN.replace("{call}", call)}) == expected
+    assert taint_cwes({"app.js": HEAD + helper + RUN.replace("{call}", call)}) == expected
 
 
 @pytest.mark.parametrize(
@@ -82,7 +77,7 @@ def test_assertions(helper: str, expected: set[int]) -> None:
         'app.post("/r", async (req, res) => {\n  const tool = req.body.t;\n  await must(tool);\n'
         "  exec(tool);\n  res.end();\n});\n"
     )
-    assert cwes({"app.js": HEAD + helper + route}) == expected
+    assert taint_cwes({"app.js": HEAD + helper + route}) == expected
 
 
 ZOD = (
@@ -99,7 +94,7 @@ ZOD = (
     [('z.enum(["df", "uptime"])', set()), ("z.string().min(1)", {78})],
 )
 def test_schema_success_proves_what_the_schema_proves(schema: str, expected: set[int]) -> None:
-    assert cwes({"app.ts": ZOD.replace("{schema}", schema)}) == expected
+    assert taint_cwes({"app.ts": ZOD.replace("{schema}", schema)}) == expected
 
 
 DB = 'const { Pool } = require("pg");\nconst pool = new Pool();\n'
@@ -125,7 +120,7 @@ UNSAFE = '(name) { return pool.query("SELECT * FROM t WHERE n = \'" + name + "\'
 )  # fmt: skip
 def test_methods_reached_other_ways(module: str, route: str) -> None:
     head = 'const express = require("express");\nconst app = express();\n'
-    assert cwes({"db.js": DB + module, "app.js": head + route}) == {89}
+    assert taint_cwes({"db.js": DB + module, "app.js": head + route}) == {89}
 
 
 def test_a_field_the_request_fills_still_reaches_the_sink() -> None:
@@ -195,4 +190,4 @@ def test_a_check_whose_branch_does_not_leave_proves_nothing_after_it(check: str)
         f"  if ({check}) {{\n    console.log('ok');\n  }}\n"
         "  res.redirect(req.query.to);\n});\n"
     )
-    assert cwes({"app.js": code}) == {601}
+    assert taint_cwes({"app.js": code}) == {601}

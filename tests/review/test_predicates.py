@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from vallum.review import ReviewOptions, review_sources
+from .helpers import taint_cwes
 
 HEAD = (
     "import os, subprocess\nfrom urllib.parse import urlparse\n"
@@ -22,13 +22,6 @@ RUN = (
     "    if not {call}:\n        return 'no', 400\n    subprocess.run(tool, shell=True)\n"
     "    return 'ok'\n"
 )
-
-
-def cwes(sources: dict[str, str]) -> set[int]:
-    report = review_sources(
-        {k: v.encode() for k, v in sources.items()}, ReviewOptions(min_confidence=0.0)
-    )
-    return {f.cwe for f in report.findings if f.rule.startswith("taint.") and f.cwe}
 
 
 @pytest.mark.parametrize(
@@ -70,15 +63,15 @@ def cwes(sources: dict[str, str]) -> set[int]:
 def test_predicate_validates_only_what_every_true_return_checks(
     helper: str, call: str, expected: set[int]
 ) -> None:
-    assert expected == cwes({"app.py": HEAD + helper + RUN.format(call=call)})
+    assert expected == taint_cwes({"app.py": HEAD + helper + RUN.format(call=call)})
 
 
 def test_predicate_in_another_module() -> None:
     checks = "TOOLS = {'df'}\ndef known(n):\n    return n in TOOLS\n"
     view = HEAD + "from pkg.checks import known\n" + RUN.format(call="known(tool)")
-    assert set() == cwes({"pkg/checks.py": checks, "pkg/app.py": view})
+    assert set() == taint_cwes({"pkg/checks.py": checks, "pkg/app.py": view})
     unsafe = checks.replace("return n in TOOLS", "return n is not None")
-    assert {78} == cwes({"pkg/checks.py": unsafe, "pkg/app.py": view})
+    assert {78} == taint_cwes({"pkg/checks.py": unsafe, "pkg/app.py": view})
 
 
 def test_predicate_method_on_self() -> None:
@@ -87,8 +80,8 @@ def test_predicate_method_on_self() -> None:
         "    def go(self):\n        tool = request.form['t']\n        if self.ok(tool):\n"
         "            subprocess.run(tool, shell=True)\n"
     )
-    assert set() == cwes({"app.py": source})
-    assert {78} == cwes({"app.py": source.replace("if self.ok(tool):", "if self.ok('df'):")})
+    assert set() == taint_cwes({"app.py": source})
+    assert {78} == taint_cwes({"app.py": source.replace("if self.ok(tool):", "if self.ok('df'):")})
 
 
 @pytest.mark.parametrize(
@@ -110,7 +103,7 @@ def test_redirect_predicates(helper: str, expected: set[int]) -> None:
         "@app.route('/login')\ndef login():\n    nxt = request.args.get('next', '/')\n"
         "    if not local(nxt):\n        nxt = '/'\n    return redirect(nxt)\n"
     )
-    assert expected == cwes({"app.py": HEAD + helper + view})
+    assert expected == taint_cwes({"app.py": HEAD + helper + view})
 
 
 @pytest.mark.parametrize(
@@ -128,18 +121,18 @@ def test_path_predicates(helper: str, expected: set[int]) -> None:
         "@app.route('/d')\ndef d():\n    f = os.path.join('/srv', request.args['f'])\n"
         "    if inside(f):\n        os.remove(f)\n    return ''\n"
     )
-    assert expected == cwes({"app.py": HEAD + helper + view})
+    assert expected == taint_cwes({"app.py": HEAD + helper + view})
 
 
 def test_absolute_import_of_the_reviewed_package_resolves() -> None:
     """Reviewing a package from inside, `from myapp.pkg.checks import known` is `pkg.checks`."""
     checks = "TOOLS = {'df'}\ndef known(n):\n    return n in TOOLS\n"
     view = HEAD + "from myapp.pkg.checks import known\n" + RUN.format(call="known(tool)")
-    assert set() == cwes({"pkg/checks.py": checks, "pkg/app.py": view})
+    assert set() == taint_cwes({"pkg/checks.py": checks, "pkg/app.py": view})
     sink = "import os\ndef run(c):\n    os.system(c)\n"
     caller = HEAD + "from myapp.pkg.shell import run\n@app.route('/x')\ndef x():\n"
     caller += "    run(request.args['c'])\n    return ''\n"
-    assert {78} == cwes({"pkg/shell.py": sink, "pkg/app.py": caller})
+    assert {78} == taint_cwes({"pkg/shell.py": sink, "pkg/app.py": caller})
 
 
 def test_url_map_match_validates_a_redirect_in_a_helper() -> None:
@@ -152,9 +145,9 @@ def test_url_map_match_validates_a_redirect_in_a_helper() -> None:
         "    return target\n"
     )
     view = "@app.route('/n')\ndef n():\n    return redirect(location(request.args['next'], 'i'))\n"
-    assert set() == cwes({"app.py": HEAD + helper + view})
+    assert set() == taint_cwes({"app.py": HEAD + helper + view})
     unchecked = helper.replace("adapter.allowed_methods(target)", "adapter.allowed_methods('/')")
-    assert {601} == cwes({"app.py": HEAD + unchecked + view})
+    assert {601} == taint_cwes({"app.py": HEAD + unchecked + view})
 
 
 @pytest.mark.parametrize(
@@ -167,7 +160,7 @@ def test_url_map_match_validates_a_redirect_in_a_helper() -> None:
 )
 def test_pickle_round_trip_is_a_copy(body: str, expected: set[int]) -> None:
     view = f"import pickle, base64\n@app.route('/p')\ndef p():\n    {body}\n    return ''\n"
-    assert expected == cwes({"app.py": HEAD + view})
+    assert expected == taint_cwes({"app.py": HEAD + view})
 
 
 CLS = (
@@ -192,7 +185,7 @@ CLS = (
 )
 def test_methods_on_instances_use_the_class_summary(body: str, expected: set[int]) -> None:
     view = f"import shlex\n{CLS}@app.route('/s')\ndef s_view():\n    {body}\n    return ''\n"
-    assert expected == cwes({"app.py": HEAD + view})
+    assert expected == taint_cwes({"app.py": HEAD + view})
 
 
 @pytest.mark.parametrize(
@@ -222,7 +215,7 @@ def test_validation_result_kept_in_a_variable(body: str, expected: set[int]) -> 
         f"@app.route('/v', methods=['POST'])\ndef v():\n    tool = request.form['t']\n    {body}\n"
         "    subprocess.run(tool, shell=True)\n    return 'ok'\n"
     )
-    assert expected == cwes({"app.py": HEAD + helper + view})
+    assert expected == taint_cwes({"app.py": HEAD + helper + view})
 
 
 @pytest.mark.parametrize(
@@ -240,7 +233,7 @@ def test_validation_result_kept_in_a_variable(body: str, expected: set[int]) -> 
 def test_redirect_after_a_host_constant(body: str, expected: set[int]) -> None:
     consts = "CDN = 'https://cdn.example.com/images'\nSCHEME = 'https://'\n"
     view = f"@app.route('/c')\ndef c():\n    {body}\n"
-    assert expected == cwes({"app.py": HEAD + consts + view})
+    assert expected == taint_cwes({"app.py": HEAD + consts + view})
 
 
 @pytest.mark.parametrize(
@@ -266,7 +259,7 @@ def test_query_string_built_in_a_helper(build: str, expected: set[int]) -> None:
         "@app.route('/t')\ndef t():\n"
         "    return redirect(target('/home', request.META.get('QUERY_STRING', '')))\n"
     )
-    assert expected == cwes({"app.py": HEAD + helper + view})
+    assert expected == taint_cwes({"app.py": HEAD + helper + view})
 
 
 @pytest.mark.parametrize(
@@ -284,7 +277,7 @@ def test_urlencoded_values_choose_no_host(target: str, expected: set[int]) -> No
         "from urllib.parse import urlencode, quote\n"
         f"@app.route('/u')\ndef u():\n    return redirect({target})\n"
     )
-    assert expected == cwes({"app.py": HEAD + view})
+    assert expected == taint_cwes({"app.py": HEAD + view})
 
 
 @pytest.mark.parametrize(
@@ -305,7 +298,7 @@ def test_response_typed_after_it_is_made(after: str, expected: set[int]) -> None
         "from flask import make_response\n@app.route('/m')\ndef m():\n"
         f"    r = make_response(request.args['q'])\n    {after}\n    return r\n"
     )
-    assert expected == cwes({"app.py": HEAD + view})
+    assert expected == taint_cwes({"app.py": HEAD + view})
 
 
 def test_response_typed_after_return_does_not_count() -> None:
@@ -314,4 +307,4 @@ def test_response_typed_after_return_does_not_count() -> None:
         "    r = make_response(request.args['q'])\n    return r\n"
         "    r.mimetype = 'application/json'\n"
     )
-    assert {79} == cwes({"app.py": HEAD + view})
+    assert {79} == taint_cwes({"app.py": HEAD + view})
