@@ -40,7 +40,6 @@ from vallum.review.taint.pathvals import (
 _CUTS = frozenset({"strip", "lstrip", "rstrip"})  # keep a substring
 _CASE = frozenset({"lower", "upper", "casefold", "title", "capitalize", "swapcase"})
 _CHAR_TESTS = frozenset({"isalnum", "isalpha", "isdigit", "isdecimal", "isnumeric", "isascii"})
-_NESTED = frozenset({"function_definition", "class_definition", "lambda"})
 
 
 def component_params(func: Function) -> frozenset[int]:

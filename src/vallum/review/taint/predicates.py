@@ -70,31 +70,29 @@ def validated_params(func: Function, infer: Callable[[Node], Cleared] | None = N
     return tuple(out)
 
 
-def _returns(node: Node) -> list[Node]:
+def _own(node: Node, kind: str) -> list[Node]:
+    """The `kind` nodes of `node`'s own code: not inside a nested function, class or lambda,
+    nor inside another `kind` node."""
     found: list[Node] = []
     stack = [node]
     while stack:
         current = stack.pop()
-        if current.type == "return_statement":
+        if current.type == kind:
             found.append(current)
         elif current.type not in _NESTED:
             stack.extend(current.named_children)
     return found
 
 
+def _returns(node: Node) -> list[Node]:
+    return _own(node, "return_statement")
+
+
 def _derived(m: Module, body: Node, params: set[str]) -> tuple[dict[str, set[str]], set[str]]:
     """Names computed from each parameter (`parsed = urlparse(url)`), and normalised names."""
     derived = {p: {p} for p in params}
     normalised: set[str] = set()
-    assignments: list[Node] = []
-    stack = [body]
-    while stack:
-        current = stack.pop()
-        if current.type == "assignment":
-            assignments.append(current)
-        elif current.type not in _NESTED:
-            stack.extend(current.named_children)
-    assignments.sort(key=lambda n: n.start_byte)
+    assignments = sorted(_own(body, "assignment"), key=lambda n: n.start_byte)
     for _ in range(2):
         for node in assignments:
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
